@@ -1,0 +1,309 @@
+//===- MPQDialect.cpp - The mpq dialect and its types ---------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstdio>
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+#include "mpq/Dialect/MPQ/IR/MPQOpsDialect.cpp.inc"
+#include "mpq/Dialect/MPQ/IR/MPQOpsEnums.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "mpq/Dialect/MPQ/IR/MPQOpsTypes.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mpq/Dialect/MPQ/IR/MPQOpsAttrs.cpp.inc"
+
+void MPQDialect::initialize() {
+  registerTypes();
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "mpq/Dialect/MPQ/IR/MPQOps.cpp.inc"
+      >();
+}
+
+void MPQDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "mpq/Dialect/MPQ/IR/MPQOpsTypes.cpp.inc"
+      >();
+}
+
+void MPQDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "mpq/Dialect/MPQ/IR/MPQOpsAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Storage helpers
+//===----------------------------------------------------------------------===//
+
+bool mlir::mpq::isValidWidth(unsigned width) {
+  return (width >= 1 && width <= 8) || width == 16 || width == 32;
+}
+
+// The dialect's rounding enum and the integer semantics' are one list.
+static_assert(static_cast<int>(Rounding::floor) ==
+              static_cast<int>(RoundingMode::Floor));
+static_assert(static_cast<int>(Rounding::half_to_even) ==
+              static_cast<int>(RoundingMode::HalfToEven));
+static_assert(static_cast<int>(Rounding::half_away_from_zero) ==
+              static_cast<int>(RoundingMode::HalfAwayFromZero));
+static_assert(static_cast<int>(Rounding::half_up) ==
+              static_cast<int>(RoundingMode::HalfUp));
+
+std::optional<StorageInfo> mlir::mpq::getStorageInfo(Type elementType) {
+  if (auto bits = dyn_cast<BitsType>(elementType))
+    return StorageInfo{bits.getWidth(), bits.getIsSigned()};
+  if (auto uniform = dyn_cast<UniformType>(elementType))
+    return StorageInfo{uniform.getWidth(), uniform.getIsSigned()};
+  return std::nullopt;
+}
+
+static std::string storageName(unsigned width, bool isSigned) {
+  return (isSigned ? "i" : "u") + std::to_string(width);
+}
+
+std::string mlir::mpq::formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+static LogicalResult verifyWidth(function_ref<InFlightDiagnostic()> emitError,
+                                 unsigned width) {
+  if (isValidWidth(width))
+    return success();
+  return emitError() << "bit-width must be 1..8 (stored) or 16/32 "
+                        "(accumulator), got "
+                     << width;
+}
+
+/// Parses `i4`, `u4`, `si4` or `ui4` (quant's syntax: iN is a type, uN a
+/// keyword).
+static ParseResult parseStorage(AsmParser &parser, unsigned &width,
+                                bool &isSigned) {
+  SMLoc loc = parser.getCurrentLocation();
+  Type parsed;
+  OptionalParseResult result = parser.parseOptionalType(parsed);
+  if (result.has_value()) {
+    if (failed(*result))
+      return failure();
+    auto type = dyn_cast<IntegerType>(parsed);
+    if (!type)
+      return parser.emitError(loc, "expected a storage type like i8 or u4");
+    width = type.getWidth();
+    isSigned = !type.isUnsigned();
+    return success();
+  }
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  if (!keyword.consume_front("u") || keyword.getAsInteger(10, width))
+    return parser.emitError(loc, "expected a storage type like i8 or u4");
+  isSigned = false;
+  return success();
+}
+
+static void printScale(AsmPrinter &printer, double scale) {
+  printer.printFloat(llvm::APFloat(scale));
+}
+
+//===----------------------------------------------------------------------===//
+// BitsType
+//===----------------------------------------------------------------------===//
+
+LogicalResult BitsType::verify(function_ref<InFlightDiagnostic()> emitError,
+                               unsigned width, bool isSigned) {
+  return verifyWidth(emitError, width);
+}
+
+Type BitsType::parse(AsmParser &parser) {
+  unsigned width = 0;
+  bool isSigned = false;
+  if (parser.parseLess() || parseStorage(parser, width, isSigned) ||
+      parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), width, isSigned);
+}
+
+void BitsType::print(AsmPrinter &printer) const {
+  printer << "<" << storageName(getWidth(), getIsSigned()) << ">";
+}
+
+int64_t BitsType::getStorageMin() const {
+  return ::mlir::mpq::storageMin(getWidth(), getIsSigned());
+}
+int64_t BitsType::getStorageMax() const {
+  return ::mlir::mpq::storageMax(getWidth(), getIsSigned());
+}
+
+//===----------------------------------------------------------------------===//
+// UniformType
+//===----------------------------------------------------------------------===//
+
+LogicalResult UniformType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  unsigned width, bool isSigned, int32_t axis,
+                                  DenseF64ArrayAttr scaleAttr,
+                                  ArrayRef<int64_t> zeroPoints) {
+  ArrayRef<double> scales = scaleAttr.asArrayRef();
+  if (failed(verifyWidth(emitError, width)))
+    return failure();
+  if (axis < -1)
+    return emitError() << "quantization axis must be non-negative, got "
+                       << axis;
+  if (scales.empty())
+    return emitError() << "expected at least one scale";
+  if (scales.size() != zeroPoints.size())
+    return emitError() << "got " << scales.size() << " scales but "
+                       << zeroPoints.size() << " zero points";
+  if (axis == -1 && scales.size() != 1)
+    return emitError() << "a per-tensor type has exactly one scale, got "
+                       << scales.size();
+  int64_t lo = ::mlir::mpq::storageMin(width, isSigned),
+          hi = ::mlir::mpq::storageMax(width, isSigned);
+  for (auto [i, scale] : llvm::enumerate(scales)) {
+    if (!(scale > 0.0) || !std::isfinite(scale)) {
+      auto diag = emitError() << "scale must be positive and finite, got "
+                              << formatNumber(scale);
+      if (scales.size() > 1)
+        diag << " at index " << i;
+      return diag;
+    }
+  }
+  for (auto [i, zp] : llvm::enumerate(zeroPoints)) {
+    if (zp < lo || zp > hi) {
+      auto diag = emitError()
+                  << "zero point " << zp << " is outside the range [" << lo
+                  << ", " << hi << "] of " << storageName(width, isSigned);
+      if (zeroPoints.size() > 1)
+        diag << " at index " << i;
+      return diag;
+    }
+  }
+  return success();
+}
+
+/// scale `:` zero-point
+static ParseResult parseScaleZeroPoint(AsmParser &parser,
+                                       SmallVectorImpl<double> &scales,
+                                       SmallVectorImpl<int64_t> &zeroPoints) {
+  double scale;
+  int64_t zeroPoint;
+  if (parser.parseFloat(scale) || parser.parseColon() ||
+      parser.parseInteger(zeroPoint))
+    return failure();
+  scales.push_back(scale);
+  zeroPoints.push_back(zeroPoint);
+  return success();
+}
+
+// !mpq.uniform<u4, 0.5:0>  or  !mpq.uniform<i8:0, {0.5:0, 0.25:1}>
+Type UniformType::parse(AsmParser &parser) {
+  unsigned width = 0;
+  bool isSigned = false;
+  int32_t axis = -1;
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  if (parser.parseLess() || parseStorage(parser, width, isSigned))
+    return {};
+  if (succeeded(parser.parseOptionalColon())) {
+    if (parser.parseInteger(axis) || parser.parseComma() ||
+        parser.parseCommaSeparatedList(AsmParser::Delimiter::Braces, [&] {
+          return parseScaleZeroPoint(parser, scales, zeroPoints);
+        }))
+      return {};
+  } else if (parser.parseComma() ||
+             parseScaleZeroPoint(parser, scales, zeroPoints)) {
+    return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  MLIRContext *ctx = parser.getContext();
+  auto scaleAttr = DenseF64ArrayAttr::get(ctx, scales);
+  if (failed(verify([&] { return parser.emitError(parser.getNameLoc()); },
+                    width, isSigned, axis, scaleAttr, zeroPoints)))
+    return {};
+  return get(ctx, width, isSigned, axis, scales, zeroPoints);
+}
+
+void UniformType::print(AsmPrinter &printer) const {
+  printer << "<" << storageName(getWidth(), getIsSigned());
+  auto printPair = [&](double scale, int64_t zp) {
+    printScale(printer, scale);
+    printer << ":" << zp;
+  };
+  if (!isPerAxis()) {
+    printer << ", ";
+    printPair(getScale(), getZeroPoint());
+  } else {
+    printer << ":" << getAxis() << ", {";
+    llvm::interleaveComma(
+        llvm::zip(getScales().asArrayRef(), getZeroPoints()), printer,
+        [&](auto pair) { printPair(std::get<0>(pair), std::get<1>(pair)); });
+    printer << "}";
+  }
+  printer << ">";
+}
+
+int64_t UniformType::getStorageMin() const {
+  return ::mlir::mpq::storageMin(getWidth(), getIsSigned());
+}
+int64_t UniformType::getStorageMax() const {
+  return ::mlir::mpq::storageMax(getWidth(), getIsSigned());
+}
+
+//===----------------------------------------------------------------------===//
+// Shape checks shared by every op
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+mlir::mpq::verifyQuantizedShape(function_ref<InFlightDiagnostic()> emitError,
+                                ShapedType type, StringRef what) {
+  auto uniform = dyn_cast<UniformType>(type.getElementType());
+  if (!uniform || !uniform.isPerAxis() || !type.hasRank())
+    return success();
+  int64_t axis = uniform.getAxis();
+  if (axis >= type.getRank())
+    return emitError() << what << ": quantization axis " << axis
+                       << " is out of range for a tensor of rank "
+                       << type.getRank();
+  int64_t size = type.getDimSize(axis);
+  if (!ShapedType::isDynamic(size) &&
+      size != static_cast<int64_t>(uniform.getScales().size()))
+    return emitError() << what << ": " << uniform.getScales().size()
+                       << " per-axis scales do not match size " << size
+                       << " of axis " << axis;
+  return success();
+}
+
+LogicalResult mlir::mpq::verifyQuantizedShapes(Operation *op) {
+  auto emit = [&] { return op->emitOpError(); };
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      if (failed(verifyQuantizedShape(emit, shaped,
+                                      "operand #" + std::to_string(i))))
+        return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      if (failed(verifyQuantizedShape(emit, shaped,
+                                      "result #" + std::to_string(i))))
+        return failure();
+  return success();
+}

@@ -1,0 +1,613 @@
+//===- MPQOps.cpp - mpq operations: verifiers and folders -----------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+#define GET_OP_CLASSES
+#include "mpq/Dialect/MPQ/IR/MPQOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+static LogicalResult requireStatic(Operation *op, RankedTensorType type,
+                                   StringRef what) {
+  if (!type.hasStaticShape())
+    return op->emitOpError()
+           << what << " must have a static shape, got " << type;
+  return success();
+}
+
+static LogicalResult requireRank(Operation *op, RankedTensorType type,
+                                 int64_t rank, StringRef what) {
+  if (type.getRank() != rank)
+    return op->emitOpError()
+           << "expected " << what << " of rank " << rank << ", got " << type;
+  return requireStatic(op, type, what);
+}
+
+static LogicalResult requireSize(Operation *op, ArrayRef<int64_t> values,
+                                 size_t size, StringRef name) {
+  if (values.size() != size)
+    return op->emitOpError() << "expected " << size << " values in '" << name
+                             << "', got " << values.size();
+  return success();
+}
+
+/// Spatial output sizes of an NHWC window op (convolution or pooling), or
+/// failure with a diagnostic naming the offending argument.
+static FailureOr<SmallVector<int64_t, 2>>
+windowOutputSizes(Operation *op, RankedTensorType input,
+                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  if (failed(requireSize(op, kernel, 2, "kernel")) ||
+      failed(requireSize(op, strides, 2, "strides")) ||
+      failed(requireSize(op, dilations, 2, "dilations")) ||
+      failed(requireSize(op, pads, 4, "pads")))
+    return failure();
+  SmallVector<int64_t, 2> sizes;
+  for (int i = 0; i < 2; ++i) {
+    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1)
+      return op->emitOpError()
+             << "kernel, strides and dilations must be positive";
+    if (pads[i] < 0 || pads[i + 2] < 0)
+      return op->emitOpError() << "pads must be non-negative";
+    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
+    int64_t padded = input.getDimSize(1 + i) + pads[i] + pads[i + 2];
+    if (padded < extent)
+      return op->emitOpError()
+             << "window of extent " << extent << " does not fit the padded "
+             << (i == 0 ? "height" : "width") << " " << padded;
+    sizes.push_back((padded - extent) / strides[i] + 1);
+  }
+  return sizes;
+}
+
+static LogicalResult verifyOutputShape(Operation *op, RankedTensorType output,
+                                       ArrayRef<int64_t> expected) {
+  if (output.getShape() != expected) {
+    auto diag = op->emitOpError() << "expected result shape [";
+    llvm::interleaveComma(expected, diag);
+    return diag << "], got " << output;
+  }
+  return success();
+}
+
+/// Convolution shape rules shared by mpq.conv2d and mpq.qconv2d.
+static LogicalResult verifyConvShapes(Operation *op, RankedTensorType input,
+                                      RankedTensorType weight,
+                                      RankedTensorType output,
+                                      ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> dilations,
+                                      ArrayRef<int64_t> pads, int64_t groups) {
+  if (failed(requireRank(op, input, 4, "NHWC input")) ||
+      failed(requireRank(op, weight, 4, "OHWI weight")) ||
+      failed(requireRank(op, output, 4, "NHWC result")))
+    return failure();
+  int64_t inChannels = input.getDimSize(3), outChannels = weight.getDimSize(0);
+  if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
+    return op->emitOpError()
+           << "groups = " << groups << " must divide the input channels ("
+           << inChannels << ") and the output channels (" << outChannels << ")";
+  if (weight.getDimSize(3) != inChannels / groups)
+    return op->emitOpError()
+           << "weight has " << weight.getDimSize(3)
+           << " input channels per group, expected " << inChannels / groups;
+  auto spatial =
+      windowOutputSizes(op, input, {weight.getDimSize(1), weight.getDimSize(2)},
+                        strides, dilations, pads);
+  if (failed(spatial))
+    return failure();
+  return verifyOutputShape(
+      op, output,
+      {input.getDimSize(0), (*spatial)[0], (*spatial)[1], outChannels});
+}
+
+/// Pooling shape rules shared by the float and quantized pools.
+static LogicalResult verifyPoolShapes(Operation *op, RankedTensorType input,
+                                      RankedTensorType output,
+                                      ArrayRef<int64_t> kernel,
+                                      ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> pads) {
+  if (failed(requireRank(op, input, 4, "NHWC input")) ||
+      failed(requireRank(op, output, 4, "NHWC result")))
+    return failure();
+  auto spatial = windowOutputSizes(op, input, kernel, strides, {1, 1}, pads);
+  if (failed(spatial))
+    return failure();
+  return verifyOutputShape(
+      op, output,
+      {input.getDimSize(0), (*spatial)[0], (*spatial)[1], input.getDimSize(3)});
+}
+
+/// Fully-connected shape rules: [N, K] x [O, K] -> [N, O].
+static LogicalResult verifyFullyConnectedShapes(Operation *op,
+                                                RankedTensorType input,
+                                                RankedTensorType weight,
+                                                RankedTensorType output) {
+  if (failed(requireRank(op, input, 2, "input")) ||
+      failed(requireRank(op, weight, 2, "weight")) ||
+      failed(requireRank(op, output, 2, "result")))
+    return failure();
+  if (weight.getDimSize(1) != input.getDimSize(1))
+    return op->emitOpError()
+           << "weight has " << weight.getDimSize(1)
+           << " input features, expected " << input.getDimSize(1);
+  return verifyOutputShape(op, output,
+                           {input.getDimSize(0), weight.getDimSize(0)});
+}
+
+static LogicalResult verifyBroadcast(Operation *op, RankedTensorType lhs,
+                                     RankedTensorType rhs,
+                                     RankedTensorType output) {
+  SmallVector<int64_t> shape;
+  if (!OpTrait::util::getBroadcastedShape(lhs.getShape(), rhs.getShape(),
+                                          shape))
+    return op->emitOpError()
+           << "operands " << lhs << " and " << rhs << " do not broadcast";
+  return verifyOutputShape(op, output, shape);
+}
+
+static FailureOr<int64_t> normalizeAxis(Operation *op, int64_t axis,
+                                        int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return op->emitOpError()
+           << "axis " << axis << " is out of range for rank " << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// A Q1.31 multiplier must be normalized (|M0| in [2^30, 2^31)) or zero, and
+/// its exponent keep the right shift 31 - exponent within [0, 63].
+static LogicalResult verifyMultiplier(Operation *op, int64_t multiplier,
+                                      int64_t exponent, StringRef name) {
+  int64_t magnitude = multiplier < 0 ? -multiplier : multiplier;
+  if (multiplier != 0 && magnitude < (int64_t(1) << 30))
+    return op->emitOpError()
+           << name << " " << multiplier
+           << " is not a normalized Q1.31 value (|M0| in [2^30, 2^31) or 0)";
+  if (exponent < -32 || exponent > 31)
+    return op->emitOpError()
+           << name << " exponent " << exponent << " is outside [-32, 31]";
+  return success();
+}
+
+static LogicalResult verifyClamp(Operation *op, std::optional<int64_t> lo,
+                                 std::optional<int64_t> hi,
+                                 UniformType output) {
+  int64_t min = output.getStorageMin(), max = output.getStorageMax();
+  int64_t low = lo.value_or(min), high = hi.value_or(max);
+  if (low < min || high > max || low > high)
+    return op->emitOpError()
+           << "clamp [" << low << ", " << high
+           << "] must be a non-empty part of the storage range [" << min << ", "
+           << max << "]";
+  return success();
+}
+
+static UniformType uniformElement(Value value) {
+  return cast<UniformType>(tensorType(value).getElementType());
+}
+
+static LogicalResult requirePerTensor(Operation *op, Value value,
+                                      StringRef what) {
+  if (uniformElement(value).isPerAxis())
+    return op->emitOpError() << what << " must be quantized per tensor";
+  return success();
+}
+
+static LogicalResult requireSameShape(Operation *op, RankedTensorType a,
+                                      RankedTensorType b) {
+  if (a.getShape() != b.getShape())
+    return op->emitOpError()
+           << "input and result shapes differ: " << a << " vs " << b;
+  return success();
+}
+
+static LogicalResult requireSameElementType(Operation *op, Type a, Type b) {
+  if (a != b)
+    return op->emitOpError() << "element types differ: " << a << " vs " << b;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Graph-level ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::verify() {
+  if (failed(verifyConvShapes(*this, tensorType(getInput()),
+                              tensorType(getWeight()), tensorType(getOutput()),
+                              getStrides(), getDilations(), getPads(),
+                              getGroups())))
+    return failure();
+  if (getBias() && tensorType(getBias()).getShape() !=
+                       ArrayRef<int64_t>{tensorType(getWeight()).getDimSize(0)})
+    return emitOpError() << "bias must be a vector of "
+                         << tensorType(getWeight()).getDimSize(0)
+                         << " elements, got " << getBias().getType();
+  return success();
+}
+
+LogicalResult FullyConnectedOp::verify() {
+  if (failed(verifyFullyConnectedShapes(*this, tensorType(getInput()),
+                                        tensorType(getWeight()),
+                                        tensorType(getOutput()))))
+    return failure();
+  if (getBias() && tensorType(getBias()).getShape() !=
+                       ArrayRef<int64_t>{tensorType(getWeight()).getDimSize(0)})
+    return emitOpError() << "bias must be a vector of "
+                         << tensorType(getWeight()).getDimSize(0)
+                         << " elements, got " << getBias().getType();
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  auto lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  if (failed(requireRank(*this, lhs, 2, "lhs")) ||
+      failed(requireRank(*this, rhs, 2, "rhs")))
+    return failure();
+  if (lhs.getDimSize(1) != rhs.getDimSize(0))
+    return emitOpError() << "contracting dimensions differ: "
+                         << lhs.getDimSize(1) << " vs " << rhs.getDimSize(0);
+  return verifyOutputShape(*this, tensorType(getOutput()),
+                           {lhs.getDimSize(0), rhs.getDimSize(1)});
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto input = tensorType(getInput());
+  auto axis = normalizeAxis(*this, getAxis(), input.getRank());
+  if (failed(axis) ||
+      failed(requireSameShape(*this, input, tensorType(getOutput()))))
+    return failure();
+  int64_t channels = input.getDimSize(*axis);
+  for (Value param : {getScale(), getBias(), getMean(), getVariance()})
+    if (tensorType(param).getShape() != ArrayRef<int64_t>{channels})
+      return emitOpError() << "parameters must be vectors of " << channels
+                           << " elements (the size of axis " << *axis
+                           << "), got " << param.getType();
+  if (!(getEpsilon().convertToFloat() >= 0.0f))
+    return emitOpError() << "epsilon must be non-negative";
+  return success();
+}
+
+LogicalResult AddOp::verify() {
+  return verifyBroadcast(*this, tensorType(getLhs()), tensorType(getRhs()),
+                         tensorType(getOutput()));
+}
+
+LogicalResult MulOp::verify() {
+  return verifyBroadcast(*this, tensorType(getLhs()), tensorType(getRhs()),
+                         tensorType(getOutput()));
+}
+
+LogicalResult AvgPool2DOp::verify() {
+  return verifyPoolShapes(*this, tensorType(getInput()),
+                          tensorType(getOutput()), getKernel(), getStrides(),
+                          getPads());
+}
+
+LogicalResult GlobalAvgPoolOp::verify() {
+  auto input = tensorType(getInput());
+  if (failed(requireRank(*this, input, 4, "NHWC input")))
+    return failure();
+  return verifyOutputShape(*this, tensorType(getOutput()),
+                           {input.getDimSize(0), 1, 1, input.getDimSize(3)});
+}
+
+LogicalResult ClipOp::verify() {
+  float min = getMin().convertToFloat(), max = getMax().convertToFloat();
+  if (min > max)
+    return emitOpError() << "min " << formatNumber(min)
+                         << " is greater than max " << formatNumber(max);
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return normalizeAxis(*this, getAxis(), tensorType(getInput()).getRank());
+}
+
+LogicalResult FakeQuantOp::verify() {
+  Type quant = getQuant();
+  auto storage = getStorageInfo(quant);
+  if (!storage)
+    return emitOpError() << "quant must be an !mpq.uniform or !mpq.bits type, "
+                            "got "
+                         << quant;
+  if (storage->width > 8)
+    return emitOpError() << "fake-quantization to " << storage->width
+                         << " bits: stored tensors have 1..8 bits";
+  if (getNarrow() && !storage->isSigned)
+    return emitOpError() << "a narrow range needs a signed type";
+  bool hasMin = getMin().has_value(), hasMax = getMax().has_value();
+  if (hasMin != hasMax)
+    return emitOpError() << "a learned range needs both min and max";
+  if (hasMin) {
+    if (isa<UniformType>(quant))
+      return emitOpError() << "min/max conflict with the scale and zero point "
+                              "of an !mpq.uniform type";
+    double min = getMin()->convertToDouble(), max = getMax()->convertToDouble();
+    if (!(min < max))
+      return emitOpError() << "learned range [" << formatNumber(min) << ", "
+                           << formatNumber(max) << "] is empty";
+  }
+  auto input = tensorType(getInput());
+  return verifyQuantizedShape([&] { return emitOpError(); }, input.clone(quant),
+                              "quant");
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())) ||
+      failed(requireStatic(*this, input, "input")) ||
+      failed(requireStatic(*this, output, "result")))
+    return failure();
+  if (input.getNumElements() != output.getNumElements())
+    return emitOpError() << "cannot reshape " << input.getNumElements()
+                         << " elements into " << output.getNumElements();
+  if (isa<UniformType>(input.getElementType()) &&
+      uniformElement(getInput()).isPerAxis())
+    return emitOpError() << "cannot reshape a per-axis quantized tensor";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult TransposeOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())))
+    return failure();
+  ArrayRef<int64_t> perm = getPerm();
+  int64_t rank = input.getRank();
+  if (failed(requireSize(*this, perm, rank, "perm")))
+    return failure();
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return emitOpError() << "perm is not a permutation of [0, " << rank
+                           << ")";
+    seen[p] = true;
+    shape.push_back(input.getDimSize(p));
+  }
+  // The element type is shared, so a per-axis axis must stay in place.
+  if (auto uniform = dyn_cast<UniformType>(input.getElementType()))
+    if (uniform.isPerAxis() && perm[uniform.getAxis()] != uniform.getAxis())
+      return emitOpError() << "moves quantization axis " << uniform.getAxis()
+                           << " of a per-axis tensor";
+  return verifyOutputShape(*this, output, shape);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return getInput();
+  // transpose(transpose(x, p), q) = transpose(x, p o q).
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    if (isa<UniformType>(getType().getElementType()) &&
+        uniformElement(getInput()).isPerAxis())
+      return {};
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(producer.getPerm()[p]);
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size())) &&
+        getInput().getType() == getType())
+      return getInput();
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult PadOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())))
+    return failure();
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> pads = getPads();
+  if (failed(requireSize(*this, pads, 2 * rank, "pads")))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (pads[i] < 0 || pads[i + rank] < 0)
+      return emitOpError() << "pads must be non-negative";
+    shape.push_back(input.getDimSize(i) + pads[i] + pads[i + rank]);
+  }
+  if (auto uniform = dyn_cast<UniformType>(input.getElementType())) {
+    double value = getValue().convertToDouble();
+    if (value != std::floor(value) || value < uniform.getStorageMin() ||
+        value > uniform.getStorageMax())
+      return emitOpError() << "padding value " << formatNumber(value)
+                           << " is not a code of " << uniform;
+  }
+  return verifyOutputShape(*this, output, shape);
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "needs at least one input";
+  auto output = tensorType(getOutput());
+  auto axis = normalizeAxis(*this, getAxis(), output.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(tensorType(getInputs().front()).getShape());
+  shape[*axis] = 0;
+  for (Value input : getInputs()) {
+    auto type = tensorType(input);
+    if (failed(requireSameElementType(*this, type.getElementType(),
+                                      output.getElementType())))
+      return failure();
+    if (type.getRank() != output.getRank())
+      return emitOpError() << "inputs must all have rank " << output.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (d == *axis)
+        continue;
+      if (type.getDimSize(d) != shape[d])
+        return emitOpError() << "input sizes differ along dimension " << d
+                             << ", which is not the concatenation axis";
+    }
+    shape[*axis] += type.getDimSize(*axis);
+  }
+  return verifyOutputShape(*this, output, shape);
+}
+
+LogicalResult MaxPool2DOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())))
+    return failure();
+  return verifyPoolShapes(*this, input, output, getKernel(), getStrides(),
+                          getPads());
+}
+
+//===----------------------------------------------------------------------===//
+// Integer-level ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult QConstantOp::verify() {
+  auto output = tensorType(getOutput());
+  auto valueType = cast<ShapedType>(getValue().getType());
+  if (valueType.getShape() != output.getShape())
+    return emitOpError() << "value shape differs from the result shape";
+  if (!valueType.getElementType().isInteger())
+    return emitOpError() << "value must hold integer codes, got "
+                         << valueType.getElementType();
+  auto codes = getValue().tryGetValues<APInt>();
+  if (!codes)
+    return emitOpError() << "cannot read the integer codes of the value";
+  UniformType element = uniformElement(getOutput());
+  int64_t lo = element.getStorageMin(), hi = element.getStorageMax();
+  for (const APInt &code : *codes) {
+    int64_t c = code.getSExtValue();
+    if (c < lo || c > hi)
+      return emitOpError() << "code " << c << " is outside the range [" << lo
+                           << ", " << hi << "] of the result element type";
+  }
+  return success();
+}
+
+/// Per-axis quantization of an integer op's weight must run along its
+/// output channels (dimension 0): that is what the kernels index by.
+static LogicalResult verifyWeightAxis(Operation *op, Value weight) {
+  UniformType type = uniformElement(weight);
+  if (type.isPerAxis() && type.getAxis() != 0)
+    return op->emitOpError() << "weight must be quantized per tensor or per "
+                                "output channel (axis 0), got axis "
+                             << type.getAxis();
+  return success();
+}
+
+LogicalResult QConv2DOp::verify() {
+  if (failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(verifyWeightAxis(*this, getWeight())))
+    return failure();
+  return verifyConvShapes(*this, tensorType(getInput()),
+                          tensorType(getWeight()), tensorType(getOutput()),
+                          getStrides(), getDilations(), getPads(), getGroups());
+}
+
+LogicalResult QFullyConnectedOp::verify() {
+  if (failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(verifyWeightAxis(*this, getWeight())))
+    return failure();
+  return verifyFullyConnectedShapes(*this, tensorType(getInput()),
+                                    tensorType(getWeight()),
+                                    tensorType(getOutput()));
+}
+
+LogicalResult RequantizeOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameShape(*this, input, output)) ||
+      failed(requirePerTensor(*this, getOutput(), "result")))
+    return failure();
+  if (isa<UniformType>(input.getElementType()) &&
+      failed(requirePerTensor(*this, getInput(), "input")))
+    return failure();
+  int64_t channels = output.getRank() ? output.getShape().back() : 1;
+  ArrayRef<int32_t> multiplier = getMultiplier(), exponent = getExponent();
+  auto checkLength = [&](size_t size, StringRef name) -> LogicalResult {
+    if (size == 1 || static_cast<int64_t>(size) == channels)
+      return success();
+    return emitOpError() << "'" << name << "' has " << size
+                         << " entries; expected 1 or " << channels
+                         << " (one per channel)";
+  };
+  if (failed(checkLength(multiplier.size(), "multiplier")))
+    return failure();
+  if (exponent.size() != multiplier.size())
+    return emitOpError() << "'exponent' has " << exponent.size()
+                         << " entries, 'multiplier' " << multiplier.size();
+  if (getBias() && failed(checkLength(getBias()->size(), "bias")))
+    return failure();
+  for (auto [m, e] : llvm::zip(multiplier, exponent))
+    if (failed(verifyMultiplier(*this, m, e, "multiplier")))
+      return failure();
+  return verifyClamp(*this, getClampMin(), getClampMax(),
+                     uniformElement(getOutput()));
+}
+
+LogicalResult QAddOp::verify() {
+  for (auto [value, what] :
+       {std::pair{getLhs(), "lhs"}, {getRhs(), "rhs"}, {getOutput(), "result"}})
+    if (failed(requirePerTensor(*this, value, what)))
+      return failure();
+  if (failed(verifyBroadcast(*this, tensorType(getLhs()), tensorType(getRhs()),
+                             tensorType(getOutput()))) ||
+      failed(verifyMultiplier(*this, getLhsMultiplier(), getLhsExponent(),
+                              "lhs_multiplier")) ||
+      failed(verifyMultiplier(*this, getRhsMultiplier(), getRhsExponent(),
+                              "rhs_multiplier")))
+    return failure();
+  return verifyClamp(*this, getClampMin(), getClampMax(),
+                     uniformElement(getOutput()));
+}
+
+LogicalResult QAvgPool2DOp::verify() {
+  if (failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(requirePerTensor(*this, getOutput(), "result")) ||
+      failed(verifyMultiplier(*this, getMultiplier(), getExponent(),
+                              "multiplier")))
+    return failure();
+  return verifyPoolShapes(*this, tensorType(getInput()),
+                          tensorType(getOutput()), getKernel(), getStrides(),
+                          getPads());
+}
+
+LogicalResult QuantizeOp::verify() {
+  return requireSameShape(*this, tensorType(getInput()),
+                          tensorType(getOutput()));
+}
+
+LogicalResult DequantizeOp::verify() {
+  return requireSameShape(*this, tensorType(getInput()),
+                          tensorType(getOutput()));
+}

@@ -1,0 +1,161 @@
+//===- BufferPlanner.h - Static arena planning for activations --*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Places every activation / scratch buffer of a scheduled graph at an offset
+// inside one arena so that buffers alive at the same step never share bytes
+// (docs/method.md section 5). This is the MLIR-free core behind
+// `--mpq-plan-buffers`: the pass computes lifetimes on the scheduled integer
+// graph, sizes buffers with mlir::mpq::packedTensorBytes, calls planBuffers,
+// and rewrites allocations into views of the arena.
+//
+// Conventions (the contract with the pass and with checkPlan):
+//
+// * Lifetimes are inclusive step intervals [firstUse, lastUse]. Two buffers
+//   conflict when their intervals intersect.
+//
+// * Alignment. Every offset is a multiple of `align` (default 16). For
+//   placement each size is rounded up to a multiple of `align`, so the buffer
+//   placed above another one starts at an aligned address without padding
+//   arithmetic at the call site. `Plan::arenaSize` is max(offset +
+//   alignTo(size)), a multiple of `align`. checkPlan checks the real bytes
+//   [offset, offset + size) and that arenaSize covers every end.
+//
+// * In-place hint. `Buffer::inPlaceOf = a` on buffer b says: b may reuse a's
+//   memory, because a dies at the step where b is born (an elementwise op
+//   whose input is not read after it). The hint is well-formed when
+//   a.lastUse == b.firstUse and b.size <= a.size; planBuffers rejects
+//   malformed hints with an error. An honoured hint gives b exactly a's
+//   offset; checkPlan accepts an address overlap between two live buffers
+//   only in exactly that case (declared pair, a.lastUse == b.firstUse, same
+//   offset, b.size <= a.size, so b lies inside a's extent).
+//   A hint is an allowance, not an obligation: a hint is dropped when
+//   honouring it would make b overlap some other member of a's chain at a
+//   step where both live (e.g. a -> b -> c with b alive for a single step:
+//   a and c would then share bytes without a declared pair), or when another
+//   buffer already reuses a. Honoured hints join buffers into chains that
+//   the planner moves as one rectangle of the chain's largest aligned size
+//   over the chain's whole lifetime (conservative when sizes shrink along
+//   the chain; exact for the common same-size elementwise case).
+//
+// * Lower bound. lowerBound is max over steps t of the sum of the (aligned)
+//   sizes of the buffers live at t, minus, for every honoured in-place pair
+//   (a, b) with a.lastUse == b.firstUse == t, the size of b (b sits inside
+//   a at that one step). Every plan checkPlan accepts has an arena at least
+//   this large when computed with the same `align`, so it is a valid cutoff.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_ANALYSIS_BUFFERPLANNER_H
+#define MPQ_ANALYSIS_BUFFERPLANNER_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::mpq {
+
+/// One buffer to place: a tensor or a kernel's scratch area.
+struct Buffer {
+  std::string name;
+  /// Size in bytes (from mlir::mpq::packedTensorBytes at the call site).
+  int64_t size = 0;
+  /// Inclusive step interval during which the buffer must hold its data.
+  int64_t firstUse = 0;
+  int64_t lastUse = 0;
+  /// Index of the buffer whose memory this one may reuse, or -1 (see the
+  /// in-place conventions in the file comment).
+  int inPlaceOf = -1;
+};
+
+enum class PlanAlgorithm {
+  /// Pisarchyk & Lee greedy-by-size with best-fit gaps: the baseline.
+  GreedySize,
+  /// Several orderings, local search and, for few buffers, an exact
+  /// branch-and-bound; never worse than GreedySize.
+  Best,
+};
+
+/// Parses the `algorithm=` option ("greedy-size" or "best"). Returns false
+/// and leaves `result` alone on an unknown name.
+bool parsePlanAlgorithm(const std::string &name, PlanAlgorithm &result);
+const char *stringifyPlanAlgorithm(PlanAlgorithm algorithm);
+
+struct PlanOptions {
+  PlanAlgorithm algorithm = PlanAlgorithm::Best;
+  /// Every offset is a multiple of this (>= 1); sizes are rounded up to it.
+  int64_t align = 16;
+  /// Best: exact branch-and-bound when the number of placement units
+  /// (buffers after merging honoured in-place chains) is at most this.
+  int exactMaxBuffers = 12;
+  /// Best: give up the exact search after this many nodes (the result is
+  /// still the best plan found, just not proven optimal).
+  int64_t exactNodeLimit = 200000;
+  /// Best: number of seeded random perturbations of the size order.
+  int randomOrders = 8;
+  /// Best: local-search moves on the best ordering (0 disables).
+  int localSearchIterations = 400;
+  /// Best: seed of the perturbations and of the local search; fixed so that
+  /// a plan is reproducible.
+  uint64_t seed = 0x6d70712d706c616eULL;
+};
+
+struct Plan {
+  /// Offset of every buffer, indexed like the input.
+  std::vector<int64_t> offsets;
+  /// max(offset + alignTo(size, align)) over all buffers.
+  int64_t arenaSize = 0;
+  /// lowerBound(buffers, align): no plan can use less.
+  int64_t lowerBound = 0;
+  int64_t align = 16;
+  PlanAlgorithm algorithm = PlanAlgorithm::Best;
+  /// Arena of the greedy-size baseline, for reports.
+  int64_t baselineArenaSize = 0;
+  /// Which candidate produced the plan, e.g. "size/best-fit", "local-search",
+  /// "exact".
+  std::string method;
+  /// True when arenaSize == lowerBound, or the exact search finished (then it
+  /// is optimal among plans that honour the same in-place chains as one
+  /// rectangle; with no hints that is all plans).
+  bool provenOptimal = false;
+};
+
+/// Rounds `value` up to a multiple of `align` (align >= 1).
+int64_t alignTo(int64_t value, int64_t align);
+
+/// Checks sizes, lifetimes and in-place hints; returns an error message or
+/// the empty string.
+std::string verifyBuffers(const std::vector<Buffer> &buffers);
+
+/// The peak over steps of the live bytes (sizes rounded up to `align`),
+/// counting each honoured in-place pair once at the step it shares (see the
+/// file comment). Malformed input (verifyBuffers) gives -1.
+int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align = 1);
+
+/// For each buffer, the index of the buffer whose offset it shares because
+/// its in-place hint is honoured, or -1. planBuffers and lowerBound both use
+/// this one decision.
+std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers);
+
+/// Plans `buffers`. Returns an error message (and leaves `plan` alone) when
+/// verifyBuffers or the options reject the input, else the empty string.
+std::string planBuffers(const std::vector<Buffer> &buffers,
+                        const PlanOptions &options, Plan &plan);
+
+/// Independent O(n^2) verifier of a plan: aligned non-negative offsets, an
+/// arena covering every buffer, and no two buffers whose lifetimes intersect
+/// share a byte unless they are a declared in-place pair placed as the file
+/// comment allows. Returns the empty string or an error naming the buffers.
+std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan);
+
+/// An SVG picture of the plan: steps across, addresses up, one rectangle
+/// (class "buf") per buffer labelled with its name and size when the label
+/// fits, with a tooltip in every case.
+std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
+                          const std::string &title);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_ANALYSIS_BUFFERPLANNER_H

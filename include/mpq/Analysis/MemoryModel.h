@@ -1,0 +1,205 @@
+//===- MemoryModel.h - Flash and RAM model for bit-widths -------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The memory model of method.md §3, on a graph description that does not
+// depend on MLIR, so the precision assignment can be tested on hand-built
+// graphs and reused by other front ends.
+//
+// Graph description
+// -----------------
+// - Activation tensors have a name, a shape (NHWC for feature maps, [N, C]
+//   for vectors) and the index of the bit-width VARIABLE they belong to. A
+//   variable is one bit-width shared by a producer's output and its
+//   consumers' inputs. Ops that do not requantize (pooling, reshape, flatten,
+//   fused ReLU/BN) pass the variable through: MobileNetV1's fc reads the
+//   pooled vector [1, 1024a], a tensor of its own with its own shape, whose
+//   variable is pw13's output variable. Sizes are always taken from the
+//   tensor a step actually reads or writes ("X_i counts the elements the
+//   layer actually reads").
+// - Steps are listed in execution order. Weight layers (Conv, Depthwise,
+//   FullyConnected) are the "layers" of the paper; Add, Concat and Other are
+//   weightless steps that exist so the schedule, and therefore the live
+//   tensors of a DAG, are known. Pass-through ops (pooling, flatten) should be
+//   listed as Other steps when liveness matters.
+//
+// Weight storage layouts (the shapes given here are the stored shapes, and
+// packedTensorBytes packs along their innermost dimension):
+// - Conv: OHWI, [O, KH, KW, I/groups]; the innermost row is the input
+//   channels of one filter tap.
+// - FullyConnected: [O, I] (or [O, 1, 1, I], which has the same size).
+// - Depthwise: [KH, KW, C], channels innermost as in TFLite and CMSIS-NN.
+//   OHWI with I = 1 would make every element its own byte-aligned row and
+//   waste 4 (at 4 bits) or 6 (at 2 bits) bits per weight, so depthwise
+//   weights are stored and sized channels-innermost.
+//
+// Sizes come from mlir::mpq::packedTensorBytes, the one size function shared
+// with the buffer planner and the code generator, so a 2-bit row of 3 channels
+// takes one full byte here as it does on the device.
+//
+// Liveness (for DAGs and for the report): tensor t is live from the step
+// that writes it (a tensor no step writes is live from the step that creates
+// its variable, or from the first step if it is a graph input) to the last
+// step that reads it; a tensor nobody reads is a graph output and stays live
+// until the last step. Graph inputs and outputs live in the arena, as
+// contracts.md says.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_ANALYSIS_MEMORYMODEL_H
+#define MPQ_ANALYSIS_MEMORYMODEL_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::mpq {
+
+/// What a step of the schedule is. Only Conv, Depthwise and FullyConnected
+/// carry weights and per-channel parameters.
+enum class StepKind { Conv, Depthwise, FullyConnected, Add, Concat, Other };
+
+/// True for the kinds that are "layers" in the paper's sense.
+bool hasWeights(StepKind kind);
+const char *stepKindName(StepKind kind);
+
+/// Quantization schemes of method.md §1-2; they differ only in the
+/// per-channel parameters they store (method.md §3 table).
+enum class QuantScheme { PC_ICN, PL_ICN, PL_FB };
+
+const char *quantSchemeName(QuantScheme scheme);
+/// Accepts "pc-icn", "pl-icn", "pl-fb" (case-insensitive, '_' or '-').
+/// Returns false and leaves `scheme` alone on anything else.
+bool parseQuantScheme(const std::string &text, QuantScheme &scheme);
+
+struct ActivationTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  /// Index of the bit-width variable this tensor belongs to.
+  int variable = 0;
+};
+
+struct GraphStep {
+  std::string name;
+  StepKind kind = StepKind::Other;
+  /// Stored weight shape (see the layouts above); empty for weightless steps.
+  std::vector<int64_t> weightShape;
+  /// Output channels: the C of the per-channel parameter table.
+  int64_t outChannels = 0;
+  /// Indices into GraphDesc::tensors. Weight layers read exactly one tensor.
+  std::vector<int> inputs;
+  int output = -1;
+  /// The network's final layer (its own parameter row, 8-bit output). A
+  /// multi-output network may mark several layers.
+  bool isLast = false;
+};
+
+struct GraphDesc {
+  std::vector<ActivationTensor> tensors;
+  std::vector<GraphStep> steps;
+
+  /// One more than the largest variable index used by any tensor.
+  int numVariables() const;
+  /// Index of the step named `name`, or -1.
+  int findStep(const std::string &name) const;
+  /// Index of the step that writes tensor `tensor`, or -1.
+  int producerOf(int tensor) const;
+  /// A readable name for a variable: the tensor a step writes with it, or
+  /// the first tensor that has it.
+  std::string variableName(int variable) const;
+
+  /// Builders returning the new index, for hand-written graphs.
+  int addTensor(std::string name, std::vector<int64_t> shape, int variable);
+  int addLayer(std::string name, StepKind kind,
+               std::vector<int64_t> weightShape, int64_t outChannels, int input,
+               int output, bool isLast = false);
+  int addStep(std::string name, StepKind kind, std::vector<int> inputs,
+              int output);
+};
+
+/// For each variable, the first step that creates it: writes a tensor of it
+/// without reading one (a pass-through step does not create). -1 marks a
+/// graph input variable such as the image. Requires in-range tensor indices.
+std::vector<int> variableCreators(const GraphDesc &graph);
+
+/// Returns an empty string if `graph` is well formed, else what is wrong:
+/// indices in range, positive dimensions, one producer per tensor, inputs
+/// produced before they are read, weights exactly on weight layers, one
+/// input per weight layer, isLast only on weight layers.
+std::string validateGraph(const GraphDesc &graph);
+
+/// Bit-widths for a graph: one per step (0 for weightless steps) and one per
+/// activation variable.
+struct BitAssignment {
+  std::vector<unsigned> weightBits;
+  std::vector<unsigned> activationBits;
+};
+
+/// Every weight layer and every variable at `bits`.
+BitAssignment uniformAssignment(const GraphDesc &graph, unsigned bits);
+
+/// Empty if `assignment` has the right sizes for `graph` and every width is
+/// in 1..8 (0 for weightless steps), else what is wrong.
+std::string validateAssignment(const GraphDesc &graph,
+                               const BitAssignment &assignment);
+
+/// Per-channel parameter bytes of one layer (method.md §3 table). The last
+/// layer uses the "last layer, PL" row under PL_FB and PL_ICN and the "last
+/// layer, PC" row under PC_ICN.
+int64_t layerParamBytes(QuantScheme scheme, int64_t outChannels, bool isLast);
+
+/// Number of weight elements of a step (0 for weightless steps).
+int64_t weightElements(const GraphStep &step);
+
+struct LiveRange {
+  int first = 0; ///< First step at which the tensor occupies memory.
+  int last = 0;  ///< Last step at which it does.
+};
+
+/// Live range of every tensor (see "Liveness" above). Requires a valid graph.
+std::vector<LiveRange> computeLiveRanges(const GraphDesc &graph);
+
+struct StepFootprint {
+  int64_t weightBytes = 0;
+  int64_t paramBytes = 0;
+  int64_t inputBytes = 0; ///< Sum over the tensors the step reads.
+  int64_t outputBytes = 0;
+  int64_t liveBytes = 0; ///< All tensors live at this step.
+  int64_t ioBytes() const { return inputBytes + outputBytes; }
+};
+
+struct Footprint {
+  std::vector<StepFootprint> steps; ///< One per GraphDesc step.
+  int64_t weightBytes = 0;
+  int64_t paramBytes = 0;
+  int64_t flashBytes = 0; ///< weights + params (the paper's M_RO use).
+  /// Paper model: max over weight layers of input + output bytes.
+  int64_t ramBytes = 0;
+  int ramStep = -1; ///< The weight layer that attains ramBytes.
+  /// Max over all steps of the bytes of the tensors live there.
+  int64_t peakLiveBytes = 0;
+  int peakLiveStep = -1;
+};
+
+/// The footprint of `graph` at `assignment` under `scheme`. Requires a valid
+/// graph and an assignment that passes validateAssignment.
+Footprint computeFootprint(const GraphDesc &graph,
+                           const BitAssignment &assignment, QuantScheme scheme);
+
+/// MobileNetV1 (Howard et al. 2017) with width multiplier `alpha` at input
+/// `resolution`: conv0 3x3/2 with int(32a) channels, 13 depthwise-separable
+/// blocks (dw 3x3 with strides 1,2,1,2,1,2,1,1,1,1,1,2,1, then pw 1x1) of
+/// int(c*a) channels for c = 64,128,128,256,256,512 x6,1024,1024, TF SAME
+/// padding (spatial = ceil(in / stride)), global average pooling (an Other
+/// step whose output [1, 1024a] keeps pw13's variable), fc 1024a -> 1000
+/// (the last layer). The image is [1, R, R, 3]. Steps: conv0, dw1, pw1, ...,
+/// dw13, pw13, pool, fc; variables: 0 is the image, then one per layer
+/// output in layer order (29 in all). Returns an empty graph if alpha or
+/// resolution is not positive.
+GraphDesc buildMobileNetV1(double alpha, int resolution);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_ANALYSIS_MEMORYMODEL_H

@@ -1,0 +1,43 @@
+//===- MPQDialect.td - The mpq dialect ---------------------*- tablegen -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_DIALECT_MPQ_IR_MPQDIALECT_TD
+#define MPQ_DIALECT_MPQ_IR_MPQDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def MPQ_Dialect : Dialect {
+  let name = "mpq";
+  let cppNamespace = "::mlir::mpq";
+  let summary = "Mixed low-precision quantized CNNs for microcontrollers";
+  let description = [{
+    The `mpq` dialect describes convolutional networks at two levels:
+
+    * a *graph* level on float tensors (what the ONNX importer produces),
+      where `mpq.fake_quant` marks where a tensor is quantized and at how many
+      bits;
+    * an *integer* level, where tensors carry their quantization in their
+      element type (`!mpq.uniform`) and the arithmetic is integer-only:
+      `mpq.qconv2d` produces int32 accumulators and `mpq.requantize` applies
+      Integer Channel Normalization (per-channel int32 multiplier, shift,
+      bias and output zero point) to bring them back to 2, 4 or 8 bits.
+
+    Layout is NHWC for activations and OHWI for convolution weights.
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let extraClassDeclaration = [{
+    void registerTypes();
+    void registerAttributes();
+  }];
+}
+
+class MPQ_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MPQ_Dialect, mnemonic, traits>;
+
+#endif // MPQ_DIALECT_MPQ_IR_MPQDIALECT_TD

@@ -1,0 +1,20 @@
+//===- MPQOps.h - mpq operations --------------------------------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_DIALECT_MPQ_IR_MPQOPS_H
+#define MPQ_DIALECT_MPQ_IR_MPQOPS_H
+
+#include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "mpq/Dialect/MPQ/IR/MPQOps.h.inc"
+
+#endif // MPQ_DIALECT_MPQ_IR_MPQOPS_H

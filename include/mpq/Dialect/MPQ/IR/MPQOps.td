@@ -1,0 +1,415 @@
+//===- MPQOps.td - mpq operations --------------------------*- tablegen -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_DIALECT_MPQ_IR_MPQOPS_TD
+#define MPQ_DIALECT_MPQ_IR_MPQOPS_TD
+
+include "mpq/Dialect/MPQ/IR/MPQDialect.td"
+include "mpq/Dialect/MPQ/IR/MPQAttrs.td"
+include "mpq/Dialect/MPQ/IR/MPQTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Constraints and traits
+//===----------------------------------------------------------------------===//
+
+def MPQ_IsUniform : CPred<"::llvm::isa<::mlir::mpq::UniformType>($_self)">;
+def MPQ_StoredUniform : Type<And<[MPQ_IsUniform,
+    CPred<"::llvm::cast<::mlir::mpq::UniformType>($_self).isStored()">]>,
+    "stored (1..8-bit) !mpq.uniform">;
+def MPQ_AnyUniform : Type<MPQ_IsUniform, "!mpq.uniform">;
+
+def MPQ_FloatTensor : RankedTensorOf<[F32]>;
+def MPQ_QTensor : RankedTensorOf<[MPQ_StoredUniform]>;
+def MPQ_AccTensor : RankedTensorOf<[I32]>;
+def MPQ_IntInputTensor : RankedTensorOf<[I32, MPQ_AnyUniform]>;
+def MPQ_Tensor : RankedTensorOf<[AnyType]>;
+
+// Checks every per-axis !mpq.uniform operand and result against its shape.
+def MPQ_VerifyQuantizedShapes : NativeOpTrait<"VerifyQuantizedShapes"> {
+  let cppNamespace = "::mlir::mpq";
+}
+
+// Upstream's I32Attr/I64Attr read back zero-extended (uint32_t/uint64_t);
+// multipliers, exponents, clamps and axes are signed.
+def MPQ_SI32Attr : TypedSignlessIntegerAttrBase<I32, "int32_t",
+    "32-bit signless integer attribute, read as signed"> {
+  let convertFromStorage = "static_cast<int32_t>($_self.getValue().getSExtValue())";
+}
+def MPQ_SI64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+    "64-bit signless integer attribute, read as signed"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
+class MPQ_PureOp<string mnemonic, list<Trait> traits = []>
+    : MPQ_Op<mnemonic, !listconcat(traits, [Pure, MPQ_VerifyQuantizedShapes])>;
+
+// Window arguments shared by convolutions and pooling, in NHWC terms.
+defvar MPQ_StridesAttr = DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">;
+defvar MPQ_DilationsAttr = DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">;
+// pads = [top, left, bottom, right].
+defvar MPQ_PadsAttr = DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">;
+
+//===----------------------------------------------------------------------===//
+// Graph level: float tensors
+//===----------------------------------------------------------------------===//
+
+def MPQ_Conv2DOp : MPQ_PureOp<"conv2d"> {
+  let summary = "2-D convolution, NHWC input, OHWI weights, grouped";
+  let description = [{
+    `groups` = 1 is a dense convolution, `groups` = C_in = C_out a depthwise
+    one. The weight is `O x KH x KW x (C_in / groups)`; `pads` are
+    `[top, left, bottom, right]`.
+
+    ```mlir
+    %y = mpq.conv2d %x, %w, %b {strides = array<i64: 2, 2>,
+                                pads = array<i64: 0, 0, 1, 1>}
+       : (tensor<1x8x8x3xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>)
+      -> tensor<1x4x4x16xf32>
+    ```
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$weight,
+                   Optional<MPQ_FloatTensor>:$bias,
+                   MPQ_StridesAttr:$strides, MPQ_DilationsAttr:$dilations,
+                   MPQ_PadsAttr:$pads,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_FullyConnectedOp : MPQ_PureOp<"fully_connected"> {
+  let summary = "y = x * W^T + b, with W as [out, in]";
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$weight,
+                   Optional<MPQ_FloatTensor>:$bias);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_MatMulOp : MPQ_PureOp<"matmul"> {
+  let summary = "2-D matrix product [M, K] x [K, N] -> [M, N]";
+  let arguments = (ins MPQ_FloatTensor:$lhs, MPQ_FloatTensor:$rhs);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_BatchNormOp : MPQ_PureOp<"batch_norm"> {
+  let summary = "inference batch normalization along one channel axis";
+  let description = [{
+    y = scale * (x - mean) / sqrt(variance + epsilon) + bias, where the four
+    parameter vectors run along `axis` (the last axis in NHWC by default).
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$scale,
+                   MPQ_FloatTensor:$bias, MPQ_FloatTensor:$mean,
+                   MPQ_FloatTensor:$variance,
+                   DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
+                   DefaultValuedAttr<MPQ_SI64Attr, "-1">:$axis);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class MPQ_BinaryFloatOp<string mnemonic, string what>
+    : MPQ_PureOp<mnemonic, [Commutative]> {
+  let summary = "elementwise " # what # " with numpy broadcasting";
+  let arguments = (ins MPQ_FloatTensor:$lhs, MPQ_FloatTensor:$rhs);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+def MPQ_AddOp : MPQ_BinaryFloatOp<"add", "sum">;
+def MPQ_MulOp : MPQ_BinaryFloatOp<"mul", "product">;
+
+def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d"> {
+  let summary = "average pooling over NHWC windows";
+  let arguments = (ins MPQ_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   MPQ_StridesAttr:$strides, MPQ_PadsAttr:$pads,
+                   UnitAttr:$count_include_pad);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_GlobalAvgPoolOp : MPQ_PureOp<"global_avg_pool"> {
+  let summary = "mean over H and W: [N, H, W, C] -> [N, 1, 1, C]";
+  let arguments = (ins MPQ_FloatTensor:$input);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_ReluOp : MPQ_PureOp<"relu", [SameOperandsAndResultType]> {
+  let summary = "max(x, 0)";
+  let arguments = (ins MPQ_FloatTensor:$input);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def MPQ_ClipOp : MPQ_PureOp<"clip", [SameOperandsAndResultType]> {
+  let summary = "clamp(x, min, max), e.g. ReLU6";
+  let arguments = (ins MPQ_FloatTensor:$input, F32Attr:$min, F32Attr:$max);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def MPQ_SoftmaxOp : MPQ_PureOp<"softmax", [SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let arguments = (ins MPQ_FloatTensor:$input,
+                   DefaultValuedAttr<MPQ_SI64Attr, "-1">:$axis);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
+  let summary = "quantize and dequantize: marks a tensor's quantization";
+  let description = [{
+    Rounds `input` to the grid of `quant` and back to float. `quant` is
+      * an `!mpq.uniform` type: scale(s) and zero point(s) are known (QDQ and
+        QONNX models, or after calibration);
+      * an `!mpq.bits` type: only the bit-width is known; `min`/`max`, if
+        present, give a learned range (PACT's alpha for activations),
+        otherwise calibration chooses the range.
+
+    `rounding` is how x / scale rounds (ONNX QuantizeLinear rounds half to
+    even, the paper's PACT activations floor); `narrow` drops the most
+    negative code of a signed range.
+
+    ```mlir
+    %a = mpq.fake_quant %x to !mpq.uniform<u4, 0.4:0> {rounding = #mpq.rounding<floor>}
+       : tensor<1x8x8x16xf32>
+    %w = mpq.fake_quant %k to !mpq.bits<i2> {rounding = #mpq.rounding<half_to_even>}
+       : tensor<16x3x3x8xf32>
+    ```
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, TypeAttr:$quant,
+                   MPQ_RoundingModeAttr:$rounding, UnitAttr:$narrow,
+                   OptionalAttr<F64Attr>:$min, OptionalAttr<F64Attr>:$max);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input `to` $quant attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Element-type agnostic data movement: float and quantized tensors alike
+//===----------------------------------------------------------------------===//
+
+def MPQ_ReshapeOp : MPQ_PureOp<"reshape"> {
+  let summary = "reinterpret a tensor with another static shape";
+  let arguments = (ins MPQ_Tensor:$input);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def MPQ_TransposeOp : MPQ_PureOp<"transpose"> {
+  let summary = "permute dimensions: output dim i is input dim perm[i]";
+  let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def MPQ_PadOp : MPQ_PureOp<"pad"> {
+  let summary = "constant padding";
+  let description = [{
+    `pads` holds the low pads of every dimension, then the high pads (ONNX
+    order). `value` is the real value for float tensors and the integer code
+    for quantized ones (usually the zero point).
+  }];
+  let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$pads,
+                   DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_ConcatOp : MPQ_PureOp<"concat"> {
+  let summary = "concatenate along one axis; all element types equal";
+  let arguments = (ins Variadic<MPQ_Tensor>:$inputs, MPQ_SI64Attr:$axis);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d"> {
+  let summary = "max pooling over NHWC windows, float or quantized";
+  let description = [{
+    Works on float tensors and on `!mpq.uniform` tensors alike: with a
+    positive scale the largest code is the largest value, so no
+    requantization is needed. Padding never wins the max.
+  }];
+  let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$kernel,
+                   MPQ_StridesAttr:$strides, MPQ_PadsAttr:$pads);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Integer level
+//===----------------------------------------------------------------------===//
+
+def MPQ_QConstantOp : MPQ_PureOp<"qconstant"> {
+  let summary = "a quantized constant, given by its integer codes";
+  let description = [{
+    `value` holds one integer code per element (any integer element type
+    wide enough); the result's `!mpq.uniform` element type gives their
+    meaning. Packing to the storage width is the code generator's job.
+
+    ```mlir
+    %w = mpq.qconstant dense<[[1, -2]]> : tensor<1x2xi8>
+       : tensor<1x2x!mpq.uniform<i2, 0.5:0>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$value attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_QConv2DOp : MPQ_PureOp<"qconv2d"> {
+  let summary = "integer convolution producing int32 accumulators";
+  let description = [{
+    acc[n, y, x, o] = sum (q_in - zp_in) * (q_w - zp_w[o]) over the window,
+    exactly, in int32 (products in int64 are not needed for 8-bit operands
+    with windows up to 2^15 elements). Same window arguments as
+    `mpq.conv2d`. The weight may be per-axis along its output channel (axis
+    0); zero points come from the element types. Bias and rescaling belong
+    to the `mpq.requantize` that follows.
+  }];
+  let arguments = (ins MPQ_QTensor:$input, MPQ_QTensor:$weight,
+                   MPQ_StridesAttr:$strides, MPQ_DilationsAttr:$dilations,
+                   MPQ_PadsAttr:$pads,
+                   DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs MPQ_AccTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_QFullyConnectedOp : MPQ_PureOp<"qfully_connected"> {
+  let summary = "integer fully-connected layer producing int32 accumulators";
+  let arguments = (ins MPQ_QTensor:$input, MPQ_QTensor:$weight);
+  let results = (outs MPQ_AccTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
+  let summary = "Integer Channel Normalization: int32 -> 2/4/8-bit codes";
+  let description = [{
+    Per channel c of the last (channel) axis:
+
+        acc = x - zp_in + bias[c]          (zp_in = 0 for an i32 input)
+        y   = clamp(zp_out + shift_round(acc * multiplier[c],
+                                         31 - exponent[c], rounding),
+                    clamp_min, clamp_max)
+
+    where the product is exact in int64 and `multiplier` is a Q1.31 value
+    with |M0| in [2^30, 2^31) or 0 (a pruned channel), so the real factor is
+    M0 * 2^(exponent - 31). Arrays have one entry (per tensor) or one per
+    channel. The clamp defaults to the output's storage range; a ReLU fused
+    here raises `clamp_min` to the zero point.
+
+    ```mlir
+    %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>,
+                              exponent = array<i32: -3>,
+                              bias = array<i32: 12>,
+                              rounding = #mpq.rounding<floor>}
+       : tensor<1x4x4x1xi32> -> tensor<1x4x4x1x!mpq.uniform<u4, 0.5:0>>
+    ```
+  }];
+  let arguments = (ins MPQ_IntInputTensor:$input,
+                   DenseI32ArrayAttr:$multiplier, DenseI32ArrayAttr:$exponent,
+                   OptionalAttr<DenseI32ArrayAttr>:$bias,
+                   MPQ_RoundingModeAttr:$rounding,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_QAddOp : MPQ_PureOp<"qadd"> {
+  let summary = "quantized elementwise sum, each input rescaled to the output";
+  let description = [{
+        y = clamp(zp_out + shift_round((a - zp_a) * M_a, 31 - N_a)
+                         + shift_round((b - zp_b) * M_b, 31 - N_b),
+                  clamp_min, clamp_max)
+    Shapes follow numpy broadcasting.
+  }];
+  let arguments = (ins MPQ_QTensor:$lhs, MPQ_QTensor:$rhs,
+                   MPQ_SI32Attr:$lhs_multiplier, MPQ_SI32Attr:$lhs_exponent,
+                   MPQ_SI32Attr:$rhs_multiplier, MPQ_SI32Attr:$rhs_exponent,
+                   MPQ_RoundingModeAttr:$rounding,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d"> {
+  let summary = "quantized average pooling: integer sum, then 1/count";
+  let description = [{
+    Sums (q - zp_in) over each full window (padding counts as zero codes, so
+    every window has kernel_h * kernel_w elements) and requantizes the sum by
+    multiplier * 2^(exponent - 31), which encodes s_in / (count * s_out).
+  }];
+  let arguments = (ins MPQ_QTensor:$input, DenseI64ArrayAttr:$kernel,
+                   MPQ_StridesAttr:$strides, MPQ_PadsAttr:$pads,
+                   MPQ_SI32Attr:$multiplier, MPQ_SI32Attr:$exponent,
+                   MPQ_RoundingModeAttr:$rounding);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_QuantizeOp : MPQ_PureOp<"quantize"> {
+  let summary = "float to integer codes, at the model's input";
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_RoundingModeAttr:$rounding);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_DequantizeOp : MPQ_PureOp<"dequantize"> {
+  let summary = "integer codes to float, at the model's output";
+  let arguments = (ins MPQ_QTensor:$input);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+#endif // MPQ_DIALECT_MPQ_IR_MPQOPS_TD

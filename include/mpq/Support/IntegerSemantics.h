@@ -1,0 +1,412 @@
+//===- IntegerSemantics.h - The integer arithmetic of mpq -------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The single definition of every integer operation whose result mpq must
+// reproduce bit for bit: the reference evaluator, constant folding and the
+// LLVM lowering all call (or mirror) these functions, so a disagreement
+// between them is a bug in exactly one place.
+//
+// Requantization (docs/contracts, "Integer semantics"):
+//
+//   y = clamp(zpOut + shiftRound(acc * M0, 31 - N0, mode), lo, hi)
+//
+// with M0 a signed Q1.31 int32 (|M0| in [2^30, 2^31) or 0), N0 a signed
+// exponent and the product taken in int64. shiftRound is the only place where
+// rounding of integers happens; everything else calls it.
+//
+// Header-only and free of anything but the C++17 standard library, so that
+// the runtime helpers and other compilers can reuse it; no exceptions, no
+// RTTI, no asserts on values that come from user models.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_SUPPORT_INTEGERSEMANTICS_H
+#define MPQ_SUPPORT_INTEGERSEMANTICS_H
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+namespace mlir::mpq {
+
+//===----------------------------------------------------------------------===//
+// Rounding modes
+//===----------------------------------------------------------------------===//
+
+/// How a value exactly halfway between two integers (a tie) is rounded; all
+/// modes except Floor round non-ties to the nearest integer.
+enum class RoundingMode {
+  /// Toward -infinity: an arithmetic right shift. The paper's ICN and PACT.
+  Floor,
+  /// Ties to the even neighbour (banker's rounding): ONNX QuantizeLinear.
+  HalfToEven,
+  /// Ties away from zero: C's round(), TFLite's RoundingDivideByPOT.
+  HalfAwayFromZero,
+  /// Ties toward +infinity: "add half, then floor", the cheapest form on
+  /// hardware ((x + 2^(s-1)) >> s), as in gemmlowp-style fixed point.
+  HalfUp,
+};
+
+/// The textual name used in IR attributes and on the command line.
+constexpr std::string_view roundingModeToString(RoundingMode mode) {
+  switch (mode) {
+  case RoundingMode::Floor:
+    return "floor";
+  case RoundingMode::HalfToEven:
+    return "half_to_even";
+  case RoundingMode::HalfAwayFromZero:
+    return "half_away_from_zero";
+  case RoundingMode::HalfUp:
+    return "half_up";
+  }
+  return "<invalid>";
+}
+
+/// Inverse of roundingModeToString; std::nullopt for any other spelling
+/// (names are case-sensitive so that IR has one canonical form).
+constexpr std::optional<RoundingMode> parseRoundingMode(std::string_view name) {
+  if (name == "floor")
+    return RoundingMode::Floor;
+  if (name == "half_to_even")
+    return RoundingMode::HalfToEven;
+  if (name == "half_away_from_zero")
+    return RoundingMode::HalfAwayFromZero;
+  if (name == "half_up")
+    return RoundingMode::HalfUp;
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Saturating int64 helpers
+//===----------------------------------------------------------------------===//
+
+/// Clamp `v` into [lo, hi]. Precondition lo <= hi; if it is violated the
+/// result is still one of v, lo, hi (never undefined), but meaningless.
+constexpr int64_t saturate(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/// a + b clamped to the int64 range instead of overflowing.
+constexpr int64_t saturatingAdd(int64_t a, int64_t b) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (b > 0 && a > kMax - b)
+    return kMax;
+  if (b < 0 && a < kMin - b)
+    return kMin;
+  return a + b;
+}
+
+/// a * b clamped to the int64 range instead of overflowing. Exact whenever
+/// the true product fits, in particular for any two int32 operands.
+constexpr int64_t saturatingMul(int64_t a, int64_t b) {
+  if (a == 0 || b == 0)
+    return 0;
+  // Work on magnitudes in uint64 so that INT64_MIN needs no special case.
+  bool negative = (a < 0) != (b < 0);
+  uint64_t ua = a < 0 ? 0 - static_cast<uint64_t>(a) : static_cast<uint64_t>(a);
+  uint64_t ub = b < 0 ? 0 - static_cast<uint64_t>(b) : static_cast<uint64_t>(b);
+  uint64_t limit = negative ? uint64_t(1) << 63 : (uint64_t(1) << 63) - 1;
+  if (ua > limit / ub)
+    return negative ? std::numeric_limits<int64_t>::min()
+                    : std::numeric_limits<int64_t>::max();
+  uint64_t magnitude = ua * ub;
+  if (!negative)
+    return static_cast<int64_t>(magnitude);
+  // -(2^63) is not the negation of any int64, so build it explicitly.
+  if (magnitude == uint64_t(1) << 63)
+    return std::numeric_limits<int64_t>::min();
+  return -static_cast<int64_t>(magnitude);
+}
+
+//===----------------------------------------------------------------------===//
+// shiftRound: the one rounding primitive
+//===----------------------------------------------------------------------===//
+
+/// x / 2^shift rounded to an integer according to `mode`, exactly (as if
+/// computed with unbounded precision), for every int64 x and every int shift.
+///
+/// - shift == 0: x.
+/// - 1 <= shift <= 63: the exact quotient rounded per mode. The result always
+///   fits, since |x / 2| < 2^63.
+/// - shift >= 64: |x / 2^shift| <= 1/2, so Floor gives 0 for x >= 0 and -1 for
+///   x < 0; the nearest modes give 0, except for the single tie
+///   INT64_MIN / 2^64 = -1/2, which HalfAwayFromZero rounds to -1 (HalfUp and
+///   HalfToEven give 0).
+/// - shift < 0: x * 2^-shift, saturated to [INT64_MIN, INT64_MAX] (no rounding
+///   is needed; saturation replaces overflow). Any x != 0 with shift <= -63
+///   saturates, except x = -1 at shift = -63, which is exactly INT64_MIN.
+constexpr int64_t shiftRound(int64_t x, int shift, RoundingMode mode) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (shift == 0)
+    return x;
+
+  if (shift < 0) {
+    if (x == 0)
+      return 0;
+    // Compare against the largest unshifted magnitudes instead of shifting
+    // and checking, because the shift itself would overflow.
+    int64_t s = -static_cast<int64_t>(shift);
+    if (s >= 64)
+      return x > 0 ? kMax : kMin;
+    if (s == 63)
+      return x == -1 ? kMin : (x > 0 ? kMax : kMin);
+    int64_t maxIn = kMax >> s;                 // floor((2^63 - 1) / 2^s)
+    int64_t minIn = -(int64_t(1) << (63 - s)); // -2^63 / 2^s, exact
+    if (x > maxIn)
+      return kMax;
+    if (x < minIn)
+      return kMin;
+    return x * (int64_t(1) << s);
+  }
+
+  if (shift >= 64) {
+    if (mode == RoundingMode::Floor)
+      return x < 0 ? -1 : 0;
+    // Only x = -2^63 at shift 64 lies exactly halfway (between -1 and 0).
+    if (shift == 64 && x == kMin && mode == RoundingMode::HalfAwayFromZero)
+      return -1;
+    return 0;
+  }
+
+  // 1 <= shift <= 63. Split x = q * 2^shift + r with q = floor(x / 2^shift) and
+  // 0 <= r < 2^shift, then decide from r alone. For negative x, ~x = -x - 1 is
+  // non-negative, and floor(x / d) = ~floor(~x / d), which avoids relying on
+  // the (implementation-defined in C++17) right shift of negative values.
+  uint64_t divisorMask = (uint64_t(1) << shift) - 1;
+  int64_t q = x >= 0 ? (x >> shift) : ~((~x) >> shift);
+  uint64_t r = static_cast<uint64_t>(x) & divisorMask;
+  uint64_t half = uint64_t(1) << (shift - 1);
+
+  if (mode == RoundingMode::Floor || r < half)
+    return q;
+  // q + 1 cannot overflow: q <= x / 2 for shift >= 1.
+  if (r > half)
+    return q + 1;
+  // Exact tie between q and q + 1.
+  switch (mode) {
+  case RoundingMode::HalfUp:
+    return q + 1;
+  case RoundingMode::HalfAwayFromZero:
+    // The tie value q + 1/2 is negative exactly when q < 0.
+    return q >= 0 ? q + 1 : q;
+  case RoundingMode::HalfToEven:
+    return (q & 1) == 0 ? q : q + 1;
+  case RoundingMode::Floor:
+    break;
+  }
+  return q;
+}
+
+//===----------------------------------------------------------------------===//
+// Storage ranges
+//===----------------------------------------------------------------------===//
+
+/// Whether `bits` is a width the range helpers define (1..32).
+constexpr bool isValidStorageBits(unsigned bits) {
+  return bits >= 1 && bits <= 32;
+}
+
+/// Smallest code of a `bits`-wide integer. Signed: -2^(bits-1), or
+/// -2^(bits-1) + 1 with `narrow` (symmetric range, e.g. int8 [-127, 127]).
+/// Unsigned: 0 (narrow changes only the top, as in QONNX `Quant`).
+/// Precondition isValidStorageBits(bits); other widths are clamped to 1..32
+/// so that the function never has undefined behaviour.
+constexpr int64_t storageMin(unsigned bits, bool isSigned,
+                             bool narrow = false) {
+  if (!isSigned)
+    return 0;
+  unsigned b = bits < 1 ? 1 : (bits > 32 ? 32 : bits);
+  int64_t min = -(int64_t(1) << (b - 1));
+  return narrow ? min + 1 : min;
+}
+
+/// Largest code of a `bits`-wide integer. Signed: 2^(bits-1) - 1 (narrow or
+/// not). Unsigned: 2^bits - 1, or 2^bits - 2 with `narrow` (QONNX `Quant`'s
+/// convention). Same precondition and clamping as storageMin.
+constexpr int64_t storageMax(unsigned bits, bool isSigned,
+                             bool narrow = false) {
+  unsigned b = bits < 1 ? 1 : (bits > 32 ? 32 : bits);
+  if (isSigned)
+    return (int64_t(1) << (b - 1)) - 1;
+  int64_t max = (int64_t(1) << b) - 1;
+  return narrow ? max - 1 : max;
+}
+
+//===----------------------------------------------------------------------===//
+// Fixed-point multipliers and requantization (ICN)
+//===----------------------------------------------------------------------===//
+
+/// A real multiplier written as m0 * 2^(n0 - 31): m0 is a Q1.31 mantissa with
+/// |m0| in [2^30, 2^31), or m0 == 0 (then n0 == 0).
+struct QuantizedMultiplier {
+  int32_t m0 = 0;
+  int n0 = 0;
+};
+
+/// The exponents quantizeMultiplier produces. Beyond them the multiplier is
+/// useless for int32 accumulators anyway: with n0 < -32 the requantization
+/// shift exceeds 62 and every product |acc * m0| <= 2^62 rounds to 0 (or -1
+/// under Floor); with n0 > 32 any nonzero accumulator leaves the 32-bit range.
+/// The bound also keeps n0 within an int8 (the per-channel N0 table).
+constexpr int kMinMultiplierExponent = -62;
+constexpr int kMaxMultiplierExponent = 62;
+
+/// Decompose `real` as m0 * 2^(n0 - 31) with the mantissa rounded to nearest
+/// (ties away from zero, so that -r decomposes as the negation of r).
+///
+/// - real == 0 (either sign): {0, 0}; this is the pruned channel (gamma = 0).
+/// - negative real: negative m0, |m0| as for |real|.
+/// - the mantissa rounding up to 2^31 (real just below a power of two): m0 is
+///   halved to 2^30 and n0 incremented, so |m0| < 2^31 always holds.
+/// - |real| below 2^-63 after rounding (n0 < kMinMultiplierExponent):
+///   underflow, {0, 0}. Nearest-mode requantization of any int32 accumulator
+///   would give 0 anyway; under Floor, a negative accumulator loses its exact
+///   -1.
+/// - |real| >= 2^62 after rounding (n0 above kMaxMultiplierExponent), NaN or
+///   infinity: std::nullopt, for the caller to diagnose.
+/// So n0 is always in [kMinMultiplierExponent, kMaxMultiplierExponent].
+inline std::optional<QuantizedMultiplier> quantizeMultiplier(double real) {
+  if (std::isnan(real) || std::isinf(real))
+    return std::nullopt;
+  if (real == 0.0)
+    return QuantizedMultiplier{};
+  int exponent = 0;
+  // |fraction| in [0.5, 1) and real = fraction * 2^exponent, both exact.
+  double fraction = std::frexp(real, &exponent);
+  // Scaling by 2^31 is exact; llround rounds ties away from zero.
+  int64_t mantissa = std::llround(std::ldexp(fraction, 31));
+  if (mantissa == (int64_t(1) << 31) || mantissa == -(int64_t(1) << 31)) {
+    mantissa /= 2;
+    ++exponent;
+  }
+  if (exponent < kMinMultiplierExponent)
+    return QuantizedMultiplier{};
+  if (exponent > kMaxMultiplierExponent)
+    return std::nullopt;
+  return QuantizedMultiplier{static_cast<int32_t>(mantissa), exponent};
+}
+
+/// Integer Channel Normalization, one output channel:
+///
+///   clamp(zpOut + shiftRound(acc * m0, 31 - n0, mode), lo, hi)
+///
+/// The product is exact in int64 for any int32 `acc` and int32 `m0`
+/// (|acc * m0| <= 2^62), which is the contract: accumulators are int32. A
+/// wider `acc` is still defined (the product and the zero-point addition
+/// saturate to int64 rather than overflow) but the code generator only has to
+/// match for int32 accumulators. Every n0 is accepted: shifts beyond 63 and
+/// left shifts (n0 > 31) follow shiftRound.
+constexpr int64_t requantize(int64_t acc, int32_t m0, int n0, int32_t zpOut,
+                             int64_t lo, int64_t hi, RoundingMode mode) {
+  int64_t product = saturatingMul(acc, m0);
+  // 31 - n0 overflows int for n0 near INT_MIN; beyond +-200 the result no
+  // longer depends on the exact shift, so clamp it there.
+  int shift = n0 > 200 ? -200 : (n0 < -200 ? 231 : 31 - n0);
+  int64_t scaled = shiftRound(product, shift, mode);
+  return saturate(saturatingAdd(scaled, zpOut), lo, hi);
+}
+
+//===----------------------------------------------------------------------===//
+// Float to integer quantization (model boundaries, constant weights)
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+
+/// v rounded to an integral value per mode; v must be finite. std::round is
+/// exact, and so is v - std::round(v) (the two are within 1/2 and Sterbenz's
+/// lemma applies), so ties are detected exactly, unlike with floor(v + 0.5).
+template <typename FloatT>
+FloatT roundIntegral(FloatT v, RoundingMode mode) {
+  if (mode == RoundingMode::Floor)
+    return std::floor(v);
+  FloatT away = std::round(v);
+  FloatT diff = v - away;
+  if (diff != FloatT(0.5) && diff != FloatT(-0.5))
+    return away;
+  // Tie: the other candidate is one step toward zero.
+  FloatT toward = away - std::copysign(FloatT(1), v);
+  switch (mode) {
+  case RoundingMode::HalfAwayFromZero:
+    return away;
+  case RoundingMode::HalfUp:
+    return away > toward ? away : toward;
+  case RoundingMode::HalfToEven:
+    return std::fmod(away, FloatT(2)) == 0 ? away : toward;
+  case RoundingMode::Floor:
+    break;
+  }
+  return away;
+}
+
+/// saturate(round(v) + zp, lo, hi) for an already divided value. NaN gives
+/// lo, which is what ONNX Runtime's MLAS kernels produce (their max/min clamp
+/// discards the NaN before the conversion).
+template <typename FloatT>
+int64_t quantizeScaled(FloatT v, int32_t zp, int64_t lo, int64_t hi,
+                       RoundingMode mode) {
+  if (std::isnan(v))
+    return saturate(lo, lo, hi);
+  // Saturate in floating point first: the cast of an out-of-range value is
+  // undefined. +-2^62 is far outside any storage range yet exactly
+  // representable, so the int64 additions below cannot overflow.
+  const FloatT limit = std::ldexp(FloatT(1), 62);
+  if (v >= limit)
+    return saturate(std::numeric_limits<int64_t>::max(), lo, hi);
+  if (v <= -limit)
+    return saturate(std::numeric_limits<int64_t>::min(), lo, hi);
+  int64_t rounded = static_cast<int64_t>(roundIntegral(v, mode));
+  return saturate(rounded + zp, lo, hi);
+}
+
+} // namespace detail
+
+/// saturate(round(x / scale) + zp, lo, hi), the division and rounding done in
+/// double precision. `scale` must be positive and finite; a NaN quotient
+/// (e.g. 0 / 0) gives lo and an infinite one saturates.
+inline int64_t quantizeValue(double x, double scale, int32_t zp, int64_t lo,
+                             int64_t hi, RoundingMode mode) {
+  return detail::quantizeScaled(x / scale, zp, lo, hi, mode);
+}
+
+/// ONNX QuantizeLinear as ONNX Runtime computes it: ORT divides in float32
+/// (not double), rounds half to even and saturates, so results differ from
+/// quantizeValue whenever the float32 quotient rounds onto or across a tie.
+/// Matching ORT bit for bit requires this variant. (MLAS clamps the quotient
+/// to [lo - zp, hi - zp] before rounding; the bounds being integers, that is
+/// the same as rounding first.) The division is stored to a float to force
+/// float32 rounding (on targets with FLT_EVAL_METHOD == 0, i.e. SSE and ARM;
+/// x87 excess precision would need -ffloat-store).
+inline int64_t quantizeValueF32(float x, float scale, int32_t zp, int64_t lo,
+                                int64_t hi) {
+  float quotient = x / scale;
+  return detail::quantizeScaled(quotient, zp, lo, hi, RoundingMode::HalfToEven);
+}
+
+/// The PACT activation quantizer of the paper (method.md section 1):
+/// floor(clamp(x, 0, alpha) * (2^bits - 1) / alpha). Note the floor, not a
+/// rounding. Evaluated in double in the order written (multiply, then
+/// divide); x >= alpha gives exactly 2^bits - 1 and x <= 0 or NaN gives 0
+/// rather than trusting alpha * n / alpha to be exact. Returns 0 if alpha is
+/// not positive and finite or bits is outside 1..32.
+inline int64_t quantizePact(double x, double alpha, unsigned bits) {
+  if (!isValidStorageBits(bits) || !(alpha > 0) || std::isinf(alpha))
+    return 0;
+  int64_t maxCode = storageMax(bits, /*isSigned=*/false);
+  if (!(x > 0))
+    return 0;
+  if (x >= alpha)
+    return maxCode;
+  double scaled = std::floor(x * static_cast<double>(maxCode) / alpha);
+  return saturate(static_cast<int64_t>(scaled), 0, maxCode);
+}
+
+} // namespace mlir::mpq
+
+#endif // MPQ_SUPPORT_INTEGERSEMANTICS_H

@@ -1,0 +1,987 @@
+//===- BufferPlanner.cpp - Static arena planning for activations ----------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The planner works on "units": a buffer, or a chain of buffers joined by
+// honoured in-place hints, which all get one offset. A unit is a rectangle:
+// an inclusive step interval and an extent (its largest size rounded up to
+// the alignment). Every algorithm below places units; offsets of buffers are
+// read off their unit at the end.
+//
+// Why first-fit over orderings is enough for the exact search: take any
+// valid placement S and list the units by increasing offset. First-fit in
+// that order puts each unit no higher than in S (by induction: every earlier
+// unit that conflicts with it lies entirely below its S offset, and
+// first-fit only lowers earlier units), so some ordering's first-fit is
+// optimal. Iterating "sort by offset, first-fit again" only lowers offsets,
+// so it reaches a placement that first-fit reproduces from its own offset
+// order: the exact search may therefore require offsets to be non-decreasing
+// along the ordering (ties by unit index), which prunes most orderings.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/BufferPlanner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <numeric>
+
+namespace mlir::mpq {
+
+//===----------------------------------------------------------------------===//
+// Options and small helpers
+//===----------------------------------------------------------------------===//
+
+bool parsePlanAlgorithm(const std::string &name, PlanAlgorithm &result) {
+  if (name == "greedy-size") {
+    result = PlanAlgorithm::GreedySize;
+    return true;
+  }
+  if (name == "best") {
+    result = PlanAlgorithm::Best;
+    return true;
+  }
+  return false;
+}
+
+const char *stringifyPlanAlgorithm(PlanAlgorithm algorithm) {
+  switch (algorithm) {
+  case PlanAlgorithm::GreedySize:
+    return "greedy-size";
+  case PlanAlgorithm::Best:
+    return "best";
+  }
+  return "unknown";
+}
+
+int64_t alignTo(int64_t value, int64_t align) {
+  return (value + align - 1) / align * align;
+}
+
+static bool lifetimesIntersect(int64_t firstA, int64_t lastA, int64_t firstB,
+                               int64_t lastB) {
+  return firstA <= lastB && firstB <= lastA;
+}
+
+namespace {
+/// SplitMix64: a tiny generator whose sequence is the same on every standard
+/// library, unlike std::uniform_int_distribution, so plans are reproducible
+/// across toolchains.
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : state(seed) {}
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform-enough integer in [0, bound) for the small bounds used here.
+  size_t below(size_t bound) { return static_cast<size_t>(next() % bound); }
+  /// Uniform double in [0, 1).
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+private:
+  uint64_t state;
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Validation, in-place chains, lower bound
+//===----------------------------------------------------------------------===//
+
+std::string verifyBuffers(const std::vector<Buffer> &buffers) {
+  const int n = static_cast<int>(buffers.size());
+  for (int i = 0; i < n; ++i) {
+    const Buffer &b = buffers[i];
+    const std::string who = "buffer '" + b.name + "'";
+    if (b.size < 0)
+      return who + " has a negative size";
+    if (b.firstUse < 0 || b.lastUse < b.firstUse)
+      return who + " has an invalid lifetime [" + std::to_string(b.firstUse) +
+             ", " + std::to_string(b.lastUse) + "]";
+    if (b.inPlaceOf == -1)
+      continue;
+    if (b.inPlaceOf < 0 || b.inPlaceOf >= n || b.inPlaceOf == i)
+      return who + " has an in-place hint on an invalid buffer index " +
+             std::to_string(b.inPlaceOf);
+    const Buffer &a = buffers[b.inPlaceOf];
+    if (a.lastUse != b.firstUse)
+      return who + " may reuse '" + a.name +
+             "' only if that buffer's last use (" + std::to_string(a.lastUse) +
+             ") is its first use (" + std::to_string(b.firstUse) + ")";
+    if (b.size > a.size)
+      return who + " (" + std::to_string(b.size) +
+             " bytes) cannot reuse the smaller buffer '" + a.name + "' (" +
+             std::to_string(a.size) + " bytes) in place";
+  }
+  return "";
+}
+
+std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers) {
+  const int n = static_cast<int>(buffers.size());
+  std::vector<int> source(n, -1);
+  if (!verifyBuffers(buffers).empty())
+    return source;
+
+  // Chains are merged in order of first use so that a -> b is joined before
+  // b -> c; `members` of a chain are stored at its representative.
+  std::vector<int> chainOf(n);
+  std::iota(chainOf.begin(), chainOf.end(), 0);
+  std::vector<std::vector<int>> members(n);
+  for (int i = 0; i < n; ++i)
+    members[i] = {i};
+  std::vector<int> reusedBy(n, -1);
+
+  std::vector<int> hinted;
+  for (int i = 0; i < n; ++i)
+    if (buffers[i].inPlaceOf >= 0)
+      hinted.push_back(i);
+  std::stable_sort(hinted.begin(), hinted.end(), [&](int x, int y) {
+    return buffers[x].firstUse < buffers[y].firstUse;
+  });
+
+  for (int b : hinted) {
+    const int a = buffers[b].inPlaceOf;
+    const int chainA = chainOf[a], chainB = chainOf[b];
+    if (reusedBy[a] != -1 || chainA == chainB)
+      continue;
+    // Every member of one chain that is live together with a member of the
+    // other would share its bytes; only the declared pair may.
+    bool clash = false;
+    for (int x : members[chainA]) {
+      for (int y : members[chainB]) {
+        if (x == a && y == b)
+          continue;
+        if (lifetimesIntersect(buffers[x].firstUse, buffers[x].lastUse,
+                               buffers[y].firstUse, buffers[y].lastUse)) {
+          clash = true;
+          break;
+        }
+      }
+      if (clash)
+        break;
+    }
+    if (clash)
+      continue;
+    source[b] = a;
+    reusedBy[a] = b;
+    for (int y : members[chainB]) {
+      chainOf[y] = chainA;
+      members[chainA].push_back(y);
+    }
+    members[chainB].clear();
+  }
+  return source;
+}
+
+int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
+  if (align < 1 || !verifyBuffers(buffers).empty())
+    return -1;
+  std::vector<int> source = honouredInPlace(buffers);
+  // Sweep over (step, delta) events; all deltas of one step are applied
+  // before the load is read, which gives the inclusive-interval semantics.
+  std::vector<std::pair<int64_t, int64_t>> events;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    const Buffer &b = buffers[i];
+    const int64_t bytes = alignTo(b.size, align);
+    events.push_back({b.firstUse, bytes});
+    events.push_back({b.lastUse + 1, -bytes});
+    if (source[i] >= 0) {
+      // At the one shared step b lies inside its source.
+      events.push_back({b.firstUse, -bytes});
+      events.push_back({b.firstUse + 1, bytes});
+    }
+  }
+  std::sort(events.begin(), events.end());
+  int64_t load = 0, peak = 0;
+  for (size_t i = 0; i < events.size();) {
+    const int64_t step = events[i].first;
+    for (; i < events.size() && events[i].first == step; ++i)
+      load += events[i].second;
+    peak = std::max(peak, load);
+  }
+  return peak;
+}
+
+//===----------------------------------------------------------------------===//
+// Units and placement
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Unit {
+  int64_t first = 0;
+  int64_t last = 0;
+  /// Largest member size rounded up to the alignment: the placed extent.
+  int64_t extent = 0;
+  /// Largest raw member size, for the baseline's sort key.
+  int64_t rawSize = 0;
+  /// Smallest member index, for deterministic tie-breaks.
+  int index = 0;
+};
+
+enum class FitRule {
+  /// Smallest gap that fits, at its bottom (Pisarchyk & Lee).
+  BestFit,
+  /// Lowest gap that fits (TFLite Micro's GreedyMemoryPlanner).
+  FirstFit,
+  /// Best fit inside a fixed arena height, with the free space above the
+  /// highest neighbour counted as a gap; a unit in a gap that reaches the top
+  /// is pushed against the top. Placed by first use this alternates
+  /// bottom/top along a chain, which reaches max(in + out) where growing and
+  /// shrinking sizes make bottom-up greedy rules stack three high.
+  TwoSided,
+};
+
+struct Candidate {
+  std::vector<int> order;
+  FitRule rule = FitRule::BestFit;
+  std::vector<int64_t> offsets;
+  int64_t arena = std::numeric_limits<int64_t>::max();
+  std::string method;
+};
+
+bool conflict(const Unit &x, const Unit &y) {
+  return lifetimesIntersect(x.first, x.last, y.first, y.last);
+}
+
+/// Places units in `order`; for each one the gaps are those between the
+/// already placed units it conflicts with, in address order (Pisarchyk & Lee,
+/// Algorithm 3). When no gap fits the unit goes above all conflicting units.
+/// `height` is the arena TwoSided aims for.
+int64_t placeInOrder(const std::vector<Unit> &units,
+                     const std::vector<int> &order, FitRule rule,
+                     std::vector<int64_t> &offsets, int64_t height = 0) {
+  offsets.assign(units.size(), 0);
+  std::vector<int> placed; // sorted by offset
+  placed.reserve(units.size());
+  int64_t arena = 0;
+  for (int u : order) {
+    const Unit &unit = units[u];
+    if (unit.extent == 0) {
+      offsets[u] = 0;
+      continue;
+    }
+    int64_t prevEnd = 0;
+    int64_t bestOffset = -1;
+    int64_t bestGap = std::numeric_limits<int64_t>::max();
+    for (int p : placed) {
+      if (!conflict(unit, units[p]))
+        continue;
+      const int64_t gap = offsets[p] - prevEnd;
+      if (gap >= unit.extent && gap < bestGap) {
+        bestGap = gap;
+        bestOffset = prevEnd;
+        if (rule == FitRule::FirstFit)
+          break;
+      }
+      prevEnd = std::max(prevEnd, offsets[p] + units[p].extent);
+    }
+    if (rule == FitRule::TwoSided) {
+      const int64_t topGap = height - prevEnd;
+      if (topGap >= unit.extent && topGap < bestGap)
+        bestOffset = prevEnd > 0 ? height - unit.extent : 0;
+    }
+    if (bestOffset < 0)
+      bestOffset = prevEnd;
+    offsets[u] = bestOffset;
+    auto pos = std::upper_bound(
+        placed.begin(), placed.end(), bestOffset,
+        [&](int64_t off, int other) { return off < offsets[other]; });
+    placed.insert(pos, u);
+    arena = std::max(arena, bestOffset + unit.extent);
+  }
+  return arena;
+}
+
+/// Peak over steps of the sum of unit extents: the bound inside the unit
+/// model (>= lowerBound when in-place chains shrink).
+int64_t unitLoadPeak(const std::vector<Unit> &units) {
+  std::vector<std::pair<int64_t, int64_t>> events;
+  for (const Unit &u : units) {
+    events.push_back({u.first, u.extent});
+    events.push_back({u.last + 1, -u.extent});
+  }
+  std::sort(events.begin(), events.end());
+  int64_t load = 0, peak = 0;
+  for (size_t i = 0; i < events.size();) {
+    const int64_t step = events[i].first;
+    for (; i < events.size() && events[i].first == step; ++i)
+      load += events[i].second;
+    peak = std::max(peak, load);
+  }
+  return peak;
+}
+
+std::vector<int>
+sortedOrder(const std::vector<Unit> &units,
+            const std::function<bool(const Unit &, const Unit &)> &before) {
+  std::vector<int> order(units.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int x, int y) { return before(units[x], units[y]); });
+  return order;
+}
+
+/// The baseline order: size descending, then first use, then index.
+std::vector<int> sizeOrder(const std::vector<Unit> &units) {
+  return sortedOrder(units, [](const Unit &x, const Unit &y) {
+    if (x.rawSize != y.rawSize)
+      return x.rawSize > y.rawSize;
+    if (x.first != y.first)
+      return x.first < y.first;
+    return x.index < y.index;
+  });
+}
+
+const char *ruleName(FitRule rule) {
+  switch (rule) {
+  case FitRule::BestFit:
+    return "best-fit";
+  case FitRule::FirstFit:
+    return "first-fit";
+  case FitRule::TwoSided:
+    return "two-sided";
+  }
+  return "";
+}
+
+int64_t length(const Unit &u) { return u.last - u.first + 1; }
+
+//===----------------------------------------------------------------------===//
+// Exact branch-and-bound
+//===----------------------------------------------------------------------===//
+
+/// Searches first-fit placements over orderings whose offsets are
+/// non-decreasing (see the file comment for why that is exact).
+class ExactSearch {
+public:
+  ExactSearch(const std::vector<Unit> &allUnits, int64_t incumbent,
+              int64_t targetArena, int64_t maxNodes)
+      : best(incumbent), target(targetArena), nodeLimit(maxNodes) {
+    for (size_t i = 0; i < allUnits.size(); ++i)
+      if (allUnits[i].extent > 0) {
+        ids.push_back(static_cast<int>(i));
+        units.push_back(allUnits[i]);
+      }
+    // The maximum load is reached at some unit's first step, so the bound
+    // only needs those steps.
+    std::vector<int64_t> steps;
+    for (const Unit &u : units)
+      steps.push_back(u.first);
+    std::sort(steps.begin(), steps.end());
+    steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+    covers.resize(units.size());
+    remainingLoad.assign(steps.size(), 0);
+    for (size_t k = 0; k < units.size(); ++k)
+      for (size_t s = 0; s < steps.size(); ++s)
+        if (units[k].first <= steps[s] && steps[s] <= units[k].last) {
+          covers[k].push_back(static_cast<int>(s));
+          remainingLoad[s] += units[k].extent;
+        }
+    // Try big units first: good plans are found early, pruning more.
+    tryOrder.resize(units.size());
+    std::iota(tryOrder.begin(), tryOrder.end(), 0);
+    std::stable_sort(tryOrder.begin(), tryOrder.end(), [&](int x, int y) {
+      return units[x].extent > units[y].extent;
+    });
+    used.assign(units.size(), false);
+    offsets.assign(units.size(), 0);
+  }
+
+  /// Returns true when a plan better than the incumbent was found; fills
+  /// `result` (indexed like the units given to the constructor).
+  bool run(std::vector<int64_t> &result) {
+    search(0);
+    if (!improved)
+      return false;
+    result.assign(result.size(), 0);
+    for (size_t k = 0; k < ids.size(); ++k)
+      result[ids[k]] = bestOffsets[k];
+    return true;
+  }
+  bool finished() const { return !aborted; }
+  int64_t arena() const { return best; }
+
+private:
+  void search(int64_t currentMax) {
+    if (aborted || best <= target)
+      return;
+    if (++nodes > nodeLimit) {
+      aborted = true;
+      return;
+    }
+    if (sequence.size() == units.size()) {
+      if (currentMax < best) {
+        best = currentMax;
+        bestOffsets = offsets;
+        improved = true;
+      }
+      return;
+    }
+    const int64_t lastOffset = sequence.empty() ? 0 : offsets[sequence.back()];
+    const int lastUnit = sequence.empty() ? -1 : sequence.back();
+    // Every remaining unit will sit at or above lastOffset, and those live
+    // at one step are disjoint.
+    int64_t remainingPeak = 0;
+    for (int64_t load : remainingLoad)
+      remainingPeak = std::max(remainingPeak, load);
+    if (std::max(currentMax, lastOffset + remainingPeak) >= best)
+      return;
+
+    for (int k : tryOrder) {
+      if (used[k])
+        continue;
+      const int64_t offset = firstFit(k);
+      if (offset < lastOffset || (offset == lastOffset && k < lastUnit))
+        continue;
+      const int64_t newMax = std::max(currentMax, offset + units[k].extent);
+      if (newMax >= best)
+        continue;
+      used[k] = true;
+      offsets[k] = offset;
+      sequence.push_back(k);
+      for (int s : covers[k])
+        remainingLoad[s] -= units[k].extent;
+      search(newMax);
+      for (int s : covers[k])
+        remainingLoad[s] += units[k].extent;
+      sequence.pop_back();
+      used[k] = false;
+      if (aborted || best <= target)
+        return;
+    }
+  }
+
+  /// Offsets along `sequence` are non-decreasing, so it is already in
+  /// address order.
+  int64_t firstFit(int k) const {
+    int64_t prevEnd = 0;
+    for (int p : sequence) {
+      if (!conflict(units[k], units[p]))
+        continue;
+      if (offsets[p] - prevEnd >= units[k].extent)
+        return prevEnd;
+      prevEnd = std::max(prevEnd, offsets[p] + units[p].extent);
+    }
+    return prevEnd;
+  }
+
+  std::vector<int> ids;
+  std::vector<Unit> units;
+  std::vector<std::vector<int>> covers;
+  std::vector<int64_t> remainingLoad;
+  std::vector<int> tryOrder;
+  std::vector<bool> used;
+  std::vector<int64_t> offsets;
+  std::vector<int> sequence;
+  std::vector<int64_t> bestOffsets;
+  int64_t best;
+  int64_t target;
+  int64_t nodeLimit;
+  int64_t nodes = 0;
+  bool aborted = false;
+  bool improved = false;
+};
+
+//===----------------------------------------------------------------------===//
+// The `best` driver
+//===----------------------------------------------------------------------===//
+
+class BestPlanner {
+public:
+  BestPlanner(const std::vector<Unit> &planUnits,
+              const PlanOptions &planOptions, int64_t targetArena)
+      : units(planUnits), options(planOptions), target(targetArena),
+        rng(planOptions.seed) {}
+
+  /// `incumbent` starts as the baseline so the result is never worse.
+  void run(Candidate &incumbent) {
+    best = incumbent;
+    tryOrderings();
+    if (best.arena > target)
+      localSearch();
+    if (best.arena > target)
+      exact();
+    incumbent = best;
+  }
+  bool exactFinished() const { return exactDone; }
+
+private:
+  bool consider(const std::vector<int> &order, FitRule rule,
+                const std::string &method) {
+    std::vector<int64_t> offsets;
+    const int64_t arena = placeInOrder(units, order, rule, offsets, target);
+    if (arena >= best.arena)
+      return false;
+    best.order = order;
+    best.rule = rule;
+    best.offsets = std::move(offsets);
+    best.arena = arena;
+    best.method = method;
+    return true;
+  }
+
+  void tryOrderings() {
+    std::vector<std::pair<std::string, std::vector<int>>> orders;
+    orders.push_back({"size", sizeOrder(units)});
+    orders.push_back(
+        {"length", sortedOrder(units, [](const Unit &x, const Unit &y) {
+           if (length(x) != length(y))
+             return length(x) > length(y);
+           return x.extent > y.extent;
+         })});
+    orders.push_back(
+        {"area", sortedOrder(units, [](const Unit &x, const Unit &y) {
+           return x.extent * length(x) > y.extent * length(y);
+         })});
+    orders.push_back(
+        {"first-use", sortedOrder(units, [](const Unit &x, const Unit &y) {
+           if (x.first != y.first)
+             return x.first < y.first;
+           return x.extent > y.extent;
+         })});
+    orders.push_back({"breadth", breadthOrder()});
+    for (int r = 0; r < options.randomOrders; ++r) {
+      std::vector<int> order;
+      if (r % 2 == 0) {
+        // Size order with the keys jittered by up to +-25%: swaps buffers
+        // of similar size, where greedy-by-size's choice is arbitrary.
+        std::vector<double> key(units.size());
+        for (size_t i = 0; i < units.size(); ++i)
+          key[i] =
+              static_cast<double>(units[i].extent) * (0.75 + 0.5 * rng.unit());
+        order.resize(units.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int x, int y) { return key[x] > key[y]; });
+      } else {
+        order.resize(units.size());
+        std::iota(order.begin(), order.end(), 0);
+        for (size_t i = order.size(); i > 1; --i)
+          std::swap(order[i - 1], order[rng.below(i)]);
+      }
+      orders.push_back({"random" + std::to_string(r), order});
+    }
+    for (const auto &named : orders) {
+      for (FitRule rule :
+           {FitRule::BestFit, FitRule::FirstFit, FitRule::TwoSided}) {
+        consider(named.second, rule, named.first + "/" + ruleName(rule));
+        if (best.arena <= target)
+          return;
+      }
+    }
+  }
+
+  /// Units live at the busiest steps first (the paper's greedy-by-breadth
+  /// idea): those steps decide the arena.
+  std::vector<int> breadthOrder() {
+    // The load peaks at some unit's first step, so loads there suffice.
+    std::vector<int64_t> loadAtFirst(units.size(), 0);
+    for (size_t j = 0; j < units.size(); ++j)
+      for (const Unit &u : units)
+        if (u.first <= units[j].first && units[j].first <= u.last)
+          loadAtFirst[j] += u.extent;
+    std::vector<int64_t> pressure(units.size(), 0);
+    for (size_t i = 0; i < units.size(); ++i)
+      for (size_t j = 0; j < units.size(); ++j)
+        if (units[i].first <= units[j].first && units[j].first <= units[i].last)
+          pressure[i] = std::max(pressure[i], loadAtFirst[j]);
+    std::vector<int> order(units.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+      if (pressure[x] != pressure[y])
+        return pressure[x] > pressure[y];
+      return units[x].extent > units[y].extent;
+    });
+    return order;
+  }
+
+  /// Moves units within the best ordering. Half the moves lift a unit that
+  /// touches the arena's top to an earlier position (only such a change can
+  /// lower the arena); the rest are random insertions to leave plateaus.
+  /// Equal arenas are accepted so the search can drift along a plateau.
+  void localSearch() {
+    const size_t n = units.size();
+    if (n < 2 || options.localSearchIterations <= 0)
+      return;
+    std::vector<int> current = best.order;
+    std::vector<int64_t> offsets = best.offsets;
+    int64_t currentArena = best.arena;
+    const FitRule rule = best.rule;
+    for (int it = 0; it < options.localSearchIterations; ++it) {
+      std::vector<int> next = current;
+      size_t from, to;
+      if (it % 2 == 0) {
+        std::vector<size_t> top;
+        for (size_t pos = 0; pos < n; ++pos) {
+          int u = current[pos];
+          if (units[u].extent > 0 &&
+              offsets[u] + units[u].extent == currentArena && pos > 0)
+            top.push_back(pos);
+        }
+        if (top.empty())
+          continue;
+        from = top[rng.below(top.size())];
+        to = rng.below(from);
+      } else {
+        from = rng.below(n);
+        to = rng.below(n);
+        if (from == to)
+          continue;
+      }
+      int moved = next[from];
+      next.erase(next.begin() + from);
+      next.insert(next.begin() + to, moved);
+      std::vector<int64_t> nextOffsets;
+      const int64_t arena =
+          placeInOrder(units, next, rule, nextOffsets, target);
+      if (arena > currentArena)
+        continue;
+      current = std::move(next);
+      offsets = std::move(nextOffsets);
+      currentArena = arena;
+      if (arena < best.arena) {
+        best.order = current;
+        best.offsets = offsets;
+        best.arena = arena;
+        best.method = "local-search";
+        if (arena <= target)
+          return;
+      }
+    }
+  }
+
+  void exact() {
+    int nonEmpty = 0;
+    for (const Unit &u : units)
+      nonEmpty += u.extent > 0;
+    if (nonEmpty > options.exactMaxBuffers)
+      return;
+    ExactSearch search(units, best.arena, target, options.exactNodeLimit);
+    std::vector<int64_t> offsets(units.size(), 0);
+    if (search.run(offsets)) {
+      best.offsets = offsets;
+      best.arena = search.arena();
+      best.method = "exact";
+    }
+    exactDone = search.finished();
+  }
+
+  const std::vector<Unit> &units;
+  const PlanOptions &options;
+  int64_t target;
+  Rng rng;
+  Candidate best;
+  bool exactDone = false;
+};
+} // namespace
+
+std::string planBuffers(const std::vector<Buffer> &buffers,
+                        const PlanOptions &options, Plan &plan) {
+  if (options.align < 1)
+    return "alignment must be at least 1, got " + std::to_string(options.align);
+  std::string error = verifyBuffers(buffers);
+  if (!error.empty())
+    return error;
+
+  // Build the units: each honoured in-place chain becomes one.
+  const int n = static_cast<int>(buffers.size());
+  std::vector<int> source = honouredInPlace(buffers);
+  std::vector<int> unitOf(n, -1);
+  std::vector<Unit> units;
+  for (int i = 0; i < n; ++i) {
+    // Chains are followed back to their head; heads get units first.
+    int head = i;
+    while (source[head] >= 0)
+      head = source[head];
+    if (unitOf[head] < 0) {
+      unitOf[head] = static_cast<int>(units.size());
+      Unit u;
+      u.first = buffers[head].firstUse;
+      u.last = buffers[head].lastUse;
+      u.index = head;
+      units.push_back(u);
+    }
+    Unit &u = units[unitOf[head]];
+    unitOf[i] = unitOf[head];
+    u.first = std::min(u.first, buffers[i].firstUse);
+    u.last = std::max(u.last, buffers[i].lastUse);
+    u.extent = std::max(u.extent, alignTo(buffers[i].size, options.align));
+    u.rawSize = std::max(u.rawSize, buffers[i].size);
+    u.index = std::min(u.index, i);
+  }
+
+  const int64_t bound = lowerBound(buffers, options.align);
+  // Inside the unit model nothing beats the unit load peak; stopping there
+  // saves the search when chains shrink and the true bound is out of reach.
+  const int64_t target = std::max(bound, unitLoadPeak(units));
+
+  Candidate baseline;
+  baseline.order = sizeOrder(units);
+  baseline.rule = FitRule::BestFit;
+  baseline.arena =
+      placeInOrder(units, baseline.order, baseline.rule, baseline.offsets);
+  baseline.method = "size/best-fit";
+
+  Candidate chosen = baseline;
+  bool exactFinished = false;
+  if (options.algorithm == PlanAlgorithm::Best && baseline.arena > target) {
+    BestPlanner planner(units, options, target);
+    planner.run(chosen);
+    exactFinished = planner.exactFinished();
+  }
+
+  plan.offsets.assign(n, 0);
+  for (int i = 0; i < n; ++i)
+    plan.offsets[i] = chosen.offsets[unitOf[i]];
+  plan.arenaSize = chosen.arena;
+  plan.lowerBound = bound;
+  plan.align = options.align;
+  plan.algorithm = options.algorithm;
+  plan.baselineArenaSize = baseline.arena;
+  plan.method = chosen.method;
+  plan.provenOptimal = chosen.arena <= target || exactFinished;
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// Verifier
+//===----------------------------------------------------------------------===//
+
+// Deliberately shares no code with the planner: it restates the contract
+// pair by pair.
+std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan) {
+  const size_t n = buffers.size();
+  if (plan.offsets.size() != n)
+    return "plan has " + std::to_string(plan.offsets.size()) + " offsets for " +
+           std::to_string(n) + " buffers";
+  if (plan.align < 1)
+    return "plan alignment " + std::to_string(plan.align) + " is not positive";
+  auto describe = [&](size_t i) {
+    const Buffer &b = buffers[i];
+    return "'" + b.name + "' (steps [" + std::to_string(b.firstUse) + ", " +
+           std::to_string(b.lastUse) + "], bytes [" +
+           std::to_string(plan.offsets[i]) + ", " +
+           std::to_string(plan.offsets[i] + b.size) + "))";
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const Buffer &b = buffers[i];
+    if (b.size < 0 || b.firstUse > b.lastUse)
+      return "buffer '" + b.name + "' is malformed";
+    if (plan.offsets[i] < 0)
+      return "buffer " + describe(i) + " has a negative offset";
+    if (plan.offsets[i] % plan.align != 0)
+      return "buffer " + describe(i) + " is not aligned to " +
+             std::to_string(plan.align) + " bytes";
+    if (plan.offsets[i] + b.size > plan.arenaSize)
+      return "buffer " + describe(i) + " ends beyond the arena of " +
+             std::to_string(plan.arenaSize) + " bytes";
+  }
+  // True when `b` declares it reuses `a` and sits exactly where the contract
+  // allows.
+  auto inPlacePair = [&](size_t a, size_t b) {
+    const Buffer &x = buffers[a], &y = buffers[b];
+    return y.inPlaceOf == static_cast<int>(a) && x.lastUse == y.firstUse &&
+           plan.offsets[a] == plan.offsets[b] && y.size <= x.size;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      const Buffer &x = buffers[i], &y = buffers[j];
+      bool liveTogether = x.firstUse <= y.lastUse && y.firstUse <= x.lastUse;
+      bool shareBytes = plan.offsets[i] < plan.offsets[j] + y.size &&
+                        plan.offsets[j] < plan.offsets[i] + x.size;
+      if (!liveTogether || !shareBytes)
+        continue;
+      if (inPlacePair(i, j) || inPlacePair(j, i))
+        continue;
+      return "buffers " + describe(i) + " and " + describe(j) +
+             " are live together and overlap";
+    }
+  }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// SVG rendering
+//===----------------------------------------------------------------------===//
+
+static std::string escapeXml(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+static std::string formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", value);
+  return text;
+}
+
+static std::string formatBytes(int64_t bytes) {
+  // Exact bytes matter when comparing with a budget; the suffix form is for
+  // a quick read.
+  if (bytes < 10000)
+    return std::to_string(bytes) + " B";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f kB",
+                static_cast<double>(bytes) / 1e3);
+  return text;
+}
+
+/// A tick spacing of 1, 2 or 5 times a power of ten giving at most
+/// `maxTicks` intervals over `range`.
+static int64_t niceStep(int64_t range, int maxTicks) {
+  int64_t step = 1;
+  while (true) {
+    for (int64_t m : {1, 2, 5}) {
+      if (range / (step * m) <= maxTicks)
+        return step * m;
+    }
+    step *= 10;
+  }
+}
+
+std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
+                          const std::string &title) {
+  const size_t n = buffers.size();
+  int64_t numSteps = 1;
+  for (const Buffer &b : buffers)
+    numSteps = std::max(numSteps, b.lastUse + 1);
+  int64_t top = std::max<int64_t>(plan.arenaSize, 1);
+  for (size_t i = 0; i < n && i < plan.offsets.size(); ++i)
+    top = std::max(top, plan.offsets[i] + buffers[i].size);
+
+  // Width grows with the number of steps so 100-buffer plans stay readable.
+  const double left = 80, right = 20, topMargin = 50, bottom = 60;
+  const double plotW = std::max(600.0, std::min(1800.0, 24.0 * numSteps));
+  const double plotH = 560;
+  const double width = left + plotW + right,
+               height = topMargin + plotH + bottom;
+  const double stepW = plotW / static_cast<double>(numSteps);
+  auto xOf = [&](int64_t step) { return left + stepW * step; };
+  auto yOf = [&](int64_t addr) {
+    return topMargin + plotH - plotH * static_cast<double>(addr) / top;
+  };
+
+  std::string svg;
+  svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+         formatNumber(width) + "\" height=\"" + formatNumber(height) +
+         "\" viewBox=\"0 0 " + formatNumber(width) + " " +
+         formatNumber(height) + "\" font-family=\"sans-serif\">\n";
+  svg += "<style>.buf{stroke:#333;stroke-width:0.6}.buf:hover{stroke:#000;"
+         "stroke-width:2}.lbl{font-size:10px;fill:#111;pointer-events:none}"
+         ".ax{font-size:11px;fill:#333}</style>\n";
+  svg += "<text x=\"" + formatNumber(left) +
+         "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" +
+         escapeXml(title) + "</text>\n";
+  const double overhead =
+      plan.lowerBound > 0
+          ? 100.0 * (plan.arenaSize - plan.lowerBound) / plan.lowerBound
+          : 0.0;
+  svg +=
+      "<text x=\"" + formatNumber(left) + "\" y=\"38\" font-size=\"12\">" +
+      escapeXml("arena " + std::to_string(plan.arenaSize) + " B, lower bound " +
+                std::to_string(plan.lowerBound) + " B (+" +
+                formatNumber(overhead) + "%), " + std::to_string(n) +
+                " buffers, align " + std::to_string(plan.align) + ", " +
+                stringifyPlanAlgorithm(plan.algorithm) +
+                (plan.method.empty() ? "" : " (" + plan.method + ")")) +
+      "</text>\n";
+
+  // Grid and axes; drawn as paths so that the only <rect>s are buffers.
+  const int64_t addrStep = niceStep(top, 10);
+  for (int64_t a = 0; a <= top; a += addrStep) {
+    svg += "<path d=\"M" + formatNumber(left) + " " + formatNumber(yOf(a)) +
+           "H" + formatNumber(left + plotW) +
+           "\" stroke=\"#ddd\" stroke-width=\"0.5\"/>\n";
+    svg += "<text class=\"ax\" x=\"" + formatNumber(left - 4) + "\" y=\"" +
+           formatNumber(yOf(a) + 4) + "\" text-anchor=\"end\">" +
+           std::to_string(a) + "</text>\n";
+  }
+  const int64_t stepTick = niceStep(numSteps, static_cast<int>(plotW / 30));
+  for (int64_t s = 0; s < numSteps; s += stepTick) {
+    const double x = xOf(s) + stepW / 2;
+    svg += "<path d=\"M" + formatNumber(x) + " " +
+           formatNumber(topMargin + plotH) + "v4\" stroke=\"#333\"/>\n";
+    svg += "<text class=\"ax\" x=\"" + formatNumber(x) + "\" y=\"" +
+           formatNumber(topMargin + plotH + 16) + "\" text-anchor=\"middle\">" +
+           std::to_string(s) + "</text>\n";
+  }
+  svg += "<text class=\"ax\" x=\"" + formatNumber(left + plotW / 2) +
+         "\" y=\"" + formatNumber(height - 18) +
+         "\" text-anchor=\"middle\">step</text>\n";
+  svg += "<text class=\"ax\" transform=\"translate(16 " +
+         formatNumber(topMargin + plotH / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">byte offset</text>\n";
+
+  // Buffers. Hues spread by the golden angle so neighbours differ.
+  for (size_t i = 0; i < n && i < plan.offsets.size(); ++i) {
+    const Buffer &b = buffers[i];
+    const double x = xOf(b.firstUse), w = stepW * (b.lastUse - b.firstUse + 1);
+    const double yTop = yOf(plan.offsets[i] + b.size);
+    const double h = std::max(1.0, yOf(plan.offsets[i]) - yTop);
+    const int hue = static_cast<int>((i * 137.508)) % 360;
+    const std::string label = b.name + " " + formatBytes(b.size);
+    std::string tooltip = b.name + ": " + std::to_string(b.size) +
+                          " B at offset " + std::to_string(plan.offsets[i]) +
+                          ", steps " + std::to_string(b.firstUse) + ".." +
+                          std::to_string(b.lastUse);
+    if (b.inPlaceOf >= 0 && static_cast<size_t>(b.inPlaceOf) < n)
+      tooltip += ", in place of " + buffers[b.inPlaceOf].name;
+    svg += "<rect class=\"buf\" x=\"" + formatNumber(x + 0.5) + "\" y=\"" +
+           formatNumber(yTop) + "\" width=\"" +
+           formatNumber(std::max(1.0, w - 1)) + "\" height=\"" +
+           formatNumber(h) + "\" fill=\"hsl(" + std::to_string(hue) +
+           ",65%,75%)\"><title>" + escapeXml(tooltip) + "</title></rect>\n";
+    // About 5.5 px per character at 10 px; labels that do not fit stay in
+    // the tooltip rather than overprinting a neighbour.
+    const double textW = 5.5 * static_cast<double>(label.size());
+    if (textW + 4 <= w && h >= 12)
+      svg += "<text class=\"lbl\" x=\"" + formatNumber(x + 3) + "\" y=\"" +
+             formatNumber(yTop + std::min(h / 2 + 4, 12.0)) + "\">" +
+             escapeXml(label) + "</text>\n";
+  }
+
+  // Lower bound and arena lines make the gap visible at a glance.
+  svg += "<path d=\"M" + formatNumber(left) + " " +
+         formatNumber(yOf(plan.lowerBound)) + "H" + formatNumber(left + plotW) +
+         "\" stroke=\"#c00\" stroke-dasharray=\"6 4\"/>\n";
+  svg += "<text class=\"ax\" x=\"" + formatNumber(left + plotW - 4) +
+         "\" y=\"" + formatNumber(yOf(plan.lowerBound) - 3) +
+         "\" text-anchor=\"end\" style=\"fill:#c00\">lower bound</text>\n";
+  svg += "<path d=\"M" + formatNumber(left) + " " +
+         formatNumber(yOf(plan.arenaSize)) + "H" + formatNumber(left + plotW) +
+         "\" stroke=\"#000\"/>\n";
+  svg += "<path d=\"M" + formatNumber(left) + " " + formatNumber(topMargin) +
+         "V" + formatNumber(topMargin + plotH) + "H" +
+         formatNumber(left + plotW) + "\" fill=\"none\" stroke=\"#333\"/>\n";
+  svg += "</svg>\n";
+  return svg;
+}
+
+} // namespace mlir::mpq

@@ -1,0 +1,67 @@
+// RUN: mpq-opt %s -canonicalize -split-input-file | FileCheck %s
+
+// NCHW models are imported as transposes around NHWC ops; the pairs must
+// cancel so no data movement is left between layers.
+// CHECK-LABEL: func.func @transpose_pair
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x4xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @transpose_pair(%x: tensor<1x3x8x4xf32>) -> tensor<1x3x8x4xf32> {
+  %0 = mpq.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x8x4xf32> -> tensor<1x8x4x3xf32>
+  %1 = mpq.transpose %0 {perm = array<i64: 0, 3, 1, 2>} : tensor<1x8x4x3xf32> -> tensor<1x3x8x4xf32>
+  return %1 : tensor<1x3x8x4xf32>
+}
+
+// -----
+
+// Two transposes that do not cancel compose into one:
+// output dim i = input dim p[q[i]] with p = [0, 2, 3, 1], q = [0, 2, 3, 1]
+// gives [0, 3, 1, 2].
+// CHECK-LABEL: func.func @transpose_compose
+// CHECK-NEXT: %[[T:.*]] = mpq.transpose %{{.*}} {perm = array<i64: 0, 3, 1, 2>} : tensor<1x2x3x4xf32> -> tensor<1x4x2x3xf32>
+// CHECK-NEXT: return %[[T]]
+func.func @transpose_compose(%x: tensor<1x2x3x4xf32>) -> tensor<1x4x2x3xf32> {
+  %0 = mpq.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x2x3x4xf32> -> tensor<1x3x4x2xf32>
+  %1 = mpq.transpose %0 {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x4x2xf32> -> tensor<1x4x2x3xf32>
+  return %1 : tensor<1x4x2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @transpose_identity
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @transpose_identity(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = mpq.transpose %x {perm = array<i64: 0, 1>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_chain
+// CHECK-NEXT: %[[R:.*]] = mpq.reshape %{{.*}} : tensor<1x1x1x16xf32> -> tensor<16xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @reshape_chain(%x: tensor<1x1x1x16xf32>) -> tensor<16xf32> {
+  %0 = mpq.reshape %x : tensor<1x1x1x16xf32> -> tensor<1x16xf32>
+  %1 = mpq.reshape %0 : tensor<1x16xf32> -> tensor<16xf32>
+  return %1 : tensor<16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_noop
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @reshape_noop(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mpq.reshape %x : tensor<4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Unused pure ops disappear.
+// CHECK-LABEL: func.func @dead
+// CHECK-NOT: mpq.relu
+func.func @dead(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mpq.relu %x : tensor<4xf32>
+  return %x : tensor<4xf32>
+}

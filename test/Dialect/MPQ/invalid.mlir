@@ -1,0 +1,479 @@
+// RUN: mpq-opt %s -split-input-file -verify-diagnostics
+
+// One case per op verifier message.
+
+func.func @conv_rank(%x: tensor<8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{expected NHWC input of rank 4, got 'tensor<8x8x3xf32>'}}
+  %0 = mpq.conv2d %x, %w : (tensor<8x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_dynamic(%x: tensor<1x?x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{NHWC input must have a static shape}}
+  %0 = mpq.conv2d %x, %w : (tensor<1x?x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_strides(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{expected 2 values in 'strides', got 3}}
+  %0 = mpq.conv2d %x, %w {strides = array<i64: 1, 1, 1>} : (tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_zero_stride(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{kernel, strides and dilations must be positive}}
+  %0 = mpq.conv2d %x, %w {strides = array<i64: 0, 1>} : (tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_negative_pad(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{pads must be non-negative}}
+  %0 = mpq.conv2d %x, %w {pads = array<i64: -1, 0, 0, 0>} : (tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_window(%x: tensor<1x2x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{window of extent 3 does not fit the padded height 2}}
+  %0 = mpq.conv2d %x, %w : (tensor<1x2x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x1x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x1xf32>) {
+  // expected-error @+1 {{groups = 2 must divide the input channels (3) and the output channels (4)}}
+  %0 = mpq.conv2d %x, %w {groups = 2} : (tensor<1x8x8x3xf32>, tensor<4x3x3x1xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x2xf32>) {
+  // expected-error @+1 {{weight has 2 input channels per group, expected 3}}
+  %0 = mpq.conv2d %x, %w : (tensor<1x8x8x3xf32>, tensor<4x3x3x2xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_result(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>) {
+  // (8 + 0 - 3) / 2 + 1 = 3
+  // expected-error @+1 {{expected result shape [1, 3, 3, 4], got 'tensor<1x4x4x4xf32>'}}
+  %0 = mpq.conv2d %x, %w {strides = array<i64: 2, 2>} : (tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x8x8x3xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{bias must be a vector of 4 elements, got 'tensor<3xf32>'}}
+  %0 = mpq.conv2d %x, %w, %b : (tensor<1x8x8x3xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @fc_features(%x: tensor<1x4xf32>, %w: tensor<10x5xf32>) {
+  // expected-error @+1 {{weight has 5 input features, expected 4}}
+  %0 = mpq.fully_connected %x, %w : (tensor<1x4xf32>, tensor<10x5xf32>) -> tensor<1x10xf32>
+  return
+}
+
+// -----
+
+func.func @matmul(%a: tensor<2x4xf32>, %b: tensor<5x3xf32>) {
+  // expected-error @+1 {{contracting dimensions differ: 4 vs 5}}
+  %0 = mpq.matmul %a, %b : (tensor<2x4xf32>, tensor<5x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_params(%x: tensor<1x4x4x8xf32>, %p: tensor<4xf32>) {
+  // expected-error @+1 {{parameters must be vectors of 8 elements (the size of axis 3), got 'tensor<4xf32>'}}
+  %0 = mpq.batch_norm %x, %p, %p, %p, %p : (tensor<1x4x4x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @bn_epsilon(%x: tensor<1x4x4x8xf32>, %p: tensor<8xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = mpq.batch_norm %x, %p, %p, %p, %p {epsilon = -1.0 : f32} : (tensor<1x4x4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @bn_axis(%x: tensor<1x4x4x8xf32>, %p: tensor<8xf32>) {
+  // expected-error @+1 {{axis 4 is out of range for rank 4}}
+  %0 = mpq.batch_norm %x, %p, %p, %p, %p {axis = 4} : (tensor<1x4x4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @add_broadcast(%a: tensor<1x4x4x8xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{operands 'tensor<1x4x4x8xf32>' and 'tensor<3xf32>' do not broadcast}}
+  %0 = mpq.add %a, %b : (tensor<1x4x4x8xf32>, tensor<3xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gap(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{expected result shape [1, 1, 1, 8], got 'tensor<1x8xf32>'}}
+  %0 = mpq.global_avg_pool %x : tensor<1x4x4x8xf32> -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @clip(%x: tensor<4xf32>) {
+  // expected-error @+1 {{min 6 is greater than max 0}}
+  %0 = mpq.clip %x {min = 6.0 : f32, max = 0.0 : f32} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{quant must be an !mpq.uniform or !mpq.bits type, got 'i8'}}
+  %0 = mpq.fake_quant %x to i8 {rounding = #mpq.rounding<floor>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_wide(%x: tensor<4xf32>) {
+  // expected-error @+1 {{fake-quantization to 16 bits: stored tensors have 1..8 bits}}
+  %0 = mpq.fake_quant %x to !mpq.bits<i16> {rounding = #mpq.rounding<floor>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_narrow(%x: tensor<4xf32>) {
+  // expected-error @+1 {{a narrow range needs a signed type}}
+  %0 = mpq.fake_quant %x to !mpq.bits<u4> {rounding = #mpq.rounding<floor>, narrow} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_half_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{a learned range needs both min and max}}
+  %0 = mpq.fake_quant %x to !mpq.bits<u4> {rounding = #mpq.rounding<floor>, max = 6.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_conflict(%x: tensor<4xf32>) {
+  // expected-error @+1 {{min/max conflict with the scale and zero point of an !mpq.uniform type}}
+  %0 = mpq.fake_quant %x to !mpq.uniform<u4, 0.5:0> {rounding = #mpq.rounding<floor>, min = 0.0, max = 6.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_empty_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{learned range [6, 0] is empty}}
+  %0 = mpq.fake_quant %x to !mpq.bits<u4> {rounding = #mpq.rounding<floor>, min = 6.0, max = 0.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_axis_size(%w: tensor<3x4xf32>) {
+  // expected-error @+1 {{quant: 2 per-axis scales do not match size 3 of axis 0}}
+  %0 = mpq.fake_quant %w to !mpq.uniform<i4:0, {0.5:0, 0.5:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_axis_range(%w: tensor<3x4xf32>) {
+  // expected-error @+1 {{quant: quantization axis 2 is out of range for a tensor of rank 2}}
+  %0 = mpq.fake_quant %w to !mpq.uniform<i4:2, {0.5:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @per_axis_result(%x: tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>) {
+  // expected-error @+1 {{result #0: 2 per-axis scales do not match size 4 of axis 0}}
+  %0 = mpq.reshape %x : tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>> -> tensor<4x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{cannot reshape 16 elements into 12}}
+  %0 = mpq.reshape %x : tensor<4x4xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_per_axis(%x: tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>) {
+  // expected-error @+1 {{cannot reshape a per-axis quantized tensor}}
+  %0 = mpq.reshape %x : tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>> -> tensor<2x1x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>
+  return
+}
+
+// -----
+
+func.func @reshape_element(%x: tensor<4xf32>) {
+  // expected-error @+1 {{element types differ: 'f32' vs '!mpq.uniform<u8, 5.000000e-01:0>'}}
+  %0 = mpq.reshape %x : tensor<4xf32> -> tensor<4x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<1x2x3x4xf32>) {
+  // expected-error @+1 {{perm is not a permutation of [0, 4)}}
+  %0 = mpq.transpose %x {perm = array<i64: 0, 1, 1, 3>} : tensor<1x2x3x4xf32> -> tensor<1x2x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_size(%x: tensor<1x2x3x4xf32>) {
+  // expected-error @+1 {{expected 4 values in 'perm', got 2}}
+  %0 = mpq.transpose %x {perm = array<i64: 0, 1>} : tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_per_axis(%x: tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>) {
+  // Sizes still match, but channel i's scale would now apply to column i.
+  // expected-error @+1 {{moves quantization axis 0 of a per-axis tensor}}
+  %0 = mpq.transpose %x {perm = array<i64: 1, 0>} : tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>> -> tensor<2x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0}>>
+  return
+}
+
+// -----
+
+func.func @pad_negative(%x: tensor<4xf32>) {
+  // expected-error @+1 {{pads must be non-negative}}
+  %0 = mpq.pad %x {pads = array<i64: -1, 1>} : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_code(%x: tensor<4x!mpq.uniform<u4, 0.5:0>>) {
+  // expected-error @+1 {{padding value 16 is not a code of '!mpq.uniform<u4, 5.000000e-01:0>'}}
+  %0 = mpq.pad %x {pads = array<i64: 1, 1>, value = 16.0} : tensor<4x!mpq.uniform<u4, 0.5:0>> -> tensor<6x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @concat_empty() {
+  // expected-error @+1 {{needs at least one input}}
+  %0 = mpq.concat {axis = 0} : () -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x2xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{inputs must all have rank 2}}
+  %0 = mpq.concat %a, %b {axis = 0} : (tensor<2x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_sizes(%a: tensor<2x2xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+1 {{input sizes differ along dimension 1, which is not the concatenation axis}}
+  %0 = mpq.concat %a, %b {axis = 0} : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_shape(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{expected result shape [1, 2, 2, 8], got 'tensor<1x2x2x4xf32>'}}
+  %0 = mpq.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x8xf32> -> tensor<1x2x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @qconstant_shape() {
+  // expected-error @+1 {{value shape differs from the result shape}}
+  %0 = mpq.qconstant dense<1> : tensor<3xi8> : tensor<4x!mpq.uniform<i4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qconstant_float() {
+  // expected-error @+1 {{value must hold integer codes, got 'f32'}}
+  %0 = mpq.qconstant dense<1.0> : tensor<4xf32> : tensor<4x!mpq.uniform<i4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qconstant_range() {
+  // i4 codes span [-8, 7].
+  // expected-error @+1 {{code 8 is outside the range [-8, 7] of the result element type}}
+  %0 = mpq.qconstant dense<[1, 8]> : tensor<2xi8> : tensor<2x!mpq.uniform<i4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qconv_input_per_axis(%x: tensor<1x4x4x2x!mpq.uniform<u8:3, {0.5:0, 0.5:0}>>, %w: tensor<2x1x1x2x!mpq.uniform<i8, 0.5:0>>) {
+  // expected-error @+1 {{input must be quantized per tensor}}
+  %0 = mpq.qconv2d %x, %w : (tensor<1x4x4x2x!mpq.uniform<u8:3, {0.5:0, 0.5:0}>>, tensor<2x1x1x2x!mpq.uniform<i8, 0.5:0>>) -> tensor<1x4x4x2xi32>
+  return
+}
+
+// -----
+
+func.func @qconv_weight_axis(%x: tensor<1x4x4x2x!mpq.uniform<u8, 0.5:0>>, %w: tensor<2x1x1x2x!mpq.uniform<i8:3, {0.5:0, 0.5:0}>>) {
+  // expected-error @+1 {{weight must be quantized per tensor or per output channel (axis 0), got axis 3}}
+  %0 = mpq.qconv2d %x, %w : (tensor<1x4x4x2x!mpq.uniform<u8, 0.5:0>>, tensor<2x1x1x2x!mpq.uniform<i8:3, {0.5:0, 0.5:0}>>) -> tensor<1x4x4x2xi32>
+  return
+}
+
+// -----
+
+func.func @qconv_float(%x: tensor<1x4x4x2xf32>, %w: tensor<2x1x1x2x!mpq.uniform<i8, 0.5:0>>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of stored (1..8-bit) !mpq.uniform values}}
+  %0 = mpq.qconv2d %x, %w : (tensor<1x4x4x2xf32>, tensor<2x1x1x2x!mpq.uniform<i8, 0.5:0>>) -> tensor<1x4x4x2xi32>
+  return
+}
+
+// -----
+
+func.func @per_axis_operand(%w: tensor<2x1x1x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0, 0.5:0}>>, %x: tensor<1x4x4x2x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{operand #1: 3 per-axis scales do not match size 2 of axis 0}}
+  %0 = mpq.qconv2d %x, %w : (tensor<1x4x4x2x!mpq.uniform<u8, 0.5:0>>, tensor<2x1x1x2x!mpq.uniform<i8:0, {0.5:0, 0.5:0, 0.5:0}>>) -> tensor<1x4x4x2xi32>
+  return
+}
+
+// -----
+
+func.func @requantize_length(%acc: tensor<1x4x4x4xi32>) {
+  // expected-error @+1 {{'multiplier' has 3 entries; expected 1 or 4 (one per channel)}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824, 1073741824, 1073741824>, exponent = array<i32: 0, 0, 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x4xi32> -> tensor<1x4x4x4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_exponent_length(%acc: tensor<1x4x4x4xi32>) {
+  // expected-error @+1 {{'exponent' has 2 entries, 'multiplier' 1}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0, 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x4xi32> -> tensor<1x4x4x4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_bias_length(%acc: tensor<1x4x4x4xi32>) {
+  // expected-error @+1 {{'bias' has 2 entries; expected 1 or 4 (one per channel)}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, bias = array<i32: 1, 2>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x4xi32> -> tensor<1x4x4x4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_normalized(%acc: tensor<4xi32>) {
+  // 2^30 - 1 is below the normalized range [2^30, 2^31).
+  // expected-error @+1 {{multiplier 1073741823 is not a normalized Q1.31 value (|M0| in [2^30, 2^31) or 0)}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741823>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<4xi32> -> tensor<4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_exponent(%acc: tensor<4xi32>) {
+  // expected-error @+1 {{multiplier exponent 40 is outside [-32, 31]}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 40>, rounding = #mpq.rounding<floor>}
+     : tensor<4xi32> -> tensor<4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_clamp(%acc: tensor<4xi32>) {
+  // expected-error @+1 {{clamp [0, 16] must be a non-empty part of the storage range [0, 15]}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>, clamp_max = 16}
+     : tensor<4xi32> -> tensor<4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @requantize_result_per_axis(%acc: tensor<2xi32>) {
+  // expected-error @+1 {{result must be quantized per tensor}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<2xi32> -> tensor<2x!mpq.uniform<u4:0, {0.5:0, 0.5:0}>>
+  return
+}
+
+// -----
+
+func.func @requantize_shape(%acc: tensor<4xi32>) {
+  // expected-error @+1 {{input and result shapes differ: 'tensor<4xi32>' vs 'tensor<5x!mpq.uniform<u4, 5.000000e-01:0>>'}}
+  %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<4xi32> -> tensor<5x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qadd_multiplier(%a: tensor<4x!mpq.uniform<u4, 0.5:0>>) {
+  // expected-error @+1 {{rhs_multiplier 5 is not a normalized Q1.31 value}}
+  %0 = mpq.qadd %a, %a {lhs_multiplier = 1073741824 : i32, lhs_exponent = 0 : i32, rhs_multiplier = 5 : i32, rhs_exponent = 0 : i32, rounding = #mpq.rounding<floor>}
+     : (tensor<4x!mpq.uniform<u4, 0.5:0>>, tensor<4x!mpq.uniform<u4, 0.5:0>>) -> tensor<4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qavg_pool_multiplier(%x: tensor<1x2x2x4x!mpq.uniform<u4, 0.5:0>>) {
+  // expected-error @+1 {{multiplier exponent -40 is outside [-32, 31]}}
+  %0 = mpq.qavg_pool2d %x {kernel = array<i64: 2, 2>, multiplier = 1073741824 : i32, exponent = -40 : i32, rounding = #mpq.rounding<floor>}
+     : tensor<1x2x2x4x!mpq.uniform<u4, 0.5:0>> -> tensor<1x1x1x4x!mpq.uniform<u4, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @quantize_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{input and result shapes differ}}
+  %0 = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<4xf32> -> tensor<2x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<1x10xf32>) {
+  // expected-error @+1 {{axis -3 is out of range for rank 2}}
+  %0 = mpq.softmax %x {axis = -3} : tensor<1x10xf32>
+  return
+}

@@ -1,0 +1,138 @@
+// RUN: mpq-opt %s | mpq-opt | FileCheck %s
+// RUN: mpq-opt %s --mlir-print-op-generic | mpq-opt | FileCheck %s
+// RUN: mpq-opt %s --verify-roundtrip > /dev/null
+
+// Round trip of every mpq op, at the graph (float) and integer levels.
+
+// CHECK-LABEL: func.func @graph_level
+func.func @graph_level(%x: tensor<1x8x8x3xf32>, %w: tensor<16x3x3x3xf32>,
+                       %b: tensor<16xf32>, %dw: tensor<16x3x3x1xf32>,
+                       %v: tensor<16xf32>, %fcw: tensor<10x16xf32>,
+                       %fcb: tensor<10xf32>) -> tensor<1x10xf32> {
+  // CHECK: %[[C:.*]] = mpq.conv2d %{{.*}}, %{{.*}}, %{{.*}} {pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x8x8x3xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  %c = mpq.conv2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>}
+     : (tensor<1x8x8x3xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  // CHECK: mpq.batch_norm %[[C]], {{.*}} {epsilon = 1.000000e-03 : f32}
+  %bn = mpq.batch_norm %c, %v, %v, %v, %v {epsilon = 1.0e-3 : f32}
+      : (tensor<1x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  // CHECK: mpq.relu
+  %r = mpq.relu %bn : tensor<1x4x4x16xf32>
+  // Depthwise: groups = channels, one input channel per group.
+  // CHECK: mpq.conv2d {{.*}} {dilations = array<i64: 2, 2>, groups = 16 : i64, pads = array<i64: 2, 2, 2, 2>}
+  %d = mpq.conv2d %r, %dw {groups = 16, dilations = array<i64: 2, 2>, pads = array<i64: 2, 2, 2, 2>}
+     : (tensor<1x4x4x16xf32>, tensor<16x3x3x1xf32>) -> tensor<1x4x4x16xf32>
+  // CHECK: mpq.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+  %r6 = mpq.clip %d {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x4x4x16xf32>
+  // CHECK: mpq.add
+  %a = mpq.add %r6, %r : (tensor<1x4x4x16xf32>, tensor<1x4x4x16xf32>) -> tensor<1x4x4x16xf32>
+  // Broadcasting a per-channel vector.
+  // CHECK: mpq.mul {{.*}} : (tensor<1x4x4x16xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  %m = mpq.mul %a, %v : (tensor<1x4x4x16xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  // CHECK: mpq.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x16xf32> -> tensor<1x2x2x16xf32>
+  %mp = mpq.max_pool2d %m {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+      : tensor<1x4x4x16xf32> -> tensor<1x2x2x16xf32>
+  // CHECK: mpq.avg_pool2d %{{.*}} {count_include_pad, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>}
+  %ap = mpq.avg_pool2d %mp {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, count_include_pad}
+      : tensor<1x2x2x16xf32> -> tensor<1x2x2x16xf32>
+  // CHECK: mpq.global_avg_pool %{{.*}} : tensor<1x2x2x16xf32> -> tensor<1x1x1x16xf32>
+  %g = mpq.global_avg_pool %ap : tensor<1x2x2x16xf32> -> tensor<1x1x1x16xf32>
+  // CHECK: mpq.reshape %{{.*}} : tensor<1x1x1x16xf32> -> tensor<1x16xf32>
+  %f = mpq.reshape %g : tensor<1x1x1x16xf32> -> tensor<1x16xf32>
+  // CHECK: mpq.fully_connected
+  %fc = mpq.fully_connected %f, %fcw, %fcb
+      : (tensor<1x16xf32>, tensor<10x16xf32>, tensor<10xf32>) -> tensor<1x10xf32>
+  // CHECK: mpq.softmax %{{.*}} : tensor<1x10xf32>
+  %s = mpq.softmax %fc : tensor<1x10xf32>
+  return %s : tensor<1x10xf32>
+}
+
+// CHECK-LABEL: func.func @data_movement
+func.func @data_movement(%x: tensor<1x3x8x8xf32>, %y: tensor<1x8x8x5xf32>, %a: tensor<4x16xf32>, %b: tensor<16x8xf32>)
+    -> (tensor<1x8x8x8xf32>, tensor<1x10x10x8xf32>, tensor<4x8xf32>) {
+  // CHECK: mpq.transpose %{{.*}} {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x8x8xf32> -> tensor<1x8x8x3xf32>
+  %t = mpq.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x8x8xf32> -> tensor<1x8x8x3xf32>
+  // CHECK: mpq.concat %{{.*}}, %{{.*}} {axis = 3 : i64} : (tensor<1x8x8x3xf32>, tensor<1x8x8x5xf32>) -> tensor<1x8x8x8xf32>
+  %c = mpq.concat %t, %y {axis = 3} : (tensor<1x8x8x3xf32>, tensor<1x8x8x5xf32>) -> tensor<1x8x8x8xf32>
+  // CHECK: mpq.pad %{{.*}} {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = -1.000000e+00 : f64}
+  %p = mpq.pad %c {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = -1.0}
+     : tensor<1x8x8x8xf32> -> tensor<1x10x10x8xf32>
+  // CHECK: mpq.matmul {{.*}} : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %mm = mpq.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  return %c, %p, %mm : tensor<1x8x8x8xf32>, tensor<1x10x10x8xf32>, tensor<4x8xf32>
+}
+
+// fake_quant at 2, 4 and 8 bits: known scales, per channel, bits only, and a
+// learned (PACT) range.
+// CHECK-LABEL: func.func @fake_quant
+func.func @fake_quant(%x: tensor<1x4x4x2xf32>, %w: tensor<2x3x3x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<2x3x3x2xf32>) {
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.uniform<u4, 1.000000e-01:0> {rounding = #mpq.rounding<floor>} : tensor<1x4x4x2xf32>
+  %a = mpq.fake_quant %x to !mpq.uniform<u4, 0.1:0> {rounding = #mpq.rounding<floor>} : tensor<1x4x4x2xf32>
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u2> {max = 6.000000e+00 : f64, min = 0.000000e+00 : f64, rounding = #mpq.rounding<floor>}
+  %b = mpq.fake_quant %a to !mpq.bits<u2> {rounding = #mpq.rounding<floor>, min = 0.0, max = 6.0} : tensor<1x4x4x2xf32>
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.uniform<i8:0, {1.000000e-02:0, 2.000000e-02:0}> {narrow, rounding = #mpq.rounding<half_to_even>}
+  %c = mpq.fake_quant %w to !mpq.uniform<i8:0, {0.01:0, 0.02:0}> {rounding = #mpq.rounding<half_to_even>, narrow} : tensor<2x3x3x2xf32>
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i2> {rounding = #mpq.rounding<half_away_from_zero>}
+  %d = mpq.fake_quant %c to !mpq.bits<i2> {rounding = #mpq.rounding<half_away_from_zero>} : tensor<2x3x3x2xf32>
+  return %b, %d : tensor<1x4x4x2xf32>, tensor<2x3x3x2xf32>
+}
+
+// An integer-only layer chain: 8-bit image, 4-bit per-channel weights, ICN to
+// a 4-bit activation, 2-bit depthwise, residual add, pools, and the model
+// boundary.
+// CHECK-LABEL: func.func @integer_level
+func.func @integer_level(%img: tensor<1x8x8x3xf32>) -> tensor<1x10xf32> {
+  // CHECK: %[[Q:.*]] = mpq.quantize %{{.*}} {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x3xf32> -> tensor<1x8x8x3x!mpq.uniform<u8, 0.0039215689999999997:0>>
+  %q = mpq.quantize %img {rounding = #mpq.rounding<half_to_even>}
+     : tensor<1x8x8x3xf32> -> tensor<1x8x8x3x!mpq.uniform<u8, 0.003921569:0>>
+  // CHECK: %[[W:.*]] = mpq.qconstant dense<{{.*}}> : tensor<2x3x3x3xi8> : tensor<2x3x3x3x!mpq.uniform<i4:0, {5.000000e-02:-1, 2.500000e-02:0}>>
+  %w = mpq.qconstant dense<[[[[1, -8, 7], [0, 0, 0], [3, 2, 1]], [[1, 1, 1], [2, 2, 2], [3, 3, 3]], [[-1, -2, -3], [4, 5, 6], [0, 1, 0]]],
+                            [[[7, 7, 7], [0, 0, 0], [1, 1, 1]], [[1, 0, 1], [2, 0, 2], [3, 0, 3]], [[-8, -8, -8], [4, 4, 4], [0, 0, 0]]]]> : tensor<2x3x3x3xi8>
+     : tensor<2x3x3x3x!mpq.uniform<i4:0, {0.05:-1, 0.025:0}>>
+  // CHECK: %[[ACC:.*]] = mpq.qconv2d %[[Q]], %[[W]] {pads = array<i64: 1, 1, 1, 1>} : {{.*}} -> tensor<1x8x8x2xi32>
+  %acc = mpq.qconv2d %q, %w {pads = array<i64: 1, 1, 1, 1>}
+       : (tensor<1x8x8x3x!mpq.uniform<u8, 0.003921569:0>>, tensor<2x3x3x3x!mpq.uniform<i4:0, {0.05:-1, 0.025:0}>>) -> tensor<1x8x8x2xi32>
+  // CHECK: %[[A:.*]] = mpq.requantize %[[ACC]] {bias = array<i32: 10, -20>, clamp_min = 0 : i64, exponent = array<i32: -5, -6>, multiplier = array<i32: 1073741824, -2147483647>, rounding = #mpq.rounding<floor>} : tensor<1x8x8x2xi32> -> tensor<1x8x8x2x!mpq.uniform<u4, 2.500000e-01:0>>
+  %a = mpq.requantize %acc {multiplier = array<i32: 1073741824, -2147483647>, exponent = array<i32: -5, -6>,
+                            bias = array<i32: 10, -20>, rounding = #mpq.rounding<floor>, clamp_min = 0}
+     : tensor<1x8x8x2xi32> -> tensor<1x8x8x2x!mpq.uniform<u4, 0.25:0>>
+  %dw = mpq.qconstant dense<1> : tensor<2x3x3x1xi8> : tensor<2x3x3x1x!mpq.uniform<i2, 0.5:0>>
+  // CHECK: mpq.qconv2d {{.*}} {groups = 2 : i64, pads = array<i64: 1, 1, 1, 1>}
+  %dacc = mpq.qconv2d %a, %dw {groups = 2, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x8x8x2x!mpq.uniform<u4, 0.25:0>>, tensor<2x3x3x1x!mpq.uniform<i2, 0.5:0>>) -> tensor<1x8x8x2xi32>
+  // A requantize from one quantized type to another (per tensor).
+  // CHECK: mpq.requantize %{{.*}} {exponent = array<i32: 0>, multiplier = array<i32: 1073741824>, rounding = #mpq.rounding<half_up>} : tensor<1x8x8x2x!mpq.uniform<u4, 2.500000e-01:0>> -> tensor<1x8x8x2x!mpq.uniform<u4, 5.000000e-01:0>>
+  %a2 = mpq.requantize %a {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<half_up>}
+      : tensor<1x8x8x2x!mpq.uniform<u4, 0.25:0>> -> tensor<1x8x8x2x!mpq.uniform<u4, 0.5:0>>
+  %d = mpq.requantize %dacc {multiplier = array<i32: 1073741824>, exponent = array<i32: 1>, rounding = #mpq.rounding<floor>}
+     : tensor<1x8x8x2xi32> -> tensor<1x8x8x2x!mpq.uniform<u4, 0.5:0>>
+  // CHECK: mpq.qadd {{.*}} {lhs_exponent = 0 : i32, lhs_multiplier = 1073741824 : i32, rhs_exponent = 0 : i32, rhs_multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_to_even>}
+  %sum = mpq.qadd %d, %a2 {lhs_multiplier = 1073741824 : i32, lhs_exponent = 0 : i32,
+                           rhs_multiplier = 1073741824 : i32, rhs_exponent = 0 : i32,
+                           rounding = #mpq.rounding<half_to_even>}
+       : (tensor<1x8x8x2x!mpq.uniform<u4, 0.5:0>>, tensor<1x8x8x2x!mpq.uniform<u4, 0.5:0>>) -> tensor<1x8x8x2x!mpq.uniform<u4, 1.0:0>>
+  // Max pooling and data movement work on codes directly.
+  // CHECK: mpq.max_pool2d {{.*}} : tensor<1x8x8x2x!mpq.uniform<u4, 1.000000e+00:0>> -> tensor<1x4x4x2x!mpq.uniform<u4, 1.000000e+00:0>>
+  %mp = mpq.max_pool2d %sum {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+      : tensor<1x8x8x2x!mpq.uniform<u4, 1.0:0>> -> tensor<1x4x4x2x!mpq.uniform<u4, 1.0:0>>
+  // CHECK: mpq.qavg_pool2d {{.*}} {exponent = -3 : i32, kernel = array<i64: 4, 4>, multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_to_even>}
+  %gap = mpq.qavg_pool2d %mp {kernel = array<i64: 4, 4>, multiplier = 1073741824 : i32, exponent = -3 : i32,
+                              rounding = #mpq.rounding<half_to_even>}
+       : tensor<1x4x4x2x!mpq.uniform<u4, 1.0:0>> -> tensor<1x1x1x2x!mpq.uniform<u4, 1.0:0>>
+  // CHECK: mpq.concat {{.*}} : (tensor<1x1x1x2x!mpq.uniform<u4, 1.000000e+00:0>>, tensor<1x1x1x2x!mpq.uniform<u4, 1.000000e+00:0>>) -> tensor<1x1x1x4x!mpq.uniform<u4, 1.000000e+00:0>>
+  %cat = mpq.concat %gap, %gap {axis = 3} : (tensor<1x1x1x2x!mpq.uniform<u4, 1.0:0>>, tensor<1x1x1x2x!mpq.uniform<u4, 1.0:0>>) -> tensor<1x1x1x4x!mpq.uniform<u4, 1.0:0>>
+  // CHECK: mpq.pad {{.*}} {pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 1>, value = 3.000000e+00 : f64}
+  %pad = mpq.pad %cat {pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 1>, value = 3.0}
+       : tensor<1x1x1x4x!mpq.uniform<u4, 1.0:0>> -> tensor<1x1x1x5x!mpq.uniform<u4, 1.0:0>>
+  %flat = mpq.reshape %pad : tensor<1x1x1x5x!mpq.uniform<u4, 1.0:0>> -> tensor<1x5x!mpq.uniform<u4, 1.0:0>>
+  %fw = mpq.qconstant dense<3> : tensor<10x5xi8> : tensor<10x5x!mpq.uniform<u8, 0.1:128>>
+  // CHECK: mpq.qfully_connected {{.*}} -> tensor<1x10xi32>
+  %facc = mpq.qfully_connected %flat, %fw
+        : (tensor<1x5x!mpq.uniform<u4, 1.0:0>>, tensor<10x5x!mpq.uniform<u8, 0.1:128>>) -> tensor<1x10xi32>
+  // The last layer has no ReLU: signed 8-bit logits with their own zero point.
+  %logits = mpq.requantize %facc {multiplier = array<i32: 1500000000>, exponent = array<i32: -2>, bias = array<i32: 7>,
+                                  rounding = #mpq.rounding<half_away_from_zero>}
+          : tensor<1x10xi32> -> tensor<1x10x!mpq.uniform<i8, 0.2:-5>>
+  // CHECK: mpq.dequantize %{{.*}} : tensor<1x10x!mpq.uniform<i8, 2.000000e-01:-5>> -> tensor<1x10xf32>
+  %out = mpq.dequantize %logits : tensor<1x10x!mpq.uniform<i8, 0.2:-5>> -> tensor<1x10xf32>
+  return %out : tensor<1x10xf32>
+}

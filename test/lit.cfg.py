@@ -1,0 +1,29 @@
+# -*- Python -*-
+# lit configuration for mpq's regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "MPQ"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mpq_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "unittests", "Inputs"]
+
+# Capture variables (%[[X:.*]]) must not leak across CHECK-LABELs.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mpq_tools_dir, append_path=True)
+
+llvm_config.add_tool_substitutions(
+    ["mpq-opt"], [config.mpq_tools_dir, config.llvm_tools_dir])
+
+# Scripts use Debian's interpreter, which has python3-onnx and numpy.
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%mpq_src_root", config.mpq_src_root))

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package mpq needs to build and test. Idempotent and
+# non-interactive; safe to run on a fresh Debian 12 (bookworm) machine as root
+# (or with sudo available).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(
+  # Build tools.
+  cmake ninja-build g++ pkg-config
+  # LLVM/MLIR 22 (libmlir-22-dev does not pull in mlir-tblgen or LLVMConfig).
+  llvm-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22
+  # ONNX through protobuf.
+  libprotobuf-dev protobuf-compiler libonnx-dev
+  # Unit tests.
+  libgtest-dev libgmock-dev
+  # Model generators and test scripts (run with /usr/bin/python3).
+  python3 python3-onnx python3-numpy
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what mpq needs, builds it (Release, ninja, two jobs) and runs the
+# main job on an example shipped with the repo. Works on a fresh Debian 12.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash utils/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+ninja -C build -j2
+
+echo "== main job: mpq-opt on examples/tiny-cnn.mlir =="
+build/bin/mpq-opt examples/tiny-cnn.mlir --canonicalize --mpq-check-integer-only \
+  --mlir-elide-elementsattrs-if-larger=16
