@@ -16,9 +16,13 @@ PKGS=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   # Unit tests.
   libgtest-dev libgmock-dev
-  # Model generators and test scripts (run with /usr/bin/python3).
-  python3 python3-onnx python3-numpy
+  # Model generators and test scripts (run with /usr/bin/python3);
+  # python3-torch and the dataset train the Fashion-MNIST test model.
+  python3 python3-onnx python3-numpy python3-torch dataset-fashion-mnist
 )
+# utils/fetch-models.sh uses npm; a machine may already have it from another
+# source (NodeSource's nodejs bundles it), so add Debian's only when missing.
+if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
 
 missing=()
 for p in "${PKGS[@]}"; do
