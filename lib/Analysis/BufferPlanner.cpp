@@ -179,6 +179,20 @@ std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers) {
   return source;
 }
 
+/// The largest running sum of (step, delta) events, all deltas of one step
+/// applied together: the peak of live bytes.
+static int64_t peakOfEvents(std::vector<std::pair<int64_t, int64_t>> &events) {
+  std::sort(events.begin(), events.end());
+  int64_t load = 0, peak = 0;
+  for (size_t i = 0; i < events.size();) {
+    const int64_t step = events[i].first;
+    for (; i < events.size() && events[i].first == step; ++i)
+      load += events[i].second;
+    peak = std::max(peak, load);
+  }
+  return peak;
+}
+
 int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
   if (align < 1 || !verifyBuffers(buffers).empty())
     return -1;
@@ -197,15 +211,7 @@ int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
       events.push_back({b.firstUse + 1, bytes});
     }
   }
-  std::sort(events.begin(), events.end());
-  int64_t load = 0, peak = 0;
-  for (size_t i = 0; i < events.size();) {
-    const int64_t step = events[i].first;
-    for (; i < events.size() && events[i].first == step; ++i)
-      load += events[i].second;
-    peak = std::max(peak, load);
-  }
-  return peak;
+  return peakOfEvents(events);
 }
 
 //===----------------------------------------------------------------------===//
@@ -306,15 +312,7 @@ int64_t unitLoadPeak(const std::vector<Unit> &units) {
     events.push_back({u.first, u.extent});
     events.push_back({u.last + 1, -u.extent});
   }
-  std::sort(events.begin(), events.end());
-  int64_t load = 0, peak = 0;
-  for (size_t i = 0; i < events.size();) {
-    const int64_t step = events[i].first;
-    for (; i < events.size() && events[i].first == step; ++i)
-      load += events[i].second;
-    peak = std::max(peak, load);
-  }
-  return peak;
+  return peakOfEvents(events);
 }
 
 std::vector<int>

@@ -224,6 +224,15 @@ static LogicalResult requireSameElementType(Operation *op, Type a, Type b) {
   return success();
 }
 
+/// An optional bias of a layer with `outChannels` outputs.
+static LogicalResult verifyBias(Operation *op, Value bias,
+                                int64_t outChannels) {
+  if (bias && tensorType(bias).getShape() != ArrayRef<int64_t>{outChannels})
+    return op->emitOpError() << "bias must be a vector of " << outChannels
+                             << " elements, got " << bias.getType();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Graph-level ops
 //===----------------------------------------------------------------------===//
@@ -234,12 +243,7 @@ LogicalResult Conv2DOp::verify() {
                               getStrides(), getDilations(), getPads(),
                               getGroups())))
     return failure();
-  if (getBias() && tensorType(getBias()).getShape() !=
-                       ArrayRef<int64_t>{tensorType(getWeight()).getDimSize(0)})
-    return emitOpError() << "bias must be a vector of "
-                         << tensorType(getWeight()).getDimSize(0)
-                         << " elements, got " << getBias().getType();
-  return success();
+  return verifyBias(*this, getBias(), tensorType(getWeight()).getDimSize(0));
 }
 
 LogicalResult FullyConnectedOp::verify() {
@@ -247,12 +251,7 @@ LogicalResult FullyConnectedOp::verify() {
                                         tensorType(getWeight()),
                                         tensorType(getOutput()))))
     return failure();
-  if (getBias() && tensorType(getBias()).getShape() !=
-                       ArrayRef<int64_t>{tensorType(getWeight()).getDimSize(0)})
-    return emitOpError() << "bias must be a vector of "
-                         << tensorType(getWeight()).getDimSize(0)
-                         << " elements, got " << getBias().getType();
-  return success();
+  return verifyBias(*this, getBias(), tensorType(getWeight()).getDimSize(0));
 }
 
 LogicalResult MatMulOp::verify() {
