@@ -22,7 +22,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mpq_tools_dir, append_path=True)
 
 llvm_config.add_tool_substitutions(
-    ["mpq-opt"], [config.mpq_tools_dir, config.llvm_tools_dir])
+    ["mpq-eval", "mpq-opt"], [config.mpq_tools_dir, config.llvm_tools_dir])
 
 # Scripts use Debian's interpreter, which has python3-onnx and numpy.
 config.substitutions.append(("%python", config.python_executable))

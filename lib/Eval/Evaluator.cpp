@@ -1,0 +1,734 @@
+//===- Evaluator.cpp - Reference evaluator of mpq IR ----------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Eval/Evaluator.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/IntegerSemantics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+int64_t EvalTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+EvalTensor EvalTensor::floats(std::vector<int64_t> shape,
+                              std::vector<double> values) {
+  EvalTensor t;
+  t.shape = std::move(shape);
+  t.reals = std::move(values);
+  return t;
+}
+
+EvalTensor EvalTensor::integers(std::vector<int64_t> shape,
+                                std::vector<int64_t> values) {
+  EvalTensor t;
+  t.shape = std::move(shape);
+  t.isInteger = true;
+  t.ints = std::move(values);
+  return t;
+}
+
+namespace {
+
+std::vector<int64_t> shapeOf(Value value) {
+  auto shape = cast<ShapedType>(value.getType()).getShape();
+  return {shape.begin(), shape.end()};
+}
+
+std::vector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Scale and zero point of element `index` of a tensor of `shape` whose
+/// element type is `type` (per tensor, or per slice along its axis).
+struct Grid {
+  double scale;
+  int64_t zeroPoint;
+};
+Grid gridAt(UniformType type, ArrayRef<int64_t> shape, int64_t index) {
+  if (!type.isPerAxis())
+    return {type.getScale(), type.getZeroPoint()};
+  auto strides = rowMajorStrides(shape);
+  int64_t axis = type.getAxis();
+  int64_t slice = (index / strides[axis]) % shape[axis];
+  return {type.getScales()[slice], type.getZeroPoints()[slice]};
+}
+
+UniformType uniformOf(Value value) {
+  return dyn_cast<UniformType>(
+      cast<ShapedType>(value.getType()).getElementType());
+}
+
+/// Zero point of a per-tensor quantized value, 0 for plain integers.
+int64_t zeroPointOf(Value value) {
+  UniformType type = uniformOf(value);
+  return type ? type.getZeroPoint() : 0;
+}
+
+/// NHWC window geometry shared by convolution and pooling: the input row and
+/// column of kernel tap (ky, kx) for output (oy, ox); may fall in padding.
+struct Window {
+  int64_t kh, kw, sh, sw, dh, dw, top, left;
+  int64_t row(int64_t oy, int64_t ky) const { return oy * sh - top + ky * dh; }
+  int64_t col(int64_t ox, int64_t kx) const { return ox * sw - left + kx * dw; }
+};
+
+Window makeWindow(ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  return {kernel[0],    kernel[1],    strides[0], strides[1],
+          dilations[0], dilations[1], pads[0],    pads[1]};
+}
+
+/// out[n, oy, ox, o] = sum over the window and the group's input channels of
+/// in(n, iy, ix, c) * weight(o, ky, kx, ci); taps in the padding contribute
+/// nothing, which is exact for centered values (x - zp) and for floats.
+template <typename T, typename InFn, typename WeightFn>
+std::vector<T> convolve(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
+                        const Window &w, int64_t groups, InFn in,
+                        WeightFn weight) {
+  int64_t n = outShape[0], oh = outShape[1], ow = outShape[2], oc = outShape[3];
+  int64_t ih = inShape[1], iw = inShape[2], ic = inShape[3];
+  int64_t inPerGroup = ic / groups, outPerGroup = oc / groups;
+  std::vector<T> out;
+  out.reserve(n * oh * ow * oc);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox)
+        for (int64_t o = 0; o < oc; ++o) {
+          int64_t group = o / outPerGroup;
+          T acc = 0;
+          for (int64_t ky = 0; ky < w.kh; ++ky) {
+            int64_t iy = w.row(oy, ky);
+            if (iy < 0 || iy >= ih)
+              continue;
+            for (int64_t kx = 0; kx < w.kw; ++kx) {
+              int64_t ix = w.col(ox, kx);
+              if (ix < 0 || ix >= iw)
+                continue;
+              for (int64_t ci = 0; ci < inPerGroup; ++ci)
+                acc += in(((b * ih + iy) * iw + ix) * ic + group * inPerGroup +
+                          ci) *
+                       weight(((o * w.kh + ky) * w.kw + kx) * inPerGroup + ci);
+            }
+          }
+          out.push_back(acc);
+        }
+  return out;
+}
+
+/// Calls visit(outIndex, inIndex) for every in-bounds tap of every pooling
+/// window (channels preserved), and done(outIndex, taps) after each window
+/// with the number of in-bounds taps.
+template <typename VisitFn, typename DoneFn>
+void forEachPoolTap(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
+                    const Window &w, VisitFn visit, DoneFn done) {
+  int64_t ih = inShape[1], iw = inShape[2], c = inShape[3];
+  int64_t index = 0;
+  for (int64_t b = 0; b < outShape[0]; ++b)
+    for (int64_t oy = 0; oy < outShape[1]; ++oy)
+      for (int64_t ox = 0; ox < outShape[2]; ++ox)
+        for (int64_t ch = 0; ch < c; ++ch, ++index) {
+          int64_t taps = 0;
+          for (int64_t ky = 0; ky < w.kh; ++ky)
+            for (int64_t kx = 0; kx < w.kw; ++kx) {
+              int64_t iy = w.row(oy, ky), ix = w.col(ox, kx);
+              if (iy < 0 || iy >= ih || ix < 0 || ix >= iw)
+                continue;
+              visit(index, ((b * ih + iy) * iw + ix) * c + ch);
+              ++taps;
+            }
+          done(index, taps);
+        }
+}
+
+/// Index into a broadcast operand of `shape` for output multi-index `idx`.
+int64_t broadcastIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> idx) {
+  int64_t offset = idx.size() - shape.size();
+  int64_t flat = 0;
+  for (size_t d = 0; d < shape.size(); ++d)
+    flat = flat * shape[d] + (shape[d] == 1 ? 0 : idx[d + offset]);
+  return flat;
+}
+
+/// Calls fn(outIndex, lhsIndex, rhsIndex) over a numpy-broadcast result.
+template <typename Fn>
+void forEachBroadcast(ArrayRef<int64_t> outShape, ArrayRef<int64_t> lhs,
+                      ArrayRef<int64_t> rhs, Fn fn) {
+  std::vector<int64_t> idx(outShape.size(), 0);
+  int64_t total = 1;
+  for (int64_t d : outShape)
+    total *= d;
+  for (int64_t i = 0; i < total; ++i) {
+    fn(i, broadcastIndex(lhs, idx), broadcastIndex(rhs, idx));
+    for (int64_t d = static_cast<int64_t>(idx.size()) - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Fake-quantizes one value: the code it would be stored as, then its value.
+struct Quantizer {
+  double scale;
+  int64_t zeroPoint, lo, hi;
+  RoundingMode rounding;
+  int64_t code(double x) const {
+    return quantizeValue(x, scale, static_cast<int32_t>(zeroPoint), lo, hi,
+                         rounding);
+  }
+  double value(double x) const {
+    return static_cast<double>(code(x) - zeroPoint) * scale;
+  }
+};
+
+class Evaluator {
+public:
+  explicit Evaluator(const EvalOptions &options) : options(options) {}
+
+  FailureOr<EvalResult> run(func::FuncOp func, ArrayRef<EvalTensor> inputs);
+
+private:
+  LogicalResult evalOp(Operation *op);
+  const EvalTensor &get(Value value) { return values.find(value)->second; }
+  void set(Value value, EvalTensor tensor) {
+    values[value] = std::move(tensor);
+  }
+  LogicalResult evalConstant(Operation *op, ElementsAttr attr, bool integer);
+
+  const EvalOptions &options;
+  llvm::DenseMap<Value, EvalTensor> values;
+};
+
+} // namespace
+
+FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
+                                     ArrayRef<EvalTensor> inputs) {
+  if (func.isExternal())
+    return func.emitError() << "cannot evaluate a function without a body";
+  if (inputs.size() != func.getNumArguments())
+    return func.emitError() << "expected " << func.getNumArguments()
+                            << " inputs, got " << inputs.size();
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    std::vector<int64_t> shape = shapeOf(arg);
+    if (inputs[i].shape != shape) {
+      auto diag = func.emitError() << "input #" << i << " has shape [";
+      llvm::interleaveComma(inputs[i].shape, diag);
+      return diag << "], expected " << arg.getType();
+    }
+    bool wantsInteger = !isa<FloatType>(getElementTypeOrSelf(arg.getType()));
+    if (wantsInteger != inputs[i].isInteger)
+      return func.emitError() << "input #" << i << " must hold "
+                              << (wantsInteger ? "integers" : "floats")
+                              << " for " << arg.getType();
+    set(arg, inputs[i]);
+  }
+  EvalResult result;
+  int64_t index = 0;
+  for (Operation &op : func.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        result.outputs.push_back(get(v));
+      return result;
+    }
+    if (failed(evalOp(&op)))
+      return failure();
+    if (options.recordIntermediates)
+      for (Value v : op.getResults()) {
+        std::string name;
+        if (auto loc = dyn_cast<NameLoc>(op.getLoc()))
+          name = loc.getName().str();
+        else
+          name =
+              op.getName().getStringRef().str() + "#" + std::to_string(index);
+        result.intermediates.emplace_back(name, get(v));
+      }
+    ++index;
+  }
+  return func.emitError() << "function body has no return";
+}
+
+LogicalResult Evaluator::evalConstant(Operation *op, ElementsAttr attr,
+                                      bool integer) {
+  std::vector<int64_t> shape = shapeOf(op->getResult(0));
+  if (integer) {
+    auto codes = attr.tryGetValues<APInt>();
+    if (!codes)
+      return op->emitError() << "cannot read the constant's integers";
+    std::vector<int64_t> ints;
+    for (const APInt &v : *codes)
+      ints.push_back(v.getSExtValue());
+    set(op->getResult(0), EvalTensor::integers(shape, std::move(ints)));
+    return success();
+  }
+  std::vector<double> reals;
+  if (auto floats = attr.tryGetValues<float>()) {
+    for (float v : *floats)
+      reals.push_back(v);
+  } else if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    auto data = resource.tryGetAsArrayRef();
+    if (!data)
+      return op->emitError() << "the constant's resource blob is missing";
+    reals.assign(data->begin(), data->end());
+  } else if (auto apfloats = attr.tryGetValues<APFloat>()) {
+    for (const APFloat &v : *apfloats)
+      reals.push_back(v.convertToDouble());
+  } else {
+    return op->emitError() << "cannot read the constant's values";
+  }
+  set(op->getResult(0), EvalTensor::floats(shape, std::move(reals)));
+  return success();
+}
+
+/// The clamp of an integer op: explicit bounds or the storage range.
+static std::pair<int64_t, int64_t> clampRange(std::optional<int64_t> lo,
+                                              std::optional<int64_t> hi,
+                                              UniformType out) {
+  return {lo.value_or(out.getStorageMin()), hi.value_or(out.getStorageMax())};
+}
+
+LogicalResult Evaluator::evalOp(Operation *op) {
+  auto result = [&]() { return op->getResult(0); };
+  auto floatsLike = [&](std::vector<double> v) {
+    set(result(), EvalTensor::floats(shapeOf(result()), std::move(v)));
+    return success();
+  };
+  auto intsLike = [&](std::vector<int64_t> v) {
+    set(result(), EvalTensor::integers(shapeOf(result()), std::move(v)));
+    return success();
+  };
+  // Element-agnostic ops move values of either kind the same way.
+  auto moveElements = [&](const EvalTensor &in, auto indexOf) {
+    EvalTensor out;
+    out.shape = shapeOf(result());
+    out.isInteger = in.isInteger;
+    int64_t n = out.numElements();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t src = indexOf(i);
+      if (in.isInteger)
+        out.ints.push_back(in.ints[src]);
+      else
+        out.reals.push_back(in.reals[src]);
+    }
+    set(result(), std::move(out));
+    return success();
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp c) -> LogicalResult {
+        auto attr = dyn_cast<ElementsAttr>(c.getValue());
+        if (!attr)
+          return op->emitError() << "only tensor constants are supported";
+        return evalConstant(op, attr, !isa<FloatType>(attr.getElementType()));
+      })
+      .Case([&](QConstantOp c) { return evalConstant(op, c.getValue(), true); })
+      .Case([&](Conv2DOp conv) {
+        const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
+        Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
+                                conv.getDilations(), conv.getPads());
+        std::vector<double> out = convolve<double>(
+            in.shape, shapeOf(result()), win, conv.getGroups(),
+            [&](int64_t i) { return in.reals[i]; },
+            [&](int64_t i) { return w.reals[i]; });
+        if (conv.getBias()) {
+          const EvalTensor &b = get(conv.getBias());
+          for (size_t i = 0; i < out.size(); ++i)
+            out[i] += b.reals[i % b.reals.size()];
+        }
+        return floatsLike(std::move(out));
+      })
+      .Case([&](QConv2DOp conv) {
+        const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
+        int64_t zx = zeroPointOf(conv.getInput());
+        UniformType wt = uniformOf(conv.getWeight());
+        Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
+                                conv.getDilations(), conv.getPads());
+        std::vector<int64_t> out = convolve<int64_t>(
+            in.shape, shapeOf(result()), win, conv.getGroups(),
+            [&](int64_t i) { return in.ints[i] - zx; },
+            [&](int64_t i) {
+              return w.ints[i] - gridAt(wt, w.shape, i).zeroPoint;
+            });
+        return intsLike(std::move(out));
+      })
+      .Case([&](FullyConnectedOp fc) {
+        const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
+        int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
+        std::vector<double> out(n * o, 0.0);
+        for (int64_t b = 0; b < n; ++b)
+          for (int64_t j = 0; j < o; ++j) {
+            double acc = fc.getBias() ? get(fc.getBias()).reals[j] : 0.0;
+            for (int64_t i = 0; i < k; ++i)
+              acc += in.reals[b * k + i] * w.reals[j * k + i];
+            out[b * o + j] = acc;
+          }
+        return floatsLike(std::move(out));
+      })
+      .Case([&](QFullyConnectedOp fc) {
+        const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
+        int64_t zx = zeroPointOf(fc.getInput());
+        UniformType wt = uniformOf(fc.getWeight());
+        int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
+        std::vector<int64_t> out(n * o, 0);
+        for (int64_t b = 0; b < n; ++b)
+          for (int64_t j = 0; j < o; ++j) {
+            int64_t acc = 0;
+            for (int64_t i = 0; i < k; ++i)
+              acc += (in.ints[b * k + i] - zx) *
+                     (w.ints[j * k + i] -
+                      gridAt(wt, w.shape, j * k + i).zeroPoint);
+            out[b * o + j] = acc;
+          }
+        return intsLike(std::move(out));
+      })
+      .Case([&](MatMulOp mm) {
+        const EvalTensor &a = get(mm.getLhs()), &b = get(mm.getRhs());
+        int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        std::vector<double> out(m * n, 0.0);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t p = 0; p < k; ++p)
+              out[i * n + j] += a.reals[i * k + p] * b.reals[p * n + j];
+        return floatsLike(std::move(out));
+      })
+      .Case([&](BatchNormOp bn) {
+        const EvalTensor &in = get(bn.getInput());
+        int64_t rank = in.shape.size();
+        int64_t axis = bn.getAxis() < 0 ? bn.getAxis() + rank : bn.getAxis();
+        int64_t inner = rowMajorStrides(in.shape)[axis];
+        const auto &scale = get(bn.getScale()).reals,
+                   &bias = get(bn.getBias()).reals,
+                   &mean = get(bn.getMean()).reals,
+                   &var = get(bn.getVariance()).reals;
+        double eps = bn.getEpsilon().convertToDouble();
+        std::vector<double> out(in.reals.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          int64_t c = (i / inner) % in.shape[axis];
+          out[i] =
+              scale[c] * (in.reals[i] - mean[c]) / std::sqrt(var[c] + eps) +
+              bias[c];
+        }
+        return floatsLike(std::move(out));
+      })
+      .Case<AddOp, MulOp>([&](auto binary) {
+        const EvalTensor &a = get(binary.getLhs()), &b = get(binary.getRhs());
+        bool isAdd = isa<AddOp>(op);
+        std::vector<double> out(
+            EvalTensor::floats(shapeOf(result()), {}).numElements());
+        forEachBroadcast(shapeOf(result()), a.shape, b.shape,
+                         [&](int64_t o, int64_t i, int64_t j) {
+                           out[o] = isAdd ? a.reals[i] + b.reals[j]
+                                          : a.reals[i] * b.reals[j];
+                         });
+        return floatsLike(std::move(out));
+      })
+      .Case([&](QAddOp add) {
+        const EvalTensor &a = get(add.getLhs()), &b = get(add.getRhs());
+        int64_t za = zeroPointOf(add.getLhs()), zb = zeroPointOf(add.getRhs());
+        UniformType outType = uniformOf(add.getOutput());
+        auto [lo, hi] =
+            clampRange(add.getClampMin(), add.getClampMax(), outType);
+        RoundingMode mode = toRoundingMode(add.getRounding());
+        std::vector<int64_t> out(
+            EvalTensor::integers(shapeOf(result()), {}).numElements());
+        forEachBroadcast(
+            shapeOf(result()), a.shape, b.shape,
+            [&](int64_t o, int64_t i, int64_t j) {
+              int64_t sum =
+                  outType.getZeroPoint() +
+                  shiftRound((a.ints[i] - za) * add.getLhsMultiplier(),
+                             31 - add.getLhsExponent(), mode) +
+                  shiftRound((b.ints[j] - zb) * add.getRhsMultiplier(),
+                             31 - add.getRhsExponent(), mode);
+              out[o] = saturate(sum, lo, hi);
+            });
+        return intsLike(std::move(out));
+      })
+      .Case([&](ReluOp relu) {
+        std::vector<double> out = get(relu.getInput()).reals;
+        for (double &v : out)
+          v = std::max(v, 0.0);
+        return floatsLike(std::move(out));
+      })
+      .Case([&](ClipOp clip) {
+        std::vector<double> out = get(clip.getInput()).reals;
+        double lo = clip.getMin().convertToDouble(),
+               hi = clip.getMax().convertToDouble();
+        for (double &v : out)
+          v = std::min(std::max(v, lo), hi);
+        return floatsLike(std::move(out));
+      })
+      .Case([&](SoftmaxOp softmax) {
+        const EvalTensor &in = get(softmax.getInput());
+        int64_t rank = in.shape.size();
+        int64_t axis = softmax.getAxis() < 0 ? softmax.getAxis() + rank
+                                             : softmax.getAxis();
+        int64_t inner = rowMajorStrides(in.shape)[axis], size = in.shape[axis];
+        std::vector<double> out(in.reals.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          if ((i / inner) % size != 0)
+            continue; // Visit each softmax row once, from its first element.
+          double peak = -INFINITY, sum = 0.0;
+          for (int64_t k = 0; k < size; ++k)
+            peak = std::max(peak, in.reals[i + k * inner]);
+          for (int64_t k = 0; k < size; ++k)
+            sum += std::exp(in.reals[i + k * inner] - peak);
+          for (int64_t k = 0; k < size; ++k)
+            out[i + k * inner] = std::exp(in.reals[i + k * inner] - peak) / sum;
+        }
+        return floatsLike(std::move(out));
+      })
+      .Case([&](FakeQuantOp fq) -> LogicalResult {
+        const EvalTensor &in = get(fq.getInput());
+        auto info = getStorageInfo(fq.getQuant());
+        int64_t lo = storageMin(info->width, info->isSigned, fq.getNarrow());
+        int64_t hi = storageMax(info->width, info->isSigned, fq.getNarrow());
+        RoundingMode mode = toRoundingMode(fq.getRounding());
+        std::vector<double> out(in.reals.size());
+        if (auto uniform = dyn_cast<UniformType>(fq.getQuant())) {
+          for (size_t i = 0; i < out.size(); ++i) {
+            Grid g = gridAt(uniform, in.shape, i);
+            out[i] = Quantizer{g.scale, g.zeroPoint, lo, hi, mode}.value(
+                in.reals[i]);
+          }
+          return floatsLike(std::move(out));
+        }
+        if (!fq.getMin())
+          return op->emitError()
+                 << "fake_quant to " << fq.getQuant()
+                 << " has no scale yet: calibrate the model first";
+        // A learned range [min, max] spans the codes [lo, hi].
+        double min = fq.getMin()->convertToDouble(),
+               max = fq.getMax()->convertToDouble();
+        double scale = (max - min) / static_cast<double>(hi - lo);
+        int64_t zp = saturate(
+            lo - static_cast<int64_t>(std::nearbyint(min / scale)), lo, hi);
+        Quantizer q{scale, zp, lo, hi, mode};
+        for (size_t i = 0; i < out.size(); ++i)
+          out[i] = q.value(in.reals[i]);
+        return floatsLike(std::move(out));
+      })
+      .Case([&](QuantizeOp quant) {
+        // As ONNX QuantizeLinear specifies and ONNX Runtime computes it: the
+        // division in float32, then rounding and saturation.
+        const EvalTensor &in = get(quant.getInput());
+        UniformType type = uniformOf(quant.getOutput());
+        RoundingMode mode = toRoundingMode(quant.getRounding());
+        std::vector<int64_t> out(in.reals.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          Grid g = gridAt(type, in.shape, i);
+          float ratio =
+              static_cast<float>(in.reals[i]) / static_cast<float>(g.scale);
+          out[i] =
+              quantizeValue(ratio, 1.0, static_cast<int32_t>(g.zeroPoint),
+                            type.getStorageMin(), type.getStorageMax(), mode);
+        }
+        return intsLike(std::move(out));
+      })
+      .Case([&](DequantizeOp dequant) {
+        const EvalTensor &in = get(dequant.getInput());
+        UniformType type = uniformOf(dequant.getInput());
+        std::vector<double> out(in.ints.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          Grid g = gridAt(type, in.shape, i);
+          out[i] = static_cast<double>(in.ints[i] - g.zeroPoint) * g.scale;
+        }
+        return floatsLike(std::move(out));
+      })
+      .Case([&](RequantizeOp rq) {
+        const EvalTensor &in = get(rq.getInput());
+        int64_t zin = zeroPointOf(rq.getInput());
+        UniformType outType = uniformOf(rq.getOutput());
+        auto [lo, hi] = clampRange(rq.getClampMin(), rq.getClampMax(), outType);
+        RoundingMode mode = toRoundingMode(rq.getRounding());
+        ArrayRef<int32_t> m0 = rq.getMultiplier(), n0 = rq.getExponent();
+        std::optional<ArrayRef<int32_t>> bias = rq.getBias();
+        int64_t channels = in.shape.empty() ? 1 : in.shape.back();
+        auto pick = [&](ArrayRef<int32_t> values, int64_t c) {
+          return values.size() == 1 ? values[0] : values[c];
+        };
+        std::vector<int64_t> out(in.ints.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          int64_t c = static_cast<int64_t>(i) % channels;
+          int64_t acc = in.ints[i] - zin + (bias ? pick(*bias, c) : 0);
+          out[i] = requantize(acc, pick(m0, c), pick(n0, c),
+                              static_cast<int32_t>(outType.getZeroPoint()), lo,
+                              hi, mode);
+        }
+        return intsLike(std::move(out));
+      })
+      .Case([&](MaxPool2DOp pool) {
+        const EvalTensor &in = get(pool.getInput());
+        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
+                                pool.getPads());
+        EvalTensor out;
+        out.shape = shapeOf(result());
+        out.isInteger = in.isInteger;
+        int64_t n = out.numElements();
+        // Padding never wins: only in-bounds taps are compared.
+        std::vector<double> best(n, -INFINITY);
+        std::vector<int64_t> bestInt(n, INT64_MIN);
+        forEachPoolTap(
+            in.shape, out.shape, win,
+            [&](int64_t o, int64_t i) {
+              if (in.isInteger)
+                bestInt[o] = std::max(bestInt[o], in.ints[i]);
+              else
+                best[o] = std::max(best[o], in.reals[i]);
+            },
+            [](int64_t, int64_t) {});
+        if (in.isInteger)
+          out.ints = std::move(bestInt);
+        else
+          out.reals = std::move(best);
+        set(result(), std::move(out));
+        return success();
+      })
+      .Case([&](AvgPool2DOp pool) {
+        const EvalTensor &in = get(pool.getInput());
+        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
+                                pool.getPads());
+        std::vector<int64_t> outShape = shapeOf(result());
+        std::vector<double> out(EvalTensor::floats(outShape, {}).numElements());
+        double area = static_cast<double>(win.kh * win.kw);
+        forEachPoolTap(
+            in.shape, outShape, win,
+            [&](int64_t o, int64_t i) { out[o] += in.reals[i]; },
+            [&](int64_t o, int64_t taps) {
+              out[o] /=
+                  pool.getCountIncludePad() ? area : static_cast<double>(taps);
+            });
+        return floatsLike(std::move(out));
+      })
+      .Case([&](QAvgPool2DOp pool) {
+        const EvalTensor &in = get(pool.getInput());
+        int64_t zin = zeroPointOf(pool.getInput());
+        UniformType outType = uniformOf(pool.getOutput());
+        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
+                                pool.getPads());
+        std::vector<int64_t> outShape = shapeOf(result());
+        std::vector<int64_t> sums(
+            EvalTensor::integers(outShape, {}).numElements(), 0);
+        forEachPoolTap(
+            in.shape, outShape, win,
+            [&](int64_t o, int64_t i) { sums[o] += in.ints[i] - zin; },
+            [](int64_t, int64_t) {});
+        for (int64_t &s : sums)
+          s = requantize(s, pool.getMultiplier(), pool.getExponent(),
+                         static_cast<int32_t>(outType.getZeroPoint()),
+                         outType.getStorageMin(), outType.getStorageMax(),
+                         toRoundingMode(pool.getRounding()));
+        return intsLike(std::move(sums));
+      })
+      .Case([&](GlobalAvgPoolOp pool) {
+        const EvalTensor &in = get(pool.getInput());
+        int64_t n = in.shape[0], hw = in.shape[1] * in.shape[2],
+                c = in.shape[3];
+        std::vector<double> out(n * c, 0.0);
+        for (int64_t b = 0; b < n; ++b)
+          for (int64_t p = 0; p < hw; ++p)
+            for (int64_t ch = 0; ch < c; ++ch)
+              out[b * c + ch] += in.reals[(b * hw + p) * c + ch];
+        for (double &v : out)
+          v /= static_cast<double>(hw);
+        return floatsLike(std::move(out));
+      })
+      .Case([&](ReshapeOp reshape) {
+        return moveElements(get(reshape.getInput()),
+                            [](int64_t i) { return i; });
+      })
+      .Case([&](TransposeOp transpose) {
+        const EvalTensor &in = get(transpose.getInput());
+        std::vector<int64_t> outShape = shapeOf(result());
+        auto inStrides = rowMajorStrides(in.shape);
+        auto outStrides = rowMajorStrides(outShape);
+        ArrayRef<int64_t> perm = transpose.getPerm();
+        return moveElements(in, [&](int64_t i) {
+          int64_t src = 0;
+          for (size_t d = 0; d < outShape.size(); ++d)
+            src += ((i / outStrides[d]) % outShape[d]) * inStrides[perm[d]];
+          return src;
+        });
+      })
+      .Case([&](PadOp pad) {
+        const EvalTensor &in = get(pad.getInput());
+        std::vector<int64_t> outShape = shapeOf(result());
+        int64_t rank = outShape.size();
+        auto inStrides = rowMajorStrides(in.shape);
+        auto outStrides = rowMajorStrides(outShape);
+        ArrayRef<int64_t> pads = pad.getPads();
+        double value = pad.getValue().convertToDouble();
+        EvalTensor out;
+        out.shape = outShape;
+        out.isInteger = in.isInteger;
+        for (int64_t i = 0, n = out.numElements(); i < n; ++i) {
+          int64_t src = 0;
+          bool inside = true;
+          for (int64_t d = 0; d < rank; ++d) {
+            int64_t coord = (i / outStrides[d]) % outShape[d] - pads[d];
+            inside &= coord >= 0 && coord < in.shape[d];
+            src += coord * inStrides[d];
+          }
+          if (in.isInteger)
+            out.ints.push_back(inside ? in.ints[src]
+                                      : static_cast<int64_t>(value));
+          else
+            out.reals.push_back(inside ? in.reals[src] : value);
+        }
+        set(result(), std::move(out));
+        return success();
+      })
+      .Case([&](ConcatOp concat) {
+        std::vector<int64_t> outShape = shapeOf(result());
+        int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + outShape.size()
+                                            : concat.getAxis();
+        // Rows before the axis, then each input's contiguous chunk per row.
+        int64_t outer = 1;
+        for (int64_t d = 0; d < axis; ++d)
+          outer *= outShape[d];
+        EvalTensor out;
+        out.shape = outShape;
+        out.isInteger = get(concat.getInputs().front()).isInteger;
+        for (int64_t row = 0; row < outer; ++row)
+          for (Value input : concat.getInputs()) {
+            const EvalTensor &in = get(input);
+            int64_t chunk = in.numElements() / outer;
+            for (int64_t k = 0; k < chunk; ++k) {
+              if (in.isInteger)
+                out.ints.push_back(in.ints[row * chunk + k]);
+              else
+                out.reals.push_back(in.reals[row * chunk + k]);
+            }
+          }
+        set(result(), std::move(out));
+        return success();
+      })
+      .Default([&](Operation *) {
+        return op->emitError() << "the reference evaluator does not support '"
+                               << op->getName() << "'";
+      });
+}
+
+FailureOr<EvalResult> mlir::mpq::evaluate(func::FuncOp func,
+                                          ArrayRef<EvalTensor> inputs,
+                                          const EvalOptions &options) {
+  return Evaluator(options).run(func, inputs);
+}
