@@ -1,0 +1,564 @@
+//===- LowerFakeQuant.cpp - --mpq-lower-fake-quant ------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Float + fake_quant graph -> integer-only mpq ops with Integer Channel
+// Normalization (method.md §2). The walk goes once over the function in
+// program order and keeps, for every float value that sits on a quantization
+// grid, the integer value that replaces it. Layers consume their epilogue
+// (batch_norm, relu/clip, fake_quant) in one step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/IntegerSemantics.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQLOWERFAKEQUANTPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// The layer name diagnostics use: the op's NameLoc, else its op name.
+std::string layerName(Operation *op) {
+  if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
+    return ("'" + loc.getName().strref() + "'").str();
+  return ("'" + op->getName().getStringRef() + "'").str();
+}
+
+/// Real values of `value` if it is a float constant.
+std::optional<std::vector<double>> floatConstant(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  std::vector<double> values;
+  for (const APFloat &v : attr.getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+/// Like floatConstant, with a diagnostic at `user` naming `what` otherwise.
+FailureOr<std::vector<double>> constantValues(Value value, Operation *user,
+                                              StringRef what) {
+  if (auto values = floatConstant(value))
+    return *values;
+  return user->emitError() << what << " of " << layerName(user)
+                           << " must be a float constant";
+}
+
+UniformType uniformOf(Value value) {
+  return dyn_cast<UniformType>(getElementTypeOrSelf(value.getType()));
+}
+
+RankedTensorType withElement(Value value, Type element) {
+  return cast<RankedTensorType>(value.getType()).clone(element);
+}
+
+/// M0/N0 of a real rescaling factor, as `mpq.requantize` takes them.
+FailureOr<QuantizedMultiplier> multiplierFor(double real, Operation *op) {
+  std::optional<QuantizedMultiplier> m = quantizeMultiplier(real);
+  if (!m)
+    return op->emitError() << "rescaling factor " << formatNumber(real)
+                           << " of " << layerName(op)
+                           << " cannot be represented";
+  // Below 2^-33 every int32 accumulator rounds to 0: a pruned channel.
+  if (m->n0 < -32)
+    return QuantizedMultiplier{0, 0};
+  if (m->n0 > 31)
+    return op->emitError() << "rescaling factor " << formatNumber(real)
+                           << " of " << layerName(op)
+                           << " is too large for a Q1.31 multiplier";
+  return *m;
+}
+
+/// The epilogue after a layer or an add: [batch_norm] [relu|clip] fake_quant,
+/// each value used once.
+struct Epilogue {
+  BatchNormOp batchNorm;
+  Operation *activation = nullptr; // ReluOp or ClipOp
+  FakeQuantOp fakeQuant;
+};
+
+FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
+  Epilogue e;
+  Value value = op->getResult(0);
+  auto next = [&]() -> Operation * {
+    return value.hasOneUse() ? *value.getUsers().begin() : nullptr;
+  };
+  if (allowBatchNorm)
+    if (auto bn = dyn_cast_or_null<BatchNormOp>(next());
+        bn && bn.getInput() == value) {
+      e.batchNorm = bn;
+      value = bn.getResult();
+    }
+  if (Operation *user = next(); user && isa<ReluOp, ClipOp>(user)) {
+    e.activation = user;
+    value = user->getResult(0);
+  }
+  e.fakeQuant = dyn_cast_or_null<FakeQuantOp>(next());
+  if (!e.fakeQuant)
+    return op->emitError()
+           << "the output of " << layerName(op)
+           << " is not fake-quantized: expected " << op->getName()
+           << (allowBatchNorm ? " [-> batch_norm]" : "")
+           << " [-> relu|clip] -> fake_quant, each result used once";
+  return e;
+}
+
+class Lowering {
+public:
+  explicit Lowering(func::FuncOp func)
+      : func(func), builder(func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult lowerFakeQuant(FakeQuantOp op);
+  LogicalResult lowerLayer(Operation *layer);
+  LogicalResult lowerAdd(AddOp add);
+  LogicalResult lowerAveragePool(Operation *pool, ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> pads);
+  LogicalResult lowerDataMovement(Operation *op);
+  LogicalResult lowerReturn(func::ReturnOp ret);
+
+  /// The output clamp of an epilogue's activation on `type`'s codes.
+  std::pair<int64_t, int64_t>
+  activationClamp(const Epilogue &e, UniformType type, RoundingMode mode);
+  /// Requantizes an integer value to `type`, or returns it if it has it.
+  Value rescale(Value value, UniformType type, Rounding rounding, Location loc);
+  /// The integer value replacing `value`, quantizing a graph input (through
+  /// its data movement) on demand; null if `value` is not on a grid.
+  Value lookup(Value value);
+  void consume(Operation *op) { handled.insert(op); }
+
+  func::FuncOp func;
+  OpBuilder builder;
+  llvm::DenseMap<Value, Value> quantized;
+  llvm::DenseSet<Operation *> handled;
+};
+
+} // namespace
+
+std::pair<int64_t, int64_t> Lowering::activationClamp(const Epilogue &e,
+                                                      UniformType type,
+                                                      RoundingMode mode) {
+  int64_t lo = type.getStorageMin(), hi = type.getStorageMax();
+  int32_t zp = static_cast<int32_t>(type.getZeroPoint());
+  auto code = [&](double real) {
+    return quantizeValue(real, type.getScale(), zp, lo, hi, mode);
+  };
+  // Rounding is monotone and maps 0 to 0, so clamping the real value before
+  // quantizing equals clamping the code after it.
+  if (isa_and_nonnull<ReluOp>(e.activation))
+    return {code(0.0), hi};
+  if (auto clip = dyn_cast_or_null<ClipOp>(e.activation))
+    return {code(clip.getMin().convertToDouble()),
+            code(clip.getMax().convertToDouble())};
+  return {lo, hi};
+}
+
+Value Lowering::rescale(Value value, UniformType type, Rounding rounding,
+                        Location loc) {
+  UniformType from = uniformOf(value);
+  if (from == type)
+    return value;
+  auto m = multiplierFor(from.getScale() / type.getScale(),
+                         value.getDefiningOp() ? value.getDefiningOp()
+                                               : func.getOperation());
+  if (failed(m))
+    return {};
+  return RequantizeOp::create(builder, loc, withElement(value, type), value,
+                              builder.getDenseI32ArrayAttr({m->m0}),
+                              builder.getDenseI32ArrayAttr({m->n0}),
+                              /*bias=*/nullptr,
+                              RoundingAttr::get(builder.getContext(), rounding),
+                              /*clamp_min=*/nullptr, /*clamp_max=*/nullptr);
+}
+
+Value Lowering::lookup(Value value) { return quantized.lookup(value); }
+
+LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
+  auto type = dyn_cast<UniformType>(op.getQuant());
+  if (!type)
+    return op.emitError() << "fake_quant to " << op.getQuant()
+                          << " has no scale yet: calibrate the model before "
+                             "lowering";
+  RoundingMode mode = toRoundingMode(op.getRounding());
+  Value input = op.getInput();
+  builder.setInsertionPoint(op);
+
+  // A weight: quantize the constant to codes once, at compile time.
+  if (std::optional<std::vector<double>> values = floatConstant(input)) {
+    auto shape = cast<RankedTensorType>(input.getType()).getShape();
+    int64_t lo =
+        storageMin(type.getWidth(), type.getIsSigned(), op.getNarrow());
+    int64_t hi =
+        storageMax(type.getWidth(), type.getIsSigned(), op.getNarrow());
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * shape[d + 1];
+    SmallVector<APInt> codes;
+    for (auto [i, v] : llvm::enumerate(*values)) {
+      int64_t slice =
+          type.isPerAxis()
+              ? (static_cast<int64_t>(i) / strides[type.getAxis()]) %
+                    shape[type.getAxis()]
+              : 0;
+      int64_t code = quantizeValue(
+          v, type.getScales()[slice],
+          static_cast<int32_t>(type.getZeroPoints()[slice]), lo, hi, mode);
+      codes.push_back(APInt(8, code, /*isSigned=*/true));
+    }
+    auto codeType = RankedTensorType::get(shape, builder.getI8Type());
+    auto attr = DenseElementsAttr::get(codeType, codes);
+    quantized[op.getResult()] = QConstantOp::create(
+        builder, op.getLoc(), withElement(input, type), attr);
+    return success();
+  }
+  if (type.isPerAxis())
+    return op.emitError() << "per-axis quantization of an activation is not "
+                             "supported (only of constant weights)";
+
+  // An integer value already: re-quantize if the grid changes.
+  if (Value source = lookup(input)) {
+    Value result = rescale(source, type, op.getRounding(), op.getLoc());
+    if (!result)
+      return failure();
+    quantized[op.getResult()] = result;
+    return success();
+  }
+
+  // A graph input: quantize at the boundary, replaying the data movement
+  // between the argument and here on codes.
+  SmallVector<Operation *> movement;
+  Value root = input;
+  while (Operation *def = root.getDefiningOp()) {
+    if (!isa<TransposeOp, ReshapeOp>(def))
+      return op.emitError()
+             << "the input of this fake_quant is computed in float by '"
+             << def->getName()
+             << "', which is not itself fake-quantized: the graph cannot be "
+                "made integer-only";
+    movement.push_back(def);
+    root = def->getOperand(0);
+  }
+  builder.setInsertionPointAfterValue(root);
+  Value current =
+      QuantizeOp::create(builder, op.getLoc(), withElement(root, type), root,
+                         op.getRoundingAttr());
+  for (Operation *def : llvm::reverse(movement)) {
+    builder.setInsertionPointAfter(def);
+    Operation *clone = builder.clone(*def);
+    clone->setOperand(0, current);
+    clone->getResult(0).setType(withElement(def->getResult(0), type));
+    current = clone->getResult(0);
+  }
+  quantized[op.getResult()] = current;
+  return success();
+}
+
+LogicalResult Lowering::lowerLayer(Operation *layer) {
+  bool isConv = isa<Conv2DOp>(layer);
+  Value input = layer->getOperand(0), weight = layer->getOperand(1);
+  Value bias = layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+  Value qInput = lookup(input), qWeight = lookup(weight);
+  if (!qInput)
+    return layer->emitError()
+           << "the input of " << layerName(layer) << " is not fake-quantized";
+  if (!qWeight || !qWeight.getDefiningOp<QConstantOp>())
+    return layer->emitError() << "the weight of " << layerName(layer)
+                              << " must be a fake-quantized constant";
+  FailureOr<Epilogue> e = matchEpilogue(layer, /*allowBatchNorm=*/true);
+  if (failed(e))
+    return failure();
+  UniformType outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
+  if (!outType || outType.isPerAxis())
+    return e->fakeQuant.emitError()
+           << "the output of " << layerName(layer)
+           << " needs a per-tensor !mpq.uniform fake_quant (calibrate first)";
+
+  int64_t channels = cast<ShapedType>(weight.getType()).getDimSize(0);
+  std::vector<double> biasValues(channels, 0.0), gain(channels, 1.0),
+      offset(channels, 0.0);
+  if (bias) {
+    auto values = constantValues(bias, layer, "the bias");
+    if (failed(values))
+      return failure();
+    biasValues = *values;
+  }
+  if (BatchNormOp bn = e->batchNorm) {
+    auto scale = constantValues(bn.getScale(), bn, "batch_norm's scale");
+    auto shift = constantValues(bn.getBias(), bn, "batch_norm's bias");
+    auto mean = constantValues(bn.getMean(), bn, "batch_norm's mean");
+    auto var = constantValues(bn.getVariance(), bn, "batch_norm's variance");
+    if (failed(scale) || failed(shift) || failed(mean) || failed(var))
+      return failure();
+    double eps = bn.getEpsilon().convertToDouble();
+    for (int64_t c = 0; c < channels; ++c) {
+      gain[c] = (*scale)[c] / std::sqrt((*var)[c] + eps);
+      offset[c] = (*shift)[c] - gain[c] * (*mean)[c];
+    }
+  }
+
+  // y_c = gain_c * (s_x s_w,c Phi + b_c) + offset_c
+  //     = gain_c s_x s_w,c (Phi + (b_c + offset_c / gain_c) / (s_x s_w,c)).
+  UniformType inType = uniformOf(qInput), wType = uniformOf(qWeight);
+  SmallVector<int32_t> multipliers, exponents, biases;
+  for (int64_t c = 0; c < channels; ++c) {
+    double sw = wType.isPerAxis() ? wType.getScales()[c] : wType.getScale();
+    double accScale = inType.getScale() * sw;
+    if (gain[c] == 0.0) {
+      // A pruned channel: its output is the zero point (contracts.md).
+      if (offset[c] != 0.0)
+        layer->emitWarning() << "channel " << c << " of " << layerName(layer)
+                             << " has batch-norm scale 0: its constant "
+                                "output "
+                             << formatNumber(offset[c]) << " becomes 0";
+      multipliers.push_back(0);
+      exponents.push_back(0);
+      biases.push_back(0);
+      continue;
+    }
+    auto m = multiplierFor(gain[c] * accScale / outType.getScale(), layer);
+    if (failed(m))
+      return failure();
+    double b = std::nearbyint((biasValues[c] + offset[c] / gain[c]) / accScale);
+    if (!(std::fabs(b) <= 2147483647.0))
+      return layer->emitError() << "the integer bias of channel " << c << " of "
+                                << layerName(layer) << " (" << formatNumber(b)
+                                << ") does not fit in int32";
+    multipliers.push_back(m->m0);
+    exponents.push_back(m->n0);
+    biases.push_back(static_cast<int32_t>(b));
+  }
+
+  builder.setInsertionPoint(e->fakeQuant);
+  auto accType = withElement(layer->getResult(0), builder.getI32Type());
+  Value acc;
+  if (isConv) {
+    auto conv = cast<Conv2DOp>(layer);
+    acc = QConv2DOp::create(builder, layer->getLoc(), accType, qInput, qWeight,
+                            conv.getStridesAttr(), conv.getDilationsAttr(),
+                            conv.getPadsAttr(), conv.getGroupsAttr());
+  } else {
+    acc = QFullyConnectedOp::create(builder, layer->getLoc(), accType, qInput,
+                                    qWeight);
+  }
+  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
+  auto [lo, hi] = activationClamp(*e, outType, mode);
+  quantized[e->fakeQuant.getResult()] = RequantizeOp::create(
+      builder, layer->getLoc(), withElement(e->fakeQuant.getResult(), outType),
+      acc, builder.getDenseI32ArrayAttr(multipliers),
+      builder.getDenseI32ArrayAttr(exponents),
+      builder.getDenseI32ArrayAttr(biases), e->fakeQuant.getRoundingAttr(),
+      lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo) : nullptr,
+      hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi) : nullptr);
+  consume(e->fakeQuant);
+  if (e->batchNorm)
+    consume(e->batchNorm);
+  if (e->activation)
+    consume(e->activation);
+  return success();
+}
+
+LogicalResult Lowering::lowerAdd(AddOp add) {
+  Value lhs = lookup(add.getLhs()), rhs = lookup(add.getRhs());
+  if (!lhs || !rhs)
+    return add.emitError() << "both operands of " << layerName(add)
+                           << " must be fake-quantized";
+  FailureOr<Epilogue> e = matchEpilogue(add, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  auto outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
+  if (!outType || outType.isPerAxis())
+    return e->fakeQuant.emitError() << "the output of " << layerName(add)
+                                    << " needs a per-tensor !mpq.uniform "
+                                       "fake_quant (calibrate first)";
+  auto ml = multiplierFor(uniformOf(lhs).getScale() / outType.getScale(), add);
+  auto mr = multiplierFor(uniformOf(rhs).getScale() / outType.getScale(), add);
+  if (failed(ml) || failed(mr))
+    return failure();
+  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
+  auto [lo, hi] = activationClamp(*e, outType, mode);
+  builder.setInsertionPoint(e->fakeQuant);
+  quantized[e->fakeQuant.getResult()] = QAddOp::create(
+      builder, add.getLoc(), withElement(e->fakeQuant.getResult(), outType),
+      lhs, rhs, builder.getI32IntegerAttr(ml->m0),
+      builder.getI32IntegerAttr(ml->n0), builder.getI32IntegerAttr(mr->m0),
+      builder.getI32IntegerAttr(mr->n0), e->fakeQuant.getRoundingAttr(),
+      lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo) : nullptr,
+      hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi) : nullptr);
+  consume(e->fakeQuant);
+  if (e->activation)
+    consume(e->activation);
+  return success();
+}
+
+LogicalResult Lowering::lowerAveragePool(Operation *pool,
+                                         ArrayRef<int64_t> kernel,
+                                         ArrayRef<int64_t> strides,
+                                         ArrayRef<int64_t> pads) {
+  Value input = lookup(pool->getOperand(0));
+  if (!input)
+    return success(); // Not on a grid: left for the final check.
+  // The pooled tensor keeps its input's grid unless a fake_quant follows.
+  UniformType inType = uniformOf(input), outType = inType;
+  Value result = pool->getResult(0);
+  FakeQuantOp next;
+  if (result.hasOneUse())
+    next = dyn_cast<FakeQuantOp>(*result.getUsers().begin());
+  if (next)
+    if (auto type = dyn_cast<UniformType>(next.getQuant());
+        type && !type.isPerAxis())
+      outType = type;
+  double count = static_cast<double>(kernel[0] * kernel[1]);
+  auto m =
+      multiplierFor(inType.getScale() / (count * outType.getScale()), pool);
+  if (failed(m))
+    return failure();
+  builder.setInsertionPoint(pool);
+  Rounding rounding = next ? next.getRounding() : Rounding::half_to_even;
+  Value lowered = QAvgPool2DOp::create(
+      builder, pool->getLoc(), withElement(result, outType), input,
+      builder.getDenseI64ArrayAttr(kernel),
+      builder.getDenseI64ArrayAttr(strides), builder.getDenseI64ArrayAttr(pads),
+      m->m0, m->n0, rounding);
+  quantized[result] = lowered;
+  if (outType != inType) {
+    quantized[next.getResult()] = lowered;
+    consume(next);
+  }
+  return success();
+}
+
+LogicalResult Lowering::lowerDataMovement(Operation *op) {
+  SmallVector<Value> operands;
+  for (Value operand : op->getOperands()) {
+    Value q = lookup(operand);
+    if (!q)
+      return success(); // Float data movement (e.g. of a graph input).
+    operands.push_back(q);
+  }
+  UniformType type = uniformOf(operands.front());
+  for (Value operand : operands)
+    if (uniformOf(operand) != type)
+      return op->emitError()
+             << "the inputs of " << layerName(op)
+             << " are quantized differently (" << uniformOf(operand) << " vs "
+             << type << "); give them one fake_quant grid";
+  builder.setInsertionPoint(op);
+  Operation *clone = builder.clone(*op);
+  clone->setOperands(operands);
+  clone->getResult(0).setType(withElement(op->getResult(0), type));
+  if (auto pad = dyn_cast<PadOp>(clone)) {
+    // A real padding value becomes the code that represents it.
+    double real = pad.getValue().convertToDouble();
+    int64_t code = quantizeValue(
+        real, type.getScale(), static_cast<int32_t>(type.getZeroPoint()),
+        type.getStorageMin(), type.getStorageMax(), RoundingMode::HalfToEven);
+    pad.setValueAttr(builder.getF64FloatAttr(static_cast<double>(code)));
+  }
+  quantized[op->getResult(0)] = clone->getResult(0);
+  return success();
+}
+
+LogicalResult Lowering::lowerReturn(func::ReturnOp ret) {
+  builder.setInsertionPoint(ret);
+  SmallVector<Value> results;
+  for (Value value : ret.getOperands()) {
+    // Softmax needs floats; the caller applies it to the dequantized logits.
+    if (auto softmax = value.getDefiningOp<SoftmaxOp>();
+        softmax && lookup(softmax.getInput())) {
+      softmax.emitWarning() << "the final softmax is left to the caller: the "
+                               "compiled model returns the logits";
+      value = softmax.getInput();
+    }
+    Value q = lookup(value);
+    if (!q)
+      return ret.emitError() << "a result of @" << func.getSymName()
+                             << " is not fake-quantized";
+    results.push_back(DequantizeOp::create(
+        builder, ret.getLoc(), cast<RankedTensorType>(value.getType()), q));
+  }
+  ret->setOperands(results);
+  return success();
+}
+
+LogicalResult Lowering::run() {
+  SmallVector<Operation *> ops;
+  for (Operation &op : func.getBody().front())
+    ops.push_back(&op);
+  for (Operation *op : ops) {
+    if (handled.contains(op))
+      continue;
+    LogicalResult result =
+        llvm::TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](FakeQuantOp fq) { return lowerFakeQuant(fq); })
+            .Case<Conv2DOp, FullyConnectedOp>(
+                [&](Operation *layer) { return lowerLayer(layer); })
+            .Case([&](AddOp add) { return lowerAdd(add); })
+            .Case([&](AvgPool2DOp pool) -> LogicalResult {
+              bool padded = llvm::any_of(pool.getPads(),
+                                         [](int64_t p) { return p != 0; });
+              if (padded && !pool.getCountIncludePad())
+                return pool.emitError()
+                       << "average pooling that excludes the padding from "
+                          "the count has no integer lowering yet";
+              return lowerAveragePool(pool, pool.getKernel(), pool.getStrides(),
+                                      pool.getPads());
+            })
+            .Case([&](GlobalAvgPoolOp pool) {
+              auto shape = cast<ShapedType>(pool.getInput().getType());
+              return lowerAveragePool(
+                  pool, {shape.getDimSize(1), shape.getDimSize(2)}, {1, 1},
+                  {0, 0, 0, 0});
+            })
+            .Case<MaxPool2DOp, ReshapeOp, TransposeOp, PadOp, ConcatOp>(
+                [&](Operation *move) { return lowerDataMovement(move); })
+            .Case([&](func::ReturnOp ret) { return lowerReturn(ret); })
+            .Default([](Operation *) { return success(); });
+    if (failed(result))
+      return failure();
+  }
+
+  // Erase the float graph, users first; whatever float op is still used has
+  // no integer form here.
+  for (Operation *op : llvm::reverse(ops)) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (!op->use_empty())
+      return op->emitError()
+             << "'" << op->getName() << "' could not be lowered to integer ops";
+    op->erase();
+  }
+  return success();
+}
+
+namespace {
+struct LowerFakeQuantPass
+    : ::mlir::mpq::impl::MPQLowerFakeQuantPassBase<LowerFakeQuantPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(Lowering(func).run()))
+        return signalPassFailure();
+  }
+};
+} // namespace
