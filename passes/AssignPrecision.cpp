@@ -52,7 +52,9 @@ bool isCandidate(const AssignmentRequest &request, unsigned bits) {
 std::string candidateText(const AssignmentRequest &request) {
   std::string text;
   for (size_t i = 0; i < request.candidateBits.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == request.candidateBits.size() ? " or " : ", ") +
+    text += (i == 0                                  ? ""
+             : i + 1 == request.candidateBits.size() ? " or "
+                                                     : ", ") +
             std::to_string(request.candidateBits[i]);
   return text;
 }
@@ -92,8 +94,8 @@ LogicalResult AssignPrecisionPass::parseOptions(
     std::unique_ptr<PrecisionStrategy> &strategyImpl) {
   ModuleOp module = getOperation();
   auto optionError = [&](StringRef option) {
-    return module.emitError() << "mpq-assign-precision: option '" << option
-                              << "': ";
+    return module.emitError()
+           << "mpq-assign-precision: option '" << option << "': ";
   };
   auto parseBudget = [&](StringRef option, const std::string &text,
                          int64_t &out) -> LogicalResult {
@@ -105,8 +107,8 @@ LogicalResult AssignPrecisionPass::parseOptions(
     if (!bytes)
       return optionError(option) << "'" << text << "' " << why;
     if (*bytes <= 0)
-      return optionError(option) << "the budget must be positive, got '"
-                                 << text << "'";
+      return optionError(option)
+             << "the budget must be positive, got '" << text << "'";
     out = *bytes;
     return success();
   };
@@ -123,8 +125,9 @@ LogicalResult AssignPrecisionPass::parseOptions(
   strategyImpl = createPrecisionStrategy(strategy);
   if (!strategyImpl)
     return optionError("strategy")
-           << "unknown strategy '" << strategy << "' (available: "
-           << llvm::join(precisionStrategyNames(), ", ") << ")";
+           << "unknown strategy '" << strategy
+           << "' (available: " << llvm::join(precisionStrategyNames(), ", ")
+           << ")";
   if (ramModel == "planned")
     return optionError("ram-model")
            << "'planned' is not available yet: it needs the buffer planner "
@@ -170,8 +173,8 @@ LogicalResult AssignPrecisionPass::collectFixedWidths(
       unsigned bits = getFakeQuantWidth(fq);
       if (!isCandidate(request, bits))
         return fq.emitError()
-               << "the weights of '" << graph.steps[s].name
-               << "' are fixed at " << bits
+               << "the weights of '" << graph.steps[s].name << "' are fixed at "
+               << bits
                << " bits, which precision assignment cannot keep (widths "
                << candidateText(request) << "); add 'reassign' to choose again";
       weightFixed[s] = {bits, WidthOrigin::Model, fq};
@@ -187,16 +190,16 @@ LogicalResult AssignPrecisionPass::collectFixedWidths(
                  << candidateText(request)
                  << "); add 'reassign' to choose again";
         if (const char *io = ioText(static_cast<int>(v)); io && bits != kIOBits)
-          return fq.emitError() << io << ", but this mpq.fake_quant fixes '"
-                                << name << "' at " << bits
-                                << " bits; add 'reassign' to choose again";
+          return fq.emitError()
+                 << io << ", but this mpq.fake_quant fixes '" << name << "' at "
+                 << bits << " bits; add 'reassign' to choose again";
         FixedWidth &fixed = varFixed[v];
         if (fixed.bits != 0 && fixed.bits != bits) {
           InFlightDiagnostic diag =
-              fq.emitError() << "this mpq.fake_quant fixes '" << name
-                             << "' at " << bits
-                             << " bits, another one on the same tensor at "
-                             << fixed.bits << " bits";
+              fq.emitError()
+              << "this mpq.fake_quant fixes '" << name << "' at " << bits
+              << " bits, another one on the same tensor at " << fixed.bits
+              << " bits";
           diag.attachNote(fixed.op->getLoc())
               << "the other mpq.fake_quant is here";
           return diag;
@@ -231,10 +234,10 @@ LogicalResult AssignPrecisionPass::collectFixedWidths(
           part.fixed->bits != part.bits) {
         InFlightDiagnostic diag =
             getOperation().emitError()
-            << "mpq-assign-precision: option 'pins': pin "
-            << pin.layer << ":" << pin.weightBits << ":" << pin.outputBits
-            << " sets the " << part.what << " of '" << pin.layer << "' to "
-            << part.bits << " bits, but an mpq.fake_quant in the model fixes "
+            << "mpq-assign-precision: option 'pins': pin " << pin.layer << ":"
+            << pin.weightBits << ":" << pin.outputBits << " sets the "
+            << part.what << " of '" << pin.layer << "' to " << part.bits
+            << " bits, but an mpq.fake_quant in the model fixes "
             << part.fixed->bits << "; add 'reassign' to choose again";
         diag.attachNote(part.fixed->op->getLoc())
             << "the existing mpq.fake_quant is here";
@@ -345,7 +348,8 @@ void AssignPrecisionPass::runOnOperation() {
     info.variableOrigin.push_back(varFixed[v].origin);
   for (const GraphStep &step : graph.steps)
     if (step.isLast)
-      info.variableOrigin[graph.tensors[step.output].variable] = WidthOrigin::IO;
+      info.variableOrigin[graph.tensors[step.output].variable] =
+          WidthOrigin::IO;
   for (size_t v = 0; v < extracted->variables.size(); ++v)
     if (extracted->variables[v].isInput)
       info.variableOrigin[v] = WidthOrigin::IO;
@@ -380,8 +384,7 @@ void AssignPrecisionPass::runOnOperation() {
                                 << "the model does not fit: " << lines[line++];
       if (bottleneck >= 0)
         diag.attachNote(extracted->steps[bottleneck].op->getLoc())
-            << what << " bottleneck: '" << graph.steps[bottleneck].name
-            << "'";
+            << what << " bottleneck: '" << graph.steps[bottleneck].name << "'";
     };
     emitMiss(result.ramFits, result.ramBottleneck, "RAM");
     emitMiss(result.flashFits, result.flashBottleneck, "flash");

@@ -134,9 +134,8 @@ int GraphBuilder::addVariable(Value stored, bool isInput) {
   return static_cast<int>(result.variables.size()) - 1;
 }
 
-LogicalResult GraphBuilder::visitLayer(Operation *op, Value input,
-                                       Value weight, unsigned weightOperand,
-                                       bool isConv) {
+LogicalResult GraphBuilder::visitLayer(Operation *op, Value input, Value weight,
+                                       unsigned weightOperand, bool isConv) {
   FailureOr<int> in = readActivation(op, input, "input");
   if (failed(in))
     return failure();
@@ -261,8 +260,8 @@ LogicalResult GraphBuilder::run() {
   Block &body = func.getBody().front();
   const unsigned numArgs = body.getNumArguments();
   for (BlockArgument arg : body.getArguments()) {
-    FailureOr<std::vector<int64_t>> shape =
-        staticShape(func, arg, "argument #" + std::to_string(arg.getArgNumber()));
+    FailureOr<std::vector<int64_t>> shape = staticShape(
+        func, arg, "argument #" + std::to_string(arg.getArgNumber()));
     if (failed(shape))
       return failure();
     const int var = addVariable(arg, /*isInput=*/true);
@@ -276,10 +275,10 @@ LogicalResult GraphBuilder::run() {
     // Computations on constants only (a weight's fake-quant, a folded
     // reshape) are not part of the activation graph; a layer that reads one
     // as its weight checks it.
-    const bool onConstants =
-        op.getNumOperands() > 0 &&
-        llvm::none_of(op.getOperands(),
-                      [&](Value v) { return tensorOf.count(v) != 0; });
+    const bool onConstants = op.getNumOperands() > 0 &&
+                             llvm::none_of(op.getOperands(), [&](Value v) {
+                               return tensorOf.count(v) != 0;
+                             });
     if (onConstants && !isa<Conv2DOp, FullyConnectedOp, func::ReturnOp>(op))
       continue;
     LogicalResult visited =
@@ -303,8 +302,7 @@ LogicalResult GraphBuilder::run() {
             })
             .Case<AvgPool2DOp, GlobalAvgPoolOp, MaxPool2DOp, ReshapeOp,
                   TransposeOp, PadOp, SoftmaxOp>([&](Operation *passThrough) {
-              return visitPassThrough(passThrough,
-                                      passThrough->getOperand(0));
+              return visitPassThrough(passThrough, passThrough->getOperand(0));
             })
             .Case([&](AddOp add) {
               return visitJoin(add, StepKind::Add, add->getOperands());

@@ -110,8 +110,7 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
           j.attribute("output_bytes", sf.outputBytes);
           j.attribute("activation_bytes", sf.ioBytes());
           j.attribute("live_bytes", sf.liveBytes);
-          j.attribute("weight_origin",
-                      widthOriginName(input.weightOrigin[s]));
+          j.attribute("weight_origin", widthOriginName(input.weightOrigin[s]));
           j.attribute("output_origin",
                       widthOriginName(v.originOfOutput(static_cast<int>(s))));
         });
@@ -165,8 +164,8 @@ void mlir::mpq::printPrecisionTable(llvm::raw_ostream &os,
   os << "mpq-assign-precision: strategy " << input.strategy << ", scheme "
      << quantSchemeName(input.request.scheme) << ", RAM model "
      << input.ramModel << " ("
-     << (v.r.chainRule ? "chain rule" : "DAG live-tensor rule") << "): "
-     << (v.r.fits ? "fits" : "does NOT fit") << "\n";
+     << (v.r.chainRule ? "chain rule" : "DAG live-tensor rule")
+     << "): " << (v.r.fits ? "fits" : "does NOT fit") << "\n";
   os << llvm::formatv("  flash {0} B of {1} B (weights {2} B + parameters {3} "
                       "B)\n",
                       fp.flashBytes, input.request.flashBudget, fp.weightBytes,
@@ -201,8 +200,8 @@ void mlir::mpq::printPrecisionTable(llvm::raw_ostream &os,
     const bool weight = cut.target == CutTarget::Weight;
     os << "    " << (weight ? "weight " : "activation ") << cut.name << " "
        << cut.fromBits << " -> " << cut.toBits << " ("
-       << (weight ? "iteration " : v.cutDirection(cut) + " sweep ")
-       << cut.round << "): " << cut.reason << "\n";
+       << (weight ? "iteration " : v.cutDirection(cut) + " sweep ") << cut.round
+       << "): " << cut.reason << "\n";
   }
   if (!v.r.fits)
     os << "  " << v.r.error << "\n";

@@ -66,7 +66,8 @@ TEST(ByteSize, Overflow) {
   EXPECT_EQ(outcome("99999999999999999999999"), tooLarge);
   EXPECT_EQ(outcome("9223372036854775807kB"), tooLarge);
   EXPECT_EQ(outcome("8796093022208MiB"), tooLarge); // 2^43 MiB = 2^63
-  EXPECT_EQ(parseByteSize("8796093022207MiB"), 9223372035806199808);
+  // (2^43 - 1) MiB = 2^63 - 2^20.
+  EXPECT_EQ(parseByteSize("8796093022207MiB"), 9223372036853727232);
 }
 
 } // namespace
