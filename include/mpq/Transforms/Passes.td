@@ -80,6 +80,110 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
     without scale, a layer whose output has no fake_quant, a float op that
     has no integer form) is an error naming the op.
   }];
+
+def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
+  let summary = "Choose 8/4/2-bit widths for weights and activations from "
+                "the flash and RAM budgets";
+  let description = [{
+    Chooses the bit-width of every weight tensor and every activation tensor
+    of the model (the module's only function with a body) so that the
+    paper's memory model (method.md §3) fits `flash` (weights + per-channel
+    parameters of `scheme`) and `ram` (max over layers of input + output
+    bytes), with the rule of method.md §4 (`strategy=rule`; on graphs with
+    Add/Concat, the live-tensor generalization documented in
+    `mpq/Analysis/PrecisionAssignment.h`). The image input and the last
+    layer's output stay at 8 bits. The graph is read as documented in
+    `mpq/Analysis/GraphExtraction.h`.
+
+    Placement. Widths are written as `mpq.fake_quant` ops with an
+    `!mpq.bits` type (the scale comes later, from calibration or QAT):
+      * weights: on the layer's weight operand, right before the layer, as
+        `!mpq.bits<iB>` with `rounding = half_to_even` (weights are signed);
+        only that operand is rewired, so a constant shared by two layers can
+        get two widths;
+      * an activation variable: once, where it is stored: after the
+        `mpq.batch_norm` / `mpq.relu` / `mpq.clip` that follow the layer,
+        `mpq.add` or `mpq.concat` creating it (while each has a single use),
+        with `rounding = floor` (PACT), `!mpq.bits<uB>` if that value comes
+        out of a ReLU or a Clip with min >= 0 and `!mpq.bits<iB>` otherwise
+        (the last layer's logits: `i8`); every other use of the value reads
+        the fake-quant. Pooling, reshape, transpose, pad and softmax pass
+        the width through and get none;
+      * the image (each function argument): at the top of the function,
+        `!mpq.bits<i8>` with `rounding = half_to_even` (a float input may be
+        negative; the host quantizes it like ONNX QuantizeLinear).
+    An `mpq.fake_quant` already present on a weight or on a variable keeps
+    its width, which the assignment treats as fixed (like a pin), and no
+    new one is inserted there; with `reassign` those widths are chosen again
+    and the existing ops get the new width (an `!mpq.uniform` becomes
+    `!mpq.bits`: its scale belonged to the old width). A model whose
+    fake-quants fix everything is only checked against the budgets and
+    reported. Running the pass twice changes nothing the second time.
+
+    If a budget cannot be met the pass fails, saying which budget, the
+    smallest footprint any assignment reaches and the bottleneck layer, and
+    leaves the IR alone. `report=<path>` writes the JSON report of
+    `mpq/Analysis/PrecisionReport.h` atomically (temporary file, then
+    rename) when the assignment ran, also when it does not fit; `table`
+    prints the same to stderr as a table.
+
+    Before (`flash=2kB ram=600`):
+    ```mlir
+    func.func @net(%img: tensor<1x8x8x3xf32>) -> tensor<1x10xf32> {
+      %w0 = arith.constant dense<0.1> : tensor<16x3x3x3xf32>
+      %c0 = mpq.conv2d %img, %w0 {pads = array<i64: 1, 1, 1, 1>}
+          : (tensor<1x8x8x3xf32>, tensor<16x3x3x3xf32>) -> tensor<1x8x8x16xf32>
+      %r0 = mpq.relu %c0 : tensor<1x8x8x16xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    func.func @net(%img: tensor<1x8x8x3xf32>) -> tensor<1x10xf32> {
+      %x = mpq.fake_quant %img to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
+         : tensor<1x8x8x3xf32>
+      %w0 = arith.constant dense<0.1> : tensor<16x3x3x3xf32>
+      %wq = mpq.fake_quant %w0 to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
+          : tensor<16x3x3x3xf32>
+      %c0 = mpq.conv2d %x, %wq {pads = array<i64: 1, 1, 1, 1>}
+          : (tensor<1x8x8x3xf32>, tensor<16x3x3x3xf32>) -> tensor<1x8x8x16xf32>
+      %r0 = mpq.relu %c0 : tensor<1x8x8x16xf32>
+      %a0 = mpq.fake_quant %r0 to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}
+          : tensor<1x8x8x16xf32>
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"flash", "flash", "std::string", "\"\"",
+           "Flash budget for weights + per-channel parameters: bytes, or "
+           "with a unit (kB, KiB, MB, MiB; kB = 1000). Required.">,
+    Option<"ram", "ram", "std::string", "\"\"",
+           "RAM budget for activations, same syntax as flash. Required.">,
+    Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
+           "Quantization scheme, which sets the per-channel parameter bytes: "
+           "pc-icn, pl-icn or pl-fb">,
+    Option<"delta", "delta", "double", "0.05",
+           "Share margin of the weight cuts (method.md §4): among layers "
+           "within delta of the largest share, cut the one closest to the "
+           "input. In [0, 1)">,
+    Option<"strategy", "strategy", "std::string", "\"rule\"",
+           "How widths are chosen: rule (method.md §4)">,
+    Option<"ramModel", "ram-model", "std::string", "\"paper\"",
+           "RAM model: paper (max over layers of input + output bytes); "
+           "planned is not available yet">,
+    ListOption<"pins", "pins", "std::string",
+               "Per-layer pins layer:wbits:abits (comma-separated; abits is "
+               "the layer's output width; 0 leaves a width free), e.g. "
+               "pins=conv0:8:8,pw3:4:0">,
+    Option<"reassign", "reassign", "bool", "false",
+           "Choose again the widths that existing mpq.fake_quant ops fix, "
+           "and update those ops">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON report to this path ('-' for stdout)">,
+    Option<"table", "table", "bool", "false",
+           "Print the assignment as a table to stderr">,
+  ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
 

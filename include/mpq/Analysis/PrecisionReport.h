@@ -1,0 +1,71 @@
+//===- PrecisionReport.h - Reporting a bit-width assignment -----*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The JSON report and the human-readable table of a precision assignment,
+// shared by --mpq-assign-precision and the tools. The JSON object has, in
+// this order:
+//
+//   fits, error (only if it does not fit), strategy, scheme, delta,
+//   ram_model, activation_rule ("chain": method.md §4 exactly; "dag": the
+//   live-tensor generalization), flash_budget, ram_budget, flash_bytes
+//   (weights + parameters), weights_bytes, params_bytes, ram_bytes (the
+//   figure checked against ram_budget), ram_bottleneck (the step attaining
+//   it), bits ("w=... a=..."), smallest_flash_bytes / smallest_ram_bytes /
+//   flash_bottleneck / ram_bottleneck_at_smallest (only if it does not fit),
+//   layers (weight layers in execution order: name, kind, weight_bits,
+//   input_bits, output_bits, weight_bytes, param_bytes, input_bytes,
+//   output_bytes, activation_bytes = input + output, live_bytes,
+//   weight_origin, output_origin), steps (the weightless steps: name, kind,
+//   input_bits [..], output_bits, input_bytes, output_bytes, live_bytes),
+//   cuts (the cut log in order: target, name, from_bits, to_bits, round,
+//   direction, at, reason).
+//
+// Origins say why a width is what it is: "rule" (chosen by the strategy,
+// 8 if never cut), "pin" (a user pin), "model" (an mpq.fake_quant already
+// in the model), "io" (the image input or the last layer's output, 8 bits).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_ANALYSIS_PRECISIONREPORT_H
+#define MPQ_ANALYSIS_PRECISIONREPORT_H
+
+#include "mpq/Analysis/PrecisionAssignment.h"
+
+#include <string>
+#include <vector>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace mlir::mpq {
+
+enum class WidthOrigin { Rule, Pin, Model, IO };
+
+const char *widthOriginName(WidthOrigin origin);
+
+struct PrecisionReportInput {
+  const GraphDesc &graph;
+  const AssignmentRequest &request;
+  const AssignmentResult &result;
+  std::string strategy;
+  std::string ramModel;
+  std::vector<WidthOrigin> weightOrigin;   ///< One per step.
+  std::vector<WidthOrigin> variableOrigin; ///< One per variable.
+};
+
+/// Writes the JSON report (see the file comment), indented, to `os`.
+void writePrecisionReport(llvm::raw_ostream &os,
+                          const PrecisionReportInput &input);
+
+/// Writes a table for a person: totals against the budgets, one row per
+/// step, then the cut log.
+void printPrecisionTable(llvm::raw_ostream &os,
+                         const PrecisionReportInput &input);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_ANALYSIS_PRECISIONREPORT_H

@@ -1,0 +1,394 @@
+//===- AssignPrecision.cpp - --mpq-assign-precision -----------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reads the model into the memory model's graph (GraphExtraction.h), runs a
+// precision strategy (PrecisionAssignment.h) under the budgets, and writes
+// the widths back as mpq.fake_quant ops (placement rule in Passes.td and
+// docs/design.md). The pass only orchestrates: the model, the rule and the
+// report are libraries that other tools reuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Analysis/PrecisionAssignment.h"
+#include "mpq/Analysis/PrecisionReport.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/ByteSize.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQASSIGNPRECISIONPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// A width the strategy must not change, and where it comes from.
+struct FixedWidth {
+  unsigned bits = 0; ///< 0: free.
+  WidthOrigin origin = WidthOrigin::Rule;
+  Operation *op = nullptr; ///< The existing fake-quant, for Model.
+};
+
+constexpr unsigned kIOBits = 8;
+
+bool isCandidate(const AssignmentRequest &request, unsigned bits) {
+  return llvm::is_contained(request.candidateBits, bits);
+}
+
+std::string candidateText(const AssignmentRequest &request) {
+  std::string text;
+  for (size_t i = 0; i < request.candidateBits.size(); ++i)
+    text += (i == 0                                  ? ""
+             : i + 1 == request.candidateBits.size() ? " or "
+                                                     : ", ") +
+            std::to_string(request.candidateBits[i]);
+  return text;
+}
+
+/// Parses "layer:wbits:abits".
+std::optional<LayerPin> parsePin(StringRef text) {
+  SmallVector<StringRef, 3> parts;
+  text.split(parts, ':');
+  LayerPin pin;
+  if (parts.size() != 3 || parts[0].empty() ||
+      parts[1].getAsInteger(10, pin.weightBits) ||
+      parts[2].getAsInteger(10, pin.outputBits))
+    return std::nullopt;
+  pin.layer = parts[0].str();
+  return pin;
+}
+
+struct AssignPrecisionPass
+    : ::mlir::mpq::impl::MPQAssignPrecisionPassBase<AssignPrecisionPass> {
+  using Base::Base;
+  void runOnOperation() override;
+
+private:
+  LogicalResult parseOptions(AssignmentRequest &request,
+                             std::unique_ptr<PrecisionStrategy> &strategyImpl);
+  LogicalResult collectFixedWidths(const ExtractedGraph &extracted,
+                                   const AssignmentRequest &request,
+                                   std::vector<FixedWidth> &weightFixed,
+                                   std::vector<FixedWidth> &varFixed);
+  void writeBack(ExtractedGraph &extracted, const BitAssignment &bits);
+};
+
+} // namespace
+
+LogicalResult AssignPrecisionPass::parseOptions(
+    AssignmentRequest &request,
+    std::unique_ptr<PrecisionStrategy> &strategyImpl) {
+  ModuleOp module = getOperation();
+  auto optionError = [&](StringRef option) {
+    return module.emitError()
+           << "mpq-assign-precision: option '" << option << "': ";
+  };
+  auto parseBudget = [&](StringRef option, const std::string &text,
+                         int64_t &out) -> LogicalResult {
+    if (text.empty())
+      return optionError(option)
+             << "a budget is required (e.g. " << option << "=512kB)";
+    std::string why;
+    std::optional<int64_t> bytes = parseByteSize(text, &why);
+    if (!bytes)
+      return optionError(option) << "'" << text << "' " << why;
+    if (*bytes <= 0)
+      return optionError(option)
+             << "the budget must be positive, got '" << text << "'";
+    out = *bytes;
+    return success();
+  };
+  if (failed(parseBudget("flash", flash, request.flashBudget)) ||
+      failed(parseBudget("ram", ram, request.ramBudget)))
+    return failure();
+  if (!parseQuantScheme(scheme, request.scheme))
+    return optionError("scheme") << "unknown scheme '" << scheme
+                                 << "' (expected pc-icn, pl-icn or pl-fb)";
+  if (!(delta >= 0.0 && delta < 1.0))
+    return optionError("delta")
+           << "the share margin must be in [0, 1), got " << delta;
+  request.delta = delta;
+  strategyImpl = createPrecisionStrategy(strategy);
+  if (!strategyImpl)
+    return optionError("strategy")
+           << "unknown strategy '" << strategy
+           << "' (available: " << llvm::join(precisionStrategyNames(), ", ")
+           << ")";
+  if (ramModel == "planned")
+    return optionError("ram-model")
+           << "'planned' is not available yet: it needs the buffer planner "
+              "(--mpq-plan-buffers); use ram-model=paper";
+  if (ramModel != "paper")
+    return optionError("ram-model") << "unknown RAM model '" << ramModel
+                                    << "' (expected paper or planned)";
+  for (const std::string &text : pins) {
+    std::optional<LayerPin> pin = parsePin(text);
+    if (!pin)
+      return optionError("pins")
+             << "'" << text
+             << "' is not layer:wbits:abits (0 leaves a width free)";
+    request.pins.push_back(*pin);
+  }
+  return success();
+}
+
+LogicalResult AssignPrecisionPass::collectFixedWidths(
+    const ExtractedGraph &extracted, const AssignmentRequest &request,
+    std::vector<FixedWidth> &weightFixed, std::vector<FixedWidth> &varFixed) {
+  const GraphDesc &graph = extracted.graph;
+  weightFixed.assign(graph.steps.size(), FixedWidth());
+  varFixed.assign(graph.numVariables(), FixedWidth());
+  std::vector<bool> lastVar(graph.numVariables(), false);
+  for (const GraphStep &step : graph.steps)
+    if (step.isLast)
+      lastVar[graph.tensors[step.output].variable] = true;
+  auto ioText = [&](int var) -> const char * {
+    if (extracted.variables[var].isInput)
+      return "the image input stays at 8 bits";
+    if (lastVar[var])
+      return "the last layer's output stays at 8 bits";
+    return nullptr;
+  };
+
+  // Widths the model already fixes, unless the user asked to choose again.
+  if (!reassign) {
+    for (size_t s = 0; s < graph.steps.size(); ++s) {
+      FakeQuantOp fq = extracted.steps[s].existingWeightQuant;
+      if (!fq)
+        continue;
+      unsigned bits = getFakeQuantWidth(fq);
+      if (!isCandidate(request, bits))
+        return fq.emitError()
+               << "the weights of '" << graph.steps[s].name << "' are fixed at "
+               << bits
+               << " bits, which precision assignment cannot keep (widths "
+               << candidateText(request) << "); add 'reassign' to choose again";
+      weightFixed[s] = {bits, WidthOrigin::Model, fq};
+    }
+    for (size_t v = 0; v < extracted.variables.size(); ++v) {
+      for (FakeQuantOp fq : extracted.variables[v].existing) {
+        unsigned bits = getFakeQuantWidth(fq);
+        const std::string name = graph.variableName(static_cast<int>(v));
+        if (!isCandidate(request, bits))
+          return fq.emitError()
+                 << "'" << name << "' is fixed at " << bits
+                 << " bits, which precision assignment cannot keep (widths "
+                 << candidateText(request)
+                 << "); add 'reassign' to choose again";
+        if (const char *io = ioText(static_cast<int>(v)); io && bits != kIOBits)
+          return fq.emitError()
+                 << io << ", but this mpq.fake_quant fixes '" << name << "' at "
+                 << bits << " bits; add 'reassign' to choose again";
+        FixedWidth &fixed = varFixed[v];
+        if (fixed.bits != 0 && fixed.bits != bits) {
+          InFlightDiagnostic diag =
+              fq.emitError()
+              << "this mpq.fake_quant fixes '" << name << "' at " << bits
+              << " bits, another one on the same tensor at " << fixed.bits
+              << " bits";
+          diag.attachNote(fixed.op->getLoc())
+              << "the other mpq.fake_quant is here";
+          return diag;
+        }
+        fixed = {bits, WidthOrigin::Model, fq};
+      }
+    }
+  }
+
+  for (const LayerPin &pin : request.pins) {
+    const int s = graph.findStep(pin.layer);
+    if (s < 0) {
+      std::vector<std::string> names;
+      for (const GraphStep &step : graph.steps)
+        names.push_back(step.name);
+      return getOperation().emitError()
+             << "mpq-assign-precision: option 'pins': no layer named '"
+             << pin.layer << "' (steps: " << llvm::join(names, ", ") << ")";
+    }
+    const int var = graph.tensors[graph.steps[s].output].variable;
+    struct Part {
+      unsigned bits;
+      FixedWidth *fixed;
+      const char *what;
+    };
+    const Part parts[] = {{pin.weightBits, &weightFixed[s], "weights"},
+                          {pin.outputBits, &varFixed[var], "output"}};
+    for (const Part &part : parts) {
+      if (part.bits == 0)
+        continue;
+      if (part.fixed->origin == WidthOrigin::Model &&
+          part.fixed->bits != part.bits) {
+        InFlightDiagnostic diag =
+            getOperation().emitError()
+            << "mpq-assign-precision: option 'pins': pin " << pin.layer << ":"
+            << pin.weightBits << ":" << pin.outputBits << " sets the "
+            << part.what << " of '" << pin.layer << "' to " << part.bits
+            << " bits, but an mpq.fake_quant in the model fixes "
+            << part.fixed->bits << "; add 'reassign' to choose again";
+        diag.attachNote(part.fixed->op->getLoc())
+            << "the existing mpq.fake_quant is here";
+        return diag;
+      }
+      *part.fixed = {part.bits, WidthOrigin::Pin, part.fixed->op};
+    }
+  }
+  return success();
+}
+
+void AssignPrecisionPass::writeBack(ExtractedGraph &extracted,
+                                    const BitAssignment &bits) {
+  MLIRContext *ctx = &getContext();
+  OpBuilder builder(ctx);
+  // An existing fake-quant gets the new width (reassign); its scale, if it
+  // had one, belonged to the old width.
+  auto updateWidth = [&](FakeQuantOp fq, unsigned width) {
+    if (getFakeQuantWidth(fq) == width)
+      return;
+    std::optional<StorageInfo> info = getStorageInfo(fq.getQuant());
+    fq.setQuant(BitsType::get(ctx, width, info && info->isSigned));
+  };
+
+  const GraphDesc &graph = extracted.graph;
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    if (!hasWeights(graph.steps[s].kind))
+      continue;
+    StepSite &site = extracted.steps[s];
+    const unsigned width = bits.weightBits[s];
+    if (site.existingWeightQuant) {
+      updateWidth(site.existingWeightQuant, width);
+      continue;
+    }
+    builder.setInsertionPoint(site.op);
+    Value weight = site.op->getOperand(site.weightOperand);
+    auto fq = FakeQuantOp::create(builder, site.op->getLoc(), weight,
+                                  BitsType::get(ctx, width, /*isSigned=*/true),
+                                  Rounding::half_to_even, /*narrow=*/false,
+                                  /*min=*/nullptr, /*max=*/nullptr);
+    site.op->setOperand(site.weightOperand, fq);
+  }
+
+  for (size_t v = 0; v < extracted.variables.size(); ++v) {
+    VariableSite &site = extracted.variables[v];
+    const unsigned width = bits.activationBits[v];
+    if (!site.existing.empty()) {
+      for (FakeQuantOp fq : site.existing)
+        updateWidth(fq, width);
+      continue;
+    }
+    Value stored = site.stored;
+    Location loc = stored.getLoc();
+    if (auto arg = dyn_cast<BlockArgument>(stored))
+      builder.setInsertionPointToStart(arg.getOwner());
+    else
+      builder.setInsertionPointAfterValue(stored);
+    auto fq = FakeQuantOp::create(
+        builder, loc, stored,
+        BitsType::get(ctx, width, /*isSigned=*/!site.nonNegative),
+        site.isInput ? Rounding::half_to_even : Rounding::floor,
+        /*narrow=*/false, /*min=*/nullptr, /*max=*/nullptr);
+    stored.replaceAllUsesExcept(fq, fq);
+  }
+}
+
+void AssignPrecisionPass::runOnOperation() {
+  AssignmentRequest request;
+  std::unique_ptr<PrecisionStrategy> strategyImpl;
+  if (failed(parseOptions(request, strategyImpl)))
+    return signalPassFailure();
+  FailureOr<func::FuncOp> func = getModelFunction(getOperation());
+  if (failed(func))
+    return signalPassFailure();
+  FailureOr<ExtractedGraph> extracted = extractGraph(*func);
+  if (failed(extracted))
+    return signalPassFailure();
+  const GraphDesc &graph = extracted->graph;
+
+  std::vector<FixedWidth> weightFixed, varFixed;
+  if (failed(collectFixedWidths(*extracted, request, weightFixed, varFixed)))
+    return signalPassFailure();
+  // One pin per step that fixes its weights or the variable it creates.
+  request.pins.clear();
+  const std::vector<int> creators = variableCreators(graph);
+  std::vector<LayerPin> stepPins(graph.steps.size());
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    stepPins[s].layer = graph.steps[s].name;
+    stepPins[s].weightBits = weightFixed[s].bits;
+  }
+  for (size_t v = 0; v < varFixed.size(); ++v)
+    if (varFixed[v].bits != 0 && creators[v] >= 0)
+      stepPins[creators[v]].outputBits = varFixed[v].bits;
+  for (const LayerPin &pin : stepPins)
+    if (pin.weightBits != 0 || pin.outputBits != 0)
+      request.pins.push_back(pin);
+
+  AssignmentResult result = strategyImpl->assign(graph, request);
+  if (!result.valid) {
+    getOperation().emitError() << "mpq-assign-precision: " << result.error;
+    return signalPassFailure();
+  }
+
+  PrecisionReportInput info{graph, request, result, strategy, ramModel, {}, {}};
+  for (const FixedWidth &fixed : weightFixed)
+    info.weightOrigin.push_back(fixed.origin);
+  for (size_t v = 0; v < varFixed.size(); ++v)
+    info.variableOrigin.push_back(varFixed[v].origin);
+  for (const GraphStep &step : graph.steps)
+    if (step.isLast)
+      info.variableOrigin[graph.tensors[step.output].variable] =
+          WidthOrigin::IO;
+  for (size_t v = 0; v < extracted->variables.size(); ++v)
+    if (extracted->variables[v].isInput)
+      info.variableOrigin[v] = WidthOrigin::IO;
+
+  if (!report.empty()) {
+    // writeToOutput goes through a temporary file and a rename: a reader
+    // never sees a half-written report.
+    llvm::Error error = llvm::writeToOutput(report, [&](raw_ostream &os) {
+      writePrecisionReport(os, info);
+      return llvm::Error::success();
+    });
+    if (error) {
+      getOperation().emitError()
+          << "mpq-assign-precision: cannot write the report to '" << report
+          << "': " << llvm::toString(std::move(error));
+      return signalPassFailure();
+    }
+  }
+  if (table)
+    printPrecisionTable(llvm::errs(), info);
+
+  if (!result.fits) {
+    // One error per budget missed (the library puts each on its own line),
+    // with a note at its bottleneck layer.
+    SmallVector<StringRef> lines;
+    StringRef(result.error).split(lines, '\n');
+    size_t line = 0;
+    auto emitMiss = [&](bool fits, int bottleneck, StringRef what) {
+      if (fits || line >= lines.size())
+        return;
+      InFlightDiagnostic diag = func->emitError()
+                                << "the model does not fit: " << lines[line++];
+      if (bottleneck >= 0)
+        diag.attachNote(extracted->steps[bottleneck].op->getLoc())
+            << what << " bottleneck: '" << graph.steps[bottleneck].name << "'";
+    };
+    emitMiss(result.ramFits, result.ramBottleneck, "RAM");
+    emitMiss(result.flashFits, result.flashBottleneck, "flash");
+    return signalPassFailure();
+  }
+  writeBack(*extracted, result.assignment);
+}

@@ -1,0 +1,52 @@
+// Bad option values are errors that name the option.
+//
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=12XB ram=1kB" 2>&1 | FileCheck %s --check-prefix=UNIT
+// UNIT: error: mpq-assign-precision: option 'flash': '12XB' has an unknown unit 'XB' (expected B, kB, KiB, MB or MiB)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=-5" 2>&1 | FileCheck %s --check-prefix=NEG
+// NEG: error: mpq-assign-precision: option 'ram': '-5' is negative: a size must be at least 0 bytes
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=99999999999999999999" 2>&1 | FileCheck %s --check-prefix=BIG
+// BIG: error: mpq-assign-precision: option 'ram': '99999999999999999999' is too large
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=0 ram=1kB" 2>&1 | FileCheck %s --check-prefix=ZERO
+// ZERO: error: mpq-assign-precision: option 'flash': the budget must be positive, got '0'
+// RUN: not mpq-opt %s -mpq-assign-precision="ram=1kB" 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: mpq-assign-precision: option 'flash': a budget is required (e.g. flash=512kB)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB scheme=pc" 2>&1 | FileCheck %s --check-prefix=SCHEME
+// SCHEME: error: mpq-assign-precision: option 'scheme': unknown scheme 'pc' (expected pc-icn, pl-icn or pl-fb)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB strategy=rl" 2>&1 | FileCheck %s --check-prefix=STRATEGY
+// STRATEGY: error: mpq-assign-precision: option 'strategy': unknown strategy 'rl' (available: rule)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=planned" 2>&1 | FileCheck %s --check-prefix=PLANNED
+// PLANNED: error: mpq-assign-precision: option 'ram-model': 'planned' is not available yet: it needs the buffer planner (--mpq-plan-buffers); use ram-model=paper
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=exact" 2>&1 | FileCheck %s --check-prefix=RAMMODEL
+// RAMMODEL: error: mpq-assign-precision: option 'ram-model': unknown RAM model 'exact' (expected paper or planned)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB delta=1.5" 2>&1 | FileCheck %s --check-prefix=DELTA
+// DELTA: error: mpq-assign-precision: option 'delta': the share margin must be in [0, 1), got 1.5
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv0:8" 2>&1 | FileCheck %s --check-prefix=PINSYNTAX
+// PINSYNTAX: error: mpq-assign-precision: option 'pins': 'conv0:8' is not layer:wbits:abits (0 leaves a width free)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv9:8:8" 2>&1 | FileCheck %s --check-prefix=PINNAME
+// PINNAME: error: mpq-assign-precision: option 'pins': no layer named 'conv9' (steps: conv0, flatten, fc)
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=fc:3:0" 2>&1 | FileCheck %s --check-prefix=PINWIDTH
+// PINWIDTH: error: mpq-assign-precision: pin on 'fc': weight width 3 is not a candidate width
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=fc:0:4" 2>&1 | FileCheck %s --check-prefix=PINLAST
+// PINLAST: error: mpq-assign-precision: pin on 'fc': the last layer's output stays at 8 bits
+// The weights of conv0 are fixed at 4 bits by the model; a pin may not
+// silently override that.
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv0:8:0" 2>&1 | FileCheck %s --check-prefix=PINMODEL
+// PINMODEL: error: mpq-assign-precision: option 'pins': pin conv0:8:0 sets the weights of 'conv0' to 8 bits, but an mpq.fake_quant in the model fixes 4; add 'reassign' to choose again
+// PINMODEL: note: the existing mpq.fake_quant is here
+// With reassign the pin wins.
+// RUN: mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv0:8:0 reassign" | FileCheck %s --check-prefix=PINREASSIGN
+// PINREASSIGN: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<4x1x1x4xf32>
+// A report path that cannot be written.
+// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB report=%t.missing/dir/r.json" 2>&1 | FileCheck %s --check-prefix=REPORT
+// REPORT: error: mpq-assign-precision: cannot write the report to '{{.*}}r.json'
+
+func.func @net(%img: tensor<1x2x2x4xf32>) -> tensor<1x3xf32> {
+  %w0 = arith.constant dense<0.1> : tensor<4x1x1x4xf32>
+  %w0q = mpq.fake_quant %w0 to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>} : tensor<4x1x1x4xf32>
+  %c0 = mpq.conv2d %img, %w0q : (tensor<1x2x2x4xf32>, tensor<4x1x1x4xf32>) -> tensor<1x2x2x4xf32> loc("conv0")
+  %r0 = mpq.relu %c0 : tensor<1x2x2x4xf32>
+  %f = mpq.reshape %r0 : tensor<1x2x2x4xf32> -> tensor<1x16xf32> loc("flatten")
+  %w1 = arith.constant dense<0.1> : tensor<3x16xf32>
+  %y = mpq.fully_connected %f, %w1 : (tensor<1x16xf32>, tensor<3x16xf32>) -> tensor<1x3xf32> loc("fc")
+  return %y : tensor<1x3xf32>
+}
