@@ -80,6 +80,8 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
     without scale, a layer whose output has no fake_quant, a float op that
     has no integer form) is an error naming the op.
   }];
+  let dependentDialects = ["::mlir::mpq::MPQDialect"];
+}
 
 def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
   let summary = "Choose 8/4/2-bit widths for weights and activations from "
