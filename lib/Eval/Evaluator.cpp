@@ -251,6 +251,9 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
     }
     if (failed(evalOp(&op)))
       return failure();
+    if (options.afterOp)
+      options.afterOp(&op,
+                      [&](Value v) -> const EvalTensor & { return get(v); });
     if (options.recordIntermediates)
       for (Value v : op.getResults()) {
         std::string name;
@@ -511,17 +514,17 @@ LogicalResult Evaluator::evalOp(Operation *op) {
           }
           return floatsLike(std::move(out));
         }
+        if (!fq.getMin() && options.uncalibratedFakeQuantIsIdentity)
+          return floatsLike(in.reals);
         if (!fq.getMin())
           return op->emitError()
                  << "fake_quant to " << fq.getQuant()
                  << " has no scale yet: calibrate the model first";
         // A learned range [min, max] spans the codes [lo, hi].
-        double min = fq.getMin()->convertToDouble(),
-               max = fq.getMax()->convertToDouble();
-        double scale = (max - min) / static_cast<double>(hi - lo);
-        int64_t zp = saturate(
-            lo - static_cast<int64_t>(std::nearbyint(min / scale)), lo, hi);
-        Quantizer q{scale, zp, lo, hi, mode};
+        UniformType grid = getUniformForRange(
+            op->getContext(), info->width, info->isSigned, fq.getNarrow(),
+            fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
+        Quantizer q{grid.getScale(), grid.getZeroPoint(), lo, hi, mode};
         for (size_t i = 0; i < out.size(); ++i)
           out[i] = q.value(in.reals[i]);
         return floatsLike(std::move(out));

@@ -270,6 +270,45 @@ int64_t UniformType::getStorageMax() const {
 }
 
 //===----------------------------------------------------------------------===//
+// Grids from ranges
+//===----------------------------------------------------------------------===//
+
+/// Scale and zero point of one range; see getUniformForRange.
+static std::pair<double, int64_t> gridForRange(unsigned width, bool isSigned,
+                                               bool narrow, double min,
+                                               double max) {
+  int64_t lo = storageMin(width, isSigned, narrow);
+  int64_t hi = storageMax(width, isSigned, narrow);
+  min = std::min(min, 0.0);
+  max = std::max(max, 0.0);
+  double scale = max > min ? (max - min) / static_cast<double>(hi - lo) : 1.0;
+  int64_t zp =
+      saturate(lo - static_cast<int64_t>(std::nearbyint(min / scale)), lo, hi);
+  return {scale, zp};
+}
+
+UniformType mlir::mpq::getUniformForRange(MLIRContext *context, unsigned width,
+                                          bool isSigned, bool narrow,
+                                          double min, double max) {
+  auto [scale, zp] = gridForRange(width, isSigned, narrow, min, max);
+  return UniformType::get(context, width, isSigned, scale, zp);
+}
+
+UniformType mlir::mpq::getUniformForRanges(MLIRContext *context, unsigned width,
+                                           bool isSigned, bool narrow,
+                                           int32_t axis, ArrayRef<double> mins,
+                                           ArrayRef<double> maxs) {
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  for (auto [min, max] : llvm::zip(mins, maxs)) {
+    auto [scale, zp] = gridForRange(width, isSigned, narrow, min, max);
+    scales.push_back(scale);
+    zeroPoints.push_back(zp);
+  }
+  return UniformType::get(context, width, isSigned, axis, scales, zeroPoints);
+}
+
+//===----------------------------------------------------------------------===//
 // Shape checks shared by every op
 //===----------------------------------------------------------------------===//
 

@@ -20,6 +20,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ struct EvalTensor {
 struct EvalOptions {
   /// Keep the result of every op (for per-layer comparisons).
   bool recordIntermediates = false;
+  /// Let a fake_quant to !mpq.bits without a range pass its input through,
+  /// instead of failing: calibration runs the float graph this way.
+  bool uncalibratedFakeQuantIsIdentity = false;
+  /// Called after every op with a way to read any value computed so far.
+  std::function<void(Operation *op,
+                     llvm::function_ref<const EvalTensor &(Value)> valueOf)>
+      afterOp;
 };
 
 struct EvalResult {

@@ -189,4 +189,44 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
 
+def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
+  let summary = "Post-training calibration: give every fake_quant a scale";
+  let description = [{
+    For a model trained without fake-quantization: runs the float graph on
+    calibration inputs with the reference evaluator and turns every
+    `mpq.fake_quant` to `!mpq.bits` (from `--mpq-assign-precision`) into one
+    to `!mpq.uniform`, keeping its bit-width, signedness and rounding:
+
+    * weights (constants): per output channel for `scheme=pc-icn`, per
+      tensor for `pl-icn` and `pl-fb`, from the constant's [min, max];
+    * activations and the input: per tensor, from the [min, max] observed
+      over all calibration inputs (after ReLU that is [0, max]: unsigned,
+      zero point 0, the PACT-like grid of method.md §1);
+    * a fake_quant with a learned range (`min`/`max`) keeps that range.
+
+    Every range is widened to contain 0, so 0 is exact; the grid is
+    `mpq::getUniformForRange`. `scheme=pl-fb` first folds each batch-norm
+    into its layer's weights and bias (PL+FB of the paper). Fake-quants
+    that already have scales are left alone.
+
+    Inputs: `inputs=a.npy,b.npy` (each holds one input, or a batch of them
+    along dimension 0), or without files `synthetic=N` deterministic inputs
+    uniform in [0, 1).
+
+    Before: `mpq.fake_quant %r to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}`
+    After:  `mpq.fake_quant %r to !mpq.uniform<u4, 0.26666666666666666:0> {rounding = #mpq.rounding<floor>}`
+  }];
+  let options = [
+    ListOption<"inputs", "inputs", "std::string",
+               "Calibration inputs (.npy): one input, or a batch along dim 0">,
+    Option<"synthetic", "synthetic", "unsigned", "4",
+           "Number of synthetic inputs (uniform in [0, 1)) when no inputs "
+           "are given">,
+    Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
+           "pc-icn: weights per channel; pl-icn: per tensor; pl-fb: fold "
+           "batch-norm into the weights, then per tensor">,
+  ];
+  let dependentDialects = ["::mlir::mpq::MPQDialect"];
+}
+
 #endif // MPQ_TRANSFORMS_PASSES_TD

@@ -45,6 +45,20 @@ struct StorageInfo {
 };
 std::optional<StorageInfo> getStorageInfo(Type elementType);
 
+/// The grid that spans the real range [min, max] (widened to contain 0, so
+/// that 0 is exactly representable) with the codes of a `width`-bit type:
+/// scale (max - min) / (hi - lo), zero point lo - round(min / scale). A
+/// range of width 0 gets scale 1. Calibration and the reference evaluator
+/// (for learned ranges) both use it.
+UniformType getUniformForRange(MLIRContext *context, unsigned width,
+                               bool isSigned, bool narrow, double min,
+                               double max);
+
+/// Per-axis form: one range per slice along `axis`.
+UniformType getUniformForRanges(MLIRContext *context, unsigned width,
+                                bool isSigned, bool narrow, int32_t axis,
+                                ArrayRef<double> mins, ArrayRef<double> maxs);
+
 /// Checks a per-axis `!mpq.uniform` element type against the shape of the
 /// tensor that carries it: the axis must exist and the number of scales must
 /// equal the size along it. `what` names the value in the message.

@@ -1,0 +1,278 @@
+//===- Calibrate.cpp - --mpq-calibrate ------------------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Post-training calibration: observe the float graph on calibration inputs
+// with the reference evaluator, then give every fake_quant to !mpq.bits the
+// grid of its observed range (method.md §1).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Eval/Evaluator.h"
+#include "mpq/Support/Npy.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQCALIBRATEPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// A running [min, max] per slice (one slice for per-tensor ranges).
+struct Ranges {
+  std::vector<double> mins, maxs;
+  explicit Ranges(size_t slices = 1)
+      : mins(slices, std::numeric_limits<double>::infinity()),
+        maxs(slices, -std::numeric_limits<double>::infinity()) {}
+  void add(size_t slice, double v) {
+    mins[slice] = std::min(mins[slice], v);
+    maxs[slice] = std::max(maxs[slice], v);
+  }
+};
+
+std::optional<std::vector<double>> floatConstant(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  std::vector<double> values;
+  for (const APFloat &v : attr.getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+DenseElementsAttr floatAttr(ShapedType type, ArrayRef<double> values) {
+  SmallVector<float> data(values.begin(), values.end());
+  return DenseElementsAttr::get(type, ArrayRef<float>(data));
+}
+
+/// PL+FB: conv|fc (constant weight, optional constant bias) -> batch_norm
+/// with constant parameters becomes one layer with folded weight and bias.
+LogicalResult foldBatchNorms(func::FuncOp func) {
+  SmallVector<BatchNormOp> norms;
+  func.walk([&](BatchNormOp bn) { norms.push_back(bn); });
+  for (BatchNormOp bn : norms) {
+    Operation *layer = bn.getInput().getDefiningOp();
+    if (!layer || !isa<Conv2DOp, FullyConnectedOp>(layer) ||
+        !bn.getInput().hasOneUse())
+      return bn.emitError() << "scheme=pl-fb folds batch-norm into the layer "
+                               "before it, but this one follows '"
+                            << (layer ? layer->getName().getStringRef()
+                                      : StringRef("a function argument"))
+                            << "'";
+    // The weight may already carry the fake_quant the precision pass put
+    // there; fold into the constant beneath it.
+    Value weightUse = layer->getOperand(1);
+    auto fq = weightUse.getDefiningOp<FakeQuantOp>();
+    Value weight = fq ? fq.getInput() : weightUse;
+    auto w = floatConstant(weight);
+    auto gamma = floatConstant(bn.getScale()),
+         beta = floatConstant(bn.getBias()), mean = floatConstant(bn.getMean()),
+         var = floatConstant(bn.getVariance());
+    if (!w || !gamma || !beta || !mean || !var)
+      return bn.emitError() << "scheme=pl-fb needs constant weights and "
+                               "batch-norm parameters";
+    Value biasValue =
+        layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    int64_t channels = weightType.getDimSize(0);
+    int64_t perChannel = weightType.getNumElements() / channels;
+    std::vector<double> bias(channels, 0.0);
+    if (biasValue) {
+      auto b = floatConstant(biasValue);
+      if (!b)
+        return bn.emitError() << "scheme=pl-fb needs a constant bias";
+      bias = *b;
+    }
+    double eps = bn.getEpsilon().convertToDouble();
+    for (int64_t c = 0; c < channels; ++c) {
+      double gain = (*gamma)[c] / std::sqrt((*var)[c] + eps);
+      for (int64_t i = 0; i < perChannel; ++i)
+        (*w)[c * perChannel + i] *= gain;
+      bias[c] = (bias[c] - (*mean)[c]) * gain + (*beta)[c];
+    }
+    // Before the weight's fake_quant, which will use the new constant.
+    OpBuilder builder(fq ? fq.getOperation() : layer);
+    Value newWeight = arith::ConstantOp::create(builder, weight.getLoc(),
+                                                floatAttr(weightType, *w));
+    auto biasType =
+        RankedTensorType::get({channels}, weightType.getElementType());
+    Value newBias = arith::ConstantOp::create(builder, layer->getLoc(),
+                                              floatAttr(biasType, bias));
+    if (fq)
+      fq.getInputMutable().assign(newWeight);
+    else
+      layer->setOperand(1, newWeight);
+    if (biasValue)
+      layer->setOperand(2, newBias);
+    else
+      layer->insertOperands(2, newBias);
+    bn.getResult().replaceAllUsesWith(bn.getInput());
+    bn.erase();
+  }
+  return success();
+}
+
+/// Calibration inputs for `func`'s single argument: each .npy holds one
+/// input or a batch of them along dimension 0.
+FailureOr<std::vector<EvalTensor>>
+loadInputs(func::FuncOp func, ArrayRef<std::string> files, unsigned synthetic) {
+  if (func.getNumArguments() != 1)
+    return func.emitError()
+           << "calibration supports models with one input; @"
+           << func.getSymName() << " has " << func.getNumArguments();
+  auto argType = cast<RankedTensorType>(func.getArgument(0).getType());
+  std::vector<int64_t> shape(argType.getShape().begin(),
+                             argType.getShape().end());
+  int64_t size = argType.getNumElements();
+  std::vector<EvalTensor> inputs;
+  for (const std::string &file : files) {
+    NpyArray array;
+    std::string error;
+    if (!readNpy(file, array, error))
+      return func.emitError() << "calibration input " << error;
+    int64_t total = array.numElements();
+    std::vector<int64_t> sample(
+        array.shape.begin() + (array.shape.empty() ? 0 : 1), array.shape.end());
+    bool single = array.shape == shape;
+    bool batch = !array.shape.empty() && shape.size() == array.shape.size() &&
+                 shape[0] == 1 &&
+                 std::equal(sample.begin(), sample.end(), shape.begin() + 1);
+    if (!single && !batch) {
+      auto diag = func.emitError()
+                  << "calibration input " << file << " has shape [";
+      llvm::interleaveComma(array.shape, diag);
+      return diag << "]; expected " << argType
+                  << " or a batch of them along dimension 0";
+    }
+    for (int64_t start = 0; start < total; start += size) {
+      std::vector<double> values;
+      for (int64_t i = start; i < start + size; ++i)
+        values.push_back(array.isFloat() ? array.reals[i]
+                                         : static_cast<double>(array.ints[i]));
+      inputs.push_back(EvalTensor::floats(shape, std::move(values)));
+    }
+  }
+  if (files.empty()) {
+    // Deterministic inputs uniform in [0, 1): a 64-bit LCG (Knuth's MMIX
+    // constants), top 53 bits.
+    uint64_t state = 0x6d7071u; // "mpq"
+    for (unsigned n = 0; n < synthetic; ++n) {
+      std::vector<double> values;
+      for (int64_t i = 0; i < size; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        values.push_back(static_cast<double>(state >> 11) * 0x1.0p-53);
+      }
+      inputs.push_back(EvalTensor::floats(shape, std::move(values)));
+    }
+  }
+  if (inputs.empty())
+    return func.emitError() << "no calibration inputs (give inputs= or "
+                               "synthetic=N with N > 0)";
+  return inputs;
+}
+
+struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (scheme != "pc-icn" && scheme != "pl-icn" && scheme != "pl-fb") {
+      getOperation().emitError()
+          << "scheme=" << scheme << " is not one of pc-icn, pl-icn, pl-fb";
+      return signalPassFailure();
+    }
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(calibrate(func)))
+        return signalPassFailure();
+  }
+
+  LogicalResult calibrate(func::FuncOp func) {
+    if (scheme == "pl-fb" && failed(foldBatchNorms(func)))
+      return failure();
+    SmallVector<FakeQuantOp> pending;
+    func.walk([&](FakeQuantOp fq) {
+      if (isa<BitsType>(fq.getQuant()))
+        pending.push_back(fq);
+    });
+    if (pending.empty())
+      return success();
+
+    // Weights and learned ranges need no data; activations are observed.
+    llvm::DenseMap<Operation *, Ranges> observed;
+    bool needsData = false;
+    for (FakeQuantOp fq : pending) {
+      if (fq.getMin() || floatConstant(fq.getInput()))
+        continue;
+      observed[fq] = Ranges();
+      needsData = true;
+    }
+    if (needsData) {
+      auto samples = loadInputs(func, inputs, synthetic);
+      if (failed(samples))
+        return failure();
+      EvalOptions options;
+      options.uncalibratedFakeQuantIsIdentity = true;
+      options.afterOp = [&](Operation *op, auto valueOf) {
+        auto it = observed.find(op);
+        if (it == observed.end())
+          return;
+        for (double v : valueOf(op->getOperand(0)).reals)
+          it->second.add(0, v);
+      };
+      for (const EvalTensor &sample : *samples)
+        if (failed(evaluate(func, {sample}, options)))
+          return failure();
+    }
+
+    for (FakeQuantOp fq : pending) {
+      auto bits = cast<BitsType>(fq.getQuant());
+      MLIRContext *ctx = fq.getContext();
+      UniformType grid;
+      if (fq.getMin()) {
+        grid = getUniformForRange(
+            ctx, bits.getWidth(), bits.getIsSigned(), fq.getNarrow(),
+            fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
+      } else if (auto values = floatConstant(fq.getInput())) {
+        auto type = cast<RankedTensorType>(fq.getInput().getType());
+        bool perChannel = scheme == "pc-icn" && type.getRank() >= 2;
+        size_t slices = perChannel ? type.getDimSize(0) : 1;
+        size_t perSlice = values->size() / slices;
+        Ranges ranges(slices);
+        for (size_t i = 0; i < values->size(); ++i)
+          ranges.add(i / perSlice, (*values)[i]);
+        grid = perChannel
+                   ? getUniformForRanges(ctx, bits.getWidth(),
+                                         bits.getIsSigned(), fq.getNarrow(),
+                                         /*axis=*/0, ranges.mins, ranges.maxs)
+                   : getUniformForRange(ctx, bits.getWidth(),
+                                        bits.getIsSigned(), fq.getNarrow(),
+                                        ranges.mins[0], ranges.maxs[0]);
+      } else {
+        const Ranges &r = observed[fq];
+        grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
+                                  fq.getNarrow(), r.mins[0], r.maxs[0]);
+      }
+      fq.setQuant(grid);
+      fq.removeMinAttr();
+      fq.removeMaxAttr();
+    }
+    return success();
+  }
+};
+
+} // namespace
