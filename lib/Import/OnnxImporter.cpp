@@ -331,9 +331,8 @@ private:
   FailureOr<SmallVector<int64_t>> intsAttr(const Node &node, StringRef name,
                                            ArrayRef<int64_t> defaultValue);
   /// Integers from an input (newer opsets) or an attribute (older ones).
-  FailureOr<SmallVector<int64_t>> intsFromInputOrAttr(const Node &node,
-                                                      size_t input,
-                                                      StringRef attr);
+  FailureOr<SmallVector<int64_t>>
+  intsFromInputOrAttr(const Node &node, size_t input, StringRef attr);
   FailureOr<int64_t> normalizeAxis(const Node &node, int64_t axis,
                                    int64_t rank);
   struct Window {
@@ -471,8 +470,7 @@ LogicalResult Importer::importNode(const Node &node) {
                 << "unsupported op type " << node.opType;
     if (!node.domain.empty())
       diag << " in domain '" << node.domain << "'";
-    diag << " (node '" << nodeName(node) << "'); supported: "
-         << supportedOps();
+    diag << " (node '" << nodeName(node) << "'); supported: " << supportedOps();
     return failure();
   }
   return (this->*(it->second))(node);
@@ -551,8 +549,8 @@ Importer::intsFromInputOrAttr(const Node &node, size_t i, StringRef attr) {
     if (failed(t))
       return failure();
     if ((*t)->isFloat())
-      return nodeError(node) << "input '" << node.inputs[i]
-                             << "' must hold integers";
+      return nodeError(node)
+             << "input '" << node.inputs[i] << "' must hold integers";
     return SmallVector<int64_t>((*t)->ints.begin(), (*t)->ints.end());
   }
   return intsAttr(node, attr, {});
@@ -577,9 +575,9 @@ FailureOr<Value> Importer::hostConstant(const Tensor &t, ArrayRef<int64_t> perm,
                           << " constant is used as data; mpq graph IR "
                              "computes on float tensors";
   Shape shape = permuteShape(t.shape, perm);
-  std::vector<float> data =
-      isIdentity(perm) ? std::vector<float>()
-                       : transposeData<float>(t.floats, t.shape, perm);
+  std::vector<float> data = isIdentity(perm)
+                                ? std::vector<float>()
+                                : transposeData<float>(t.floats, t.shape, perm);
   ArrayRef<float> values =
       isIdentity(perm) ? ArrayRef<float>(t.floats) : ArrayRef<float>(data);
   auto attr = DenseElementsAttr::getFromRawBuffer(
@@ -617,8 +615,8 @@ Value Importer::permuteValue(Value value, ArrayRef<int64_t> q, Location loc) {
     if (fq.getInput().getDefiningOp<arith::ConstantOp>()) {
       Value in = permuteValue(fq.getInput(), q, loc);
       Type quant = fq.getQuant();
-      if (auto uniform = dyn_cast<UniformType>(quant); uniform &&
-                                                       uniform.isPerAxis()) {
+      if (auto uniform = dyn_cast<UniformType>(quant);
+          uniform && uniform.isPerAxis()) {
         Perm qInv = invert(q);
         quant = UniformType::get(context, uniform.getWidth(),
                                  uniform.getIsSigned(), qInv[uniform.getAxis()],
@@ -638,8 +636,7 @@ Value Importer::permuteValue(Value value, ArrayRef<int64_t> q, Location loc) {
       moved.push_back(p);
   if (llvm::is_sorted(moved))
     return create<ReshapeOp>(loc, outType, value);
-  return create<TransposeOp>(loc, outType, value,
-                             {namedI64Array("perm", q)});
+  return create<TransposeOp>(loc, outType, value, {namedI64Array("perm", q)});
 }
 
 FailureOr<Value> Importer::materialize(const Entry &entry,
@@ -703,7 +700,8 @@ Importer::window(const Node &node, ArrayRef<int64_t> inHW,
   Window w;
   SmallVector<int64_t> begin(2), end(2);
   for (int64_t i = 0; i < 2; ++i) {
-    int64_t in = inHW[i], s = strides[i], eff = (kernel[i] - 1) * dilations[i] + 1;
+    int64_t in = inHW[i], s = strides[i],
+            eff = (kernel[i] - 1) * dilations[i] + 1;
     int64_t pb = (*pads)[i], pe = (*pads)[i + 2], out;
     if (*autoPad == "NOTSET") {
       if (pb < 0 || pe < 0)
@@ -775,8 +773,8 @@ LogicalResult Importer::importConv(const Node &node) {
   if (hasInput(node, 2)) {
     const Entry &b = input(node, 2);
     if (b.shape.size() != 1 || b.shape[0] != cout)
-      return nodeError(node) << "the bias must be a vector of " << cout
-                             << " elements";
+      return nodeError(node)
+             << "the bias must be a vector of " << cout << " elements";
     auto bs = materialize(b, {0}, loc);
     if (failed(bs))
       return failure();
@@ -858,8 +856,8 @@ LogicalResult Importer::importGlobalAveragePool(const Node &node) {
   auto xs = materialize(*x, kToNHWC, loc);
   if (failed(xs))
     return failure();
-  Value y = create<GlobalAvgPoolOp>(loc, f32({x->shape[0], 1, 1, x->shape[1]}),
-                                    *xs);
+  Value y =
+      create<GlobalAvgPoolOp>(loc, f32({x->shape[0], 1, 1, x->shape[1]}), *xs);
   define(node, stored(y, kToNHWC));
   return success();
 }
@@ -870,9 +868,8 @@ Value Importer::fullyConnected(const Node &node, Value x, Value w, Value bias,
   SmallVector<Value> operands = {x, w};
   if (bias)
     operands.push_back(bias);
-  return create<FullyConnectedOp>(nodeLoc(node),
-                                  f32({xType.getDimSize(0), outFeatures}),
-                                  operands);
+  return create<FullyConnectedOp>(
+      nodeLoc(node), f32({xType.getDimSize(0), outFeatures}), operands);
 }
 
 /// Whether `e` is a weight the importer can rewrite: a constant, possibly
@@ -956,8 +953,8 @@ LogicalResult Importer::importGemm(const Node &node) {
     const Entry &c = input(node, 2);
     auto shape = broadcastShapes(c.shape, Shape{m, n});
     if (!shape || *shape != Shape{m, n})
-      return nodeError(node) << "C does not broadcast to [" << m << ", " << n
-                             << "]";
+      return nodeError(node)
+             << "C does not broadcast to [" << m << ", " << n << "]";
     FailureOr<Value> cv;
     if (c.host && c.host->isFloat()) {
       Tensor cb = *c.host;
@@ -1025,7 +1022,8 @@ LogicalResult Importer::importBatchNorm(const Node &node) {
     if (!node.outputs[i].empty())
       return nodeError(node) << "only the Y output is supported (inference)";
   if (x->host || x->shape.size() < 2)
-    return nodeError(node) << "the input must be a computed tensor of rank >= 2";
+    return nodeError(node)
+           << "the input must be a computed tensor of rank >= 2";
   Location loc = nodeLoc(node);
   SmallVector<Value> operands = {x->value};
   for (size_t i = 1; i <= 4; ++i) {
@@ -1033,9 +1031,9 @@ LogicalResult Importer::importBatchNorm(const Node &node) {
     if (failed(p))
       return failure();
     if (p->shape != Shape{x->shape[1]})
-      return nodeError(node) << "input '" << node.inputs[i]
-                             << "' must be a vector of " << x->shape[1]
-                             << " elements";
+      return nodeError(node)
+             << "input '" << node.inputs[i] << "' must be a vector of "
+             << x->shape[1] << " elements";
     auto v = materialize(*p, {0}, loc);
     if (failed(v))
       return failure();
@@ -1096,11 +1094,11 @@ LogicalResult Importer::importClip(const Node &node) {
     y = create<ReluOp>(loc, x->value.getType(), x->value);
   } else {
     float inf = std::numeric_limits<float>::infinity();
-    y = create<ClipOp>(
-        loc, x->value.getType(), x->value,
-        {builder.getNamedAttr("min", builder.getF32FloatAttr(lo.value_or(-inf))),
-         builder.getNamedAttr("max",
-                              builder.getF32FloatAttr(hi.value_or(inf)))});
+    y = create<ClipOp>(loc, x->value.getType(), x->value,
+                       {builder.getNamedAttr(
+                            "min", builder.getF32FloatAttr(lo.value_or(-inf))),
+                        builder.getNamedAttr(
+                            "max", builder.getF32FloatAttr(hi.value_or(inf)))});
   }
   define(node, stored(y, x->perm));
   return success();
@@ -1166,8 +1164,8 @@ LogicalResult Importer::importBinary(const Node &node) {
       auto m = hostConstant(scalarTensor(-1.0f), {}, loc);
       if (failed(m))
         return failure();
-      lhsValue = create<MulOp>(loc, lhsValue.getType(),
-                               ValueRange{lhsValue, *m});
+      lhsValue =
+          create<MulOp>(loc, lhsValue.getType(), ValueRange{lhsValue, *m});
     }
     if (k.numElements() == 1) {
       k.shape.clear();
@@ -1220,7 +1218,8 @@ LogicalResult Importer::importSoftmax(const Node &node) {
   if (failed(axis))
     return failure();
   // Before opset 13 Softmax normalizes over all axes from `axis` on.
-  if (opset < 13 && product(ArrayRef<int64_t>(x->shape).drop_front(*axis + 1)) != 1)
+  if (opset < 13 &&
+      product(ArrayRef<int64_t>(x->shape).drop_front(*axis + 1)) != 1)
     return nodeError(node) << "Softmax before opset 13 over several axes is "
                               "not supported";
   int64_t storedAxis = invert(x->perm)[*axis];
@@ -1396,8 +1395,8 @@ LogicalResult Importer::importSqueezeUnsqueeze(const Node &node) {
     for (auto [i, d] : llvm::enumerate(x->shape)) {
       bool drop = axes->empty() ? d == 1 : marked[i];
       if (drop && d != 1)
-        return nodeError(node) << "cannot squeeze dimension " << i
-                               << " of size " << d;
+        return nodeError(node)
+               << "cannot squeeze dimension " << i << " of size " << d;
       if (!drop)
         shape.push_back(d);
     }
@@ -1501,8 +1500,7 @@ LogicalResult Importer::importConcat(const Node &node) {
         const Tensor &t = *input(node, i).host;
         if (t.isFloat() != out.isFloat())
           return nodeError(node) << "inputs mix float and integer types";
-        int64_t inner =
-            product(ArrayRef<int64_t>(t.shape).drop_front(*axis));
+        int64_t inner = product(ArrayRef<int64_t>(t.shape).drop_front(*axis));
         if (out.isFloat())
           out.floats.insert(out.floats.end(), t.floats.begin() + o * inner,
                             t.floats.begin() + (o + 1) * inner);
@@ -1542,17 +1540,20 @@ LogicalResult Importer::importConstant(const Node &node) {
   Tensor t;
   if (name == "value" && attr.kind == onnx_import::Attribute::TensorKind) {
     t = attr.t;
-  } else if (name == "value_float" && attr.kind == onnx_import::Attribute::Float) {
+  } else if (name == "value_float" &&
+             attr.kind == onnx_import::Attribute::Float) {
     t.dataType = kFloat;
     t.floats = {attr.f};
-  } else if (name == "value_floats" && attr.kind == onnx_import::Attribute::Floats) {
+  } else if (name == "value_floats" &&
+             attr.kind == onnx_import::Attribute::Floats) {
     t.dataType = kFloat;
     t.floats = attr.floats;
     t.shape = {static_cast<int64_t>(attr.floats.size())};
   } else if (name == "value_int" && attr.kind == onnx_import::Attribute::Int) {
     t.dataType = kInt64;
     t.ints = {attr.i};
-  } else if (name == "value_ints" && attr.kind == onnx_import::Attribute::Ints) {
+  } else if (name == "value_ints" &&
+             attr.kind == onnx_import::Attribute::Ints) {
     t.dataType = kInt64;
     t.ints = attr.ints;
     t.shape = {static_cast<int64_t>(attr.ints.size())};
@@ -1670,9 +1671,8 @@ LogicalResult Importer::importCast(const Node &node) {
     out.dataType = kFloat;
     for (int64_t i = 0, e = t.numElements(); i < e; ++i)
       out.floats.push_back(static_cast<float>(elementAt(t, i)));
-  } else if (*to == kInt64 || *to == kInt32 || *to == kInt8 ||
-             *to == kUInt8 || *to == kInt16 || *to == kUInt16 ||
-             *to == kBool) {
+  } else if (*to == kInt64 || *to == kInt32 || *to == kInt8 || *to == kUInt8 ||
+             *to == kInt16 || *to == kUInt16 || *to == kBool) {
     for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
       double v = elementAt(t, i);
       out.ints.push_back(*to == kBool ? v != 0.0
@@ -1710,9 +1710,9 @@ LogicalResult Importer::fakeQuant(const Node &node, const Entry &x,
   if (params.axis >= 0) {
     axis = invert(perm)[params.axis];
     if (static_cast<int64_t>(params.scales.size()) != x.shape[params.axis])
-      return nodeError(node) << "has " << params.scales.size()
-                             << " scales for axis " << params.axis
-                             << " of size " << x.shape[params.axis];
+      return nodeError(node)
+             << "has " << params.scales.size() << " scales for axis "
+             << params.axis << " of size " << x.shape[params.axis];
   }
   if (params.bits < 1 || params.bits > 8)
     return nodeError(node) << "bit-width " << params.bits
@@ -1877,7 +1877,7 @@ LogicalResult Importer::importQonnxQuant(const Node &node) {
     return nodeError(node) << "bitwidth must be a scalar";
   double bits = elementAt(**bitwidth, 0);
   if (bits != std::floor(bits) || bits < 1 || bits > 8)
-    return nodeError(node) << "bitwidth " << bits
+    return nodeError(node) << "bitwidth " << formatNumber(bits)
                            << " is not an integer in 1..8";
   p.bits = static_cast<unsigned>(bits);
   p.isSigned = *isSigned != 0;
@@ -1907,7 +1907,8 @@ LogicalResult Importer::importQonnxQuant(const Node &node) {
     };
     double z = at(*zp);
     if (z != std::floor(z))
-      return nodeError(node) << "zero point " << z << " is not an integer";
+      return nodeError(node) << "zero point " << formatNumber(z)
+                             << " is not an integer";
     p.scales.push_back(at(*scale));
     p.zeroPoints.push_back(static_cast<int64_t>(z));
   }
@@ -1951,8 +1952,8 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
       }
       return emitError(loc)
              << "input '" << info.name << "' has symbolic dimension '"
-             << (dim.param.empty() ? "?" : dim.param) << "' at index " << i
-             << " (only the batch may be dynamic)";
+             << (dim.param.empty() ? "?" : dim.param)
+             << "' (only the batch may be dynamic), at index " << i;
     }
     argTypes.push_back(f32(shape));
   }
@@ -1981,9 +1982,9 @@ OwningOpRef<ModuleOp> Importer::run() {
 
   std::string name = options.funcName;
   if (name.empty())
-    name = sanitizeName(model.graphName.empty()
-                            ? llvm::sys::path::stem(fileName)
-                            : StringRef(model.graphName));
+    name =
+        sanitizeName(model.graphName.empty() ? llvm::sys::path::stem(fileName)
+                                             : StringRef(model.graphName));
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, fileLoc(), name,
                                    builder.getFunctionType(argTypes, {}));
@@ -2029,6 +2030,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   if (options.canonicalize) {
     PassManager pm(context);
     pm.addPass(createCanonicalizerPass());
+    // Two ops asking for the same layout of one value share its transpose.
+    pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))
       return nullptr;
   }
@@ -2043,10 +2046,10 @@ void mlir::mpq::registerOnnxImportDialects(DialectRegistry &registry) {
   registry.insert<MPQDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
-OwningOpRef<ModuleOp> mlir::mpq::importOnnxBuffer(StringRef bytes,
-                                                  StringRef fileName,
-                                                  MLIRContext *context,
-                                                  const OnnxImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::mpq::importOnnxBuffer(StringRef bytes, StringRef fileName,
+                            MLIRContext *context,
+                            const OnnxImportOptions &options) {
   context->loadDialect<MPQDialect, arith::ArithDialect, func::FuncDialect>();
   Model model;
   std::string error = readOnnxModel(bytes.data(), bytes.size(), model);
@@ -2057,9 +2060,9 @@ OwningOpRef<ModuleOp> mlir::mpq::importOnnxBuffer(StringRef bytes,
   return Importer(context, model, fileName, options).run();
 }
 
-OwningOpRef<ModuleOp> mlir::mpq::importOnnxFile(StringRef path,
-                                                MLIRContext *context,
-                                                const OnnxImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::mpq::importOnnxFile(StringRef path, MLIRContext *context,
+                          const OnnxImportOptions &options) {
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
   if (!buffer) {
     emitError(FileLineColLoc::get(context, path, 0, 0))

@@ -82,7 +82,8 @@ static void copyRaw(const std::string &raw, int64_t count,
 }
 
 template <typename Field, typename Out>
-static void copyField(const Field &field, int64_t count, std::vector<Out> &out) {
+static void copyField(const Field &field, int64_t count,
+                      std::vector<Out> &out) {
   if (static_cast<int64_t>(field.size()) != count)
     throw ReadError("holds " + std::to_string(field.size()) +
                     " elements, expected " + std::to_string(count));
@@ -246,8 +247,8 @@ static void convertModel(const onnx::ModelProto &proto, Model &model) {
   }
 }
 
-std::string mlir::mpq::onnx_import::readOnnxModel(const char *data,
-                                                  size_t size, Model &model) {
+std::string mlir::mpq::onnx_import::readOnnxModel(const char *data, size_t size,
+                                                  Model &model) {
   try {
     if (size > static_cast<size_t>(INT32_MAX))
       return "cannot parse: larger than protobuf's 2 GiB limit";

@@ -42,9 +42,9 @@ static llvm::cl::opt<bool>
                  llvm::cl::desc("Write MLIR bytecode instead of text"),
                  llvm::cl::init(false), llvm::cl::cat(importCategory));
 
-static LogicalResult importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
-                                llvm::raw_ostream &output,
-                                MLIRContext *context) {
+static LogicalResult
+importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
+           llvm::raw_ostream &output, MLIRContext *context) {
   const llvm::MemoryBuffer *buffer =
       sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
   mpq::OnnxImportOptions options;
@@ -63,7 +63,6 @@ static LogicalResult importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMg
 int main(int argc, char **argv) {
   TranslateRegistration importRegistration(
       "import-onnx", "Import an ONNX model into mpq graph IR", importOnnx);
-  return failed(mlirTranslateMain(argc, argv, "mpq translation driver\n"))
-             ? 1
-             : 0;
+  return failed(mlirTranslateMain(argc, argv, "mpq translation driver\n")) ? 1
+                                                                           : 0;
 }
