@@ -1907,8 +1907,8 @@ LogicalResult Importer::importQonnxQuant(const Node &node) {
     };
     double z = at(*zp);
     if (z != std::floor(z))
-      return nodeError(node) << "zero point " << formatNumber(z)
-                             << " is not an integer";
+      return nodeError(node)
+             << "zero point " << formatNumber(z) << " is not an integer";
     p.scales.push_back(at(*scale));
     p.zeroPoints.push_back(static_cast<int64_t>(z));
   }
