@@ -22,8 +22,20 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mpq_tools_dir, append_path=True)
 
 llvm_config.add_tool_substitutions(
-    ["mpq-eval", "mpq-opt"], [config.mpq_tools_dir, config.llvm_tools_dir])
+    ["mpq-eval", "mpq-opt", "mpq-translate"], [config.mpq_tools_dir, config.llvm_tools_dir])
 
 # Scripts use Debian's interpreter, which has python3-onnx and numpy.
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%mpq_src_root", config.mpq_src_root))
+
+# Models generated once at build time (target mpq-test-models, test/Import).
+config.substitutions.append(("%mpq_models", os.path.join(config.mpq_obj_root, "models")))
+
+# Real models fetched from the network by utils/fetch-models.sh: tests that
+# need one say `REQUIRES: blazeface` and are skipped when the cache lacks it.
+model_cache = os.environ.get("MPQ_MODEL_CACHE",
+                             os.path.join(os.path.expanduser("~"), ".cache", "mpq", "models"))
+blazeface = os.path.join(model_cache, "face_detection_front_128x128_barracuda.onnx")
+if os.path.isfile(blazeface):
+    config.available_features.add("blazeface")
+    config.substitutions.append(("%blazeface", blazeface))

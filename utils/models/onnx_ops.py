@@ -11,6 +11,8 @@ output for it), and the models an importer must reject with a clear message:
   err_truncated.onnx            op_conv_basic.onnx cut in half (protobuf parse fails)
   err_not_onnx.onnx             plain text
 It prints a JSON manifest of everything written (also saved as OUTDIR/manifest.json).
+`--only NAME[,NAME...] --out OUTDIR` writes just those models (NAME as in the file names,
+e.g. op_conv_depthwise or err_truncated, with or without .onnx): what a lit RUN line uses.
 Models are opset 13 unless the case says otherwise (op_clip_attr_opset6 is opset 6,
 op_unsqueeze_opset11 and op_softmax_opset11 are opset 11).
 """
@@ -291,6 +293,10 @@ def cases():
 # --------------------------------------------------------------------------- errors
 
 
+ERROR_FILES = ("err_unsupported_op.onnx", "err_missing_initializer.onnx", "err_dynamic_shape.onnx",
+               "err_bad_attr.onnx", "err_truncated.onnx", "err_not_onnx.onnx")
+
+
 def error_models(conv_basic_bytes):
     errs = {}
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8])
@@ -327,7 +333,8 @@ def error_models(conv_basic_bytes):
                           "err_bad_attr", [x], [y], initializer=[wt])
     errs["err_bad_attr.onnx"] = (_model(g, 13).SerializeToString(), "Conv 'conv': unsupported auto_pad value 'FOO'")
 
-    errs["err_truncated.onnx"] = (conv_basic_bytes[: len(conv_basic_bytes) // 2], "cannot parse: truncated protobuf")
+    if conv_basic_bytes is not None:
+        errs["err_truncated.onnx"] = (conv_basic_bytes[: len(conv_basic_bytes) // 2], "cannot parse: truncated protobuf")
     errs["err_not_onnx.onnx"] = (b"// This is not an ONNX model: plain text from utils/models/onnx_ops.py.\n",
                                  "cannot parse: not an ONNX ModelProto")
     return errs
@@ -346,18 +353,30 @@ def _parses(data):
         return False
 
 
-def write_all(outdir):
+def write_all(outdir, only=None):
+    """Writes every model, or only the stems in `only` (a set, e.g. {"op_relu"})."""
     os.makedirs(outdir, exist_ok=True)
     manifest = {"models": [], "errors": []}
     conv_basic = None
-    for c in cases():
+    all_cases = cases()
+    if only is not None:
+        known = {"op_" + c.name for c in all_cases} | {fn[:-5] for fn in ERROR_FILES}
+        unknown = sorted(only - known)
+        if unknown:
+            raise SystemExit("onnx_ops.py: unknown model(s) %s" % ", ".join(unknown))
+    for c in all_cases:
+        base = "op_" + c.name
+        wanted = only is None or base in only
+        if not wanted and not (c.name == "conv_basic" and "err_truncated" in only):
+            continue
         x = c.rng.standard_normal(c.in_shape).astype(np.float32)
         m = c.build(x)
         netbuild.check_model(m)
-        base = "op_" + c.name
         data = m.SerializeToString()
         if c.name == "conv_basic":
             conv_basic = data
+        if not wanted:
+            continue
         with open(os.path.join(outdir, base + ".onnx"), "wb") as f:
             f.write(data)
         res = npref.run(m, {"x": x})
@@ -371,6 +390,8 @@ def write_all(outdir):
                                    "input": {"file": base + ".in.npy", "name": "x", "shape": c.in_shape},
                                    "outputs": outs, "doc": c.doc})
     for fn, (data, expect) in error_models(conv_basic).items():
+        if only is not None and fn[:-5] not in only:
+            continue
         if fn in ("err_truncated.onnx", "err_not_onnx.onnx") and _parses(data):
             raise AssertionError("%s unexpectedly parses as a model" % fn)
         with open(os.path.join(outdir, fn), "wb") as f:
@@ -383,10 +404,19 @@ def write_all(outdir):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--all", metavar="OUTDIR", required=True, help="directory to write into")
+    ap.add_argument("--all", metavar="OUTDIR", help="write every model into OUTDIR")
+    ap.add_argument("--only", metavar="NAMES", help="comma-separated model names (op_relu,err_truncated,...)")
+    ap.add_argument("--out", metavar="OUTDIR", help="directory for --only")
     ap.add_argument("--quiet", action="store_true", help="do not print the manifest")
     args = ap.parse_args(argv)
-    manifest = write_all(args.all)
+    if args.all:
+        manifest = write_all(args.all)
+    elif args.only and args.out:
+        names = {n[:-5] if n.endswith(".onnx") else n for n in args.only.split(",") if n}
+        manifest = write_all(args.out, names)
+        args.quiet = True
+    else:
+        ap.error("give --all OUTDIR, or --only NAMES --out OUTDIR")
     if not args.quiet:
         print(json.dumps(manifest, indent=1, sort_keys=True))
     return 0

@@ -1,0 +1,57 @@
+//===- OnnxImporter.h - ONNX models to mpq graph IR -------------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Imports an ONNX model (float, QDQ or QONNX) into one func.func of mpq
+// graph-level ops with its weights as dense constants, in the deployment
+// form: shape subgraphs folded, NHWC activations and OHWI weights inside, the
+// function's arguments and results in the model's own layout.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_IMPORT_ONNXIMPORTER_H
+#define MPQ_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class MLIRContext;
+} // namespace mlir
+
+namespace mlir::mpq {
+
+struct OnnxImportOptions {
+  /// Name of the imported function; empty means the sanitized graph name
+  /// (the file's stem if the graph has none).
+  std::string funcName;
+  /// Run -canonicalize after import (cancels layout transposes, folds
+  /// reshapes, removes dead constants). Off only to debug the importer.
+  bool canonicalize = true;
+};
+
+/// The dialects imported IR uses.
+void registerOnnxImportDialects(DialectRegistry &registry);
+
+/// Imports the ONNX model in `path`. Returns null after emitting diagnostics
+/// (located at the file and, where one is to blame, the node) on any error:
+/// unreadable or non-ONNX file, unsupported op or attribute, missing input,
+/// dynamic shape.
+OwningOpRef<ModuleOp> importOnnxFile(llvm::StringRef path, MLIRContext *context,
+                                     const OnnxImportOptions &options = {});
+
+/// Same, for a model already in memory; `fileName` names it in locations.
+OwningOpRef<ModuleOp> importOnnxBuffer(llvm::StringRef bytes,
+                                       llvm::StringRef fileName,
+                                       MLIRContext *context,
+                                       const OnnxImportOptions &options = {});
+
+} // namespace mlir::mpq
+
+#endif // MPQ_IMPORT_ONNXIMPORTER_H
