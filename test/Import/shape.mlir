@@ -33,8 +33,10 @@
 // ID-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>)
 // ID-NEXT: return %[[X]]
 // CONST: mpq.add %{{.*}}, %{{.*}} : (tensor<1x4x8x8xf32>, tensor<1x4x1x1xf32>)
-// COS: %[[Z:.*]] = arith.constant dense<0.000000e+00> : tensor<1x3x8x8xf32>
-// COS: mpq.concat %{{.*}}, %[[Z]] {axis = 1 : i64}
+// Channel padding (ConstantOfShape zeros + Concat) canonicalizes to a pad of
+// the channel axis (axis 1 in the model's NCHW): 3 zero channels at the end.
+// COS: mpq.pad %{{.*}} {pads = array<i64: 0, 0, 0, 0, 0, 3, 0, 0>} : tensor<1x4x8x8xf32> -> tensor<1x7x8x8xf32>
+// COS-NOT: mpq.concat
 // Shape -> Gather -> Cast -> Div: x / 4 becomes x * 0.25.
 // CAST: %[[K:.*]] = arith.constant dense<2.500000e-01> : tensor<f32>
 // CAST: mpq.mul %{{.*}}, %[[K]]

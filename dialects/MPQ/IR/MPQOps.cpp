@@ -9,7 +9,9 @@
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -477,6 +479,45 @@ LogicalResult ConcatOp::verify() {
     shape[*axis] += type.getDimSize(*axis);
   }
   return verifyOutputShape(*this, output, shape);
+}
+
+namespace {
+/// concat(x, splat c) along an axis is pad(x) with c on that axis: a form
+/// the memory model sees as pass-through and the code generator fills
+/// without storing the constant.
+struct ConcatOfSplatToPad : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getInputs().size() != 2 ||
+        !isa<FloatType>(op.getType().getElementType()))
+      return failure();
+    for (int constantSide = 0; constantSide < 2; ++constantSide) {
+      DenseElementsAttr splat;
+      if (!matchPattern(op.getInputs()[constantSide], m_Constant(&splat)) ||
+          !splat.isSplat())
+        continue;
+      Value input = op.getInputs()[1 - constantSide];
+      auto output = tensorType(op.getOutput());
+      int64_t rank = output.getRank();
+      int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+      SmallVector<int64_t> pads(2 * rank, 0);
+      int64_t extra = tensorType(op.getInputs()[constantSide]).getDimSize(axis);
+      pads[constantSide == 0 ? axis : rank + axis] = extra;
+      double value = splat.getSplatValue<APFloat>().convertToDouble();
+      rewriter.replaceOpWithNewOp<PadOp>(op, output, input,
+                                         rewriter.getDenseI64ArrayAttr(pads),
+                                         rewriter.getF64FloatAttr(value));
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void ConcatOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<ConcatOfSplatToPad>(context);
 }
 
 LogicalResult MaxPool2DOp::verify() {

@@ -65,3 +65,31 @@ func.func @dead(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = mpq.relu %x : tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// Channel padding as TensorFlow exports it (ConstantOfShape + Concat)
+// becomes a pad of the channel axis with the splat's value.
+// CHECK-LABEL: func.func @concat_zeros
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x4x3xf32>)
+// CHECK-NEXT: %[[P:.*]] = mpq.pad %[[X]] {pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 2>} : tensor<1x4x4x3xf32> -> tensor<1x4x4x5xf32>
+// CHECK-NEXT: return %[[P]]
+func.func @concat_zeros(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x5xf32> {
+  %z = arith.constant dense<0.0> : tensor<1x4x4x2xf32>
+  %c = mpq.concat %x, %z {axis = 3} : (tensor<1x4x4x3xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x5xf32>
+  return %c : tensor<1x4x4x5xf32>
+}
+
+// -----
+
+// A splat in front pads the low side; a non-splat constant stays a concat.
+// CHECK-LABEL: func.func @concat_front
+// CHECK: mpq.pad %{{.*}} {pads = array<i64: 0, 1, 0, 0>, value = 1.500000e+00 : f64}
+// CHECK: mpq.concat
+func.func @concat_front(%x: tensor<2x3xf32>) -> (tensor<2x4xf32>, tensor<2x5xf32>) {
+  %s = arith.constant dense<1.5> : tensor<2x1xf32>
+  %c = mpq.concat %s, %x {axis = 1} : (tensor<2x1xf32>, tensor<2x3xf32>) -> tensor<2x4xf32>
+  %n = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %d = mpq.concat %x, %n {axis = 1} : (tensor<2x3xf32>, tensor<2x2xf32>) -> tensor<2x5xf32>
+  return %c, %d : tensor<2x4xf32>, tensor<2x5xf32>
+}

@@ -255,6 +255,9 @@ def MPQ_ConcatOp : MPQ_PureOp<"concat"> {
     $inputs attr-dict `:` functional-type($inputs, results)
   }];
   let hasVerifier = 1;
+  // concat(x, splat) and concat(splat, x) become mpq.pad (channel padding
+  // as TF exports it: ONNX ConstantOfShape + Concat).
+  let hasCanonicalizer = 1;
 }
 
 def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d"> {
