@@ -22,7 +22,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mpq_tools_dir, append_path=True)
 
 llvm_config.add_tool_substitutions(
-    ["mpq-eval", "mpq-opt", "mpq-translate"], [config.mpq_tools_dir, config.llvm_tools_dir])
+    ["mpq-eval", "mpq-opt", "mpq-translate", "mpqc"], [config.mpq_tools_dir, config.llvm_tools_dir])
+# LLVM 22's binary tools, not whichever version PATH finds first.
+llvm_config.add_tool_substitutions(
+    ["llvm-nm", "llvm-objdump", "llvm-readelf"], [config.llvm_tools_dir])
 
 # Scripts use Debian's interpreter, which has python3-onnx and numpy.
 config.substitutions.append(("%python", config.python_executable))

@@ -11,6 +11,6 @@ bash utils/fetch-models.sh || echo "setup: fetch-models failed; BlazeFace tests 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 ninja -C build -j2
 
-echo "== main job: mpq-opt on examples/tiny-cnn.mlir =="
-build/bin/mpq-opt examples/tiny-cnn.mlir --canonicalize --mpq-check-integer-only \
-  --mlir-elide-elementsattrs-if-larger=16
+echo "== main job: mpqc on the Fashion-MNIST CNN (trained and exported by the build) =="
+build/bin/mpqc build/models/fmnist/fashion_mnist_cnn.onnx -o build/out \
+  --target=cortex-m7 --flash=64kB --ram=32kB

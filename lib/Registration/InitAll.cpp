@@ -10,6 +10,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -17,7 +20,8 @@
 
 void mlir::mpq::registerAllDialects(DialectRegistry &registry) {
   registry.insert<MPQDialect, arith::ArithDialect, func::FuncDialect,
-                  quant::QuantDialect, tensor::TensorDialect>();
+                  LLVM::LLVMDialect, memref::MemRefDialect, quant::QuantDialect,
+                  scf::SCFDialect, tensor::TensorDialect>();
 }
 
 void mlir::mpq::registerAllPasses() {

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Eval/Evaluator.h"
 #include "mpq/InitAll.h"
 #include "mpq/Support/Npy.h"
@@ -53,6 +54,10 @@ static cl::opt<std::string>
     funcName("func", cl::desc("the function to run (default: the only one)"));
 static cl::opt<bool> printOutputs("print",
                                   cl::desc("print the outputs as text"));
+static cl::opt<bool> outputCodes(
+    "output-codes",
+    cl::desc("for outputs that are dequantized codes, write the integer codes "
+             "(what compiled code returns) instead of the floats"));
 
 static int fail(const Twine &message) {
   llvm::errs() << "mpq-eval: " << message << "\n";
@@ -156,9 +161,22 @@ int main(int argc, char **argv) {
 
   EvalOptions options;
   options.recordIntermediates = !dumpDir.empty();
+  // The codes each returned mpq.dequantize reads, captured as it runs.
+  llvm::DenseMap<Operation *, EvalTensor> codes;
+  if (outputCodes)
+    options.afterOp = [&](Operation *op, auto valueOf) {
+      if (isa<DequantizeOp>(op))
+        codes[op] = valueOf(op->getOperand(0));
+    };
   FailureOr<EvalResult> result = evaluate(func, tensors, options);
   if (failed(result))
     return 1;
+  if (outputCodes) {
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    for (auto [i, value] : llvm::enumerate(ret.getOperands()))
+      if (auto it = codes.find(value.getDefiningOp()); it != codes.end())
+        result->outputs[i] = it->second;
+  }
 
   if (!outputFile.empty() && result->outputs.size() != 1)
     return fail("-o needs a single-output function; @" + func.getSymName() +

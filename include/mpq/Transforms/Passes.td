@@ -229,4 +229,41 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
 
+def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
+  let summary = "Lower an integer-only mpq graph to loops over packed bytes";
+  let description = [{
+    Turns the integer graph of `--mpq-lower-fake-quant` into one entry
+    function on byte buffers, the code generator's input:
+
+    ```mlir
+    func.func @<model>_run(%in0: memref<I0xi8>, ..., %out0: memref<O0xi8>, ...,
+                           %arena: memref<Axi8>) -> i32
+    ```
+
+    Every tensor is stored packed along its innermost dimension, element 0 in
+    the low bits, rows byte-aligned (contracts.md); inputs and outputs are
+    quantized codes in that layout. Activations live in the arena at the
+    offsets `--mpq-plan-buffers` chose (`mpq.offset`), or consecutively
+    (16-byte aligned) when the graph was not planned; the input is copied in
+    and the outputs copied out. Weights and per-channel parameters become
+    constant `memref.global`s named `<model>_...`.
+
+    Each layer is one loop nest: `qconv2d`/`qfully_connected` is fused with
+    its `requantize` (the int32 accumulator never reaches memory), and the
+    requantization is the integer arithmetic of
+    `mpq/Support/IntegerSemantics.h` (int64 product, `shift_round` per
+    rounding mode, zero point, clamp), so results are bit-identical to
+    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported; others are an
+    error naming the op.
+  }];
+  let options = [
+    Option<"modelName", "model-name", "std::string", "\"\"",
+           "Prefix of every symbol (default: the function's name)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // MPQ_TRANSFORMS_PASSES_TD

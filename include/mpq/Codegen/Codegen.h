@@ -1,0 +1,78 @@
+//===- Codegen.h - From loops to object code and a C header -----*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The back end: the loops of --mpq-lower-to-loops go through the upstream
+// conversions to the LLVM dialect, LLVM IR, LLVM's optimizer and a
+// TargetMachine in process, for x86-64 (host tests) or thumbv7em-none-eabihf
+// with -mcpu=cortex-m7 (STM32H7). The interface a user compiles against is
+// described from the integer graph, before it becomes loops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_CODEGEN_CODEGEN_H
+#define MPQ_CODEGEN_CODEGEN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::mpq {
+
+enum class CodegenTarget { X86_64, CortexM7 };
+
+/// "x86_64" or "cortex-m7".
+std::optional<CodegenTarget> parseCodegenTarget(StringRef name);
+StringRef codegenTargetName(CodegenTarget target);
+
+/// scf/arith/memref/func (from --mpq-lower-to-loops) to the LLVM dialect;
+/// memref arguments become bare pointers, so the entry is a plain C function.
+void buildLoopsToLLVMPipeline(OpPassManager &pm);
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O2) for
+/// `target`, places every constant global in `.rodata.mpq.<model>` and writes
+/// an object file to `os` (and the optimized LLVM IR to `llvmIR` if given).
+LogicalResult emitObject(ModuleOp module, CodegenTarget target,
+                         StringRef modelName, llvm::raw_pwrite_stream &os,
+                         std::string *llvmIR = nullptr);
+
+/// One model input or output as the generated code exchanges it.
+struct TensorInterface {
+  std::vector<int64_t> shape;
+  unsigned bits = 8;
+  bool isSigned = false;
+  double scale = 1.0;
+  int64_t zeroPoint = 0;
+  int64_t bytes = 0; ///< Packed size (rows along the innermost dimension).
+};
+
+struct ModelInterface {
+  std::string name;
+  std::vector<TensorInterface> inputs, outputs;
+  int64_t arenaBytes = 0;
+  int64_t arenaAlign = 16;
+  /// Free-form lines for the header's memory summary comment.
+  std::vector<std::string> summary;
+};
+
+/// Reads the interface off an integer graph (--mpq-lower-fake-quant output):
+/// inputs are the mpq.quantize results, outputs the values mpq.dequantize
+/// reads.
+FailureOr<ModelInterface> describeModel(func::FuncOp integerGraph,
+                                        StringRef name);
+
+/// The C header of a compiled model: entry point, sizes, shapes, layouts,
+/// bit-widths, scales and zero points, and host-side helpers that quantize
+/// float inputs and dequantize outputs.
+void emitHeader(const ModelInterface &model, llvm::raw_ostream &os);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_CODEGEN_CODEGEN_H

@@ -1,0 +1,149 @@
+//===- Codegen.cpp - From loops to object code ----------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Codegen/Codegen.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+std::optional<CodegenTarget> mlir::mpq::parseCodegenTarget(StringRef name) {
+  if (name == "x86_64" || name == "x86-64")
+    return CodegenTarget::X86_64;
+  if (name == "cortex-m7")
+    return CodegenTarget::CortexM7;
+  return std::nullopt;
+}
+
+StringRef mlir::mpq::codegenTargetName(CodegenTarget target) {
+  return target == CodegenTarget::X86_64 ? "x86_64" : "cortex-m7";
+}
+
+void mlir::mpq::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+namespace {
+struct TargetDescription {
+  const char *triple, *cpu, *features;
+  llvm::Reloc::Model relocation;
+};
+
+TargetDescription describe(CodegenTarget target) {
+  if (target == CodegenTarget::X86_64)
+    // PIC, so the object links into the host's position-independent
+    // executables.
+    return {"x86_64-unknown-linux-gnu", "x86-64", "", llvm::Reloc::PIC_};
+  // STM32H7: ARMv7E-M with the DSP extension; the double-precision FPU
+  // (fpv5-d16) comes with the CPU, the hard-float ABI with the triple.
+  return {"thumbv7em-none-eabihf", "cortex-m7", "", llvm::Reloc::Static};
+}
+
+void initializeTargets() {
+  static bool done = [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    LLVMInitializeARMTargetInfo();
+    LLVMInitializeARMTarget();
+    LLVMInitializeARMTargetMC();
+    LLVMInitializeARMAsmPrinter();
+    return true;
+  }();
+  (void)done;
+}
+} // namespace
+
+LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
+                                    StringRef modelName,
+                                    llvm::raw_pwrite_stream &os,
+                                    std::string *llvmIR) {
+  initializeTargets();
+  registerBuiltinDialectTranslation(*module->getContext());
+  registerLLVMDialectTranslation(*module->getContext());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, modelName);
+  if (!llvmModule)
+    return module.emitError() << "translation to LLVM IR failed";
+
+  TargetDescription desc = describe(target);
+  llvm::Triple triple(desc.triple);
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return module.emitError()
+           << "no LLVM target for " << desc.triple << ": " << error;
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, desc.cpu, desc.features, options, desc.relocation, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return module.emitError()
+           << "cannot create a target machine for " << desc.triple;
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+
+  // Weights and parameters in a named section a linker script can place.
+  std::string section = (".rodata.mpq." + modelName).str();
+  for (llvm::GlobalVariable &global : llvmModule->globals())
+    if (global.isConstant())
+      global.setSection(section);
+
+  // LLVM's standard O2 pipeline for the target.
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder passBuilder(machine.get());
+  passBuilder.registerModuleAnalyses(mam);
+  passBuilder.registerCGSCCAnalyses(cgam);
+  passBuilder.registerFunctionAnalyses(fam);
+  passBuilder.registerLoopAnalyses(lam);
+  passBuilder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      passBuilder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  mpm.run(*llvmModule, mam);
+
+  if (llvmIR) {
+    llvm::raw_string_ostream irStream(*llvmIR);
+    llvmModule->print(irStream, nullptr);
+  }
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return module.emitError()
+           << "the " << desc.triple << " target cannot emit an object file";
+  codegen.run(*llvmModule);
+  return success();
+}

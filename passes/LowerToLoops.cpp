@@ -1,0 +1,890 @@
+//===- LowerToLoops.cpp - --mpq-lower-to-loops ----------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The integer graph becomes loops over packed bytes (scf + arith + memref),
+// ready for the upstream conversions to the LLVM dialect. One emitter class
+// holds the building blocks every kernel shares: loop nests, loads and stores
+// of packed codes, and the integer requantization of IntegerSemantics.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/IntegerSemantics.h"
+#include "mpq/Support/Packing.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQLOWERTOLOOPSPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// A quantized tensor in memory: bytes of `memref` from `offset` on, packed
+/// along the innermost dimension with byte-aligned rows.
+struct Buffer {
+  Value memref;
+  int64_t offset = 0;
+  SmallVector<int64_t> shape;
+  unsigned bits = 8;
+  bool isSigned = false;
+
+  int64_t inner() const { return shape.empty() ? 1 : shape.back(); }
+  int64_t rows() const {
+    int64_t r = 1;
+    for (size_t i = 0; i + 1 < shape.size(); ++i)
+      r *= shape[i];
+    return r;
+  }
+  int64_t rowBytes() const { return packedRowBytes(inner(), bits); }
+  int64_t bytes() const { return rows() * rowBytes(); }
+};
+
+/// Arena offset of a value that `--mpq-plan-buffers` annotated, if any.
+std::optional<int64_t> plannedOffset(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto offset = def->getAttrOfType<IntegerAttr>("mpq.offset"))
+    return offset.getInt();
+  return std::nullopt;
+}
+
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value i64(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value toI64(Value v) {
+    return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+  }
+  Value toI32(Value v) {
+    return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value indexToI32(Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), v);
+  }
+
+  /// Loops over [0, ubs[i]) nested in order; `body` gets the induction
+  /// variables.
+  void loopNest(ArrayRef<int64_t> ubs,
+                function_ref<void(ArrayRef<Value>)> body) {
+    SmallVector<Value> ivs;
+    buildNest(ubs, ivs, body);
+  }
+
+  /// Nested loops threading one i32 value: the body returns the next value.
+  Value reduceNest(ArrayRef<int64_t> ubs, Value init,
+                   function_ref<Value(ArrayRef<Value>, Value)> body) {
+    SmallVector<Value> ivs;
+    return buildReduce(ubs, ivs, init, body);
+  }
+
+  /// The code at (row, col), sign- or zero-extended to i32.
+  Value load(const Buffer &buf, Value row, Value col) {
+    Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
+    if (buf.bits == 8) {
+      Value byte = memref::LoadOp::create(b, loc, buf.memref,
+                                          ValueRange{add(rowStart, col)});
+      return buf.isSigned
+                 ? Value(arith::ExtSIOp::create(b, loc, b.getI32Type(), byte))
+                 : Value(arith::ExtUIOp::create(b, loc, b.getI32Type(), byte));
+    }
+    auto [byteIndex, shift] = locate(buf, rowStart, col);
+    Value byte = arith::ExtUIOp::create(
+        b, loc, b.getI32Type(),
+        memref::LoadOp::create(b, loc, buf.memref, ValueRange{byteIndex}));
+    Value code = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, byte, shift),
+        i32((1 << buf.bits) - 1));
+    if (!buf.isSigned)
+      return code;
+    // Two's complement sign extension of a `bits`-wide field.
+    Value sign = i32(1 << (buf.bits - 1));
+    return sub(arith::XOrIOp::create(b, loc, code, sign), sign);
+  }
+
+  /// Stores the low `bits` of `code` (i32) at (row, col), keeping the other
+  /// fields of its byte.
+  void store(const Buffer &buf, Value row, Value col, Value code) {
+    Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
+    Value narrow = arith::TruncIOp::create(b, loc, b.getI8Type(), code);
+    if (buf.bits == 8) {
+      memref::StoreOp::create(b, loc, narrow, buf.memref,
+                              ValueRange{add(rowStart, col)});
+      return;
+    }
+    auto [byteIndex, shift] = locate(buf, rowStart, col);
+    Value mask = i32((1 << buf.bits) - 1);
+    Value old = arith::ExtUIOp::create(
+        b, loc, b.getI32Type(),
+        memref::LoadOp::create(b, loc, buf.memref, ValueRange{byteIndex}));
+    Value cleared = arith::AndIOp::create(
+        b, loc, old,
+        arith::XOrIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, mask, shift), i32(-1)));
+    Value field = arith::ShLIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, code, mask), shift);
+    Value merged = arith::OrIOp::create(b, loc, cleared, field);
+    memref::StoreOp::create(
+        b, loc, arith::TruncIOp::create(b, loc, b.getI8Type(), merged),
+        buf.memref, ValueRange{byteIndex});
+  }
+
+  /// shift_round(x, s) of IntegerSemantics.h for s in [0, 63] (the range
+  /// mpq.requantize's verifier allows), on i64.
+  Value shiftRound(Value x, Value s, RoundingMode mode) {
+    Value q = arith::ShRSIOp::create(b, loc, x, s);
+    if (mode == RoundingMode::Floor)
+      return q;
+    // rem in [0, 2^s) as an unsigned value; half = 2^(s-1), 0 for s = 0.
+    Value rem = sub(x, arith::ShLIOp::create(b, loc, q, s));
+    Value half = arith::ShRUIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, i64(1), s), i64(1));
+    Value shifted = cmp(arith::CmpIPredicate::ne, s, i64(0));
+    Value above = cmp(arith::CmpIPredicate::ugt, rem, half);
+    Value tie = cmp(arith::CmpIPredicate::eq, rem, half);
+    Value tieUp;
+    switch (mode) {
+    case RoundingMode::HalfUp:
+      tieUp = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+      break;
+    case RoundingMode::HalfToEven:
+      tieUp = arith::TruncIOp::create(b, loc, b.getI1Type(), q);
+      break;
+    case RoundingMode::HalfAwayFromZero:
+      tieUp = cmp(arith::CmpIPredicate::sge, x, i64(0));
+      break;
+    case RoundingMode::Floor:
+      llvm_unreachable("handled above");
+    }
+    Value up = arith::AndIOp::create(
+        b, loc, shifted,
+        arith::OrIOp::create(b, loc, above,
+                             arith::AndIOp::create(b, loc, tie, tieUp)));
+    return add(q, arith::ExtUIOp::create(b, loc, b.getI64Type(), up));
+  }
+
+  /// requantize() of IntegerSemantics.h: clamp(zp + shift_round(acc * m0,
+  /// 31 - n0), lo, hi) with the product in int64; `acc`, `m0` and `shift`
+  /// (= 31 - n0) are i64, the result i32.
+  Value requantize(Value acc, Value m0, Value shift, int64_t zp, int64_t lo,
+                   int64_t hi, RoundingMode mode) {
+    Value y = add(i64(zp), shiftRound(mul(acc, m0), shift, mode));
+    y = arith::MaxSIOp::create(b, loc, y, i64(lo));
+    y = arith::MinSIOp::create(b, loc, y, i64(hi));
+    return toI32(y);
+  }
+
+  OpBuilder &b;
+  Location loc;
+
+private:
+  std::pair<Value, Value> locate(const Buffer &buf, Value rowStart, Value col) {
+    // bits in {1, 2, 4}: a field never crosses a byte.
+    Value bitPos = mul(col, index(buf.bits));
+    Value byteIndex =
+        add(rowStart, arith::DivUIOp::create(b, loc, bitPos, index(8)));
+    Value shift = indexToI32(arith::RemUIOp::create(b, loc, bitPos, index(8)));
+    return {byteIndex, shift};
+  }
+
+  void buildNest(ArrayRef<int64_t> ubs, SmallVectorImpl<Value> &ivs,
+                 function_ref<void(ArrayRef<Value>)> body) {
+    if (ubs.empty()) {
+      body(ivs);
+      return;
+    }
+    auto loop =
+        scf::ForOp::create(b, loc, index(0), index(ubs.front()), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs.push_back(loop.getInductionVar());
+    buildNest(ubs.drop_front(), ivs, body);
+    ivs.pop_back();
+  }
+
+  Value buildReduce(ArrayRef<int64_t> ubs, SmallVectorImpl<Value> &ivs,
+                    Value init,
+                    function_ref<Value(ArrayRef<Value>, Value)> body) {
+    if (ubs.empty())
+      return body(ivs, init);
+    auto loop = scf::ForOp::create(b, loc, index(0), index(ubs.front()),
+                                   index(1), ValueRange{init});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      ivs.push_back(loop.getInductionVar());
+      Value next = buildReduce(ubs.drop_front(), ivs,
+                               loop.getRegionIterArgs().front(), body);
+      ivs.pop_back();
+      scf::YieldOp::create(b, loc, next);
+    }
+    return loop.getResult(0);
+  }
+};
+
+/// Flat row of an NHWC-like index (all dimensions but the last).
+Value rowOf(Emitter &e, ArrayRef<int64_t> shape, ArrayRef<Value> idx) {
+  Value row = e.index(0);
+  for (size_t d = 0; d + 1 < shape.size(); ++d)
+    row = e.add(e.mul(row, e.index(shape[d])), idx[d]);
+  return row;
+}
+
+/// The lowering of one function.
+class LoopLowering {
+public:
+  LoopLowering(func::FuncOp func, StringRef prefix)
+      : func(func), prefix(prefix.str()), builder(func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  FailureOr<Buffer> bufferFor(Value value, Operation *user);
+  LogicalResult assignStorage(Operation *op);
+  Value global(StringRef kind, ArrayRef<int32_t> values);
+  Value weightBytes(QConstantOp constant, const Buffer &layout);
+  LogicalResult emit(Operation *op);
+  LogicalResult emitLayer(Operation *layer, RequantizeOp rq);
+  LogicalResult emitRequantize(RequantizeOp rq);
+  LogicalResult emitQAdd(QAddOp add);
+  LogicalResult emitPool(Operation *pool);
+  LogicalResult emitMovement(Operation *op);
+  void copyBytes(Value from, int64_t fromOffset, Value to, int64_t toOffset,
+                 int64_t bytes);
+
+  func::FuncOp func;
+  std::string prefix;
+  OpBuilder builder;
+  ModuleOp module;
+  func::FuncOp entry;
+  Value arena;
+  int64_t arenaSize = 0;
+  unsigned globals = 0;
+  llvm::DenseMap<Value, Buffer> buffers;
+};
+
+FailureOr<Buffer> LoopLowering::bufferFor(Value value, Operation *user) {
+  auto it = buffers.find(value);
+  if (it == buffers.end())
+    return user->emitError()
+           << "operand produced by '"
+           << (value.getDefiningOp()
+                   ? value.getDefiningOp()->getName().getStringRef()
+                   : StringRef("an argument"))
+           << "' has no integer storage: run "
+              "--mpq-lower-fake-quant first";
+  return it->second;
+}
+
+/// Gives the stored result of `op` its place in the arena.
+LogicalResult LoopLowering::assignStorage(Operation *op) {
+  Value result = op->getResult(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  auto uniform = dyn_cast<UniformType>(type.getElementType());
+  if (!uniform)
+    return op->emitError() << "expected a quantized result, got " << type;
+  unsigned bits = uniform.getWidth();
+  if (bits != 1 && bits != 2 && bits != 4 && bits != 8)
+    return op->emitError() << "code generation supports 1, 2, 4 and 8-bit "
+                              "tensors; this result has "
+                           << bits << " bits";
+  Buffer buf;
+  buf.memref = arena;
+  buf.shape.assign(type.getShape().begin(), type.getShape().end());
+  buf.bits = bits;
+  buf.isSigned = uniform.getIsSigned();
+  if (std::optional<int64_t> offset = plannedOffset(result)) {
+    buf.offset = *offset;
+  } else {
+    buf.offset = (arenaSize + 15) / 16 * 16;
+  }
+  arenaSize = std::max(arenaSize, buf.offset + buf.bytes());
+  buffers[result] = buf;
+  return success();
+}
+
+Value LoopLowering::global(StringRef kind, ArrayRef<int32_t> values) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(entry);
+  std::string name = prefix + "_" + kind.str() + std::to_string(globals++);
+  auto type = MemRefType::get({static_cast<int64_t>(values.size())},
+                              builder.getI32Type());
+  auto tensorType =
+      RankedTensorType::get(type.getShape(), builder.getI32Type());
+  memref::GlobalOp::create(builder, func.getLoc(), name,
+                           builder.getStringAttr("private"), type,
+                           DenseElementsAttr::get(tensorType, values),
+                           /*constant=*/true, /*alignment=*/nullptr);
+  OpBuilder::InsertionGuard inner(builder);
+  builder.setInsertionPointToStart(&entry.getBody().front());
+  return memref::GetGlobalOp::create(builder, func.getLoc(), type, name);
+}
+
+Value LoopLowering::weightBytes(QConstantOp constant, const Buffer &layout) {
+  std::vector<int32_t> codes;
+  for (const APInt &v : constant.getValue().getValues<APInt>())
+    codes.push_back(static_cast<int32_t>(v.getSExtValue()));
+  std::vector<int64_t> shape(layout.shape.begin(), layout.shape.end());
+  std::vector<uint8_t> bytes(packedTensorBytes(shape, layout.bits));
+  packTensor(codes.data(), shape, layout.bits, bytes.data());
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(entry);
+  std::string name = prefix + "_weights" + std::to_string(globals++);
+  auto type = MemRefType::get({static_cast<int64_t>(bytes.size())},
+                              builder.getI8Type());
+  auto tensorType = RankedTensorType::get(type.getShape(), builder.getI8Type());
+  SmallVector<int8_t> data(bytes.begin(), bytes.end());
+  memref::GlobalOp::create(
+      builder, constant.getLoc(), name, builder.getStringAttr("private"), type,
+      DenseElementsAttr::get(tensorType, ArrayRef<int8_t>(data)),
+      /*constant=*/true, /*alignment=*/nullptr);
+  builder.setInsertionPointToStart(&entry.getBody().front());
+  return memref::GetGlobalOp::create(builder, constant.getLoc(), type, name);
+}
+
+void LoopLowering::copyBytes(Value from, int64_t fromOffset, Value to,
+                             int64_t toOffset, int64_t bytes) {
+  Emitter e(builder, func.getLoc());
+  e.loopNest({bytes}, [&](ArrayRef<Value> ivs) {
+    Value byte =
+        memref::LoadOp::create(builder, func.getLoc(), from,
+                               ValueRange{e.add(ivs[0], e.index(fromOffset))});
+    memref::StoreOp::create(builder, func.getLoc(), byte, to,
+                            ValueRange{e.add(ivs[0], e.index(toOffset))});
+  });
+}
+
+/// Per-channel requantization parameters of `rq` for `channels` channels,
+/// as loads at channel `c` (i64): multiplier, right shift, bias.
+struct ChannelParams {
+  Value multipliers, shifts, biases;
+};
+
+LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
+  Emitter e(builder, layer->getLoc());
+  auto in = bufferFor(layer->getOperand(0), layer);
+  if (failed(in))
+    return failure();
+  auto weightOp = layer->getOperand(1).getDefiningOp<QConstantOp>();
+  if (!weightOp)
+    return layer->emitError() << "code generation needs constant weights";
+  if (failed(assignStorage(rq)))
+    return failure();
+  const Buffer &out = buffers[rq.getResult()];
+  auto wType = cast<RankedTensorType>(weightOp.getType());
+  UniformType wElem = cast<UniformType>(wType.getElementType());
+  Buffer w;
+  w.shape.assign(wType.getShape().begin(), wType.getShape().end());
+  w.bits = wElem.getWidth();
+  w.isSigned = wElem.getIsSigned();
+  if (w.bits != 1 && w.bits != 2 && w.bits != 4 && w.bits != 8)
+    return layer->emitError() << "code generation supports 1, 2, 4 and 8-bit "
+                                 "weights; these have "
+                              << w.bits << " bits";
+  w.memref = weightBytes(weightOp, w);
+
+  int64_t channels = w.shape[0];
+  auto perChannel = [&](ArrayRef<int32_t> values) {
+    SmallVector<int32_t> full;
+    for (int64_t c = 0; c < channels; ++c)
+      full.push_back(values.size() == 1 ? values[0] : values[c]);
+    return full;
+  };
+  SmallVector<int32_t> shifts;
+  for (int32_t n0 : perChannel(rq.getExponent()))
+    shifts.push_back(31 - n0);
+  SmallVector<int32_t> zeroPoints;
+  for (int64_t c = 0; c < channels; ++c)
+    zeroPoints.push_back(static_cast<int32_t>(
+        wElem.isPerAxis() ? wElem.getZeroPoints()[c] : wElem.getZeroPoint()));
+  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
+                                           : SmallVector<int32_t>(channels, 0);
+  Value mGlobal = global("multiplier", perChannel(rq.getMultiplier()));
+  Value sGlobal = global("shift", shifts);
+  Value bGlobal = global("bias", bias);
+  Value zGlobal = global("weight_zp", zeroPoints);
+
+  UniformType outElem = cast<UniformType>(rq.getType().getElementType());
+  int64_t lo = rq.getClampMin().value_or(outElem.getStorageMin());
+  int64_t hi = rq.getClampMax().value_or(outElem.getStorageMax());
+  RoundingMode mode = toRoundingMode(rq.getRounding());
+  int64_t zx =
+      cast<UniformType>(cast<RankedTensorType>(layer->getOperand(0).getType())
+                            .getElementType())
+          .getZeroPoint();
+
+  auto finish = [&](Value acc, Value o, ArrayRef<Value> outIdx) {
+    auto loadParam = [&](Value g) {
+      return e.toI64(memref::LoadOp::create(builder, e.loc, g, ValueRange{o}));
+    };
+    Value total = e.add(e.toI64(acc), loadParam(bGlobal));
+    Value y = e.requantize(total, loadParam(mGlobal), loadParam(sGlobal),
+                           outElem.getZeroPoint(), lo, hi, mode);
+    e.store(out, rowOf(e, out.shape, outIdx), o, y);
+  };
+
+  if (auto fc = dyn_cast<QFullyConnectedOp>(layer)) {
+    int64_t k = in->shape[1];
+    e.loopNest({out.shape[0], channels}, [&](ArrayRef<Value> ivs) {
+      Value n = ivs[0], o = ivs[1];
+      Value zw = memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
+      Value acc = e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+        Value x = e.sub(e.load(*in, n, r[0]), e.i32(zx));
+        Value wv = e.sub(e.load(w, o, r[0]), zw);
+        return e.add(a, e.mul(x, wv));
+      });
+      finish(acc, o, {n, o});
+    });
+    return success();
+  }
+
+  auto conv = cast<QConv2DOp>(layer);
+  int64_t kh = w.shape[1], kw = w.shape[2], inPerGroup = w.shape[3];
+  int64_t outPerGroup = channels / conv.getGroups();
+  int64_t ih = in->shape[1], iw = in->shape[2];
+  ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
+                    pads = conv.getPads();
+  e.loopNest(
+      {out.shape[0], out.shape[1], out.shape[2], channels},
+      [&](ArrayRef<Value> ivs) {
+        Value n = ivs[0], oy = ivs[1], ox = ivs[2], o = ivs[3];
+        Value group =
+            arith::DivUIOp::create(builder, e.loc, o, e.index(outPerGroup));
+        Value firstChannel = e.mul(group, e.index(inPerGroup));
+        Value zw =
+            memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
+        Value acc = e.reduceNest(
+            {kh, kw, inPerGroup}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+              Value iy =
+                  e.add(e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])),
+                        e.mul(r[0], e.index(dil[0])));
+              Value ix =
+                  e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
+                        e.mul(r[1], e.index(dil[1])));
+              using P = arith::CmpIPredicate;
+              Value inside = arith::AndIOp::create(
+                  builder, e.loc,
+                  arith::AndIOp::create(builder, e.loc,
+                                        e.cmp(P::sge, iy, e.index(0)),
+                                        e.cmp(P::slt, iy, e.index(ih))),
+                  arith::AndIOp::create(builder, e.loc,
+                                        e.cmp(P::sge, ix, e.index(0)),
+                                        e.cmp(P::slt, ix, e.index(iw))));
+              // Taps in the padding read a valid address and contribute 0.
+              Value row = rowOf(e, in->shape,
+                                {n, e.select(inside, iy, e.index(0)),
+                                 e.select(inside, ix, e.index(0)), Value()});
+              Value x =
+                  e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
+              x = e.select(inside, x, e.i32(0));
+              Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+              Value wv = e.sub(e.load(w, wRow, r[2]), zw);
+              return e.add(a, e.mul(x, wv));
+            });
+        finish(acc, o, {n, oy, ox, o});
+      });
+  return success();
+}
+
+LogicalResult LoopLowering::emitRequantize(RequantizeOp rq) {
+  // Integer input: an accumulator, fused into its layer.
+  Operation *def = rq.getInput().getDefiningOp();
+  if (def && isa<QConv2DOp, QFullyConnectedOp>(def))
+    return emitLayer(def, rq);
+  auto in = bufferFor(rq.getInput(), rq);
+  if (failed(in) || failed(assignStorage(rq)))
+    return failure();
+  const Buffer &out = buffers[rq.getResult()];
+  Emitter e(builder, rq.getLoc());
+  int64_t channels = out.inner();
+  auto perChannel = [&](ArrayRef<int32_t> values) {
+    SmallVector<int32_t> full;
+    for (int64_t c = 0; c < channels; ++c)
+      full.push_back(values.size() == 1 ? values[0] : values[c]);
+    return full;
+  };
+  SmallVector<int32_t> shifts;
+  for (int32_t n0 : perChannel(rq.getExponent()))
+    shifts.push_back(31 - n0);
+  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
+                                           : SmallVector<int32_t>(channels, 0);
+  Value mGlobal = global("multiplier", perChannel(rq.getMultiplier()));
+  Value sGlobal = global("shift", shifts);
+  Value bGlobal = global("bias", bias);
+  UniformType inElem = cast<UniformType>(
+      cast<RankedTensorType>(rq.getInput().getType()).getElementType());
+  UniformType outElem = cast<UniformType>(rq.getType().getElementType());
+  int64_t lo = rq.getClampMin().value_or(outElem.getStorageMin());
+  int64_t hi = rq.getClampMax().value_or(outElem.getStorageMax());
+  e.loopNest({out.rows(), channels}, [&](ArrayRef<Value> ivs) {
+    auto loadParam = [&](Value g) {
+      return e.toI64(
+          memref::LoadOp::create(builder, e.loc, g, ValueRange{ivs[1]}));
+    };
+    Value x = e.toI64(
+        e.sub(e.load(*in, ivs[0], ivs[1]), e.i32(inElem.getZeroPoint())));
+    Value y = e.requantize(e.add(x, loadParam(bGlobal)), loadParam(mGlobal),
+                           loadParam(sGlobal), outElem.getZeroPoint(), lo, hi,
+                           toRoundingMode(rq.getRounding()));
+    e.store(out, ivs[0], ivs[1], y);
+  });
+  return success();
+}
+
+LogicalResult LoopLowering::emitQAdd(QAddOp add) {
+  auto lhs = bufferFor(add.getLhs(), add), rhs = bufferFor(add.getRhs(), add);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  if (lhs->shape != rhs->shape)
+    return add.emitError() << "code generation of qadd needs operands of one "
+                              "shape (no broadcasting yet)";
+  if (failed(assignStorage(add)))
+    return failure();
+  const Buffer &out = buffers[add.getResult()];
+  Emitter e(builder, add.getLoc());
+  UniformType outElem = cast<UniformType>(add.getType().getElementType());
+  int64_t lo = add.getClampMin().value_or(outElem.getStorageMin());
+  int64_t hi = add.getClampMax().value_or(outElem.getStorageMax());
+  RoundingMode mode = toRoundingMode(add.getRounding());
+  auto zp = [](Value v) {
+    return cast<UniformType>(
+               cast<RankedTensorType>(v.getType()).getElementType())
+        .getZeroPoint();
+  };
+  e.loopNest({out.rows(), out.inner()}, [&](ArrayRef<Value> ivs) {
+    auto term = [&](const Buffer &buf, int64_t z, int32_t m, int32_t n0) {
+      Value x = e.toI64(e.sub(e.load(buf, ivs[0], ivs[1]), e.i32(z)));
+      return e.shiftRound(e.mul(x, e.i64(m)), e.i64(31 - n0), mode);
+    };
+    Value y = e.add(e.i64(outElem.getZeroPoint()),
+                    e.add(term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(),
+                               add.getLhsExponent()),
+                          term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(),
+                               add.getRhsExponent())));
+    y = arith::MaxSIOp::create(builder, e.loc, y, e.i64(lo));
+    y = arith::MinSIOp::create(builder, e.loc, y, e.i64(hi));
+    e.store(out, ivs[0], ivs[1], e.toI32(y));
+  });
+  return success();
+}
+
+LogicalResult LoopLowering::emitPool(Operation *pool) {
+  auto in = bufferFor(pool->getOperand(0), pool);
+  if (failed(in) || failed(assignStorage(pool)))
+    return failure();
+  const Buffer &out = buffers[pool->getResult(0)];
+  Emitter e(builder, pool->getLoc());
+  bool isMax = isa<MaxPool2DOp>(pool);
+  ArrayRef<int64_t> kernel, strides, pads;
+  if (auto max = dyn_cast<MaxPool2DOp>(pool)) {
+    kernel = max.getKernel(), strides = max.getStrides(), pads = max.getPads();
+  } else {
+    auto avg = cast<QAvgPool2DOp>(pool);
+    kernel = avg.getKernel(), strides = avg.getStrides(), pads = avg.getPads();
+  }
+  int64_t ih = in->shape[1], iw = in->shape[2];
+  int64_t zin = isMax ? 0
+                      : cast<UniformType>(cast<RankedTensorType>(
+                                              pool->getOperand(0).getType())
+                                              .getElementType())
+                            .getZeroPoint();
+  e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+    Value n = ivs[0], oy = ivs[1], ox = ivs[2], c = ivs[3];
+    Value init = e.i32(isMax ? INT32_MIN : 0);
+    Value result = e.reduceNest(
+        {kernel[0], kernel[1]}, init, [&](ArrayRef<Value> r, Value a) {
+          Value iy = e.add(
+              e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])), r[0]);
+          Value ix = e.add(
+              e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])), r[1]);
+          using P = arith::CmpIPredicate;
+          Value inside = arith::AndIOp::create(
+              builder, e.loc,
+              arith::AndIOp::create(builder, e.loc,
+                                    e.cmp(P::sge, iy, e.index(0)),
+                                    e.cmp(P::slt, iy, e.index(ih))),
+              arith::AndIOp::create(builder, e.loc,
+                                    e.cmp(P::sge, ix, e.index(0)),
+                                    e.cmp(P::slt, ix, e.index(iw))));
+          Value row = rowOf(e, in->shape,
+                            {n, e.select(inside, iy, e.index(0)),
+                             e.select(inside, ix, e.index(0)), Value()});
+          Value v = e.load(*in, row, c);
+          if (isMax)
+            return Value(arith::MaxSIOp::create(
+                builder, e.loc, a, e.select(inside, v, e.i32(INT32_MIN))));
+          // Padding counts as the zero point: centered 0.
+          return e.add(a, e.select(inside, e.sub(v, e.i32(zin)), e.i32(0)));
+        });
+    if (auto avg = dyn_cast<QAvgPool2DOp>(pool)) {
+      UniformType outElem = cast<UniformType>(avg.getType().getElementType());
+      result =
+          e.requantize(e.toI64(result), e.i64(avg.getMultiplier()),
+                       e.i64(31 - avg.getExponent()), outElem.getZeroPoint(),
+                       outElem.getStorageMin(), outElem.getStorageMax(),
+                       toRoundingMode(avg.getRounding()));
+    }
+    e.store(out, rowOf(e, out.shape, ivs), c, result);
+  });
+  return success();
+}
+
+/// Reshape, transpose, pad and concat: every output element comes from one
+/// input element (or is padding); index arithmetic on unpacked codes.
+LogicalResult LoopLowering::emitMovement(Operation *op) {
+  SmallVector<Buffer> ins;
+  for (Value v : op->getOperands()) {
+    auto buf = bufferFor(v, op);
+    if (failed(buf))
+      return failure();
+    ins.push_back(*buf);
+  }
+  if (failed(assignStorage(op)))
+    return failure();
+  const Buffer &out = buffers[op->getResult(0)];
+  Emitter e(builder, op->getLoc());
+  auto flatToIndex = [&](Value flat, ArrayRef<int64_t> shape) {
+    SmallVector<Value> idx(shape.size());
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      idx[d] = arith::RemUIOp::create(builder, e.loc, flat, e.index(shape[d]));
+      flat = arith::DivUIOp::create(builder, e.loc, flat, e.index(shape[d]));
+    }
+    return idx;
+  };
+  auto flatOf = [&](ArrayRef<Value> idx, ArrayRef<int64_t> shape) {
+    Value flat = e.index(0);
+    for (size_t d = 0; d < shape.size(); ++d)
+      flat = e.add(e.mul(flat, e.index(shape[d])), idx[d]);
+    return flat;
+  };
+  auto copyElement = [&](const Buffer &from, ArrayRef<Value> fromIdx,
+                         ArrayRef<Value> toIdx) {
+    Value v = e.load(from, rowOf(e, from.shape, fromIdx), fromIdx.back());
+    e.store(out, rowOf(e, out.shape, toIdx), toIdx.back(), v);
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](ReshapeOp) {
+        // Same bytes when the packed rows agree and the place is shared.
+        if (ins[0].offset == out.offset && ins[0].memref == out.memref &&
+            ins[0].rowBytes() * ins[0].rows() == out.bytes() &&
+            ins[0].inner() == out.inner())
+          return success();
+        e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+          Value flat = flatOf(ivs, out.shape);
+          copyElement(ins[0], flatToIndex(flat, ins[0].shape), ivs);
+        });
+        return success();
+      })
+      .Case([&](TransposeOp transpose) {
+        ArrayRef<int64_t> perm = transpose.getPerm();
+        e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+          SmallVector<Value> from(ivs.size());
+          for (size_t d = 0; d < perm.size(); ++d)
+            from[perm[d]] = ivs[d];
+          copyElement(ins[0], from, ivs);
+        });
+        return success();
+      })
+      .Case([&](PadOp pad) {
+        ArrayRef<int64_t> pads = pad.getPads();
+        int64_t rank = out.shape.size();
+        int64_t code = static_cast<int64_t>(pad.getValue().convertToDouble());
+        e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+          SmallVector<Value> from;
+          Value inside = arith::ConstantIntOp::create(builder, e.loc,
+                                                      builder.getI1Type(), 1);
+          for (int64_t d = 0; d < rank; ++d) {
+            Value coord = e.sub(ivs[d], e.index(pads[d]));
+            using P = arith::CmpIPredicate;
+            inside = arith::AndIOp::create(
+                builder, e.loc, inside,
+                arith::AndIOp::create(
+                    builder, e.loc, e.cmp(P::sge, coord, e.index(0)),
+                    e.cmp(P::slt, coord, e.index(ins[0].shape[d]))));
+            from.push_back(coord);
+          }
+          for (Value &coord : from)
+            coord = e.select(inside, coord, e.index(0));
+          Value v = e.load(ins[0], rowOf(e, ins[0].shape, from), from.back());
+          e.store(out, rowOf(e, out.shape, ivs), ivs.back(),
+                  e.select(inside, v, e.i32(code)));
+        });
+        return success();
+      })
+      .Case([&](ConcatOp concat) {
+        int64_t rank = out.shape.size();
+        int64_t axis =
+            concat.getAxis() < 0 ? concat.getAxis() + rank : concat.getAxis();
+        int64_t start = 0;
+        for (const Buffer &in : ins) {
+          e.loopNest(in.shape, [&](ArrayRef<Value> ivs) {
+            SmallVector<Value> to(ivs.begin(), ivs.end());
+            to[axis] = e.add(to[axis], e.index(start));
+            copyElement(in, ivs, to);
+          });
+          start += in.shape[axis];
+        }
+        return success();
+      })
+      .Default([](Operation *) { return failure(); });
+}
+
+LogicalResult LoopLowering::emit(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<QConstantOp, QConv2DOp, QFullyConnectedOp>(
+          [](Operation *) { return success(); }) // Emitted with their users.
+      .Case([&](RequantizeOp rq) { return emitRequantize(rq); })
+      .Case([&](QAddOp add) { return emitQAdd(add); })
+      .Case<MaxPool2DOp, QAvgPool2DOp>(
+          [&](Operation *pool) { return emitPool(pool); })
+      .Case<ReshapeOp, TransposeOp, PadOp, ConcatOp>(
+          [&](Operation *move) { return emitMovement(move); })
+      .Case<QuantizeOp, DequantizeOp, func::ReturnOp>(
+          [](Operation *) { return success(); }) // The boundary: see run().
+      .Default([](Operation *other) {
+        return other->emitError()
+               << "'" << other->getName()
+               << "' has no code generation: is the graph integer-only "
+                  "(--mpq-lower-fake-quant)?";
+      });
+}
+
+LogicalResult LoopLowering::run() {
+  module = func->getParentOfType<ModuleOp>();
+  Location loc = func.getLoc();
+  // The model boundary: each argument is quantized once, each result is the
+  // dequantization of a stored tensor.
+  SmallVector<QuantizeOp> inputs;
+  for (BlockArgument arg : func.getArguments()) {
+    QuantizeOp quantize;
+    for (Operation *user : arg.getUsers())
+      if (auto q = dyn_cast<QuantizeOp>(user); q && !quantize)
+        quantize = q;
+      else
+        return user->emitError() << "a model input must be used by exactly "
+                                    "one mpq.quantize";
+    if (!quantize)
+      return func.emitError()
+             << "input #" << arg.getArgNumber() << " is unused";
+    inputs.push_back(quantize);
+  }
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<Value> results;
+  for (Value v : ret.getOperands()) {
+    auto dq = v.getDefiningOp<DequantizeOp>();
+    if (!dq)
+      return ret.emitError() << "every model output must be an mpq.dequantize";
+    results.push_back(dq.getInput());
+  }
+
+  // The entry function: inputs, outputs (code bytes), arena.
+  auto byteBuffer = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    unsigned bits = cast<UniformType>(type.getElementType()).getWidth();
+    return MemRefType::get({packedTensorBytes(shape, bits)},
+                           builder.getI8Type());
+  };
+  SmallVector<Type> argTypes;
+  for (QuantizeOp q : inputs)
+    argTypes.push_back(byteBuffer(q.getResult()));
+  for (Value r : results)
+    argTypes.push_back(byteBuffer(r));
+  // The arena's size is known only at the end; patched below.
+  argTypes.push_back(
+      MemRefType::get({ShapedType::kDynamic}, builder.getI8Type()));
+  builder.setInsertionPoint(func);
+  entry = func::FuncOp::create(
+      builder, loc, prefix + "_run",
+      builder.getFunctionType(argTypes, {builder.getI32Type()}));
+  Block *body = entry.addEntryBlock();
+  arena = body->getArguments().back();
+  builder.setInsertionPointToEnd(body);
+
+  for (auto [i, q] : llvm::enumerate(inputs)) {
+    if (failed(assignStorage(q)))
+      return failure();
+    const Buffer &buf = buffers[q.getResult()];
+    copyBytes(body->getArgument(i), 0, arena, buf.offset, buf.bytes());
+  }
+  for (Operation &op : func.getBody().front())
+    if (failed(emit(&op)))
+      return failure();
+  for (auto [i, r] : llvm::enumerate(results)) {
+    auto buf = bufferFor(r, ret);
+    if (failed(buf))
+      return failure();
+    copyBytes(arena, buf->offset, body->getArgument(inputs.size() + i), 0,
+              buf->bytes());
+  }
+  func::ReturnOp::create(builder, loc,
+                         ValueRange{Emitter(builder, loc).i32(0)});
+
+  // Now the arena's size is known: a static memref, so the bare-pointer
+  // calling convention applies.
+  int64_t size = std::max<int64_t>(arenaSize, 1);
+  if (auto planned = func->getAttrOfType<IntegerAttr>("mpq.arena_size"))
+    size = std::max(size, planned.getInt());
+  auto arenaType = MemRefType::get({size}, builder.getI8Type());
+  arena.setType(arenaType);
+  argTypes.back() = arenaType;
+  entry.setFunctionType(
+      builder.getFunctionType(argTypes, {builder.getI32Type()}));
+  entry->setAttr("mpq.arena_size", builder.getI64IntegerAttr(size));
+  func.erase();
+  return success();
+}
+
+struct LowerToLoopsPass
+    : ::mlir::mpq::impl::MPQLowerToLoopsPassBase<LowerToLoopsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> funcs;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (!func.isExternal())
+        funcs.push_back(func);
+    if (funcs.size() != 1) {
+      getOperation().emitError()
+          << "expected one model function, found " << funcs.size();
+      return signalPassFailure();
+    }
+    std::string prefix =
+        modelName.empty() ? funcs.front().getSymName().str() : modelName;
+    if (failed(LoopLowering(funcs.front(), prefix).run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,388 @@
+//===- mpqc.cpp - The mpq compiler driver ---------------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+//   mpqc MODEL.onnx -o OUTDIR [--target=cortex-m7|x86_64] [--flash=2MiB]
+//        [--ram=512KiB] [--scheme=pc-icn] [--calibration=a.npy,...]
+//        [--emit=obj,header,report,mlir,llvm-ir] [--name=NAME]
+//
+// Import, precision assignment, calibration (for models without fake-quant),
+// lowering to integer ops with ICN, code generation; writes NAME.o, NAME.h
+// and NAME.report.json and prints a summary. Every output is built in memory
+// first: on any error OUTDIR receives nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Codegen/Codegen.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Import/OnnxImporter.h"
+#include "mpq/InitAll.h"
+#include "mpq/Support/ByteSize.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace mlir::mpq;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
+                                      cl::Required);
+static cl::opt<std::string> outDir("o", cl::desc("output directory"),
+                                   cl::value_desc("dir"), cl::Required);
+static cl::opt<std::string>
+    targetName("target", cl::desc("cortex-m7 (STM32H7, default) or x86_64"),
+               cl::init("cortex-m7"));
+static cl::opt<std::string>
+    flashOpt("flash",
+             cl::desc("flash budget (bytes, kB, KiB, MB, MiB); "
+                      "default: the STM32H743's 2 MiB"),
+             cl::init("2MiB"));
+static cl::opt<std::string>
+    ramOpt("ram",
+           cl::desc("RAM budget for the arena; default: the "
+                    "STM32H743's 512 KiB AXI SRAM"),
+           cl::init("512KiB"));
+static cl::opt<std::string> scheme("scheme",
+                                   cl::desc("pc-icn (default), pl-icn, pl-fb"),
+                                   cl::init("pc-icn"));
+static cl::list<std::string>
+    calibration("calibration", cl::CommaSeparated,
+                cl::desc("calibration inputs (.npy, one input or a batch); "
+                         "default: deterministic synthetic inputs"));
+static cl::opt<unsigned>
+    synthetic("synthetic",
+              cl::desc("synthetic calibration inputs when none are given"),
+              cl::init(8));
+static cl::list<std::string> emitKinds(
+    "emit", cl::CommaSeparated,
+    cl::desc("what to write: obj, header, report, mlir, llvm-ir (default: "
+             "obj,header,report)"));
+static cl::opt<std::string>
+    nameOpt("name",
+            cl::desc("model name, the prefix of every symbol (default: the "
+                     "file name)"));
+static cl::opt<std::string> pins("pins",
+                                 cl::desc("layer:wbits:abits,... held fixed"));
+static cl::opt<bool> quiet("quiet", cl::desc("no summary"));
+
+static int fail(const Twine &message) {
+  llvm::errs() << "mpqc: error: " << message << "\n";
+  return 1;
+}
+
+/// A C identifier from the file name: [A-Za-z0-9_], not starting with a
+/// digit.
+static std::string modelNameFrom(StringRef path) {
+  std::string name = llvm::sys::path::stem(path).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (name.empty() || llvm::isDigit(name[0]))
+    name = "m_" + name;
+  return name;
+}
+
+/// Bytes of the sections of an object file whose name starts with one of
+/// `prefixes`.
+static int64_t sectionBytes(StringRef object, ArrayRef<StringRef> prefixes) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(object, "", false);
+  auto file = llvm::object::ObjectFile::createObjectFile(*buffer);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return 0;
+  }
+  int64_t total = 0;
+  for (const llvm::object::SectionRef &section : (*file)->sections()) {
+    auto name = section.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    for (StringRef prefix : prefixes)
+      if (name->starts_with(prefix))
+        total += section.getSize();
+  }
+  return total;
+}
+
+/// Multiply-accumulates of one inference of the integer graph.
+static int64_t countMacs(func::FuncOp func) {
+  int64_t macs = 0;
+  func.walk([&](Operation *op) {
+    if (auto conv = dyn_cast<QConv2DOp>(op)) {
+      auto out = cast<ShapedType>(conv.getType());
+      auto w = cast<ShapedType>(conv.getWeight().getType());
+      macs += out.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
+              w.getDimSize(3);
+    } else if (auto fc = dyn_cast<QFullyConnectedOp>(op)) {
+      auto w = cast<ShapedType>(fc.getWeight().getType());
+      macs += cast<ShapedType>(fc.getType()).getDimSize(0) * w.getNumElements();
+    }
+  });
+  return macs;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mpqc: compiles an ONNX CNN into mixed "
+                              "2/4/8-bit integer code for a microcontroller\n");
+
+  auto target = parseCodegenTarget(targetName);
+  if (!target)
+    return fail("--target=" + targetName + " is not one of cortex-m7, x86_64");
+  auto flash = parseByteSize(flashOpt);
+  if (!flash)
+    return fail("--flash=" + flashOpt +
+                " is not a size (bytes, kB, KiB, MB, "
+                "MiB)");
+  auto ram = parseByteSize(ramOpt);
+  if (!ram)
+    return fail("--ram=" + ramOpt + " is not a size (bytes, kB, KiB, MB, MiB)");
+  if (scheme != "pc-icn" && scheme != "pl-icn" && scheme != "pl-fb")
+    return fail("--scheme=" + scheme + " is not one of pc-icn, pl-icn, pl-fb");
+  llvm::StringSet<> emit;
+  for (const std::string &kind : emitKinds) {
+    if (kind != "obj" && kind != "header" && kind != "report" &&
+        kind != "mlir" && kind != "llvm-ir")
+      return fail("--emit=" + kind +
+                  " is not one of obj, header, report, mlir, llvm-ir");
+    emit.insert(kind);
+  }
+  if (emit.empty())
+    for (StringRef kind : {"obj", "header", "report"})
+      emit.insert(kind);
+  std::string name = nameOpt.empty() ? modelNameFrom(modelPath) : nameOpt;
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerOnnxImportDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  /// One compilation, whose precision assignment gets `weightBudget` bytes
+  /// of flash for weights and parameters.
+  struct Compiled {
+    std::string object, llvmIR, integerIR;
+    ModelInterface interface;
+    llvm::json::Value report = nullptr;
+    int64_t flashUsed = 0, weightsAndParams = 0, rodata = 0, code = 0;
+  };
+  auto failNone = [](const Twine &message) -> std::optional<Compiled> {
+    fail(message);
+    return std::nullopt;
+  };
+  auto compileOnce = [&](int64_t weightBudget) -> std::optional<Compiled> {
+    OnnxImportOptions importOptions;
+    importOptions.funcName = name;
+    OwningOpRef<ModuleOp> module =
+        importOnnxFile(modelPath, &context, importOptions);
+    if (!module)
+      return std::nullopt;
+
+    // Precision assignment, calibration and lowering to integer ops.
+    llvm::SmallString<128> reportPath;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("mpqc-report", "json",
+                                                     reportPath))
+      return failNone("cannot create a temporary file: " + ec.message());
+    llvm::FileRemover removeReport(reportPath);
+    std::string pipeline =
+        "mpq-assign-precision{flash=" + std::to_string(weightBudget) +
+        " ram=" + std::to_string(*ram) + " scheme=" + scheme +
+        " report=" + reportPath.str().str() +
+        (pins.empty() ? "" : " pins=" + pins) +
+        "},mpq-calibrate{scheme=" + scheme +
+        " synthetic=" + std::to_string(synthetic);
+    if (!calibration.empty())
+      pipeline += " inputs=" + llvm::join(calibration, ",");
+    pipeline += "},mpq-lower-fake-quant,mpq-check-integer-only,canonicalize";
+    PassManager pm(&context);
+    if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+      return failNone("internal error: bad pipeline " + pipeline);
+    if (failed(pm.run(*module)))
+      return std::nullopt;
+
+    auto funcs = module->getOps<func::FuncOp>();
+    func::FuncOp graph = *funcs.begin();
+    auto interface = describeModel(graph, name);
+    if (failed(interface))
+      return std::nullopt;
+    int64_t macs = countMacs(graph);
+    std::string integerIR;
+    if (emit.contains("mlir")) {
+      llvm::raw_string_ostream os(integerIR);
+      module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
+    }
+
+    // Code generation.
+    PassManager codegen(&context);
+    if (failed(parsePassPipeline("mpq-lower-to-loops{model-name=" + name + "}",
+                                 codegen, llvm::errs())))
+      return failNone("internal error: bad code generation pipeline");
+    buildLoopsToLLVMPipeline(codegen);
+    if (failed(codegen.run(*module)))
+      return std::nullopt;
+    for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
+      if (auto size = fn->getAttrOfType<IntegerAttr>("mpq.arena_size"))
+        interface->arenaBytes = size.getInt();
+    std::string object, llvmIR;
+    {
+      llvm::raw_string_ostream objectStream(object);
+      llvm::buffer_ostream buffered(objectStream);
+      if (failed(emitObject(*module, *target, name, buffered,
+                            emit.contains("llvm-ir") ? &llvmIR : nullptr)))
+        return std::nullopt;
+    }
+
+    // The budgets, checked on what was generated.
+    std::string reportText;
+    {
+      auto buffer = llvm::MemoryBuffer::getFile(reportPath);
+      if (!buffer)
+        return failNone("the precision report is missing");
+      reportText = (*buffer)->getBuffer().str();
+    }
+    auto report = llvm::json::parse(reportText);
+    if (!report)
+      return failNone("the precision report is not JSON: " +
+                      llvm::toString(report.takeError()));
+    llvm::json::Object *root = report->getAsObject();
+    int64_t weightsAndParams = root->getInteger("flash_bytes").value_or(0);
+    int64_t rodata = sectionBytes(object, {".rodata", ".data.rel.ro"});
+    int64_t code = sectionBytes(object, {".text"});
+    int64_t flashUsed = rodata + code;
+    (*root)["target"] = codegenTargetName(*target).str();
+    (*root)["model"] = name;
+    (*root)["macs"] = macs;
+    (*root)["code_bytes"] = code;
+    (*root)["rodata_bytes"] = rodata;
+    (*root)["generated_flash_bytes"] = flashUsed;
+    (*root)["arena_bytes"] = interface->arenaBytes;
+    interface->summary = {
+        "flash: " + std::to_string(flashUsed) + " B (weights + parameters " +
+            std::to_string(rodata) + " B as stored, code " +
+            std::to_string(code) + " B; memory model " +
+            std::to_string(weightsAndParams) + " B)",
+        "RAM: arena " + std::to_string(interface->arenaBytes) +
+            " B (activations, input and outputs)",
+        "MACs per inference: " + std::to_string(macs),
+        "bits: " + root->getString("bits").value_or("").str()};
+    Compiled result;
+    result.object = std::move(object);
+    result.llvmIR = std::move(llvmIR);
+    result.integerIR = std::move(integerIR);
+    result.interface = std::move(*interface);
+    result.report = std::move(*report);
+    result.flashUsed = flashUsed;
+    result.weightsAndParams = weightsAndParams;
+    result.rodata = rodata;
+    result.code = code;
+    return result;
+  };
+
+  std::optional<Compiled> compiled = compileOnce(*flash);
+  if (!compiled)
+    return 1;
+  // The memory model budgets weights and parameters only (the paper's);
+  // code and storage overhead come on top. If the total misses, assign again
+  // with the budget less that overhead.
+  if (compiled->flashUsed > *flash) {
+    int64_t overhead = compiled->flashUsed - compiled->weightsAndParams;
+    if (overhead < *flash) {
+      if (!quiet)
+        llvm::errs() << "mpqc: note: code and storage take " << overhead
+                     << " B of flash: assigning precision again for "
+                     << *flash - overhead << " B of weights and parameters\n";
+      compiled = compileOnce(*flash - overhead);
+      if (!compiled)
+        return 1;
+    }
+  }
+  auto &interface = compiled->interface;
+  int64_t flashUsed = compiled->flashUsed, rodata = compiled->rodata,
+          code = compiled->code;
+  std::string &object = compiled->object, &llvmIR = compiled->llvmIR,
+              &integerIR = compiled->integerIR;
+  llvm::json::Value *report = &compiled->report;
+  if (flashUsed > *flash)
+    return fail("the generated code does not fit the flash budget: " +
+                Twine(flashUsed) + " B (weights and parameters " +
+                Twine(rodata) + " B + code " + Twine(code) + " B) > " +
+                Twine(*flash) + " B");
+  if (interface.arenaBytes > *ram)
+    return fail("the arena does not fit the RAM budget: " +
+                Twine(interface.arenaBytes) + " B > " + Twine(*ram) + " B");
+
+  std::string header;
+  {
+    llvm::raw_string_ostream os(header);
+    emitHeader(interface, os);
+  }
+  std::string reportOut;
+  {
+    llvm::raw_string_ostream os(reportOut);
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*report))) << "\n";
+  }
+
+  // Everything is in memory: now write, each file atomically.
+  if (auto ec = llvm::sys::fs::create_directories(outDir))
+    return fail(outDir + ": " + ec.message());
+  auto write = [&](StringRef suffix, StringRef bytes) -> bool {
+    SmallString<128> path(outDir);
+    llvm::sys::path::append(path, name + suffix);
+    std::string error;
+    auto file = openOutputFile(path, &error);
+    if (!file) {
+      fail(error);
+      return false;
+    }
+    file->os() << bytes;
+    file->keep();
+    return true;
+  };
+  if ((emit.contains("obj") && !write(".o", object)) ||
+      (emit.contains("header") && !write(".h", header)) ||
+      (emit.contains("report") && !write(".report.json", reportOut)) ||
+      (emit.contains("mlir") && !write(".mlir", integerIR)) ||
+      (emit.contains("llvm-ir") && !write(".ll", llvmIR)))
+    return 1;
+
+  if (!quiet) {
+    llvm::outs() << "mpqc: " << name << " for " << codegenTargetName(*target)
+                 << "\n";
+    for (const std::string &line : interface.summary)
+      llvm::outs() << "  " << line << "\n";
+    llvm::outs() << "  budgets: flash " << *flash << " B, RAM " << *ram
+                 << " B\n";
+    llvm::outs() << "  wrote " << outDir << "/" << name << ".{"
+                 << llvm::join(
+                        emitKinds.empty()
+                            ? std::vector<std::string>{"o", "h", "report.json"}
+                            : std::vector<std::string>(emitKinds.begin(),
+                                                       emitKinds.end()),
+                        ",")
+                 << "}\n";
+  }
+  return 0;
+}

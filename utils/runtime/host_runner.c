@@ -1,0 +1,98 @@
+/* host_runner.c - runs a model compiled by `mpqc --target=x86_64` on the host.
+ *
+ *   cc -O2 -I OUTDIR -DMPQ_MODEL=NAME -DMPQ_UPPER=UPPERCASE_NAME \
+ *      utils/runtime/host_runner.c OUTDIR/NAME.o -o runner
+ *   ./runner input.f32 output0.i32 [output1.i32 ...]
+ *
+ * input.f32: the model's input as raw little-endian float32 in the model's
+ * own layout (the header's INPUT0_SHAPE). It is quantized with the header's
+ * helper, the model runs, and each output is written as raw int32 codes,
+ * one per element (the packed buffer unpacked with the header's helper).
+ * Exit status 0 on success. Models with one input and up to four outputs.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MPQ_STR_(x) #x
+#define MPQ_STR(x) MPQ_STR_(x)
+#define MPQ_CAT_(a, b) a##b
+#define MPQ_CAT(a, b) MPQ_CAT_(a, b)
+#define MODEL(x) MPQ_CAT(MPQ_MODEL, x)
+#define UPPER(x) MPQ_CAT(MPQ_UPPER, x)
+
+#include MPQ_STR(MPQ_MODEL.h)
+
+static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
+
+static int write_codes(const char *path, const uint8_t *codes, int64_t inner,
+                       int bits, int is_signed, int64_t elements) {
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return 1;
+  for (int64_t i = 0; i < elements; ++i) {
+    int32_t v = MODEL(_get)(codes, inner, bits, is_signed, i);
+    fwrite(&v, sizeof v, 1, f);
+  }
+  return fclose(f) != 0;
+}
+
+#define OUTPUT_BUFFER(k) static uint8_t out##k[UPPER(_OUTPUT##k##_BYTES)]
+#define INNER(shape) (((int64_t[])shape)[sizeof((int64_t[])shape) / sizeof(int64_t) - 1])
+
+OUTPUT_BUFFER(0);
+#if UPPER(_NUM_OUTPUTS) > 1
+OUTPUT_BUFFER(1);
+#endif
+#if UPPER(_NUM_OUTPUTS) > 2
+OUTPUT_BUFFER(2);
+#endif
+#if UPPER(_NUM_OUTPUTS) > 3
+OUTPUT_BUFFER(3);
+#endif
+
+int main(int argc, char **argv) {
+  if (argc != 2 + UPPER(_NUM_OUTPUTS)) {
+    fprintf(stderr, "usage: %s input.f32 output0.i32 ... (%d outputs)\n",
+            argv[0], UPPER(_NUM_OUTPUTS));
+    return 2;
+  }
+  static float x[UPPER(_INPUT0_ELEMENTS)];
+  static uint8_t in0[UPPER(_INPUT0_BYTES)];
+  FILE *f = fopen(argv[1], "rb");
+  if (!f || fread(x, sizeof(float), UPPER(_INPUT0_ELEMENTS), f) !=
+                UPPER(_INPUT0_ELEMENTS)) {
+    fprintf(stderr, "%s: cannot read %d floats\n", argv[1],
+            UPPER(_INPUT0_ELEMENTS));
+    return 1;
+  }
+  fclose(f);
+  MODEL(_quantize_input0)(x, in0);
+#if UPPER(_NUM_OUTPUTS) == 1
+  int status = MODEL(_run)(in0, out0, arena);
+#elif UPPER(_NUM_OUTPUTS) == 2
+  int status = MODEL(_run)(in0, out0, out1, arena);
+#elif UPPER(_NUM_OUTPUTS) == 3
+  int status = MODEL(_run)(in0, out0, out1, out2, arena);
+#else
+  int status = MODEL(_run)(in0, out0, out1, out2, out3, arena);
+#endif
+  if (status != 0)
+    return 1;
+#define WRITE(k)                                                               \
+  if (write_codes(argv[2 + k], out##k, INNER(UPPER(_OUTPUT##k##_SHAPE)),       \
+                  UPPER(_OUTPUT##k##_BITS), UPPER(_OUTPUT##k##_SIGNED),        \
+                  UPPER(_OUTPUT##k##_ELEMENTS)))                               \
+    return 1;
+  WRITE(0)
+#if UPPER(_NUM_OUTPUTS) > 1
+  WRITE(1)
+#endif
+#if UPPER(_NUM_OUTPUTS) > 2
+  WRITE(2)
+#endif
+#if UPPER(_NUM_OUTPUTS) > 3
+  WRITE(3)
+#endif
+  return 0;
+}
