@@ -42,3 +42,8 @@ blazeface = os.path.join(model_cache, "face_detection_front_128x128_barracuda.on
 if os.path.isfile(blazeface):
     config.available_features.add("blazeface")
     config.substitutions.append(("%blazeface", blazeface))
+
+# Cortex-M7 runs need the cross toolchain and QEMU (utils/install-deps.sh).
+import shutil
+if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
+    config.available_features.add("qemu")

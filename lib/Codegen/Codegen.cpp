@@ -105,6 +105,10 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
     return module.emitError()
            << "no LLVM target for " << desc.triple << ": " << error;
   llvm::TargetOptions options;
+  // The object must declare the hard-float ABI of the firmware it links
+  // into (eabihf, fpv5-d16), although the integer path uses no FP register.
+  if (target == CodegenTarget::CortexM7)
+    options.FloatABIType = llvm::FloatABI::Hard;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, desc.cpu, desc.features, options, desc.relocation, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -1,0 +1,120 @@
+/* main.c - runs a model compiled by mpqc on a Cortex-M7 under QEMU.
+ *
+ *   fw.elf input.f32 output0.i32 [output1.i32 ...]
+ *
+ * The same files as utils/runtime/host_runner.c, so QEMU's outputs compare
+ * byte for byte with the host's: the float input (model layout) is read
+ * through semihosting and quantized with the header's helper, the model
+ * runs, each output is written as int32 codes, and the number of
+ * instructions the model took is printed: with QEMU's -icount shift=0 one instruction is one ns of virtual time
+ * and SysTick (25 MHz: one tick per 40 instructions) counts it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#define MPQ_STR_(x) #x
+#define MPQ_STR(x) MPQ_STR_(x)
+#define MPQ_CAT_(a, b) a##b
+#define MPQ_CAT(a, b) MPQ_CAT_(a, b)
+#define MODEL(x) MPQ_CAT(MPQ_MODEL, x)
+#define UPPER(x) MPQ_CAT(MPQ_UPPER, x)
+#include MPQ_STR(MPQ_MODEL.h)
+
+static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
+static uint8_t in0[UPPER(_INPUT0_BYTES)];
+static float x[UPPER(_INPUT0_ELEMENTS)];
+static uint8_t out0[UPPER(_OUTPUT0_BYTES)];
+#if UPPER(_NUM_OUTPUTS) > 1
+static uint8_t out1[UPPER(_OUTPUT1_BYTES)];
+#endif
+#if UPPER(_NUM_OUTPUTS) > 2
+static uint8_t out2[UPPER(_OUTPUT2_BYTES)];
+#endif
+#if UPPER(_NUM_OUTPUTS) > 3
+static uint8_t out3[UPPER(_OUTPUT3_BYTES)];
+#endif
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018)
+static volatile uint32_t wraps;
+void SysTick_Handler(void) { ++wraps; }
+
+static uint64_t ticks(void) {
+  uint32_t w, v;
+  do {
+    w = wraps;
+    v = SYST_CVR;
+  } while (w != wraps);
+  return (uint64_t)w * 0x1000000u + (0xFFFFFFu - v);
+}
+
+static int writeCodes(const char *path, const uint8_t *codes, int64_t inner,
+                      int bits, int is_signed, int64_t elements) {
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return 1;
+  for (int64_t i = 0; i < elements; ++i) {
+    int32_t v = MODEL(_get)(codes, inner, bits, is_signed, i);
+    if (fwrite(&v, sizeof v, 1, f) != 1)
+      return 1;
+  }
+  return fclose(f) != 0;
+}
+
+#define INNER(shape)                                                           \
+  (((int64_t[])shape)[sizeof((int64_t[])shape) / sizeof(int64_t) - 1])
+#define WRITE(k)                                                               \
+  if (writeCodes(argv[2 + k], out##k, INNER(UPPER(_OUTPUT##k##_SHAPE)),        \
+                 UPPER(_OUTPUT##k##_BITS), UPPER(_OUTPUT##k##_SIGNED),         \
+                 UPPER(_OUTPUT##k##_ELEMENTS)))                                \
+    return 1;
+
+int main(int argc, char **argv) {
+  if (argc != 2 + UPPER(_NUM_OUTPUTS)) {
+    printf("usage: fw.elf input.f32 output.i32... (%d outputs)\n",
+           UPPER(_NUM_OUTPUTS));
+    return 2;
+  }
+  FILE *f = fopen(argv[1], "rb");
+  if (!f || fread(x, sizeof(float), UPPER(_INPUT0_ELEMENTS), f) !=
+                UPPER(_INPUT0_ELEMENTS)) {
+    printf("%s: cannot read %d floats\n", argv[1], UPPER(_INPUT0_ELEMENTS));
+    return 1;
+  }
+  fclose(f);
+  MODEL(_quantize_input0)(x, in0);
+  SYST_RVR = 0xFFFFFF;
+  SYST_CVR = 0;
+  SYST_CSR = 7; /* processor clock, interrupt, enable */
+  /* The counter holds 0 until its first reload from RVR. */
+  while (SYST_CVR == 0) {
+  }
+  uint64_t start = ticks();
+#if UPPER(_NUM_OUTPUTS) == 1
+  int status = MODEL(_run)(in0, out0, arena);
+#elif UPPER(_NUM_OUTPUTS) == 2
+  int status = MODEL(_run)(in0, out0, out1, arena);
+#elif UPPER(_NUM_OUTPUTS) == 3
+  int status = MODEL(_run)(in0, out0, out1, out2, arena);
+#else
+  int status = MODEL(_run)(in0, out0, out1, out2, out3, arena);
+#endif
+  uint64_t elapsed = ticks() - start;
+  SYST_CSR = 0;
+  if (status != 0)
+    return 1;
+  WRITE(0)
+#if UPPER(_NUM_OUTPUTS) > 1
+  WRITE(1)
+#endif
+#if UPPER(_NUM_OUTPUTS) > 2
+  WRITE(2)
+#endif
+#if UPPER(_NUM_OUTPUTS) > 3
+  WRITE(3)
+#endif
+  /* SysTick at 25 MHz with -icount shift=0: 40 instructions per tick. */
+  printf("instructions: %llu\n", (unsigned long long)(elapsed * 40u));
+  return 0;
+}
