@@ -172,8 +172,10 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
     Option<"strategy", "strategy", "std::string", "\"rule\"",
            "How widths are chosen: rule (method.md §4)">,
     Option<"ramModel", "ram-model", "std::string", "\"paper\"",
-           "RAM model: paper (max over layers of input + output bytes); "
-           "planned is not available yet">,
+           "RAM model: paper (max over layers of input + output bytes), or "
+           "planned (the arena the buffer planner gives the activations: "
+           "while it exceeds the budget, the rule runs again with the "
+           "activation budget lowered by the excess)">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
