@@ -12,7 +12,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Analysis/PlannedRam.h"
 #include "mpq/Analysis/PrecisionAssignment.h"
 #include "mpq/Analysis/PrecisionReport.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
@@ -85,7 +87,17 @@ private:
                                    std::vector<FixedWidth> &weightFixed,
                                    std::vector<FixedWidth> &varFixed);
   void writeBack(ExtractedGraph &extracted, const BitAssignment &bits);
+  LogicalResult fitPlannedArena(const ExtractedGraph &extracted,
+                                const PrecisionStrategy &strategyImpl,
+                                const AssignmentRequest &request,
+                                AssignmentResult &result, int64_t &plannedArena,
+                                int64_t &activationBudget);
 };
+
+/// Bound on the re-assignments of ram-model=planned; each lowers the
+/// activation budget by at least one byte, and in practice one or two
+/// rounds settle it.
+constexpr int kMaxPlannedRounds = 64;
 
 } // namespace
 
@@ -128,11 +140,7 @@ LogicalResult AssignPrecisionPass::parseOptions(
            << "unknown strategy '" << strategy
            << "' (available: " << llvm::join(precisionStrategyNames(), ", ")
            << ")";
-  if (ramModel == "planned")
-    return optionError("ram-model")
-           << "'planned' is not available yet: it needs the buffer planner "
-              "(--mpq-plan-buffers); use ram-model=paper";
-  if (ramModel != "paper")
+  if (ramModel != "paper" && ramModel != "planned")
     return optionError("ram-model") << "unknown RAM model '" << ramModel
                                     << "' (expected paper or planned)";
   for (const std::string &text : pins) {
@@ -304,6 +312,51 @@ void AssignPrecisionPass::writeBack(ExtractedGraph &extracted,
   }
 }
 
+LogicalResult AssignPrecisionPass::fitPlannedArena(
+    const ExtractedGraph &extracted, const PrecisionStrategy &strategyImpl,
+    const AssignmentRequest &request, AssignmentResult &result,
+    int64_t &plannedArena, int64_t &activationBudget) {
+  const GraphDesc &graph = extracted.graph;
+  std::vector<int64_t> scratch;
+  for (const StepSite &site : extracted.steps)
+    scratch.push_back(kernelScratchBytes(site.op));
+  AssignmentRequest lowered = request;
+  for (int round = 0;; ++round) {
+    std::string error;
+    plannedArena = plannedArenaBytes(graph, result.assignment, scratch,
+                                     PlanOptions(), error);
+    activationBudget = lowered.ramBudget;
+    if (plannedArena < 0)
+      return getOperation().emitError()
+             << "mpq-assign-precision: ram-model=planned: planning failed: "
+             << error;
+    if (plannedArena <= request.ramBudget)
+      return success();
+    // Lower the activation budget by the excess and assign again.
+    const int64_t excess = plannedArena - request.ramBudget;
+    const std::string why =
+        "the planned arena of " + std::to_string(plannedArena) +
+        " B exceeds the RAM budget of " + std::to_string(request.ramBudget) +
+        " B (ram-model=planned)";
+    lowered.ramBudget -= excess;
+    AssignmentResult next;
+    if (lowered.ramBudget > 0 && round < kMaxPlannedRounds)
+      next = strategyImpl.assign(graph, lowered);
+    if (!next.valid || !next.fits) {
+      // Flash does not depend on the activation budget: this is RAM.
+      result.fits = result.ramFits = false;
+      result.error = why +
+                     ", and no assignment fits an activation budget "
+                     "of " +
+                     std::to_string(lowered.ramBudget) + " B";
+      if (next.valid)
+        result.smallestFootprint = next.smallestFootprint;
+      return success();
+    }
+    result = std::move(next);
+  }
+}
+
 void AssignPrecisionPass::runOnOperation() {
   AssignmentRequest request;
   std::unique_ptr<PrecisionStrategy> strategyImpl;
@@ -340,8 +393,15 @@ void AssignPrecisionPass::runOnOperation() {
     getOperation().emitError() << "mpq-assign-precision: " << result.error;
     return signalPassFailure();
   }
+  int64_t plannedArena = -1, activationBudget = -1;
+  if (ramModel == "planned" && result.fits &&
+      failed(fitPlannedArena(*extracted, *strategyImpl, request, result,
+                             plannedArena, activationBudget)))
+    return signalPassFailure();
 
   PrecisionReportInput info{graph, request, result, strategy, ramModel, {}, {}};
+  info.plannedArenaBytes = plannedArena;
+  info.activationBudget = activationBudget;
   for (const FixedWidth &fixed : weightFixed)
     info.weightOrigin.push_back(fixed.origin);
   for (size_t v = 0; v < varFixed.size(); ++v)

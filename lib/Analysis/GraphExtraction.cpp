@@ -40,8 +40,7 @@ FailureOr<func::FuncOp> mlir::mpq::getModelFunction(ModuleOp module) {
   return diag;
 }
 
-/// The name a frontend gave an op, from its location.
-static std::optional<std::string> nameFromLocation(Location loc) {
+std::optional<std::string> mlir::mpq::nameFromLocation(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();
   if (auto fused = dyn_cast<FusedLoc>(loc)) {

@@ -79,6 +79,10 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
     j.attribute("activation_rule", v.r.chainRule ? "chain" : "dag");
     j.attribute("flash_budget", input.request.flashBudget);
     j.attribute("ram_budget", input.request.ramBudget);
+    if (input.plannedArenaBytes >= 0) {
+      j.attribute("planned_arena_bytes", input.plannedArenaBytes);
+      j.attribute("activation_budget", input.activationBudget);
+    }
     j.attribute("flash_bytes", fp.flashBytes);
     j.attribute("weights_bytes", fp.weightBytes);
     j.attribute("params_bytes", fp.paramBytes);

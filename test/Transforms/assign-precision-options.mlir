@@ -14,8 +14,6 @@
 // SCHEME: error: mpq-assign-precision: option 'scheme': unknown scheme 'pc' (expected pc-icn, pl-icn or pl-fb)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB strategy=rl" 2>&1 | FileCheck %s --check-prefix=STRATEGY
 // STRATEGY: error: mpq-assign-precision: option 'strategy': unknown strategy 'rl' (available: rule)
-// RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=planned" 2>&1 | FileCheck %s --check-prefix=PLANNED
-// PLANNED: error: mpq-assign-precision: option 'ram-model': 'planned' is not available yet: it needs the buffer planner (--mpq-plan-buffers); use ram-model=paper
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=exact" 2>&1 | FileCheck %s --check-prefix=RAMMODEL
 // RAMMODEL: error: mpq-assign-precision: option 'ram-model': unknown RAM model 'exact' (expected paper or planned)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB delta=1.5" 2>&1 | FileCheck %s --check-prefix=DELTA

@@ -99,6 +99,10 @@ FailureOr<func::FuncOp> getModelFunction(ModuleOp module);
 /// offending op and fails on anything it cannot describe.
 FailureOr<ExtractedGraph> extractGraph(func::FuncOp func);
 
+/// The name a frontend gave an op, from its location: a `NameLoc`, also
+/// inside a FusedLoc or a CallSiteLoc's callee.
+std::optional<std::string> nameFromLocation(Location loc);
+
 /// The bit-width an `mpq.fake_quant` fixes (its `!mpq.bits` or
 /// `!mpq.uniform` storage width).
 unsigned getFakeQuantWidth(FakeQuantOp op);

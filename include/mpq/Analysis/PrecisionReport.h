@@ -10,7 +10,10 @@
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
 //   ram_model, activation_rule ("chain": method.md §4 exactly; "dag": the
-//   live-tensor generalization), flash_budget, ram_budget, flash_bytes
+//   live-tensor generalization), flash_budget, ram_budget,
+//   planned_arena_bytes and activation_budget (ram-model=planned only: the
+//   arena checked against ram_budget and the lowered activation budget the
+//   rule last ran with), flash_bytes
 //   (weights + parameters), weights_bytes, params_bytes, ram_bytes (the
 //   figure checked against ram_budget), ram_bottleneck (the step attaining
 //   it), bits ("w=... a=..."), smallest_flash_bytes / smallest_ram_bytes /
@@ -55,6 +58,10 @@ struct PrecisionReportInput {
   std::string ramModel;
   std::vector<WidthOrigin> weightOrigin;   ///< One per step.
   std::vector<WidthOrigin> variableOrigin; ///< One per variable.
+  /// ram-model=planned: the planned arena of the assignment and the
+  /// activation budget the rule ran with at the end (-1: not planned).
+  int64_t plannedArenaBytes = -1;
+  int64_t activationBudget = -1;
 };
 
 /// Writes the JSON report (see the file comment), indented, to `os`.

@@ -172,8 +172,10 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
     Option<"strategy", "strategy", "std::string", "\"rule\"",
            "How widths are chosen: rule (method.md §4)">,
     Option<"ramModel", "ram-model", "std::string", "\"paper\"",
-           "RAM model: paper (max over layers of input + output bytes); "
-           "planned is not available yet">,
+           "RAM model: paper (max over layers of input + output bytes), or "
+           "planned (the arena the buffer planner gives the activations: "
+           "while it exceeds the budget, the rule runs again with the "
+           "activation budget lowered by the excess)">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
@@ -264,6 +266,73 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
                            "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
+}
+
+def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
+  let summary = "Place every activation of an integer-only graph in one "
+                "static arena";
+  let description = [{
+    On the integer-only model function (after `--mpq-lower-fake-quant`):
+    chooses a memory-aware order of the steps (`mpq/Analysis/Schedule.h`;
+    chains keep their order), gives every arena buffer a lifetime and a size
+    (`packedTensorBytes` at the `!mpq.uniform` width), places the buffers in
+    one arena (`mpq/Analysis/BufferPlanner.h`), checks the plan with the
+    independent `checkPlan`, reorders the function's ops into the schedule
+    and annotates them. What occupies the arena and the annotations are
+    documented in `mpq/Analysis/ArenaBuffers.h`: the model input codes
+    (`mpq.quantize`), every stored activation, the model outputs; not the
+    `mpq.qconstant` weights nor the int32 accumulators (a qconv2d /
+    qfully_connected and its `mpq.requantize` are one step); a reshape that
+    keeps the packed bytes is a view sharing its input's offset.
+
+    Before:
+    ```mlir
+    func.func @f(%x: tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32> {
+      %q = mpq.quantize %x {...} : tensor<1x8x8x4xf32> -> tensor<1x8x8x4x!mpq.uniform<u8, 0.1:0>>
+      %w = mpq.qconstant ... : tensor<4x1x1x4x!mpq.uniform<i8, 0.1:0>>
+      %acc = mpq.qconv2d %q, %w : (...) -> tensor<1x8x8x4xi32>
+      %y = mpq.requantize %acc {...} : tensor<1x8x8x4xi32> -> tensor<1x8x8x4x!mpq.uniform<u4, 0.2:0>>
+      %f = mpq.dequantize %y : tensor<1x8x8x4x!mpq.uniform<u4, 0.2:0>> -> tensor<1x8x8x4xf32>
+      return %f : tensor<1x8x8x4xf32>
+    }
+    ```
+    After (`align=16`):
+    ```mlir
+    func.func @f(%x: tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+        attributes {mpq.arena_align = 16 : i64, mpq.arena_size = 384 : i64} {
+      %q = mpq.quantize %x {mpq.offset = 128 : i64, ...} : ...
+      %w = mpq.qconstant ...
+      %acc = mpq.qconv2d %q, %w : (...) -> tensor<1x8x8x4xi32>
+      %y = mpq.requantize %acc {mpq.offset = 0 : i64, ...} : ...
+      ...
+    }
+    ```
+    `report=<path>` writes a JSON report (arena, lower bound, ratio, greedy
+    baseline, naive sum, every buffer's offset, size and lifetime) through a
+    temporary file and a rename; `svg=<path>` a picture of the plan (steps
+    across, addresses up). Errors: an op outside the integer-only graph, a
+    dynamic shape, a buffer size beyond int64, unknown option values.
+  }];
+  let options = [
+    Option<"algorithm", "algorithm", "std::string", "\"best\"",
+           "Placement: best (default; never worse than the baseline) or "
+           "greedy-size (Pisarchyk & Lee greedy by size, the baseline)">,
+    Option<"align", "align", "int64_t", "16",
+           "Every offset and the arena size are multiples of this many bytes "
+           "(a power of two)">,
+    Option<"inPlace", "in-place", "bool", "false",
+           "Let an elementwise requantize or qadd write over an input that "
+           "dies there (see mpq/Analysis/ArenaBuffers.h); off until kernels "
+           "are tested running in place">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON plan report to this path ('-' for stdout)">,
+    Option<"svg", "svg", "std::string", "\"\"",
+           "Write an SVG picture of the plan to this path">,
+    Option<"testForceOverlap", "test-force-overlap", "bool", "false",
+           "Testing only: move one buffer onto another live one before the "
+           "checker runs, which must then fail the pass">,
+  ];
+  let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
 
 #endif // MPQ_TRANSFORMS_PASSES_TD

@@ -1,0 +1,47 @@
+//===- PlannedRam.h - Planned arena of a bit-width assignment ---*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `ram-model=planned` of --mpq-assign-precision (contracts.md): the RAM an
+// assignment needs is the arena the buffer planner gives its activations,
+// not the paper's max(in + out). The buffers are the GraphDesc's tensors at
+// their variable's width (mlir::mpq::packedTensorBytes, the size function of
+// the planner and code generation), live over computeLiveRanges, plus the
+// scratch of each step (live during that step). On the graph level a
+// pass-through tensor (pooling, reshape, transpose, pad) is its own buffer,
+// so this can only overestimate the integer graph's arena where a reshape
+// later turns out to be a view.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_ANALYSIS_PLANNEDRAM_H
+#define MPQ_ANALYSIS_PLANNEDRAM_H
+
+#include "mpq/Analysis/BufferPlanner.h"
+#include "mpq/Analysis/MemoryModel.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::mpq {
+
+/// The buffers of `graph`'s activations at `assignment`'s widths, one per
+/// tensor (same index), then one per step with `scratchBytes[step] > 0`
+/// (`scratchBytes` may be empty: no scratch). Requires a valid graph and
+/// assignment.
+std::vector<Buffer> activationBuffers(const GraphDesc &graph,
+                                      const BitAssignment &assignment,
+                                      const std::vector<int64_t> &scratchBytes);
+
+/// Plans activationBuffers with `options`; returns the arena in bytes, or -1
+/// with `error` set if the planner rejects the buffers.
+int64_t plannedArenaBytes(const GraphDesc &graph,
+                          const BitAssignment &assignment,
+                          const std::vector<int64_t> &scratchBytes,
+                          const PlanOptions &options, std::string &error);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_ANALYSIS_PLANNEDRAM_H

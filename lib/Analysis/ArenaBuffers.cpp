@@ -1,0 +1,481 @@
+//===- ArenaBuffers.cpp - Arena buffers of an integer mpq function --------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/ArenaBuffers.h"
+#include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/Packing.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <functional>
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+int64_t mlir::mpq::kernelScratchBytes(Operation *op) {
+  // Filled in by code generation when a kernel needs one (im2col for a
+  // convolution, say); the planner then places it for the step's duration.
+  (void)op;
+  return 0;
+}
+
+const char *mlir::mpq::stringifyArenaTensorKind(ArenaTensorKind kind) {
+  switch (kind) {
+  case ArenaTensorKind::Input:
+    return "input";
+  case ArenaTensorKind::Activation:
+    return "activation";
+  case ArenaTensorKind::Output:
+    return "output";
+  }
+  return "activation";
+}
+
+/// The storage width of a stored quantized tensor type, or 0.
+static unsigned storedWidth(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return 0;
+  auto uniform = dyn_cast<UniformType>(tensor.getElementType());
+  if (!uniform || !uniform.isStored())
+    return 0;
+  return uniform.getWidth();
+}
+
+/// packedTensorBytes, after checking that it cannot overflow int64.
+static std::optional<int64_t> checkedPackedBytes(ArrayRef<int64_t> shape,
+                                                 unsigned bits) {
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i)
+    if (__builtin_mul_overflow(rows, shape[i], &rows))
+      return std::nullopt;
+  int64_t inner = shape.empty() ? 1 : shape.back();
+  int64_t rowBits = 0, rowBytes = 0, total = 0;
+  if (__builtin_mul_overflow(inner, static_cast<int64_t>(bits), &rowBits) ||
+      __builtin_add_overflow(rowBits, int64_t(7), &rowBits))
+    return std::nullopt;
+  rowBytes = rowBits / 8;
+  if (__builtin_mul_overflow(rows, rowBytes, &total))
+    return std::nullopt;
+  return packedTensorBytes(std::vector<int64_t>(shape.begin(), shape.end()),
+                           bits);
+}
+
+/// True when reshaping `from` into `to` keeps the packed bytes (file
+/// comment: same innermost dimension, or no row padding on either side).
+static bool isViewReshape(RankedTensorType from, RankedTensorType to,
+                          unsigned bits) {
+  int64_t innerFrom = from.getRank() == 0 ? 1 : from.getShape().back();
+  int64_t innerTo = to.getRank() == 0 ? 1 : to.getShape().back();
+  if (innerFrom == innerTo)
+    return true;
+  return (innerFrom * bits) % 8 == 0 && (innerTo * bits) % 8 == 0;
+}
+
+namespace {
+
+class ArenaGraphBuilder {
+public:
+  explicit ArenaGraphBuilder(func::FuncOp func) { result.func = func; }
+  FailureOr<ArenaGraph> build();
+
+private:
+  /// Size of a value that must live in the arena, or an error on `op`.
+  FailureOr<int64_t> arenaSize(Operation *op, Value value);
+  /// Arena tensors read by `op` (each must be in the arena or a constant).
+  FailureOr<std::vector<int>> arenaOperands(Operation *op);
+  LogicalResult addStep(Operation *op, Operation *epilogue, Value value);
+  LogicalResult visit(Operation &op);
+  std::string uniqueName(Operation *op, StringRef fallback);
+
+  ArenaGraph result;
+  /// Values computed from constants only (flash): qconstants and views.
+  llvm::DenseSet<Value> constants;
+  /// Requantize ops fused into the conv / fc step before them.
+  llvm::DenseSet<Operation *> epilogues;
+  llvm::StringSet<> usedNames;
+};
+
+} // namespace
+
+std::string ArenaGraphBuilder::uniqueName(Operation *op, StringRef fallback) {
+  std::string name = nameFromLocation(op->getLoc()).value_or(fallback.str());
+  if (!usedNames.insert(name).second) {
+    name += "_" + std::to_string(usedNames.size());
+    usedNames.insert(name);
+  }
+  return name;
+}
+
+FailureOr<int64_t> ArenaGraphBuilder::arenaSize(Operation *op, Value value) {
+  unsigned bits = storedWidth(value.getType());
+  if (bits == 0)
+    return op->emitError() << "'" << op->getName() << "' produces "
+                           << value.getType()
+                           << ", expected a tensor of stored !mpq.uniform "
+                              "codes in an integer-only graph";
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.hasStaticShape())
+    return op->emitError() << "'" << op->getName()
+                           << "' produces a dynamic shape (" << type
+                           << "): buffer planning needs static sizes";
+  std::optional<int64_t> bytes = checkedPackedBytes(type.getShape(), bits);
+  if (!bytes)
+    return op->emitError() << "the buffer of " << type
+                           << " does not fit in int64 bytes";
+  return *bytes;
+}
+
+FailureOr<std::vector<int>> ArenaGraphBuilder::arenaOperands(Operation *op) {
+  std::vector<int> operands;
+  for (Value operand : op->getOperands()) {
+    auto it = result.tensorOf.find(operand);
+    if (it != result.tensorOf.end()) {
+      operands.push_back(it->second);
+      continue;
+    }
+    if (constants.contains(operand))
+      continue;
+    return op->emitError() << "'" << op->getName() << "' reads "
+                           << operand.getType()
+                           << ", which is neither in the arena nor a "
+                              "constant: expected an integer-only graph "
+                              "(run --mpq-lower-fake-quant first)";
+  }
+  return operands;
+}
+
+LogicalResult ArenaGraphBuilder::addStep(Operation *op, Operation *epilogue,
+                                         Value value) {
+  Operation *writer = epilogue ? epilogue : op;
+  FailureOr<int64_t> size = arenaSize(writer, value);
+  FailureOr<std::vector<int>> operands = arenaOperands(op);
+  if (failed(size) || failed(operands))
+    return failure();
+  const std::string name =
+      uniqueName(op, op->getName().stripDialect().str() +
+                         std::to_string(result.graph.ops.size()));
+  int tensor = result.graph.addOp(name, *size, *operands);
+  result.tensors.push_back({value, {}, ArenaTensorKind::Activation});
+  result.tensorOf[value] = tensor;
+  result.steps.push_back({op, epilogue, kernelScratchBytes(op)});
+  return success();
+}
+
+LogicalResult ArenaGraphBuilder::visit(Operation &op) {
+  return TypeSwitch<Operation *, LogicalResult>(&op)
+      .Case<QuantizeOp, func::ReturnOp>([](auto) { return success(); })
+      .Case<QConstantOp>([&](QConstantOp constant) -> LogicalResult {
+        constants.insert(constant.getResult());
+        return success();
+      })
+      .Case<QConv2DOp, QFullyConnectedOp>([&](Operation *layer)
+                                              -> LogicalResult {
+        Value acc = layer->getResult(0);
+        auto requant = acc.hasOneUse()
+                           ? dyn_cast<RequantizeOp>(*acc.getUsers().begin())
+                           : RequantizeOp();
+        if (!requant)
+          return layer->emitError()
+                 << "the int32 accumulator of '" << layer->getName()
+                 << "' must be read by exactly one mpq.requantize (the pair "
+                    "is one step)";
+        epilogues.insert(requant);
+        return addStep(layer, requant, requant.getResult());
+      })
+      .Case<RequantizeOp>([&](RequantizeOp requant) -> LogicalResult {
+        if (epilogues.contains(requant))
+          return success();
+        if (storedWidth(requant.getInput().getType()) == 0)
+          return requant.emitError()
+                 << "requantizes " << requant.getInput().getType()
+                 << " that no mpq.qconv2d or mpq.qfully_connected produced";
+        return addStep(requant, nullptr, requant.getResult());
+      })
+      .Case<QAddOp, QAvgPool2DOp, MaxPool2DOp, PadOp, ConcatOp, TransposeOp>(
+          [&](Operation *step) -> LogicalResult {
+            return addStep(step, nullptr, step->getResult(0));
+          })
+      .Case<ReshapeOp>([&](ReshapeOp reshape) -> LogicalResult {
+        Value input = reshape.getInput();
+        if (constants.contains(input)) {
+          constants.insert(reshape.getResult());
+          return success();
+        }
+        unsigned bits = storedWidth(input.getType());
+        auto it = result.tensorOf.find(input);
+        if (bits != 0 && it != result.tensorOf.end() &&
+            storedWidth(reshape.getType()) == bits &&
+            isViewReshape(cast<RankedTensorType>(input.getType()),
+                          reshape.getType(), bits)) {
+          result.tensorOf[reshape.getResult()] = it->second;
+          result.tensors[it->second].views.push_back(reshape.getResult());
+          return success();
+        }
+        return addStep(reshape, nullptr, reshape.getResult());
+      })
+      .Case<DequantizeOp>([&](DequantizeOp dequantize) -> LogicalResult {
+        auto it = result.tensorOf.find(dequantize.getInput());
+        if (it == result.tensorOf.end())
+          return dequantize.emitError()
+                 << "dequantizes a value that is not in the arena (a "
+                    "constant?): model outputs are activations";
+        result.graph.markOutput(it->second);
+        return success();
+      })
+      .Default([](Operation *other) -> LogicalResult {
+        return other->emitError()
+               << "'" << other->getName()
+               << "' is not an op of the integer-only graph buffer planning "
+                  "reads (run --mpq-lower-fake-quant and "
+                  "--mpq-check-integer-only first)";
+      });
+}
+
+FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
+  func::FuncOp func = result.func;
+  if (!func.getBody().hasOneBlock())
+    return func.emitError() << "buffer planning expects a function with one "
+                               "block";
+  for (BlockArgument arg : func.getArguments())
+    if (!isa<FloatType>(getElementTypeOrSelf(arg.getType())))
+      return func.emitError()
+             << "argument #" << arg.getArgNumber() << " has type "
+             << arg.getType()
+             << ": buffer planning expects float model inputs, quantized "
+                "into the arena by mpq.quantize";
+  Block &body = func.front();
+  // Model inputs first: they are live from step 0 whatever reads them.
+  for (QuantizeOp quantize : body.getOps<QuantizeOp>()) {
+    FailureOr<int64_t> size = arenaSize(quantize, quantize.getResult());
+    if (failed(size))
+      return failure();
+    const std::string name = uniqueName(
+        quantize, "input" + std::to_string(result.graph.tensors.size()));
+    int tensor = result.graph.addInput(name, *size);
+    result.tensors.push_back(
+        {quantize.getResult(), {}, ArenaTensorKind::Input});
+    result.tensorOf[quantize.getResult()] = tensor;
+  }
+  for (Operation &op : body)
+    if (failed(visit(op)))
+      return failure();
+  for (Value returned : body.getTerminator()->getOperands()) {
+    if (isa<FloatType>(getElementTypeOrSelf(returned.getType())))
+      continue;
+    auto it = result.tensorOf.find(returned);
+    if (it == result.tensorOf.end())
+      return body.getTerminator()->emitError()
+             << "returns " << returned.getType()
+             << ", which is not in the arena: model outputs are activations "
+                "(or their mpq.dequantize)";
+    result.graph.markOutput(it->second);
+  }
+  for (size_t t = 0; t < result.tensors.size(); ++t)
+    if (result.graph.tensors[t].isOutput)
+      result.tensors[t].kind = ArenaTensorKind::Output;
+  return std::move(result);
+}
+
+FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func) {
+  return ArenaGraphBuilder(func).build();
+}
+
+/// The operand whose buffer step `k`'s result may reuse (file comment), or
+/// -1.
+static int inPlaceOperand(const ArenaGraph &graph, int k,
+                          const std::vector<Buffer> &lifetimes, int64_t step) {
+  const ArenaStep &arenaStep = graph.steps[k];
+  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp>(arenaStep.op))
+    return -1;
+  Value output = arenaStep.op->getResult(0);
+  auto outType = cast<RankedTensorType>(output.getType());
+  for (Value operand : arenaStep.op->getOperands()) {
+    auto it = graph.tensorOf.find(operand);
+    if (it == graph.tensorOf.end())
+      continue;
+    const int tensor = it->second;
+    auto inType = cast<RankedTensorType>(operand.getType());
+    if (inType.getShape() != outType.getShape() ||
+        storedWidth(inType) < storedWidth(outType) ||
+        graph.graph.tensors[tensor].isOutput ||
+        lifetimes[tensor].lastUse != step)
+      continue;
+    return tensor;
+  }
+  return -1;
+}
+
+ArenaBufferSet mlir::mpq::collectArenaBuffers(const ArenaGraph &graph,
+                                              const std::vector<int> &order,
+                                              bool inPlace) {
+  ArenaBufferSet set;
+  set.buffers = tensorLifetimes(graph.graph, order);
+  set.scratchBuffer.assign(graph.steps.size(), -1);
+  for (size_t s = 0; s < order.size(); ++s) {
+    const int k = order[s];
+    const int result = graph.graph.ops[k].result;
+    if (inPlace)
+      set.buffers[result].inPlaceOf =
+          inPlaceOperand(graph, k, set.buffers, static_cast<int64_t>(s));
+    if (int64_t bytes = graph.steps[k].scratchBytes; bytes > 0) {
+      set.scratchBuffer[k] = static_cast<int>(set.buffers.size());
+      Buffer scratch;
+      scratch.name = graph.graph.ops[k].name + ".scratch";
+      scratch.size = bytes;
+      scratch.firstUse = scratch.lastUse = static_cast<int64_t>(s);
+      set.buffers.push_back(scratch);
+    }
+  }
+  return set;
+}
+
+void mlir::mpq::applyStepOrder(const ArenaGraph &graph,
+                               const std::vector<int> &order) {
+  func::FuncOp func = graph.func;
+  Block &body = func.front();
+  Operation *terminator = body.getTerminator();
+  llvm::SetVector<Operation *> sequence;
+  llvm::DenseSet<Operation *> stepOps;
+  for (const ArenaStep &step : graph.steps) {
+    stepOps.insert(step.op);
+    if (step.epilogue)
+      stepOps.insert(step.epilogue);
+  }
+  // Emits `op` after the non-step ops it reads (constants, inputs, views);
+  // the producers of step operands were emitted with their steps.
+  std::function<void(Operation *)> emit = [&](Operation *op) {
+    if (sequence.contains(op))
+      return;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && def->getBlock() == &body && !stepOps.contains(def))
+        emit(def);
+    sequence.insert(op);
+  };
+  for (int k : order) {
+    emit(graph.steps[k].op);
+    if (graph.steps[k].epilogue)
+      emit(graph.steps[k].epilogue);
+  }
+  for (Operation &op : body.without_terminator())
+    emit(&op);
+  for (Operation *op : sequence)
+    op->moveBefore(terminator);
+}
+
+static const char *const kOpAnnotations[] = {kOffsetAttrName, kOffsetsAttrName,
+                                             kScratchOffsetAttrName,
+                                             kScratchSizeAttrName};
+
+void mlir::mpq::annotateArenaPlan(const ArenaGraph &graph,
+                                  const ArenaBufferSet &buffers,
+                                  const Plan &plan) {
+  func::FuncOp func = graph.func;
+  func.walk([](Operation *op) {
+    for (const char *name : kOpAnnotations)
+      op->removeAttr(name);
+  });
+  Builder builder(func.getContext());
+  llvm::MapVector<Operation *, SmallVector<int64_t>> offsets;
+  auto record = [&](Value value, int64_t offset) {
+    auto result = cast<OpResult>(value);
+    Operation *op = result.getOwner();
+    SmallVector<int64_t> &list = offsets[op];
+    list.resize(op->getNumResults(), -1);
+    list[result.getResultNumber()] = offset;
+  };
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    record(graph.tensors[t].value, plan.offsets[t]);
+    for (Value view : graph.tensors[t].views)
+      record(view, plan.offsets[t]);
+  }
+  for (auto &[op, list] : offsets) {
+    if (list.size() == 1)
+      op->setAttr(kOffsetAttrName, builder.getI64IntegerAttr(list.front()));
+    else
+      op->setAttr(kOffsetsAttrName, builder.getDenseI64ArrayAttr(list));
+  }
+  for (size_t k = 0; k < graph.steps.size(); ++k) {
+    const int scratch = buffers.scratchBuffer[k];
+    if (scratch < 0)
+      continue;
+    Operation *op = graph.steps[k].op;
+    op->setAttr(kScratchOffsetAttrName,
+                builder.getI64IntegerAttr(plan.offsets[scratch]));
+    op->setAttr(kScratchSizeAttrName,
+                builder.getI64IntegerAttr(buffers.buffers[scratch].size));
+  }
+  func->setAttr(kArenaSizeAttrName, builder.getI64IntegerAttr(plan.arenaSize));
+  func->setAttr(kArenaAlignAttrName, builder.getI64IntegerAttr(plan.align));
+}
+
+/// The offset annotated on `value`'s defining op, or nullopt.
+static std::optional<int64_t> readOffset(Value value) {
+  auto result = dyn_cast<OpResult>(value);
+  if (!result)
+    return std::nullopt;
+  Operation *op = result.getOwner();
+  if (auto single = op->getAttrOfType<IntegerAttr>(kOffsetAttrName))
+    return op->getNumResults() == 1 ? std::optional(single.getInt())
+                                    : std::nullopt;
+  if (auto list = op->getAttrOfType<DenseI64ArrayAttr>(kOffsetsAttrName))
+    if (static_cast<int64_t>(list.size()) == op->getNumResults() &&
+        list[result.getResultNumber()] >= 0)
+      return list[result.getResultNumber()];
+  return std::nullopt;
+}
+
+std::string mlir::mpq::verifyArenaAnnotations(func::FuncOp func) {
+  FailureOr<ArenaGraph> graph = extractArenaGraph(func);
+  if (failed(graph))
+    return "the annotated function cannot be read back";
+  auto size = func->getAttrOfType<IntegerAttr>(kArenaSizeAttrName);
+  auto align = func->getAttrOfType<IntegerAttr>(kArenaAlignAttrName);
+  if (!size || !align)
+    return std::string("the function lacks '") + kArenaSizeAttrName + "' or '" +
+           kArenaAlignAttrName + "'";
+  std::vector<int> order(graph->steps.size());
+  for (size_t k = 0; k < order.size(); ++k)
+    order[k] = static_cast<int>(k);
+  // Every in-place reuse the kernels allow is declared: checkPlan accepts an
+  // overlap only for those pairs, placed exactly as the planner's contract
+  // says.
+  ArenaBufferSet buffers = collectArenaBuffers(*graph, order, true);
+  Plan plan;
+  plan.arenaSize = size.getInt();
+  plan.align = align.getInt();
+  plan.offsets.assign(buffers.buffers.size(), -1);
+  for (size_t t = 0; t < graph->tensors.size(); ++t) {
+    const ArenaTensor &tensor = graph->tensors[t];
+    std::optional<int64_t> offset = readOffset(tensor.value);
+    if (!offset)
+      return "buffer '" + buffers.buffers[t].name + "' has no offset";
+    for (Value view : tensor.views)
+      if (readOffset(view) != offset)
+        return "a view of buffer '" + buffers.buffers[t].name +
+               "' does not repeat its offset";
+    plan.offsets[t] = *offset;
+  }
+  for (size_t k = 0; k < graph->steps.size(); ++k) {
+    const int scratch = buffers.scratchBuffer[k];
+    if (scratch < 0)
+      continue;
+    Operation *op = graph->steps[k].op;
+    auto offset = op->getAttrOfType<IntegerAttr>(kScratchOffsetAttrName);
+    auto bytes = op->getAttrOfType<IntegerAttr>(kScratchSizeAttrName);
+    if (!offset || !bytes || bytes.getInt() != buffers.buffers[scratch].size)
+      return "the scratch buffer of '" + buffers.buffers[scratch].name +
+             "' is not annotated with its size";
+    plan.offsets[scratch] = offset.getInt();
+  }
+  return checkPlan(buffers.buffers, plan);
+}

@@ -1,0 +1,239 @@
+//===- PlanBuffers.cpp - --mpq-plan-buffers -------------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Orchestrates buffer planning: the buffers and annotations are
+// mpq/Analysis/ArenaBuffers.h, the order mpq/Analysis/Schedule.h, the
+// placement and the checker mpq/Analysis/BufferPlanner.h. The pass checks the
+// plan twice: checkPlan on the planner's result, then on the annotations as
+// code generation reads them back from the reordered function.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/ArenaBuffers.h"
+#include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <limits>
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQPLANBUFFERSPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+struct PlanBuffersPass
+    : ::mlir::mpq::impl::MPQPlanBuffersPassBase<PlanBuffersPass> {
+  using Base::Base;
+  void runOnOperation() override;
+
+private:
+  InFlightDiagnostic optionError(StringRef option);
+  LogicalResult writeFile(StringRef what, StringRef path,
+                          llvm::function_ref<void(raw_ostream &)> write);
+};
+
+/// Everything the report says, besides the plan itself.
+struct PlanSummary {
+  const ArenaGraph &graph;
+  const ArenaBufferSet &buffers;
+  const Plan &plan;
+  const ScheduleResult &schedule;
+  bool reordered = false;
+  bool inPlace = false;
+  int64_t naiveBytes = 0;
+};
+
+void writePlanReport(raw_ostream &os, const PlanSummary &summary) {
+  const Plan &plan = summary.plan;
+  const std::vector<Buffer> &buffers = summary.buffers.buffers;
+  llvm::json::OStream json(os, /*IndentSize=*/2);
+  json.object([&] {
+    json.attribute("function", func::FuncOp(summary.graph.func).getSymName());
+    json.attribute("algorithm", stringifyPlanAlgorithm(plan.algorithm));
+    json.attribute("method", plan.method);
+    json.attribute("align", plan.align);
+    json.attribute("in_place", summary.inPlace);
+    json.attribute("arena_bytes", plan.arenaSize);
+    json.attribute("lower_bound_bytes", plan.lowerBound);
+    json.attribute("ratio", plan.lowerBound > 0
+                                ? double(plan.arenaSize) / plan.lowerBound
+                                : 1.0);
+    json.attribute("proven_optimal", plan.provenOptimal);
+    json.attribute("baseline_arena_bytes", plan.baselineArenaSize);
+    json.attribute("naive_bytes", summary.naiveBytes);
+    json.attributeObject("schedule", [&] {
+      json.attribute("method", summary.schedule.method);
+      json.attribute("exact", summary.schedule.exact);
+      json.attribute("reordered", summary.reordered);
+      json.attribute("steps", static_cast<int64_t>(summary.graph.steps.size()));
+      json.attribute("peak_live_bytes", summary.schedule.peakBytes);
+      json.attribute("program_order_peak_live_bytes",
+                     summary.schedule.givenPeakBytes);
+    });
+    json.attributeArray("buffers", [&] {
+      for (size_t i = 0; i < buffers.size(); ++i) {
+        const Buffer &b = buffers[i];
+        json.object([&] {
+          json.attribute("name", b.name);
+          json.attribute("kind", i < summary.graph.tensors.size()
+                                     ? stringifyArenaTensorKind(
+                                           summary.graph.tensors[i].kind)
+                                     : "scratch");
+          json.attribute("offset", plan.offsets[i]);
+          json.attribute("size", b.size);
+          json.attribute("first_step", b.firstUse);
+          json.attribute("last_step", b.lastUse);
+          if (b.inPlaceOf >= 0 && plan.offsets[b.inPlaceOf] == plan.offsets[i])
+            json.attribute("in_place_of", buffers[b.inPlaceOf].name);
+        });
+      }
+    });
+  });
+  os << "\n";
+}
+
+/// Testing hook: puts a buffer onto another one it is live with.
+void forceOverlap(const std::vector<Buffer> &buffers, Plan &plan) {
+  for (size_t i = 0; i < buffers.size(); ++i)
+    for (size_t j = i + 1; j < buffers.size(); ++j)
+      if (buffers[i].firstUse <= buffers[j].lastUse &&
+          buffers[j].firstUse <= buffers[i].lastUse && buffers[i].size > 0 &&
+          buffers[j].size > 0) {
+        plan.offsets[j] = plan.offsets[i];
+        plan.arenaSize =
+            std::max(plan.arenaSize,
+                     plan.offsets[j] + alignTo(buffers[j].size, plan.align));
+        return;
+      }
+}
+
+} // namespace
+
+InFlightDiagnostic PlanBuffersPass::optionError(StringRef option) {
+  return getOperation().emitError()
+         << "mpq-plan-buffers: option '" << option << "': ";
+}
+
+LogicalResult
+PlanBuffersPass::writeFile(StringRef what, StringRef path,
+                           llvm::function_ref<void(raw_ostream &)> write) {
+  // writeToOutput goes through a temporary file and a rename: a reader never
+  // sees a half-written file.
+  llvm::Error error = llvm::writeToOutput(path, [&](raw_ostream &os) {
+    write(os);
+    return llvm::Error::success();
+  });
+  if (!error)
+    return success();
+  getOperation().emitError()
+      << "mpq-plan-buffers: cannot write the " << what << " to '" << path
+      << "': " << llvm::toString(std::move(error));
+  return failure();
+}
+
+void PlanBuffersPass::runOnOperation() {
+  PlanOptions options;
+  if (!parsePlanAlgorithm(algorithm, options.algorithm)) {
+    optionError("algorithm") << "unknown algorithm '" << algorithm
+                             << "' (expected best or greedy-size)";
+    return signalPassFailure();
+  }
+  if (align < 1 || !llvm::isPowerOf2_64(static_cast<uint64_t>(align))) {
+    optionError("align") << "the alignment must be a positive power of two, "
+                            "got "
+                         << static_cast<int64_t>(align);
+    return signalPassFailure();
+  }
+  options.align = align;
+
+  FailureOr<func::FuncOp> func = getModelFunction(getOperation());
+  if (failed(func))
+    return signalPassFailure();
+  FailureOr<ArenaGraph> graph = extractArenaGraph(*func);
+  if (failed(graph))
+    return signalPassFailure();
+
+  // With every aligned size and their sum within int64, no offset the
+  // planner computes can overflow (an arena never exceeds the sum).
+  int64_t naiveBytes = 0;
+  auto addBytes = [&](int64_t bytes) {
+    return bytes <= std::numeric_limits<int64_t>::max() - align &&
+           !__builtin_add_overflow(naiveBytes, alignTo(bytes, align),
+                                   &naiveBytes);
+  };
+  for (const OpGraph::Tensor &tensor : graph->graph.tensors)
+    if (!addBytes(tensor.size)) {
+      func->emitError() << "mpq-plan-buffers: the buffers of '"
+                        << func->getSymName()
+                        << "' add up to more than int64 bytes";
+      return signalPassFailure();
+    }
+  for (const ArenaStep &step : graph->steps)
+    if (!addBytes(step.scratchBytes)) {
+      step.op->emitError() << "mpq-plan-buffers: the scratch buffers add up "
+                              "to more than int64 bytes";
+      return signalPassFailure();
+    }
+
+  ScheduleResult schedule;
+  if (std::string error =
+          scheduleForMemory(graph->graph, {}, ScheduleOptions(), schedule);
+      !error.empty()) {
+    func->emitError() << "mpq-plan-buffers: scheduling failed: " << error;
+    return signalPassFailure();
+  }
+  ArenaBufferSet buffers = collectArenaBuffers(*graph, schedule.order, inPlace);
+  Plan plan;
+  if (std::string error = planBuffers(buffers.buffers, options, plan);
+      !error.empty()) {
+    func->emitError() << "mpq-plan-buffers: planning failed: " << error;
+    return signalPassFailure();
+  }
+  if (testForceOverlap)
+    forceOverlap(buffers.buffers, plan);
+  if (std::string error = checkPlan(buffers.buffers, plan); !error.empty()) {
+    func->emitError() << "mpq-plan-buffers: the plan is invalid: " << error;
+    return signalPassFailure();
+  }
+
+  bool reordered = false;
+  for (size_t s = 0; s < schedule.order.size(); ++s)
+    reordered |= schedule.order[s] != static_cast<int>(s);
+  if (reordered)
+    applyStepOrder(*graph, schedule.order);
+  annotateArenaPlan(*graph, buffers, plan);
+  if (std::string error = verifyArenaAnnotations(*func); !error.empty()) {
+    func->emitError() << "mpq-plan-buffers: the annotated plan is invalid: "
+                      << error;
+    return signalPassFailure();
+  }
+
+  PlanSummary summary{*graph,    buffers, plan,      schedule,
+                      reordered, inPlace, naiveBytes};
+  if (!report.empty() &&
+      failed(writeFile("report", report,
+                       [&](raw_ostream &os) { writePlanReport(os, summary); })))
+    return signalPassFailure();
+  if (!svg.empty() && failed(writeFile("SVG", svg, [&](raw_ostream &os) {
+        os << renderPlanSvg(buffers.buffers, plan,
+                            "@" + func->getSymName().str() + ": arena " +
+                                std::to_string(plan.arenaSize) +
+                                " B, lower bound " +
+                                std::to_string(plan.lowerBound) + " B (" +
+                                stringifyPlanAlgorithm(plan.algorithm) + ")");
+      })))
+    return signalPassFailure();
+}

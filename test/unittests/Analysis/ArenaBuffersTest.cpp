@@ -1,0 +1,129 @@
+//===- ArenaBuffersTest.cpp - Arena buffers of parsed mpq functions -------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Buffers extracted from real IR (sizes as stored, views, fused steps), and
+// the checker on those buffers: a plan the planner made passes, a plan or an
+// annotation that puts two live buffers on the same bytes fails.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/ArenaBuffers.h"
+#include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include "gtest/gtest.h"
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+// A 2-bit 3-channel image row takes one byte, a 4-bit 3-channel row two:
+// sizes count bytes as stored.
+constexpr const char *kNet = R"mlir(
+!u2 = !mpq.uniform<u2, 1.0:0>
+!u4 = !mpq.uniform<u4, 1.0:0>
+func.func @net(%in: tensor<1x4x4x3xf32>) -> tensor<1x12xf32> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x3xf32> -> tensor<1x4x4x3x!u2>
+  %w = mpq.qconstant dense<1> : tensor<3x1x1x3xi8> : tensor<3x1x1x3x!mpq.uniform<i8, 1.0:0>>
+  %acc = mpq.qconv2d %x, %w : (tensor<1x4x4x3x!u2>, tensor<3x1x1x3x!mpq.uniform<i8, 1.0:0>>) -> tensor<1x4x4x3xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x3xi32> -> tensor<1x4x4x3x!u4>
+  %p = mpq.max_pool2d %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x3x!u4> -> tensor<1x2x2x3x!u4>
+  %v = mpq.reshape %p : tensor<1x2x2x3x!u4> -> tensor<1x4x3x!u4>
+  %c = mpq.reshape %v : tensor<1x4x3x!u4> -> tensor<1x12x!u4>
+  %f = mpq.dequantize %c : tensor<1x12x!u4> -> tensor<1x12xf32>
+  return %f : tensor<1x12xf32>
+}
+)mlir";
+
+class ArenaBuffersTest : public ::testing::Test {
+protected:
+  ArenaBuffersTest() {
+    context.loadDialect<MPQDialect, func::FuncDialect>();
+    handler = std::make_unique<ScopedDiagnosticHandler>(
+        &context, [this](Diagnostic &diag) {
+          diagnostics.push_back(diag.str());
+          return success();
+        });
+    module = parseSourceString<ModuleOp>(kNet, &context);
+  }
+
+  func::FuncOp func() { return *module->getOps<func::FuncOp>().begin(); }
+
+  MLIRContext context;
+  std::unique_ptr<ScopedDiagnosticHandler> handler;
+  std::vector<std::string> diagnostics;
+  OwningOpRef<ModuleOp> module;
+};
+
+TEST_F(ArenaBuffersTest, ExtractsSizesStepsAndViews) {
+  ASSERT_TRUE(module);
+  FailureOr<ArenaGraph> graph = extractArenaGraph(func());
+  ASSERT_TRUE(succeeded(graph)) << (diagnostics.empty() ? "" : diagnostics[0]);
+  // Steps: conv + requantize (one), max pool, the copy reshape [1,4,3] ->
+  // [1,12] (4-bit rows of 3 are padded). [1,2,2,3] -> [1,4,3] is a view.
+  ASSERT_EQ(graph->steps.size(), 3u);
+  EXPECT_TRUE(isa<QConv2DOp>(graph->steps[0].op));
+  EXPECT_TRUE(isa<RequantizeOp>(graph->steps[0].epilogue));
+  EXPECT_TRUE(isa<MaxPool2DOp>(graph->steps[1].op));
+  EXPECT_TRUE(isa<ReshapeOp>(graph->steps[2].op));
+  ASSERT_EQ(graph->graph.tensors.size(), 4u);
+  EXPECT_EQ(graph->graph.tensors[0].size, 16); // 16 rows x 1 byte
+  EXPECT_EQ(graph->graph.tensors[1].size, 32); // 16 rows x 2 bytes
+  EXPECT_EQ(graph->graph.tensors[2].size, 8);  // 4 rows x 2 bytes
+  EXPECT_EQ(graph->graph.tensors[3].size, 6);  // 1 row x 6 bytes
+  EXPECT_EQ(graph->tensors[2].views.size(), 1u);
+  EXPECT_EQ(graph->tensors[0].kind, ArenaTensorKind::Input);
+  EXPECT_EQ(graph->tensors[3].kind, ArenaTensorKind::Output);
+  for (const ArenaStep &step : graph->steps)
+    EXPECT_EQ(step.scratchBytes, kernelScratchBytes(step.op));
+}
+
+TEST_F(ArenaBuffersTest, CheckerAcceptsThePlanAndRejectsAnOverlap) {
+  ASSERT_TRUE(module);
+  FailureOr<ArenaGraph> graph = extractArenaGraph(func());
+  ASSERT_TRUE(succeeded(graph));
+  ArenaBufferSet set = collectArenaBuffers(*graph, {0, 1, 2}, false);
+  ASSERT_EQ(set.buffers.size(), 4u);
+  // The pooled tensor is read through its view by step 2.
+  EXPECT_EQ(set.buffers[2].firstUse, 1);
+  EXPECT_EQ(set.buffers[2].lastUse, 2);
+  Plan plan;
+  ASSERT_EQ(planBuffers(set.buffers, PlanOptions(), plan), "");
+  EXPECT_EQ(checkPlan(set.buffers, plan), "");
+  EXPECT_EQ(plan.arenaSize, plan.lowerBound);
+
+  annotateArenaPlan(*graph, set, plan);
+  EXPECT_EQ(verifyArenaAnnotations(func()), "");
+  // The view repeats its tensor's offset.
+  Value view = graph->tensors[2].views[0];
+  EXPECT_EQ(view.getDefiningOp()->getAttrOfType<IntegerAttr>(kOffsetAttrName),
+            graph->tensors[2].value.getDefiningOp()->getAttrOfType<IntegerAttr>(
+                kOffsetAttrName));
+
+  // Put the pooled tensor onto the conv output it is computed from.
+  Plan bad = plan;
+  bad.offsets[2] = bad.offsets[1];
+  EXPECT_NE(checkPlan(set.buffers, bad).find("live together and overlap"),
+            std::string::npos);
+  Operation *pool = graph->steps[1].op;
+  pool->setAttr(kOffsetAttrName,
+                graph->steps[0].epilogue->getAttr(kOffsetAttrName));
+  EXPECT_NE(verifyArenaAnnotations(func()).find("view"), std::string::npos);
+  view.getDefiningOp()->setAttr(kOffsetAttrName,
+                                pool->getAttr(kOffsetAttrName));
+  EXPECT_NE(verifyArenaAnnotations(func()).find("live together and overlap"),
+            std::string::npos);
+}
+
+} // namespace
