@@ -27,6 +27,7 @@ llvm_config.add_tool_substitutions(
 # Scripts use Debian's interpreter, which has python3-onnx and numpy.
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%mpq_src_root", config.mpq_src_root))
+config.substitutions.append(("%mpq_obj_root", config.mpq_obj_root))
 
 # Models generated once at build time (target mpq-test-models, test/Import).
 config.substitutions.append(("%mpq_models", os.path.join(config.mpq_obj_root, "models")))
@@ -39,3 +40,13 @@ blazeface = os.path.join(model_cache, "face_detection_front_128x128_barracuda.on
 if os.path.isfile(blazeface):
     config.available_features.add("blazeface")
     config.substitutions.append(("%blazeface", blazeface))
+
+# ONNX Runtime for Node, installed by utils/fetch-ort.sh: tests that compare
+# with it say `REQUIRES: onnxruntime`.
+import shutil
+ort_cache = os.environ.get("MPQ_ORT_CACHE",
+                           os.path.join(os.path.expanduser("~"), ".cache", "mpq", "ort"))
+if shutil.which("node") and os.path.isfile(
+        os.path.join(ort_cache, "node_modules", "onnxruntime-node", "package.json")):
+    config.available_features.add("onnxruntime")
+    config.environment["MPQ_ORT_CACHE"] = ort_cache
