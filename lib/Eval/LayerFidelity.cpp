@@ -61,11 +61,20 @@ std::string layerKind(Value integer, Value fakeQuant) {
 
 /// The code of fake-quant value `x` on the grid of `type`. A fake_quant
 /// result lies on the grid, and rounding to nearest recovers its code
-/// exactly; any other value (a float average pool the integer graph
-/// requantizes) is rounded as the integer op rounds.
+/// exactly. Any other value (a float average pool that the integer graph
+/// requantizes) is rounded as the integer op rounds; such a value is a mean
+/// of codes, computed in double from dequantized values, so an exact tie
+/// (mean = k + 1/2 steps) comes out a few ulps to either side: a quotient
+/// within 1e-9 steps of a half step is taken as that half step, as the
+/// integer op sees it (real means of codes lie at least 1/count away).
 int64_t codeOf(double x, UniformType type, bool onGrid, RoundingMode mode) {
-  return quantizeValue(x, type.getScale(),
-                       static_cast<int32_t>(type.getZeroPoint()),
+  double steps = x / type.getScale();
+  if (!onGrid) {
+    double half = std::nearbyint(steps * 2) / 2;
+    if (std::fabs(steps - half) < 1e-9)
+      steps = half;
+  }
+  return quantizeValue(steps, 1.0, static_cast<int32_t>(type.getZeroPoint()),
                        type.getStorageMin(), type.getStorageMax(),
                        onGrid ? RoundingMode::HalfToEven : mode);
 }
