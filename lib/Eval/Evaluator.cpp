@@ -14,7 +14,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -57,19 +59,42 @@ std::vector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
   return strides;
 }
 
-/// Scale and zero point of element `index` of a tensor of `shape` whose
-/// element type is `type` (per tensor, or per slice along its axis).
+/// Scale and zero point of the elements of a tensor of `shape` whose element
+/// type is `type` (per tensor, or per slice along its axis). The strides are
+/// computed once: the lookup runs per element.
 struct Grid {
   double scale;
   int64_t zeroPoint;
 };
-Grid gridAt(UniformType type, ArrayRef<int64_t> shape, int64_t index) {
-  if (!type.isPerAxis())
-    return {type.getScale(), type.getZeroPoint()};
-  auto strides = rowMajorStrides(shape);
-  int64_t axis = type.getAxis();
-  int64_t slice = (index / strides[axis]) % shape[axis];
-  return {type.getScales()[slice], type.getZeroPoints()[slice]};
+class GridLookup {
+public:
+  GridLookup(UniformType type, ArrayRef<int64_t> shape) : type(type) {
+    if (type.isPerAxis()) {
+      stride = rowMajorStrides(shape)[type.getAxis()];
+      size = shape[type.getAxis()];
+    }
+  }
+  Grid at(int64_t index) const {
+    if (!type.isPerAxis())
+      return {type.getScale(), type.getZeroPoint()};
+    int64_t slice = (index / stride) % size;
+    return {type.getScales()[slice], type.getZeroPoints()[slice]};
+  }
+
+private:
+  UniformType type;
+  int64_t stride = 1, size = 1;
+};
+
+/// Integer codes minus their zero points: what the integer layers multiply.
+std::vector<int64_t> centeredCodes(const EvalTensor &tensor, UniformType type) {
+  if (!type)
+    return tensor.ints;
+  GridLookup grid(type, tensor.shape);
+  std::vector<int64_t> centered(tensor.ints.size());
+  for (size_t i = 0; i < centered.size(); ++i)
+    centered[i] = tensor.ints[i] - grid.at(i).zeroPoint;
+  return centered;
 }
 
 UniformType uniformOf(Value value) {
@@ -245,25 +270,25 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
   int64_t index = 0;
   for (Operation &op : func.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (Value v : ret.getOperands())
-        result.outputs.push_back(get(v));
+      for (Value v : ret.getOperands()) {
+        auto dequantize = v.getDefiningOp<DequantizeOp>();
+        result.outputs.push_back(options.outputCodes && dequantize
+                                     ? get(dequantize.getInput())
+                                     : get(v));
+      }
       return result;
     }
     if (failed(evalOp(&op)))
       return failure();
+    if (options.onResult)
+      for (Value v : op.getResults())
+        options.onResult(v, values.find(v)->second);
     if (options.afterOp)
       options.afterOp(&op,
                       [&](Value v) -> const EvalTensor & { return get(v); });
     if (options.recordIntermediates)
-      for (Value v : op.getResults()) {
-        std::string name;
-        if (auto loc = dyn_cast<NameLoc>(op.getLoc()))
-          name = loc.getName().str();
-        else
-          name =
-              op.getName().getStringRef().str() + "#" + std::to_string(index);
-        result.intermediates.emplace_back(name, get(v));
-      }
+      for (Value v : op.getResults())
+        result.intermediates.emplace_back(displayName(&op, index), get(v));
     ++index;
   }
   return func.emitError() << "function body has no return";
@@ -361,15 +386,13 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](QConv2DOp conv) {
         const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
         int64_t zx = zeroPointOf(conv.getInput());
-        UniformType wt = uniformOf(conv.getWeight());
+        std::vector<int64_t> cw = centeredCodes(w, uniformOf(conv.getWeight()));
         Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
                                 conv.getDilations(), conv.getPads());
         std::vector<int64_t> out = convolve<int64_t>(
             in.shape, shapeOf(result()), win, conv.getGroups(),
             [&](int64_t i) { return in.ints[i] - zx; },
-            [&](int64_t i) {
-              return w.ints[i] - gridAt(wt, w.shape, i).zeroPoint;
-            });
+            [&](int64_t i) { return cw[i]; });
         return intsLike(std::move(out));
       })
       .Case([&](FullyConnectedOp fc) {
@@ -388,16 +411,14 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](QFullyConnectedOp fc) {
         const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
         int64_t zx = zeroPointOf(fc.getInput());
-        UniformType wt = uniformOf(fc.getWeight());
+        std::vector<int64_t> cw = centeredCodes(w, uniformOf(fc.getWeight()));
         int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
         std::vector<int64_t> out(n * o, 0);
         for (int64_t b = 0; b < n; ++b)
           for (int64_t j = 0; j < o; ++j) {
             int64_t acc = 0;
             for (int64_t i = 0; i < k; ++i)
-              acc += (in.ints[b * k + i] - zx) *
-                     (w.ints[j * k + i] -
-                      gridAt(wt, w.shape, j * k + i).zeroPoint);
+              acc += (in.ints[b * k + i] - zx) * cw[j * k + i];
             out[b * o + j] = acc;
           }
         return intsLike(std::move(out));
@@ -507,8 +528,9 @@ LogicalResult Evaluator::evalOp(Operation *op) {
         RoundingMode mode = toRoundingMode(fq.getRounding());
         std::vector<double> out(in.reals.size());
         if (auto uniform = dyn_cast<UniformType>(fq.getQuant())) {
+          GridLookup grid(uniform, in.shape);
           for (size_t i = 0; i < out.size(); ++i) {
-            Grid g = gridAt(uniform, in.shape, i);
+            Grid g = grid.at(i);
             out[i] = Quantizer{g.scale, g.zeroPoint, lo, hi, mode}.value(
                 in.reals[i]);
           }
@@ -536,8 +558,9 @@ LogicalResult Evaluator::evalOp(Operation *op) {
         UniformType type = uniformOf(quant.getOutput());
         RoundingMode mode = toRoundingMode(quant.getRounding());
         std::vector<int64_t> out(in.reals.size());
+        GridLookup grid(type, in.shape);
         for (size_t i = 0; i < out.size(); ++i) {
-          Grid g = gridAt(type, in.shape, i);
+          Grid g = grid.at(i);
           float ratio =
               static_cast<float>(in.reals[i]) / static_cast<float>(g.scale);
           out[i] =
@@ -547,14 +570,9 @@ LogicalResult Evaluator::evalOp(Operation *op) {
         return intsLike(std::move(out));
       })
       .Case([&](DequantizeOp dequant) {
-        const EvalTensor &in = get(dequant.getInput());
-        UniformType type = uniformOf(dequant.getInput());
-        std::vector<double> out(in.ints.size());
-        for (size_t i = 0; i < out.size(); ++i) {
-          Grid g = gridAt(type, in.shape, i);
-          out[i] = static_cast<double>(in.ints[i] - g.zeroPoint) * g.scale;
-        }
-        return floatsLike(std::move(out));
+        set(result(), dequantizeCodes(get(dequant.getInput()),
+                                      uniformOf(dequant.getInput())));
+        return success();
       })
       .Case([&](RequantizeOp rq) {
         const EvalTensor &in = get(rq.getInput());
@@ -734,4 +752,129 @@ FailureOr<EvalResult> mlir::mpq::evaluate(func::FuncOp func,
                                           ArrayRef<EvalTensor> inputs,
                                           const EvalOptions &options) {
   return Evaluator(options).run(func, inputs);
+}
+
+EvalTensor mlir::mpq::dequantizeCodes(const EvalTensor &codes,
+                                      UniformType type) {
+  GridLookup grid(type, codes.shape);
+  std::vector<double> reals(codes.ints.size());
+  for (size_t i = 0; i < reals.size(); ++i) {
+    Grid g = grid.at(i);
+    reals[i] = static_cast<double>(codes.ints[i] - g.zeroPoint) * g.scale;
+  }
+  return EvalTensor::floats(codes.shape, std::move(reals));
+}
+
+std::string mlir::mpq::displayName(Operation *op, int64_t index) {
+  if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
+    return loc.getName().str();
+  return op->getName().getStringRef().str() + "#" + std::to_string(index);
+}
+
+FailureOr<int64_t> mlir::mpq::countSamples(func::FuncOp func,
+                                           ArrayRef<EvalTensor> inputs) {
+  if (inputs.size() != func.getNumArguments())
+    return func.emitError() << "expected " << func.getNumArguments()
+                            << " inputs, got " << inputs.size();
+  int64_t samples = 1;
+  std::optional<unsigned> batchedInput;
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    std::vector<int64_t> shape = shapeOf(arg);
+    const std::vector<int64_t> &given = inputs[i].shape;
+    if (given == shape)
+      continue;
+    // Another sample count in the first dimension, the rest equal.
+    bool batched =
+        !shape.empty() && shape[0] == 1 && given.size() == shape.size() &&
+        given[0] > 1 &&
+        std::equal(shape.begin() + 1, shape.end(), given.begin() + 1);
+    if (!batched) {
+      auto diag = func.emitError() << "input #" << i << " has shape [";
+      llvm::interleaveComma(given, diag);
+      return diag << "], expected " << arg.getType()
+                  << (shape.empty() || shape[0] != 1
+                          ? ""
+                          : " (or N samples stacked along the first "
+                            "dimension)");
+    }
+    if (batchedInput && given[0] != samples)
+      return func.emitError()
+             << "input #" << i << " holds " << given[0]
+             << " samples but input #" << *batchedInput << " holds " << samples;
+    batchedInput = i;
+    samples = given[0];
+  }
+  return samples;
+}
+
+std::vector<EvalTensor> mlir::mpq::selectSample(func::FuncOp func,
+                                                ArrayRef<EvalTensor> inputs,
+                                                int64_t index) {
+  std::vector<EvalTensor> sample;
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    std::vector<int64_t> shape = shapeOf(arg);
+    const EvalTensor &input = inputs[i];
+    if (input.shape == shape) {
+      sample.push_back(input);
+      continue;
+    }
+    int64_t size = EvalTensor::floats(shape, {}).numElements();
+    EvalTensor one;
+    one.shape = shape;
+    one.isInteger = input.isInteger;
+    if (input.isInteger)
+      one.ints.assign(input.ints.begin() + index * size,
+                      input.ints.begin() + (index + 1) * size);
+    else
+      one.reals.assign(input.reals.begin() + index * size,
+                       input.reals.begin() + (index + 1) * size);
+    sample.push_back(std::move(one));
+  }
+  return sample;
+}
+
+/// Appends `tensor` to `stacked` along the first dimension (a scalar becomes
+/// one element of a vector).
+static void appendSample(EvalTensor &stacked, const EvalTensor &tensor,
+                         bool first) {
+  if (first) {
+    stacked = tensor;
+    if (stacked.shape.empty())
+      stacked.shape = {1};
+    return;
+  }
+  stacked.shape[0] += tensor.shape.empty() ? 1 : tensor.shape[0];
+  stacked.ints.insert(stacked.ints.end(), tensor.ints.begin(),
+                      tensor.ints.end());
+  stacked.reals.insert(stacked.reals.end(), tensor.reals.begin(),
+                       tensor.reals.end());
+}
+
+FailureOr<EvalResult> mlir::mpq::evaluateBatch(func::FuncOp func,
+                                               ArrayRef<EvalTensor> inputs,
+                                               const EvalOptions &options) {
+  FailureOr<int64_t> samples = countSamples(func, inputs);
+  if (failed(samples))
+    return failure();
+  if (*samples == 1)
+    return evaluate(func, inputs, options);
+  EvalResult stacked;
+  for (int64_t n = 0; n < *samples; ++n) {
+    FailureOr<EvalResult> one =
+        evaluate(func, selectSample(func, inputs, n), options);
+    if (failed(one))
+      return failure();
+    if (n == 0) {
+      stacked.outputs.resize(one->outputs.size());
+      stacked.intermediates.resize(one->intermediates.size());
+    }
+    for (auto [all, tensor] : llvm::zip(stacked.outputs, one->outputs))
+      appendSample(all, tensor, n == 0);
+    for (auto [all, entry] :
+         llvm::zip(stacked.intermediates, one->intermediates)) {
+      all.first = entry.first;
+      appendSample(all.second, entry.second, n == 0);
+    }
+  }
+  return stacked;
 }

@@ -7,27 +7,35 @@
 // The reference evaluator as a tool: runs the float, fake-quant or integer
 // graph of an .mlir file on .npy inputs and writes .npy outputs (float32 for
 // float tensors, int32 codes for integer tensors), optionally every op's
-// result, optionally printed for tests.
+// result, optionally printed for tests. An input with N samples stacked along
+// a first dimension that the argument has as 1 runs N times; outputs are
+// stacked the same way.
 //
 //   mpq-eval model.mlir --input x.npy -o y.npy
 //   mpq-eval model.mlir --input x.npy --output-dir out/ --dump-dir layers/
+//   mpq-eval fake-quant.mlir --input x.npy --compare-layers [--report r.json]
 //
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Eval/Evaluator.h"
+#include "mpq/Eval/LayerFidelity.h"
 #include "mpq/InitAll.h"
 #include "mpq/Support/Npy.h"
+#include "mpq/Transforms/LowerFakeQuant.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -58,6 +66,17 @@ static cl::opt<bool> outputCodes(
     "output-codes",
     cl::desc("for outputs that are dequantized codes, write the integer codes "
              "(what compiled code returns) instead of the floats"));
+static cl::opt<bool> compareLayersMode(
+    "compare-layers",
+    cl::desc("lower a copy of the fake-quant model as --mpq-lower-fake-quant "
+             "does and compare, per layer, the output codes of each integer "
+             "layer with those of its fake-quant layer on the same integer "
+             "input; print a table"));
+static cl::opt<std::string>
+    reportFile("report",
+               cl::desc("with --compare-layers, also write the figures as "
+                        "JSON"),
+               cl::value_desc("file"));
 
 static int fail(const Twine &message) {
   llvm::errs() << "mpq-eval: " << message << "\n";
@@ -98,6 +117,79 @@ static void print(llvm::raw_ostream &os, unsigned index,
     for (double v : tensor.reals)
       os << " " << llvm::format("%.9g", v);
   os << "\n";
+}
+
+static llvm::json::Value toJson(const LayerFidelity &layer) {
+  return llvm::json::Object{{"name", layer.name},
+                            {"kind", layer.kind},
+                            {"bits", static_cast<int64_t>(layer.bits)},
+                            {"signed", layer.isSigned},
+                            {"codes", layer.codes},
+                            {"identical", layer.identical},
+                            {"higher", layer.higher},
+                            {"lower", layer.lower},
+                            {"max_difference", layer.maxDifference},
+                            {"expected_bias_flips", layer.expectedBiasFlips},
+                            {"distinct_codes", layer.distinctCodes},
+                            {"min_code", layer.minCode},
+                            {"max_code", layer.maxCode}};
+}
+
+/// --compare-layers: lowers a copy of `func` in memory, pairing the values of
+/// the two graphs through the lowering, and compares them layer by layer.
+static int compareLayersOf(func::FuncOp func, ArrayRef<EvalTensor> inputs) {
+  if (!outputFile.empty() || !outputDir.empty() || !dumpDir.empty() ||
+      printOutputs)
+    return fail("--compare-layers writes a table (and --report), not "
+                "outputs: drop -o, --output-dir, --dump-dir and --print");
+  IRMapping mapping;
+  OwningOpRef<Operation *> copy = func->clone(mapping);
+  auto integerFunc = cast<func::FuncOp>(*copy);
+  llvm::DenseMap<Value, Value> original;
+  for (auto [from, to] : mapping.getValueMap())
+    original[to] = from;
+  std::vector<LoweredValue> lowered;
+  if (failed(lowerFakeQuant(integerFunc, [&](Value floatValue, Value integer) {
+        lowered.push_back({original.lookup(floatValue), integer});
+      })))
+    return 1;
+  FailureOr<std::vector<LayerFidelity>> layers =
+      compareLayers(func, integerFunc, lowered, inputs);
+  if (failed(layers))
+    return 1;
+
+  // "B-pred": the share of codes the rounding of the ICN bias alone is
+  // expected to flip (see LayerFidelity::expectedBiasFlips).
+  llvm::raw_ostream &os = llvm::outs();
+  os << llvm::format("%-28s %-16s %4s %10s %9s %5s %8s %8s %8s %8s\n", "layer",
+                     "kind", "bits", "codes", "identical", "max", "int>fq",
+                     "int<fq", "B-pred", "distinct");
+  llvm::json::Array json;
+  for (const LayerFidelity &layer : *layers) {
+    std::string bits =
+        (layer.isSigned ? "i" : "u") + std::to_string(layer.bits);
+    auto share = [&](double count) {
+      return layer.codes ? 100.0 * count / layer.codes : 0.0;
+    };
+    os << llvm::format(
+        "%-28s %-16s %4s %10lld %8.3f%% %5lld %8lld %8lld %7.3f%% %8lld\n",
+        layer.name.c_str(), layer.kind.c_str(), bits.c_str(),
+        static_cast<long long>(layer.codes), share(layer.identical),
+        static_cast<long long>(layer.maxDifference),
+        static_cast<long long>(layer.higher),
+        static_cast<long long>(layer.lower), share(layer.expectedBiasFlips),
+        static_cast<long long>(layer.distinctCodes));
+    json.push_back(toJson(layer));
+  }
+  if (!reportFile.empty()) {
+    std::string text;
+    llvm::raw_string_ostream jsonOs(text);
+    jsonOs << llvm::formatv("{0:2}", llvm::json::Value(std::move(json)))
+           << "\n";
+    if (failed(writeFile(reportFile, text)))
+      return 1;
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -159,24 +251,17 @@ int main(int argc, char **argv) {
     tensors.push_back(std::move(tensor));
   }
 
+  if (compareLayersMode)
+    return compareLayersOf(func, tensors);
+  if (!reportFile.empty())
+    return fail("--report needs --compare-layers");
+
   EvalOptions options;
   options.recordIntermediates = !dumpDir.empty();
-  // The codes each returned mpq.dequantize reads, captured as it runs.
-  llvm::DenseMap<Operation *, EvalTensor> codes;
-  if (outputCodes)
-    options.afterOp = [&](Operation *op, auto valueOf) {
-      if (isa<DequantizeOp>(op))
-        codes[op] = valueOf(op->getOperand(0));
-    };
-  FailureOr<EvalResult> result = evaluate(func, tensors, options);
+  options.outputCodes = outputCodes;
+  FailureOr<EvalResult> result = evaluateBatch(func, tensors, options);
   if (failed(result))
     return 1;
-  if (outputCodes) {
-    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-    for (auto [i, value] : llvm::enumerate(ret.getOperands()))
-      if (auto it = codes.find(value.getDefiningOp()); it != codes.end())
-        result->outputs[i] = it->second;
-  }
 
   if (!outputFile.empty() && result->outputs.size() != 1)
     return fail("-o needs a single-output function; @" + func.getSymName() +

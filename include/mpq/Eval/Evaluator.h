@@ -16,6 +16,8 @@
 #ifndef MPQ_EVAL_EVALUATOR_H
 #define MPQ_EVAL_EVALUATOR_H
 
+#include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -47,10 +49,18 @@ struct EvalOptions {
   /// Let a fake_quant to !mpq.bits without a range pass its input through,
   /// instead of failing: calibration runs the float graph this way.
   bool uncalibratedFakeQuantIsIdentity = false;
+  /// Return, for each output computed by mpq.dequantize, the integer codes
+  /// it reads: what compiled code returns.
+  bool outputCodes = false;
   /// Called after every op with a way to read any value computed so far.
   std::function<void(Operation *op,
                      llvm::function_ref<const EvalTensor &(Value)> valueOf)>
       afterOp;
+  /// Called for every op result right after it is computed, before afterOp;
+  /// it may replace the tensor (same shape and kind), which is what later ops
+  /// then read. Per-layer comparisons feed one graph's values to another this
+  /// way.
+  std::function<void(Value result, EvalTensor &tensor)> onResult;
 };
 
 struct EvalResult {
@@ -65,6 +75,33 @@ struct EvalResult {
 /// function and returns failure.
 FailureOr<EvalResult> evaluate(func::FuncOp func, ArrayRef<EvalTensor> inputs,
                                const EvalOptions &options = {});
+
+/// The real values of integer `codes` on the grid of `type` (per tensor or
+/// per axis): (q - zero point) * scale, in double.
+EvalTensor dequantizeCodes(const EvalTensor &codes, UniformType type);
+
+/// The name reports use for `op`: its NameLoc (the ONNX node name), else
+/// "<op name>#<index>".
+std::string displayName(Operation *op, int64_t index);
+
+/// How many samples `inputs` hold for `func`. An input of its argument's
+/// shape is one sample (shared by every sample if others hold more); an input
+/// whose first dimension is N where the argument's is 1, all other
+/// dimensions equal, holds N samples. Batched inputs must agree on N. Emits
+/// an error at `func` for any other shape.
+FailureOr<int64_t> countSamples(func::FuncOp func, ArrayRef<EvalTensor> inputs);
+
+/// Sample `index` of `inputs`, one tensor per argument; `inputs` must have
+/// passed countSamples.
+std::vector<EvalTensor>
+selectSample(func::FuncOp func, ArrayRef<EvalTensor> inputs, int64_t index);
+
+/// Runs `func` once per sample of `inputs` (see countSamples) and
+/// concatenates each output, and each intermediate, along its first
+/// dimension in sample order. With one sample this is `evaluate`.
+FailureOr<EvalResult> evaluateBatch(func::FuncOp func,
+                                    ArrayRef<EvalTensor> inputs,
+                                    const EvalOptions &options = {});
 
 } // namespace mlir::mpq
 
