@@ -73,8 +73,8 @@ static cl::opt<unsigned>
               cl::init(8));
 static cl::list<std::string> emitKinds(
     "emit", cl::CommaSeparated,
-    cl::desc("what to write: obj, header, report, mlir, llvm-ir (default: "
-             "obj,header,report)"));
+    cl::desc("what to write: obj, header, report, svg (the arena plan), "
+             "mlir, llvm-ir (default: obj,header,report,svg)"));
 static cl::opt<std::string>
     nameOpt("name",
             cl::desc("model name, the prefix of every symbol (default: the "
@@ -163,13 +163,13 @@ int main(int argc, char **argv) {
   llvm::StringSet<> emit;
   for (const std::string &kind : emitKinds) {
     if (kind != "obj" && kind != "header" && kind != "report" &&
-        kind != "mlir" && kind != "llvm-ir")
+        kind != "mlir" && kind != "llvm-ir" && kind != "svg")
       return fail("--emit=" + kind +
-                  " is not one of obj, header, report, mlir, llvm-ir");
+                  " is not one of obj, header, report, svg, mlir, llvm-ir");
     emit.insert(kind);
   }
   if (emit.empty())
-    for (StringRef kind : {"obj", "header", "report"})
+    for (StringRef kind : {"obj", "header", "report", "svg"})
       emit.insert(kind);
   std::string name = nameOpt.empty() ? modelNameFrom(modelPath) : nameOpt;
 
@@ -184,7 +184,7 @@ int main(int argc, char **argv) {
   /// One compilation, whose precision assignment gets `weightBudget` bytes
   /// of flash for weights and parameters.
   struct Compiled {
-    std::string object, llvmIR, integerIR;
+    std::string object, llvmIR, integerIR, svg;
     ModelInterface interface;
     llvm::json::Value report = nullptr;
     int64_t flashUsed = 0, weightsAndParams = 0, rodata = 0, code = 0;
@@ -207,16 +207,28 @@ int main(int argc, char **argv) {
                                                      reportPath))
       return failNone("cannot create a temporary file: " + ec.message());
     llvm::FileRemover removeReport(reportPath);
+    llvm::SmallString<128> planPath, svgPath;
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("mpqc-plan", "json", planPath))
+      return failNone("cannot create a temporary file: " + ec.message());
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("mpqc-plan", "svg", svgPath))
+      return failNone("cannot create a temporary file: " + ec.message());
+    llvm::FileRemover removePlan(planPath), removeSvg(svgPath);
     std::string pipeline =
         "mpq-assign-precision{flash=" + std::to_string(weightBudget) +
-        " ram=" + std::to_string(*ram) + " scheme=" + scheme +
+        " ram=" + std::to_string(*ram) + " ram-model=planned scheme=" + scheme +
         " report=" + reportPath.str().str() +
         (pins.empty() ? "" : " pins=" + pins) +
         "},mpq-calibrate{scheme=" + scheme +
         " synthetic=" + std::to_string(synthetic);
     if (!calibration.empty())
       pipeline += " inputs=" + llvm::join(calibration, ",");
-    pipeline += "},mpq-lower-fake-quant,mpq-check-integer-only,canonicalize";
+    // The arena is planned on the integer graph; code generation reads the
+    // offsets.
+    pipeline += "},mpq-lower-fake-quant,mpq-check-integer-only,canonicalize,"
+                "mpq-plan-buffers{report=" +
+                planPath.str().str() + " svg=" + svgPath.str().str() + "}";
     PassManager pm(&context);
     if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
       return failNone("internal error: bad pipeline " + pipeline);
@@ -272,6 +284,14 @@ int main(int argc, char **argv) {
     int64_t rodata = sectionBytes(object, {".rodata", ".data.rel.ro"});
     int64_t code = sectionBytes(object, {".text"});
     int64_t flashUsed = rodata + code;
+    if (auto planBuffer = llvm::MemoryBuffer::getFile(planPath))
+      if (auto plan = llvm::json::parse((*planBuffer)->getBuffer()))
+        (*root)["plan"] = std::move(*plan);
+      else
+        llvm::consumeError(plan.takeError());
+    int64_t lowerBound = 0;
+    if (llvm::json::Object *planObject = root->getObject("plan"))
+      lowerBound = planObject->getInteger("lower_bound_bytes").value_or(0);
     (*root)["target"] = codegenTargetName(*target).str();
     (*root)["model"] = name;
     (*root)["macs"] = macs;
@@ -285,10 +305,13 @@ int main(int argc, char **argv) {
             std::to_string(code) + " B; memory model " +
             std::to_string(weightsAndParams) + " B)",
         "RAM: arena " + std::to_string(interface->arenaBytes) +
-            " B (activations, input and outputs)",
+            " B (activations, input and outputs; lower bound " +
+            std::to_string(lowerBound) + " B)",
         "MACs per inference: " + std::to_string(macs),
         "bits: " + root->getString("bits").value_or("").str()};
     Compiled result;
+    if (auto svgBuffer = llvm::MemoryBuffer::getFile(svgPath))
+      result.svg = (*svgBuffer)->getBuffer().str();
     result.object = std::move(object);
     result.llvmIR = std::move(llvmIR);
     result.integerIR = std::move(integerIR);
@@ -323,7 +346,7 @@ int main(int argc, char **argv) {
   int64_t flashUsed = compiled->flashUsed, rodata = compiled->rodata,
           code = compiled->code;
   std::string &object = compiled->object, &llvmIR = compiled->llvmIR,
-              &integerIR = compiled->integerIR;
+              &integerIR = compiled->integerIR, &svg = compiled->svg;
   llvm::json::Value *report = &compiled->report;
   if (flashUsed > *flash)
     return fail("the generated code does not fit the flash budget: " +
@@ -365,7 +388,8 @@ int main(int argc, char **argv) {
       (emit.contains("header") && !write(".h", header)) ||
       (emit.contains("report") && !write(".report.json", reportOut)) ||
       (emit.contains("mlir") && !write(".mlir", integerIR)) ||
-      (emit.contains("llvm-ir") && !write(".ll", llvmIR)))
+      (emit.contains("llvm-ir") && !write(".ll", llvmIR)) ||
+      (emit.contains("svg") && !write(".plan.svg", svg)))
     return 1;
 
   if (!quiet) {
@@ -376,12 +400,13 @@ int main(int argc, char **argv) {
     llvm::outs() << "  budgets: flash " << *flash << " B, RAM " << *ram
                  << " B\n";
     llvm::outs() << "  wrote " << outDir << "/" << name << ".{"
-                 << llvm::join(
-                        emitKinds.empty()
-                            ? std::vector<std::string>{"o", "h", "report.json"}
-                            : std::vector<std::string>(emitKinds.begin(),
-                                                       emitKinds.end()),
-                        ",")
+                 << llvm::join(emitKinds.empty()
+                                   ? std::vector<std::string>{"o", "h",
+                                                              "report.json",
+                                                              "plan.svg"}
+                                   : std::vector<std::string>(emitKinds.begin(),
+                                                              emitKinds.end()),
+                               ",")
                  << "}\n";
   }
   return 0;
