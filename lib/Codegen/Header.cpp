@@ -28,6 +28,9 @@ static FailureOr<TensorInterface> describeTensor(Value value, Operation *at) {
   t.scale = uniform.getScale();
   t.zeroPoint = uniform.getZeroPoint();
   t.bytes = packedTensorBytes(t.shape, t.bits);
+  if (Operation *def = value.getDefiningOp())
+    if (auto offset = def->getAttrOfType<IntegerAttr>("mpq.offset"))
+      t.arenaOffset = offset.getInt();
   return t;
 }
 
@@ -76,6 +79,8 @@ static void emitTensorMacros(llvm::raw_ostream &os, StringRef prefix,
   os << "#define " << prefix << "_SCALE " << llvm::format("%.9g", t.scale)
      << "f\n";
   os << "#define " << prefix << "_ZERO_POINT " << t.zeroPoint << "\n";
+  if (t.arenaOffset >= 0)
+    os << "#define " << prefix << "_ARENA_OFFSET " << t.arenaOffset << "\n";
 }
 
 void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
@@ -88,10 +93,14 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
      << " * (element 0 in the low bits of a byte, each innermost row starting\n"
      << " * on a byte boundary), in the model's own dimension order (the\n"
      << " * SHAPE macros). real = SCALE * (code - ZERO_POINT).\n"
-     << " * The arena holds every activation; pass " << upper
-     << "_ARENA_BYTES bytes\n"
+     << " * The arena holds every activation, the input and the outputs; pass\n"
+     << " * " << upper << "_ARENA_BYTES bytes\n"
      << " * aligned to " << upper << "_ARENA_ALIGN. Nothing is allocated at "
-     << "run time.\n";
+     << "run time.\n"
+     << " * The input is copied into the arena and the outputs out of it; to\n"
+     << " * avoid the copies (and their RAM), pass arena + *_ARENA_OFFSET as "
+        "the\n"
+     << " * input and output buffers.\n";
   if (!model.summary.empty()) {
     os << " *\n * Memory summary:\n";
     for (const std::string &line : model.summary)

@@ -20,18 +20,18 @@
 #define UPPER(x) MPQ_CAT(MPQ_UPPER, x)
 #include MPQ_STR(MPQ_MODEL.h)
 
+/* The input and the outputs live in the arena (the header's offsets), as
+ * on a real device: no extra RAM for them. */
 static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
-static uint8_t in0[UPPER(_INPUT0_BYTES)];
+#define in0 (arena + UPPER(_INPUT0_ARENA_OFFSET))
+#define out0 (arena + UPPER(_OUTPUT0_ARENA_OFFSET))
+#define out1 (arena + UPPER(_OUTPUT1_ARENA_OFFSET))
+#define out2 (arena + UPPER(_OUTPUT2_ARENA_OFFSET))
+#define out3 (arena + UPPER(_OUTPUT3_ARENA_OFFSET))
+#ifndef MPQ_FIT_CHECK
+/* The float input exists only in the QEMU build (4 MB of RAM); the fit
+ * check links what a device needs. */
 static float x[UPPER(_INPUT0_ELEMENTS)];
-static uint8_t out0[UPPER(_OUTPUT0_BYTES)];
-#if UPPER(_NUM_OUTPUTS) > 1
-static uint8_t out1[UPPER(_OUTPUT1_BYTES)];
-#endif
-#if UPPER(_NUM_OUTPUTS) > 2
-static uint8_t out2[UPPER(_OUTPUT2_BYTES)];
-#endif
-#if UPPER(_NUM_OUTPUTS) > 3
-static uint8_t out3[UPPER(_OUTPUT3_BYTES)];
 #endif
 
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010)
@@ -100,6 +100,9 @@ int main(int argc, char **argv) {
            UPPER(_NUM_OUTPUTS));
     return 2;
   }
+#ifdef MPQ_FIT_CHECK
+  (void)argv; /* Linked, not run: input codes would come from a sensor. */
+#else
   FILE *f = fopen(argv[1], "rb");
   if (!f || fread(x, sizeof(float), UPPER(_INPUT0_ELEMENTS), f) !=
                 UPPER(_INPUT0_ELEMENTS)) {
@@ -108,6 +111,7 @@ int main(int argc, char **argv) {
   }
   fclose(f);
   MODEL(_quantize_input0)(x, in0);
+#endif
   uintptr_t sp;
   __asm volatile("mov %0, sp" : "=r"(sp));
   paintStack(sp);

@@ -22,11 +22,13 @@ upper="$(echo "$name" | tr '[:lower:]' '[:upper:]')"
 for tool in arm-none-eabi-gcc qemu-system-arm; do
   command -v "$tool" >/dev/null || { echo "$0: $tool not found (run utils/install-deps.sh)" >&2; exit 1; }
 done
-map="$here/mps2-an500.ld"; elf="$outdir/$name.qemu.elf"
-if [ "$fit" = 1 ]; then map="$here/stm32h743.ld"; elf="$outdir/$name.stm32h743.elf"; fi
+map="$here/mps2-an500.ld"; elf="$outdir/$name.qemu.elf"; defs=""
+if [ "$fit" = 1 ]; then
+  map="$here/stm32h743.ld"; elf="$outdir/$name.stm32h743.elf"; defs="-DMPQ_FIT_CHECK"
+fi
 arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 \
   -ffunction-sections -fdata-sections --specs=rdimon.specs \
-  -I "$outdir" -DMPQ_MODEL="$name" -DMPQ_UPPER="$upper" \
+  -I "$outdir" -DMPQ_MODEL="$name" -DMPQ_UPPER="$upper" $defs \
   -L "$here" -T "$map" -Wl,--gc-sections \
   "$here/startup.c" "$here/main.c" "$outdir/$name.o" -o "$elf"
 if [ "$fit" = 1 ]; then

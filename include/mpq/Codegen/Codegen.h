@@ -51,6 +51,9 @@ struct TensorInterface {
   double scale = 1.0;
   int64_t zeroPoint = 0;
   int64_t bytes = 0; ///< Packed size (rows along the innermost dimension).
+  /// Where the planned arena holds it (-1 if the graph was not planned): a
+  /// caller may pass arena + offset as the buffer and skip the copy.
+  int64_t arenaOffset = -1;
 };
 
 struct ModelInterface {
