@@ -45,17 +45,6 @@ struct Ranges {
   }
 };
 
-std::optional<std::vector<double>> floatConstant(Value value) {
-  DenseElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  std::vector<double> values;
-  for (const APFloat &v : attr.getValues<APFloat>())
-    values.push_back(v.convertToDouble());
-  return values;
-}
-
 DenseElementsAttr floatAttr(ShapedType type, ArrayRef<double> values) {
   SmallVector<float> data(values.begin(), values.end());
   return DenseElementsAttr::get(type, ArrayRef<float>(data));
@@ -80,10 +69,11 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
     Value weightUse = layer->getOperand(1);
     auto fq = weightUse.getDefiningOp<FakeQuantOp>();
     Value weight = fq ? fq.getInput() : weightUse;
-    auto w = floatConstant(weight);
-    auto gamma = floatConstant(bn.getScale()),
-         beta = floatConstant(bn.getBias()), mean = floatConstant(bn.getMean()),
-         var = floatConstant(bn.getVariance());
+    auto w = getFloatConstantValues(weight);
+    auto gamma = getFloatConstantValues(bn.getScale()),
+         beta = getFloatConstantValues(bn.getBias()),
+         mean = getFloatConstantValues(bn.getMean()),
+         var = getFloatConstantValues(bn.getVariance());
     if (!w || !gamma || !beta || !mean || !var)
       return bn.emitError() << "scheme=pl-fb needs constant weights and "
                                "batch-norm parameters";
@@ -94,7 +84,7 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
     int64_t perChannel = weightType.getNumElements() / channels;
     std::vector<double> bias(channels, 0.0);
     if (biasValue) {
-      auto b = floatConstant(biasValue);
+      auto b = getFloatConstantValues(biasValue);
       if (!b)
         return bn.emitError() << "scheme=pl-fb needs a constant bias";
       bias = *b;
@@ -216,7 +206,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
     llvm::DenseMap<Operation *, Ranges> observed;
     bool needsData = false;
     for (FakeQuantOp fq : pending) {
-      if (fq.getMin() || floatConstant(fq.getInput()))
+      if (fq.getMin() || getFloatConstantValues(fq.getInput()))
         continue;
       observed[fq] = Ranges();
       needsData = true;
@@ -247,7 +237,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         grid = getUniformForRange(
             ctx, bits.getWidth(), bits.getIsSigned(), fq.getNarrow(),
             fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
-      } else if (auto values = floatConstant(fq.getInput())) {
+      } else if (auto values = getFloatConstantValues(fq.getInput())) {
         auto type = cast<RankedTensorType>(fq.getInput().getType());
         bool perChannel = scheme == "pc-icn" && type.getRank() >= 2;
         size_t slices = perChannel ? type.getDimSize(0) : 1;

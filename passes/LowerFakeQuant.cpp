@@ -43,22 +43,10 @@ std::string layerName(Operation *op) {
   return ("'" + op->getName().getStringRef() + "'").str();
 }
 
-/// Real values of `value` if it is a float constant.
-std::optional<std::vector<double>> floatConstant(Value value) {
-  DenseElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  std::vector<double> values;
-  for (const APFloat &v : attr.getValues<APFloat>())
-    values.push_back(v.convertToDouble());
-  return values;
-}
-
 /// Like floatConstant, with a diagnostic at `user` naming `what` otherwise.
 FailureOr<std::vector<double>> constantValues(Value value, Operation *user,
                                               StringRef what) {
-  if (auto values = floatConstant(value))
+  if (auto values = getFloatConstantValues(value))
     return *values;
   return user->emitError() << what << " of " << layerName(user)
                            << " must be a float constant";
@@ -214,7 +202,8 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
   builder.setInsertionPoint(op);
 
   // A weight: quantize the constant to codes once, at compile time.
-  if (std::optional<std::vector<double>> values = floatConstant(input)) {
+  if (std::optional<std::vector<double>> values =
+          getFloatConstantValues(input)) {
     auto shape = cast<RankedTensorType>(input.getType()).getShape();
     int64_t lo =
         storageMin(type.getWidth(), type.getIsSigned(), op.getNarrow());

@@ -261,6 +261,34 @@ Value rowOf(Emitter &e, ArrayRef<int64_t> shape, ArrayRef<Value> idx) {
   return row;
 }
 
+/// One tap (ky, kx) of the window of output (oy, ox) over the NHWC input of
+/// `shape`: whether it falls inside the image, and the row to read, clamped
+/// to row 0 of the image when it does not (a valid address whose value the
+/// caller discards).
+struct WindowTap {
+  Value inside, row;
+};
+WindowTap windowTap(Emitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
+                    Value ox, Value ky, Value kx, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  Value iy = e.add(e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])),
+                   e.mul(ky, e.index(dilations[0])));
+  Value ix = e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
+                   e.mul(kx, e.index(dilations[1])));
+  using P = arith::CmpIPredicate;
+  auto both = [&](Value a, Value b) {
+    return Value(arith::AndIOp::create(e.b, e.loc, a, b));
+  };
+  Value inside = both(
+      both(e.cmp(P::sge, iy, e.index(0)), e.cmp(P::slt, iy, e.index(shape[1]))),
+      both(e.cmp(P::sge, ix, e.index(0)),
+           e.cmp(P::slt, ix, e.index(shape[2]))));
+  Value row = rowOf(e, shape,
+                    {n, e.select(inside, iy, e.index(0)),
+                     e.select(inside, ix, e.index(0)), Value()});
+  return {inside, row};
+}
+
 /// The lowering of one function.
 class LoopLowering {
 public:
@@ -472,7 +500,6 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   auto conv = cast<QConv2DOp>(layer);
   int64_t kh = w.shape[1], kw = w.shape[2], inPerGroup = w.shape[3];
   int64_t outPerGroup = channels / conv.getGroups();
-  int64_t ih = in->shape[1], iw = in->shape[2];
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
                     pads = conv.getPads();
   e.loopNest(
@@ -486,25 +513,9 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
             memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
         Value acc = e.reduceNest(
             {kh, kw, inPerGroup}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-              Value iy =
-                  e.add(e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])),
-                        e.mul(r[0], e.index(dil[0])));
-              Value ix =
-                  e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
-                        e.mul(r[1], e.index(dil[1])));
-              using P = arith::CmpIPredicate;
-              Value inside = arith::AndIOp::create(
-                  builder, e.loc,
-                  arith::AndIOp::create(builder, e.loc,
-                                        e.cmp(P::sge, iy, e.index(0)),
-                                        e.cmp(P::slt, iy, e.index(ih))),
-                  arith::AndIOp::create(builder, e.loc,
-                                        e.cmp(P::sge, ix, e.index(0)),
-                                        e.cmp(P::slt, ix, e.index(iw))));
               // Taps in the padding read a valid address and contribute 0.
-              Value row = rowOf(e, in->shape,
-                                {n, e.select(inside, iy, e.index(0)),
-                                 e.select(inside, ix, e.index(0)), Value()});
+              auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0],
+                                             r[1], strides, dil, pads);
               Value x =
                   e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
               x = e.select(inside, x, e.i32(0));
@@ -613,7 +624,6 @@ LogicalResult LoopLowering::emitPool(Operation *pool) {
     auto avg = cast<QAvgPool2DOp>(pool);
     kernel = avg.getKernel(), strides = avg.getStrides(), pads = avg.getPads();
   }
-  int64_t ih = in->shape[1], iw = in->shape[2];
   int64_t zin = isMax ? 0
                       : cast<UniformType>(cast<RankedTensorType>(
                                               pool->getOperand(0).getType())
@@ -624,22 +634,8 @@ LogicalResult LoopLowering::emitPool(Operation *pool) {
     Value init = e.i32(isMax ? INT32_MIN : 0);
     Value result = e.reduceNest(
         {kernel[0], kernel[1]}, init, [&](ArrayRef<Value> r, Value a) {
-          Value iy = e.add(
-              e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])), r[0]);
-          Value ix = e.add(
-              e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])), r[1]);
-          using P = arith::CmpIPredicate;
-          Value inside = arith::AndIOp::create(
-              builder, e.loc,
-              arith::AndIOp::create(builder, e.loc,
-                                    e.cmp(P::sge, iy, e.index(0)),
-                                    e.cmp(P::slt, iy, e.index(ih))),
-              arith::AndIOp::create(builder, e.loc,
-                                    e.cmp(P::sge, ix, e.index(0)),
-                                    e.cmp(P::slt, ix, e.index(iw))));
-          Value row = rowOf(e, in->shape,
-                            {n, e.select(inside, iy, e.index(0)),
-                             e.select(inside, ix, e.index(0)), Value()});
+          auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
+                                         strides, {1, 1}, pads);
           Value v = e.load(*in, row, c);
           if (isMax)
             return Value(arith::MaxSIOp::create(

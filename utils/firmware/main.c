@@ -9,16 +9,7 @@
  * instructions the model took is printed: with QEMU's -icount shift=0 one instruction is one ns of virtual time
  * and SysTick (25 MHz: one tick per 40 instructions) counts it.
  */
-#include <stdint.h>
-#include <stdio.h>
-
-#define MPQ_STR_(x) #x
-#define MPQ_STR(x) MPQ_STR_(x)
-#define MPQ_CAT_(a, b) a##b
-#define MPQ_CAT(a, b) MPQ_CAT_(a, b)
-#define MODEL(x) MPQ_CAT(MPQ_MODEL, x)
-#define UPPER(x) MPQ_CAT(MPQ_UPPER, x)
-#include MPQ_STR(MPQ_MODEL.h)
+#include "mpq_runner.h"
 
 /* The input and the outputs live in the arena (the header's offsets), as
  * on a real device: no extra RAM for them. */
@@ -73,25 +64,8 @@ static uint64_t ticks(void) {
   return (uint64_t)w * 0x1000000u + (0xFFFFFFu - v);
 }
 
-static int writeCodes(const char *path, const uint8_t *codes, int64_t inner,
-                      int bits, int is_signed, int64_t elements) {
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return 1;
-  for (int64_t i = 0; i < elements; ++i) {
-    int32_t v = MODEL(_get)(codes, inner, bits, is_signed, i);
-    if (fwrite(&v, sizeof v, 1, f) != 1)
-      return 1;
-  }
-  return fclose(f) != 0;
-}
-
-#define INNER(shape)                                                           \
-  (((int64_t[])shape)[sizeof((int64_t[])shape) / sizeof(int64_t) - 1])
 #define WRITE(k)                                                               \
-  if (writeCodes(argv[2 + k], out##k, INNER(UPPER(_OUTPUT##k##_SHAPE)),        \
-                 UPPER(_OUTPUT##k##_BITS), UPPER(_OUTPUT##k##_SIGNED),         \
-                 UPPER(_OUTPUT##k##_ELEMENTS)))                                \
+  if (MPQ_WRITE_OUTPUT(argv[2 + k], k, out##k))                                \
     return 1;
 
 int main(int argc, char **argv) {

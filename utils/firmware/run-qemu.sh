@@ -28,7 +28,7 @@ if [ "$fit" = 1 ]; then
 fi
 arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 \
   -ffunction-sections -fdata-sections --specs=rdimon.specs \
-  -I "$outdir" -DMPQ_MODEL="$name" -DMPQ_UPPER="$upper" $defs \
+  -I "$outdir" -I "$here/../runtime" -DMPQ_MODEL="$name" -DMPQ_UPPER="$upper" $defs \
   -L "$here" -T "$map" -Wl,--gc-sections \
   "$here/startup.c" "$here/main.c" "$outdir/$name.o" -o "$elf"
 if [ "$fit" = 1 ]; then

@@ -10,35 +10,13 @@
  * one per element (the packed buffer unpacked with the header's helper).
  * Exit status 0 on success. Models with one input and up to four outputs.
  */
-#include <stdint.h>
-#include <stdio.h>
+#include "mpq_runner.h"
+
 #include <stdlib.h>
-
-#define MPQ_STR_(x) #x
-#define MPQ_STR(x) MPQ_STR_(x)
-#define MPQ_CAT_(a, b) a##b
-#define MPQ_CAT(a, b) MPQ_CAT_(a, b)
-#define MODEL(x) MPQ_CAT(MPQ_MODEL, x)
-#define UPPER(x) MPQ_CAT(MPQ_UPPER, x)
-
-#include MPQ_STR(MPQ_MODEL.h)
 
 static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
 
-static int write_codes(const char *path, const uint8_t *codes, int64_t inner,
-                       int bits, int is_signed, int64_t elements) {
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return 1;
-  for (int64_t i = 0; i < elements; ++i) {
-    int32_t v = MODEL(_get)(codes, inner, bits, is_signed, i);
-    fwrite(&v, sizeof v, 1, f);
-  }
-  return fclose(f) != 0;
-}
-
 #define OUTPUT_BUFFER(k) static uint8_t out##k[UPPER(_OUTPUT##k##_BYTES)]
-#define INNER(shape) (((int64_t[])shape)[sizeof((int64_t[])shape) / sizeof(int64_t) - 1])
 
 OUTPUT_BUFFER(0);
 #if UPPER(_NUM_OUTPUTS) > 1
@@ -80,9 +58,7 @@ int main(int argc, char **argv) {
   if (status != 0)
     return 1;
 #define WRITE(k)                                                               \
-  if (write_codes(argv[2 + k], out##k, INNER(UPPER(_OUTPUT##k##_SHAPE)),       \
-                  UPPER(_OUTPUT##k##_BITS), UPPER(_OUTPUT##k##_SIGNED),        \
-                  UPPER(_OUTPUT##k##_ELEMENTS)))                               \
+  if (MPQ_WRITE_OUTPUT(argv[2 + k], k, out##k))                                \
     return 1;
   WRITE(0)
 #if UPPER(_NUM_OUTPUTS) > 1

@@ -19,6 +19,18 @@ using namespace mlir::mpq;
 #define GET_OP_CLASSES
 #include "mpq/Dialect/MPQ/IR/MPQOps.cpp.inc"
 
+std::optional<std::vector<double>>
+mlir::mpq::getFloatConstantValues(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  std::vector<double> values;
+  for (const APFloat &v : attr.getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
 //===----------------------------------------------------------------------===//
 // Shared helpers
 //===----------------------------------------------------------------------===//

@@ -17,4 +17,13 @@
 #define GET_OP_CLASSES
 #include "mpq/Dialect/MPQ/IR/MPQOps.h.inc"
 
+#include <optional>
+#include <vector>
+
+namespace mlir::mpq {
+/// The real values of `value` if it is a float constant (arith.constant with
+/// a dense float tensor), widened to double; std::nullopt otherwise.
+std::optional<std::vector<double>> getFloatConstantValues(Value value);
+} // namespace mlir::mpq
+
 #endif // MPQ_DIALECT_MPQ_IR_MPQOPS_H
