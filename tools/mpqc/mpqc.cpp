@@ -70,7 +70,7 @@ static cl::list<std::string>
 static cl::opt<unsigned>
     synthetic("synthetic",
               cl::desc("synthetic calibration inputs when none are given"),
-              cl::init(8));
+              cl::init(4));
 static cl::list<std::string> emitKinds(
     "emit", cl::CommaSeparated,
     cl::desc("what to write: obj, header, report, svg (the arena plan), "
