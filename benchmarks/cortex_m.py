@@ -37,7 +37,7 @@ def sizes(elf):
 def measure(name, onnx, outdir, flash, ram, calibration, sample):
     cmd = [os.path.join(ARGS.build, "bin", "mpqc"), onnx, "-o", outdir,
            "--target=cortex-m7", f"--flash={flash}", f"--ram={ram}",
-           f"--name={name}", "--quiet"]
+           f"--name={name}", "--emit=obj,header,report,mlir", "--quiet"]
     if calibration:
         cmd.append(f"--calibration={calibration}")
     res = subprocess.run(cmd, capture_output=True, text=True)
@@ -63,6 +63,18 @@ def measure(name, onnx, outdir, flash, ram, calibration, sample):
     nout = int(re.search(r"_NUM_OUTPUTS (\d+)", open(os.path.join(outdir, name + ".h")).read()).group(1))
     run = subprocess.run([FIRMWARE, outdir, name, "x.f32"] + [f"y{k}.i32" for k in range(nout)],
                          cwd=outdir, capture_output=True, text=True)
+    # The reference evaluator on the same integer graph and input.
+    np.save(os.path.join(outdir, "x.npy"), sample)
+    subprocess.run([os.path.join(ARGS.build, "bin", "mpq-eval"), os.path.join(outdir, name + ".mlir"),
+                    "--input", os.path.join(outdir, "x.npy"), "--output-codes",
+                    "--output-dir", os.path.join(outdir, "ref")], check=True)
+    same = total = 0
+    for k in range(nout):
+        qemu = np.fromfile(os.path.join(outdir, f"y{k}.i32"), dtype=np.int32)
+        ref = np.load(os.path.join(outdir, "ref", f"output_{k}.npy")).ravel()
+        same += int(np.sum(qemu == ref)) if qemu.size == ref.size else 0
+        total += ref.size
+    row["exact"] = f"{same}/{total}"
     m = re.search(r"instructions: (\d+)", run.stdout)
     st = re.search(r"stack: (\d+)", run.stdout)
     row["instructions"] = int(m.group(1)) if m else None
@@ -115,20 +127,24 @@ def main():
              "run, not STM32H7 cycles; stack is the model's measured use below `main`.",
              "Budgets: 2,048,000 B / 512,000 B (the paper's), 64 kB / 32 kB for Fashion-MNIST.",
              "",
-             "| model | bits | fits STM32H743 | flash (B) | RAM (B) | arena (B) | lower bound (B) | stack (B) | MACs | instructions | MACs / instruction |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "The last column compares the output codes QEMU returned with those of the",
+             "reference evaluator (`mpq-eval --output-codes`) on the same integer graph",
+             "(`mpqc --emit=mlir`) and input.",
+             "",
+             "| model | bits | fits STM32H743 | flash (B) | RAM (B) | arena (B) | lower bound (B) | stack (B) | MACs | instructions | MACs / instruction | QEMU = evaluator |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['name']} | — | mpqc: {r['error']} | | | | | | | | |")
+            lines.append(f"| {r['name']} | — | mpqc: {r['error']} | | | | | | | | | |")
             continue
         ratio = f"{r['macs'] / r['instructions']:.3f}" if r.get("instructions") else "—"
         fits = "yes" if r["fits"] else f"no: {r.get('fit_error', '')}"
         lines.append(f"| {r['name']} | `{r['bits']}` | {fits} | {r.get('flash', '—'):,} | {r.get('ram', '—'):,} "
                      f"| {r['arena']:,} | {r['lower_bound']:,} | {r.get('stack') or '—'} | {r['macs']:,} "
-                     f"| {r['instructions']:,} | {ratio} |" if r["fits"] and r.get("instructions") else
+                     f"| {r['instructions']:,} | {ratio} | {r.get('exact', '—')} |" if r["fits"] and r.get("instructions") else
                      f"| {r['name']} | `{r['bits']}` | {fits} | {r.get('flash', '—')} | {r.get('ram', '—')} "
                      f"| {r['arena']:,} | {r['lower_bound']:,} | {r.get('stack') or '—'} | {r['macs']:,} "
-                     f"| {r.get('instructions') or '—'} | {ratio} |")
+                     f"| {r.get('instructions') or '—'} | {ratio} | {r.get('exact', '—')} |")
     lines += ["", "The kernels are plain loops (one MAC is about 13 instructions); the paper's",
               "CMSIS-NN-style INT8 MobileNetV1 0.25_160 reached 0.32 MAC/cycle. Faster kernels",
               "(SMLAD, im2col) are future work; these figures are the baseline they will be",
