@@ -79,6 +79,11 @@ static cl::opt<std::string>
     nameOpt("name",
             cl::desc("model name, the prefix of every symbol (default: the "
                      "file name)"));
+static cl::opt<std::string> weightBudgetOpt(
+    "weight-budget",
+    cl::desc("flash for weights and per-channel parameters during precision "
+             "assignment (default: the flash budget, less the code if the "
+             "total misses it); the total is still checked against --flash"));
 static cl::opt<std::string> pins("pins",
                                  cl::desc("layer:wbits:abits,... held fixed"));
 static cl::opt<bool> quiet("quiet", cl::desc("no summary"));
@@ -324,13 +329,20 @@ int main(int argc, char **argv) {
     return result;
   };
 
-  std::optional<Compiled> compiled = compileOnce(*flash);
+  std::optional<int64_t> weightBudget;
+  if (!weightBudgetOpt.empty()) {
+    weightBudget = parseByteSize(weightBudgetOpt);
+    if (!weightBudget)
+      return fail("--weight-budget=" + weightBudgetOpt +
+                  " is not a size (bytes, kB, KiB, MB, MiB)");
+  }
+  std::optional<Compiled> compiled = compileOnce(weightBudget.value_or(*flash));
   if (!compiled)
     return 1;
   // The memory model budgets weights and parameters only (the paper's);
   // code and storage overhead come on top. If the total misses, assign again
   // with the budget less that overhead.
-  if (compiled->flashUsed > *flash) {
+  if (!weightBudget && compiled->flashUsed > *flash) {
     int64_t overhead = compiled->flashUsed - compiled->weightsAndParams;
     if (overhead < *flash) {
       if (!quiet)

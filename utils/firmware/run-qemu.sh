@@ -39,5 +39,5 @@ fi
 args="arg=$name.qemu.elf"
 for a in "$@"; do args="$args,arg=$a"; done
 exec qemu-system-arm -M mps2-an500 -cpu cortex-m7 -nographic -monitor none \
-  -serial none -icount shift=0 \
+  -serial none -icount shift=0,sleep=off \
   -semihosting-config "enable=on,target=native,$args" -kernel "$elf"
