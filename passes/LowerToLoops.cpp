@@ -301,6 +301,12 @@ private:
   FailureOr<Buffer> bufferFor(Value value, Operation *user);
   LogicalResult assignStorage(Operation *op);
   Value global(StringRef kind, ArrayRef<int32_t> values);
+  /// Per-channel requantization parameters of `rq` as constant globals
+  /// (multiplier M0, right shift 31 - N0, bias), one entry per channel.
+  struct ChannelParams {
+    Value multipliers, shifts, biases;
+  };
+  ChannelParams requantParams(RequantizeOp rq, int64_t channels);
   Value weightBytes(QConstantOp constant, const Buffer &layout);
   LogicalResult emit(Operation *op);
   LogicalResult emitLayer(Operation *layer, RequantizeOp rq);
@@ -413,11 +419,23 @@ void LoopLowering::copyBytes(Value from, int64_t fromOffset, Value to,
   });
 }
 
-/// Per-channel requantization parameters of `rq` for `channels` channels,
-/// as loads at channel `c` (i64): multiplier, right shift, bias.
-struct ChannelParams {
-  Value multipliers, shifts, biases;
-};
+LoopLowering::ChannelParams LoopLowering::requantParams(RequantizeOp rq,
+                                                        int64_t channels) {
+  // Arrays of one entry apply to every channel.
+  auto perChannel = [&](ArrayRef<int32_t> values) {
+    SmallVector<int32_t> full;
+    for (int64_t c = 0; c < channels; ++c)
+      full.push_back(values.size() == 1 ? values[0] : values[c]);
+    return full;
+  };
+  SmallVector<int32_t> shifts;
+  for (int32_t n0 : perChannel(rq.getExponent()))
+    shifts.push_back(31 - n0);
+  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
+                                           : SmallVector<int32_t>(channels, 0);
+  return {global("multiplier", perChannel(rq.getMultiplier())),
+          global("shift", shifts), global("bias", bias)};
+}
 
 LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   Emitter e(builder, layer->getLoc());
@@ -443,24 +461,13 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   w.memref = weightBytes(weightOp, w);
 
   int64_t channels = w.shape[0];
-  auto perChannel = [&](ArrayRef<int32_t> values) {
-    SmallVector<int32_t> full;
-    for (int64_t c = 0; c < channels; ++c)
-      full.push_back(values.size() == 1 ? values[0] : values[c]);
-    return full;
-  };
-  SmallVector<int32_t> shifts;
-  for (int32_t n0 : perChannel(rq.getExponent()))
-    shifts.push_back(31 - n0);
   SmallVector<int32_t> zeroPoints;
   for (int64_t c = 0; c < channels; ++c)
     zeroPoints.push_back(static_cast<int32_t>(
         wElem.isPerAxis() ? wElem.getZeroPoints()[c] : wElem.getZeroPoint()));
-  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
-                                           : SmallVector<int32_t>(channels, 0);
-  Value mGlobal = global("multiplier", perChannel(rq.getMultiplier()));
-  Value sGlobal = global("shift", shifts);
-  Value bGlobal = global("bias", bias);
+  ChannelParams params = requantParams(rq, channels);
+  Value mGlobal = params.multipliers, sGlobal = params.shifts,
+        bGlobal = params.biases;
   Value zGlobal = global("weight_zp", zeroPoints);
 
   UniformType outElem = cast<UniformType>(rq.getType().getElementType());
@@ -539,20 +546,9 @@ LogicalResult LoopLowering::emitRequantize(RequantizeOp rq) {
   const Buffer &out = buffers[rq.getResult()];
   Emitter e(builder, rq.getLoc());
   int64_t channels = out.inner();
-  auto perChannel = [&](ArrayRef<int32_t> values) {
-    SmallVector<int32_t> full;
-    for (int64_t c = 0; c < channels; ++c)
-      full.push_back(values.size() == 1 ? values[0] : values[c]);
-    return full;
-  };
-  SmallVector<int32_t> shifts;
-  for (int32_t n0 : perChannel(rq.getExponent()))
-    shifts.push_back(31 - n0);
-  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
-                                           : SmallVector<int32_t>(channels, 0);
-  Value mGlobal = global("multiplier", perChannel(rq.getMultiplier()));
-  Value sGlobal = global("shift", shifts);
-  Value bGlobal = global("bias", bias);
+  ChannelParams params = requantParams(rq, channels);
+  Value mGlobal = params.multipliers, sGlobal = params.shifts,
+        bGlobal = params.biases;
   UniformType inElem = cast<UniformType>(
       cast<RankedTensorType>(rq.getInput().getType()).getElementType());
   UniformType outElem = cast<UniformType>(rq.getType().getElementType());
