@@ -64,9 +64,7 @@ static uint64_t ticks(void) {
   return (uint64_t)w * 0x1000000u + (0xFFFFFFu - v);
 }
 
-#define WRITE(k)                                                               \
-  if (MPQ_WRITE_OUTPUT(argv[2 + k], k, out##k))                                \
-    return 1;
+#include "mpq_runner_io.h"
 
 int main(int argc, char **argv) {
   if (argc != 2 + UPPER(_NUM_OUTPUTS)) {
@@ -96,31 +94,15 @@ int main(int argc, char **argv) {
   while (SYST_CVR == 0) {
   }
   uint64_t start = ticks();
-#if UPPER(_NUM_OUTPUTS) == 1
-  int status = MODEL(_run)(in0, out0, arena);
-#elif UPPER(_NUM_OUTPUTS) == 2
-  int status = MODEL(_run)(in0, out0, out1, arena);
-#elif UPPER(_NUM_OUTPUTS) == 3
-  int status = MODEL(_run)(in0, out0, out1, out2, arena);
-#else
-  int status = MODEL(_run)(in0, out0, out1, out2, out3, arena);
-#endif
+  int status = MPQ_RUN();
   uint64_t elapsed = ticks() - start;
   SYST_CSR = 0;
   /* Before any file output, whose newlib calls use deep stacks. */
   uint32_t stack = stackUsed();
   if (status != 0)
     return 1;
-  WRITE(0)
-#if UPPER(_NUM_OUTPUTS) > 1
-  WRITE(1)
-#endif
-#if UPPER(_NUM_OUTPUTS) > 2
-  WRITE(2)
-#endif
-#if UPPER(_NUM_OUTPUTS) > 3
-  WRITE(3)
-#endif
+  if (mpq_write_outputs(argv + 2))
+    return 1;
   /* SysTick at 25 MHz with -icount shift=0: 40 instructions per tick. */
   printf("instructions: %llu\n", (unsigned long long)(elapsed * 40u));
   /* Bytes of stack below main's frame used by the run (the model and the

@@ -29,6 +29,8 @@ OUTPUT_BUFFER(2);
 OUTPUT_BUFFER(3);
 #endif
 
+#include "mpq_runner_io.h"
+
 int main(int argc, char **argv) {
   if (argc != 2 + UPPER(_NUM_OUTPUTS)) {
     fprintf(stderr, "usage: %s input.f32 output0.i32 ... (%d outputs)\n",
@@ -46,29 +48,10 @@ int main(int argc, char **argv) {
   }
   fclose(f);
   MODEL(_quantize_input0)(x, in0);
-#if UPPER(_NUM_OUTPUTS) == 1
-  int status = MODEL(_run)(in0, out0, arena);
-#elif UPPER(_NUM_OUTPUTS) == 2
-  int status = MODEL(_run)(in0, out0, out1, arena);
-#elif UPPER(_NUM_OUTPUTS) == 3
-  int status = MODEL(_run)(in0, out0, out1, out2, arena);
-#else
-  int status = MODEL(_run)(in0, out0, out1, out2, out3, arena);
-#endif
+  int status = MPQ_RUN();
   if (status != 0)
     return 1;
-#define WRITE(k)                                                               \
-  if (MPQ_WRITE_OUTPUT(argv[2 + k], k, out##k))                                \
+  if (mpq_write_outputs(argv + 2))
     return 1;
-  WRITE(0)
-#if UPPER(_NUM_OUTPUTS) > 1
-  WRITE(1)
-#endif
-#if UPPER(_NUM_OUTPUTS) > 2
-  WRITE(2)
-#endif
-#if UPPER(_NUM_OUTPUTS) > 3
-  WRITE(3)
-#endif
   return 0;
 }
