@@ -35,6 +35,9 @@ config.substitutions.append(("%mpq_obj_root", config.mpq_obj_root))
 # Models generated once at build time (target mpq-test-models, test/Import).
 config.substitutions.append(("%mpq_models", os.path.join(config.mpq_obj_root, "models")))
 
+# ONNX's own node tests (Debian libonnx-testdata, from utils/install-deps.sh).
+config.substitutions.append(("%onnx_node", "/usr/share/libonnx-testdata/data/node"))
+
 # Real models fetched from the network by utils/fetch-models.sh: tests that
 # need one say `REQUIRES: blazeface` and are skipped when the cache lacks it.
 model_cache = os.environ.get("MPQ_MODEL_CACHE",

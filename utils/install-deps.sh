@@ -14,6 +14,8 @@ PKGS=(
   llvm-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22
   # ONNX through protobuf.
   libprotobuf-dev protobuf-compiler libonnx-dev
+  # ONNX's backend node tests (test/OnnxNode compiles the integer-op cases).
+  libonnx-testdata
   # Cortex-M7: cross toolchain, newlib (semihosting) and QEMU's mps2-an500.
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # Unit tests.

@@ -45,7 +45,7 @@ static unsigned storedWidth(Type type) {
   if (!tensor)
     return 0;
   auto uniform = dyn_cast<UniformType>(tensor.getElementType());
-  if (!uniform || !uniform.isStored())
+  if (!uniform || !uniform.isInMemory())
     return 0;
   return uniform.getWidth();
 }

@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -17,16 +18,23 @@ using namespace mlir::mpq;
 static FailureOr<TensorInterface> describeTensor(Value value, Operation *at) {
   auto type = cast<RankedTensorType>(value.getType());
   auto uniform = dyn_cast<UniformType>(type.getElementType());
-  if (!uniform || uniform.isPerAxis())
-    return at->emitError() << "model inputs and outputs must be quantized per "
-                              "tensor, got "
+  if (!uniform)
+    return at->emitError() << "model inputs and outputs must be quantized, got "
                            << type;
   TensorInterface t;
   t.shape.assign(type.getShape().begin(), type.getShape().end());
   t.bits = uniform.getWidth();
   t.isSigned = uniform.getIsSigned();
-  t.scale = uniform.getScale();
-  t.zeroPoint = uniform.getZeroPoint();
+  if (uniform.isPerAxis()) {
+    t.axis = uniform.getAxis();
+    t.scales.assign(uniform.getScales().asArrayRef().begin(),
+                    uniform.getScales().asArrayRef().end());
+    t.zeroPoints.assign(uniform.getZeroPoints().begin(),
+                        uniform.getZeroPoints().end());
+  } else {
+    t.scale = uniform.getScale();
+    t.zeroPoint = uniform.getZeroPoint();
+  }
   t.bytes = packedTensorBytes(t.shape, t.bits);
   if (Operation *def = value.getDefiningOp())
     if (auto offset = def->getAttrOfType<IntegerAttr>("mpq.offset"))
@@ -63,6 +71,15 @@ FailureOr<ModelInterface> mlir::mpq::describeModel(func::FuncOp func,
   return model;
 }
 
+/// A C float literal for `v`: "%.9g" round-trips a float; "1" needs a
+/// ".0" before its "f".
+static std::string floatLiteral(double v) {
+  std::string text = llvm::formatv("{0}", llvm::format("%.9g", v)).str();
+  if (text.find_first_of(".eEni") == std::string::npos)
+    text += ".0";
+  return text + "f";
+}
+
 static void emitTensorMacros(llvm::raw_ostream &os, StringRef prefix,
                              const TensorInterface &t) {
   os << "#define " << prefix << "_BYTES " << t.bytes << "\n";
@@ -76,11 +93,46 @@ static void emitTensorMacros(llvm::raw_ostream &os, StringRef prefix,
   os << "#define " << prefix << "_ELEMENTS " << elements << "\n";
   os << "#define " << prefix << "_BITS " << t.bits << "\n";
   os << "#define " << prefix << "_SIGNED " << (t.isSigned ? 1 : 0) << "\n";
-  os << "#define " << prefix << "_SCALE " << llvm::format("%.9g", t.scale)
-     << "f\n";
-  os << "#define " << prefix << "_ZERO_POINT " << t.zeroPoint << "\n";
+  if (t.axis < 0) {
+    os << "#define " << prefix << "_SCALE " << floatLiteral(t.scale) << "\n";
+    os << "#define " << prefix << "_ZERO_POINT " << t.zeroPoint << "\n";
+  } else {
+    // Per axis: no single SCALE/ZERO_POINT, so code assuming one fails to
+    // compile rather than silently using the first channel's.
+    os << "#define " << prefix << "_AXIS " << t.axis << "\n";
+    os << "#define " << prefix << "_SCALES {";
+    llvm::interleaveComma(t.scales, os,
+                          [&](double v) { os << floatLiteral(v); });
+    os << "}\n";
+    os << "#define " << prefix << "_ZERO_POINTS {";
+    llvm::interleaveComma(t.zeroPoints, os);
+    os << "}\n";
+  }
   if (t.arenaOffset >= 0)
     os << "#define " << prefix << "_ARENA_OFFSET " << t.arenaOffset << "\n";
+}
+
+/// For the helpers of a per-axis tensor: the tables, and the stride that
+/// turns a flat element index into an index along the axis.
+static void emitGridLookup(llvm::raw_ostream &os, StringRef prefix,
+                           const TensorInterface &t) {
+  if (t.axis < 0)
+    return;
+  int64_t stride = 1;
+  for (size_t d = t.axis + 1; d < t.shape.size(); ++d)
+    stride *= t.shape[d];
+  os << "  static const float scales[] = " << prefix << "_SCALES;\n"
+     << "  static const int32_t zero_points[] = " << prefix << "_ZERO_POINTS;\n"
+     << "  const int64_t stride = " << stride << ", size = " << t.shape[t.axis]
+     << ";\n";
+}
+static std::string gridScale(StringRef prefix, const TensorInterface &t) {
+  return t.axis < 0 ? (prefix + "_SCALE").str()
+                    : std::string("scales[(i / stride) % size]");
+}
+static std::string gridZeroPoint(StringRef prefix, const TensorInterface &t) {
+  return t.axis < 0 ? (prefix + "_ZERO_POINT").str()
+                    : std::string("zero_points[(i / stride) % size]");
 }
 
 void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
@@ -92,7 +144,9 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
      << " * quantized integer codes, packed along the innermost dimension\n"
      << " * (element 0 in the low bits of a byte, each innermost row starting\n"
      << " * on a byte boundary), in the model's own dimension order (the\n"
-     << " * SHAPE macros). real = SCALE * (code - ZERO_POINT).\n"
+     << " * SHAPE macros). real = SCALE * (code - ZERO_POINT), or per index\n"
+     << " * along AXIS with SCALES and ZERO_POINTS. 16/32-bit outputs are\n"
+     << " * whole little-endian integers.\n"
      << " * The arena holds every activation, the input and the outputs; pass\n"
      << " * " << upper << "_ARENA_BYTES bytes\n"
      << " * aligned to " << upper << "_ARENA_ALIGN. Nothing is allocated at "
@@ -151,9 +205,16 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
         "int64_t i) {\n"
         "  int64_t row = i / inner, col = i % inner;\n"
         "  int64_t at = row * ((inner * bits + 7) / 8) * 8 + col * bits;\n"
-        "  int32_t v = (buf[at / 8] >> (at % 8)) & ((1 << bits) - 1);\n"
-        "  if (is_signed && (v & (1 << (bits - 1)))) v -= 1 << bits;\n"
-        "  return v;\n}\n\n";
+        "  uint32_t v = 0;\n"
+        "  if (bits > 8) /* 16 or 32 bits: whole little-endian bytes */\n"
+        "    for (int k = 0; k < bits / 8; ++k)\n"
+        "      v |= (uint32_t)buf[at / 8 + k] << (8 * k);\n"
+        "  else\n"
+        "    v = (uint32_t)(buf[at / 8] >> (at % 8)) & ((1u << bits) - "
+        "1u);\n"
+        "  if (is_signed && bits < 32 && ((v >> (bits - 1)) & 1u))\n"
+        "    v |= ~((1u << bits) - 1u);\n"
+        "  return (int32_t)v;\n}\n\n";
   for (auto [i, t] : llvm::enumerate(model.inputs)) {
     std::string p = upper + "_INPUT" + std::to_string(i);
     int64_t lo = t.isSigned ? -(int64_t(1) << (t.bits - 1)) : 0;
@@ -161,10 +222,11 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
                             : (int64_t(1) << t.bits) - 1;
     os << "/* float input (model layout) -> packed codes of input " << i
        << ". */\nstatic inline void " << n << "_quantize_input" << i
-       << "(const float *x, void *codes) {\n"
-       << "  for (int64_t i = 0; i < " << p << "_ELEMENTS; ++i) {\n"
-       << "    int32_t q = " << n << "_round_half_even(x[i] / " << p
-       << "_SCALE) + " << p << "_ZERO_POINT;\n"
+       << "(const float *x, void *codes) {\n";
+    emitGridLookup(os, p, t);
+    os << "  for (int64_t i = 0; i < " << p << "_ELEMENTS; ++i) {\n"
+       << "    int32_t q = " << n << "_round_half_even(x[i] / "
+       << gridScale(p, t) << ") + " << gridZeroPoint(p, t) << ";\n"
        << "    q = q < " << lo << " ? " << lo << " : q > " << hi << " ? " << hi
        << " : q;\n"
        << "    " << n << "_put((uint8_t *)codes, " << t.shape.back() << ", "
@@ -174,11 +236,12 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
     std::string p = upper + "_OUTPUT" + std::to_string(i);
     os << "/* packed codes of output " << i
        << " -> float (model layout). */\nstatic inline void " << n
-       << "_dequantize_output" << i << "(const void *codes, float *y) {\n"
-       << "  for (int64_t i = 0; i < " << p << "_ELEMENTS; ++i)\n"
-       << "    y[i] = " << p << "_SCALE * (float)(" << n
+       << "_dequantize_output" << i << "(const void *codes, float *y) {\n";
+    emitGridLookup(os, p, t);
+    os << "  for (int64_t i = 0; i < " << p << "_ELEMENTS; ++i)\n"
+       << "    y[i] = " << gridScale(p, t) << " * (float)(" << n
        << "_get((const uint8_t *)codes, " << t.shape.back() << ", " << t.bits
-       << ", " << p << "_SIGNED, i) - " << p << "_ZERO_POINT);\n}\n\n";
+       << ", " << p << "_SIGNED, i) - " << gridZeroPoint(p, t) << ");\n}\n\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << upper << "_H */\n";
 }

@@ -25,6 +25,7 @@
 
 #include "mpq/Dialect/MPQ/IR/MPQDialect.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/IntegerSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -237,6 +238,17 @@ struct Entry {
   std::string pendingSource;
 };
 
+/// The element type of a quantized tensor value, or null.
+UniformType uniformOf(Value value) {
+  return dyn_cast<UniformType>(
+      cast<RankedTensorType>(value.getType()).getElementType());
+}
+
+/// Whether `e` holds integer codes (a `!mpq.uniform` tensor).
+bool isQuantized(const Entry &e) {
+  return !e.host && !e.pendingQuant && e.value && uniformOf(e.value);
+}
+
 class Importer {
 public:
   Importer(MLIRContext *context, const Model &model, StringRef fileName,
@@ -376,6 +388,39 @@ private:
   LogicalResult importQuantizeLinear(const Node &node);
   LogicalResult importDequantizeLinear(const Node &node);
   LogicalResult importQonnxQuant(const Node &node);
+  LogicalResult importQLinearConv(const Node &node);
+  LogicalResult importConvInteger(const Node &node);
+  LogicalResult importQLinearMatMul(const Node &node);
+  LogicalResult importMatMulInteger(const Node &node);
+  LogicalResult importIntegerAdd(const Node &node);
+
+  // Integer tensors.
+  FailureOr<UniformType> uniformFor(const Node &node, const QuantParams &p,
+                                    int64_t storedAxis);
+  FailureOr<QuantParams> linearParams(const Node &node, int scaleIndex,
+                                      size_t zpIndex, int dataType,
+                                      int64_t axis);
+  FailureOr<Type> integerInputType(const ValueInfo &info,
+                                   ArrayRef<int64_t> shape);
+  LogicalResult quantizeAtBoundary(const Node &node, const std::string &name);
+  FailureOr<Entry> quantizedInput(const Node &node, size_t i);
+  LogicalResult requireGrid(const Node &node, size_t i, const Entry &x,
+                            const QuantParams &p);
+  Value qconstant(const Tensor &t, UniformType type, Location loc);
+  FailureOr<Value> requantizeTo(const Node &node, Value acc,
+                                ArrayRef<double> real, ArrayRef<int32_t> bias,
+                                UniformType outType);
+  UniformType accumulatorType();
+  FailureOr<const Tensor *> integerWeight(const Node &node, size_t i);
+  LogicalResult integerConv(const Node &node, bool qlinear);
+  LogicalResult integerMatMul(const Node &node, bool qlinear);
+  struct ConvGeometry {
+    int64_t group = 1;
+    SmallVector<int64_t> strides, dilations;
+    Window window;
+  };
+  FailureOr<ConvGeometry> convGeometry(const Node &node, ArrayRef<int64_t> x,
+                                       ArrayRef<int64_t> w);
 
   MLIRContext *context;
   const Model &model;
@@ -383,6 +428,8 @@ private:
   const OnnxImportOptions &options;
   OpBuilder builder;
   llvm::StringMap<Entry> values;
+  /// Integer graph inputs: the grid their codes are on.
+  llvm::StringMap<Type> inputGrids;
   int64_t opset = 13;
 };
 
@@ -424,6 +471,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       {"Cast", &Importer::importCast},
       {"QuantizeLinear", &Importer::importQuantizeLinear},
       {"DequantizeLinear", &Importer::importDequantizeLinear},
+      {"QLinearConv", &Importer::importQLinearConv},
+      {"ConvInteger", &Importer::importConvInteger},
+      {"QLinearMatMul", &Importer::importQLinearMatMul},
+      {"MatMulInteger", &Importer::importMatMulInteger},
   };
   return table;
 }
@@ -452,16 +503,15 @@ LogicalResult Importer::checkDefined(const Node &node) {
 LogicalResult Importer::importNode(const Node &node) {
   if (failed(checkDefined(node)))
     return failure();
-  // A QuantizeLinear result is only meaningful as the input of its
-  // DequantizeLinear: anything else would need integer tensors here.
+  builder.setInsertionPointToEnd(builder.getBlock());
+  // A QuantizeLinear result feeding its DequantizeLinear is a QDQ pair
+  // (mpq.fake_quant); feeding anything else, it quantizes a graph input for
+  // integer ops: the model boundary.
   if (node.opType != "DequantizeLinear")
     for (auto [i, name] : llvm::enumerate(node.inputs))
-      if (!name.empty() && input(node, i).pendingQuant)
-        return nodeError(node)
-               << "input '" << name
-               << "' is a QuantizeLinear output; only a DequantizeLinear "
-                  "may consume it (QDQ pairs become mpq.fake_quant)";
-  builder.setInsertionPointToEnd(builder.getBlock());
+      if (!name.empty() && input(node, i).pendingQuant &&
+          failed(quantizeAtBoundary(node, name)))
+        return failure();
   if (node.domain == kQonnxDomain && node.opType == "Quant")
     return importQonnxQuant(node);
   auto it = handlers().find(node.opType);
@@ -654,7 +704,8 @@ FailureOr<Value> Importer::materialize(const Entry &entry,
 Value Importer::reshapeTo(const Entry &x, ArrayRef<int64_t> shape,
                           Location loc) {
   Value v = *materialize(x, identityPerm(x.shape.size()), loc);
-  return create<ReshapeOp>(loc, f32(shape), v);
+  return create<ReshapeOp>(loc,
+                           cast<RankedTensorType>(v.getType()).clone(shape), v);
 }
 
 //===----------------------------------------------------------------------===//
@@ -734,6 +785,33 @@ Importer::window(const Node &node, ArrayRef<int64_t> inHW,
   return w;
 }
 
+FailureOr<Importer::ConvGeometry>
+Importer::convGeometry(const Node &node, ArrayRef<int64_t> x,
+                       ArrayRef<int64_t> wShape) {
+  auto group = intAttr(node, "group", 1);
+  auto strides = intsAttr(node, "strides", {1, 1});
+  auto dilations = intsAttr(node, "dilations", {1, 1});
+  auto kernel = intsAttr(node, "kernel_shape", {wShape[2], wShape[3]});
+  if (failed(group) || failed(strides) || failed(dilations) || failed(kernel))
+    return failure();
+  if (strides->size() != 2 || dilations->size() != 2 || kernel->size() != 2)
+    return nodeError(node) << "strides, dilations and kernel_shape must have "
+                              "2 values";
+  if ((*kernel)[0] != wShape[2] || (*kernel)[1] != wShape[3])
+    return nodeError(node) << "kernel_shape does not match the weight shape";
+  int64_t cin = x[1], cout = wShape[0];
+  if (*group < 1 || cin % *group || cout % *group || wShape[1] * *group != cin)
+    return nodeError(node) << "group = " << *group
+                           << " does not fit input channels " << cin
+                           << " and weight shape [" << cout << ", " << wShape[1]
+                           << ", ...]";
+  auto w = window(node, {x[2], x[3]}, *kernel, *strides, *dilations,
+                  /*ceilMode=*/false);
+  if (failed(w))
+    return failure();
+  return ConvGeometry{*group, *strides, *dilations, *w};
+}
+
 LogicalResult Importer::importConv(const Node &node) {
   auto x = requireNCHW(node, 0);
   auto wIn = dataInput(node, 1);
@@ -742,28 +820,10 @@ LogicalResult Importer::importConv(const Node &node) {
   if (wIn->shape.size() != 4)
     return nodeError(node) << "the weight must have rank 4 (OIHW), got rank "
                            << wIn->shape.size();
-  auto group = intAttr(node, "group", 1);
-  auto strides = intsAttr(node, "strides", {1, 1});
-  auto dilations = intsAttr(node, "dilations", {1, 1});
-  auto kernel = intsAttr(node, "kernel_shape", {wIn->shape[2], wIn->shape[3]});
-  if (failed(group) || failed(strides) || failed(dilations) || failed(kernel))
+  auto geometry = convGeometry(node, x->shape, wIn->shape);
+  if (failed(geometry))
     return failure();
-  if (strides->size() != 2 || dilations->size() != 2 || kernel->size() != 2)
-    return nodeError(node) << "strides, dilations and kernel_shape must have "
-                              "2 values";
-  if ((*kernel)[0] != wIn->shape[2] || (*kernel)[1] != wIn->shape[3])
-    return nodeError(node) << "kernel_shape does not match the weight shape";
-  int64_t cin = x->shape[1], cout = wIn->shape[0];
-  if (*group < 1 || cin % *group || cout % *group ||
-      wIn->shape[1] * *group != cin)
-    return nodeError(node) << "group = " << *group
-                           << " does not fit input channels " << cin
-                           << " and weight shape [" << cout << ", "
-                           << wIn->shape[1] << ", ...]";
-  auto w = window(node, {x->shape[2], x->shape[3]}, *kernel, *strides,
-                  *dilations, /*ceilMode=*/false);
-  if (failed(w))
-    return failure();
+  int64_t cout = wIn->shape[0];
   Location loc = nodeLoc(node);
   auto xs = materialize(*x, kToNHWC, loc);
   auto ws = materialize(*wIn, kToNHWC, loc);
@@ -780,12 +840,15 @@ LogicalResult Importer::importConv(const Node &node) {
       return failure();
     operands.push_back(*bs);
   }
-  Shape out = {x->shape[0], w->out[0], w->out[1], cout};
+  const Window &w = geometry->window;
+  Shape out = {x->shape[0], w.out[0], w.out[1], cout};
   Value y = create<Conv2DOp>(
       loc, f32(out), operands,
-      {namedI64Array("strides", *strides),
-       namedI64Array("dilations", *dilations), namedI64Array("pads", w->pads),
-       builder.getNamedAttr("groups", builder.getI64IntegerAttr(*group))});
+      {namedI64Array("strides", geometry->strides),
+       namedI64Array("dilations", geometry->dilations),
+       namedI64Array("pads", w.pads),
+       builder.getNamedAttr("groups",
+                            builder.getI64IntegerAttr(geometry->group))});
   define(node, stored(y, kToNHWC));
   return success();
 }
@@ -837,8 +900,13 @@ LogicalResult Importer::importPool(const Node &node) {
                                        namedI64Array("pads", w->pads)};
   Value y;
   if (isMax) {
-    y = create<MaxPool2DOp>(loc, f32(out), *xs, attrs);
+    // Codes and floats alike: the largest code is the largest value.
+    y = create<MaxPool2DOp>(
+        loc, cast<RankedTensorType>(xs->getType()).clone(out), *xs, attrs);
   } else {
+    if (isQuantized(*x))
+      return nodeError(node) << "AveragePool of integer tensors is not "
+                                "supported";
     if (*includePad)
       attrs.push_back(
           builder.getNamedAttr("count_include_pad", builder.getUnitAttr()));
@@ -1105,6 +1173,13 @@ LogicalResult Importer::importClip(const Node &node) {
 }
 
 LogicalResult Importer::importBinary(const Node &node) {
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    if (hasInput(node, i) && isQuantized(input(node, i))) {
+      if (node.opType != "Add")
+        return nodeError(node) << "integer " << node.opType
+                               << " is not supported (integer Add is)";
+      return importIntegerAdd(node);
+    }
   auto a = dataInput(node, 0);
   auto b = dataInput(node, 1);
   if (failed(a) || failed(b))
@@ -1687,6 +1762,506 @@ LogicalResult Importer::importCast(const Node &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// Integer ONNX ops: QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger
+// become integer-level mpq ops directly (qconstant, qconv2d,
+// qfully_connected, requantize, qadd); integer graph inputs are quantized at
+// the model boundary and integer graph outputs dequantized there.
+//===----------------------------------------------------------------------===//
+
+FailureOr<UniformType> Importer::uniformFor(const Node &node,
+                                            const QuantParams &p,
+                                            int64_t storedAxis) {
+  auto scales = DenseF64ArrayAttr::get(context, p.scales);
+  auto emitErr = [&]() { return nodeError(node); };
+  int32_t axis = p.axis >= 0 ? static_cast<int32_t>(storedAxis) : -1;
+  if (failed(UniformType::verify(emitErr, p.bits, p.isSigned, axis, scales,
+                                 p.zeroPoints)))
+    return failure();
+  return UniformType::get(context, p.bits, p.isSigned, axis, p.scales,
+                          p.zeroPoints);
+}
+
+/// Scale (input `scaleIndex`, or 1 if negative) and zero point (input
+/// `zpIndex`, or 0 if absent) of a QLinear*/Integer op's operand whose
+/// element type is `dataType`. Several values make it per axis `axis`.
+FailureOr<QuantParams> Importer::linearParams(const Node &node, int scaleIndex,
+                                              size_t zpIndex, int dataType,
+                                              int64_t axis) {
+  QuantParams p;
+  if (dataType != kUInt8 && dataType != kInt8)
+    return nodeError(node) << "integer operands must be uint8 or int8, got "
+                           << dataTypeName(dataType);
+  p.isSigned = dataType == kInt8;
+  if (scaleIndex >= 0) {
+    auto scale = hostInput(node, scaleIndex, "scale");
+    if (failed(scale))
+      return failure();
+    if (!(*scale)->isFloat())
+      return nodeError(node) << "the scale must be float";
+    for (float v : (*scale)->floats)
+      p.scales.push_back(v);
+  }
+  if (hasInput(node, zpIndex)) {
+    auto zp = hostInput(node, zpIndex, "zero point");
+    if (failed(zp))
+      return failure();
+    if ((*zp)->dataType != dataType)
+      return nodeError(node) << "zero point '" << node.inputs[zpIndex]
+                             << "' is " << dataTypeName((*zp)->dataType)
+                             << ", its operand " << dataTypeName(dataType);
+    p.zeroPoints.assign((*zp)->ints.begin(), (*zp)->ints.end());
+  }
+  if (p.scales.empty())
+    p.scales.assign(std::max<size_t>(p.zeroPoints.size(), 1), 1.0);
+  if (p.zeroPoints.empty())
+    p.zeroPoints.assign(p.scales.size(), 0);
+  if (p.scales.size() != p.zeroPoints.size()) {
+    if (p.scales.size() == 1)
+      p.scales.assign(p.zeroPoints.size(), p.scales[0]);
+    else if (p.zeroPoints.size() == 1)
+      p.zeroPoints.assign(p.scales.size(), p.zeroPoints[0]);
+    else
+      return nodeError(node) << "scale and zero point sizes differ";
+  }
+  if (p.scales.size() > 1) {
+    if (axis < 0)
+      return nodeError(node) << "operand '" << node.inputs[zpIndex - 1]
+                             << "' must be quantized per tensor";
+    p.axis = axis;
+  }
+  return p;
+}
+
+/// The element type of an integer graph input: how its consumers read it.
+FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
+                                           ArrayRef<int64_t> shape) {
+  Location loc = NameLoc::get(StringAttr::get(context, info.name), fileLoc());
+  if (info.elemType != kUInt8 && info.elemType != kInt8)
+    return emitError(loc) << "input '" << info.name << "' has element type "
+                          << dataTypeName(info.elemType)
+                          << "; only float, uint8 and int8 inputs are "
+                             "supported";
+  std::optional<QuantParams> chosen;
+  const Node *chooser = nullptr;
+  int64_t rank = shape.size();
+  for (const Node &node : model.nodes) {
+    for (auto [i, name] : llvm::enumerate(node.inputs)) {
+      if (name != info.name)
+        continue;
+      FailureOr<QuantParams> p = QuantParams();
+      StringRef op = node.opType;
+      if ((op == "QLinearConv" || op == "QLinearMatMul") && i == 0)
+        p = linearParams(node, 1, 2, info.elemType, -1);
+      else if (op == "QLinearMatMul" && i == 3)
+        p = linearParams(node, 4, 5, info.elemType, -1);
+      else if (op == "DequantizeLinear" && i == 0) {
+        p = qdqParams(node, rank);
+        if (succeeded(p) && p->isSigned != (info.elemType == kInt8))
+          return nodeError(node) << "zero point and input '" << info.name
+                                 << "' differ in signedness";
+      } else if ((op == "ConvInteger" || op == "MatMulInteger") && i < 2)
+        p = linearParams(node, -1, i + 2, info.elemType, -1);
+      else {
+        p->isSigned = info.elemType == kInt8;
+        p->scales = {1.0};
+        p->zeroPoints = {0};
+      }
+      if (failed(p))
+        return failure();
+      p->isSigned = info.elemType == kInt8;
+      if (chosen &&
+          (chosen->scales != p->scales || chosen->zeroPoints != p->zeroPoints ||
+           chosen->axis != p->axis))
+        return nodeError(node)
+               << "reads input '" << info.name
+               << "' with another scale or zero point than node '"
+               << nodeName(*chooser) << "'";
+      chosen = *p;
+      chooser = &node;
+    }
+  }
+  if (!chosen) {
+    chosen.emplace();
+    chosen->isSigned = info.elemType == kInt8;
+    chosen->scales = {1.0};
+    chosen->zeroPoints = {0};
+  }
+  auto emitErr = [&]() {
+    return emitError(loc) << "input '" << info.name << "': ";
+  };
+  auto scales = DenseF64ArrayAttr::get(context, chosen->scales);
+  if (failed(UniformType::verify(emitErr, 8, chosen->isSigned, chosen->axis,
+                                 scales, chosen->zeroPoints)))
+    return failure();
+  return Type(UniformType::get(context, 8, chosen->isSigned, chosen->axis,
+                               chosen->scales, chosen->zeroPoints));
+}
+
+/// A QuantizeLinear of a graph input used by an integer op: the model
+/// boundary, mpq.quantize. The result replaces the pending entry.
+LogicalResult Importer::quantizeAtBoundary(const Node &node,
+                                           const std::string &name) {
+  Entry &e = values.find(name)->second;
+  const Entry &source = values.find(e.pendingSource)->second;
+  if (source.host || !isa<BlockArgument>(source.value))
+    return nodeError(node)
+           << "input '" << name
+           << "' quantizes a computed float tensor; only graph inputs can be "
+              "quantized for integer ops (QDQ pairs become mpq.fake_quant)";
+  const QuantParams &p = *e.pendingQuant;
+  auto type =
+      uniformFor(node, p, invert(source.perm)[std::max<int64_t>(p.axis, 0)]);
+  if (failed(type))
+    return failure();
+  auto srcType = cast<RankedTensorType>(source.value.getType());
+  Value q = QuantizeOp::create(builder, source.value.getLoc(),
+                               srcType.clone(Type(*type)), source.value,
+                               RoundingAttr::get(context, p.rounding));
+  e = stored(q, source.perm);
+  return success();
+}
+
+/// An operand that must hold integer codes.
+FailureOr<Entry> Importer::quantizedInput(const Node &node, size_t i) {
+  auto x = dataInput(node, i);
+  if (failed(x))
+    return failure();
+  if (!isQuantized(*x))
+    return nodeError(node) << "input '" << node.inputs[i]
+                           << "' must be an integer tensor (a graph input or "
+                              "the result of an integer op), not "
+                           << (x->host ? "a constant" : "a float tensor");
+  return x;
+}
+
+/// Checks that `x` holds codes of exactly the grid `p` describes.
+LogicalResult Importer::requireGrid(const Node &node, size_t i, const Entry &x,
+                                    const QuantParams &p) {
+  UniformType have = uniformOf(x.value);
+  auto want = uniformFor(node, p, p.axis >= 0 ? invert(x.perm)[p.axis] : 0);
+  if (failed(want))
+    return failure();
+  if (have != *want)
+    return nodeError(node) << "input '" << node.inputs[i] << "' holds codes of "
+                           << have << " but the node reads them as " << *want;
+  return success();
+}
+
+Value Importer::qconstant(const Tensor &t, UniformType type, Location loc) {
+  SmallVector<int32_t> codes(t.ints.begin(), t.ints.end());
+  auto shape = RankedTensorType::get(t.shape, builder.getI32Type());
+  return QConstantOp::create(builder, loc, RankedTensorType::get(t.shape, type),
+                             DenseElementsAttr::get(shape, ArrayRef(codes)));
+}
+
+/// Requantization of an int32 accumulator by real[c] = in * w[c] / out per
+/// output channel, to `outType` (a 32-bit `outType` keeps the accumulator).
+FailureOr<Value> Importer::requantizeTo(const Node &node, Value acc,
+                                        ArrayRef<double> real,
+                                        ArrayRef<int32_t> bias,
+                                        UniformType outType) {
+  SmallVector<int32_t> multipliers, exponents;
+  for (double r : real) {
+    auto m = quantizeMultiplier(r);
+    if (!m)
+      return nodeError(node)
+             << "the requantization factor " << r << " cannot be represented";
+    multipliers.push_back(m->m0);
+    exponents.push_back(m->n0);
+  }
+  if (llvm::all_equal(multipliers) && llvm::all_equal(exponents)) {
+    multipliers.resize(1);
+    exponents.resize(1);
+  }
+  auto accType = cast<RankedTensorType>(acc.getType());
+  return RequantizeOp::create(
+             builder, nodeLoc(node), accType.clone(Type(outType)), acc,
+             builder.getDenseI32ArrayAttr(multipliers),
+             builder.getDenseI32ArrayAttr(exponents),
+             bias.empty() ? nullptr : builder.getDenseI32ArrayAttr(bias),
+             RoundingAttr::get(context, Rounding::half_to_even),
+             /*clamp_min=*/nullptr, /*clamp_max=*/nullptr)
+      .getResult();
+}
+
+/// The int32 accumulator kept as a result: ConvInteger and MatMulInteger.
+UniformType Importer::accumulatorType() {
+  return UniformType::get(context, 32, /*isSigned=*/true, -1, {1.0}, {0});
+}
+
+/// The integer weight of `node` (input `i`), an initializer.
+FailureOr<const Tensor *> Importer::integerWeight(const Node &node, size_t i) {
+  auto w = hostInput(node, i, "weight");
+  if (failed(w))
+    return failure();
+  if ((*w)->dataType != kUInt8 && (*w)->dataType != kInt8)
+    return nodeError(node) << "weight '" << node.inputs[i] << "' must be uint8 "
+                           << "or int8, got " << dataTypeName((*w)->dataType);
+  return w;
+}
+
+LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
+  // QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [B].
+  // ConvInteger: x, w, [x_zp], [w_zp].
+  size_t wIndex = qlinear ? 3 : 1;
+  auto x = quantizedInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->shape.size() != 4)
+    return nodeError(node) << "only 2-D spatial (rank-4 NCHW) inputs are "
+                              "supported, input '"
+                           << node.inputs[0] << "' has rank "
+                           << x->shape.size();
+  auto w = integerWeight(node, wIndex);
+  if (failed(w))
+    return failure();
+  const Tensor &wt = **w;
+  if (wt.shape.size() != 4)
+    return nodeError(node) << "the weight must have rank 4 (OIHW), got rank "
+                           << wt.shape.size();
+  int xType = uniformOf(x->value).getIsSigned() ? kInt8 : kUInt8;
+  auto xq = qlinear ? linearParams(node, 1, 2, xType, -1)
+                    : linearParams(node, -1, 2, xType, -1);
+  auto wq = qlinear ? linearParams(node, 4, 5, wt.dataType, 0)
+                    : linearParams(node, -1, 3, wt.dataType, 0);
+  if (failed(xq) || failed(wq) || failed(requireGrid(node, 0, *x, *xq)))
+    return failure();
+  auto geometry = convGeometry(node, x->shape, wt.shape);
+  if (failed(geometry))
+    return failure();
+  int64_t cout = wt.shape[0];
+  if (wq->axis >= 0 && static_cast<int64_t>(wq->scales.size()) != cout)
+    return nodeError(node) << "has " << wq->scales.size()
+                           << " weight scales for " << cout
+                           << " output channels";
+  UniformType outType = accumulatorType();
+  SmallVector<double> real(cout, 1.0);
+  SmallVector<int32_t> bias;
+  if (qlinear) {
+    int64_t yType = kUInt8;
+    if (hasInput(node, 7)) {
+      auto yzp = hostInput(node, 7, "zero point");
+      if (failed(yzp))
+        return failure();
+      yType = (*yzp)->dataType;
+    }
+    auto yq = linearParams(node, 6, 7, yType, -1);
+    if (failed(yq))
+      return failure();
+    auto out = uniformFor(node, *yq, 0);
+    if (failed(out))
+      return failure();
+    outType = *out;
+    for (int64_t c = 0; c < cout; ++c)
+      real[c] =
+          xq->scales[0] * wq->scales[wq->axis >= 0 ? c : 0] / yq->scales[0];
+    if (hasInput(node, 8)) {
+      auto b = hostInput(node, 8, "bias");
+      if (failed(b))
+        return failure();
+      if ((*b)->dataType != kInt32 || (*b)->numElements() != cout)
+        return nodeError(node)
+               << "the bias must be " << cout << " int32 values";
+      bias.assign((*b)->ints.begin(), (*b)->ints.end());
+    }
+  }
+  Location loc = nodeLoc(node);
+  auto wType = uniformFor(node, *wq, 0);
+  auto xs = materialize(*x, kToNHWC, loc);
+  if (failed(wType) || failed(xs))
+    return failure();
+  Value weight = qconstant(transposeTensor(wt, kToNHWC), *wType, loc);
+  Shape out = {x->shape[0], geometry->window.out[0], geometry->window.out[1],
+               cout};
+  Value acc = QConv2DOp::create(
+      builder, loc, RankedTensorType::get(out, builder.getI32Type()), *xs,
+      weight, builder.getDenseI64ArrayAttr(geometry->strides),
+      builder.getDenseI64ArrayAttr(geometry->dilations),
+      builder.getDenseI64ArrayAttr(geometry->window.pads),
+      builder.getI64IntegerAttr(geometry->group));
+  auto y = requantizeTo(node, acc, real, bias, outType);
+  if (failed(y))
+    return failure();
+  define(node, stored(*y, kToNHWC));
+  return success();
+}
+
+LogicalResult Importer::importQLinearConv(const Node &node) {
+  return integerConv(node, /*qlinear=*/true);
+}
+LogicalResult Importer::importConvInteger(const Node &node) {
+  return integerConv(node, /*qlinear=*/false);
+}
+
+LogicalResult Importer::integerMatMul(const Node &node, bool qlinear) {
+  // QLinearMatMul: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp.
+  // MatMulInteger: A, B, [a_zp], [b_zp].
+  size_t bIndex = qlinear ? 3 : 1;
+  auto a = quantizedInput(node, 0);
+  if (failed(a))
+    return failure();
+  auto b = integerWeight(node, bIndex);
+  if (failed(b))
+    return failure();
+  const Tensor &bt = **b;
+  int64_t rankA = a->shape.size(), rankB = bt.shape.size();
+  if (rankA < 2 || rankB < 2 || rankB > 3 || (rankB == 3 && rankA != 3))
+    return nodeError(node) << "supported: A of rank >= 2 times a matrix B, or "
+                              "batched [N, M, K] x [N, K, N'] with a constant "
+                              "B; got ranks "
+                           << rankA << " and " << rankB;
+  int64_t k = a->shape[rankA - 1], n = bt.shape[rankB - 1];
+  int64_t batch = rankB == 3 ? bt.shape[0] : 1;
+  if (bt.shape[rankB - 2] != k || (rankB == 3 && a->shape[0] != batch))
+    return nodeError(node) << "shapes do not match for a matrix product";
+  int aType = uniformOf(a->value).getIsSigned() ? kInt8 : kUInt8;
+  auto aq = qlinear ? linearParams(node, 1, 2, aType, -1)
+                    : linearParams(node, -1, 2, aType, -1);
+  auto bq = qlinear ? linearParams(node, 4, 5, bt.dataType, 1)
+                    : linearParams(node, -1, 3, bt.dataType, 1);
+  if (failed(aq) || failed(bq) || failed(requireGrid(node, 0, *a, *aq)))
+    return failure();
+  if (bq->axis >= 0 && static_cast<int64_t>(bq->scales.size()) != n)
+    return nodeError(node) << "has " << bq->scales.size() << " scales for " << n
+                           << " columns of B";
+  UniformType outType = accumulatorType();
+  // One output channel per (batch, column).
+  SmallVector<double> real(batch * n, 1.0);
+  if (qlinear) {
+    int64_t yType = kUInt8;
+    if (hasInput(node, 7)) {
+      auto yzp = hostInput(node, 7, "zero point");
+      if (failed(yzp))
+        return failure();
+      yType = (*yzp)->dataType;
+    }
+    auto yq = linearParams(node, 6, 7, yType, -1);
+    if (failed(yq))
+      return failure();
+    auto out = uniformFor(node, *yq, 0);
+    if (failed(out))
+      return failure();
+    outType = *out;
+    for (int64_t c = 0; c < batch * n; ++c)
+      real[c] =
+          aq->scales[0] * bq->scales[bq->axis >= 0 ? c % n : 0] / yq->scales[0];
+  }
+  // The weight, one row per output channel: W[g * n + j, kk] = B[g, kk, j].
+  Tensor w;
+  w.dataType = bt.dataType;
+  w.shape = {batch * n, k};
+  w.ints.resize(batch * n * k);
+  for (int64_t g = 0; g < batch; ++g)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < n; ++j)
+        w.ints[(g * n + j) * k + kk] = bt.ints[(g * k + kk) * n + j];
+  QuantParams wq = *bq;
+  if (wq.axis >= 0) {
+    wq.axis = 0;
+    SmallVector<double> scales;
+    SmallVector<int64_t> zps;
+    for (int64_t g = 0; g < batch; ++g)
+      for (int64_t j = 0; j < n; ++j) {
+        scales.push_back(bq->scales[j]);
+        zps.push_back(bq->zeroPoints[j]);
+      }
+    wq.scales = scales;
+    wq.zeroPoints = zps;
+  }
+  Location loc = nodeLoc(node);
+  auto wType = uniformFor(node, wq, 0);
+  if (failed(wType))
+    return failure();
+  if (rankB == 3)
+    w.shape = {batch * n, 1, 1, k}; // OHWI of a 1x1 convolution
+  Value weight = qconstant(w, *wType, loc);
+  if (rankB == 2) {
+    // Rows of A through a fully-connected layer.
+    int64_t rows = product(ArrayRef<int64_t>(a->shape).drop_back());
+    Value x = reshapeTo(*a, {rows, k}, loc);
+    Value acc = QFullyConnectedOp::create(
+        builder, loc, RankedTensorType::get({rows, n}, builder.getI32Type()), x,
+        weight);
+    auto y = requantizeTo(node, acc, real, {}, outType);
+    if (failed(y))
+      return failure();
+    Shape shape(a->shape.begin(), a->shape.end());
+    shape.back() = n;
+    Value r = create<ReshapeOp>(loc, RankedTensorType::get(shape, outType), *y);
+    define(node, stored(r, identityPerm(shape.size())));
+    return success();
+  }
+  // Batched with a different B per batch: a grouped 1x1 convolution over
+  // [1, 1, M, batch * K] with one group per batch.
+  int64_t m = a->shape[1];
+  auto am = materialize(*a, {1, 0, 2}, loc); // [M, batch, K]
+  if (failed(am))
+    return failure();
+  Value x = create<ReshapeOp>(
+      loc, RankedTensorType::get({1, 1, m, batch * k}, uniformOf(a->value)),
+      *am);
+  Value acc = QConv2DOp::create(
+      builder, loc,
+      RankedTensorType::get({1, 1, m, batch * n}, builder.getI32Type()), x,
+      weight, builder.getDenseI64ArrayAttr({1, 1}),
+      builder.getDenseI64ArrayAttr({1, 1}),
+      builder.getDenseI64ArrayAttr({0, 0, 0, 0}),
+      builder.getI64IntegerAttr(batch));
+  auto y = requantizeTo(node, acc, real, {}, outType);
+  if (failed(y))
+    return failure();
+  Value r =
+      create<ReshapeOp>(loc, RankedTensorType::get({m, batch, n}, outType), *y);
+  define(node, stored(r, {1, 0, 2})); // stored [M, batch, N]
+  return success();
+}
+
+LogicalResult Importer::importQLinearMatMul(const Node &node) {
+  return integerMatMul(node, /*qlinear=*/true);
+}
+LogicalResult Importer::importMatMulInteger(const Node &node) {
+  return integerMatMul(node, /*qlinear=*/false);
+}
+
+/// Add of two integer tensors: mpq.qadd, rescaling each to the output grid.
+/// Raw integer tensors (scale 1) saturate where ONNX wraps around.
+LogicalResult Importer::importIntegerAdd(const Node &node) {
+  auto a = quantizedInput(node, 0);
+  auto b = quantizedInput(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  if (a->shape != b->shape)
+    return nodeError(node) << "integer Add needs inputs of one shape";
+  UniformType ta = uniformOf(a->value), tb = uniformOf(b->value);
+  if (ta.isPerAxis() || tb.isPerAxis() || ta.getIsSigned() != tb.getIsSigned())
+    return nodeError(node) << "integer Add needs per-tensor inputs of one "
+                              "signedness";
+  // ONNX adds the codes themselves: raw integers (scale 1, zero point 0)
+  // in and out, each input multiplied by exactly 1.
+  UniformType out =
+      UniformType::get(context, 8, ta.getIsSigned(), -1, {1.0}, {0});
+  if (ta != out || tb != out)
+    return nodeError(node) << "integer Add is supported on raw integer "
+                              "tensors (scale 1, zero point 0), got "
+                           << ta << " and " << tb;
+  auto one = quantizeMultiplier(1.0);
+  auto ma = one, mb = one;
+  Location loc = nodeLoc(node);
+  auto bv = materialize(*b, a->perm, loc);
+  if (failed(bv))
+    return failure();
+  Value y = QAddOp::create(
+      builder, loc, cast<RankedTensorType>(a->value.getType()).clone(Type(out)),
+      a->value, *bv, builder.getI32IntegerAttr(ma->m0),
+      builder.getI32IntegerAttr(ma->n0), builder.getI32IntegerAttr(mb->m0),
+      builder.getI32IntegerAttr(mb->n0),
+      RoundingAttr::get(context, Rounding::half_to_even),
+      /*clamp_min=*/nullptr, /*clamp_max=*/nullptr);
+  define(node, stored(y, a->perm));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Quantization: QDQ pairs and QONNX Quant become mpq.fake_quant
 //===----------------------------------------------------------------------===//
 
@@ -1818,6 +2393,16 @@ LogicalResult Importer::importDequantizeLinear(const Node &node) {
                                 "supported)";
     return fakeQuant(node, values.find(x->pendingSource)->second, *params);
   }
+  if (isQuantized(*x)) {
+    // Integer codes back to real values: the model boundary.
+    if (failed(requireGrid(node, 0, *x, *params)))
+      return failure();
+    auto type = cast<RankedTensorType>(x->value.getType());
+    Value y = DequantizeOp::create(builder, nodeLoc(node), f32(type.getShape()),
+                                   x->value);
+    define(node, stored(y, x->perm));
+    return success();
+  }
   if (!x->host || x->host->isFloat())
     return nodeError(node) << "input '" << node.inputs[0]
                            << "' must be an integer initializer or a "
@@ -1934,10 +2519,6 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
     if (values.count(info.name))
       continue; // an initializer listed as an input (older exporters)
     Location loc = fileLoc();
-    if (info.elemType != kFloat)
-      return emitError(loc) << "input '" << info.name << "' has element type "
-                            << dataTypeName(info.elemType)
-                            << "; only float inputs are supported";
     if (!info.hasShape)
       return emitError(loc) << "input '" << info.name << "' has no shape";
     Shape shape;
@@ -1954,6 +2535,14 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
              << "input '" << info.name << "' has symbolic dimension '"
              << (dim.param.empty() ? "?" : dim.param)
              << "' (only the batch may be dynamic), at index " << i;
+    }
+    // An integer input holds codes: the model takes the real values
+    // (float) and quantizes them at its boundary, like a QDQ model.
+    if (info.elemType != kFloat) {
+      auto grid = integerInputType(info, shape);
+      if (failed(grid))
+        return failure();
+      inputGrids[info.name] = *grid;
     }
     argTypes.push_back(f32(shape));
   }
@@ -1995,8 +2584,16 @@ OwningOpRef<ModuleOp> Importer::run() {
       continue;
     BlockArgument arg = body->getArgument(argIndex++);
     arg.setLoc(NameLoc::get(StringAttr::get(context, info.name), fileLoc()));
+    Value v = arg;
+    if (auto grid = inputGrids.find(info.name); grid != inputGrids.end()) {
+      builder.setInsertionPointToEnd(body);
+      v = QuantizeOp::create(
+          builder, arg.getLoc(),
+          cast<RankedTensorType>(arg.getType()).clone(grid->second), arg,
+          RoundingAttr::get(context, Rounding::half_to_even));
+    }
     values[info.name] = stored(
-        arg, identityPerm(cast<RankedTensorType>(arg.getType()).getRank()));
+        v, identityPerm(cast<RankedTensorType>(arg.getType()).getRank()));
   }
   builder.setInsertionPointToEnd(body);
   for (const Node &node : model.nodes)
@@ -2012,13 +2609,21 @@ OwningOpRef<ModuleOp> Importer::run() {
              nullptr;
     const Entry &e = found->second;
     Location loc = NameLoc::get(StringAttr::get(context, info.name), fileLoc());
-    if (e.pendingQuant)
-      return emitError(loc) << "graph output '" << info.name
-                            << "' is an integer QuantizeLinear output",
-             nullptr;
-    auto v = materialize(e, identityPerm(e.shape.size()), loc);
+    if (e.pendingQuant) {
+      Node output;
+      output.opType = "QuantizeLinear";
+      output.name = info.name;
+      if (failed(quantizeAtBoundary(output, info.name)))
+        return nullptr;
+    }
+    auto v = materialize(values.find(info.name)->second,
+                         identityPerm(e.shape.size()), loc);
     if (failed(v))
       return nullptr;
+    // Integer outputs leave the model as codes: the boundary dequantizes.
+    if (auto type = cast<RankedTensorType>(v->getType());
+        isa<UniformType>(type.getElementType()))
+      *v = DequantizeOp::create(builder, loc, f32(type.getShape()), *v);
     results.push_back(*v);
   }
   func::ReturnOp::create(builder, fileLoc(), results);

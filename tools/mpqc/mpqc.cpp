@@ -128,6 +128,24 @@ static int64_t sectionBytes(StringRef object, ArrayRef<StringRef> prefixes) {
   return total;
 }
 
+/// Whether the model is integer-level already: only the boundary, integer
+/// ops and data movement on codes (no float layer, no fake_quant).
+static bool isIntegerGraph(ModuleOp module) {
+  bool integer = true;
+  module.walk([&](Operation *op) {
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp, QuantizeOp, DequantizeOp,
+            QConstantOp, QConv2DOp, QFullyConnectedOp, RequantizeOp, QAddOp,
+            QAvgPool2DOp>(op))
+      return;
+    if (op->getNumResults() == 1)
+      if (auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
+        if (isa<UniformType>(type.getElementType()))
+          return; // data movement on codes
+    integer = false;
+  });
+  return integer;
+}
+
 /// Multiply-accumulates of one inference of the integer graph.
 static int64_t countMacs(func::FuncOp func) {
   int64_t macs = 0;
@@ -234,6 +252,13 @@ int main(int argc, char **argv) {
     pipeline += "},mpq-lower-fake-quant,mpq-check-integer-only,canonicalize,"
                 "mpq-plan-buffers{report=" +
                 planPath.str().str() + " svg=" + svgPath.str().str() + "}";
+    // A model made of integer ONNX ops (QLinearConv, ConvInteger, ...) is
+    // imported at the integer level: its bit-widths are the model's own.
+    bool integerModel = isIntegerGraph(*module);
+    if (integerModel)
+      pipeline =
+          "mpq-check-integer-only,canonicalize,mpq-plan-buffers{report=" +
+          planPath.str().str() + " svg=" + svgPath.str().str() + "}";
     PassManager pm(&context);
     if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
       return failNone("internal error: bad pipeline " + pipeline);
@@ -273,8 +298,8 @@ int main(int argc, char **argv) {
     }
 
     // The budgets, checked on what was generated.
-    std::string reportText;
-    {
+    std::string reportText = "{\"bits\": \"as imported (integer model)\"}";
+    if (!integerModel) {
       auto buffer = llvm::MemoryBuffer::getFile(reportPath);
       if (!buffer)
         return failNone("the precision report is missing");

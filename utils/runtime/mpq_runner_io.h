@@ -5,15 +5,25 @@
 #ifndef MPQ_RUNNER_IO_H
 #define MPQ_RUNNER_IO_H
 
-/* Calls the model's entry point with the buffers. */
-#if UPPER(_NUM_OUTPUTS) == 1
-#define MPQ_RUN() MODEL(_run)(in0, out0, arena)
-#elif UPPER(_NUM_OUTPUTS) == 2
-#define MPQ_RUN() MODEL(_run)(in0, out0, out1, arena)
-#elif UPPER(_NUM_OUTPUTS) == 3
-#define MPQ_RUN() MODEL(_run)(in0, out0, out1, out2, arena)
+/* Calls the model's entry point with the buffers in0..in(N-1),
+ * out0..out(M-1) and arena. */
+#if UPPER(_NUM_INPUTS) == 1
+#define MPQ_INPUT_ARGS in0
+#elif UPPER(_NUM_INPUTS) == 2
+#define MPQ_INPUT_ARGS in0, in1
+#elif UPPER(_NUM_INPUTS) == 3
+#define MPQ_INPUT_ARGS in0, in1, in2
 #else
-#define MPQ_RUN() MODEL(_run)(in0, out0, out1, out2, out3, arena)
+#define MPQ_INPUT_ARGS in0, in1, in2, in3
+#endif
+#if UPPER(_NUM_OUTPUTS) == 1
+#define MPQ_RUN() MODEL(_run)(MPQ_INPUT_ARGS, out0, arena)
+#elif UPPER(_NUM_OUTPUTS) == 2
+#define MPQ_RUN() MODEL(_run)(MPQ_INPUT_ARGS, out0, out1, arena)
+#elif UPPER(_NUM_OUTPUTS) == 3
+#define MPQ_RUN() MODEL(_run)(MPQ_INPUT_ARGS, out0, out1, out2, arena)
+#else
+#define MPQ_RUN() MODEL(_run)(MPQ_INPUT_ARGS, out0, out1, out2, out3, arena)
 #endif
 
 /* Writes output k to paths[k] as int32 codes; non-zero on failure. */

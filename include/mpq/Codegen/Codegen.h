@@ -50,6 +50,11 @@ struct TensorInterface {
   bool isSigned = false;
   double scale = 1.0;
   int64_t zeroPoint = 0;
+  /// Per-axis quantization: the axis (in the model's dimension order) and
+  /// one scale and zero point per index along it; axis < 0 is per tensor.
+  int64_t axis = -1;
+  std::vector<double> scales;
+  std::vector<int64_t> zeroPoints;
   int64_t bytes = 0; ///< Packed size (rows along the innermost dimension).
   /// Where the planned arena holds it (-1 if the graph was not planned): a
   /// caller may pass arena + offset as the buffer and skip the copy.

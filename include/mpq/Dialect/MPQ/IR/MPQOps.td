@@ -25,9 +25,15 @@ def MPQ_StoredUniform : Type<And<[MPQ_IsUniform,
     CPred<"::llvm::cast<::mlir::mpq::UniformType>($_self).isStored()">]>,
     "stored (1..8-bit) !mpq.uniform">;
 def MPQ_AnyUniform : Type<MPQ_IsUniform, "!mpq.uniform">;
+// What can live in memory: stored codes, or whole-byte 16/32-bit values (an
+// accumulator kept as a model output, as ONNX ConvInteger/MatMulInteger do).
+def MPQ_MemoryUniform : Type<And<[MPQ_IsUniform,
+    CPred<"::llvm::cast<::mlir::mpq::UniformType>($_self).isInMemory()">]>,
+    "stored (1..8-bit) or 16/32-bit !mpq.uniform">;
 
 def MPQ_FloatTensor : RankedTensorOf<[F32]>;
 def MPQ_QTensor : RankedTensorOf<[MPQ_StoredUniform]>;
+def MPQ_MemoryQTensor : RankedTensorOf<[MPQ_MemoryUniform]>;
 def MPQ_AccTensor : RankedTensorOf<[I32]>;
 def MPQ_IntInputTensor : RankedTensorOf<[I32, MPQ_AnyUniform]>;
 def MPQ_Tensor : RankedTensorOf<[AnyType]>;
@@ -341,7 +347,9 @@ def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
     with |M0| in [2^30, 2^31) or 0 (a pruned channel), so the real factor is
     M0 * 2^(exponent - 31). Arrays have one entry (per tensor) or one per
     channel. The clamp defaults to the output's storage range; a ReLU fused
-    here raises `clamp_min` to the zero point.
+    here raises `clamp_min` to the zero point. The result may also be a 16 or
+    32-bit `!mpq.uniform` (an accumulator kept wide as a model output, as the
+    int32 results of ONNX ConvInteger and MatMulInteger).
 
     ```mlir
     %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>,
@@ -357,7 +365,7 @@ def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
                    MPQ_RoundingModeAttr:$rounding,
                    OptionalAttr<MPQ_SI64Attr>:$clamp_min,
                    OptionalAttr<MPQ_SI64Attr>:$clamp_max);
-  let results = (outs MPQ_QTensor:$output);
+  let results = (outs MPQ_MemoryQTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
 }
@@ -409,7 +417,7 @@ def MPQ_QuantizeOp : MPQ_PureOp<"quantize"> {
 
 def MPQ_DequantizeOp : MPQ_PureOp<"dequantize"> {
   let summary = "integer codes to float, at the model's output";
-  let arguments = (ins MPQ_QTensor:$input);
+  let arguments = (ins MPQ_MemoryQTensor:$input);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;

@@ -1,0 +1,92 @@
+"""Small ONNX models with the integer ops (QLinearConv, ConvInteger,
+QLinearMatMul, MatMulInteger, integer Add/MaxPool, QuantizeLinear and
+DequantizeLinear at the boundary), and the integer-op errors; written to the
+directory given as the only argument."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+U8, I8, F32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.FLOAT
+
+
+def init(name, value, dtype):
+    return numpy_helper.from_array(np.array(value, dtype=dtype), name)
+
+
+def save(name, nodes, inputs, outputs, inits, opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(OUT, name + ".onnx"))
+
+
+def vi(name, dtype, shape):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def qconv_params(prefix, xs, xz, ws, wz, ys, yz, w, bias=None):
+    inits = [init(prefix + "xs", xs, np.float32), init(prefix + "xz", xz, np.uint8),
+             init(prefix + "w", w, np.int8), init(prefix + "ws", ws, np.float32),
+             init(prefix + "wz", wz, np.int8), init(prefix + "ys", ys, np.float32),
+             init(prefix + "yz", yz, np.uint8)]
+    names = [prefix + n for n in ("xs", "xz", "w", "ws", "wz", "ys", "yz")]
+    if bias is not None:
+        inits.append(init(prefix + "b", bias, np.int32))
+        names.append(prefix + "b")
+    return inits, names
+
+
+rng = np.random.default_rng(7)
+w1 = rng.integers(-8, 8, (3, 2, 3, 3))
+w2 = rng.integers(-8, 8, (2, 3, 1, 1))
+i1, n1 = qconv_params("a_", 0.05, 10, [0.01, 0.02, 0.03], [0, 0, 0], 0.1, 3, w1, [5, -7, 100])
+i2, n2 = qconv_params("b_", 0.1, 3, 0.02, 0, 0.02, 128, w2)
+save("qconv_chain",
+     [helper.make_node("QLinearConv", ["x", n1[0], n1[1], n1[2], n1[3], n1[4], n1[5], n1[6], n1[7]],
+                       ["h"], name="conv1", pads=[1, 1, 1, 1]),
+      helper.make_node("QLinearConv", ["h"] + n2, ["y"], name="conv2")],
+     [vi("x", U8, [1, 2, 5, 5])], [vi("y", U8, [1, 2, 5, 5])], i1 + i2)
+
+save("matmul_integer",
+     [helper.make_node("MatMulInteger", ["a", "b", "az"], ["y"], name="mm")],
+     [vi("a", U8, [2, 3, 4])], [vi("y", TensorProto.INT32, [2, 3, 5])],
+     [init("b", rng.integers(0, 255, (4, 5)), np.uint8), init("az", 7, np.uint8)], opset=10)
+
+save("quantize_boundary",
+     [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
+      helper.make_node("MaxPool", ["q"], ["y"], name="pool", kernel_shape=[2, 2], strides=[2, 2])],
+     [vi("x", F32, [1, 3, 4, 4])], [vi("y", U8, [1, 3, 2, 2])],
+     [init("s", 0.5, np.float32), init("z", 0, np.uint8)])
+
+# Errors.
+i3, n3 = qconv_params("c_", 0.07, 10, 0.01, 0, 0.1, 3, rng.integers(-8, 8, (1, 2, 1, 1)))
+save("err_grid_conflict",
+     [helper.make_node("QLinearConv", ["x"] + n1[:7], ["y1"], name="conv1", pads=[1, 1, 1, 1]),
+      helper.make_node("QLinearConv", ["x"] + n3, ["y2"], name="conv3")],
+     [vi("x", U8, [1, 2, 5, 5])], [vi("y1", U8, [1, 3, 5, 5]), vi("y2", U8, [1, 1, 5, 5])],
+     i1[:7] + i3)
+i4, n4 = qconv_params("d_", 0.5, 3, 0.02, 0, 0.2, 128, w2)
+save("err_grid_mismatch",
+     [helper.make_node("QLinearConv", ["x"] + n1, ["h"], name="conv1", pads=[1, 1, 1, 1]),
+      helper.make_node("QLinearConv", ["h"] + n4, ["y"], name="conv4")],
+     [vi("x", U8, [1, 2, 5, 5])], [vi("y", U8, [1, 2, 5, 5])], i1 + i4)
+save("err_integer_mul",
+     [helper.make_node("Mul", ["x", "x"], ["y"], name="square")],
+     [vi("x", U8, [2, 3])], [vi("y", U8, [2, 3])], [])
+save("err_quantize_computed",
+     [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+      helper.make_node("QuantizeLinear", ["r", n1[0], n1[1]], ["q"], name="quant"),
+      helper.make_node("QLinearConv", ["q"] + n1, ["y"], name="conv1", pads=[1, 1, 1, 1])],
+     [vi("x", F32, [1, 2, 5, 5])], [vi("y", U8, [1, 3, 5, 5])], i1)
+save("err_weight_input",
+     [helper.make_node("ConvInteger", ["x", "w"], ["y"], name="convint")],
+     [vi("x", U8, [1, 1, 3, 3]), vi("w", U8, [1, 1, 2, 2])],
+     [vi("y", TensorProto.INT32, [1, 1, 2, 2])], [], opset=10)
+save("err_int32_input",
+     [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+     [vi("x", TensorProto.INT32, [4])], [vi("y", TensorProto.INT32, [4])], [])
