@@ -390,8 +390,7 @@ LogicalResult LoopLowering::assignStorage(Operation *op) {
   if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 16 &&
       bits != 32)
     return op->emitError() << "code generation supports 1, 2, 4 and 8-bit "
-                              "tensors (and 16/32-bit results); this result "
-                              "has "
+                              "tensors; this result has "
                            << bits << " bits";
   Buffer buf;
   buf.memref = arena;

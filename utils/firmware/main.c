@@ -1,10 +1,11 @@
 /* main.c - runs a model compiled by mpqc on a Cortex-M7 under QEMU.
  *
- *   fw.elf input.f32 output0.i32 [output1.i32 ...]
+ *   fw.elf [--codes] [--float] input0.f32 [...] output0.i32 [...]
  *
- * The same files as utils/runtime/host_runner.c, so QEMU's outputs compare
- * byte for byte with the host's: the float input (model layout) is read
- * through semihosting and quantized with the header's helper, the model
+ * The same files and options as utils/runtime/host_runner.c, so QEMU's
+ * outputs compare byte for byte with the host's: the float inputs (model
+ * layout) are read through semihosting and quantized with the header's
+ * helper (or, with --codes, read as packed codes), the model
  * runs, each output is written as int32 codes, and the number of
  * instructions the model took is printed: with QEMU's -icount shift=0 one instruction is one ns of virtual time
  * and SysTick (25 MHz: one tick per 40 instructions) counts it.
@@ -15,15 +16,13 @@
  * on a real device: no extra RAM for them. */
 static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
 #define in0 (arena + UPPER(_INPUT0_ARENA_OFFSET))
+#define in1 (arena + UPPER(_INPUT1_ARENA_OFFSET))
+#define in2 (arena + UPPER(_INPUT2_ARENA_OFFSET))
+#define in3 (arena + UPPER(_INPUT3_ARENA_OFFSET))
 #define out0 (arena + UPPER(_OUTPUT0_ARENA_OFFSET))
 #define out1 (arena + UPPER(_OUTPUT1_ARENA_OFFSET))
 #define out2 (arena + UPPER(_OUTPUT2_ARENA_OFFSET))
 #define out3 (arena + UPPER(_OUTPUT3_ARENA_OFFSET))
-#ifndef MPQ_FIT_CHECK
-/* The float input exists only in the QEMU build (4 MB of RAM); the fit
- * check links what a device needs. */
-static float x[UPPER(_INPUT0_ELEMENTS)];
-#endif
 
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014)
@@ -67,22 +66,20 @@ static uint64_t ticks(void) {
 #include "mpq_runner_io.h"
 
 int main(int argc, char **argv) {
-  if (argc != 2 + UPPER(_NUM_OUTPUTS)) {
-    printf("usage: fw.elf input.f32 output.i32... (%d outputs)\n",
-           UPPER(_NUM_OUTPUTS));
+  int first = mpq_parse_options(argc, argv);
+  if (argc - first != UPPER(_NUM_INPUTS) + UPPER(_NUM_OUTPUTS)) {
+    printf("usage: fw.elf [--codes] [--float] input... output... "
+           "(%d inputs, %d outputs)\n",
+           UPPER(_NUM_INPUTS), UPPER(_NUM_OUTPUTS));
     return 2;
   }
 #ifdef MPQ_FIT_CHECK
   (void)argv; /* Linked, not run: input codes would come from a sensor. */
 #else
-  FILE *f = fopen(argv[1], "rb");
-  if (!f || fread(x, sizeof(float), UPPER(_INPUT0_ELEMENTS), f) !=
-                UPPER(_INPUT0_ELEMENTS)) {
-    printf("%s: cannot read %d floats\n", argv[1], UPPER(_INPUT0_ELEMENTS));
+  /* The float inputs exist only in the QEMU build (4 MB of RAM); the fit
+   * check links what a device needs. */
+  if (mpq_read_inputs(argv + first))
     return 1;
-  }
-  fclose(f);
-  MODEL(_quantize_input0)(x, in0);
 #endif
   uintptr_t sp;
   __asm volatile("mov %0, sp" : "=r"(sp));
@@ -101,7 +98,7 @@ int main(int argc, char **argv) {
   uint32_t stack = stackUsed();
   if (status != 0)
     return 1;
-  if (mpq_write_outputs(argv + 2))
+  if (mpq_write_outputs(argv + first + UPPER(_NUM_INPUTS)))
     return 1;
   /* SysTick at 25 MHz with -icount shift=0: 40 instructions per tick. */
   printf("instructions: %llu\n", (unsigned long long)(elapsed * 40u));

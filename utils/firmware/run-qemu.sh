@@ -8,7 +8,10 @@
 #
 # Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm
 # (utils/install-deps.sh). Prints the firmware's output (the instruction
-# count) and exits with its status.
+# count) and exits with its status. Semihosting hands the firmware its
+# command line through a small buffer: with several long absolute paths the
+# firmware no longer sees its arguments, so pass paths relative to the
+# working directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 fit=0

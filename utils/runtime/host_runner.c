@@ -15,9 +15,6 @@
  */
 #include "mpq_runner.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
 
 #define INPUT_BUFFER(k) static uint8_t in##k[UPPER(_INPUT##k##_BYTES)]
@@ -46,59 +43,8 @@ OUTPUT_BUFFER(3);
 
 #include "mpq_runner_io.h"
 
-/* Reads exactly `bytes` bytes of `path` into `to`; non-zero on failure. */
-static int read_exactly(const char *path, void *to, size_t bytes) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "%s: cannot open\n", path);
-    return 1;
-  }
-  size_t got = fread(to, 1, bytes, f);
-  int extra = fgetc(f) != EOF;
-  fclose(f);
-  if (got != bytes || extra) {
-    fprintf(stderr, "%s: expected exactly %zu bytes\n", path, bytes);
-    return 1;
-  }
-  return 0;
-}
-
-/* Input k from `path`: codes as they are, or float32 values quantized. */
-#define READ_INPUT(k, path)                                                    \
-  do {                                                                         \
-    if (codes) {                                                               \
-      if (read_exactly(path, in##k, sizeof in##k))                             \
-        return 1;                                                              \
-    } else {                                                                   \
-      static float x[UPPER(_INPUT##k##_ELEMENTS)];                             \
-      if (read_exactly(path, x, sizeof x))                                     \
-        return 1;                                                              \
-      MODEL(_quantize_input##k)(x, in##k);                                     \
-    }                                                                          \
-  } while (0)
-
-/* Output k to `path` as float32 real values. */
-#define WRITE_FLOAT_OUTPUT(k, path)                                            \
-  do {                                                                         \
-    static float y[UPPER(_OUTPUT##k##_ELEMENTS)];                              \
-    MODEL(_dequantize_output##k)(out##k, y);                                   \
-    FILE *f = fopen(path, "wb");                                               \
-    if (!f || fwrite(y, sizeof y, 1, f) != 1 || fclose(f) != 0)                \
-      return 1;                                                                \
-  } while (0)
-
 int main(int argc, char **argv) {
-  int codes = 0, floats = 0;
-  int first = 1;
-  for (; first < argc && argv[first][0] == '-' && argv[first][1] == '-';
-       ++first) {
-    if (!strcmp(argv[first], "--codes"))
-      codes = 1;
-    else if (!strcmp(argv[first], "--float"))
-      floats = 1;
-    else
-      break;
-  }
+  int first = mpq_parse_options(argc, argv);
   if (argc - first != UPPER(_NUM_INPUTS) + UPPER(_NUM_OUTPUTS)) {
     fprintf(stderr,
             "usage: %s [--codes] [--float] input0 ... output0 ... "
@@ -106,31 +52,9 @@ int main(int argc, char **argv) {
             argv[0], UPPER(_NUM_INPUTS), UPPER(_NUM_OUTPUTS));
     return 2;
   }
-  char **in = argv + first, **out = in + UPPER(_NUM_INPUTS);
-  READ_INPUT(0, in[0]);
-#if UPPER(_NUM_INPUTS) > 1
-  READ_INPUT(1, in[1]);
-#endif
-#if UPPER(_NUM_INPUTS) > 2
-  READ_INPUT(2, in[2]);
-#endif
-#if UPPER(_NUM_INPUTS) > 3
-  READ_INPUT(3, in[3]);
-#endif
-  int status = MPQ_RUN();
-  if (status != 0)
+  if (mpq_read_inputs(argv + first))
     return 1;
-  if (!floats)
-    return mpq_write_outputs(out) ? 1 : 0;
-  WRITE_FLOAT_OUTPUT(0, out[0]);
-#if UPPER(_NUM_OUTPUTS) > 1
-  WRITE_FLOAT_OUTPUT(1, out[1]);
-#endif
-#if UPPER(_NUM_OUTPUTS) > 2
-  WRITE_FLOAT_OUTPUT(2, out[2]);
-#endif
-#if UPPER(_NUM_OUTPUTS) > 3
-  WRITE_FLOAT_OUTPUT(3, out[3]);
-#endif
-  return 0;
+  if (MPQ_RUN() != 0)
+    return 1;
+  return mpq_write_outputs(argv + first + UPPER(_NUM_INPUTS)) ? 1 : 0;
 }

@@ -47,9 +47,12 @@ def main():
     p.add_argument("--eval", default="mpq-eval")
     p.add_argument("--runner-src", required=True)
     p.add_argument("--cc", default="cc")
+    p.add_argument("--target", default="x86_64", choices=["x86_64", "cortex-m7"],
+                   help="cortex-m7 runs the object under QEMU (utils/firmware/run-qemu.sh)")
     args = p.parse_args()
 
     name = os.path.basename(os.path.normpath(args.case))
+    args.work = os.path.abspath(args.work)
     os.makedirs(args.work, exist_ok=True)
     model = onnx.load(os.path.join(args.case, "model.onnx"))
     data_dir = os.path.join(args.case, "test_data_set_0")
@@ -71,24 +74,31 @@ def main():
     onnx.save(model, model_path)
 
     out = os.path.join(args.work, "out")
-    subprocess.run([args.mpqc, model_path, "-o", out, "--target=x86_64",
+    subprocess.run([args.mpqc, model_path, "-o", out, f"--target={args.target}",
                     "--name=node", "--emit=obj,header,mlir", "--quiet"], check=True)
-    runner = os.path.join(args.work, "runner")
-    subprocess.run([args.cc, "-O2", "-std=c99", "-Wall", "-Werror", "-I", out,
-                    "-DMPQ_MODEL=node", "-DMPQ_UPPER=NODE", args.runner_src,
-                    os.path.join(out, "node.o"), "-o", runner], check=True)
+    if args.target == "x86_64":
+        runner = [os.path.join(args.work, "runner")]
+        subprocess.run([args.cc, "-O2", "-std=c99", "-Wall", "-Werror", "-I", out,
+                        "-DMPQ_MODEL=node", "-DMPQ_UPPER=NODE", args.runner_src,
+                        os.path.join(out, "node.o"), "-o", runner[0]], check=True)
+    else:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(args.runner_src)))
+        runner = [os.path.join(root, "firmware", "run-qemu.sh"), out, "node"]
 
     codes = all(inputs[i].dtype != np.float32 for i in data)
     if not codes and any(inputs[i].dtype != np.float32 for i in data):
         sys.exit(f"{name}: mixed float and integer data inputs")
     floats = all(e.dtype == np.float32 for e in expected)
-    cmd = [runner] + (["--codes"] if codes else []) + (["--float"] if floats else [])
+    cmd = runner + (["--codes"] if codes else []) + (["--float"] if floats else [])
+    # File names relative to the work directory: QEMU's semihosting command
+    # line is short.
     for k, i in enumerate(data):
-        path = os.path.join(args.work, f"in{k}.bin")
-        inputs[i].astype(inputs[i].dtype if codes else np.float32).tofile(path)
-        cmd.append(path)
-    outs = [os.path.join(args.work, f"out{k}.bin") for k in range(len(expected))]
-    subprocess.run(cmd + outs, check=True)
+        inputs[i].astype(inputs[i].dtype if codes else np.float32).tofile(
+            os.path.join(args.work, f"in{k}.bin"))
+        cmd.append(f"in{k}.bin")
+    outs = [f"out{k}.bin" for k in range(len(expected))]
+    subprocess.run(cmd + outs, check=True, stdout=subprocess.DEVNULL, cwd=args.work)
+    outs = [os.path.join(args.work, o) for o in outs]
 
     # The evaluator takes real values: codes become s * (q - z), which its
     # mpq.quantize turns back into q exactly.
@@ -107,7 +117,8 @@ def main():
 
     failed = False
     report = []
-    for who, read in (("compiled", lambda k: np.fromfile(outs[k], dtype=np.float32 if floats else np.int32)),
+    compiled = "compiled" if args.target == "x86_64" else "QEMU"
+    for who, read in ((compiled, lambda k: np.fromfile(outs[k], dtype=np.float32 if floats else np.int32)),
                       ("evaluator", lambda k: np.load(os.path.join(args.work, "eval", f"output_{k}.npy")))):
         total = same = 0
         for k, e in enumerate(expected):
