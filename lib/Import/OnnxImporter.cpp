@@ -2544,6 +2544,15 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
         return failure();
       inputGrids[info.name] = *grid;
     }
+    if (options.nhwcInputs && shape.size() == 4) {
+      shape = permuteShape(shape, kToNHWC);
+      if (auto grid = inputGrids.find(info.name); grid != inputGrids.end())
+        if (auto u = cast<UniformType>(grid->second); u.isPerAxis())
+          grid->second =
+              UniformType::get(context, u.getWidth(), u.getIsSigned(),
+                               invert(kToNHWC)[u.getAxis()],
+                               u.getScales().asArrayRef(), u.getZeroPoints());
+    }
     argTypes.push_back(f32(shape));
   }
   return success();
@@ -2592,8 +2601,11 @@ OwningOpRef<ModuleOp> Importer::run() {
           cast<RankedTensorType>(arg.getType()).clone(grid->second), arg,
           RoundingAttr::get(context, Rounding::half_to_even));
     }
-    values[info.name] = stored(
-        v, identityPerm(cast<RankedTensorType>(arg.getType()).getRank()));
+    int64_t rank = cast<RankedTensorType>(arg.getType()).getRank();
+    values[info.name] =
+        stored(v, options.nhwcInputs && rank == 4
+                      ? Perm(std::begin(kToNHWC), std::end(kToNHWC))
+                      : identityPerm(rank));
   }
   builder.setInsertionPointToEnd(body);
   for (const Node &node : model.nodes)

@@ -86,6 +86,12 @@ static cl::opt<std::string> weightBudgetOpt(
              "total misses it); the total is still checked against --flash"));
 static cl::opt<std::string> pins("pins",
                                  cl::desc("layer:wbits:abits,... held fixed"));
+static cl::opt<std::string> inputLayout(
+    "input-layout",
+    cl::desc("layout of 4-D inputs (and of their calibration data): model "
+             "(default, the ONNX graph's NCHW) or nhwc (channels last, no "
+             "input transpose: one image buffer less in the arena)"),
+    cl::init("model"));
 static cl::opt<bool> quiet("quiet", cl::desc("no summary"));
 
 static int fail(const Twine &message) {
@@ -181,6 +187,8 @@ int main(int argc, char **argv) {
   auto ram = parseByteSize(ramOpt);
   if (!ram)
     return fail("--ram=" + ramOpt + " is not a size (bytes, kB, KiB, MB, MiB)");
+  if (inputLayout != "model" && inputLayout != "nhwc")
+    return fail("--input-layout=" + inputLayout + " is not one of model, nhwc");
   if (scheme != "pc-icn" && scheme != "pl-icn" && scheme != "pl-fb")
     return fail("--scheme=" + scheme + " is not one of pc-icn, pl-icn, pl-fb");
   llvm::StringSet<> emit;
@@ -219,6 +227,7 @@ int main(int argc, char **argv) {
   auto compileOnce = [&](int64_t weightBudget) -> std::optional<Compiled> {
     OnnxImportOptions importOptions;
     importOptions.funcName = name;
+    importOptions.nhwcInputs = inputLayout == "nhwc";
     OwningOpRef<ModuleOp> module =
         importOnnxFile(modelPath, &context, importOptions);
     if (!module)

@@ -34,6 +34,11 @@ struct OnnxImportOptions {
   /// Run -canonicalize after import (cancels layout transposes, folds
   /// reshapes, removes dead constants). Off only to debug the importer.
   bool canonicalize = true;
+  /// Rank-4 (NCHW) graph inputs become NHWC function arguments: the caller
+  /// passes channels-last data (as cameras and most MCU pipelines produce),
+  /// and the model needs no input transpose, so no second image-sized
+  /// buffer at the start of the arena.
+  bool nhwcInputs = false;
 };
 
 /// The dialects imported IR uses.
