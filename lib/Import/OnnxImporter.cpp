@@ -400,6 +400,8 @@ private:
   FailureOr<QuantParams> linearParams(const Node &node, int scaleIndex,
                                       size_t zpIndex, int dataType,
                                       int64_t axis);
+  FailureOr<std::pair<QuantParams, UniformType>>
+  qlinearOutput(const Node &node);
   FailureOr<Type> integerInputType(const ValueInfo &info,
                                    ArrayRef<int64_t> shape);
   LogicalResult quantizeAtBoundary(const Node &node, const std::string &name);
@@ -1832,6 +1834,26 @@ FailureOr<QuantParams> Importer::linearParams(const Node &node, int scaleIndex,
   return p;
 }
 
+/// The result grid of a QLinear op: y_scale (input 6) and y_zero_point
+/// (input 7, whose type gives the signedness; uint8 if absent).
+FailureOr<std::pair<QuantParams, UniformType>>
+Importer::qlinearOutput(const Node &node) {
+  int yType = kUInt8;
+  if (hasInput(node, 7)) {
+    auto yzp = hostInput(node, 7, "zero point");
+    if (failed(yzp))
+      return failure();
+    yType = (*yzp)->dataType;
+  }
+  auto yq = linearParams(node, 6, 7, yType, -1);
+  if (failed(yq))
+    return failure();
+  auto out = uniformFor(node, *yq, 0);
+  if (failed(out))
+    return failure();
+  return std::make_pair(*yq, *out);
+}
+
 /// The element type of an integer graph input: how its consumers read it.
 FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
                                            ArrayRef<int64_t> shape) {
@@ -2038,23 +2060,13 @@ LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
   SmallVector<double> real(cout, 1.0);
   SmallVector<int32_t> bias;
   if (qlinear) {
-    int64_t yType = kUInt8;
-    if (hasInput(node, 7)) {
-      auto yzp = hostInput(node, 7, "zero point");
-      if (failed(yzp))
-        return failure();
-      yType = (*yzp)->dataType;
-    }
-    auto yq = linearParams(node, 6, 7, yType, -1);
+    auto yq = qlinearOutput(node);
     if (failed(yq))
       return failure();
-    auto out = uniformFor(node, *yq, 0);
-    if (failed(out))
-      return failure();
-    outType = *out;
+    outType = yq->second;
     for (int64_t c = 0; c < cout; ++c)
-      real[c] =
-          xq->scales[0] * wq->scales[wq->axis >= 0 ? c : 0] / yq->scales[0];
+      real[c] = xq->scales[0] * wq->scales[wq->axis >= 0 ? c : 0] /
+                yq->first.scales[0];
     if (hasInput(node, 8)) {
       auto b = hostInput(node, 8, "bias");
       if (failed(b))
@@ -2128,23 +2140,13 @@ LogicalResult Importer::integerMatMul(const Node &node, bool qlinear) {
   // One output channel per (batch, column).
   SmallVector<double> real(batch * n, 1.0);
   if (qlinear) {
-    int64_t yType = kUInt8;
-    if (hasInput(node, 7)) {
-      auto yzp = hostInput(node, 7, "zero point");
-      if (failed(yzp))
-        return failure();
-      yType = (*yzp)->dataType;
-    }
-    auto yq = linearParams(node, 6, 7, yType, -1);
+    auto yq = qlinearOutput(node);
     if (failed(yq))
       return failure();
-    auto out = uniformFor(node, *yq, 0);
-    if (failed(out))
-      return failure();
-    outType = *out;
+    outType = yq->second;
     for (int64_t c = 0; c < batch * n; ++c)
-      real[c] =
-          aq->scales[0] * bq->scales[bq->axis >= 0 ? c % n : 0] / yq->scales[0];
+      real[c] = aq->scales[0] * bq->scales[bq->axis >= 0 ? c % n : 0] /
+                yq->first.scales[0];
   }
   // The weight, one row per output channel: W[g * n + j, kk] = B[g, kk, j].
   Tensor w;
