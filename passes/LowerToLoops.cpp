@@ -313,6 +313,10 @@ WindowTap windowTap(Emitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
                    e.mul(ky, e.index(dilations[0])));
   Value ix = e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
                    e.mul(kx, e.index(dilations[1])));
+  // Without padding every tap is inside (the output size guarantees it).
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return {arith::ConstantIntOp::create(e.b, e.loc, e.b.getI1Type(), 1),
+            rowOf(e, shape, {n, iy, ix, Value()})};
   using P = arith::CmpIPredicate;
   auto both = [&](Value a, Value b) {
     return Value(arith::AndIOp::create(e.b, e.loc, a, b));
@@ -528,48 +532,87 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
     e.store(out, rowOf(e, out.shape, outIdx), o, y);
   };
 
+  // sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx): where several
+  // output channels read the same inputs, the input sum is computed once per
+  // output position (and group), and the products use the stored weight
+  // codes as they are, saving a subtraction per multiply. i32 arithmetic
+  // wraps, so the result is the exact accumulator whenever that fits in
+  // int32, as mpq.qconv2d requires. Weights without zero points skip both.
+  bool weightZeroPoints =
+      llvm::any_of(zeroPoints, [](int32_t z) { return z != 0; });
+  auto weightTerm = [&](Value code, Value zw, bool factored) {
+    return weightZeroPoints && !factored ? e.sub(code, zw) : code;
+  };
+  auto loadZw = [&](Value o) -> Value {
+    if (!weightZeroPoints)
+      return Value();
+    return memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
+  };
+
   if (auto fc = dyn_cast<QFullyConnectedOp>(layer)) {
     int64_t k = in->shape[1];
-    e.loopNest({out.shape[0], channels}, [&](ArrayRef<Value> ivs) {
-      Value n = ivs[0], o = ivs[1];
-      Value zw = memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
-      Value acc = e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-        Value x = e.sub(e.load(*in, n, r[0]), e.i32(zx));
-        Value wv = e.sub(e.load(w, o, r[0]), zw);
-        return e.add(a, e.mul(x, wv));
+    bool factored = weightZeroPoints && channels >= 2;
+    e.loopNest({out.shape[0]}, [&](ArrayRef<Value> rows) {
+      Value n = rows[0];
+      auto x = [&](Value r) { return e.sub(e.load(*in, n, r), e.i32(zx)); };
+      Value sum;
+      if (factored)
+        sum = e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+          return e.add(a, x(r[0]));
+        });
+      e.loopNest({channels}, [&](ArrayRef<Value> cs) {
+        Value o = cs[0], zw = loadZw(o);
+        Value acc =
+            e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+              Value wv = weightTerm(e.load(w, o, r[0]), zw, factored);
+              return e.add(a, e.mul(x(r[0]), wv));
+            });
+        if (factored)
+          acc = e.sub(acc, e.mul(zw, sum));
+        finish(acc, o, {n, o});
       });
-      finish(acc, o, {n, o});
     });
     return success();
   }
 
   auto conv = cast<QConv2DOp>(layer);
   int64_t kh = w.shape[1], kw = w.shape[2], inPerGroup = w.shape[3];
-  int64_t outPerGroup = channels / conv.getGroups();
+  int64_t groups = conv.getGroups(), outPerGroup = channels / groups;
+  bool factored = weightZeroPoints && outPerGroup >= 2;
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
                     pads = conv.getPads();
   e.loopNest(
-      {out.shape[0], out.shape[1], out.shape[2], channels},
+      {out.shape[0], out.shape[1], out.shape[2], groups},
       [&](ArrayRef<Value> ivs) {
-        Value n = ivs[0], oy = ivs[1], ox = ivs[2], o = ivs[3];
-        Value group =
-            arith::DivUIOp::create(builder, e.loc, o, e.index(outPerGroup));
+        Value n = ivs[0], oy = ivs[1], ox = ivs[2], group = ivs[3];
         Value firstChannel = e.mul(group, e.index(inPerGroup));
-        Value zw =
-            memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
-        Value acc = e.reduceNest(
-            {kh, kw, inPerGroup}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-              // Taps in the padding read a valid address and contribute 0.
-              auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0],
-                                             r[1], strides, dil, pads);
-              Value x =
-                  e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
-              x = e.select(inside, x, e.i32(0));
-              Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
-              Value wv = e.sub(e.load(w, wRow, r[2]), zw);
-              return e.add(a, e.mul(x, wv));
-            });
-        finish(acc, o, {n, oy, ox, o});
+        // The centered input code of a tap; taps in the padding read a valid
+        // address and contribute 0.
+        auto x = [&](ArrayRef<Value> r) {
+          auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
+                                         strides, dil, pads);
+          Value v =
+              e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
+          return e.select(inside, v, e.i32(0));
+        };
+        Value sum;
+        if (factored)
+          sum = e.reduceNest(
+              {kh, kw, inPerGroup}, e.i32(0),
+              [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
+        e.loopNest({outPerGroup}, [&](ArrayRef<Value> os) {
+          Value o = e.add(e.mul(group, e.index(outPerGroup)), os[0]);
+          Value zw = loadZw(o);
+          Value acc = e.reduceNest(
+              {kh, kw, inPerGroup}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+                Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                Value wv = weightTerm(e.load(w, wRow, r[2]), zw, factored);
+                return e.add(a, e.mul(x(r), wv));
+              });
+          if (factored)
+            acc = e.sub(acc, e.mul(zw, sum));
+          finish(acc, o, {n, oy, ox, o});
+        });
       });
   return success();
 }

@@ -378,14 +378,22 @@ int main(int argc, char **argv) {
   // with the budget less that overhead.
   if (!weightBudget && compiled->flashUsed > *flash) {
     int64_t overhead = compiled->flashUsed - compiled->weightsAndParams;
-    if (overhead < *flash) {
+    int64_t budget = *flash - overhead;
+    // Code size moves with the bits chosen, so a round may still miss by a
+    // little: lower the budget by the excess and assign again (a few rounds
+    // at most; each one gives up weight precision only where needed).
+    for (int round = 0; round < 4 && budget > 0; ++round) {
       if (!quiet)
-        llvm::errs() << "mpqc: note: code and storage take " << overhead
-                     << " B of flash: assigning precision again for "
-                     << *flash - overhead << " B of weights and parameters\n";
-      compiled = compileOnce(*flash - overhead);
+        llvm::errs() << "mpqc: note: code and storage take "
+                     << compiled->flashUsed - compiled->weightsAndParams
+                     << " B of flash: assigning precision again for " << budget
+                     << " B of weights and parameters\n";
+      compiled = compileOnce(budget);
       if (!compiled)
         return 1;
+      if (compiled->flashUsed <= *flash)
+        break;
+      budget -= compiled->flashUsed - *flash;
     }
   }
   auto &interface = compiled->interface;
