@@ -40,15 +40,27 @@ StringRef mlir::mpq::codegenTargetName(CodegenTarget target) {
   return target == CodegenTarget::X86_64 ? "x86_64" : "cortex-m7";
 }
 
-void mlir::mpq::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+void mlir::mpq::buildLoopsToLLVMPipeline(OpPassManager &pm,
+                                         unsigned indexBitwidth) {
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  ArithToLLVMConversionPassOptions arithOptions;
+  arithOptions.indexBitwidth = indexBitwidth;
+  pm.addPass(createArithToLLVMConversionPass(arithOptions));
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.indexBitwidth = indexBitwidth;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   ConvertFuncToLLVMPassOptions funcOptions;
   funcOptions.useBarePtrCallConv = true;
+  funcOptions.indexBitwidth = indexBitwidth;
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  ConvertControlFlowToLLVMPassOptions cfOptions;
+  cfOptions.indexBitwidth = indexBitwidth;
+  pm.addPass(createConvertControlFlowToLLVMPass(cfOptions));
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+unsigned mlir::mpq::codegenIndexBitwidth(CodegenTarget target) {
+  return target == CodegenTarget::X86_64 ? 64 : 32;
 }
 
 namespace {

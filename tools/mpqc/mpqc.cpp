@@ -291,7 +291,7 @@ int main(int argc, char **argv) {
     if (failed(parsePassPipeline("mpq-lower-to-loops{model-name=" + name + "}",
                                  codegen, llvm::errs())))
       return failNone("internal error: bad code generation pipeline");
-    buildLoopsToLLVMPipeline(codegen);
+    buildLoopsToLLVMPipeline(codegen, codegenIndexBitwidth(*target));
     if (failed(codegen.run(*module)))
       return std::nullopt;
     for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
