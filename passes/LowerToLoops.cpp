@@ -106,7 +106,20 @@ public:
   Value reduceNest(ArrayRef<int64_t> ubs, Value init,
                    function_ref<Value(ArrayRef<Value>, Value)> body) {
     SmallVector<Value> ivs;
-    return buildReduce(ubs, ivs, init, body);
+    return buildReduce(ubs, ivs, ValueRange{init},
+                       [&](ArrayRef<Value> iv, ValueRange acc) {
+                         return SmallVector<Value>{body(iv, acc.front())};
+                       })
+        .front();
+  }
+
+  /// Nested loops threading several i32 values (one accumulator per output
+  /// channel of a block): the body returns the next values.
+  SmallVector<Value> reduceNest(
+      ArrayRef<int64_t> ubs, ValueRange inits,
+      function_ref<SmallVector<Value>(ArrayRef<Value>, ValueRange)> body) {
+    SmallVector<Value> ivs;
+    return buildReduce(ubs, ivs, inits, body);
   }
 
   /// A whole-byte 16/32-bit value at (row, col): little-endian bytes.
@@ -271,23 +284,23 @@ private:
     ivs.pop_back();
   }
 
-  Value buildReduce(ArrayRef<int64_t> ubs, SmallVectorImpl<Value> &ivs,
-                    Value init,
-                    function_ref<Value(ArrayRef<Value>, Value)> body) {
+  SmallVector<Value> buildReduce(
+      ArrayRef<int64_t> ubs, SmallVectorImpl<Value> &ivs, ValueRange inits,
+      function_ref<SmallVector<Value>(ArrayRef<Value>, ValueRange)> body) {
     if (ubs.empty())
-      return body(ivs, init);
+      return body(ivs, inits);
     auto loop = scf::ForOp::create(b, loc, index(0), index(ubs.front()),
-                                   index(1), ValueRange{init});
+                                   index(1), inits);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       ivs.push_back(loop.getInductionVar());
-      Value next = buildReduce(ubs.drop_front(), ivs,
-                               loop.getRegionIterArgs().front(), body);
+      SmallVector<Value> next =
+          buildReduce(ubs.drop_front(), ivs, loop.getRegionIterArgs(), body);
       ivs.pop_back();
       scf::YieldOp::create(b, loc, next);
     }
-    return loop.getResult(0);
+    return SmallVector<Value>(loop.getResults());
   }
 };
 
@@ -334,8 +347,9 @@ WindowTap windowTap(Emitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
 /// The lowering of one function.
 class LoopLowering {
 public:
-  LoopLowering(func::FuncOp func, StringRef prefix)
-      : func(func), prefix(prefix.str()), builder(func.getContext()) {}
+  LoopLowering(func::FuncOp func, StringRef prefix, unsigned channelBlock)
+      : func(func), prefix(prefix.str()), channelBlock(channelBlock),
+        builder(func.getContext()) {}
 
   LogicalResult run();
 
@@ -361,6 +375,7 @@ private:
 
   func::FuncOp func;
   std::string prefix;
+  unsigned channelBlock;
   OpBuilder builder;
   ModuleOp module;
   func::FuncOp entry;
@@ -571,6 +586,22 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
     return memref::LoadOp::create(builder, e.loc, zGlobal, ValueRange{o});
   };
 
+  // Output channels [first, first + count) in blocks of up to four that
+  // share each input load (one accumulator per channel of the block).
+  auto blockedChannels = [&](Value first, int64_t count,
+                             function_ref<void(ArrayRef<Value>)> body) {
+    int64_t block = 1;
+    while (block * 2 <= channelBlock && count % (block * 2) == 0)
+      block *= 2;
+    e.loopNest({count / block}, [&](ArrayRef<Value> ivs) {
+      Value start = e.add(first, e.mul(ivs[0], e.index(block)));
+      SmallVector<Value> os;
+      for (int64_t j = 0; j < block; ++j)
+        os.push_back(e.add(start, e.index(j)));
+      body(os);
+    });
+  };
+
   if (auto fc = dyn_cast<QFullyConnectedOp>(layer)) {
     int64_t k = in->shape[1];
     bool factored = weightZeroPoints && channels >= 2;
@@ -582,16 +613,22 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
         sum = e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
           return e.add(a, x(r[0]));
         });
-      e.loopNest({channels}, [&](ArrayRef<Value> cs) {
-        Value o = cs[0], zw = loadZw(o);
-        Value acc =
-            e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-              Value wv = weightTerm(e.load(w, o, r[0]), zw, factored);
-              return e.add(a, e.mul(x(r[0]), wv));
+      blockedChannels(e.index(0), channels, [&](ArrayRef<Value> os) {
+        SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
+        SmallVector<Value> accs = e.reduceNest(
+            {k}, SmallVector<Value>(os.size(), e.i32(0)),
+            [&](ArrayRef<Value> r, ValueRange a) {
+              Value xv = x(r[0]);
+              SmallVector<Value> next;
+              for (auto [j, o] : llvm::enumerate(os)) {
+                Value wv = weightTerm(e.load(w, o, r[0]), zws[j], factored);
+                next.push_back(e.add(a[j], e.mul(xv, wv)));
+              }
+              return next;
             });
-        if (factored)
-          acc = e.sub(acc, e.mul(zw, sum));
-        finish(acc, o, {n, o});
+        for (auto [j, o] : llvm::enumerate(os))
+          finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                 {n, o});
       });
     });
     return success();
@@ -622,18 +659,25 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
           sum = e.reduceNest(
               {kh, kw, inPerGroup}, e.i32(0),
               [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
-        e.loopNest({outPerGroup}, [&](ArrayRef<Value> os) {
-          Value o = e.add(e.mul(group, e.index(outPerGroup)), os[0]);
-          Value zw = loadZw(o);
-          Value acc = e.reduceNest(
-              {kh, kw, inPerGroup}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-                Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
-                Value wv = weightTerm(e.load(w, wRow, r[2]), zw, factored);
-                return e.add(a, e.mul(x(r), wv));
+        Value firstOut = e.mul(group, e.index(outPerGroup));
+        blockedChannels(firstOut, outPerGroup, [&](ArrayRef<Value> os) {
+          SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
+          SmallVector<Value> accs = e.reduceNest(
+              {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+              [&](ArrayRef<Value> r, ValueRange a) {
+                Value xv = x(r);
+                SmallVector<Value> next;
+                for (auto [j, o] : llvm::enumerate(os)) {
+                  Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                  Value wv =
+                      weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
+                  next.push_back(e.add(a[j], e.mul(xv, wv)));
+                }
+                return next;
               });
-          if (factored)
-            acc = e.sub(acc, e.mul(zw, sum));
-          finish(acc, o, {n, oy, ox, o});
+          for (auto [j, o] : llvm::enumerate(os))
+            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                   {n, oy, ox, o});
         });
       });
   return success();
@@ -967,6 +1011,12 @@ struct LowerToLoopsPass
     : ::mlir::mpq::impl::MPQLowerToLoopsPassBase<LowerToLoopsPass> {
   using Base::Base;
   void runOnOperation() override {
+    if (channelBlock != 1 && channelBlock != 2 && channelBlock != 4) {
+      getOperation().emitError()
+          << "channel-block=" << static_cast<unsigned>(channelBlock)
+          << " is not 1, 2 or 4";
+      return signalPassFailure();
+    }
     SmallVector<func::FuncOp> funcs;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal())
@@ -978,7 +1028,7 @@ struct LowerToLoopsPass
     }
     std::string prefix =
         modelName.empty() ? funcs.front().getSymName().str() : modelName;
-    if (failed(LoopLowering(funcs.front(), prefix).run()))
+    if (failed(LoopLowering(funcs.front(), prefix, channelBlock).run()))
       signalPassFailure();
   }
 };

@@ -98,7 +98,7 @@ void initializeTargets() {
 LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
                                     StringRef modelName,
                                     llvm::raw_pwrite_stream &os,
-                                    std::string *llvmIR) {
+                                    std::string *llvmIR, CodegenGoal goal) {
   initializeTargets();
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
@@ -136,7 +136,7 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
     if (global.isConstant())
       global.setSection(section);
 
-  // LLVM's standard O2 pipeline for the target.
+  // LLVM's standard O2 (or Os) pipeline for the target.
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -147,8 +147,9 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
   passBuilder.registerFunctionAnalyses(fam);
   passBuilder.registerLoopAnalyses(lam);
   passBuilder.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager mpm =
-      passBuilder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  llvm::ModulePassManager mpm = passBuilder.buildPerModuleDefaultPipeline(
+      goal == CodegenGoal::Size ? llvm::OptimizationLevel::Os
+                                : llvm::OptimizationLevel::O2);
   mpm.run(*llvmModule, mam);
 
   if (llvmIR) {

@@ -92,6 +92,11 @@ static cl::opt<std::string> inputLayout(
              "(default, the ONNX graph's NCHW) or nhwc (channels last, no "
              "input transpose: one image buffer less in the arena)"),
     cl::init("model"));
+static cl::opt<std::string> optimize(
+    "optimize",
+    cl::desc("code for: speed, size, or auto (default: speed, and size if "
+             "the faster code would not fit the flash with the weights)"),
+    cl::init("auto"));
 static cl::opt<bool> quiet("quiet", cl::desc("no summary"));
 
 static int fail(const Twine &message) {
@@ -187,6 +192,10 @@ int main(int argc, char **argv) {
   auto ram = parseByteSize(ramOpt);
   if (!ram)
     return fail("--ram=" + ramOpt + " is not a size (bytes, kB, KiB, MB, MiB)");
+  if (optimize != "auto" && optimize != "speed" && optimize != "size")
+    return fail("--optimize=" + optimize + " is not one of auto, speed, size");
+  CodegenGoal goal =
+      optimize == "size" ? CodegenGoal::Size : CodegenGoal::Speed;
   if (inputLayout != "model" && inputLayout != "nhwc")
     return fail("--input-layout=" + inputLayout + " is not one of model, nhwc");
   if (scheme != "pc-icn" && scheme != "pl-icn" && scheme != "pl-fb")
@@ -288,7 +297,10 @@ int main(int argc, char **argv) {
 
     // Code generation.
     PassManager codegen(&context);
-    if (failed(parsePassPipeline("mpq-lower-to-loops{model-name=" + name + "}",
+    // Faster code computes four output channels at a time; smaller code one.
+    std::string channelBlock = goal == CodegenGoal::Size ? "1" : "4";
+    if (failed(parsePassPipeline("mpq-lower-to-loops{model-name=" + name +
+                                     " channel-block=" + channelBlock + "}",
                                  codegen, llvm::errs())))
       return failNone("internal error: bad code generation pipeline");
     buildLoopsToLLVMPipeline(codegen, codegenIndexBitwidth(*target));
@@ -302,7 +314,8 @@ int main(int argc, char **argv) {
       llvm::raw_string_ostream objectStream(object);
       llvm::buffer_ostream buffered(objectStream);
       if (failed(emitObject(*module, *target, name, buffered,
-                            emit.contains("llvm-ir") ? &llvmIR : nullptr)))
+                            emit.contains("llvm-ir") ? &llvmIR : nullptr,
+                            goal)))
         return std::nullopt;
     }
 
@@ -335,13 +348,16 @@ int main(int argc, char **argv) {
     (*root)["model"] = name;
     (*root)["macs"] = macs;
     (*root)["code_bytes"] = code;
+    (*root)["code_optimized_for"] =
+        goal == CodegenGoal::Size ? "size" : "speed";
     (*root)["rodata_bytes"] = rodata;
     (*root)["generated_flash_bytes"] = flashUsed;
     (*root)["arena_bytes"] = interface->arenaBytes;
     interface->summary = {
         "flash: " + std::to_string(flashUsed) + " B (weights + parameters " +
             std::to_string(rodata) + " B as stored, code " +
-            std::to_string(code) + " B; memory model " +
+            std::to_string(code) + " B, optimized for " +
+            (goal == CodegenGoal::Size ? "size" : "speed") + "; memory model " +
             std::to_string(weightsAndParams) + " B)",
         "RAM: arena " + std::to_string(interface->arenaBytes) +
             " B (activations, input and outputs; lower bound " +
@@ -376,6 +392,18 @@ int main(int argc, char **argv) {
   // The memory model budgets weights and parameters only (the paper's);
   // code and storage overhead come on top. If the total misses, assign again
   // with the budget less that overhead.
+  // Fitting comes before speed: if the faster code pushes the total over
+  // the flash budget, try the smaller code before giving up weight bits.
+  if (compiled->flashUsed > *flash && optimize == "auto") {
+    if (!quiet)
+      llvm::errs() << "mpqc: note: " << compiled->flashUsed
+                   << " B of flash with code optimized for speed: optimizing "
+                      "for size\n";
+    goal = CodegenGoal::Size;
+    compiled = compileOnce(weightBudget.value_or(*flash));
+    if (!compiled)
+      return 1;
+  }
   if (!weightBudget && compiled->flashUsed > *flash) {
     int64_t overhead = compiled->flashUsed - compiled->weightsAndParams;
     int64_t budget = *flash - overhead;

@@ -42,12 +42,17 @@ void buildLoopsToLLVMPipeline(OpPassManager &pm, unsigned indexBitwidth = 64);
 /// The pointer width of `target`: 64 for x86_64, 32 for cortex-m7.
 unsigned codegenIndexBitwidth(CodegenTarget target);
 
-/// Translates an LLVM-dialect module to LLVM IR, optimizes it (O2) for
-/// `target`, places every constant global in `.rodata.mpq.<model>` and writes
-/// an object file to `os` (and the optimized LLVM IR to `llvmIR` if given).
+/// What LLVM optimizes generated code for: speed (O2) or size (Os).
+enum class CodegenGoal { Speed, Size };
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it for `target`
+/// and `goal`, places every constant global in `.rodata.mpq.<model>` and
+/// writes an object file to `os` (and the optimized LLVM IR to `llvmIR` if
+/// given).
 LogicalResult emitObject(ModuleOp module, CodegenTarget target,
                          StringRef modelName, llvm::raw_pwrite_stream &os,
-                         std::string *llvmIR = nullptr);
+                         std::string *llvmIR = nullptr,
+                         CodegenGoal goal = CodegenGoal::Speed);
 
 /// One model input or output as the generated code exchanges it.
 struct TensorInterface {

@@ -261,6 +261,9 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
   let options = [
     Option<"modelName", "model-name", "std::string", "\"\"",
            "Prefix of every symbol (default: the function's name)">,
+    Option<"channelBlock", "channel-block", "unsigned", "4",
+           "Output channels a conv/fc computes together, sharing each input "
+           "load (1, 2 or 4; 1 gives the smallest code)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
