@@ -6,7 +6,8 @@
 //
 // Post-training calibration: observe the float graph on calibration inputs
 // with the reference evaluator, then give every fake_quant to !mpq.bits the
-// grid of its observed range (method.md §1).
+// grid of its observed range (method.md §1), and (snap-bias) each layer's
+// bias its int32 grid (mpq/Transforms/SnapBias.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #include "mpq/Eval/Evaluator.h"
 #include "mpq/Support/Npy.h"
 #include "mpq/Transforms/Passes.h"
+#include "mpq/Transforms/SnapBias.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -187,7 +189,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       return signalPassFailure();
     }
     for (auto func : getOperation().getOps<func::FuncOp>())
-      if (!func.isExternal() && failed(calibrate(func)))
+      if (!func.isExternal() &&
+          (failed(calibrate(func)) || (snapBias && failed(snapBiases(func)))))
         return signalPassFailure();
   }
 

@@ -77,6 +77,96 @@ FailureOr<QuantizedMultiplier> multiplierFor(double real, Operation *op) {
   return *m;
 }
 
+/// The codes of a constant on `type`'s grid (per tensor, or per slice along
+/// its axis), as the fake_quant `op` rounds and saturates them.
+std::vector<int64_t> quantizeConstant(FakeQuantOp op, ArrayRef<double> values,
+                                      UniformType type) {
+  auto shape = cast<RankedTensorType>(op.getInput().getType()).getShape();
+  int64_t lo = storageMin(type.getWidth(), type.getIsSigned(), op.getNarrow());
+  int64_t hi = storageMax(type.getWidth(), type.getIsSigned(), op.getNarrow());
+  RoundingMode mode = toRoundingMode(op.getRounding());
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  std::vector<int64_t> codes;
+  for (auto [i, v] : llvm::enumerate(values)) {
+    int64_t slice = type.isPerAxis()
+                        ? (static_cast<int64_t>(i) / strides[type.getAxis()]) %
+                              shape[type.getAxis()]
+                        : 0;
+    codes.push_back(quantizeValue(
+        v, type.getScales()[slice],
+        static_cast<int32_t>(type.getZeroPoints()[slice]), lo, hi, mode));
+  }
+  return codes;
+}
+
+/// Whether every use of `op` is the bias operand of a layer, which then
+/// reads the fake-quantized bias itself.
+bool isLayerBias(FakeQuantOp op) {
+  return !op->use_empty() && llvm::all_of(op->getUses(), [](OpOperand &use) {
+    return isa<Conv2DOp, FullyConnectedOp>(use.getOwner()) &&
+           use.getOperandNumber() == 2;
+  });
+}
+
+/// A layer's bias per output channel: its real values and, when it is a
+/// fake_quant of a constant (an int32 bias snapped by --mpq-calibrate, or a
+/// model's own), the grid and codes behind them.
+struct LayerBias {
+  std::vector<double> values;
+  std::vector<int64_t> codes;
+  UniformType grid;
+
+  /// B_c, if the bias already is a whole number of accumulator units
+  /// `accScale`: its code on a grid of that scale and zero point 0.
+  std::optional<int64_t> exactCode(int64_t c, double accScale) const {
+    if (!grid)
+      return std::nullopt;
+    size_t slice = grid.isPerAxis() ? c : 0;
+    if (grid.getScales()[slice] != accScale || grid.getZeroPoints()[slice] != 0)
+      return std::nullopt;
+    return codes[c];
+  }
+};
+
+FailureOr<LayerBias> readBias(Operation *layer, int64_t channels) {
+  LayerBias bias;
+  bias.values.assign(channels, 0.0);
+  Value value = layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+  if (!value)
+    return bias;
+  auto fq = value.getDefiningOp<FakeQuantOp>();
+  if (fq) {
+    bias.grid = dyn_cast<UniformType>(fq.getQuant());
+    if (!bias.grid)
+      return fq.emitError() << "fake_quant to " << fq.getQuant()
+                            << " has no scale yet: calibrate the model before "
+                               "lowering";
+    value = fq.getInput();
+  }
+  auto values = constantValues(value, layer, "the bias");
+  if (failed(values))
+    return failure();
+  if (values->size() != static_cast<size_t>(channels))
+    return layer->emitError()
+           << "the bias of " << layerName(layer) << " has " << values->size()
+           << " values for " << channels << " output channels";
+  if (!fq) {
+    bias.values = *values;
+    return bias;
+  }
+  bias.codes = quantizeConstant(fq, *values, bias.grid);
+  for (int64_t c = 0; c < channels; ++c) {
+    size_t slice = bias.grid.isPerAxis() ? c : 0;
+    // As the evaluator dequantizes a fake_quant.
+    bias.values[c] =
+        static_cast<double>(bias.codes[c] - bias.grid.getZeroPoints()[slice]) *
+        bias.grid.getScales()[slice];
+  }
+  return bias;
+}
+
 /// The epilogue after a layer or an add: [batch_norm] [relu|clip] fake_quant,
 /// each value used once.
 struct Epilogue {
@@ -197,33 +287,24 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
     return op.emitError() << "fake_quant to " << op.getQuant()
                           << " has no scale yet: calibrate the model before "
                              "lowering";
-  RoundingMode mode = toRoundingMode(op.getRounding());
   Value input = op.getInput();
   builder.setInsertionPoint(op);
+
+  // A bias: the layer folds it into its requantization.
+  if (isLayerBias(op))
+    return success();
+  if (!type.isStored())
+    return op.emitError() << "fake_quant to " << type.getWidth()
+                          << " bits is only lowered as the bias of a "
+                             "conv2d or fully_connected";
 
   // A weight: quantize the constant to codes once, at compile time.
   if (std::optional<std::vector<double>> values =
           getFloatConstantValues(input)) {
     auto shape = cast<RankedTensorType>(input.getType()).getShape();
-    int64_t lo =
-        storageMin(type.getWidth(), type.getIsSigned(), op.getNarrow());
-    int64_t hi =
-        storageMax(type.getWidth(), type.getIsSigned(), op.getNarrow());
-    std::vector<int64_t> strides(shape.size(), 1);
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
-      strides[d] = strides[d + 1] * shape[d + 1];
     SmallVector<APInt> codes;
-    for (auto [i, v] : llvm::enumerate(*values)) {
-      int64_t slice =
-          type.isPerAxis()
-              ? (static_cast<int64_t>(i) / strides[type.getAxis()]) %
-                    shape[type.getAxis()]
-              : 0;
-      int64_t code = quantizeValue(
-          v, type.getScales()[slice],
-          static_cast<int32_t>(type.getZeroPoints()[slice]), lo, hi, mode);
+    for (int64_t code : quantizeConstant(op, *values, type))
       codes.push_back(APInt(8, code, /*isSigned=*/true));
-    }
     auto codeType = RankedTensorType::get(shape, builder.getI8Type());
     auto attr = DenseElementsAttr::get(codeType, codes);
     record(op.getResult(), QConstantOp::create(builder, op.getLoc(),
@@ -275,7 +356,6 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
 LogicalResult Lowering::lowerLayer(Operation *layer) {
   bool isConv = isa<Conv2DOp>(layer);
   Value input = layer->getOperand(0), weight = layer->getOperand(1);
-  Value bias = layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
   Value qInput = lookup(input), qWeight = lookup(weight);
   if (!qInput)
     return layer->emitError()
@@ -293,26 +373,20 @@ LogicalResult Lowering::lowerLayer(Operation *layer) {
            << " needs a per-tensor !mpq.uniform fake_quant (calibrate first)";
 
   int64_t channels = cast<ShapedType>(weight.getType()).getDimSize(0);
-  std::vector<double> biasValues(channels, 0.0), gain(channels, 1.0),
-      offset(channels, 0.0);
-  if (bias) {
-    auto values = constantValues(bias, layer, "the bias");
-    if (failed(values))
-      return failure();
-    biasValues = *values;
-  }
+  FailureOr<LayerBias> bias = readBias(layer, channels);
+  if (failed(bias))
+    return failure();
+  std::vector<double> gain(channels, 1.0), offset(channels, 0.0);
   if (BatchNormOp bn = e->batchNorm) {
-    auto scale = constantValues(bn.getScale(), bn, "batch_norm's scale");
-    auto shift = constantValues(bn.getBias(), bn, "batch_norm's bias");
-    auto mean = constantValues(bn.getMean(), bn, "batch_norm's mean");
-    auto var = constantValues(bn.getVariance(), bn, "batch_norm's variance");
-    if (failed(scale) || failed(shift) || failed(mean) || failed(var))
+    FailureOr<BatchNormAffine> affine = getBatchNormAffine(bn);
+    if (failed(affine))
       return failure();
-    double eps = bn.getEpsilon().convertToDouble();
-    for (int64_t c = 0; c < channels; ++c) {
-      gain[c] = (*scale)[c] / std::sqrt((*var)[c] + eps);
-      offset[c] = (*shift)[c] - gain[c] * (*mean)[c];
-    }
+    if (affine->gain.size() != static_cast<size_t>(channels))
+      return bn.emitError()
+             << "batch_norm after " << layerName(layer) << " has "
+             << affine->gain.size() << " channels, the layer " << channels;
+    gain = affine->gain;
+    offset = affine->offset;
   }
 
   // y_c = gain_c * (s_x s_w,c Phi + b_c) + offset_c
@@ -337,7 +411,13 @@ LogicalResult Lowering::lowerLayer(Operation *layer) {
     auto m = multiplierFor(gain[c] * accScale / outType.getScale(), layer);
     if (failed(m))
       return failure();
-    double b = std::nearbyint((biasValues[c] + offset[c] / gain[c]) / accScale);
+    // A snapped bias is B itself; any other is rounded to the accumulator's
+    // grid here, a residue the fake-quant graph does not have.
+    std::optional<int64_t> exact = bias->exactCode(c, accScale);
+    double b = exact && offset[c] == 0.0
+                   ? static_cast<double>(*exact)
+                   : std::nearbyint((bias->values[c] + offset[c] / gain[c]) /
+                                    accScale);
     if (!(std::fabs(b) <= 2147483647.0))
       return layer->emitError() << "the integer bias of channel " << c << " of "
                                 << layerName(layer) << " (" << formatNumber(b)
@@ -556,6 +636,31 @@ LogicalResult Lowering::run() {
     op->erase();
   }
   return success();
+}
+
+FailureOr<BatchNormAffine> mlir::mpq::getBatchNormAffine(BatchNormOp bn) {
+  auto read = [&](Value value,
+                  StringRef what) -> std::optional<std::vector<double>> {
+    if (auto values = getFloatConstantValues(value))
+      return values;
+    bn.emitError() << "the " << what
+                   << " of this batch_norm must be a float constant";
+    return std::nullopt;
+  };
+  auto scale = read(bn.getScale(), "scale");
+  auto shift = scale ? read(bn.getBias(), "bias") : std::nullopt;
+  auto mean = shift ? read(bn.getMean(), "mean") : std::nullopt;
+  auto var = mean ? read(bn.getVariance(), "variance") : std::nullopt;
+  if (!var)
+    return failure();
+  double eps = bn.getEpsilon().convertToDouble();
+  BatchNormAffine affine;
+  for (size_t c = 0; c < scale->size(); ++c) {
+    double gain = (*scale)[c] / std::sqrt((*var)[c] + eps);
+    affine.gain.push_back(gain);
+    affine.offset.push_back((*shift)[c] - gain * (*mean)[c]);
+  }
+  return affine;
 }
 
 LogicalResult mlir::mpq::lowerFakeQuant(func::FuncOp func,

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -212,13 +213,18 @@ void forEachBroadcast(ArrayRef<int64_t> outShape, ArrayRef<int64_t> lhs,
 }
 
 /// Fake-quantizes one value: the code it would be stored as, then its value.
+/// `computed`: the value comes out of the graph's double arithmetic, so a
+/// rounding boundary it sits on in real arithmetic is restored first
+/// (snapToBoundary); constants are quantized as given, as the lowering does.
 struct Quantizer {
   double scale;
   int64_t zeroPoint, lo, hi;
   RoundingMode rounding;
+  bool computed = false;
   int64_t code(double x) const {
-    return quantizeValue(x, scale, static_cast<int32_t>(zeroPoint), lo, hi,
-                         rounding);
+    double steps = x / scale;
+    return quantizeValue(computed ? snapToBoundary(steps) : steps, 1.0,
+                         static_cast<int32_t>(zeroPoint), lo, hi, rounding);
   }
   double value(double x) const {
     return static_cast<double>(code(x) - zeroPoint) * scale;
@@ -526,13 +532,15 @@ LogicalResult Evaluator::evalOp(Operation *op) {
         int64_t lo = storageMin(info->width, info->isSigned, fq.getNarrow());
         int64_t hi = storageMax(info->width, info->isSigned, fq.getNarrow());
         RoundingMode mode = toRoundingMode(fq.getRounding());
+        bool computed = !matchPattern(fq.getInput(), m_Constant());
         std::vector<double> out(in.reals.size());
         if (auto uniform = dyn_cast<UniformType>(fq.getQuant())) {
           GridLookup grid(uniform, in.shape);
           for (size_t i = 0; i < out.size(); ++i) {
             Grid g = grid.at(i);
-            out[i] = Quantizer{g.scale, g.zeroPoint, lo, hi, mode}.value(
-                in.reals[i]);
+            out[i] =
+                Quantizer{g.scale, g.zeroPoint, lo, hi, mode, computed}.value(
+                    in.reals[i]);
           }
           return floatsLike(std::move(out));
         }
@@ -546,7 +554,8 @@ LogicalResult Evaluator::evalOp(Operation *op) {
         UniformType grid = getUniformForRange(
             op->getContext(), info->width, info->isSigned, fq.getNarrow(),
             fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
-        Quantizer q{grid.getScale(), grid.getZeroPoint(), lo, hi, mode};
+        Quantizer q{grid.getScale(), grid.getZeroPoint(), lo, hi, mode,
+                    computed};
         for (size_t i = 0; i < out.size(); ++i)
           out[i] = q.value(in.reals[i]);
         return floatsLike(std::move(out));
@@ -752,6 +761,11 @@ FailureOr<EvalResult> mlir::mpq::evaluate(func::FuncOp func,
                                           ArrayRef<EvalTensor> inputs,
                                           const EvalOptions &options) {
   return Evaluator(options).run(func, inputs);
+}
+
+double mlir::mpq::snapToBoundary(double steps) {
+  double half = std::nearbyint(steps * 2) / 2;
+  return std::fabs(steps - half) < 1e-9 ? half : steps;
 }
 
 EvalTensor mlir::mpq::dequantizeCodes(const EvalTensor &codes,

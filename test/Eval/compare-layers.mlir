@@ -17,13 +17,18 @@
 // B-pred, the share of codes the rounding of B is expected to flip, is M/4 =
 // 25% on the one channel of fc1 with a nonzero B (channels 0-2 round to B =
 // 0, counted as exact), 6.25% of the layer, and 0 for fc2 (no bias).
-// ONE:      layer            kind             bits      codes identical   max   int>fq   int<fq   B-pred distinct
-// ONE-NEXT: x                quantize           u8          4  100.000%     0        0        0   0.000%        4
-// ONE-NEXT: fc1              qfully_connected   u8          4   75.000%     1        1        0   6.250%        4
-// ONE-NEXT: fc2              qfully_connected   u8          4  100.000%     0        0        0   0.000%        4
+// E[flips] measures instead how far apart the two layers are before
+// rounding: x + 0.2 against x on channels 0-2, x + 0.6 against x + 1 on
+// channel 3, 3 * 0.2 + 0.4 = 1 step per sample (0.99999998 in the report:
+// the bias is float32).
+// ONE:      layer            kind             bits      codes identical   max   int>fq   int<fq   B-pred distinct  E[flips]
+// ONE-NEXT: x                quantize           u8          4  100.000%     0        0        0   0.000%        4         0
+// ONE-NEXT: fc1              qfully_connected   u8          4   75.000%     1        1        0   6.250%        4         1
+// ONE-NEXT: fc2              qfully_connected   u8          4  100.000%     0        0        0   0.000%        4         0
 //
 // The report has the same figures, keys sorted.
-// JSON:      "higher": 1,
+// JSON:      "expected_flips": 0.99999{{[0-9]+}},
+// JSON-NEXT: "higher": 1,
 // JSON-NEXT: "identical": 3,
 // JSON-NEXT: "kind": "qfully_connected",
 // JSON-NEXT: "lower": 0,
@@ -33,9 +38,9 @@
 // JSON-NEXT: "name": "fc1",
 //
 // Two samples (batch mode): twice the codes, the same single flip per sample.
-// TWO:      x                quantize           u8          8  100.000%     0        0        0   0.000%        8
-// TWO-NEXT: fc1              qfully_connected   u8          8   75.000%     1        2        0   6.250%        8
-// TWO-NEXT: fc2              qfully_connected   u8          8  100.000%     0        0        0   0.000%        8
+// TWO:      x                quantize           u8          8  100.000%     0        0        0   0.000%        8         0
+// TWO-NEXT: fc1              qfully_connected   u8          8   75.000%     1        2        0   6.250%        8         2
+// TWO-NEXT: fc2              qfully_connected   u8          8  100.000%     0        0        0   0.000%        8         0
 //
 // The models themselves, run whole on the two samples: the flip reaches the
 // output.
@@ -44,6 +49,18 @@
 // RUN: mpq-opt %s --mpq-lower-fake-quant -o %t/int.mlir
 // RUN: mpq-eval %t/int.mlir --input %t/two.npy --print | FileCheck %s --check-prefix=INT
 // INT: output #0 shape [2, 4]: 3 5 7 10 0 1 2 251
+//
+// With the bias snapped (--mpq-calibrate; the grids are known, so it only
+// snaps): fc1's bias gets a fake_quant to its accumulator's grid 1.0, codes
+// [0, 0, 0, 1], and the fake-quant layer adds B itself. Nothing flips, B-pred
+// and E[flips] are 0 (unit multipliers: M0 is exact), and the fake-quant
+// model gives the integer model's output.
+// RUN: mpq-opt %s --mpq-calibrate --mlir-print-debuginfo -o %t/snapped.mlir
+// RUN: mpq-eval %t/snapped.mlir --input %t/two.npy --compare-layers | FileCheck %s --check-prefix=SNAP
+// SNAP:      x                quantize           u8          8  100.000%     0        0        0   0.000%        8         0
+// SNAP-NEXT: fc1              qfully_connected   u8          8  100.000%     0        0        0   0.000%        8         0
+// SNAP-NEXT: fc2              qfully_connected   u8          8  100.000%     0        0        0   0.000%        8         0
+// RUN: mpq-eval %t/snapped.mlir --input %t/two.npy --print | FileCheck %s --check-prefix=INT
 
 func.func @bias_flip(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %xq = mpq.fake_quant %x to !mpq.uniform<u8, 1.0:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x4xf32> loc("x")

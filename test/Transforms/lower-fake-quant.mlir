@@ -42,6 +42,61 @@ func.func @layer(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
+// The layer above after --mpq-calibrate snapped its bias (test/Transforms/
+// calibrate.mlir, @snap: float bias [0.29, 0.01]): the batch-norm's shift is
+// in the bias, [0.04, -1.99], whose fake_quant to the accumulator's grid
+// s_x * s_w = [0.05, 0.025] has the codes round([0.8, -79.6]) = [1, -80].
+// The lowering takes B as these codes, not as a rounding of its own; M0/N0
+// as in @layer (the batch-norm keeps its gain).
+// CHECK-LABEL: func.func @snapped_bias
+// CHECK: mpq.requantize %{{.*}} {bias = array<i32: 1, -80>, exponent = array<i32: -1, -4>, multiplier = array<i32: 1717986918, 1717986918>, rounding = #mpq.rounding<half_to_even>}
+// CHECK-NOT: i32:0
+func.func @snapped_bias(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<u8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1xf32>
+  %w = arith.constant dense<[[[[0.3]]], [[[-0.2]]]]> : tensor<2x1x1x1xf32>
+  %wq = mpq.fake_quant %w to !mpq.uniform<i4:0, {0.1:0, 0.05:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2x1x1x1xf32>
+  %b = arith.constant dense<[0.04, -1.99]> : tensor<2xf32>
+  %bq = mpq.fake_quant %b to !mpq.uniform<i32:0, {0.05:0, 0.025:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+  %c = mpq.conv2d %xq, %wq, %bq : (tensor<1x2x2x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %gamma = arith.constant dense<[2.0, 1.0]> : tensor<2xf32>
+  %zero = arith.constant dense<0.0> : tensor<2xf32>
+  %var = arith.constant dense<[1.0, 4.0]> : tensor<2xf32>
+  %bn = mpq.batch_norm %c, %gamma, %zero, %zero, %var {epsilon = 0.0 : f32}
+      : (tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %r = mpq.relu %bn : tensor<1x2x2x2xf32>
+  %y = mpq.fake_quant %r to !mpq.uniform<u4, 0.25:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// A bias fake-quantized to another grid than the accumulator's (0.1, where
+// s_x * s_w = 0.05) is a real value like any float bias: codes
+// round([0.4, -19.9]) = [0, -20] are the values [0, -2], and B = round([0,
+// -2] / 0.05) = [0, -40]. M = 0.05 / 0.5 = 0.1 = 0.8 * 2^-3.
+// CHECK-LABEL: func.func @bias_on_another_grid
+// CHECK: mpq.requantize %{{.*}} {bias = array<i32: 0, -40>, exponent = array<i32: -3, -3>, multiplier = array<i32: 1717986918, 1717986918>, rounding = #mpq.rounding<floor>}
+func.func @bias_on_another_grid(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<u8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2xf32>
+  %w = arith.constant dense<0.1> : tensor<2x2xf32>
+  %wq = mpq.fake_quant %w to !mpq.uniform<i8, 0.1:0> {rounding = #mpq.rounding<half_to_even>} : tensor<2x2xf32>
+  %b = arith.constant dense<[0.04, -1.99]> : tensor<2xf32>
+  %bq = mpq.fake_quant %b to !mpq.uniform<i32, 0.1:0> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+  %y = mpq.fully_connected %xq, %wq, %bq : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %yq = mpq.fake_quant %y to !mpq.uniform<i8, 0.5:0> {rounding = #mpq.rounding<floor>} : tensor<1x2xf32>
+  return %yq : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @wide_activation(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{fake_quant to 32 bits is only lowered as the bias of a conv2d or fully_connected}}
+  %q = mpq.fake_quant %x to !mpq.uniform<i32, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2xf32>
+  return %q : tensor<1x2xf32>
+}
+
+// -----
+
 // A small network: NCHW input transposed in, conv + ReLU6 at 4 bits,
 // residual add, global average pool, flatten, fully-connected 8-bit logits
 // (no ReLU), and a final softmax that the caller gets to apply.

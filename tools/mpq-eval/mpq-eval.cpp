@@ -130,6 +130,7 @@ static llvm::json::Value toJson(const LayerFidelity &layer) {
                             {"lower", layer.lower},
                             {"max_difference", layer.maxDifference},
                             {"expected_bias_flips", layer.expectedBiasFlips},
+                            {"expected_flips", layer.expectedFlips},
                             {"distinct_codes", layer.distinctCodes},
                             {"min_code", layer.minCode},
                             {"max_code", layer.maxCode}};
@@ -159,11 +160,13 @@ static int compareLayersOf(func::FuncOp func, ArrayRef<EvalTensor> inputs) {
     return 1;
 
   // "B-pred": the share of codes the rounding of the ICN bias alone is
-  // expected to flip (see LayerFidelity::expectedBiasFlips).
+  // expected to flip (see LayerFidelity::expectedBiasFlips); "E[flips]": the
+  // number of codes expected to differ from how far apart the two layers are
+  // before rounding (LayerFidelity::expectedFlips).
   llvm::raw_ostream &os = llvm::outs();
-  os << llvm::format("%-28s %-16s %4s %10s %9s %5s %8s %8s %8s %8s\n", "layer",
-                     "kind", "bits", "codes", "identical", "max", "int>fq",
-                     "int<fq", "B-pred", "distinct");
+  os << llvm::format("%-28s %-16s %4s %10s %9s %5s %8s %8s %8s %8s %9s\n",
+                     "layer", "kind", "bits", "codes", "identical", "max",
+                     "int>fq", "int<fq", "B-pred", "distinct", "E[flips]");
   llvm::json::Array json;
   for (const LayerFidelity &layer : *layers) {
     std::string bits =
@@ -172,13 +175,14 @@ static int compareLayersOf(func::FuncOp func, ArrayRef<EvalTensor> inputs) {
       return layer.codes ? 100.0 * count / layer.codes : 0.0;
     };
     os << llvm::format(
-        "%-28s %-16s %4s %10lld %8.3f%% %5lld %8lld %8lld %7.3f%% %8lld\n",
+        "%-28s %-16s %4s %10lld %8.3f%% %5lld %8lld %8lld %7.3f%% %8lld "
+        "%9.3g\n",
         layer.name.c_str(), layer.kind.c_str(), bits.c_str(),
         static_cast<long long>(layer.codes), share(layer.identical),
         static_cast<long long>(layer.maxDifference),
         static_cast<long long>(layer.higher),
         static_cast<long long>(layer.lower), share(layer.expectedBiasFlips),
-        static_cast<long long>(layer.distinctCodes));
+        static_cast<long long>(layer.distinctCodes), layer.expectedFlips);
     json.push_back(toJson(layer));
   }
   if (!reportFile.empty()) {

@@ -340,9 +340,13 @@ LogicalResult FakeQuantOp::verify() {
     return emitOpError() << "quant must be an !mpq.uniform or !mpq.bits type, "
                             "got "
                          << quant;
-  if (storage->width > 8)
+  // 32 bits: the int32 grid s_x * s_w of a layer's bias (method.md §1).
+  if (storage->width == 32 && !storage->isSigned)
+    return emitOpError() << "fake-quantization to 32 bits is for an int32 "
+                            "bias, which is signed";
+  if (storage->width > 8 && storage->width != 32)
     return emitOpError() << "fake-quantization to " << storage->width
-                         << " bits: stored tensors have 1..8 bits";
+                         << " bits: stored tensors have 1..8 bits, a bias 32";
   if (getNarrow() && !storage->isSigned)
     return emitOpError() << "a narrow range needs a signed type";
   bool hasMin = getMin().has_value(), hasMax = getMax().has_value();

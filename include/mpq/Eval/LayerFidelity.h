@@ -7,8 +7,9 @@
 // Per-layer fidelity of the integer lowering (issue 5): every integer layer
 // and its fake-quant counterpart get the same integer input, and their output
 // codes are compared. Comparing whole graphs instead would let the residue
-// of one layer (the rounding of the ICN bias B and multiplier M0) change the
-// input of the next one and accumulate.
+// of one layer (the rounding of the multiplier M0, and of the ICN bias B
+// where the fake-quant graph keeps a float bias) change the input of the next
+// one and accumulate.
 //
 // Both graphs run side by side on each sample. The integer graph runs as is.
 // The fake-quant graph runs with every value that the lowering replaced by an
@@ -55,10 +56,21 @@ struct LayerFidelity {
   /// How many codes the rounding of the ICN bias B alone is expected to
   /// flip: the sum over compared codes of M_c / 4, M_c the layer's real
   /// multiplier for the code's channel (0 where B is 0: no bias). B is off
-  /// by a quarter accumulator unit on average, M_c / 4 output steps. An
-  /// estimate: it assumes the exact outputs' fractions spread evenly, and
-  /// clamped codes (e.g. ReLU zeros) cannot flip.
+  /// by a quarter accumulator unit on average, M_c / 4 output steps. 0 also
+  /// for channels whose fake-quant layer adds B itself (a bias snapped to
+  /// the int32 grid, mpq/Transforms/SnapBias.h). An estimate: it assumes the
+  /// exact outputs' fractions spread evenly, and clamped codes (e.g. ReLU
+  /// zeros) cannot flip.
   double expectedBiasFlips = 0;
+  /// How many codes are expected to differ given how far apart the two
+  /// layers are before rounding: the sum over codes of the distance, in
+  /// output steps, between the integer layer's M0 2^(N0-31) (acc + B) and
+  /// the fake-quant layer's x / s_y (at most 1 per code; codes that both
+  /// sides clamp are left out). A measurement, not a bound: with the bias
+  /// snapped, what separates the two is the rounding of the multiplier M0
+  /// (at most 2^-31 relative); otherwise mostly that of B. Layers that
+  /// requantize a conv2d / fully_connected accumulator only, else 0.
+  double expectedFlips = 0;
   /// How many distinct codes the integer layer produced, and their range: a
   /// layer that only produced zeros (or only its maximum) proves nothing.
   int64_t distinctCodes = 0, minCode = 0, maxCode = 0;

@@ -52,7 +52,10 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
           M0_c * 2^(N0_c - 31) = (gamma_c / sigma_c) * s_x * s_w,c / s_y
 
       with ReLU/Clip folded into the clamp. Batch-norm is never folded into
-      the weights, so per-layer weights keep their own range;
+      the weights, so per-layer weights keep their own range. A bias that is
+      an `mpq.fake_quant` to the int32 grid s_x * s_w,c (`--mpq-calibrate`
+      snaps it there) with no batch-norm shift left gives B_c as its code,
+      exactly what the fake-quant graph adds;
     * pooling, reshape, transpose, pad and concat run on codes; average
       pooling becomes `mpq.qavg_pool2d`, a residual `add` becomes `mpq.qadd`;
     * the model input gets `mpq.quantize`, each output `mpq.dequantize`, so
@@ -211,12 +214,31 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     into its layer's weights and bias (PL+FB of the paper). Fake-quants
     that already have scales are left alone.
 
+    Then (`snap-bias`, on by default) every conv2d / fully_connected whose
+    input and weight grids are known gets its effective bias on the int32
+    grid s_x * s_w,c of its accumulator, as QAT and QDQ graphs quantize a
+    bias (method.md §1; `mpq/Transforms/SnapBias.h`): a batch-norm after the
+    layer gives its shift to the bias (b - mean + beta * sigma / gamma, the
+    B of ICN; the batch-norm keeps its gain), and the bias gets an
+    `mpq.fake_quant` to `!mpq.uniform<i32...>` whose codes the lowering
+    takes as B. The fake-quant graph then adds exactly the integer graph's
+    bias instead of the float one; without snapping, the rounding of B is a
+    residue of up to M_c / 2 output steps (docs/design.md).
+
     Inputs: `inputs=a.npy,b.npy` (each holds one input, or a batch of them
     along dimension 0), or without files `synthetic=N` deterministic inputs
     uniform in [0, 1).
 
     Before: `mpq.fake_quant %r to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}`
     After:  `mpq.fake_quant %r to !mpq.uniform<u4, 0.26666666666666666:0> {rounding = #mpq.rounding<floor>}`
+
+    A layer's bias, after (input scale 0.5, weight scales {0.1, 0.05}):
+    ```mlir
+    %b = arith.constant dense<[0.27, -2.0]> : tensor<2xf32>
+    %bq = mpq.fake_quant %b to !mpq.uniform<i32:0, {5.000000e-02:0, 2.500000e-02:0}>
+        {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+    %c = mpq.conv2d %xq, %wq, %bq : (...) -> tensor<1x6x6x2xf32>
+    ```
   }];
   let options = [
     ListOption<"inputs", "inputs", "std::string",
@@ -227,6 +249,10 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
            "pc-icn: weights per channel; pl-icn: per tensor; pl-fb: fold "
            "batch-norm into the weights, then per tensor">,
+    Option<"snapBias", "snap-bias", "bool", "true",
+           "Put each layer's effective bias (batch-norm shift included) on "
+           "the int32 grid s_x * s_w of its accumulator, so the fake-quant "
+           "graph adds the integer graph's bias B">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }

@@ -156,8 +156,16 @@ func.func @fake_quant_type(%x: tensor<4xf32>) {
 // -----
 
 func.func @fake_quant_wide(%x: tensor<4xf32>) {
-  // expected-error @+1 {{fake-quantization to 16 bits: stored tensors have 1..8 bits}}
+  // expected-error @+1 {{fake-quantization to 16 bits: stored tensors have 1..8 bits, a bias 32}}
   %0 = mpq.fake_quant %x to !mpq.bits<i16> {rounding = #mpq.rounding<floor>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_unsigned_bias(%b: tensor<4xf32>) {
+  // expected-error @+1 {{fake-quantization to 32 bits is for an int32 bias, which is signed}}
+  %0 = mpq.fake_quant %b to !mpq.uniform<u32, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<4xf32>
   return
 }
 

@@ -76,6 +76,14 @@ func.func @fake_quant(%x: tensor<1x4x4x2xf32>, %w: tensor<2x3x3x2xf32>) -> (tens
   return %b, %d : tensor<1x4x4x2xf32>, tensor<2x3x3x2xf32>
 }
 
+// A bias on its int32 grid s_x * s_w,c (per output channel).
+// CHECK-LABEL: func.func @fake_quant_bias
+func.func @fake_quant_bias(%b: tensor<2xf32>) -> tensor<2xf32> {
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.uniform<i32:0, {5.000000e-02:0, 2.500000e-02:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+  %q = mpq.fake_quant %b to !mpq.uniform<i32:0, {0.05:0, 0.025:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+  return %q : tensor<2xf32>
+}
+
 // An integer-only layer chain: 8-bit image, 4-bit per-channel weights, ICN to
 // a 4-bit activation, 2-bit depthwise, residual add, pools, and the model
 // boundary.

@@ -202,11 +202,18 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     even, the paper's PACT activations floor); `narrow` drops the most
     negative code of a signed range.
 
+    Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
+    grid s_x * s_w,c (method.md §1), which `--mpq-calibrate` puts there so
+    that the fake-quant graph adds the same bias B as the integer graph;
+    `--mpq-lower-fake-quant` folds it into the requantization.
+
     ```mlir
     %a = mpq.fake_quant %x to !mpq.uniform<u4, 0.4:0> {rounding = #mpq.rounding<floor>}
        : tensor<1x8x8x16xf32>
     %w = mpq.fake_quant %k to !mpq.bits<i2> {rounding = #mpq.rounding<half_to_even>}
        : tensor<16x3x3x8xf32>
+    %b = mpq.fake_quant %c to !mpq.uniform<i32:0, {1.5e-05:0, 3.1e-05:0}> {rounding = #mpq.rounding<half_to_even>}
+       : tensor<2xf32>
     ```
   }];
   let arguments = (ins MPQ_FloatTensor:$input, TypeAttr:$quant,
