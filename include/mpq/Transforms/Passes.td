@@ -217,6 +217,17 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
 
     Before: `mpq.fake_quant %r to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}`
     After:  `mpq.fake_quant %r to !mpq.uniform<u4, 0.26666666666666666:0> {rounding = #mpq.rounding<floor>}`
+
+    `observe-only` splits the pass in two: it runs the model and records
+    each observed range as the fake_quant's `min`/`max` (f64, exact),
+    leaving it at `!mpq.bits`; a later `mpq-calibrate` turns those ranges
+    into the same grids without running the model. The observed ranges do
+    not depend on the bit-widths (unscaled fake-quants are the identity
+    while observing), so a compiler that assigns precision again, as `mpqc`
+    does when code pushes the flash total over budget, copies them onto
+    the new fake-quants instead of calibrating again.
+
+    After `observe-only`: `mpq.fake_quant %r to !mpq.bits<u4> {max = 4.000000e+00 : f64, min = 0.000000e+00 : f64, rounding = #mpq.rounding<floor>}`
   }];
   let options = [
     ListOption<"inputs", "inputs", "std::string",
@@ -227,6 +238,10 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
            "pc-icn: weights per channel; pl-icn: per tensor; pl-fb: fold "
            "batch-norm into the weights, then per tensor">,
+    Option<"observeOnly", "observe-only", "bool", "false",
+           "Only observe: record each observed activation range as the "
+           "fake_quant's min/max and give no grids (pl-fb still folds "
+           "batch-norm first)">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
