@@ -54,13 +54,15 @@ def main():
              "|---|---|---|---|"]
     for v, read, full in rows:
         lines.append(f"| {v} | {read:.2f} | {full:.2f} | {full / read:.1f}x |")
-    lines += ["", "Most of the time is calibration: the float graph runs through the",
+    lines += ["", "The largest part is calibration: the float graph runs through the",
               "plain-loop reference evaluator on each synthetic input. At exactly",
               "2,048,000 B the weights of the larger variants fill the budget, so mpqc",
-              "compiles twice (its code-size retry), calibration included; caching the",
-              "observed ranges across the retry (they do not depend on the bit-widths)",
-              "would halve that. `--synthetic=N` or a smaller `--calibration` set trades",
-              "range estimates for time."]
+              "assigns precision twice (its code-size retry) and lowers and generates",
+              "code twice; the retry reuses the activation ranges the first calibration",
+              "observed (`mpq-calibrate{observe-only}`: they do not depend on the",
+              "bit-widths), so the model runs through the evaluator once.",
+              "`--synthetic=N` or a smaller `--calibration` set trades range estimates",
+              "for time."]
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

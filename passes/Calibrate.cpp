@@ -190,7 +190,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
     }
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal() &&
-          (failed(calibrate(func)) || (snapBias && failed(snapBiases(func)))))
+          (failed(calibrate(func)) ||
+           (snapBias && !observeOnly && failed(snapBiases(func)))))
         return signalPassFailure();
   }
 
@@ -230,6 +231,16 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       for (const EvalTensor &sample : *samples)
         if (failed(evaluate(func, {sample}, options)))
           return failure();
+    }
+    if (observeOnly) {
+      // Ranges, not grids: they hold for any width the fake_quant gets.
+      Builder builder(func.getContext());
+      for (FakeQuantOp fq : pending)
+        if (auto it = observed.find(fq); it != observed.end()) {
+          fq.setMinAttr(builder.getF64FloatAttr(it->second.mins[0]));
+          fq.setMaxAttr(builder.getF64FloatAttr(it->second.maxs[0]));
+        }
+      return success();
     }
 
     for (FakeQuantOp fq : pending) {

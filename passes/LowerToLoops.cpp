@@ -445,8 +445,17 @@ Value LoopLowering::global(StringRef kind, ArrayRef<int32_t> values) {
 
 Value LoopLowering::weightBytes(QConstantOp constant, const Buffer &layout) {
   std::vector<int32_t> codes;
-  for (const APInt &v : constant.getValue().getValues<APInt>())
-    codes.push_back(static_cast<int32_t>(v.getSExtValue()));
+  auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+  if (dense && dense.getElementType().isInteger(32)) {
+    auto values = dense.getValues<int32_t>();
+    codes.assign(values.begin(), values.end());
+  } else if (dense && dense.getElementType().isInteger(8)) {
+    for (int8_t v : dense.getValues<int8_t>())
+      codes.push_back(v);
+  } else {
+    for (const APInt &v : constant.getValue().getValues<APInt>())
+      codes.push_back(static_cast<int32_t>(v.getSExtValue()));
+  }
   std::vector<int64_t> shape(layout.shape.begin(), layout.shape.end());
   std::vector<uint8_t> bytes(packedTensorBytes(shape, layout.bits));
   packTensor(codes.data(), shape, layout.bits, bytes.data());

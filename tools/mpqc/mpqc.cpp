@@ -10,7 +10,9 @@
 //
 // Import, precision assignment, calibration (for models without fake-quant),
 // lowering to integer ops with ICN, code generation; writes NAME.o, NAME.h
-// and NAME.report.json and prints a summary. Every output is built in memory
+// and NAME.report.json and prints a summary. If code pushes the flash total
+// over the budget, precision is assigned again for the budget less the code,
+// reusing the ranges calibration observed. Every output is built in memory
 // first: on any error OUTDIR receives nothing.
 //
 //===----------------------------------------------------------------------===//
@@ -174,6 +176,44 @@ static int64_t countMacs(func::FuncOp func) {
   return macs;
 }
 
+/// What `mpq-calibrate{observe-only}` left on one fake_quant: its range
+/// (null for weights), and where it sits, to recognise its counterpart after
+/// precision is assigned again.
+struct ObservedRange {
+  Location loc;
+  Type type;
+  FloatAttr min, max;
+};
+
+static SmallVector<ObservedRange> collectObservedRanges(ModuleOp module) {
+  SmallVector<ObservedRange> ranges;
+  module.walk([&](FakeQuantOp fq) {
+    ranges.push_back({fq.getLoc(), fq.getInput().getType(), fq.getMinAttr(),
+                      fq.getMaxAttr()});
+  });
+  return ranges;
+}
+
+/// Puts `ranges` back on the fake_quants of a module assigned again from
+/// the same import, which has them in the same places at other widths.
+/// False, and nothing changed, if the fake_quants differ.
+static bool applyObservedRanges(ModuleOp module,
+                                ArrayRef<ObservedRange> ranges) {
+  SmallVector<FakeQuantOp> fqs;
+  module.walk([&](FakeQuantOp fq) { fqs.push_back(fq); });
+  if (fqs.size() != ranges.size())
+    return false;
+  for (auto [fq, range] : llvm::zip_equal(fqs, ranges))
+    if (fq.getLoc() != range.loc || fq.getInput().getType() != range.type)
+      return false;
+  for (auto [fq, range] : llvm::zip_equal(fqs, ranges))
+    if (range.min) {
+      fq.setMinAttr(range.min);
+      fq.setMaxAttr(range.max);
+    }
+  return true;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
@@ -233,14 +273,18 @@ int main(int argc, char **argv) {
     fail(message);
     return std::nullopt;
   };
+  OnnxImportOptions importOptions;
+  importOptions.funcName = name;
+  importOptions.nhwcInputs = inputLayout == "nhwc";
+  OwningOpRef<ModuleOp> imported =
+      importOnnxFile(modelPath, &context, importOptions);
+  if (!imported)
+    return 1;
+  // Calibration's observed ranges do not depend on the widths: a second
+  // assignment reuses the first one's instead of running the model again.
+  std::optional<SmallVector<ObservedRange>> observedRanges;
   auto compileOnce = [&](int64_t weightBudget) -> std::optional<Compiled> {
-    OnnxImportOptions importOptions;
-    importOptions.funcName = name;
-    importOptions.nhwcInputs = inputLayout == "nhwc";
-    OwningOpRef<ModuleOp> module =
-        importOnnxFile(modelPath, &context, importOptions);
-    if (!module)
-      return std::nullopt;
+    OwningOpRef<ModuleOp> module = imported->clone();
 
     // Precision assignment, calibration and lowering to integer ops.
     llvm::SmallString<128> reportPath;
@@ -256,32 +300,48 @@ int main(int argc, char **argv) {
             llvm::sys::fs::createTemporaryFile("mpqc-plan", "svg", svgPath))
       return failNone("cannot create a temporary file: " + ec.message());
     llvm::FileRemover removePlan(planPath), removeSvg(svgPath);
-    std::string pipeline =
-        "mpq-assign-precision{flash=" + std::to_string(weightBudget) +
-        " ram=" + std::to_string(*ram) + " ram-model=planned scheme=" + scheme +
-        " report=" + reportPath.str().str() +
-        (pins.empty() ? "" : " pins=" + pins) +
-        "},mpq-calibrate{scheme=" + scheme +
-        " synthetic=" + std::to_string(synthetic);
+    auto runPipeline = [&](const std::string &pipeline) -> LogicalResult {
+      PassManager pm(&context);
+      if (failed(parsePassPipeline(pipeline, pm, llvm::errs()))) {
+        fail("internal error: bad pipeline " + pipeline);
+        return failure();
+      }
+      return pm.run(*module);
+    };
+    std::string calibrate = "mpq-calibrate{scheme=" + scheme +
+                            " synthetic=" + std::to_string(synthetic);
     if (!calibration.empty())
-      pipeline += " inputs=" + llvm::join(calibration, ",");
+      calibrate += " inputs=" + llvm::join(calibration, ",");
     // The arena is planned on the integer graph; code generation reads the
     // offsets.
-    pipeline += "},mpq-lower-fake-quant,mpq-check-integer-only,canonicalize,"
-                "mpq-plan-buffers{report=" +
-                planPath.str().str() + " svg=" + svgPath.str().str() + "}";
+    std::string plan = "mpq-plan-buffers{report=" + planPath.str().str() +
+                       " svg=" + svgPath.str().str() + "}";
     // A model made of integer ONNX ops (QLinearConv, ConvInteger, ...) is
-    // imported at the integer level: its bit-widths are the model's own.
+    // imported at the integer level: its bit-widths are the model's own, and
+    // there is nothing to assign or calibrate.
     bool integerModel = isIntegerGraph(*module);
-    if (integerModel)
-      pipeline =
-          "mpq-check-integer-only,canonicalize,mpq-plan-buffers{report=" +
-          planPath.str().str() + " svg=" + svgPath.str().str() + "}";
-    PassManager pm(&context);
-    if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-      return failNone("internal error: bad pipeline " + pipeline);
-    if (failed(pm.run(*module)))
-      return std::nullopt;
+    if (integerModel) {
+      if (failed(runPipeline("mpq-check-integer-only,canonicalize," + plan)))
+        return std::nullopt;
+    } else {
+      if (failed(runPipeline(
+              "mpq-assign-precision{flash=" + std::to_string(weightBudget) +
+              " ram=" + std::to_string(*ram) + " ram-model=planned scheme=" +
+              scheme + " report=" + reportPath.str().str() +
+              (pins.empty() ? "" : " pins=" + pins) + "}")))
+        return std::nullopt;
+      if (!observedRanges || !applyObservedRanges(*module, *observedRanges)) {
+        if (failed(runPipeline(calibrate + " observe-only=true}")))
+          return std::nullopt;
+        observedRanges = collectObservedRanges(*module);
+      }
+      // Grids from the observed ranges, then the integer graph.
+      if (failed(runPipeline(calibrate +
+                             "},mpq-lower-fake-quant,mpq-check-integer-only,"
+                             "canonicalize," +
+                             plan)))
+        return std::nullopt;
+    }
 
     auto funcs = module->getOps<func::FuncOp>();
     func::FuncOp graph = *funcs.begin();
@@ -392,9 +452,12 @@ int main(int argc, char **argv) {
   // The memory model budgets weights and parameters only (the paper's);
   // code and storage overhead come on top. If the total misses, assign again
   // with the budget less that overhead.
-  // Fitting comes before speed: if the faster code pushes the total over
-  // the flash budget, try the smaller code before giving up weight bits.
-  if (compiled->flashUsed > *flash && optimize == "auto") {
+  // Weight bits come before speed: if the faster code is what pushes the
+  // total over the flash budget (weights and storage alone fit), try the
+  // smaller code before giving up weight bits. If the weights alone do not
+  // fit, they shrink anyway and the code stays fast.
+  if (compiled->flashUsed > *flash && optimize == "auto" &&
+      compiled->flashUsed - compiled->code <= *flash) {
     if (!quiet)
       llvm::errs() << "mpqc: note: " << compiled->flashUsed
                    << " B of flash with code optimized for speed: optimizing "

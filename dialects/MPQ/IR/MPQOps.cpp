@@ -26,8 +26,19 @@ mlir::mpq::getFloatConstantValues(Value value) {
       !isa<FloatType>(attr.getElementType()))
     return std::nullopt;
   std::vector<double> values;
-  for (const APFloat &v : attr.getValues<APFloat>())
-    values.push_back(v.convertToDouble());
+  values.reserve(attr.getNumElements());
+  // f32 and f64 read straight from the raw data (weights: millions of them);
+  // other float types through APFloat.
+  if (attr.getElementType().isF32()) {
+    for (float v : attr.getValues<float>())
+      values.push_back(v);
+  } else if (attr.getElementType().isF64()) {
+    for (double v : attr.getValues<double>())
+      values.push_back(v);
+  } else {
+    for (const APFloat &v : attr.getValues<APFloat>())
+      values.push_back(v.convertToDouble());
+  }
   return values;
 }
 
@@ -557,11 +568,32 @@ LogicalResult QConstantOp::verify() {
   if (!valueType.getElementType().isInteger())
     return emitOpError() << "value must hold integer codes, got "
                          << valueType.getElementType();
+  UniformType element = uniformElement(getOutput());
+  int64_t lo = element.getStorageMin(), hi = element.getStorageMax();
+  auto check = [&](auto codes) -> LogicalResult {
+    for (auto code : codes) {
+      int64_t c = static_cast<int64_t>(code);
+      if (c < lo || c > hi)
+        return emitOpError() << "code " << c << " is outside the range [" << lo
+                             << ", " << hi << "] of the result element type";
+    }
+    return success();
+  };
+  // The usual storage types read straight from the raw data.
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(getValue())) {
+    Type t = dense.getElementType();
+    if (t.isInteger(8))
+      return check(dense.getValues<int8_t>());
+    if (t.isInteger(16))
+      return check(dense.getValues<int16_t>());
+    if (t.isInteger(32))
+      return check(dense.getValues<int32_t>());
+    if (t.isInteger(64))
+      return check(dense.getValues<int64_t>());
+  }
   auto codes = getValue().tryGetValues<APInt>();
   if (!codes)
     return emitOpError() << "cannot read the integer codes of the value";
-  UniformType element = uniformElement(getOutput());
-  int64_t lo = element.getStorageMin(), hi = element.getStorageMax();
   for (const APInt &code : *codes) {
     int64_t c = code.getSExtValue();
     if (c < lo || c > hi)

@@ -239,6 +239,17 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
         {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
     %c = mpq.conv2d %xq, %wq, %bq : (...) -> tensor<1x6x6x2xf32>
     ```
+
+    `observe-only` splits the pass in two: it runs the model and records
+    each observed range as the fake_quant's `min`/`max` (f64, exact),
+    leaving it at `!mpq.bits`; a later `mpq-calibrate` turns those ranges
+    into the same grids without running the model. The observed ranges do
+    not depend on the bit-widths (unscaled fake-quants are the identity
+    while observing), so a compiler that assigns precision again, as `mpqc`
+    does when code pushes the flash total over budget, copies them onto
+    the new fake-quants instead of calibrating again.
+
+    After `observe-only`: `mpq.fake_quant %r to !mpq.bits<u4> {max = 4.000000e+00 : f64, min = 0.000000e+00 : f64, rounding = #mpq.rounding<floor>}`
   }];
   let options = [
     ListOption<"inputs", "inputs", "std::string",
@@ -253,6 +264,10 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
            "Put each layer's effective bias (batch-norm shift included) on "
            "the int32 grid s_x * s_w of its accumulator, so the fake-quant "
            "graph adds the integer graph's bias B">,
+    Option<"observeOnly", "observe-only", "bool", "false",
+           "Only observe: record each observed activation range as the "
+           "fake_quant's min/max and give no grids (pl-fb still folds "
+           "batch-norm first)">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
