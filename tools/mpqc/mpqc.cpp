@@ -456,6 +456,7 @@ int main(int argc, char **argv) {
   // total over the flash budget (weights and storage alone fit), try the
   // smaller code before giving up weight bits. If the weights alone do not
   // fit, they shrink anyway and the code stays fast.
+  int64_t speedCode = compiled->code;
   if (compiled->flashUsed > *flash && optimize == "auto" &&
       compiled->flashUsed - compiled->code <= *flash) {
     if (!quiet)
@@ -485,6 +486,20 @@ int main(int argc, char **argv) {
       if (compiled->flashUsed <= *flash)
         break;
       budget -= compiled->flashUsed - *flash;
+    }
+    // The weights had to shrink anyway; if the faster code fits beside
+    // them now, it costs no bits: take it.
+    if (goal == CodegenGoal::Size && optimize == "auto" &&
+        compiled->flashUsed <= *flash &&
+        compiled->flashUsed - compiled->code + speedCode <= *flash) {
+      goal = CodegenGoal::Speed;
+      std::optional<Compiled> fast = compileOnce(budget);
+      if (!fast)
+        return 1;
+      if (fast->flashUsed <= *flash)
+        compiled = std::move(fast);
+      else
+        goal = CodegenGoal::Size;
     }
   }
   auto &interface = compiled->interface;
