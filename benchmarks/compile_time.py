@@ -57,10 +57,13 @@ def main():
     lines += ["", "The largest part is calibration: the float graph runs through the",
               "plain-loop reference evaluator on each synthetic input. At exactly",
               "2,048,000 B the weights of the larger variants fill the budget, so mpqc",
-              "assigns precision twice (its code-size retry) and lowers and generates",
-              "code twice; the retry reuses the activation ranges the first calibration",
+              "assigns precision again (its code-size retry) and lowers and generates",
+              "code again; the retry reuses the activation ranges the first calibration",
               "observed (`mpq-calibrate{observe-only}`: they do not depend on the",
-              "bit-widths), so the model runs through the evaluator once.",
+              "bit-widths), so the model runs through the evaluator once. 1.0_224",
+              "compiles twice (its weights alone miss the budget); 0.75_224 four times:",
+              "its faster code is what misses, so `--optimize=auto` tries the smaller",
+              "code, then smaller weights, then the faster code beside those weights.",
               "`--synthetic=N` or a smaller `--calibration` set trades range estimates",
               "for time."]
     with open(args.out, "w") as f:
