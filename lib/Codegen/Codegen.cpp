@@ -117,6 +117,9 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
     return module.emitError()
            << "no LLVM target for " << desc.triple << ": " << error;
   llvm::TargetOptions options;
+  // Each function's frame size in a `.stack_sizes` section (not loaded):
+  // mpqc reports the stack the model needs from it.
+  options.EmitStackSizeSection = true;
   // The object must declare the hard-float ABI of the firmware it links
   // into (eabihf, fpv5-d16), although the integer path uses no FP register.
   if (target == CodegenTarget::CortexM7)

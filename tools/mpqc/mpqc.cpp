@@ -36,6 +36,7 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/LEB128.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -139,6 +140,46 @@ static int64_t sectionBytes(StringRef object, ArrayRef<StringRef> prefixes) {
         total += section.getSize();
   }
   return total;
+}
+
+/// The stack the generated code needs: the frames LLVM recorded in the
+/// object's `.stack_sizes` section (entries of an address and a ULEB128
+/// size), summed over every function, an upper bound on the deepest call
+/// chain. The memset/memcpy the code may call are not included.
+static std::optional<int64_t> stackBytes(StringRef object) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(object, "", false);
+  auto file = llvm::object::ObjectFile::createObjectFile(*buffer);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return std::nullopt;
+  }
+  unsigned addressBytes = (*file)->getBytesInAddress();
+  for (const llvm::object::SectionRef &section : (*file)->sections()) {
+    auto name = section.getName();
+    auto contents = section.getContents();
+    if (!name || !contents) {
+      if (!name)
+        llvm::consumeError(name.takeError());
+      if (!contents)
+        llvm::consumeError(contents.takeError());
+      continue;
+    }
+    if (*name != ".stack_sizes")
+      continue;
+    int64_t total = 0;
+    const uint8_t *at = contents->bytes_begin(), *end = contents->bytes_end();
+    while (at + addressBytes < end) {
+      at += addressBytes;
+      unsigned length = 0;
+      uint64_t size = llvm::decodeULEB128(at, &length, end);
+      if (!length)
+        return std::nullopt;
+      at += length;
+      total += static_cast<int64_t>(size);
+    }
+    return total;
+  }
+  return std::nullopt;
 }
 
 /// Whether the model is integer-level already: only the boundary, integer
@@ -396,6 +437,7 @@ int main(int argc, char **argv) {
     int64_t rodata = sectionBytes(object, {".rodata", ".data.rel.ro"});
     int64_t code = sectionBytes(object, {".text"});
     int64_t flashUsed = rodata + code;
+    std::optional<int64_t> stack = stackBytes(object);
     if (auto planBuffer = llvm::MemoryBuffer::getFile(planPath))
       if (auto plan = llvm::json::parse((*planBuffer)->getBuffer()))
         (*root)["plan"] = std::move(*plan);
@@ -413,6 +455,8 @@ int main(int argc, char **argv) {
     (*root)["rodata_bytes"] = rodata;
     (*root)["generated_flash_bytes"] = flashUsed;
     (*root)["arena_bytes"] = interface->arenaBytes;
+    if (stack)
+      (*root)["stack_bytes"] = *stack;
     interface->summary = {
         "flash: " + std::to_string(flashUsed) + " B (weights + parameters " +
             std::to_string(rodata) + " B as stored, code " +
@@ -421,7 +465,10 @@ int main(int argc, char **argv) {
             std::to_string(weightsAndParams) + " B)",
         "RAM: arena " + std::to_string(interface->arenaBytes) +
             " B (activations, input and outputs; lower bound " +
-            std::to_string(lowerBound) + " B)",
+            std::to_string(lowerBound) + " B)" +
+            (stack ? " + stack " + std::to_string(*stack) +
+                         " B (the generated code's frames)"
+                   : std::string()),
         "MACs per inference: " + std::to_string(macs),
         "bits: " + root->getString("bits").value_or("").str()};
     Compiled result;
