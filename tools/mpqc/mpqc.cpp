@@ -438,11 +438,12 @@ int main(int argc, char **argv) {
     int64_t code = sectionBytes(object, {".text"});
     int64_t flashUsed = rodata + code;
     std::optional<int64_t> stack = stackBytes(object);
-    if (auto planBuffer = llvm::MemoryBuffer::getFile(planPath))
+    if (auto planBuffer = llvm::MemoryBuffer::getFile(planPath)) {
       if (auto plan = llvm::json::parse((*planBuffer)->getBuffer()))
         (*root)["plan"] = std::move(*plan);
       else
         llvm::consumeError(plan.takeError());
+    }
     int64_t lowerBound = 0;
     if (llvm::json::Object *planObject = root->getObject("plan"))
       lowerBound = planObject->getInteger("lower_bound_bytes").value_or(0);
