@@ -321,13 +321,15 @@ struct WindowTap {
 };
 WindowTap windowTap(Emitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
                     Value ox, Value ky, Value kx, ArrayRef<int64_t> strides,
-                    ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+                    ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                    bool checked = true) {
   Value iy = e.add(e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])),
                    e.mul(ky, e.index(dilations[0])));
   Value ix = e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
                    e.mul(kx, e.index(dilations[1])));
-  // Without padding every tap is inside (the output size guarantees it).
-  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+  // Without padding every tap is inside (the output size guarantees it), as
+  // it is where the caller has checked the whole window.
+  if (!checked || llvm::all_of(pads, [](int64_t p) { return p == 0; }))
     return {arith::ConstantIntOp::create(e.b, e.loc, e.b.getI1Type(), 1),
             rowOf(e, shape, {n, iy, ix, Value()})};
   using P = arith::CmpIPredicate;
@@ -654,40 +656,72 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
       [&](ArrayRef<Value> ivs) {
         Value n = ivs[0], oy = ivs[1], ox = ivs[2], group = ivs[3];
         Value firstChannel = e.mul(group, e.index(inPerGroup));
-        // The centered input code of a tap; taps in the padding read a valid
-        // address and contribute 0.
-        auto x = [&](ArrayRef<Value> r) {
-          auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
-                                         strides, dil, pads);
-          Value v =
-              e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
-          return e.select(inside, v, e.i32(0));
+        // One output position; `checked`: its window may reach into the
+        // padding.
+        auto position = [&](bool checked) {
+          // The centered input code of a tap; taps in the padding read a valid
+          // address and contribute 0.
+          auto x = [&](ArrayRef<Value> r) {
+            auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
+                                           strides, dil, pads, checked);
+            Value v =
+                e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
+            return e.select(inside, v, e.i32(0));
+          };
+          Value sum;
+          if (factored)
+            sum = e.reduceNest(
+                {kh, kw, inPerGroup}, e.i32(0),
+                [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
+          Value firstOut = e.mul(group, e.index(outPerGroup));
+          blockedChannels(firstOut, outPerGroup, [&](ArrayRef<Value> os) {
+            SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
+            SmallVector<Value> accs = e.reduceNest(
+                {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+                [&](ArrayRef<Value> r, ValueRange a) {
+                  Value xv = x(r);
+                  SmallVector<Value> next;
+                  for (auto [j, o] : llvm::enumerate(os)) {
+                    Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                    Value wv =
+                        weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
+                    next.push_back(e.add(a[j], e.mul(xv, wv)));
+                  }
+                  return next;
+                });
+            for (auto [j, o] : llvm::enumerate(os))
+              finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                     {n, oy, ox, o});
+          });
         };
-        Value sum;
-        if (factored)
-          sum = e.reduceNest(
-              {kh, kw, inPerGroup}, e.i32(0),
-              [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
-        Value firstOut = e.mul(group, e.index(outPerGroup));
-        blockedChannels(firstOut, outPerGroup, [&](ArrayRef<Value> os) {
-          SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
-          SmallVector<Value> accs = e.reduceNest(
-              {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
-              [&](ArrayRef<Value> r, ValueRange a) {
-                Value xv = x(r);
-                SmallVector<Value> next;
-                for (auto [j, o] : llvm::enumerate(os)) {
-                  Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
-                  Value wv =
-                      weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
-                  next.push_back(e.add(a[j], e.mul(xv, wv)));
-                }
-                return next;
-              });
-          for (auto [j, o] : llvm::enumerate(os))
-            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                   {n, oy, ox, o});
-        });
+        bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+        // Code for speed: positions whose whole window is inside the image
+        // (most of them) take a copy of the kernel without padding tests.
+        if (!padded || channelBlock == 1) {
+          position(padded);
+          return;
+        }
+        using P = arith::CmpIPredicate;
+        auto within = [&](Value o, int64_t axis) {
+          Value first =
+              e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
+          Value last =
+              e.add(first, e.index((w.shape[1 + axis] - 1) * dil[axis]));
+          return arith::AndIOp::create(
+              builder, e.loc, e.cmp(P::sge, first, e.index(0)),
+              e.cmp(P::slt, last, e.index(in->shape[1 + axis])));
+        };
+        Value interior =
+            arith::AndIOp::create(builder, e.loc, within(oy, 0), within(ox, 1));
+        auto branch = scf::IfOp::create(builder, e.loc, interior,
+                                        /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard guard(builder);
+          builder.setInsertionPointToStart(branch.thenBlock());
+          position(false);
+          builder.setInsertionPointToStart(branch.elseBlock());
+          position(true);
+        }
       });
   return success();
 }
