@@ -296,8 +296,18 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     requantization is the integer arithmetic of
     `mpq/Support/IntegerSemantics.h` (int64 product, `shift_round` per
     rounding mode, zero point, clamp), so results are bit-identical to
-    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported; others are an
-    error naming the op.
+    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported (and 16/32-bit
+    results, as ConvInteger's int32 output); others are an error naming the
+    op.
+
+    The conv/fc kernels: the weight zero point is factored out of the
+    products (sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx), the
+    input sum once per output position and group); `channel-block` output
+    channels share each input load; a layer without padding has no padding
+    tests, and with padding (when `channel-block` > 1) the positions whose
+    window lies inside the image take a copy of the kernel without them;
+    accumulator + bias is summed in int32 where that provably cannot
+    overflow, so the requantization product is 32x32->64 bits.
   }];
   let options = [
     Option<"modelName", "model-name", "std::string", "\"\"",
