@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -154,6 +155,40 @@ public:
       memref::StoreOp::create(b, loc, byte, buf.memref,
                               ValueRange{add(first, index(k))});
     }
+  }
+
+  /// Four consecutive 8-bit codes from (row, col) as one little-endian i32
+  /// (LLVM combines the byte loads into one word load).
+  Value loadWord(const Buffer &buf, Value row, Value col) {
+    Value first =
+        add(add(index(buf.offset), mul(row, index(buf.rowBytes()))), col);
+    Value word = i32(0);
+    for (int64_t k = 0; k < 4; ++k) {
+      Value byte = arith::ExtUIOp::create(
+          b, loc, b.getI32Type(),
+          memref::LoadOp::create(b, loc, buf.memref,
+                                 ValueRange{add(first, index(k))}));
+      word = arith::OrIOp::create(
+          b, loc, word, arith::ShLIOp::create(b, loc, byte, i32(8 * k)));
+    }
+    return word;
+  }
+
+  /// An Arm intrinsic on i32 values (DSP extension).
+  Value armIntrinsic(StringRef name, ValueRange args) {
+    return LLVM::CallIntrinsicOp::create(b, loc, b.getI32Type(),
+                                         b.getStringAttr(name), args)
+        .getResult(0);
+  }
+
+  /// The even and odd bytes of `word` widened to two 16-bit halves each
+  /// (SXTB16/UXTB16, the odd ones after a rotation by 8).
+  std::pair<Value, Value> halves(Value word, bool isSigned) {
+    StringRef name = isSigned ? "llvm.arm.sxtb16" : "llvm.arm.uxtb16";
+    Value rotated = arith::OrIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, word, i32(8)),
+        arith::ShLIOp::create(b, loc, word, i32(24)));
+    return {armIntrinsic(name, word), armIntrinsic(name, rotated)};
   }
 
   /// The code at (row, col), sign- or zero-extended to i32.
@@ -349,9 +384,10 @@ WindowTap windowTap(Emitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
 /// The lowering of one function.
 class LoopLowering {
 public:
-  LoopLowering(func::FuncOp func, StringRef prefix, unsigned channelBlock)
+  LoopLowering(func::FuncOp func, StringRef prefix, unsigned channelBlock,
+               bool armDsp)
       : func(func), prefix(prefix.str()), channelBlock(channelBlock),
-        builder(func.getContext()) {}
+        armDsp(armDsp), builder(func.getContext()) {}
 
   LogicalResult run();
 
@@ -378,6 +414,7 @@ private:
   func::FuncOp func;
   std::string prefix;
   unsigned channelBlock;
+  bool armDsp;
   OpBuilder builder;
   ModuleOp module;
   func::FuncOp entry;
@@ -651,78 +688,108 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   bool factored = weightZeroPoints && outPerGroup >= 2;
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
                     pads = conv.getPads();
-  e.loopNest(
-      {out.shape[0], out.shape[1], out.shape[2], groups},
-      [&](ArrayRef<Value> ivs) {
-        Value n = ivs[0], oy = ivs[1], ox = ivs[2], group = ivs[3];
-        Value firstChannel = e.mul(group, e.index(inPerGroup));
-        // One output position; `checked`: its window may reach into the
-        // padding.
-        auto position = [&](bool checked) {
-          // The centered input code of a tap; taps in the padding read a valid
-          // address and contribute 0.
-          auto x = [&](ArrayRef<Value> r) {
-            auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
-                                           strides, dil, pads, checked);
-            Value v =
-                e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
-            return e.select(inside, v, e.i32(0));
-          };
-          Value sum;
-          if (factored)
-            sum = e.reduceNest(
-                {kh, kw, inPerGroup}, e.i32(0),
-                [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
-          Value firstOut = e.mul(group, e.index(outPerGroup));
-          blockedChannels(firstOut, outPerGroup, [&](ArrayRef<Value> os) {
-            SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
-            SmallVector<Value> accs = e.reduceNest(
-                {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
-                [&](ArrayRef<Value> r, ValueRange a) {
-                  Value xv = x(r);
-                  SmallVector<Value> next;
-                  for (auto [j, o] : llvm::enumerate(os)) {
-                    Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
-                    Value wv =
-                        weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
-                    next.push_back(e.add(a[j], e.mul(xv, wv)));
-                  }
-                  return next;
-                });
-            for (auto [j, o] : llvm::enumerate(os))
-              finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                     {n, oy, ox, o});
-          });
-        };
-        bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
-        // Code for speed: positions whose whole window is inside the image
-        // (most of them) take a copy of the kernel without padding tests.
-        if (!padded || channelBlock == 1) {
-          position(padded);
+  // SMLAD multiplies the stored codes as they are: 8-bit codes, inputs
+  // without zero point, weights without one or with it factored out, and
+  // whole words of input channels.
+  bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  bool dsp = armDsp && in->bits == 8 && w.bits == 8 && zx == 0 &&
+             inPerGroup % 4 == 0 && (factored || !weightZeroPoints);
+  e.loopNest({out.shape[0], out.shape[1], out.shape[2], groups}, [&](ArrayRef<
+                                                                     Value>
+                                                                         ivs) {
+    Value n = ivs[0], oy = ivs[1], ox = ivs[2], group = ivs[3];
+    Value firstChannel = e.mul(group, e.index(inPerGroup));
+    // One output position; `checked`: its window may reach into the
+    // padding.
+    auto position = [&](bool checked) {
+      // The centered input code of a tap; taps in the padding read a valid
+      // address and contribute 0.
+      auto x = [&](ArrayRef<Value> r) {
+        auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
+                                       strides, dil, pads, checked);
+        Value v = e.sub(e.load(*in, row, e.add(firstChannel, r[2])), e.i32(zx));
+        return e.select(inside, v, e.i32(0));
+      };
+      Value sum;
+      if (factored)
+        sum = e.reduceNest(
+            {kh, kw, inPerGroup}, e.i32(0),
+            [&](ArrayRef<Value> r, Value a) { return e.add(a, x(r)); });
+      Value firstOut = e.mul(group, e.index(outPerGroup));
+      blockedChannels(firstOut, outPerGroup, [&](ArrayRef<Value> os) {
+        SmallVector<Value> zws = llvm::map_to_vector(os, loadZw);
+        // Four codes a step, two products per SMLAD, where no tap needs a
+        // padding test.
+        if (dsp && !(checked && padded)) {
+          SmallVector<Value> accs = e.reduceNest(
+              {kh, kw, inPerGroup / 4}, SmallVector<Value>(os.size(), e.i32(0)),
+              [&](ArrayRef<Value> r, ValueRange a) {
+                Value ci = e.mul(r[2], e.index(4));
+                WindowTap tap =
+                    windowTap(e, in->shape, n, oy, ox, r[0], r[1], strides, dil,
+                              pads, /*checked=*/false);
+                auto [xe, xo] =
+                    e.halves(e.loadWord(*in, tap.row, e.add(firstChannel, ci)),
+                             in->isSigned);
+                SmallVector<Value> next;
+                for (auto [j, o] : llvm::enumerate(os)) {
+                  Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                  auto [we, wo] = e.halves(e.loadWord(w, wRow, ci), w.isSigned);
+                  Value acc = e.armIntrinsic("llvm.arm.smlad", {xe, we, a[j]});
+                  next.push_back(
+                      e.armIntrinsic("llvm.arm.smlad", {xo, wo, acc}));
+                }
+                return next;
+              });
+          for (auto [j, o] : llvm::enumerate(os))
+            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                   {n, oy, ox, o});
           return;
         }
-        using P = arith::CmpIPredicate;
-        auto within = [&](Value o, int64_t axis) {
-          Value first =
-              e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
-          Value last =
-              e.add(first, e.index((w.shape[1 + axis] - 1) * dil[axis]));
-          return arith::AndIOp::create(
-              builder, e.loc, e.cmp(P::sge, first, e.index(0)),
-              e.cmp(P::slt, last, e.index(in->shape[1 + axis])));
-        };
-        Value interior =
-            arith::AndIOp::create(builder, e.loc, within(oy, 0), within(ox, 1));
-        auto branch = scf::IfOp::create(builder, e.loc, interior,
-                                        /*withElseRegion=*/true);
-        {
-          OpBuilder::InsertionGuard guard(builder);
-          builder.setInsertionPointToStart(branch.thenBlock());
-          position(false);
-          builder.setInsertionPointToStart(branch.elseBlock());
-          position(true);
-        }
+        SmallVector<Value> accs = e.reduceNest(
+            {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+            [&](ArrayRef<Value> r, ValueRange a) {
+              Value xv = x(r);
+              SmallVector<Value> next;
+              for (auto [j, o] : llvm::enumerate(os)) {
+                Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                Value wv = weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
+                next.push_back(e.add(a[j], e.mul(xv, wv)));
+              }
+              return next;
+            });
+        for (auto [j, o] : llvm::enumerate(os))
+          finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                 {n, oy, ox, o});
       });
+    };
+    // Code for speed: positions whose whole window is inside the image
+    // (most of them) take a copy of the kernel without padding tests.
+    if (!padded || channelBlock == 1) {
+      position(padded);
+      return;
+    }
+    using P = arith::CmpIPredicate;
+    auto within = [&](Value o, int64_t axis) {
+      Value first =
+          e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
+      Value last = e.add(first, e.index((w.shape[1 + axis] - 1) * dil[axis]));
+      return arith::AndIOp::create(
+          builder, e.loc, e.cmp(P::sge, first, e.index(0)),
+          e.cmp(P::slt, last, e.index(in->shape[1 + axis])));
+    };
+    Value interior =
+        arith::AndIOp::create(builder, e.loc, within(oy, 0), within(ox, 1));
+    auto branch = scf::IfOp::create(builder, e.loc, interior,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToStart(branch.thenBlock());
+      position(false);
+      builder.setInsertionPointToStart(branch.elseBlock());
+      position(true);
+    }
+  });
   return success();
 }
 
@@ -1071,7 +1138,7 @@ struct LowerToLoopsPass
     }
     std::string prefix =
         modelName.empty() ? funcs.front().getSymName().str() : modelName;
-    if (failed(LoopLowering(funcs.front(), prefix, channelBlock).run()))
+    if (failed(LoopLowering(funcs.front(), prefix, channelBlock, armDsp).run()))
       signalPassFailure();
   }
 };

@@ -400,8 +400,12 @@ int main(int argc, char **argv) {
     PassManager codegen(&context);
     // Faster code computes four output channels at a time; smaller code one.
     std::string channelBlock = goal == CodegenGoal::Size ? "1" : "4";
+    // The Cortex-M7's DSP extension: two 16-bit products per SMLAD.
+    bool armDsp =
+        goal == CodegenGoal::Speed && *target == CodegenTarget::CortexM7;
     if (failed(parsePassPipeline("mpq-lower-to-loops{model-name=" + name +
-                                     " channel-block=" + channelBlock + "}",
+                                     " channel-block=" + channelBlock +
+                                     (armDsp ? " arm-dsp=true" : "") + "}",
                                  codegen, llvm::errs())))
       return failNone("internal error: bad code generation pipeline");
     buildLoopsToLLVMPipeline(codegen, codegenIndexBitwidth(*target));

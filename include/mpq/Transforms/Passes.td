@@ -315,9 +315,13 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     Option<"channelBlock", "channel-block", "unsigned", "4",
            "Output channels a conv/fc computes together, sharing each input "
            "load (1, 2 or 4; 1 gives the smallest code)">,
+    Option<"armDsp", "arm-dsp", "bool", "false",
+           "Use the Armv7E-M DSP instructions (SMLAD: two 16-bit products "
+           "per instruction) for 8-bit products; for Cortex-M4/M7 only">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }
