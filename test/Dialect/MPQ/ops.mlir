@@ -144,3 +144,15 @@ func.func @integer_level(%img: tensor<1x8x8x3xf32>) -> tensor<1x10xf32> {
   %out = mpq.dequantize %logits : tensor<1x10x!mpq.uniform<i8, 0.2:-5>> -> tensor<1x10xf32>
   return %out : tensor<1x10xf32>
 }
+
+// An accumulator kept as an output (ONNX ConvInteger/MatMulInteger): a
+// requantize by exactly 1 to a 32-bit !mpq.uniform, then the boundary.
+// CHECK-LABEL: func.func @wide_output
+func.func @wide_output(%acc: tensor<2x3xi32>) -> tensor<2x3xf32> {
+  // CHECK: mpq.requantize %{{.*}} {exponent = array<i32: 1>, multiplier = array<i32: 1073741824>, rounding = #mpq.rounding<half_to_even>} : tensor<2x3xi32> -> tensor<2x3x!mpq.uniform<i32, 1.000000e+00:0>>
+  %w = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 1>, rounding = #mpq.rounding<half_to_even>}
+     : tensor<2x3xi32> -> tensor<2x3x!mpq.uniform<i32, 1.0:0>>
+  // CHECK: mpq.dequantize %{{.*}} : tensor<2x3x!mpq.uniform<i32, 1.000000e+00:0>> -> tensor<2x3xf32>
+  %d = mpq.dequantize %w : tensor<2x3x!mpq.uniform<i32, 1.0:0>> -> tensor<2x3xf32>
+  return %d : tensor<2x3xf32>
+}
