@@ -7,8 +7,9 @@
  * layout) are read through semihosting and quantized with the header's
  * helper (or, with --codes, read as packed codes), the model
  * runs, each output is written as int32 codes, and the number of
- * instructions the model took is printed: with QEMU's -icount shift=0 one instruction is one ns of virtual time
- * and SysTick (25 MHz: one tick per 40 instructions) counts it.
+ * instructions the model took is printed: with QEMU's -icount shift=0 one
+ * instruction is one ns of virtual time and SysTick (25 MHz: one tick per 40
+ * instructions) counts it.
  */
 #include "mpq_runner.h"
 

@@ -69,7 +69,7 @@ static inline int mpq_read_exactly(const char *path, void *to, size_t bytes) {
   (mpq_codes_in ? mpq_read_exactly(path, in##k, UPPER(_INPUT##k##_BYTES))      \
                 : mpq_read_floats_##k(path))
 #define MPQ_DEFINE_FLOAT_READER_(k)                                            \
-  static inline int mpq_read_floats_##k(const char *path) {                           \
+  static inline int mpq_read_floats_##k(const char *path) {                    \
     static float x[UPPER(_INPUT##k##_ELEMENTS)];                               \
     if (mpq_read_exactly(path, x, sizeof x))                                   \
       return 1;                                                                \
@@ -108,7 +108,7 @@ static inline int mpq_read_inputs(char **paths) {
 
 /* Output k (out##k) to `path` as float32 real values; non-zero on failure. */
 #define MPQ_DEFINE_FLOAT_WRITER_(k)                                            \
-  static inline int mpq_write_floats_##k(const char *path) {                          \
+  static inline int mpq_write_floats_##k(const char *path) {                   \
     static float y[UPPER(_OUTPUT##k##_ELEMENTS)];                              \
     MODEL(_dequantize_output##k)(out##k, y);                                   \
     FILE *f = fopen(path, "wb");                                               \
