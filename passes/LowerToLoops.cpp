@@ -291,6 +291,19 @@ public:
     return toI32(y);
   }
 
+  /// requantize() under Floor when every shift is at least 32 and the
+  /// output range is narrow: the same value from the product's high word,
+  /// floor(x / 2^s) = floor(floor(x / 2^32) / 2^(s - 32)), all in i32 (the
+  /// quotient is below 2^30 in magnitude). `shift` is i32.
+  Value requantizeFloorHigh(Value acc, Value m0, Value shift, int64_t zp,
+                            int64_t lo, int64_t hi) {
+    Value high = toI32(arith::ShRSIOp::create(b, loc, mul(acc, m0), i64(32)));
+    Value q = arith::ShRSIOp::create(b, loc, high, sub(shift, i32(32)));
+    Value y = add(i32(zp), q);
+    y = arith::MaxSIOp::create(b, loc, y, i32(lo));
+    return arith::MinSIOp::create(b, loc, y, i32(hi));
+  }
+
   OpBuilder &b;
   Location loc;
 
@@ -604,6 +617,13 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   bool narrowTotal =
       static_cast<double>(taps) * maxX * maxW + maxB < 2147483647.0;
 
+  // Floor with every shift 31 - N0 >= 32 (real multipliers below 1/2, the
+  // usual case) and a narrow output: the requantization works on the
+  // product's high word.
+  bool floorHigh =
+      mode == RoundingMode::Floor && outElem.getWidth() <= 16 &&
+      llvm::all_of(rq.getExponent(), [](int32_t n0) { return n0 <= -1; });
+
   auto finish = [&](Value acc, Value o, ArrayRef<Value> outIdx) {
     auto load = [&](Value g) {
       return memref::LoadOp::create(builder, e.loc, g, ValueRange{o})
@@ -612,7 +632,11 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
     auto loadParam = [&](Value g) { return e.toI64(load(g)); };
     Value total = narrowTotal ? e.toI64(e.add(acc, load(bGlobal)))
                               : e.add(e.toI64(acc), loadParam(bGlobal));
-    Value y = e.requantize(total, loadParam(mGlobal), loadParam(sGlobal),
+    Value y =
+        floorHigh
+            ? e.requantizeFloorHigh(total, loadParam(mGlobal), load(sGlobal),
+                                    outElem.getZeroPoint(), lo, hi)
+            : e.requantize(total, loadParam(mGlobal), loadParam(sGlobal),
                            outElem.getZeroPoint(), lo, hi, mode);
     e.store(out, rowOf(e, out.shape, outIdx), o, y);
   };
