@@ -307,7 +307,9 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     tests, and with padding (when `channel-block` > 1) the positions whose
     window lies inside the image take a copy of the kernel without them;
     accumulator + bias is summed in int32 where that provably cannot
-    overflow, so the requantization product is 32x32->64 bits. With
+    overflow, so the requantization product is 32x32->64 bits, and under
+    floor rounding with every shift >= 32 the requantization takes the
+    product's high word and stays in int32. With
     `arm-dsp` (Cortex-M4/M7), 8-bit layers whose input has no zero point
     load four codes per word and multiply-accumulate two 16-bit pairs per
     `llvm.arm.smlad` (after SXTB16/UXTB16), wherever no tap needs a padding
