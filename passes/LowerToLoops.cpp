@@ -157,6 +157,30 @@ public:
     }
   }
 
+  /// The code `k` places after a byte-aligned column of `row`, given as
+  /// that column's byte offset `colBytes` in the row: with `k` a constant,
+  /// a sub-byte code is a field at a constant shift (one UBFX/SBFX).
+  Value loadAfter(const Buffer &buf, Value row, Value colBytes, int64_t k) {
+    Value at = add(
+        add(add(index(buf.offset), mul(row, index(buf.rowBytes()))), colBytes),
+        index(k * buf.bits / 8));
+    Value byte = memref::LoadOp::create(b, loc, buf.memref, ValueRange{at});
+    if (buf.bits == 8)
+      return buf.isSigned
+                 ? Value(arith::ExtSIOp::create(b, loc, b.getI32Type(), byte))
+                 : Value(arith::ExtUIOp::create(b, loc, b.getI32Type(), byte));
+    Value code = arith::AndIOp::create(
+        b, loc,
+        arith::ShRUIOp::create(
+            b, loc, arith::ExtUIOp::create(b, loc, b.getI32Type(), byte),
+            i32(k * buf.bits % 8)),
+        i32((1 << buf.bits) - 1));
+    if (!buf.isSigned)
+      return code;
+    Value sign = i32(1 << (buf.bits - 1));
+    return sub(arith::XOrIOp::create(b, loc, code, sign), sign);
+  }
+
   /// Four consecutive 8-bit codes from (row, col) as one little-endian i32
   /// (LLVM combines the byte loads into one word load).
   Value loadWord(const Buffer &buf, Value row, Value col) {
@@ -718,6 +742,13 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
   bool dsp = armDsp && in->bits == 8 && w.bits == 8 && zx == 0 &&
              inPerGroup % 4 == 0 && (factored || !weightZeroPoints);
+  // Codes per step of the scalar kernels: enough that every sub-byte code
+  // of a step sits at a constant place in its byte.
+  int64_t xBits = in->bits;
+  int64_t step = std::max<int64_t>(8 / std::min<int64_t>(xBits, 8),
+                                   8 / std::min<int64_t>(w.bits, 8));
+  // Otherwise (input channels not in whole bytes) code by code.
+  bool stepped = inPerGroup % step == 0;
   e.loopNest({out.shape[0], out.shape[1], out.shape[2], groups}, [&](ArrayRef<
                                                                      Value>
                                                                          ivs) {
@@ -770,15 +801,50 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
                    {n, oy, ox, o});
           return;
         }
+        if (!stepped) {
+          SmallVector<Value> accs = e.reduceNest(
+              {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+              [&](ArrayRef<Value> r, ValueRange a) {
+                Value xv = x(r);
+                SmallVector<Value> next;
+                for (auto [j, o] : llvm::enumerate(os)) {
+                  Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
+                  Value wv =
+                      weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
+                  next.push_back(e.add(a[j], e.mul(xv, wv)));
+                }
+                return next;
+              });
+          for (auto [j, o] : llvm::enumerate(os))
+            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
+                   {n, oy, ox, o});
+          return;
+        }
+        // `step` input channels a step, so that sub-byte codes sit at
+        // constant shifts in the bytes loaded.
         SmallVector<Value> accs = e.reduceNest(
-            {kh, kw, inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+            {kh, kw, inPerGroup / step},
+            SmallVector<Value>(os.size(), e.i32(0)),
             [&](ArrayRef<Value> r, ValueRange a) {
-              Value xv = x(r);
-              SmallVector<Value> next;
-              for (auto [j, o] : llvm::enumerate(os)) {
-                Value wRow = rowOf(e, w.shape, {o, r[0], r[1], Value()});
-                Value wv = weightTerm(e.load(w, wRow, r[2]), zws[j], factored);
-                next.push_back(e.add(a[j], e.mul(xv, wv)));
+              auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0],
+                                             r[1], strides, dil, pads, checked);
+              Value xBytes =
+                  e.add(e.mul(group, e.index(inPerGroup * xBits / 8)),
+                        e.mul(r[2], e.index(step * xBits / 8)));
+              Value wBytes = e.mul(r[2], e.index(step * w.bits / 8));
+              SmallVector<Value> wRows;
+              for (Value o : os)
+                wRows.push_back(rowOf(e, w.shape, {o, r[0], r[1], Value()}));
+              SmallVector<Value> next(a.begin(), a.end());
+              for (int64_t k = 0; k < step; ++k) {
+                Value xv = e.select(
+                    inside, e.sub(e.loadAfter(*in, row, xBytes, k), e.i32(zx)),
+                    e.i32(0));
+                for (auto [j, wRow] : llvm::enumerate(wRows)) {
+                  Value wv = weightTerm(e.loadAfter(w, wRow, wBytes, k), zws[j],
+                                        factored);
+                  next[j] = e.add(next[j], e.mul(xv, wv));
+                }
               }
               return next;
             });
