@@ -315,10 +315,11 @@ public:
     return toI32(y);
   }
 
-  /// requantize() under Floor when every shift is at least 32 and the
-  /// output range is narrow: the same value from the product's high word,
-  /// floor(x / 2^s) = floor(floor(x / 2^32) / 2^(s - 32)), all in i32 (the
-  /// quotient is below 2^30 in magnitude). `shift` is i32.
+  /// requantize() under Floor when every shift is at least 32, the total
+  /// fits in int32 and the output range is narrow: the same value from the
+  /// product's high word, floor(x / 2^s) = floor(floor(x / 2^32) /
+  /// 2^(s - 32)), all in i32 (|x| < 2^62, so the quotient is below 2^30 in
+  /// magnitude). `shift` is i32.
   Value requantizeFloorHigh(Value acc, Value m0, Value shift, int64_t zp,
                             int64_t lo, int64_t hi) {
     Value high = toI32(arith::ShRSIOp::create(b, loc, mul(acc, m0), i64(32)));
@@ -645,7 +646,7 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
   // usual case) and a narrow output: the requantization works on the
   // product's high word.
   bool floorHigh =
-      mode == RoundingMode::Floor && outElem.getWidth() <= 16 &&
+      narrowTotal && mode == RoundingMode::Floor && outElem.getWidth() <= 16 &&
       llvm::all_of(rq.getExponent(), [](int32_t n0) { return n0 <= -1; });
 
   auto finish = [&](Value acc, Value o, ArrayRef<Value> outIdx) {

@@ -185,7 +185,11 @@ void mlir::mpq::emitHeader(const ModelInterface &model, llvm::raw_ostream &os) {
   // saturate; then packing.
   os << "static inline int32_t " << n
      << "_round_half_even(float v) {\n"
-        "  float t = (float)(int32_t)v; /* |v| is small: toward zero */\n"
+        "  /* Saturate first: the caller clamps to the code range (NaN to "
+        "lo). */\n"
+        "  if (!(v > -2147483520.0f)) return INT32_MIN;\n"
+        "  if (v > 2147483520.0f) return INT32_MAX;\n"
+        "  float t = (float)(int32_t)v; /* toward zero */\n"
         "  float r = v - t;\n"
         "  if (r > 0.5f || (r == 0.5f && ((int32_t)t & 1))) return (int32_t)t "
         "+ 1;\n"

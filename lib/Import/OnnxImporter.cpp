@@ -525,6 +525,21 @@ LogicalResult Importer::importNode(const Node &node) {
     diag << " (node '" << nodeName(node) << "'); supported: " << supportedOps();
     return failure();
   }
+  // Integer tensors reach only the ops that know them; a float op would be
+  // ill-typed.
+  static const llvm::StringSet<> integerAware = {
+      "QLinearConv",      "ConvInteger", "QLinearMatMul", "MatMulInteger",
+      "DequantizeLinear", "Add",         "MaxPool",       "Transpose",
+      "Reshape",          "Flatten",     "Squeeze",       "Unsqueeze",
+      "Identity",         "Dropout"};
+  if (!integerAware.contains(node.opType))
+    for (auto [i, name] : llvm::enumerate(node.inputs))
+      if (!name.empty() && isQuantized(input(node, i)))
+        return nodeError(node)
+               << "input '" << name << "' is an integer tensor; " << node.opType
+               << " computes on float tensors (mixed "
+                  "integer and float graphs are not "
+                  "supported)";
   return (this->*(it->second))(node);
 }
 
@@ -906,9 +921,6 @@ LogicalResult Importer::importPool(const Node &node) {
     y = create<MaxPool2DOp>(
         loc, cast<RankedTensorType>(xs->getType()).clone(out), *xs, attrs);
   } else {
-    if (isQuantized(*x))
-      return nodeError(node) << "AveragePool of integer tensors is not "
-                                "supported";
     if (*includePad)
       attrs.push_back(
           builder.getNamedAttr("count_include_pad", builder.getUnitAttr()));
@@ -1175,13 +1187,10 @@ LogicalResult Importer::importClip(const Node &node) {
 }
 
 LogicalResult Importer::importBinary(const Node &node) {
+  // (importNode lets integer tensors reach only Add here.)
   for (size_t i = 0; i < node.inputs.size(); ++i)
-    if (hasInput(node, i) && isQuantized(input(node, i))) {
-      if (node.opType != "Add")
-        return nodeError(node) << "integer " << node.opType
-                               << " is not supported (integer Add is)";
+    if (hasInput(node, i) && isQuantized(input(node, i)))
       return importIntegerAdd(node);
-    }
   auto a = dataInput(node, 0);
   auto b = dataInput(node, 1);
   if (failed(a) || failed(b))
@@ -1827,8 +1836,10 @@ FailureOr<QuantParams> Importer::linearParams(const Node &node, int scaleIndex,
   }
   if (p.scales.size() > 1) {
     if (axis < 0)
-      return nodeError(node) << "operand '" << node.inputs[zpIndex - 1]
-                             << "' must be quantized per tensor";
+      return nodeError(node) << "zero point '" << node.inputs[zpIndex]
+                             << "' has " << p.scales.size()
+                             << " values; its operand must be quantized per "
+                                "tensor";
     p.axis = axis;
   }
   return p;
@@ -1985,9 +1996,14 @@ FailureOr<Value> Importer::requantizeTo(const Node &node, Value acc,
   SmallVector<int32_t> multipliers, exponents;
   for (double r : real) {
     auto m = quantizeMultiplier(r);
-    if (!m)
-      return nodeError(node)
-             << "the requantization factor " << r << " cannot be represented";
+    // Beyond N0 = 31 any nonzero accumulator leaves the output range; below
+    // N0 = -32 the shift exceeds 63 and |acc * M0| < 2^63 rounds (to
+    // nearest) to 0, which M0 = 0 gives exactly.
+    if (!m || m->n0 > 31)
+      return nodeError(node) << "the requantization factor " << r
+                             << " is too large (more than 2^31)";
+    if (m->n0 < -32)
+      m = QuantizedMultiplier{};
     multipliers.push_back(m->m0);
     exponents.push_back(m->n0);
   }
@@ -2246,6 +2262,10 @@ LogicalResult Importer::importIntegerAdd(const Node &node) {
     return nodeError(node) << "integer Add is supported on raw integer "
                               "tensors (scale 1, zero point 0), got "
                            << ta << " and " << tb;
+  emitWarning(nodeLoc(node))
+      << "Add '" << nodeName(node)
+      << "': integer Add saturates to the type's range, where ONNX wraps "
+         "around on overflow";
   auto one = quantizeMultiplier(1.0);
   auto ma = one, mb = one;
   Location loc = nodeLoc(node);

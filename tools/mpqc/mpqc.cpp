@@ -321,6 +321,8 @@ int main(int argc, char **argv) {
       importOnnxFile(modelPath, &context, importOptions);
   if (!imported)
     return 1;
+  // Its bits are the model's own: no weight budget to lower.
+  bool importedInteger = isIntegerGraph(*imported);
   // Calibration's observed ranges do not depend on the widths: a second
   // assignment reuses the first one's instead of running the model again.
   std::optional<SmallVector<ObservedRange>> observedRanges;
@@ -520,7 +522,7 @@ int main(int argc, char **argv) {
     if (!compiled)
       return 1;
   }
-  if (!weightBudget && compiled->flashUsed > *flash) {
+  if (!weightBudget && !importedInteger && compiled->flashUsed > *flash) {
     int64_t overhead = compiled->flashUsed - compiled->weightsAndParams;
     int64_t budget = *flash - overhead;
     // Code size moves with the bits chosen, so a round may still miss by a

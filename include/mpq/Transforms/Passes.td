@@ -323,7 +323,8 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
            "load (1, 2 or 4; 1 gives the smallest code)">,
     Option<"armDsp", "arm-dsp", "bool", "false",
            "Use the Armv7E-M DSP instructions (SMLAD: two 16-bit products "
-           "per instruction) for 8-bit products; for Cortex-M4/M7 only">,
+           "per instruction) for 8-bit products; for Cortex-M4/M7 objects "
+           "only (other targets cannot select the intrinsics)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",

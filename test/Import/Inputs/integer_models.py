@@ -90,3 +90,24 @@ save("err_weight_input",
 save("err_int32_input",
      [helper.make_node("Relu", ["x"], ["y"], name="relu")],
      [vi("x", TensorProto.INT32, [4])], [vi("y", TensorProto.INT32, [4])], [])
+save("err_integer_relu",
+     [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
+      helper.make_node("Relu", ["q"], ["y"], name="relu")],
+     [vi("x", F32, [4])], [vi("y", U8, [4])],
+     [init("s", 0.5, np.float32), init("z", 0, np.uint8)])
+save("err_integer_avgpool",
+     [helper.make_node("AveragePool", ["x"], ["y"], name="avg", kernel_shape=[2, 2])],
+     [vi("x", U8, [1, 1, 4, 4])], [vi("y", U8, [1, 1, 3, 3])], [])
+save("add_saturates",
+     [helper.make_node("Add", ["x", "y"], ["s"], name="sum")],
+     [vi("x", U8, [2, 3]), vi("y", U8, [2, 3])], [vi("s", U8, [2, 3])], [])
+# Tiny scales: a factor below 2^-63 is an exact zero multiplier; a huge one
+# cannot be represented.
+i5, n5 = qconv_params("e_", 1e-6, 0, 1e-6, 0, 1.0, 0, rng.integers(-8, 8, (1, 2, 1, 1)))
+save("qconv_tiny_factor",
+     [helper.make_node("QLinearConv", ["x"] + n5, ["y"], name="tiny")],
+     [vi("x", U8, [1, 2, 3, 3])], [vi("y", U8, [1, 1, 3, 3])], i5)
+i6, n6 = qconv_params("f_", 1e6, 0, 1e6, 0, 1e-6, 0, rng.integers(-8, 8, (1, 2, 1, 1)))
+save("err_qconv_huge_factor",
+     [helper.make_node("QLinearConv", ["x"] + n6, ["y"], name="huge")],
+     [vi("x", U8, [1, 2, 3, 3])], [vi("y", U8, [1, 1, 3, 3])], i6)
