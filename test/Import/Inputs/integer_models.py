@@ -111,3 +111,22 @@ i6, n6 = qconv_params("f_", 1e6, 0, 1e6, 0, 1e-6, 0, rng.integers(-8, 8, (1, 2, 
 save("err_qconv_huge_factor",
      [helper.make_node("QLinearConv", ["x"] + n6, ["y"], name="huge")],
      [vi("x", U8, [1, 2, 3, 3])], [vi("y", U8, [1, 1, 3, 3])], i6)
+
+# For the DSP kernels: 3x3 padded convolutions with 8 input channels (two
+# words) and 4 outputs (one channel block), inputs without zero point.
+def dsp_conv(name, x_type, w_type, w_zp):
+    np_x = np.uint8 if x_type == U8 else np.int8
+    np_w = np.uint8 if w_type == U8 else np.int8
+    lo, hi = (0, 256) if w_type == U8 else (-128, 128)
+    w = rng.integers(lo, hi, (4, 8, 3, 3))
+    inits = [init(name + "_xs", 0.02, np.float32), init(name + "_xz", 0, np_x),
+             init(name + "_w", w, np_w), init(name + "_ws", [0.003, 0.004, 0.005, 0.006], np.float32),
+             init(name + "_wz", [w_zp] * 4, np_w), init(name + "_ys", 0.05, np.float32),
+             init(name + "_yz", 128, np.uint8)]
+    save(name, [helper.make_node("QLinearConv", ["x"] + [i.name for i in inits], ["y"],
+                                 name=name, pads=[1, 1, 1, 1])],
+         [vi("x", x_type, [1, 8, 6, 6])], [vi("y", U8, [1, 4, 6, 6])], inits)
+
+
+dsp_conv("dsp_u8_weights_zp", U8, U8, 131)   # factored weight zero point, UXTB16 weights
+dsp_conv("dsp_i8_input", I8, I8, 0)          # SXTB16 on the input
