@@ -1877,40 +1877,58 @@ FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
   std::optional<QuantParams> chosen;
   const Node *chooser = nullptr;
   int64_t rank = shape.size();
-  for (const Node &node : model.nodes) {
-    for (auto [i, name] : llvm::enumerate(node.inputs)) {
-      if (name != info.name)
-        continue;
-      FailureOr<QuantParams> p = QuantParams();
-      StringRef op = node.opType;
-      if ((op == "QLinearConv" || op == "QLinearMatMul") && i == 0)
-        p = linearParams(node, 1, 2, info.elemType, -1);
-      else if (op == "QLinearMatMul" && i == 3)
-        p = linearParams(node, 4, 5, info.elemType, -1);
-      else if (op == "DequantizeLinear" && i == 0) {
-        p = qdqParams(node, rank);
-        if (succeeded(p) && p->isSigned != (info.elemType == kInt8))
-          return nodeError(node) << "zero point and input '" << info.name
-                                 << "' differ in signedness";
-      } else if ((op == "ConvInteger" || op == "MatMulInteger") && i < 2)
-        p = linearParams(node, -1, i + 2, info.elemType, -1);
-      else {
+  // The input's codes reach their readers directly or through ops that only
+  // move codes; those impose no grid of their own.
+  static const llvm::StringSet<> moveCodes = {
+      "MaxPool", "Transpose", "Reshape",  "Flatten",
+      "Squeeze", "Unsqueeze", "Identity", "Dropout"};
+  SmallVector<std::pair<std::string, bool>> worklist = {{info.name, false}};
+  while (!worklist.empty()) {
+    auto [value, moved] = worklist.pop_back_val();
+    for (const Node &node : model.nodes) {
+      for (auto [i, name] : llvm::enumerate(node.inputs)) {
+        if (name != value)
+          continue;
+        if (i == 0 && moveCodes.contains(node.opType) &&
+            !node.outputs.empty()) {
+          worklist.push_back({node.outputs[0], true});
+          continue;
+        }
+        FailureOr<QuantParams> p = QuantParams();
+        StringRef op = node.opType;
+        if ((op == "QLinearConv" || op == "QLinearMatMul") && i == 0)
+          p = linearParams(node, 1, 2, info.elemType, -1);
+        else if (op == "QLinearMatMul" && i == 3)
+          p = linearParams(node, 4, 5, info.elemType, -1);
+        else if (op == "DequantizeLinear" && i == 0) {
+          p = qdqParams(node, rank);
+          if (succeeded(p) && p->isSigned != (info.elemType == kInt8))
+            return nodeError(node) << "zero point and input '" << info.name
+                                   << "' differ in signedness";
+        } else if ((op == "ConvInteger" || op == "MatMulInteger") && i < 2)
+          p = linearParams(node, -1, i + 2, info.elemType, -1);
+        else {
+          p->isSigned = info.elemType == kInt8;
+          p->scales = {1.0};
+          p->zeroPoints = {0};
+        }
+        if (failed(p))
+          return failure();
+        if (moved && p->axis >= 0)
+          return nodeError(node) << "reads input '" << info.name
+                                 << "' per axis after it was moved; per-axis "
+                                    "grids are supported on the input itself";
         p->isSigned = info.elemType == kInt8;
-        p->scales = {1.0};
-        p->zeroPoints = {0};
+        if (chosen &&
+            (chosen->scales != p->scales ||
+             chosen->zeroPoints != p->zeroPoints || chosen->axis != p->axis))
+          return nodeError(node)
+                 << "reads input '" << info.name
+                 << "' with another scale or zero point than node '"
+                 << nodeName(*chooser) << "'";
+        chosen = *p;
+        chooser = &node;
       }
-      if (failed(p))
-        return failure();
-      p->isSigned = info.elemType == kInt8;
-      if (chosen &&
-          (chosen->scales != p->scales || chosen->zeroPoints != p->zeroPoints ||
-           chosen->axis != p->axis))
-        return nodeError(node)
-               << "reads input '" << info.name
-               << "' with another scale or zero point than node '"
-               << nodeName(*chooser) << "'";
-      chosen = *p;
-      chooser = &node;
     }
   }
   if (!chosen) {

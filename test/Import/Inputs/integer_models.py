@@ -130,3 +130,9 @@ def dsp_conv(name, x_type, w_type, w_zp):
 
 dsp_conv("dsp_u8_weights_zp", U8, U8, 131)   # factored weight zero point, UXTB16 weights
 dsp_conv("dsp_i8_input", I8, I8, 0)          # SXTB16 on the input
+# A uint8 input read through a MaxPool by a QLinearConv: the pool only moves
+# codes, so the input takes the convolution's grid.
+save("pool_then_qconv",
+     [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], strides=[1, 1]),
+      helper.make_node("QLinearConv", ["p"] + n3, ["y"], name="conv3")],
+     [vi("x", U8, [1, 2, 6, 6])], [vi("y", U8, [1, 1, 5, 5])], i3)
