@@ -666,6 +666,16 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
     e.store(out, rowOf(e, out.shape, outIdx), o, y);
   };
 
+  // A channel block's accumulators, less zw * (input sum) where the weight
+  // zero point was factored out (`sum` is null otherwise), requantized and
+  // stored at outIdx(o).
+  auto finishBlock = [&](ArrayRef<Value> os, ArrayRef<Value> accs,
+                         ArrayRef<Value> zws, Value sum,
+                         function_ref<SmallVector<Value>(Value)> outIdx) {
+    for (auto [j, o] : llvm::enumerate(os))
+      finish(sum ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o, outIdx(o));
+  };
+
   // sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx): where several
   // output channels read the same inputs, the input sum is computed once per
   // output position (and group), and the products use the stored weight
@@ -723,9 +733,9 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
               }
               return next;
             });
-        for (auto [j, o] : llvm::enumerate(os))
-          finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                 {n, o});
+        finishBlock(os, accs, zws, sum, [&](Value o) {
+          return SmallVector<Value>{n, o};
+        });
       });
     });
     return success();
@@ -797,9 +807,9 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
                 }
                 return next;
               });
-          for (auto [j, o] : llvm::enumerate(os))
-            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                   {n, oy, ox, o});
+          finishBlock(os, accs, zws, sum, [&](Value o) {
+            return SmallVector<Value>{n, oy, ox, o};
+          });
           return;
         }
         if (!stepped) {
@@ -816,9 +826,9 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
                 }
                 return next;
               });
-          for (auto [j, o] : llvm::enumerate(os))
-            finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                   {n, oy, ox, o});
+          finishBlock(os, accs, zws, sum, [&](Value o) {
+            return SmallVector<Value>{n, oy, ox, o};
+          });
           return;
         }
         // `step` input channels a step, so that sub-byte codes sit at
@@ -849,9 +859,9 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
               }
               return next;
             });
-        for (auto [j, o] : llvm::enumerate(os))
-          finish(factored ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o,
-                 {n, oy, ox, o});
+        finishBlock(os, accs, zws, sum, [&](Value o) {
+          return SmallVector<Value>{n, oy, ox, o};
+        });
       });
     };
     // Code for speed: positions whose whole window is inside the image

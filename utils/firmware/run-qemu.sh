@@ -33,7 +33,9 @@ arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard -O2 \
   -ffunction-sections -fdata-sections --specs=rdimon.specs \
   -I "$outdir" -I "$here/../runtime" -DMPQ_MODEL="$name" -DMPQ_UPPER="$upper" $defs \
   -L "$here" -T "$map" -Wl,--gc-sections \
-  "$here/startup.c" "$here/main.c" "$outdir/$name.o" -o "$elf"
+  "$here/startup.c" "$here/main.c" "$outdir/$name.o" -o "$elf.$$"
+# Atomically: runs of one OUTDIR may overlap (a test's two runs in a pipe).
+mv -f "$elf.$$" "$elf"
 if [ "$fit" = 1 ]; then
   arm-none-eabi-size -A "$elf" | awk '$1 ~ /^\.(isr_vector|text|ARM|data|bss|heap|stack)/ && $2 > 0 {print}'
   echo "fits the STM32H743 map (2 MB flash, 512 kB AXI SRAM): $elf"
