@@ -123,28 +123,6 @@ public:
     return buildReduce(ubs, ivs, inits, body);
   }
 
-  /// A whole-byte 16/32-bit value at (row, col): little-endian bytes.
-  Value loadWide(const Buffer &buf, Value rowStart, Value col) {
-    int64_t bytes = buf.bits / 8;
-    Value first = add(rowStart, mul(col, index(bytes)));
-    Value v = i32(0);
-    for (int64_t k = 0; k < bytes; ++k) {
-      Value byte = arith::ExtUIOp::create(
-          b, loc, b.getI32Type(),
-          memref::LoadOp::create(b, loc, buf.memref,
-                                 ValueRange{add(first, index(k))}));
-      v = arith::OrIOp::create(b, loc, v,
-                               arith::ShLIOp::create(b, loc, byte, i32(8 * k)));
-    }
-    if (bytes == 4)
-      return v;
-    // Sign or zero extension of a 16-bit field.
-    Value shift = i32(16);
-    Value up = arith::ShLIOp::create(b, loc, v, shift);
-    return buf.isSigned ? Value(arith::ShRSIOp::create(b, loc, up, shift))
-                        : Value(arith::ShRUIOp::create(b, loc, up, shift));
-  }
-
   void storeWide(const Buffer &buf, Value rowStart, Value col, Value code) {
     int64_t bytes = buf.bits / 8;
     Value first = add(rowStart, mul(col, index(bytes)));
@@ -218,8 +196,8 @@ public:
   /// The code at (row, col), sign- or zero-extended to i32.
   Value load(const Buffer &buf, Value row, Value col) {
     Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
-    if (buf.bits > 8)
-      return loadWide(buf, rowStart, col);
+    if (buf.bits == 32) // four little-endian bytes
+      return loadWord(buf, row, mul(col, index(4)));
     if (buf.bits == 8) {
       Value byte = memref::LoadOp::create(b, loc, buf.memref,
                                           ValueRange{add(rowStart, col)});
@@ -483,8 +461,7 @@ LogicalResult LoopLowering::assignStorage(Operation *op) {
   if (!uniform)
     return op->emitError() << "expected a quantized result, got " << type;
   unsigned bits = uniform.getWidth();
-  if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 16 &&
-      bits != 32)
+  if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 32)
     return op->emitError() << "code generation supports 1, 2, 4 and 8-bit "
                               "tensors; this result has "
                            << bits << " bits";

@@ -414,6 +414,9 @@ private:
                                 UniformType outType);
   UniformType accumulatorType();
   FailureOr<const Tensor *> integerWeight(const Node &node, size_t i);
+  FailureOr<std::pair<QuantParams, QuantParams>>
+  operandGrids(const Node &node, bool qlinear, const Entry &x, const Tensor &w,
+               int64_t weightAxis);
   LogicalResult integerConv(const Node &node, bool qlinear);
   LogicalResult integerMatMul(const Node &node, bool qlinear);
   struct ConvGeometry {
@@ -2056,6 +2059,22 @@ FailureOr<const Tensor *> Importer::integerWeight(const Node &node, size_t i) {
   return w;
 }
 
+/// The grids of a QLinear*/…Integer op's data operand (input 0, whose codes
+/// must already be on it) and constant weight, per channel along
+/// `weightAxis` when it has several scales or zero points.
+FailureOr<std::pair<QuantParams, QuantParams>>
+Importer::operandGrids(const Node &node, bool qlinear, const Entry &x,
+                       const Tensor &w, int64_t weightAxis) {
+  int xType = uniformOf(x.value).getIsSigned() ? kInt8 : kUInt8;
+  // QLinear: x, x_scale, x_zp, w, w_scale, w_zp; Integer: x, w, x_zp, w_zp.
+  auto xq = linearParams(node, qlinear ? 1 : -1, 2, xType, -1);
+  auto wq = linearParams(node, qlinear ? 4 : -1, qlinear ? 5 : 3, w.dataType,
+                         weightAxis);
+  if (failed(xq) || failed(wq) || failed(requireGrid(node, 0, x, *xq)))
+    return failure();
+  return std::make_pair(*xq, *wq);
+}
+
 LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
   // QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [B].
   // ConvInteger: x, w, [x_zp], [w_zp].
@@ -2075,19 +2094,16 @@ LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
   if (wt.shape.size() != 4)
     return nodeError(node) << "the weight must have rank 4 (OIHW), got rank "
                            << wt.shape.size();
-  int xType = uniformOf(x->value).getIsSigned() ? kInt8 : kUInt8;
-  auto xq = qlinear ? linearParams(node, 1, 2, xType, -1)
-                    : linearParams(node, -1, 2, xType, -1);
-  auto wq = qlinear ? linearParams(node, 4, 5, wt.dataType, 0)
-                    : linearParams(node, -1, 3, wt.dataType, 0);
-  if (failed(xq) || failed(wq) || failed(requireGrid(node, 0, *x, *xq)))
+  auto grids = operandGrids(node, qlinear, *x, wt, /*weightAxis=*/0);
+  if (failed(grids))
     return failure();
+  QuantParams xq = grids->first, wq = grids->second;
   auto geometry = convGeometry(node, x->shape, wt.shape);
   if (failed(geometry))
     return failure();
   int64_t cout = wt.shape[0];
-  if (wq->axis >= 0 && static_cast<int64_t>(wq->scales.size()) != cout)
-    return nodeError(node) << "has " << wq->scales.size()
+  if (wq.axis >= 0 && static_cast<int64_t>(wq.scales.size()) != cout)
+    return nodeError(node) << "has " << wq.scales.size()
                            << " weight scales for " << cout
                            << " output channels";
   UniformType outType = accumulatorType();
@@ -2099,8 +2115,8 @@ LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
       return failure();
     outType = yq->second;
     for (int64_t c = 0; c < cout; ++c)
-      real[c] = xq->scales[0] * wq->scales[wq->axis >= 0 ? c : 0] /
-                yq->first.scales[0];
+      real[c] =
+          xq.scales[0] * wq.scales[wq.axis >= 0 ? c : 0] / yq->first.scales[0];
     if (hasInput(node, 8)) {
       auto b = hostInput(node, 8, "bias");
       if (failed(b))
@@ -2112,7 +2128,7 @@ LogicalResult Importer::integerConv(const Node &node, bool qlinear) {
     }
   }
   Location loc = nodeLoc(node);
-  auto wType = uniformFor(node, *wq, 0);
+  auto wType = uniformFor(node, wq, 0);
   auto xs = materialize(*x, kToNHWC, loc);
   if (failed(wType) || failed(xs))
     return failure();
@@ -2160,15 +2176,12 @@ LogicalResult Importer::integerMatMul(const Node &node, bool qlinear) {
   int64_t batch = rankB == 3 ? bt.shape[0] : 1;
   if (bt.shape[rankB - 2] != k || (rankB == 3 && a->shape[0] != batch))
     return nodeError(node) << "shapes do not match for a matrix product";
-  int aType = uniformOf(a->value).getIsSigned() ? kInt8 : kUInt8;
-  auto aq = qlinear ? linearParams(node, 1, 2, aType, -1)
-                    : linearParams(node, -1, 2, aType, -1);
-  auto bq = qlinear ? linearParams(node, 4, 5, bt.dataType, 1)
-                    : linearParams(node, -1, 3, bt.dataType, 1);
-  if (failed(aq) || failed(bq) || failed(requireGrid(node, 0, *a, *aq)))
+  auto grids = operandGrids(node, qlinear, *a, bt, /*weightAxis=*/1);
+  if (failed(grids))
     return failure();
-  if (bq->axis >= 0 && static_cast<int64_t>(bq->scales.size()) != n)
-    return nodeError(node) << "has " << bq->scales.size() << " scales for " << n
+  QuantParams aq = grids->first, bq = grids->second;
+  if (bq.axis >= 0 && static_cast<int64_t>(bq.scales.size()) != n)
+    return nodeError(node) << "has " << bq.scales.size() << " scales for " << n
                            << " columns of B";
   UniformType outType = accumulatorType();
   // One output channel per (batch, column).
@@ -2179,7 +2192,7 @@ LogicalResult Importer::integerMatMul(const Node &node, bool qlinear) {
       return failure();
     outType = yq->second;
     for (int64_t c = 0; c < batch * n; ++c)
-      real[c] = aq->scales[0] * bq->scales[bq->axis >= 0 ? c % n : 0] /
+      real[c] = aq.scales[0] * bq.scales[bq.axis >= 0 ? c % n : 0] /
                 yq->first.scales[0];
   }
   // The weight, one row per output channel: W[g * n + j, kk] = B[g, kk, j].
@@ -2191,15 +2204,15 @@ LogicalResult Importer::integerMatMul(const Node &node, bool qlinear) {
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < n; ++j)
         w.ints[(g * n + j) * k + kk] = bt.ints[(g * k + kk) * n + j];
-  QuantParams wq = *bq;
+  QuantParams wq = bq;
   if (wq.axis >= 0) {
     wq.axis = 0;
     SmallVector<double> scales;
     SmallVector<int64_t> zps;
     for (int64_t g = 0; g < batch; ++g)
       for (int64_t j = 0; j < n; ++j) {
-        scales.push_back(bq->scales[j]);
-        zps.push_back(bq->zeroPoints[j]);
+        scales.push_back(bq.scales[j]);
+        zps.push_back(bq.zeroPoints[j]);
       }
     wq.scales = scales;
     wq.zeroPoints = zps;

@@ -296,7 +296,7 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     requantization is the integer arithmetic of
     `mpq/Support/IntegerSemantics.h` (int64 product, `shift_round` per
     rounding mode, zero point, clamp), so results are bit-identical to
-    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported (and 16/32-bit
+    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported (and 32-bit
     results, as ConvInteger's int32 output); others are an error naming the
     op.
 

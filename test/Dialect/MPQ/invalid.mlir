@@ -489,7 +489,7 @@ func.func @softmax_axis(%x: tensor<1x10xf32>) {
 // -----
 
 func.func @requantize_to_float(%acc: tensor<2xi32>) {
-  // expected-error @+1 {{result #0 must be ranked tensor of stored (1..8-bit) or 16/32-bit !mpq.uniform values}}
+  // expected-error @+1 {{result #0 must be ranked tensor of stored (1..8-bit) or 32-bit !mpq.uniform values}}
   %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 1>, rounding = #mpq.rounding<floor>} : tensor<2xi32> -> tensor<2xf32>
   return
 }

@@ -25,11 +25,11 @@ def MPQ_StoredUniform : Type<And<[MPQ_IsUniform,
     CPred<"::llvm::cast<::mlir::mpq::UniformType>($_self).isStored()">]>,
     "stored (1..8-bit) !mpq.uniform">;
 def MPQ_AnyUniform : Type<MPQ_IsUniform, "!mpq.uniform">;
-// What can live in memory: stored codes, or whole-byte 16/32-bit values (an
+// What can live in memory: stored codes, or whole 32-bit values (an
 // accumulator kept as a model output, as ONNX ConvInteger/MatMulInteger do).
 def MPQ_MemoryUniform : Type<And<[MPQ_IsUniform,
     CPred<"::llvm::cast<::mlir::mpq::UniformType>($_self).isInMemory()">]>,
-    "stored (1..8-bit) or 16/32-bit !mpq.uniform">;
+    "stored (1..8-bit) or 32-bit !mpq.uniform">;
 
 def MPQ_FloatTensor : RankedTensorOf<[F32]>;
 def MPQ_QTensor : RankedTensorOf<[MPQ_StoredUniform]>;
@@ -354,8 +354,8 @@ def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
     with |M0| in [2^30, 2^31) or 0 (a pruned channel), so the real factor is
     M0 * 2^(exponent - 31). Arrays have one entry (per tensor) or one per
     channel. The clamp defaults to the output's storage range; a ReLU fused
-    here raises `clamp_min` to the zero point. The result may also be a 16 or
-    32-bit `!mpq.uniform` (an accumulator kept wide as a model output, as the
+    here raises `clamp_min` to the zero point. The result may also be a 32-bit
+    `!mpq.uniform` (an accumulator kept wide as a model output, as the
     int32 results of ONNX ConvInteger and MatMulInteger).
 
     ```mlir

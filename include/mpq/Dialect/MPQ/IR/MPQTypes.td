@@ -93,10 +93,8 @@ def MPQ_UniformType : MPQ_Type<"Uniform", "uniform"> {
     /// Whether this is a stored (1..8 bit) type rather than an accumulator.
     bool isStored() const { return getWidth() <= 8; }
     /// Whether tensors of this type can be kept in memory: stored codes, or
-    /// whole little-endian 16/32-bit integers (an accumulator as an output).
-    bool isInMemory() const {
-      return isStored() || getWidth() == 16 || getWidth() == 32;
-    }
+    /// whole little-endian 32-bit integers (an accumulator as an output).
+    bool isInMemory() const { return isStored() || getWidth() == 32; }
   }];
 }
 
