@@ -18,7 +18,6 @@
 #include "mpq/Analysis/PrecisionAssignment.h"
 #include "mpq/Analysis/PrecisionReport.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
-#include "mpq/Support/ByteSize.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -61,23 +60,16 @@ std::string candidateText(const AssignmentRequest &request) {
   return text;
 }
 
-/// Parses "layer:wbits:abits".
-std::optional<LayerPin> parsePin(StringRef text) {
-  SmallVector<StringRef, 3> parts;
-  text.split(parts, ':');
-  LayerPin pin;
-  if (parts.size() != 3 || parts[0].empty() ||
-      parts[1].getAsInteger(10, pin.weightBits) ||
-      parts[2].getAsInteger(10, pin.outputBits))
-    return std::nullopt;
-  pin.layer = parts[0].str();
-  return pin;
-}
-
 struct AssignPrecisionPass
     : ::mlir::mpq::impl::MPQAssignPrecisionPassBase<AssignPrecisionPass> {
   using Base::Base;
+  AssignPrecisionPass(const MPQAssignPrecisionPassOptions &options,
+                      PrecisionOutcome *outcome)
+      : Base(options), outcome(outcome) {}
   void runOnOperation() override;
+
+  /// Where a caller in process receives the report (may be null).
+  PrecisionOutcome *outcome = nullptr;
 
 private:
   LogicalResult parseOptions(AssignmentRequest &request,
@@ -109,42 +101,31 @@ LogicalResult AssignPrecisionPass::parseOptions(
     return module.emitError()
            << "mpq-assign-precision: option '" << option << "': ";
   };
-  auto parseBudget = [&](StringRef option, const std::string &text,
-                         int64_t &out) -> LogicalResult {
-    if (text.empty())
+  auto takeBudget = [&](StringRef option, ByteSize size,
+                        int64_t &out) -> LogicalResult {
+    if (!size.bytes)
       return optionError(option)
              << "a budget is required (e.g. " << option << "=512kB)";
-    std::string why;
-    std::optional<int64_t> bytes = parseByteSize(text, &why);
-    if (!bytes)
-      return optionError(option) << "'" << text << "' " << why;
-    if (*bytes <= 0)
+    if (*size.bytes <= 0)
       return optionError(option)
-             << "the budget must be positive, got '" << text << "'";
-    out = *bytes;
+             << "the budget must be positive, got " << *size.bytes;
+    out = *size.bytes;
     return success();
   };
-  if (failed(parseBudget("flash", flash, request.flashBudget)) ||
-      failed(parseBudget("ram", ram, request.ramBudget)))
+  if (failed(takeBudget("flash", flash, request.flashBudget)) ||
+      failed(takeBudget("ram", ram, request.ramBudget)))
     return failure();
-  if (!parseQuantScheme(scheme, request.scheme))
-    return optionError("scheme") << "unknown scheme '" << scheme
-                                 << "' (expected pc-icn, pl-icn or pl-fb)";
+  request.scheme = scheme;
   if (!(delta >= 0.0 && delta < 1.0))
     return optionError("delta")
            << "the share margin must be in [0, 1), got " << delta;
   request.delta = delta;
-  strategyImpl = createPrecisionStrategy(strategy);
+  strategyImpl = createPrecisionStrategy(enumName(strategy.getValue()));
   if (!strategyImpl)
     return optionError("strategy")
-           << "unknown strategy '" << strategy
-           << "' (available: " << llvm::join(precisionStrategyNames(), ", ")
-           << ")";
-  if (ramModel != "paper" && ramModel != "planned")
-    return optionError("ram-model") << "unknown RAM model '" << ramModel
-                                    << "' (expected paper or planned)";
+           << "no implementation of '" << enumName(strategy.getValue()) << "'";
   for (const std::string &text : pins) {
-    std::optional<LayerPin> pin = parsePin(text);
+    std::optional<LayerPin> pin = parseLayerPin(text);
     if (!pin)
       return optionError("pins")
              << "'" << text
@@ -394,12 +375,18 @@ void AssignPrecisionPass::runOnOperation() {
     return signalPassFailure();
   }
   int64_t plannedArena = -1, activationBudget = -1;
-  if (ramModel == "planned" && result.fits &&
+  if (ramModel == RamModel::Planned && result.fits &&
       failed(fitPlannedArena(*extracted, *strategyImpl, request, result,
                              plannedArena, activationBudget)))
     return signalPassFailure();
 
-  PrecisionReportInput info{graph, request, result, strategy, ramModel, {}, {}};
+  PrecisionReportInput info{graph,
+                            request,
+                            result,
+                            enumName(strategy.getValue()),
+                            enumName(ramModel.getValue()),
+                            {},
+                            {}};
   info.plannedArenaBytes = plannedArena;
   info.activationBudget = activationBudget;
   for (const FixedWidth &fixed : weightFixed)
@@ -414,6 +401,26 @@ void AssignPrecisionPass::runOnOperation() {
     if (extracted->variables[v].isInput)
       info.variableOrigin[v] = WidthOrigin::IO;
 
+  if (outcome) {
+    outcome->report = precisionReportJson(info);
+    outcome->fits = result.fits;
+    outcome->flashBytes = result.footprint.flashBytes;
+    outcome->bits = formatBitString(graph, result.assignment);
+    outcome->layers.clear();
+    for (size_t s = 0; s < graph.steps.size(); ++s) {
+      const GraphStep &step = graph.steps[s];
+      if (!hasWeights(step.kind))
+        continue;
+      auto bitsOf = [&](int tensor) {
+        return result.assignment.activationBits[graph.tensors[tensor].variable];
+      };
+      outcome->layers.push_back(
+          {step.name, stepKindName(step.kind), result.assignment.weightBits[s],
+           bitsOf(step.inputs.front()), bitsOf(step.output),
+           result.footprint.steps[s].weightBytes,
+           result.footprint.steps[s].paramBytes});
+    }
+  }
   if (!report.empty()) {
     // writeToOutput goes through a temporary file and a rename: a reader
     // never sees a half-written report.
@@ -451,4 +458,9 @@ void AssignPrecisionPass::runOnOperation() {
     return signalPassFailure();
   }
   writeBack(*extracted, result.assignment);
+}
+
+std::unique_ptr<Pass> mlir::mpq::createMPQAssignPrecisionPass(
+    const MPQAssignPrecisionPassOptions &options, PrecisionOutcome *outcome) {
+  return std::make_unique<AssignPrecisionPass>(options, outcome);
 }

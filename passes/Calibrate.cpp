@@ -183,11 +183,6 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (scheme != "pc-icn" && scheme != "pl-icn" && scheme != "pl-fb") {
-      getOperation().emitError()
-          << "scheme=" << scheme << " is not one of pc-icn, pl-icn, pl-fb";
-      return signalPassFailure();
-    }
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal() &&
           (failed(calibrate(func)) ||
@@ -196,7 +191,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   }
 
   LogicalResult calibrate(func::FuncOp func) {
-    if (scheme == "pl-fb" && failed(foldBatchNorms(func)))
+    if (scheme == QuantScheme::PL_FB && failed(foldBatchNorms(func)))
       return failure();
     SmallVector<FakeQuantOp> pending;
     func.walk([&](FakeQuantOp fq) {
@@ -253,7 +248,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
             fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
       } else if (auto values = getFloatConstantValues(fq.getInput())) {
         auto type = cast<RankedTensorType>(fq.getInput().getType());
-        bool perChannel = scheme == "pc-icn" && type.getRank() >= 2;
+        bool perChannel = scheme == QuantScheme::PC_ICN && type.getRank() >= 2;
         size_t slices = perChannel ? type.getDimSize(0) : 1;
         size_t perSlice = values->size() / slices;
         Ranges ranges(slices);

@@ -15,9 +15,11 @@
 #include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Support/JsonOrder.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -37,7 +39,13 @@ namespace {
 struct PlanBuffersPass
     : ::mlir::mpq::impl::MPQPlanBuffersPassBase<PlanBuffersPass> {
   using Base::Base;
+  PlanBuffersPass(const MPQPlanBuffersPassOptions &options,
+                  PlanOutcome *outcome)
+      : Base(options), outcome(outcome) {}
   void runOnOperation() override;
+
+  /// Where a caller in process receives the report (may be null).
+  PlanOutcome *outcome = nullptr;
 
 private:
   InFlightDiagnostic optionError(StringRef option);
@@ -56,53 +64,50 @@ struct PlanSummary {
   int64_t naiveBytes = 0;
 };
 
-void writePlanReport(raw_ostream &os, const PlanSummary &summary) {
+llvm::json::Value planReportJson(const PlanSummary &summary) {
+  using llvm::json::Array;
+  using llvm::json::Object;
   const Plan &plan = summary.plan;
   const std::vector<Buffer> &buffers = summary.buffers.buffers;
-  llvm::json::OStream json(os, /*IndentSize=*/2);
-  json.object([&] {
-    json.attribute("function", func::FuncOp(summary.graph.func).getSymName());
-    json.attribute("algorithm", stringifyPlanAlgorithm(plan.algorithm));
-    json.attribute("method", plan.method);
-    json.attribute("align", plan.align);
-    json.attribute("in_place", summary.inPlace);
-    json.attribute("arena_bytes", plan.arenaSize);
-    json.attribute("lower_bound_bytes", plan.lowerBound);
-    json.attribute("ratio", plan.lowerBound > 0
-                                ? double(plan.arenaSize) / plan.lowerBound
-                                : 1.0);
-    json.attribute("proven_optimal", plan.provenOptimal);
-    json.attribute("baseline_arena_bytes", plan.baselineArenaSize);
-    json.attribute("naive_bytes", summary.naiveBytes);
-    json.attributeObject("schedule", [&] {
-      json.attribute("method", summary.schedule.method);
-      json.attribute("exact", summary.schedule.exact);
-      json.attribute("reordered", summary.reordered);
-      json.attribute("steps", static_cast<int64_t>(summary.graph.steps.size()));
-      json.attribute("peak_live_bytes", summary.schedule.peakBytes);
-      json.attribute("program_order_peak_live_bytes",
-                     summary.schedule.givenPeakBytes);
-    });
-    json.attributeArray("buffers", [&] {
-      for (size_t i = 0; i < buffers.size(); ++i) {
-        const Buffer &b = buffers[i];
-        json.object([&] {
-          json.attribute("name", b.name);
-          json.attribute("kind", i < summary.graph.tensors.size()
-                                     ? stringifyArenaTensorKind(
-                                           summary.graph.tensors[i].kind)
-                                     : "scratch");
-          json.attribute("offset", plan.offsets[i]);
-          json.attribute("size", b.size);
-          json.attribute("first_step", b.firstUse);
-          json.attribute("last_step", b.lastUse);
-          if (b.inPlaceOf >= 0 && plan.offsets[b.inPlaceOf] == plan.offsets[i])
-            json.attribute("in_place_of", buffers[b.inPlaceOf].name);
-        });
-      }
-    });
-  });
-  os << "\n";
+  Array bufferRows;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    const Buffer &b = buffers[i];
+    Object row{
+        {"name", b.name},
+        {"kind", i < summary.graph.tensors.size()
+                     ? stringifyArenaTensorKind(summary.graph.tensors[i].kind)
+                     : "scratch"},
+        {"offset", plan.offsets[i]},
+        {"size", b.size},
+        {"first_step", b.firstUse},
+        {"last_step", b.lastUse}};
+    if (b.inPlaceOf >= 0 && plan.offsets[b.inPlaceOf] == plan.offsets[i])
+      row["in_place_of"] = buffers[b.inPlaceOf].name;
+    bufferRows.push_back(std::move(row));
+  }
+  return Object{
+      {"function", func::FuncOp(summary.graph.func).getSymName()},
+      {"algorithm", stringifyPlanAlgorithm(plan.algorithm)},
+      {"method", plan.method},
+      {"align", plan.align},
+      {"in_place", summary.inPlace},
+      {"arena_bytes", plan.arenaSize},
+      {"lower_bound_bytes", plan.lowerBound},
+      {"ratio",
+       plan.lowerBound > 0 ? double(plan.arenaSize) / plan.lowerBound : 1.0},
+      {"proven_optimal", plan.provenOptimal},
+      {"baseline_arena_bytes", plan.baselineArenaSize},
+      {"naive_bytes", summary.naiveBytes},
+      {"schedule",
+       Object{
+           {"method", summary.schedule.method},
+           {"exact", summary.schedule.exact},
+           {"reordered", summary.reordered},
+           {"steps", static_cast<int64_t>(summary.graph.steps.size())},
+           {"peak_live_bytes", summary.schedule.peakBytes},
+           {"program_order_peak_live_bytes", summary.schedule.givenPeakBytes}}},
+      {"buffers", std::move(bufferRows)},
+  };
 }
 
 /// Testing hook: puts a buffer onto another one it is live with.
@@ -146,11 +151,7 @@ PlanBuffersPass::writeFile(StringRef what, StringRef path,
 
 void PlanBuffersPass::runOnOperation() {
   PlanOptions options;
-  if (!parsePlanAlgorithm(algorithm, options.algorithm)) {
-    optionError("algorithm") << "unknown algorithm '" << algorithm
-                             << "' (expected best or greedy-size)";
-    return signalPassFailure();
-  }
+  options.algorithm = algorithm;
   if (align < 1 || !llvm::isPowerOf2_64(static_cast<uint64_t>(align))) {
     optionError("align") << "the alignment must be a positive power of two, "
                             "got "
@@ -223,17 +224,60 @@ void PlanBuffersPass::runOnOperation() {
 
   PlanSummary summary{*graph,    buffers, plan,      schedule,
                       reordered, inPlace, naiveBytes};
+  bool wantSvg = !svg.empty() || outcome;
+  std::string picture;
+  if (wantSvg)
+    picture =
+        renderPlanSvg(buffers.buffers, plan,
+                      "@" + func->getSymName().str() + ": arena " +
+                          std::to_string(plan.arenaSize) + " B, lower bound " +
+                          std::to_string(plan.lowerBound) + " B (" +
+                          stringifyPlanAlgorithm(plan.algorithm) + ")");
+  llvm::json::Value reportJson = planReportJson(summary);
   if (!report.empty() &&
-      failed(writeFile("report", report,
-                       [&](raw_ostream &os) { writePlanReport(os, summary); })))
-    return signalPassFailure();
-  if (!svg.empty() && failed(writeFile("SVG", svg, [&](raw_ostream &os) {
-        os << renderPlanSvg(buffers.buffers, plan,
-                            "@" + func->getSymName().str() + ": arena " +
-                                std::to_string(plan.arenaSize) +
-                                " B, lower bound " +
-                                std::to_string(plan.lowerBound) + " B (" +
-                                stringifyPlanAlgorithm(plan.algorithm) + ")");
+      failed(writeFile("report", report, [&](raw_ostream &os) {
+        static const StringRef order[] = {"function",
+                                          "algorithm",
+                                          "method",
+                                          "align",
+                                          "in_place",
+                                          "arena_bytes",
+                                          "lower_bound_bytes",
+                                          "ratio",
+                                          "proven_optimal",
+                                          "baseline_arena_bytes",
+                                          "naive_bytes",
+                                          "schedule",
+                                          "exact",
+                                          "reordered",
+                                          "steps",
+                                          "peak_live_bytes",
+                                          "program_order_peak_live_bytes",
+                                          "buffers",
+                                          "name",
+                                          "kind",
+                                          "offset",
+                                          "size",
+                                          "first_step",
+                                          "last_step",
+                                          "in_place_of"};
+        printJsonInOrder(os, reportJson, order);
+        os << "\n";
       })))
     return signalPassFailure();
+  if (!svg.empty() &&
+      failed(writeFile("SVG", svg, [&](raw_ostream &os) { os << picture; })))
+    return signalPassFailure();
+  if (outcome) {
+    outcome->report = std::move(reportJson);
+    outcome->arenaBytes = plan.arenaSize;
+    outcome->lowerBoundBytes = plan.lowerBound;
+    outcome->svg = std::move(picture);
+  }
+}
+
+std::unique_ptr<Pass>
+mlir::mpq::createMPQPlanBuffersPass(const MPQPlanBuffersPassOptions &options,
+                                    PlanOutcome *outcome) {
+  return std::make_unique<PlanBuffersPass>(options, outcome);
 }

@@ -493,6 +493,28 @@ mlir::mpq::createPrecisionStrategy(const std::string &name) {
   return nullptr;
 }
 
+std::optional<LayerPin> mlir::mpq::parseLayerPin(const std::string &text) {
+  LayerPin pin;
+  size_t first = text.find(':');
+  size_t second =
+      first == std::string::npos ? first : text.find(':', first + 1);
+  if (first == 0 || second == std::string::npos ||
+      text.find(':', second + 1) != std::string::npos)
+    return std::nullopt;
+  auto number = [](const std::string &digits, unsigned &out) {
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    out = static_cast<unsigned>(std::stoul(digits));
+    return true;
+  };
+  if (!number(text.substr(first + 1, second - first - 1), pin.weightBits) ||
+      !number(text.substr(second + 1), pin.outputBits))
+    return std::nullopt;
+  pin.layer = text.substr(0, first);
+  return pin;
+}
+
 std::vector<std::string> mlir::mpq::precisionStrategyNames() {
   return {"rule"};
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Analysis/PrecisionReport.h"
+#include "mpq/Support/JsonOrder.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -63,101 +64,144 @@ struct ReportView {
 
 } // namespace
 
-void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
-                                     const PrecisionReportInput &input) {
+llvm::json::Value
+mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
+  using llvm::json::Array;
+  using llvm::json::Object;
   const ReportView v(input);
   const Footprint &fp = v.r.footprint;
-  llvm::json::OStream j(os, /*IndentSize=*/2);
-  j.object([&] {
-    j.attribute("fits", v.r.fits);
-    if (!v.r.fits)
-      j.attribute("error", v.r.error);
-    j.attribute("strategy", input.strategy);
-    j.attribute("scheme", quantSchemeName(input.request.scheme));
-    j.attribute("delta", input.request.delta);
-    j.attribute("ram_model", input.ramModel);
-    j.attribute("activation_rule", v.r.chainRule ? "chain" : "dag");
-    j.attribute("flash_budget", input.request.flashBudget);
-    j.attribute("ram_budget", input.request.ramBudget);
-    if (input.plannedArenaBytes >= 0) {
-      j.attribute("planned_arena_bytes", input.plannedArenaBytes);
-      j.attribute("activation_budget", input.activationBudget);
+  Object root{
+      {"fits", v.r.fits},
+      {"strategy", input.strategy},
+      {"scheme", quantSchemeName(input.request.scheme)},
+      {"delta", input.request.delta},
+      {"ram_model", input.ramModel},
+      {"activation_rule", v.r.chainRule ? "chain" : "dag"},
+      {"flash_budget", input.request.flashBudget},
+      {"ram_budget", input.request.ramBudget},
+      {"flash_bytes", fp.flashBytes},
+      {"weights_bytes", fp.weightBytes},
+      {"params_bytes", fp.paramBytes},
+      {"ram_bytes", v.r.ramUsed},
+      {"ram_bottleneck", v.stepName(v.ramStep(fp))},
+      {"bits", formatBitString(v.g, v.r.assignment)},
+  };
+  if (!v.r.fits) {
+    const Footprint &least = v.r.smallestFootprint;
+    root["error"] = v.r.error;
+    root["smallest_flash_bytes"] = least.flashBytes;
+    root["smallest_ram_bytes"] = v.ramBytes(least);
+    root["flash_bottleneck"] = v.stepName(v.r.flashBottleneck);
+    root["ram_bottleneck_at_smallest"] = v.stepName(v.r.ramBottleneck);
+  }
+  if (input.plannedArenaBytes >= 0) {
+    root["planned_arena_bytes"] = input.plannedArenaBytes;
+    root["activation_budget"] = input.activationBudget;
+  }
+  Array layers, steps, cuts;
+  for (size_t s = 0; s < v.g.steps.size(); ++s) {
+    const GraphStep &step = v.g.steps[s];
+    const StepFootprint &sf = fp.steps[s];
+    if (hasWeights(step.kind)) {
+      layers.push_back(Object{
+          {"name", step.name},
+          {"kind", stepKindName(step.kind)},
+          {"weight_bits", v.r.assignment.weightBits[s]},
+          {"input_bits", v.bitsOf(step.inputs.front())},
+          {"output_bits", v.bitsOf(step.output)},
+          {"weight_bytes", sf.weightBytes},
+          {"param_bytes", sf.paramBytes},
+          {"input_bytes", sf.inputBytes},
+          {"output_bytes", sf.outputBytes},
+          {"activation_bytes", sf.ioBytes()},
+          {"live_bytes", sf.liveBytes},
+          {"weight_origin", widthOriginName(input.weightOrigin[s])},
+          {"output_origin",
+           widthOriginName(v.originOfOutput(static_cast<int>(s)))},
+      });
+      continue;
     }
-    j.attribute("flash_bytes", fp.flashBytes);
-    j.attribute("weights_bytes", fp.weightBytes);
-    j.attribute("params_bytes", fp.paramBytes);
-    j.attribute("ram_bytes", v.r.ramUsed);
-    j.attribute("ram_bottleneck", v.stepName(v.ramStep(fp)));
-    j.attribute("bits", formatBitString(v.g, v.r.assignment));
-    if (!v.r.fits) {
-      const Footprint &least = v.r.smallestFootprint;
-      j.attribute("smallest_flash_bytes", least.flashBytes);
-      j.attribute("smallest_ram_bytes", v.ramBytes(least));
-      j.attribute("flash_bottleneck", v.stepName(v.r.flashBottleneck));
-      j.attribute("ram_bottleneck_at_smallest", v.stepName(v.r.ramBottleneck));
+    Array inputBits;
+    for (int t : step.inputs)
+      inputBits.push_back(v.bitsOf(t));
+    steps.push_back(Object{
+        {"name", step.name},
+        {"kind", stepKindName(step.kind)},
+        {"input_bits", std::move(inputBits)},
+        {"output_bits", v.bitsOf(step.output)},
+        {"input_bytes", sf.inputBytes},
+        {"output_bytes", sf.outputBytes},
+        {"live_bytes", sf.liveBytes},
+    });
+  }
+  for (const CutRecord &cut : v.r.cuts) {
+    const bool weight = cut.target == CutTarget::Weight;
+    Object entry{{"target", weight ? "weight" : "activation"},
+                 {"name", cut.name},
+                 {"from_bits", cut.fromBits},
+                 {"to_bits", cut.toBits},
+                 {"round", cut.round},
+                 {"reason", cut.reason}};
+    if (!weight) {
+      entry["direction"] = v.cutDirection(cut);
+      entry["at"] = v.stepName(cut.step);
     }
-    j.attributeArray("layers", [&] {
-      for (size_t s = 0; s < v.g.steps.size(); ++s) {
-        const GraphStep &step = v.g.steps[s];
-        if (!hasWeights(step.kind))
-          continue;
-        const StepFootprint &sf = fp.steps[s];
-        j.object([&] {
-          j.attribute("name", step.name);
-          j.attribute("kind", stepKindName(step.kind));
-          j.attribute("weight_bits", v.r.assignment.weightBits[s]);
-          j.attribute("input_bits", v.bitsOf(step.inputs.front()));
-          j.attribute("output_bits", v.bitsOf(step.output));
-          j.attribute("weight_bytes", sf.weightBytes);
-          j.attribute("param_bytes", sf.paramBytes);
-          j.attribute("input_bytes", sf.inputBytes);
-          j.attribute("output_bytes", sf.outputBytes);
-          j.attribute("activation_bytes", sf.ioBytes());
-          j.attribute("live_bytes", sf.liveBytes);
-          j.attribute("weight_origin", widthOriginName(input.weightOrigin[s]));
-          j.attribute("output_origin",
-                      widthOriginName(v.originOfOutput(static_cast<int>(s))));
-        });
-      }
-    });
-    j.attributeArray("steps", [&] {
-      for (size_t s = 0; s < v.g.steps.size(); ++s) {
-        const GraphStep &step = v.g.steps[s];
-        if (hasWeights(step.kind))
-          continue;
-        const StepFootprint &sf = fp.steps[s];
-        j.object([&] {
-          j.attribute("name", step.name);
-          j.attribute("kind", stepKindName(step.kind));
-          j.attributeArray("input_bits", [&] {
-            for (int t : step.inputs)
-              j.value(v.bitsOf(t));
-          });
-          j.attribute("output_bits", v.bitsOf(step.output));
-          j.attribute("input_bytes", sf.inputBytes);
-          j.attribute("output_bytes", sf.outputBytes);
-          j.attribute("live_bytes", sf.liveBytes);
-        });
-      }
-    });
-    j.attributeArray("cuts", [&] {
-      for (const CutRecord &cut : v.r.cuts) {
-        j.object([&] {
-          const bool weight = cut.target == CutTarget::Weight;
-          j.attribute("target", weight ? "weight" : "activation");
-          j.attribute("name", cut.name);
-          j.attribute("from_bits", cut.fromBits);
-          j.attribute("to_bits", cut.toBits);
-          j.attribute("round", cut.round);
-          if (!weight) {
-            j.attribute("direction", v.cutDirection(cut));
-            j.attribute("at", v.stepName(cut.step));
-          }
-          j.attribute("reason", cut.reason);
-        });
-      }
-    });
-  });
+    cuts.push_back(std::move(entry));
+  }
+  root["layers"] = std::move(layers);
+  root["steps"] = std::move(steps);
+  root["cuts"] = std::move(cuts);
+  return root;
+}
+
+void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
+                                     const PrecisionReportInput &input) {
+  // The verdict first, then the totals, the layers and the cut log.
+  static const llvm::StringRef order[] = {"fits",
+                                          "error",
+                                          "strategy",
+                                          "scheme",
+                                          "delta",
+                                          "ram_model",
+                                          "activation_rule",
+                                          "flash_budget",
+                                          "ram_budget",
+                                          "planned_arena_bytes",
+                                          "activation_budget",
+                                          "flash_bytes",
+                                          "weights_bytes",
+                                          "params_bytes",
+                                          "ram_bytes",
+                                          "ram_bottleneck",
+                                          "bits",
+                                          "smallest_flash_bytes",
+                                          "smallest_ram_bytes",
+                                          "flash_bottleneck",
+                                          "ram_bottleneck_at_smallest",
+                                          "layers",
+                                          "steps",
+                                          "cuts",
+                                          "target",
+                                          "name",
+                                          "kind",
+                                          "weight_bits",
+                                          "input_bits",
+                                          "output_bits",
+                                          "from_bits",
+                                          "to_bits",
+                                          "round",
+                                          "direction",
+                                          "at",
+                                          "reason",
+                                          "weight_bytes",
+                                          "param_bytes",
+                                          "input_bytes",
+                                          "output_bytes",
+                                          "activation_bytes",
+                                          "live_bytes",
+                                          "weight_origin",
+                                          "output_origin"};
+  printJsonInOrder(os, precisionReportJson(input), order);
   os << "\n";
 }
 

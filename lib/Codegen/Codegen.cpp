@@ -6,12 +6,6 @@
 
 #include "mpq/Codegen/Codegen.h"
 
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
-#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
-#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -38,25 +32,6 @@ std::optional<CodegenTarget> mlir::mpq::parseCodegenTarget(StringRef name) {
 
 StringRef mlir::mpq::codegenTargetName(CodegenTarget target) {
   return target == CodegenTarget::X86_64 ? "x86_64" : "cortex-m7";
-}
-
-void mlir::mpq::buildLoopsToLLVMPipeline(OpPassManager &pm,
-                                         unsigned indexBitwidth) {
-  pm.addPass(createSCFToControlFlowPass());
-  ArithToLLVMConversionPassOptions arithOptions;
-  arithOptions.indexBitwidth = indexBitwidth;
-  pm.addPass(createArithToLLVMConversionPass(arithOptions));
-  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
-  memrefOptions.indexBitwidth = indexBitwidth;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
-  ConvertFuncToLLVMPassOptions funcOptions;
-  funcOptions.useBarePtrCallConv = true;
-  funcOptions.indexBitwidth = indexBitwidth;
-  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-  ConvertControlFlowToLLVMPassOptions cfOptions;
-  cfOptions.indexBitwidth = indexBitwidth;
-  pm.addPass(createConvertControlFlowToLLVMPass(cfOptions));
-  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 unsigned mlir::mpq::codegenIndexBitwidth(CodegenTarget target) {

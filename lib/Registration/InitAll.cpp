@@ -7,6 +7,7 @@
 #include "mpq/InitAll.h"
 #include "mpq/Dialect/MPQ/IR/MPQDialect.h"
 #include "mpq/Transforms/Passes.h"
+#include "mpq/Transforms/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,6 +27,7 @@ void mlir::mpq::registerAllDialects(DialectRegistry &registry) {
 
 void mlir::mpq::registerAllPasses() {
   registerMPQPasses();
+  registerMPQPipelines();
   // Upstream passes mpq's pipelines use.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

@@ -1,21 +1,21 @@
 // Bad option values are errors that name the option.
 //
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=12XB ram=1kB" 2>&1 | FileCheck %s --check-prefix=UNIT
-// UNIT: error: mpq-assign-precision: option 'flash': '12XB' has an unknown unit 'XB' (expected B, kB, KiB, MB or MiB)
+// UNIT: for the --flash option: '12XB' has an unknown unit 'XB' (expected B, kB, KiB, MB or MiB)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=-5" 2>&1 | FileCheck %s --check-prefix=NEG
-// NEG: error: mpq-assign-precision: option 'ram': '-5' is negative: a size must be at least 0 bytes
+// NEG: for the --ram option: '-5' is negative: a size must be at least 0 bytes
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=99999999999999999999" 2>&1 | FileCheck %s --check-prefix=BIG
-// BIG: error: mpq-assign-precision: option 'ram': '99999999999999999999' is too large
+// BIG: for the --ram option: '99999999999999999999' is too large
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=0 ram=1kB" 2>&1 | FileCheck %s --check-prefix=ZERO
-// ZERO: error: mpq-assign-precision: option 'flash': the budget must be positive, got '0'
+// ZERO: error: mpq-assign-precision: option 'flash': the budget must be positive, got 0
 // RUN: not mpq-opt %s -mpq-assign-precision="ram=1kB" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: mpq-assign-precision: option 'flash': a budget is required (e.g. flash=512kB)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB scheme=pc" 2>&1 | FileCheck %s --check-prefix=SCHEME
-// SCHEME: error: mpq-assign-precision: option 'scheme': unknown scheme 'pc' (expected pc-icn, pl-icn or pl-fb)
+// SCHEME: for the --scheme option: 'pc' is not a valid quantization scheme (expected one of pc-icn, pl-icn, pl-fb)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB strategy=rl" 2>&1 | FileCheck %s --check-prefix=STRATEGY
-// STRATEGY: error: mpq-assign-precision: option 'strategy': unknown strategy 'rl' (available: rule)
+// STRATEGY: for the --strategy option: 'rl' is not a valid precision strategy (expected one of rule)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=exact" 2>&1 | FileCheck %s --check-prefix=RAMMODEL
-// RAMMODEL: error: mpq-assign-precision: option 'ram-model': unknown RAM model 'exact' (expected paper or planned)
+// RAMMODEL: for the --ram-model option: 'exact' is not a valid RAM model (expected one of paper, planned)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB delta=1.5" 2>&1 | FileCheck %s --check-prefix=DELTA
 // DELTA: error: mpq-assign-precision: option 'delta': the share margin must be in [0, 1), got 1.5
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv0:8" 2>&1 | FileCheck %s --check-prefix=PINSYNTAX
@@ -34,6 +34,11 @@
 // With reassign the pin wins.
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB pins=conv0:8:0 reassign" | FileCheck %s --check-prefix=PINREASSIGN
 // PINREASSIGN: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<4x1x1x4xf32>
+// Names match in any case and with '_' for '-', the same in every pass and
+// in mpqc (one parser, mpq/Support/EnumOption.h).
+// RUN: mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB scheme=PC_ICN ram-model=Planned strategy=RULE report=-" -o /dev/null | FileCheck %s --check-prefix=SPELL
+// SPELL: "scheme": "pc-icn",
+// SPELL: "ram_model": "planned",
 // A report path that cannot be written.
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB report=%t.missing/dir/r.json" 2>&1 | FileCheck %s --check-prefix=REPORT
 // REPORT: error: mpq-assign-precision: cannot write the report to '{{.*}}r.json'

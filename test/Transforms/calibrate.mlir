@@ -1,6 +1,8 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; np.save('%t/x.npy', np.array([[-1.0, 3.0, 0.5]], dtype=np.float32)); np.save('%t/batch.npy', np.array([[-1.0, 3.0, 0.5], [2.0, 0.0, -4.0]], dtype=np.float32)); np.save('%t/bad.npy', np.zeros((3,), dtype=np.float32))"
 // RUN: mpq-opt %s -split-input-file -mpq-calibrate="inputs=%t/x.npy" | FileCheck %s
+// The spelling --mpq-assign-precision and mpqc accept (one parser for both).
+// RUN: mpq-opt %s -split-input-file -mpq-calibrate="inputs=%t/x.npy scheme=PC_ICN" | FileCheck %s
 // RUN: mpq-opt %s -split-input-file -mpq-calibrate="inputs=%t/batch.npy scheme=pl-icn" | FileCheck %s --check-prefix=BATCH
 // RUN: mpq-opt %s -split-input-file -mpq-calibrate="scheme=pl-fb" | FileCheck %s --check-prefix=FB
 // RUN: mpq-opt %s -split-input-file -mpq-calibrate="snap-bias=false" | FileCheck %s --check-prefix=NOSNAP
@@ -9,7 +11,7 @@
 // RUN: not mpq-opt %s -split-input-file -mpq-calibrate="scheme=pc" 2>&1 | FileCheck %s --check-prefix=SCHEME
 // SHAPE: error: calibration input {{.*}}bad.npy has shape [3]; expected 'tensor<1x3xf32>' or a batch of them along dimension 0
 // MISSING: error: calibration input {{.*}}missing.npy: cannot open
-// SCHEME: error: scheme=pc is not one of pc-icn, pl-icn, pl-fb
+// SCHEME: for the --scheme option: 'pc' is not a valid quantization scheme (expected one of pc-icn, pl-icn, pl-fb)
 
 // Input x = [-1, 3, 0.5] (the second batch row [2, 0, -4] widens it).
 // Image, i8 (codes -128..127, 255 steps): range [-1, 3] -> scale 4/255,

@@ -2,7 +2,7 @@
 // plan shows that the checker runs inside the pass and fails it.
 //
 // RUN: not mpq-opt %s -mpq-plan-buffers="algorithm=fast" 2>&1 | FileCheck %s --check-prefix=ALGO
-// ALGO: error: mpq-plan-buffers: option 'algorithm': unknown algorithm 'fast' (expected best or greedy-size)
+// ALGO: for the --algorithm option: 'fast' is not a valid planning algorithm (expected one of best, greedy-size)
 // RUN: not mpq-opt %s -mpq-plan-buffers="align=24" 2>&1 | FileCheck %s --check-prefix=ALIGN
 // ALIGN: error: mpq-plan-buffers: option 'align': the alignment must be a positive power of two, got 24
 // RUN: not mpq-opt %s -mpq-plan-buffers="align=0" 2>&1 | FileCheck %s --check-prefix=ZERO

@@ -37,12 +37,12 @@ static llvm::cl::opt<bool> noCanonicalize(
                    "layout transposes and dead constants)"),
     llvm::cl::init(false), llvm::cl::cat(importCategory));
 
-static llvm::cl::opt<std::string> inputLayout(
+static llvm::cl::opt<mpq::InputLayout> inputLayout(
     "input-layout",
     llvm::cl::desc("Layout of rank-4 graph inputs: 'model' (as the ONNX "
                    "graph says, NCHW) or 'nhwc' (channels last; no input "
                    "transpose)"),
-    llvm::cl::init("model"), llvm::cl::cat(importCategory));
+    llvm::cl::init(mpq::InputLayout::Model), llvm::cl::cat(importCategory));
 
 static llvm::cl::opt<bool>
     emitBytecode("emit-bytecode",
@@ -54,14 +54,9 @@ importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
            llvm::raw_ostream &output, MLIRContext *context) {
   const llvm::MemoryBuffer *buffer =
       sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
-  if (inputLayout != "model" && inputLayout != "nhwc") {
-    emitError(UnknownLoc::get(context))
-        << "--input-layout=" << inputLayout << " is not one of model, nhwc";
-    return failure();
-  }
   mpq::OnnxImportOptions options;
   options.funcName = funcName;
-  options.nhwcInputs = inputLayout == "nhwc";
+  options.nhwcInputs = inputLayout == mpq::InputLayout::NHWC;
   options.canonicalize = !noCanonicalize;
   OwningOpRef<ModuleOp> module = mpq::importOnnxBuffer(
       buffer->getBuffer(), buffer->getBufferIdentifier(), context, options);

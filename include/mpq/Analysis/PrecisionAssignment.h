@@ -78,6 +78,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,10 @@ struct LayerPin {
   unsigned weightBits = 0;
   unsigned outputBits = 0;
 };
+
+/// Parses "layer:wbits:abits" (0 leaves a width free); nullopt if `text`
+/// is not of that form.
+std::optional<LayerPin> parseLayerPin(const std::string &text);
 
 struct AssignmentRequest {
   int64_t flashBudget = 0; ///< Bytes for weights + per-channel parameters.
@@ -158,6 +163,13 @@ public:
   AssignmentResult assign(const GraphDesc &graph,
                           const AssignmentRequest &request) const override;
 };
+
+/// The strategies by name: the `strategy=` option (PassOptions.h).
+enum class PrecisionStrategyKind { Rule };
+
+/// How the RAM budget is checked: `paper`, the largest input + output of
+/// a layer; `planned`, the arena the buffer planner gives the activations.
+enum class RamModel { Paper, Planned };
 
 /// The strategy called `name` ("rule"), or null if there is none.
 std::unique_ptr<PrecisionStrategy>

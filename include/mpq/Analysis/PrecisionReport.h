@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The JSON report and the human-readable table of a precision assignment,
-// shared by --mpq-assign-precision and the tools. The JSON object has, in
-// this order:
+// shared by --mpq-assign-precision and the tools. The JSON object has (keys
+// print in alphabetical order):
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
 //   ram_model, activation_rule ("chain": method.md §4 exactly; "dag": the
@@ -42,6 +42,9 @@
 
 namespace llvm {
 class raw_ostream;
+namespace json {
+class Value;
+} // namespace json
 } // namespace llvm
 
 namespace mlir::mpq {
@@ -64,7 +67,10 @@ struct PrecisionReportInput {
   int64_t activationBudget = -1;
 };
 
-/// Writes the JSON report (see the file comment), indented, to `os`.
+/// The JSON report (see the file comment).
+llvm::json::Value precisionReportJson(const PrecisionReportInput &input);
+
+/// Writes the JSON report, indented, to `os`.
 void writePrecisionReport(llvm::raw_ostream &os,
                           const PrecisionReportInput &input);
 

@@ -32,13 +32,6 @@ enum class CodegenTarget { X86_64, CortexM7 };
 std::optional<CodegenTarget> parseCodegenTarget(StringRef name);
 StringRef codegenTargetName(CodegenTarget target);
 
-/// scf/arith/memref/func (from --mpq-lower-to-loops) to the LLVM dialect;
-/// memref arguments become bare pointers, so the entry is a plain C function.
-/// Index arithmetic (addresses, loop counters) gets `indexBitwidth` bits: the
-/// target's pointer width (codegenIndexBitwidth), so a 32-bit core does not
-/// count its loops in 64-bit pairs.
-void buildLoopsToLLVMPipeline(OpPassManager &pm, unsigned indexBitwidth = 64);
-
 /// The pointer width of `target`: 64 for x86_64, 32 for cortex-m7.
 unsigned codegenIndexBitwidth(CodegenTarget target);
 

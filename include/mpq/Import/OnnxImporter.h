@@ -14,6 +14,8 @@
 #ifndef MPQ_IMPORT_ONNXIMPORTER_H
 #define MPQ_IMPORT_ONNXIMPORTER_H
 
+#include "mpq/Support/EnumOption.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -26,6 +28,20 @@ class MLIRContext;
 } // namespace mlir
 
 namespace mlir::mpq {
+
+/// The layout of 4-D model inputs (and of their calibration data): the ONNX
+/// graph's (NCHW), or channels last (no input transpose).
+enum class InputLayout { Model, NHWC };
+
+template <>
+struct EnumTraits<InputLayout> {
+  static constexpr const char *kind = "input layout";
+  static llvm::ArrayRef<EnumEntry<InputLayout>> entries() {
+    static const EnumEntry<InputLayout> table[] = {
+        {InputLayout::Model, "model"}, {InputLayout::NHWC, "nhwc"}};
+    return table;
+  }
+};
 
 struct OnnxImportOptions {
   /// Name of the imported function; empty means the sanitized graph name
@@ -58,5 +74,7 @@ OwningOpRef<ModuleOp> importOnnxBuffer(llvm::StringRef bytes,
                                        const OnnxImportOptions &options = {});
 
 } // namespace mlir::mpq
+
+MPQ_ENUM_OPTION(::mlir::mpq::InputLayout)
 
 #endif // MPQ_IMPORT_ONNXIMPORTER_H

@@ -8,6 +8,7 @@
 #define MPQ_TRANSFORMS_PASSES_H
 
 #include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+#include "mpq/Transforms/PassOptions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +17,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+#include <vector>
 
 namespace mlir::mpq {
 
@@ -24,6 +29,45 @@ namespace mlir::mpq {
 
 #define GEN_PASS_REGISTRATION
 #include "mpq/Transforms/Passes.h.inc"
+
+/// What --mpq-assign-precision decided, for a caller that runs the pass in
+/// process (the compiler library) instead of reading its report= file.
+struct PrecisionOutcome {
+  /// One weight layer's widths and memory-model bytes.
+  struct Layer {
+    std::string name, kind;
+    unsigned weightBits = 0, inputBits = 0, outputBits = 0;
+    int64_t weightBytes = 0, paramBytes = 0;
+  };
+  /// The report document (mpq/Analysis/PrecisionReport.h).
+  llvm::json::Value report = nullptr;
+  bool fits = false;
+  /// Weights + per-channel parameters, as the memory model counts them.
+  int64_t flashBytes = 0;
+  /// "w=<weight bits> a=<activation bits>".
+  std::string bits;
+  std::vector<Layer> layers;
+};
+
+/// --mpq-assign-precision that also fills `outcome` (if not null).
+std::unique_ptr<Pass>
+createMPQAssignPrecisionPass(const MPQAssignPrecisionPassOptions &options,
+                             PrecisionOutcome *outcome);
+
+/// What --mpq-plan-buffers planned, for a caller in process.
+struct PlanOutcome {
+  /// The report document (the pass's report= file).
+  llvm::json::Value report = nullptr;
+  int64_t arenaBytes = 0;
+  int64_t lowerBoundBytes = 0;
+  /// The picture of the plan (the pass's svg= file).
+  std::string svg;
+};
+
+/// --mpq-plan-buffers that also fills `outcome` (if not null).
+std::unique_ptr<Pass>
+createMPQPlanBuffersPass(const MPQPlanBuffersPassOptions &options,
+                         PlanOutcome *outcome);
 
 } // namespace mlir::mpq
 

@@ -160,21 +160,24 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"flash", "flash", "std::string", "\"\"",
+    Option<"flash", "flash", "::mlir::mpq::ByteSize", "::mlir::mpq::ByteSize()",
            "Flash budget for weights + per-channel parameters: bytes, or "
            "with a unit (kB, KiB, MB, MiB; kB = 1000). Required.">,
-    Option<"ram", "ram", "std::string", "\"\"",
+    Option<"ram", "ram", "::mlir::mpq::ByteSize", "::mlir::mpq::ByteSize()",
            "RAM budget for activations, same syntax as flash. Required.">,
-    Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
+    Option<"scheme", "scheme", "::mlir::mpq::QuantScheme",
+           "::mlir::mpq::QuantScheme::PC_ICN",
            "Quantization scheme, which sets the per-channel parameter bytes: "
            "pc-icn, pl-icn or pl-fb">,
     Option<"delta", "delta", "double", "0.05",
            "Share margin of the weight cuts (method.md §4): among layers "
            "within delta of the largest share, cut the one closest to the "
            "input. In [0, 1)">,
-    Option<"strategy", "strategy", "std::string", "\"rule\"",
+    Option<"strategy", "strategy", "::mlir::mpq::PrecisionStrategyKind",
+           "::mlir::mpq::PrecisionStrategyKind::Rule",
            "How widths are chosen: rule (method.md §4)">,
-    Option<"ramModel", "ram-model", "std::string", "\"paper\"",
+    Option<"ramModel", "ram-model", "::mlir::mpq::RamModel",
+           "::mlir::mpq::RamModel::Paper",
            "RAM model: paper (max over layers of input + output bytes), or "
            "planned (the arena the buffer planner gives the activations: "
            "while it exceeds the budget, the rule runs again with the "
@@ -257,7 +260,8 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     Option<"synthetic", "synthetic", "unsigned", "4",
            "Number of synthetic inputs (uniform in [0, 1)) when no inputs "
            "are given">,
-    Option<"scheme", "scheme", "std::string", "\"pc-icn\"",
+    Option<"scheme", "scheme", "::mlir::mpq::QuantScheme",
+           "::mlir::mpq::QuantScheme::PC_ICN",
            "pc-icn: weights per channel; pl-icn: per tensor; pl-fb: fold "
            "batch-norm into the weights, then per tensor">,
     Option<"snapBias", "snap-bias", "bool", "true",
@@ -379,7 +383,8 @@ def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
     dynamic shape, a buffer size beyond int64, unknown option values.
   }];
   let options = [
-    Option<"algorithm", "algorithm", "std::string", "\"best\"",
+    Option<"algorithm", "algorithm", "::mlir::mpq::PlanAlgorithm",
+           "::mlir::mpq::PlanAlgorithm::Best",
            "Placement: best (default; never worse than the baseline) or "
            "greedy-size (Pisarchyk & Lee greedy by size, the baseline)">,
     Option<"align", "align", "int64_t", "16",

@@ -1,0 +1,187 @@
+//===- Compiler.h - mpq's compiler as a library -----------------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The whole flow in one call: an ONNX model in, object code, a C header, a
+// report and the arena plan out, under flash and RAM budgets.
+//
+//   mlir::MLIRContext context(registry);   // mpq::registerCompilerDialects
+//   mpq::CompileOptions options;
+//   options.target = mpq::CodegenTarget::CortexM7;
+//   options.flashBytes = 2 << 20;
+//   options.ramBytes = 512 << 10;
+//   FailureOr<mpq::CompileResult> result =
+//       mpq::compileOnnxFile(context, "model.onnx", options);
+//
+// Errors and notes reach the context's diagnostic handlers: errors that
+// concern an op carry its location (the ONNX node), the others an unknown
+// location; notes on what the compiler decided (a retry, a code-size
+// fallback) are remarks. Nothing is written anywhere: the result holds every
+// output in memory.
+//
+// The flow: import; if the model is not integer already, precision
+// assignment under the budgets (ram-model=planned), calibration (the model
+// runs once; its observed ranges serve every later round), lowering to
+// integer ops and the arena plan; code generation. If the generated flash
+// total misses the budget, the compiler first tries code optimized for size
+// (OptimizeMode::Auto), then assigns precision again for the budget less the
+// code, a few rounds at most (docs/design.md, "mpqc").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_COMPILER_COMPILER_H
+#define MPQ_COMPILER_COMPILER_H
+
+#include "mpq/Codegen/Codegen.h"
+#include "mpq/Import/OnnxImporter.h"
+#include "mpq/Support/EnumOption.h"
+#include "mpq/Transforms/PassOptions.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace mlir::mpq {
+
+/// What the generated code is optimized for. Auto: speed, unless the faster
+/// code is what pushes the flash total over the budget.
+enum class OptimizeMode { Auto, Speed, Size };
+
+/// The outputs a compile produces (all are in memory; a tool writes them).
+enum class EmitKind { Object, Header, Report, Svg, Mlir, LLVMIR };
+
+template <>
+struct EnumTraits<CodegenTarget> {
+  static constexpr const char *kind = "target";
+  static llvm::ArrayRef<EnumEntry<CodegenTarget>> entries() {
+    static const EnumEntry<CodegenTarget> table[] = {
+        {CodegenTarget::CortexM7, "cortex-m7"},
+        {CodegenTarget::X86_64, "x86_64"}};
+    return table;
+  }
+};
+
+template <>
+struct EnumTraits<OptimizeMode> {
+  static constexpr const char *kind = "optimization goal";
+  static llvm::ArrayRef<EnumEntry<OptimizeMode>> entries() {
+    static const EnumEntry<OptimizeMode> table[] = {
+        {OptimizeMode::Auto, "auto"},
+        {OptimizeMode::Speed, "speed"},
+        {OptimizeMode::Size, "size"}};
+    return table;
+  }
+};
+
+template <>
+struct EnumTraits<EmitKind> {
+  static constexpr const char *kind = "output kind";
+  static llvm::ArrayRef<EnumEntry<EmitKind>> entries() {
+    static const EnumEntry<EmitKind> table[] = {
+        {EmitKind::Object, "obj"},    {EmitKind::Header, "header"},
+        {EmitKind::Report, "report"}, {EmitKind::Svg, "svg"},
+        {EmitKind::Mlir, "mlir"},     {EmitKind::LLVMIR, "llvm-ir"}};
+    return table;
+  }
+};
+
+struct CompileOptions {
+  CodegenTarget target = CodegenTarget::CortexM7;
+  /// Budgets in bytes; the defaults are the STM32H743's 2 MiB flash and
+  /// 512 KiB AXI SRAM. Flash covers weights + parameters + code; RAM the
+  /// arena.
+  int64_t flashBytes = 2 * 1024 * 1024;
+  int64_t ramBytes = 512 * 1024;
+  /// Flash for weights and per-channel parameters during precision
+  /// assignment. Unset: the flash budget, less the code if the total misses
+  /// it. The generated total is still checked against flashBytes.
+  std::optional<int64_t> weightBudgetBytes;
+  QuantScheme scheme = QuantScheme::PC_ICN;
+  PrecisionStrategyKind strategy = PrecisionStrategyKind::Rule;
+  /// Widths held fixed (parseLayerPin reads "layer:wbits:abits").
+  std::vector<LayerPin> pins;
+  /// Calibration inputs (.npy files, one input each or a batch along dim
+  /// 0); none: `syntheticInputs` deterministic inputs, uniform in [0, 1).
+  std::vector<std::string> calibrationFiles;
+  unsigned syntheticInputs = 4;
+  OptimizeMode optimize = OptimizeMode::Auto;
+  InputLayout inputLayout = InputLayout::Model;
+  /// The prefix of every symbol (a C identifier); empty: from the file name.
+  std::string name;
+  /// The outputs to produce; the object is always generated (its sizes are
+  /// checked against the budget).
+  std::vector<EmitKind> emit = {EmitKind::Object, EmitKind::Header,
+                                EmitKind::Report, EmitKind::Svg};
+};
+
+/// One weight layer of the result.
+struct LayerResult {
+  std::string name, kind;
+  unsigned weightBits = 0, inputBits = 0, outputBits = 0;
+  int64_t weightBytes = 0, paramBytes = 0;
+};
+
+struct CompileResult {
+  std::string name;
+  CodegenTarget target = CodegenTarget::CortexM7;
+  /// What the code was optimized for in the end.
+  CodegenGoal goal = CodegenGoal::Speed;
+  /// The model came with integer ops: its widths are its own.
+  bool integerModel = false;
+  /// "w=<one digit per weight layer> a=<one per activation>", or
+  /// "as imported (integer model)".
+  std::string bits;
+  std::vector<LayerResult> layers;
+
+  /// Flash: weights + parameters as stored (.rodata) + code (.text).
+  int64_t flashBytes = 0, rodataBytes = 0, codeBytes = 0;
+  /// Weights + parameters as the memory model counts them.
+  int64_t modelFlashBytes = 0;
+  /// The budget precision assignment ran with (weights + parameters).
+  int64_t weightBudgetBytes = 0;
+  int64_t arenaBytes = 0, arenaLowerBoundBytes = 0;
+  /// The generated code's frames (.stack_sizes), if the object records them.
+  std::optional<int64_t> stackBytes;
+  int64_t macs = 0;
+
+  ModelInterface interface;
+  /// The outputs asked for in CompileOptions::emit (others stay empty).
+  std::string object, header, report, svg, mlir, llvmIR;
+
+  /// The lines of the summary a tool prints (also in the header).
+  const std::vector<std::string> &summary() const { return interface.summary; }
+};
+
+/// Compiles the ONNX model at `path`.
+FailureOr<CompileResult> compileOnnxFile(MLIRContext &context, StringRef path,
+                                         const CompileOptions &options);
+
+/// Compiles an ONNX model held in memory; `fileName` names it in messages
+/// and gives the default model name.
+FailureOr<CompileResult> compileOnnxBuffer(MLIRContext &context,
+                                           StringRef bytes, StringRef fileName,
+                                           const CompileOptions &options);
+
+/// The dialects a context needs to compile (mpq's, the importer's and code
+/// generation's).
+void registerCompilerDialects(DialectRegistry &registry);
+
+/// A C identifier from a file name: [A-Za-z0-9_], not starting with a digit.
+std::string modelNameFromPath(StringRef path);
+
+} // namespace mlir::mpq
+
+MPQ_ENUM_OPTION(::mlir::mpq::CodegenTarget)
+MPQ_ENUM_OPTION(::mlir::mpq::OptimizeMode)
+MPQ_ENUM_OPTION(::mlir::mpq::EmitKind)
+
+#endif // MPQ_COMPILER_COMPILER_H

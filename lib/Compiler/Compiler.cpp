@@ -1,0 +1,496 @@
+//===- Compiler.cpp - mpq's compiler as a library -------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// compileOnnx*: one compile is import, then precision assignment,
+// calibration and lowering to the planned integer graph (the stages of
+// buildMPQToIntegerPipeline), then code generation (buildMPQToLLVMPipeline
+// and emitObject); the fit policy around it retries that with a smaller code
+// goal or a smaller weight budget while the generated flash total misses.
+// The passes hand their reports back through PrecisionOutcome/PlanOutcome:
+// no file, pipeline string or JSON text is read back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Compiler/Compiler.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Import/OnnxImporter.h"
+#include "mpq/InitAll.h"
+#include "mpq/Transforms/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/LEB128.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+void mlir::mpq::registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerOnnxImportDialects(registry);
+}
+
+std::string mlir::mpq::modelNameFromPath(StringRef path) {
+  std::string name = llvm::sys::path::stem(path).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (name.empty() || llvm::isDigit(name[0]))
+    name = "m_" + name;
+  return name;
+}
+
+namespace {
+
+/// Bytes of the sections of an object file whose name starts with one of
+/// `prefixes`.
+int64_t sectionBytes(StringRef object, ArrayRef<StringRef> prefixes) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(object, "", false);
+  auto file = llvm::object::ObjectFile::createObjectFile(*buffer);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return 0;
+  }
+  int64_t total = 0;
+  for (const llvm::object::SectionRef &section : (*file)->sections()) {
+    auto name = section.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    for (StringRef prefix : prefixes)
+      if (name->starts_with(prefix))
+        total += section.getSize();
+  }
+  return total;
+}
+
+/// The stack the generated code needs: the frames LLVM recorded in the
+/// object's `.stack_sizes` section (entries of an address and a ULEB128
+/// size), summed over every function, an upper bound on the deepest call
+/// chain. The memset/memcpy the code may call are not included.
+std::optional<int64_t> stackBytes(StringRef object) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(object, "", false);
+  auto file = llvm::object::ObjectFile::createObjectFile(*buffer);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return std::nullopt;
+  }
+  unsigned addressBytes = (*file)->getBytesInAddress();
+  for (const llvm::object::SectionRef &section : (*file)->sections()) {
+    auto name = section.getName();
+    auto contents = section.getContents();
+    if (!name || !contents) {
+      if (!name)
+        llvm::consumeError(name.takeError());
+      if (!contents)
+        llvm::consumeError(contents.takeError());
+      continue;
+    }
+    if (*name != ".stack_sizes")
+      continue;
+    int64_t total = 0;
+    const uint8_t *at = contents->bytes_begin(), *end = contents->bytes_end();
+    while (at + addressBytes < end) {
+      at += addressBytes;
+      unsigned length = 0;
+      uint64_t size = llvm::decodeULEB128(at, &length, end);
+      if (!length)
+        return std::nullopt;
+      at += length;
+      total += static_cast<int64_t>(size);
+    }
+    return total;
+  }
+  return std::nullopt;
+}
+
+/// Whether the model is integer-level already: only the boundary, integer
+/// ops and data movement on codes (no float layer, no fake_quant).
+bool isIntegerGraph(ModuleOp module) {
+  bool integer = true;
+  module.walk([&](Operation *op) {
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp, QuantizeOp, DequantizeOp,
+            QConstantOp, QConv2DOp, QFullyConnectedOp, RequantizeOp, QAddOp,
+            QAvgPool2DOp>(op))
+      return;
+    if (op->getNumResults() == 1)
+      if (auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
+        if (isa<UniformType>(type.getElementType()))
+          return; // data movement on codes
+    integer = false;
+  });
+  return integer;
+}
+
+/// Multiply-accumulates of one inference of the integer graph.
+int64_t countMacs(func::FuncOp func) {
+  int64_t macs = 0;
+  func.walk([&](Operation *op) {
+    if (auto conv = dyn_cast<QConv2DOp>(op)) {
+      auto out = cast<ShapedType>(conv.getType());
+      auto w = cast<ShapedType>(conv.getWeight().getType());
+      macs += out.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
+              w.getDimSize(3);
+    } else if (auto fc = dyn_cast<QFullyConnectedOp>(op)) {
+      auto w = cast<ShapedType>(fc.getWeight().getType());
+      macs += cast<ShapedType>(fc.getType()).getDimSize(0) * w.getNumElements();
+    }
+  });
+  return macs;
+}
+
+/// What calibration observed on one fake_quant: its range (null for
+/// weights), and where it sits, to recognise its counterpart after precision
+/// is assigned again.
+struct ObservedRange {
+  Location loc;
+  Type type;
+  FloatAttr min, max;
+};
+
+SmallVector<ObservedRange> collectObservedRanges(ModuleOp module) {
+  SmallVector<ObservedRange> ranges;
+  module.walk([&](FakeQuantOp fq) {
+    ranges.push_back({fq.getLoc(), fq.getInput().getType(), fq.getMinAttr(),
+                      fq.getMaxAttr()});
+  });
+  return ranges;
+}
+
+/// Puts `ranges` back on the fake_quants of a module assigned again from
+/// the same import, which has them in the same places at other widths.
+/// False, and nothing changed, if the fake_quants differ.
+bool applyObservedRanges(ModuleOp module, ArrayRef<ObservedRange> ranges) {
+  SmallVector<FakeQuantOp> fqs;
+  module.walk([&](FakeQuantOp fq) { fqs.push_back(fq); });
+  if (fqs.size() != ranges.size())
+    return false;
+  for (auto [fq, range] : llvm::zip_equal(fqs, ranges))
+    if (fq.getLoc() != range.loc || fq.getInput().getType() != range.type)
+      return false;
+  for (auto [fq, range] : llvm::zip_equal(fqs, ranges))
+    if (range.min) {
+      fq.setMinAttr(range.min);
+      fq.setMaxAttr(range.max);
+    }
+  return true;
+}
+
+bool emits(const CompileOptions &options, EmitKind kind) {
+  return llvm::is_contained(options.emit, kind);
+}
+
+/// One model through the flow, compiled as often as the fit policy needs.
+class Compilation {
+public:
+  Compilation(MLIRContext &context, ModuleOp imported, std::string name,
+              const CompileOptions &options)
+      : context(context), imported(imported), name(std::move(name)),
+        options(options), loc(UnknownLoc::get(&context)) {}
+
+  FailureOr<CompileResult> run();
+
+private:
+  /// One compile whose precision assignment gets `weightBudget` bytes of
+  /// flash for weights and parameters, with code for `goal`.
+  FailureOr<CompileResult> compileOnce(int64_t weightBudget, CodegenGoal goal);
+  LogicalResult toIntegerGraph(ModuleOp module, int64_t weightBudget,
+                               PrecisionOutcome &precision, PlanOutcome &plan);
+  LogicalResult runPipeline(ModuleOp module,
+                            function_ref<void(OpPassManager &)> build);
+
+  MLIRContext &context;
+  ModuleOp imported;
+  std::string name;
+  const CompileOptions &options;
+  Location loc;
+  IntegerPipelineOptions pipelineOptions;
+  /// Calibration's observed ranges do not depend on the widths: a later
+  /// assignment reuses the first one's instead of running the model again.
+  std::optional<SmallVector<ObservedRange>> observedRanges;
+};
+
+LogicalResult
+Compilation::runPipeline(ModuleOp module,
+                         function_ref<void(OpPassManager &)> build) {
+  PassManager pm(&context);
+  build(pm);
+  return pm.run(module);
+}
+
+LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
+                                          PrecisionOutcome &precision,
+                                          PlanOutcome &plan) {
+  // A model made of integer ONNX ops (QLinearConv, ConvInteger, ...) is
+  // imported at the integer level: its bit-widths are the model's own, and
+  // there is nothing to assign or calibrate.
+  if (isIntegerGraph(module))
+    return runPipeline(module, [&](OpPassManager &pm) {
+      buildMPQIntegerStage(pm, pipelineOptions, /*lowerFakeQuant=*/false,
+                           &plan);
+    });
+  pipelineOptions.flash = weightBudget;
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildMPQPrecisionStage(pm, pipelineOptions, &precision);
+      })))
+    return failure();
+  if (!observedRanges || !applyObservedRanges(module, *observedRanges)) {
+    if (failed(runPipeline(module, [&](OpPassManager &pm) {
+          buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/true);
+        })))
+      return failure();
+    observedRanges = collectObservedRanges(module);
+  }
+  // Grids from the observed ranges, then the integer graph and its arena.
+  return runPipeline(module, [&](OpPassManager &pm) {
+    buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/false);
+    buildMPQIntegerStage(pm, pipelineOptions, /*lowerFakeQuant=*/true, &plan);
+  });
+}
+
+FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
+                                                  CodegenGoal goal) {
+  OwningOpRef<ModuleOp> module = imported.clone();
+  CompileResult result;
+  result.name = name;
+  result.target = options.target;
+  result.goal = goal;
+  result.weightBudgetBytes = weightBudget;
+  result.integerModel = isIntegerGraph(*module);
+
+  PrecisionOutcome precision;
+  PlanOutcome plan;
+  if (failed(toIntegerGraph(*module, weightBudget, precision, plan)))
+    return failure();
+
+  func::FuncOp graph = *module->getOps<func::FuncOp>().begin();
+  FailureOr<ModelInterface> interface = describeModel(graph, name);
+  if (failed(interface))
+    return failure();
+  result.macs = countMacs(graph);
+  if (emits(options, EmitKind::Mlir)) {
+    llvm::raw_string_ostream os(result.mlir);
+    module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
+  }
+
+  // Code generation. Faster code computes four output channels at a time
+  // and, on the Cortex-M7, two 16-bit products per SMLAD; smaller code one
+  // channel.
+  LLVMPipelineOptions llvmOptions;
+  llvmOptions.modelName = name;
+  llvmOptions.channelBlock = goal == CodegenGoal::Size ? 1 : 4;
+  llvmOptions.armDsp =
+      goal == CodegenGoal::Speed && options.target == CodegenTarget::CortexM7;
+  llvmOptions.indexBitwidth = codegenIndexBitwidth(options.target);
+  if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        buildMPQToLLVMPipeline(pm, llvmOptions);
+      })))
+    return failure();
+  for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
+    if (auto size = fn->getAttrOfType<IntegerAttr>("mpq.arena_size"))
+      interface->arenaBytes = size.getInt();
+  {
+    llvm::raw_string_ostream objectStream(result.object);
+    llvm::buffer_ostream buffered(objectStream);
+    if (failed(emitObject(
+            *module, options.target, name, buffered,
+            emits(options, EmitKind::LLVMIR) ? &result.llvmIR : nullptr, goal)))
+      return failure();
+  }
+
+  // The budgets, checked on what was generated.
+  llvm::json::Value report = result.integerModel
+                                 ? llvm::json::Object{{"bits", "as imported "
+                                                               "(integer "
+                                                               "model)"}}
+                                 : std::move(precision.report);
+  llvm::json::Object &root = *report.getAsObject();
+  result.bits = root.getString("bits").value_or("").str();
+  result.modelFlashBytes = precision.flashBytes;
+  for (const PrecisionOutcome::Layer &layer : precision.layers)
+    result.layers.push_back({layer.name, layer.kind, layer.weightBits,
+                             layer.inputBits, layer.outputBits,
+                             layer.weightBytes, layer.paramBytes});
+  result.rodataBytes = sectionBytes(result.object, {".rodata", ".data.rel.ro"});
+  result.codeBytes = sectionBytes(result.object, {".text"});
+  result.flashBytes = result.rodataBytes + result.codeBytes;
+  result.stackBytes = stackBytes(result.object);
+  result.arenaBytes = interface->arenaBytes;
+  result.arenaLowerBoundBytes = plan.lowerBoundBytes;
+  result.svg = std::move(plan.svg);
+  root["plan"] = std::move(plan.report);
+  const char *goalName = goal == CodegenGoal::Size ? "size" : "speed";
+  root["target"] = codegenTargetName(options.target).str();
+  root["model"] = name;
+  root["macs"] = result.macs;
+  root["code_bytes"] = result.codeBytes;
+  root["code_optimized_for"] = goalName;
+  root["rodata_bytes"] = result.rodataBytes;
+  root["generated_flash_bytes"] = result.flashBytes;
+  root["arena_bytes"] = result.arenaBytes;
+  if (result.stackBytes)
+    root["stack_bytes"] = *result.stackBytes;
+  interface->summary = {
+      "flash: " + std::to_string(result.flashBytes) +
+          " B (weights + parameters " + std::to_string(result.rodataBytes) +
+          " B as stored, code " + std::to_string(result.codeBytes) +
+          " B, optimized for " + goalName + "; memory model " +
+          std::to_string(result.modelFlashBytes) + " B)",
+      "RAM: arena " + std::to_string(result.arenaBytes) +
+          " B (activations, input and outputs; lower bound " +
+          std::to_string(result.arenaLowerBoundBytes) + " B)" +
+          (result.stackBytes
+               ? " + stack " + std::to_string(*result.stackBytes) +
+                     " B (the generated code's frames)"
+               : std::string()),
+      "MACs per inference: " + std::to_string(result.macs),
+      "bits: " + result.bits};
+  result.interface = std::move(*interface);
+  if (emits(options, EmitKind::Report)) {
+    llvm::raw_string_ostream os(result.report);
+    os << llvm::formatv("{0:2}", report) << "\n";
+  }
+  if (!emits(options, EmitKind::Svg))
+    result.svg.clear();
+  return result;
+}
+
+FailureOr<CompileResult> Compilation::run() {
+  pipelineOptions.ram = options.ramBytes;
+  pipelineOptions.scheme = options.scheme;
+  pipelineOptions.strategy = options.strategy;
+  pipelineOptions.ramModel = RamModel::Planned;
+  for (const LayerPin &pin : options.pins)
+    pipelineOptions.pins.push_back(pin.layer + ":" +
+                                   std::to_string(pin.weightBits) + ":" +
+                                   std::to_string(pin.outputBits));
+  pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
+  pipelineOptions.synthetic = options.syntheticInputs;
+
+  const int64_t flash = options.flashBytes;
+  const bool auto_ = options.optimize == OptimizeMode::Auto;
+  CodegenGoal goal = options.optimize == OptimizeMode::Size
+                         ? CodegenGoal::Size
+                         : CodegenGoal::Speed;
+  int64_t budget = options.weightBudgetBytes.value_or(flash);
+  FailureOr<CompileResult> compiled = compileOnce(budget, goal);
+  if (failed(compiled))
+    return failure();
+  // The memory model budgets weights and parameters only (the paper's);
+  // code and storage overhead come on top. Weight bits come before speed:
+  // if the faster code is what pushes the total over the flash budget
+  // (weights and storage alone fit), try the smaller code before giving up
+  // weight bits. If the weights alone do not fit, they shrink anyway and the
+  // code stays fast.
+  const int64_t speedCode = compiled->codeBytes;
+  if (compiled->flashBytes > flash && auto_ &&
+      compiled->flashBytes - compiled->codeBytes <= flash) {
+    emitRemark(loc) << compiled->flashBytes
+                    << " B of flash with code optimized for speed: optimizing "
+                       "for size";
+    goal = CodegenGoal::Size;
+    compiled = compileOnce(budget, goal);
+    if (failed(compiled))
+      return failure();
+  }
+  if (!options.weightBudgetBytes && !compiled->integerModel &&
+      compiled->flashBytes > flash) {
+    budget = flash - (compiled->flashBytes - compiled->modelFlashBytes);
+    // Code size moves with the bits chosen, so a round may still miss by a
+    // little: lower the budget by the excess and assign again (a few rounds
+    // at most; each one gives up weight precision only where needed).
+    for (int round = 0; round < 4 && budget > 0; ++round) {
+      emitRemark(loc) << "code and storage take "
+                      << compiled->flashBytes - compiled->modelFlashBytes
+                      << " B of flash: assigning precision again for " << budget
+                      << " B of weights and parameters";
+      compiled = compileOnce(budget, goal);
+      if (failed(compiled))
+        return failure();
+      if (compiled->flashBytes <= flash)
+        break;
+      budget -= compiled->flashBytes - flash;
+    }
+    // The weights had to shrink anyway; if the faster code fits beside
+    // them now, it costs no bits: take it.
+    if (goal == CodegenGoal::Size && auto_ && compiled->flashBytes <= flash &&
+        compiled->flashBytes - compiled->codeBytes + speedCode <= flash) {
+      FailureOr<CompileResult> fast = compileOnce(budget, CodegenGoal::Speed);
+      if (failed(fast))
+        return failure();
+      if (fast->flashBytes <= flash)
+        compiled = std::move(fast);
+    }
+  }
+
+  if (compiled->flashBytes > flash)
+    return emitError(loc) << "the generated code does not fit the flash "
+                             "budget: "
+                          << compiled->flashBytes
+                          << " B (weights and parameters "
+                          << compiled->rodataBytes << " B + code "
+                          << compiled->codeBytes << " B) > " << flash << " B";
+  if (compiled->arenaBytes > options.ramBytes)
+    return emitError(loc) << "the arena does not fit the RAM budget: "
+                          << compiled->arenaBytes << " B > " << options.ramBytes
+                          << " B";
+  if (emits(options, EmitKind::Header)) {
+    llvm::raw_string_ostream os(compiled->header);
+    emitHeader(compiled->interface, os);
+  }
+  if (!emits(options, EmitKind::Object))
+    compiled->object.clear();
+  return compiled;
+}
+
+FailureOr<CompileResult> compileImported(MLIRContext &context,
+                                         OwningOpRef<ModuleOp> imported,
+                                         StringRef name,
+                                         const CompileOptions &options) {
+  if (!imported)
+    return failure();
+  return Compilation(context, *imported, name.str(), options).run();
+}
+
+OnnxImportOptions importOptions(StringRef name, const CompileOptions &options) {
+  OnnxImportOptions importOptions;
+  importOptions.funcName = name.str();
+  importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
+  return importOptions;
+}
+
+} // namespace
+
+FailureOr<CompileResult>
+mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
+                           const CompileOptions &options) {
+  std::string name =
+      options.name.empty() ? modelNameFromPath(path) : options.name;
+  context.loadAllAvailableDialects();
+  return compileImported(
+      context, importOnnxFile(path, &context, importOptions(name, options)),
+      name, options);
+}
+
+FailureOr<CompileResult>
+mlir::mpq::compileOnnxBuffer(MLIRContext &context, StringRef bytes,
+                             StringRef fileName,
+                             const CompileOptions &options) {
+  std::string name =
+      options.name.empty() ? modelNameFromPath(fileName) : options.name;
+  context.loadAllAvailableDialects();
+  return compileImported(
+      context,
+      importOnnxBuffer(bytes, fileName, &context, importOptions(name, options)),
+      name, options);
+}
