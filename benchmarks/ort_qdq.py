@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""mpq against ONNX Runtime on a QDQ int8 model exported by PyTorch (issue 5c).
+"""mpq against ONNX Runtime on a QDQ int8 model exported by PyTorch (docs/decisions.md §6).
 
 The model is utils/models/torch_qdq.py --int8 (conv with per-channel int8 weights, ReLU,
 global average pool, fc, every tensor on an int8/uint8 QDQ grid). ONNX Runtime

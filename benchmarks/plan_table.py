@@ -10,7 +10,7 @@ naive sum of all buffers, and the same with in-place reuse allowed.
 
   benchmarks/plan_table.py [--build build] [--out docs/planning.md]
 
-Exits with status 1 if a criterion of issue 6 fails (arena = lower bound on
+Exits with status 1 if a planning criterion of docs/decisions.md §6 fails (arena = lower bound on
 every MobileNetV1 variant; within 5% of the lower bound and never above the
 baseline on MobileNetV2-style and BlazeFace).
 """
@@ -134,7 +134,7 @@ def main():
             f"{fmt(plain['lower_bound_bytes'])} | {plain['ratio']:.3f} | "
             f"{fmt(plain['baseline_arena_bytes'])} | {fmt(plain['naive_bytes'])} | "
             f"{fmt(in_place['arena_bytes'])} | {fmt(in_place['lower_bound_bytes'])} |")
-    lines += ["", "Criteria of issue 6: " + ("all met." if not failures else "NOT met:")]
+    lines += ["", "Planning criteria (docs/decisions.md §6): " + ("all met." if not failures else "NOT met:")]
     lines += [f"- {f}" for f in failures]
     if not any(r[0] == "BlazeFace" for r in rows):
         lines += ["", "BlazeFace was not in the model cache (utils/fetch-models.sh): not measured."]

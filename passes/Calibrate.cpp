@@ -6,7 +6,7 @@
 //
 // Post-training calibration: observe the float graph on calibration inputs
 // with the reference evaluator, then give every fake_quant to !mpq.bits the
-// grid of its observed range (method.md §1), and (snap-bias) each layer's
+// grid of its observed range (docs/paper.md §1), and (snap-bias) each layer's
 // bias its int32 grid (mpq/Transforms/SnapBias.h).
 //
 //===----------------------------------------------------------------------===//

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // Float + fake_quant graph -> integer-only mpq ops with Integer Channel
-// Normalization (method.md §2). The walk goes once over the function in
+// Normalization (docs/paper.md §2). The walk goes once over the function in
 // program order and keeps, for every float value that sits on a quantization
 // grid, the integer value that replaces it. Layers consume their epilogue
 // (batch_norm, relu/clip, fake_quant) in one step.
@@ -397,7 +397,7 @@ LogicalResult Lowering::lowerLayer(Operation *layer) {
     double sw = wType.isPerAxis() ? wType.getScales()[c] : wType.getScale();
     double accScale = inType.getScale() * sw;
     if (gain[c] == 0.0) {
-      // A pruned channel: its output is the zero point (contracts.md).
+      // A pruned channel: its output is the zero point (docs/decisions.md §3).
       if (offset[c] != 0.0)
         layer->emitWarning() << "channel " << c << " of " << layerName(layer)
                              << " has batch-norm scale 0: its constant "

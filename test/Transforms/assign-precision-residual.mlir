@@ -1,6 +1,6 @@
 // A MobileNetV2-style residual block goes through the DAG generalization
-// (contracts.md): at each step whose live tensors exceed the RAM budget,
-// halve the largest cuttable live tensor (ties: closest to the input).
+// (docs/decisions.md §2): at each step whose live tensors exceed the RAM
+// budget, halve the largest cuttable live tensor (ties: closest to the input).
 // Same graph and budget as ResidualGraphUsesLiveTensorRule in
 // test/unittests/Analysis/PrecisionAssignmentTest.cpp.
 //

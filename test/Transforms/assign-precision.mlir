@@ -1,5 +1,5 @@
 // A four-layer chain and its fc, under budgets chosen so the rule of
-// method.md §4 makes specific cuts. Each RUN line is one case.
+// docs/paper.md §4 makes specific cuts. Each RUN line is one case.
 //
 // RUN: mpq-opt %s -mpq-assign-precision="flash=4kB ram=2kB" | FileCheck %s --check-prefixes=CHECK,NOCUT
 // RUN: mpq-opt %s -mpq-assign-precision="flash=4kB ram=1000" | FileCheck %s --check-prefixes=CHECK,ACT

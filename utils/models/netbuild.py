@@ -4,8 +4,8 @@
 with npref on a batch of calibration inputs.  That lets `conv_bn_act` set each
 BatchNormalization's mean/var to the batch statistics of its conv output (and draw
 gamma/beta so that after ReLU a good fraction of each channel is positive), so that
-random-weight models have healthy activations (docs: contracts.md, "Test models must
-not be degenerate").  `Net.health` holds, per layer, the fraction of positive outputs
+random-weight models have healthy activations (docs/decisions.md §5,
+"Test models").  `Net.health` holds, per layer, the fraction of positive outputs
 and the number of distinct codes after an 8-bit quantization of the layer's range.
 
 `smooth_fields` makes the deterministic synthetic calibration images: each image is

@@ -351,7 +351,7 @@ LogicalResult FakeQuantOp::verify() {
     return emitOpError() << "quant must be an !mpq.uniform or !mpq.bits type, "
                             "got "
                          << quant;
-  // 32 bits: the int32 grid s_x * s_w of a layer's bias (method.md §1).
+  // 32 bits: the int32 grid s_x * s_w of a layer's bias (docs/paper.md §1).
   if (storage->width == 32 && !storage->isSigned)
     return emitOpError() << "fake-quantization to 32 bits is for an int32 "
                             "bias, which is signed";

@@ -14,7 +14,7 @@
 // What occupies the arena (one buffer per "arena tensor")
 // -------------------------------------------------------
 // - The model input codes: the result of `mpq.quantize` (the caller writes
-//   them there; contracts.md puts inputs and outputs in the arena).
+//   them there; docs/decisions.md §1 puts inputs and outputs in the arena).
 // - Every stored activation: the results of `mpq.requantize`, `mpq.qadd`,
 //   `mpq.qavg_pool2d`, `mpq.max_pool2d`, `mpq.pad`, `mpq.concat`,
 //   `mpq.transpose`, and of an `mpq.reshape` that is a copy (below).

@@ -6,7 +6,7 @@
 //
 // Places every activation / scratch buffer of a scheduled graph at an offset
 // inside one arena so that buffers alive at the same step never share bytes
-// (docs/method.md section 5). This is the MLIR-free core behind
+// (docs/paper.md §5). This is the MLIR-free core behind
 // `--mpq-plan-buffers`: the pass computes lifetimes on the scheduled integer
 // graph, sizes buffers with mlir::mpq::packedTensorBytes, calls planBuffers,
 // and rewrites allocations into views of the arena.

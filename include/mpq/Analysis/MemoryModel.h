@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The memory model of method.md §3, on a graph description that does not
+// The memory model of docs/paper.md §3, on a graph description that does not
 // depend on MLIR, so the precision assignment can be tested on hand-built
 // graphs and reused by other front ends.
 //
@@ -44,7 +44,7 @@
 // its variable, or from the first step if it is a graph input) to the last
 // step that reads it; a tensor nobody reads is a graph output and stays live
 // until the last step. Graph inputs and outputs live in the arena, as
-// contracts.md says.
+// docs/decisions.md §1 says.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,8 +65,8 @@ enum class StepKind { Conv, Depthwise, FullyConnected, Add, Concat, Other };
 bool hasWeights(StepKind kind);
 const char *stepKindName(StepKind kind);
 
-/// Quantization schemes of method.md §1-2; they differ only in the
-/// per-channel parameters they store (method.md §3 table).
+/// Quantization schemes of docs/paper.md §1-2; they differ only in the
+/// per-channel parameters they store (docs/paper.md §3 table).
 enum class QuantScheme { PC_ICN, PL_ICN, PL_FB };
 
 const char *quantSchemeName(QuantScheme scheme);
@@ -145,7 +145,7 @@ BitAssignment uniformAssignment(const GraphDesc &graph, unsigned bits);
 std::string validateAssignment(const GraphDesc &graph,
                                const BitAssignment &assignment);
 
-/// Per-channel parameter bytes of one layer (method.md §3 table). The last
+/// Per-channel parameter bytes of one layer (docs/paper.md §3 table). The last
 /// layer uses the "last layer, PL" row under PL_FB and PL_ICN and the "last
 /// layer, PC" row under PC_ICN.
 int64_t layerParamBytes(QuantScheme scheme, int64_t outChannels, bool isLast);

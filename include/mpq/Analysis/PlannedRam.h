@@ -4,14 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `ram-model=planned` of --mpq-assign-precision (contracts.md): the RAM an
-// assignment needs is the arena the buffer planner gives its activations,
+// `ram-model=planned` of --mpq-assign-precision (docs/decisions.md §1): the RAM
+// an assignment needs is the arena the buffer planner gives its activations,
 // not the paper's max(in + out). The buffers are the GraphDesc's tensors at
 // their variable's width (mlir::mpq::packedTensorBytes, the size function of
 // the planner and code generation), live over computeLiveRanges, plus the
 // scratch of each step (live during that step). On the graph level a
-// pass-through tensor (pooling, reshape, transpose, pad) is its own buffer,
-// so this can only overestimate the integer graph's arena where a reshape
+// pass-through tensor (pooling, reshape, transpose, pad) is its own buffer, so
+// this can only overestimate the integer graph's arena where a reshape
 // later turns out to be a view.
 //
 //===----------------------------------------------------------------------===//

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Bit-width assignment from the flash and RAM budgets alone (method.md §4),
+// Bit-width assignment from the flash and RAM budgets alone (docs/paper.md §4),
 // on the MLIR-free graph description of MemoryModel.h. The
 // `--mpq-assign-precision` pass extracts a GraphDesc from the IR, runs a
 // PrecisionStrategy and writes the widths and the cut log back.
@@ -15,7 +15,7 @@
 // width to the next smaller candidate (8 -> 4 -> 2), never below the
 // smallest. Activations first, then weights.
 //
-// Activations on a chain (method.md §4, exactly). A chain is a graph whose
+// Activations on a chain (docs/paper.md §4, exactly). A chain is a graph whose
 // weight layers each read the previous layer's output variable, the first
 // one reading a graph input, with every weightless step a one-input
 // pass-through (same variable in and out, e.g. pooling, flatten). Sweeps
@@ -39,16 +39,15 @@
 // interior this is the same as "both sides at 2 bits", because a side at 2
 // bits never has more bits than a cuttable side.
 //
-// Activations on other graphs (residual Add, Concat, requantizing
-// weightless steps): the generalization of contracts.md. Steps are visited
-// once in execution order; while the bytes of the tensors live at a step
-// exceed the RAM budget, the largest cuttable live tensor (by current bytes;
-// ties: the one whose live range starts earliest, i.e. closest to the input,
-// then the lower variable index) has its variable cut. Cuts only shrink
-// tensors, so steps already visited stay within budget and one pass
-// suffices. The RAM figure checked is then the peak of live bytes
-// (Footprint::peakLiveBytes), which for a chain equals the paper's
-// max(in + out).
+// Activations on other graphs (residual Add, Concat, requantizing weightless
+// steps): the generalization of docs/decisions.md §2. Steps are visited once in
+// execution order; while the bytes of the tensors live at a step exceed the RAM
+// budget, the largest cuttable live tensor (by current bytes; ties: the one
+// whose live range starts earliest, i.e. closest to the input, then the lower
+// variable index) has its variable cut. Cuts only shrink tensors, so steps
+// already visited stay within budget and one pass suffices. The RAM figure
+// checked is then the peak of live bytes (Footprint::peakLiveBytes), which for
+// a chain equals the paper's max(in + out).
 //
 // Weights: while flash (weights + per-channel parameters) exceeds the
 // budget, the candidates are the weight layers that are not pinned and not
@@ -56,7 +55,7 @@
 // of numel(W_j) * bw_j; s* is the largest candidate share; among candidates
 // with share > s* - delta (and the top layer itself, so delta = 0 means
 // "cut the largest"), the one closest to the input (lowest step index) is
-// cut. With method.md's table the parameters do not depend on any
+// cut. With the table of docs/paper.md §3 the parameters do not depend on any
 // width, so running the weight pass after the activation pass is visible
 // only in the log order.
 //
@@ -156,7 +155,7 @@ public:
                                   const AssignmentRequest &request) const = 0;
 };
 
-/// method.md §4 (see the file comment).
+/// docs/paper.md §4 (see the file comment).
 class RuleStrategy final : public PrecisionStrategy {
 public:
   const char *name() const override { return "rule"; }

@@ -9,7 +9,7 @@
 // print in alphabetical order):
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
-//   ram_model, activation_rule ("chain": method.md §4 exactly; "dag": the
+//   ram_model, activation_rule ("chain": docs/paper.md §4 exactly; "dag": the
 //   live-tensor generalization), flash_budget, ram_budget,
 //   planned_arena_bytes and activation_budget (ram-model=planned only: the
 //   arena checked against ram_budget and the lowered activation budget the

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The arena can never be smaller than the peak of live bytes of the schedule
-// (docs/method.md section 5), so the order of ops is chosen before buffers
+// (docs/paper.md §5), so the order of ops is chosen before buffers
 // are placed. On a chain there is nothing to choose; on branching nets
 // (residual blocks with a projection shortcut, inception-style branches,
 // multi-output heads) running the branch that frees memory first can lower

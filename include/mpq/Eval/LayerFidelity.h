@@ -4,12 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Per-layer fidelity of the integer lowering (issue 5): every integer layer
-// and its fake-quant counterpart get the same integer input, and their output
-// codes are compared. Comparing whole graphs instead would let the residue
-// of one layer (the rounding of the multiplier M0, and of the ICN bias B
-// where the fake-quant graph keeps a float bias) change the input of the next
-// one and accumulate.
+// Per-layer fidelity of the integer lowering (target: docs/decisions.md §6):
+// every integer layer and its fake-quant counterpart get the same integer
+// input, and their output codes are compared. Comparing whole graphs instead
+// would let the residue of one layer (the rounding of the multiplier M0, and of
+// the ICN bias B where the fake-quant graph keeps a float bias) change the
+// input of the next one and accumulate.
 //
 // Both graphs run side by side on each sample. The integer graph runs as is.
 // The fake-quant graph runs with every value that the lowering replaced by an

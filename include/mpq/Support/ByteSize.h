@@ -5,10 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // The one parser for the flash and RAM budgets that users type (pass options,
-// mpqc flags). contracts.md fixes the units: plain bytes, `B`, `kB` / `MB`
-// (powers of 1000) and `KiB` / `MiB` (powers of 1024). Units are matched
-// exactly: `KB` or `mb` are rejected rather than guessed, since `KB` means
-// 1024 to some users and 1000 to others.
+// mpqc flags). docs/decisions.md §1 fixes the units: plain bytes, `B`, `kB` /
+// `MB` (powers of 1000) and `KiB` / `MiB` (powers of 1024). Units are matched
+// exactly: `KB` or `mb` are rejected rather than guessed, since `KB` means 1024
+// to some users and 1000 to others.
 //
 //===----------------------------------------------------------------------===//
 

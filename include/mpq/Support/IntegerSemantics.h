@@ -9,7 +9,7 @@
 // LLVM lowering all call (or mirror) these functions, so a disagreement
 // between them is a bug in exactly one place.
 //
-// Requantization (docs/contracts, "Integer semantics"):
+// Requantization (docs/decisions.md §3, "Integer semantics"):
 //
 //   y = clamp(zpOut + shiftRound(acc * M0, 31 - N0, mode), lo, hi)
 //
@@ -389,7 +389,7 @@ inline int64_t quantizeValueF32(float x, float scale, int32_t zp, int64_t lo,
   return detail::quantizeScaled(quotient, zp, lo, hi, RoundingMode::HalfToEven);
 }
 
-/// The PACT activation quantizer of the paper (method.md section 1):
+/// The PACT activation quantizer of the paper (docs/paper.md §1):
 /// floor(clamp(x, 0, alpha) * (2^bits - 1) / alpha). Note the floor, not a
 /// rounding. Evaluated in double in the order written (multiply, then
 /// divide); x >= alpha gives exactly 2^bits - 1 and x <= 0 or NaN gives 0

@@ -10,7 +10,7 @@
 // bytes themselves (constant weights, reference evaluator, tests), so the
 // generated kernels have a single layout to match.
 //
-// Packing contract (docs/contracts): elements are packed along the innermost
+// Packing (docs/decisions.md §2): elements are packed along the innermost
 // dimension, element 0 in the low bits of a byte; each innermost row starts on
 // a byte boundary, so a tensor of `rows` rows of `inner` elements at `bits`
 // bits takes rows * ceil(inner * bits / 8) bytes.

@@ -40,7 +40,7 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
   let description = [{
     Turns a graph whose weights and activations all pass through
     `mpq.fake_quant` with known scales (`!mpq.uniform`: a QDQ or QONNX model,
-    or a calibrated one) into integer-only ops, following method.md §2:
+    or a calibrated one) into integer-only ops, following docs/paper.md §2:
 
     * weights become `mpq.qconstant` codes at their bit-width;
     * every layer `conv2d|fully_connected [-> batch_norm] [-> relu|clip]
@@ -92,9 +92,9 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
   let description = [{
     Chooses the bit-width of every weight tensor and every activation tensor
     of the model (the module's only function with a body) so that the
-    paper's memory model (method.md §3) fits `flash` (weights + per-channel
+    paper's memory model (docs/paper.md §3) fits `flash` (weights + per-channel
     parameters of `scheme`) and `ram` (max over layers of input + output
-    bytes), with the rule of method.md §4 (`strategy=rule`; on graphs with
+    bytes), with the rule of docs/paper.md §4 (`strategy=rule`; on graphs with
     Add/Concat, the live-tensor generalization documented in
     `mpq/Analysis/PrecisionAssignment.h`). The image input and the last
     layer's output stay at 8 bits. The graph is read as documented in
@@ -170,12 +170,12 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "Quantization scheme, which sets the per-channel parameter bytes: "
            "pc-icn, pl-icn or pl-fb">,
     Option<"delta", "delta", "double", "0.05",
-           "Share margin of the weight cuts (method.md §4): among layers "
+           "Share margin of the weight cuts (docs/paper.md §4): among layers "
            "within delta of the largest share, cut the one closest to the "
            "input. In [0, 1)">,
     Option<"strategy", "strategy", "::mlir::mpq::PrecisionStrategyKind",
            "::mlir::mpq::PrecisionStrategyKind::Rule",
-           "How widths are chosen: rule (method.md §4)">,
+           "How widths are chosen: rule (docs/paper.md §4)">,
     Option<"ramModel", "ram-model", "::mlir::mpq::RamModel",
            "::mlir::mpq::RamModel::Paper",
            "RAM model: paper (max over layers of input + output bytes), or "
@@ -209,7 +209,7 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
       tensor for `pl-icn` and `pl-fb`, from the constant's [min, max];
     * activations and the input: per tensor, from the [min, max] observed
       over all calibration inputs (after ReLU that is [0, max]: unsigned,
-      zero point 0, the PACT-like grid of method.md §1);
+      zero point 0, the PACT-like grid of docs/paper.md §1);
     * a fake_quant with a learned range (`min`/`max`) keeps that range.
 
     Every range is widened to contain 0, so 0 is exact; the grid is
@@ -220,7 +220,7 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     Then (`snap-bias`, on by default) every conv2d / fully_connected whose
     input and weight grids are known gets its effective bias on the int32
     grid s_x * s_w,c of its accumulator, as QAT and QDQ graphs quantize a
-    bias (method.md §1; `mpq/Transforms/SnapBias.h`): a batch-norm after the
+    bias (docs/paper.md §1; `mpq/Transforms/SnapBias.h`): a batch-norm after the
     layer gives its shift to the bias (b - mean + beta * sigma / gamma, the
     B of ICN; the batch-norm keeps its gain), and the bias gets an
     `mpq.fake_quant` to `!mpq.uniform<i32...>` whose codes the lowering
@@ -288,7 +288,7 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     ```
 
     Every tensor is stored packed along its innermost dimension, element 0 in
-    the low bits, rows byte-aligned (contracts.md); inputs and outputs are
+    the low bits, rows byte-aligned (docs/decisions.md §2); inputs and outputs are
     quantized codes in that layout. Activations live in the arena at the
     offsets `--mpq-plan-buffers` chose (`mpq.offset`), or consecutively
     (16-byte aligned) when the graph was not planned; the input is copied in

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // Bias snapping: the fake-quant graph models the quantization of each layer's
-// bias to int32, B = round(b / (s_x s_w)) (method.md §1), as QAT and QDQ
+// bias to int32, B = round(b / (s_x s_w)) (docs/paper.md §1), as QAT and QDQ
 // graphs do, so that it adds exactly the B the integer graph adds. Without
 // it the fake-quant layer keeps the float bias and the integer layer's
 // rounded B moves outputs by up to M_c / 2 output steps (M_c the layer's real

@@ -4,9 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Every expected number is worked out by hand in the comments from the
-// packing contract (rows x ceil(inner * bits / 8)) and the parameter table
-// of method.md §3; none is copied from the code's output.
+// Every expected number is worked out by hand in the comments from the packing
+// rule of docs/decisions.md §2 (rows x ceil(inner * bits / 8)) and the
+// parameter table of docs/paper.md §3; none is copied from the code's output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -132,7 +132,7 @@ TEST(MemoryModel, TinyGraphLiveBytes) {
 }
 
 TEST(MemoryModel, ParameterRows) {
-  // method.md §3 with C = 10.
+  // docs/paper.md §3 with C = 10.
   EXPECT_EQ(layerParamBytes(QuantScheme::PL_FB, 10, false), 60);   // 40+20
   EXPECT_EQ(layerParamBytes(QuantScheme::PL_ICN, 10, false), 102); // 90+12
   EXPECT_EQ(layerParamBytes(QuantScheme::PC_ICN, 10, false), 108); // 100+8

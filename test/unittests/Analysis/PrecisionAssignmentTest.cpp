@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // Each expected cut sequence is traced by hand in the comments, following
-// method.md §4 step by step; the numbers are not copied from the code.
+// docs/paper.md §4 step by step; the numbers are not copied from the code.
 // Most graphs are chains of fully-connected layers over [1, N] vectors, so a
 // tensor of N elements takes N bytes at 8 bits, N/2 at 4 and N/4 at 2.
 //

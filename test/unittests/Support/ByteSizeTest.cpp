@@ -30,7 +30,7 @@ TEST(ByteSize, PlainBytes) {
 }
 
 TEST(ByteSize, DecimalAndBinaryUnits) {
-  // contracts.md: kB/MB are powers of 1000, KiB/MiB powers of 1024.
+  // docs/decisions.md §1: kB/MB are powers of 1000, KiB/MiB powers of 1024.
   EXPECT_EQ(parseByteSize("512kB"), 512000);
   EXPECT_EQ(parseByteSize("512KiB"), 524288);
   EXPECT_EQ(parseByteSize("2MB"), 2000000);

@@ -203,7 +203,7 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     negative code of a signed range.
 
     Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
-    grid s_x * s_w,c (method.md §1), which `--mpq-calibrate` puts there so
+    grid s_x * s_w,c (docs/paper.md §1), which `--mpq-calibrate` puts there so
     that the fake-quant graph adds the same bias B as the integer graph;
     `--mpq-lower-fake-quant` folds it into the requantization.
 
