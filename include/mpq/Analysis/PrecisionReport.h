@@ -5,12 +5,12 @@
 //===----------------------------------------------------------------------===//
 //
 // The JSON report and the human-readable table of a precision assignment,
-// shared by --mpq-assign-precision and the tools. The JSON object has (keys
-// print in alphabetical order):
+// shared by --mpq-assign-precision and the tools. The JSON object has
+// (writePrecisionReport prints them in this order):
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
 //   ram_model, activation_rule ("chain": docs/paper.md §4 exactly; "dag": the
-//   live-tensor generalization), flash_budget, ram_budget,
+//   live-tensor generalization, docs/decisions.md §2), flash_budget, ram_budget,
 //   planned_arena_bytes and activation_budget (ram-model=planned only: the
 //   arena checked against ram_budget and the lowered activation budget the
 //   rule last ran with), flash_bytes
