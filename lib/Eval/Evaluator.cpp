@@ -245,6 +245,43 @@ private:
   }
   LogicalResult evalConstant(Operation *op, ElementsAttr attr, bool integer);
 
+  /// Sets the result of `op` to `data`, in the result's shape.
+  LogicalResult setFloats(Operation *op, std::vector<double> data);
+  LogicalResult setInts(Operation *op, std::vector<int64_t> data);
+  /// Element-agnostic ops move values of either kind the same way: element
+  /// i of the result is element indexOf(i) of `in`.
+  template <typename IndexFn>
+  LogicalResult moveElements(Operation *op, const EvalTensor &in,
+                             IndexFn indexOf);
+
+  // One function per op; evalOp dispatches.
+  LogicalResult evalArithConstant(arith::ConstantOp c);
+  LogicalResult evalQConstant(QConstantOp c);
+  LogicalResult evalConv2D(Conv2DOp conv);
+  LogicalResult evalQConv2D(QConv2DOp conv);
+  LogicalResult evalFullyConnected(FullyConnectedOp fc);
+  LogicalResult evalQFullyConnected(QFullyConnectedOp fc);
+  LogicalResult evalMatMul(MatMulOp mm);
+  LogicalResult evalBatchNorm(BatchNormOp bn);
+  template <typename OpTy>
+  LogicalResult evalAddOrMul(OpTy binary);
+  LogicalResult evalQAdd(QAddOp add);
+  LogicalResult evalRelu(ReluOp relu);
+  LogicalResult evalClip(ClipOp clip);
+  LogicalResult evalSoftmax(SoftmaxOp softmax);
+  LogicalResult evalFakeQuant(FakeQuantOp fq);
+  LogicalResult evalQuantize(QuantizeOp quant);
+  LogicalResult evalDequantize(DequantizeOp dequant);
+  LogicalResult evalRequantize(RequantizeOp rq);
+  LogicalResult evalMaxPool2D(MaxPool2DOp pool);
+  LogicalResult evalAvgPool2D(AvgPool2DOp pool);
+  LogicalResult evalQAvgPool2D(QAvgPool2DOp pool);
+  LogicalResult evalGlobalAvgPool(GlobalAvgPoolOp pool);
+  LogicalResult evalReshape(ReshapeOp reshape);
+  LogicalResult evalTranspose(TransposeOp transpose);
+  LogicalResult evalPad(PadOp pad);
+  LogicalResult evalConcat(ConcatOp concat);
+
   const EvalOptions &options;
   llvm::DenseMap<Value, EvalTensor> values;
 };
@@ -339,418 +376,463 @@ static std::pair<int64_t, int64_t> clampRange(std::optional<int64_t> lo,
   return {lo.value_or(out.getStorageMin()), hi.value_or(out.getStorageMax())};
 }
 
-LogicalResult Evaluator::evalOp(Operation *op) {
-  auto result = [&]() { return op->getResult(0); };
-  auto floatsLike = [&](std::vector<double> v) {
-    set(result(), EvalTensor::floats(shapeOf(result()), std::move(v)));
-    return success();
-  };
-  auto intsLike = [&](std::vector<int64_t> v) {
-    set(result(), EvalTensor::integers(shapeOf(result()), std::move(v)));
-    return success();
-  };
-  // Element-agnostic ops move values of either kind the same way.
-  auto moveElements = [&](const EvalTensor &in, auto indexOf) {
-    EvalTensor out;
-    out.shape = shapeOf(result());
-    out.isInteger = in.isInteger;
-    int64_t n = out.numElements();
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t src = indexOf(i);
-      if (in.isInteger)
-        out.ints.push_back(in.ints[src]);
-      else
-        out.reals.push_back(in.reals[src]);
-    }
-    set(result(), std::move(out));
-    return success();
-  };
+LogicalResult Evaluator::setFloats(Operation *op, std::vector<double> data) {
+  Value result = op->getResult(0);
+  set(result, EvalTensor::floats(shapeOf(result), std::move(data)));
+  return success();
+}
 
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](arith::ConstantOp c) -> LogicalResult {
-        auto attr = dyn_cast<ElementsAttr>(c.getValue());
-        if (!attr)
-          return op->emitError() << "only tensor constants are supported";
-        return evalConstant(op, attr, !isa<FloatType>(attr.getElementType()));
-      })
-      .Case([&](QConstantOp c) { return evalConstant(op, c.getValue(), true); })
-      .Case([&](Conv2DOp conv) {
-        const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
-        Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
-                                conv.getDilations(), conv.getPads());
-        std::vector<double> out = convolve<double>(
-            in.shape, shapeOf(result()), win, conv.getGroups(),
-            [&](int64_t i) { return in.reals[i]; },
-            [&](int64_t i) { return w.reals[i]; });
-        if (conv.getBias()) {
-          const EvalTensor &b = get(conv.getBias());
-          for (size_t i = 0; i < out.size(); ++i)
-            out[i] += b.reals[i % b.reals.size()];
-        }
-        return floatsLike(std::move(out));
-      })
-      .Case([&](QConv2DOp conv) {
-        const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
-        int64_t zx = zeroPointOf(conv.getInput());
-        std::vector<int64_t> cw = centeredCodes(w, uniformOf(conv.getWeight()));
-        Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
-                                conv.getDilations(), conv.getPads());
-        std::vector<int64_t> out = convolve<int64_t>(
-            in.shape, shapeOf(result()), win, conv.getGroups(),
-            [&](int64_t i) { return in.ints[i] - zx; },
-            [&](int64_t i) { return cw[i]; });
-        return intsLike(std::move(out));
-      })
-      .Case([&](FullyConnectedOp fc) {
-        const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
-        int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
-        std::vector<double> out(n * o, 0.0);
-        for (int64_t b = 0; b < n; ++b)
-          for (int64_t j = 0; j < o; ++j) {
-            double acc = fc.getBias() ? get(fc.getBias()).reals[j] : 0.0;
-            for (int64_t i = 0; i < k; ++i)
-              acc += in.reals[b * k + i] * w.reals[j * k + i];
-            out[b * o + j] = acc;
-          }
-        return floatsLike(std::move(out));
-      })
-      .Case([&](QFullyConnectedOp fc) {
-        const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
-        int64_t zx = zeroPointOf(fc.getInput());
-        std::vector<int64_t> cw = centeredCodes(w, uniformOf(fc.getWeight()));
-        int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
-        std::vector<int64_t> out(n * o, 0);
-        for (int64_t b = 0; b < n; ++b)
-          for (int64_t j = 0; j < o; ++j) {
-            int64_t acc = 0;
-            for (int64_t i = 0; i < k; ++i)
-              acc += (in.ints[b * k + i] - zx) * cw[j * k + i];
-            out[b * o + j] = acc;
-          }
-        return intsLike(std::move(out));
-      })
-      .Case([&](MatMulOp mm) {
-        const EvalTensor &a = get(mm.getLhs()), &b = get(mm.getRhs());
-        int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
-        std::vector<double> out(m * n, 0.0);
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t j = 0; j < n; ++j)
-            for (int64_t p = 0; p < k; ++p)
-              out[i * n + j] += a.reals[i * k + p] * b.reals[p * n + j];
-        return floatsLike(std::move(out));
-      })
-      .Case([&](BatchNormOp bn) {
-        const EvalTensor &in = get(bn.getInput());
-        int64_t rank = in.shape.size();
-        int64_t axis = bn.getAxis() < 0 ? bn.getAxis() + rank : bn.getAxis();
-        int64_t inner = rowMajorStrides(in.shape)[axis];
-        const auto &scale = get(bn.getScale()).reals,
-                   &bias = get(bn.getBias()).reals,
-                   &mean = get(bn.getMean()).reals,
-                   &var = get(bn.getVariance()).reals;
-        double eps = bn.getEpsilon().convertToDouble();
-        std::vector<double> out(in.reals.size());
-        for (size_t i = 0; i < out.size(); ++i) {
-          int64_t c = (i / inner) % in.shape[axis];
-          out[i] =
-              scale[c] * (in.reals[i] - mean[c]) / std::sqrt(var[c] + eps) +
-              bias[c];
-        }
-        return floatsLike(std::move(out));
-      })
-      .Case<AddOp, MulOp>([&](auto binary) {
-        const EvalTensor &a = get(binary.getLhs()), &b = get(binary.getRhs());
-        bool isAdd = isa<AddOp>(op);
-        std::vector<double> out(
-            EvalTensor::floats(shapeOf(result()), {}).numElements());
-        forEachBroadcast(shapeOf(result()), a.shape, b.shape,
-                         [&](int64_t o, int64_t i, int64_t j) {
-                           out[o] = isAdd ? a.reals[i] + b.reals[j]
-                                          : a.reals[i] * b.reals[j];
-                         });
-        return floatsLike(std::move(out));
-      })
-      .Case([&](QAddOp add) {
-        const EvalTensor &a = get(add.getLhs()), &b = get(add.getRhs());
-        int64_t za = zeroPointOf(add.getLhs()), zb = zeroPointOf(add.getRhs());
-        UniformType outType = uniformOf(add.getOutput());
-        auto [lo, hi] =
-            clampRange(add.getClampMin(), add.getClampMax(), outType);
-        RoundingMode mode = toRoundingMode(add.getRounding());
-        std::vector<int64_t> out(
-            EvalTensor::integers(shapeOf(result()), {}).numElements());
-        forEachBroadcast(
-            shapeOf(result()), a.shape, b.shape,
-            [&](int64_t o, int64_t i, int64_t j) {
-              int64_t sum =
-                  outType.getZeroPoint() +
-                  shiftRound((a.ints[i] - za) * add.getLhsMultiplier(),
-                             31 - add.getLhsExponent(), mode) +
-                  shiftRound((b.ints[j] - zb) * add.getRhsMultiplier(),
-                             31 - add.getRhsExponent(), mode);
-              out[o] = saturate(sum, lo, hi);
-            });
-        return intsLike(std::move(out));
-      })
-      .Case([&](ReluOp relu) {
-        std::vector<double> out = get(relu.getInput()).reals;
-        for (double &v : out)
-          v = std::max(v, 0.0);
-        return floatsLike(std::move(out));
-      })
-      .Case([&](ClipOp clip) {
-        std::vector<double> out = get(clip.getInput()).reals;
-        double lo = clip.getMin().convertToDouble(),
-               hi = clip.getMax().convertToDouble();
-        for (double &v : out)
-          v = std::min(std::max(v, lo), hi);
-        return floatsLike(std::move(out));
-      })
-      .Case([&](SoftmaxOp softmax) {
-        const EvalTensor &in = get(softmax.getInput());
-        int64_t rank = in.shape.size();
-        int64_t axis = softmax.getAxis() < 0 ? softmax.getAxis() + rank
-                                             : softmax.getAxis();
-        int64_t inner = rowMajorStrides(in.shape)[axis], size = in.shape[axis];
-        std::vector<double> out(in.reals.size());
-        for (size_t i = 0; i < out.size(); ++i) {
-          if ((i / inner) % size != 0)
-            continue; // Visit each softmax row once, from its first element.
-          double peak = -INFINITY, sum = 0.0;
-          for (int64_t k = 0; k < size; ++k)
-            peak = std::max(peak, in.reals[i + k * inner]);
-          for (int64_t k = 0; k < size; ++k)
-            sum += std::exp(in.reals[i + k * inner] - peak);
-          for (int64_t k = 0; k < size; ++k)
-            out[i + k * inner] = std::exp(in.reals[i + k * inner] - peak) / sum;
-        }
-        return floatsLike(std::move(out));
-      })
-      .Case([&](FakeQuantOp fq) -> LogicalResult {
-        const EvalTensor &in = get(fq.getInput());
-        auto info = getStorageInfo(fq.getQuant());
-        int64_t lo = storageMin(info->width, info->isSigned, fq.getNarrow());
-        int64_t hi = storageMax(info->width, info->isSigned, fq.getNarrow());
-        RoundingMode mode = toRoundingMode(fq.getRounding());
-        bool computed = !matchPattern(fq.getInput(), m_Constant());
-        std::vector<double> out(in.reals.size());
-        if (auto uniform = dyn_cast<UniformType>(fq.getQuant())) {
-          GridLookup grid(uniform, in.shape);
-          for (size_t i = 0; i < out.size(); ++i) {
-            Grid g = grid.at(i);
-            out[i] =
-                Quantizer{g.scale, g.zeroPoint, lo, hi, mode, computed}.value(
-                    in.reals[i]);
-          }
-          return floatsLike(std::move(out));
-        }
-        if (!fq.getMin() && options.uncalibratedFakeQuantIsIdentity)
-          return floatsLike(in.reals);
-        if (!fq.getMin())
-          return op->emitError()
-                 << "fake_quant to " << fq.getQuant()
-                 << " has no scale yet: calibrate the model first";
-        // A learned range [min, max] spans the codes [lo, hi].
-        UniformType grid = getUniformForRange(
-            op->getContext(), info->width, info->isSigned, fq.getNarrow(),
-            fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
-        Quantizer q{grid.getScale(), grid.getZeroPoint(), lo, hi, mode,
-                    computed};
-        for (size_t i = 0; i < out.size(); ++i)
-          out[i] = q.value(in.reals[i]);
-        return floatsLike(std::move(out));
-      })
-      .Case([&](QuantizeOp quant) {
-        // As ONNX QuantizeLinear specifies and ONNX Runtime computes it: the
-        // division in float32, then rounding and saturation.
-        const EvalTensor &in = get(quant.getInput());
-        UniformType type = uniformOf(quant.getOutput());
-        RoundingMode mode = toRoundingMode(quant.getRounding());
-        std::vector<int64_t> out(in.reals.size());
-        GridLookup grid(type, in.shape);
-        for (size_t i = 0; i < out.size(); ++i) {
-          Grid g = grid.at(i);
-          float ratio =
-              static_cast<float>(in.reals[i]) / static_cast<float>(g.scale);
-          out[i] =
-              quantizeValue(ratio, 1.0, static_cast<int32_t>(g.zeroPoint),
-                            type.getStorageMin(), type.getStorageMax(), mode);
-        }
-        return intsLike(std::move(out));
-      })
-      .Case([&](DequantizeOp dequant) {
-        set(result(), dequantizeCodes(get(dequant.getInput()),
-                                      uniformOf(dequant.getInput())));
-        return success();
-      })
-      .Case([&](RequantizeOp rq) {
-        const EvalTensor &in = get(rq.getInput());
-        int64_t zin = zeroPointOf(rq.getInput());
-        UniformType outType = uniformOf(rq.getOutput());
-        auto [lo, hi] = clampRange(rq.getClampMin(), rq.getClampMax(), outType);
-        RoundingMode mode = toRoundingMode(rq.getRounding());
-        ArrayRef<int32_t> m0 = rq.getMultiplier(), n0 = rq.getExponent();
-        std::optional<ArrayRef<int32_t>> bias = rq.getBias();
-        int64_t channels = in.shape.empty() ? 1 : in.shape.back();
-        auto pick = [&](ArrayRef<int32_t> values, int64_t c) {
-          return values.size() == 1 ? values[0] : values[c];
-        };
-        std::vector<int64_t> out(in.ints.size());
-        for (size_t i = 0; i < out.size(); ++i) {
-          int64_t c = static_cast<int64_t>(i) % channels;
-          int64_t acc = in.ints[i] - zin + (bias ? pick(*bias, c) : 0);
-          out[i] = requantize(acc, pick(m0, c), pick(n0, c),
-                              static_cast<int32_t>(outType.getZeroPoint()), lo,
-                              hi, mode);
-        }
-        return intsLike(std::move(out));
-      })
-      .Case([&](MaxPool2DOp pool) {
-        const EvalTensor &in = get(pool.getInput());
-        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
-                                pool.getPads());
-        EvalTensor out;
-        out.shape = shapeOf(result());
-        out.isInteger = in.isInteger;
-        int64_t n = out.numElements();
-        // Padding never wins: only in-bounds taps are compared.
-        std::vector<double> best(n, -INFINITY);
-        std::vector<int64_t> bestInt(n, INT64_MIN);
-        forEachPoolTap(
-            in.shape, out.shape, win,
-            [&](int64_t o, int64_t i) {
-              if (in.isInteger)
-                bestInt[o] = std::max(bestInt[o], in.ints[i]);
-              else
-                best[o] = std::max(best[o], in.reals[i]);
-            },
-            [](int64_t, int64_t) {});
+LogicalResult Evaluator::setInts(Operation *op, std::vector<int64_t> data) {
+  Value result = op->getResult(0);
+  set(result, EvalTensor::integers(shapeOf(result), std::move(data)));
+  return success();
+}
+
+template <typename IndexFn>
+LogicalResult Evaluator::moveElements(Operation *op, const EvalTensor &in,
+                                      IndexFn indexOf) {
+  EvalTensor out;
+  out.shape = shapeOf(op->getResult(0));
+  out.isInteger = in.isInteger;
+  int64_t n = out.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t src = indexOf(i);
+    if (in.isInteger)
+      out.ints.push_back(in.ints[src]);
+    else
+      out.reals.push_back(in.reals[src]);
+  }
+  set(op->getResult(0), std::move(out));
+  return success();
+}
+
+LogicalResult Evaluator::evalArithConstant(arith::ConstantOp c) {
+  auto attr = dyn_cast<ElementsAttr>(c.getValue());
+  if (!attr)
+    return c->emitError() << "only tensor constants are supported";
+  return evalConstant(c, attr, !isa<FloatType>(attr.getElementType()));
+}
+
+LogicalResult Evaluator::evalQConstant(QConstantOp c) {
+  return evalConstant(c, c.getValue(), true);
+}
+
+LogicalResult Evaluator::evalConv2D(Conv2DOp conv) {
+  const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
+  Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
+                          conv.getDilations(), conv.getPads());
+  std::vector<double> out = convolve<double>(
+      in.shape, shapeOf(conv->getResult(0)), win, conv.getGroups(),
+      [&](int64_t i) { return in.reals[i]; },
+      [&](int64_t i) { return w.reals[i]; });
+  if (conv.getBias()) {
+    const EvalTensor &b = get(conv.getBias());
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] += b.reals[i % b.reals.size()];
+  }
+  return setFloats(conv, std::move(out));
+}
+
+LogicalResult Evaluator::evalQConv2D(QConv2DOp conv) {
+  const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
+  int64_t zx = zeroPointOf(conv.getInput());
+  std::vector<int64_t> cw = centeredCodes(w, uniformOf(conv.getWeight()));
+  Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
+                          conv.getDilations(), conv.getPads());
+  std::vector<int64_t> out = convolve<int64_t>(
+      in.shape, shapeOf(conv->getResult(0)), win, conv.getGroups(),
+      [&](int64_t i) { return in.ints[i] - zx; },
+      [&](int64_t i) { return cw[i]; });
+  return setInts(conv, std::move(out));
+}
+
+LogicalResult Evaluator::evalFullyConnected(FullyConnectedOp fc) {
+  const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
+  int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
+  std::vector<double> out(n * o, 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t j = 0; j < o; ++j) {
+      double acc = fc.getBias() ? get(fc.getBias()).reals[j] : 0.0;
+      for (int64_t i = 0; i < k; ++i)
+        acc += in.reals[b * k + i] * w.reals[j * k + i];
+      out[b * o + j] = acc;
+    }
+  return setFloats(fc, std::move(out));
+}
+
+LogicalResult Evaluator::evalQFullyConnected(QFullyConnectedOp fc) {
+  const EvalTensor &in = get(fc.getInput()), &w = get(fc.getWeight());
+  int64_t zx = zeroPointOf(fc.getInput());
+  std::vector<int64_t> cw = centeredCodes(w, uniformOf(fc.getWeight()));
+  int64_t n = in.shape[0], k = in.shape[1], o = w.shape[0];
+  std::vector<int64_t> out(n * o, 0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t j = 0; j < o; ++j) {
+      int64_t acc = 0;
+      for (int64_t i = 0; i < k; ++i)
+        acc += (in.ints[b * k + i] - zx) * cw[j * k + i];
+      out[b * o + j] = acc;
+    }
+  return setInts(fc, std::move(out));
+}
+
+LogicalResult Evaluator::evalMatMul(MatMulOp mm) {
+  const EvalTensor &a = get(mm.getLhs()), &b = get(mm.getRhs());
+  int64_t m = a.shape[0], k = a.shape[1], n = b.shape[1];
+  std::vector<double> out(m * n, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p)
+        out[i * n + j] += a.reals[i * k + p] * b.reals[p * n + j];
+  return setFloats(mm, std::move(out));
+}
+
+LogicalResult Evaluator::evalBatchNorm(BatchNormOp bn) {
+  const EvalTensor &in = get(bn.getInput());
+  int64_t rank = in.shape.size();
+  int64_t axis = bn.getAxis() < 0 ? bn.getAxis() + rank : bn.getAxis();
+  int64_t inner = rowMajorStrides(in.shape)[axis];
+  const auto &scale = get(bn.getScale()).reals, &bias = get(bn.getBias()).reals,
+             &mean = get(bn.getMean()).reals,
+             &var = get(bn.getVariance()).reals;
+  double eps = bn.getEpsilon().convertToDouble();
+  std::vector<double> out(in.reals.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t c = (i / inner) % in.shape[axis];
+    out[i] =
+        scale[c] * (in.reals[i] - mean[c]) / std::sqrt(var[c] + eps) + bias[c];
+  }
+  return setFloats(bn, std::move(out));
+}
+
+template <typename OpTy>
+LogicalResult Evaluator::evalAddOrMul(OpTy binary) {
+  const EvalTensor &a = get(binary.getLhs()), &b = get(binary.getRhs());
+  bool isAdd = isa<AddOp>(binary.getOperation());
+  std::vector<double> out(
+      EvalTensor::floats(shapeOf(binary->getResult(0)), {}).numElements());
+  forEachBroadcast(shapeOf(binary->getResult(0)), a.shape, b.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     out[o] = isAdd ? a.reals[i] + b.reals[j]
+                                    : a.reals[i] * b.reals[j];
+                   });
+  return setFloats(binary, std::move(out));
+}
+
+LogicalResult Evaluator::evalQAdd(QAddOp add) {
+  const EvalTensor &a = get(add.getLhs()), &b = get(add.getRhs());
+  int64_t za = zeroPointOf(add.getLhs()), zb = zeroPointOf(add.getRhs());
+  UniformType outType = uniformOf(add.getOutput());
+  auto [lo, hi] = clampRange(add.getClampMin(), add.getClampMax(), outType);
+  RoundingMode mode = toRoundingMode(add.getRounding());
+  std::vector<int64_t> out(
+      EvalTensor::integers(shapeOf(add->getResult(0)), {}).numElements());
+  forEachBroadcast(shapeOf(add->getResult(0)), a.shape, b.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     int64_t sum =
+                         outType.getZeroPoint() +
+                         shiftRound((a.ints[i] - za) * add.getLhsMultiplier(),
+                                    31 - add.getLhsExponent(), mode) +
+                         shiftRound((b.ints[j] - zb) * add.getRhsMultiplier(),
+                                    31 - add.getRhsExponent(), mode);
+                     out[o] = saturate(sum, lo, hi);
+                   });
+  return setInts(add, std::move(out));
+}
+
+LogicalResult Evaluator::evalRelu(ReluOp relu) {
+  std::vector<double> out = get(relu.getInput()).reals;
+  for (double &v : out)
+    v = std::max(v, 0.0);
+  return setFloats(relu, std::move(out));
+}
+
+LogicalResult Evaluator::evalClip(ClipOp clip) {
+  std::vector<double> out = get(clip.getInput()).reals;
+  double lo = clip.getMin().convertToDouble(),
+         hi = clip.getMax().convertToDouble();
+  for (double &v : out)
+    v = std::min(std::max(v, lo), hi);
+  return setFloats(clip, std::move(out));
+}
+
+LogicalResult Evaluator::evalSoftmax(SoftmaxOp softmax) {
+  const EvalTensor &in = get(softmax.getInput());
+  int64_t rank = in.shape.size();
+  int64_t axis =
+      softmax.getAxis() < 0 ? softmax.getAxis() + rank : softmax.getAxis();
+  int64_t inner = rowMajorStrides(in.shape)[axis], size = in.shape[axis];
+  std::vector<double> out(in.reals.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if ((i / inner) % size != 0)
+      continue; // Visit each softmax row once, from its first element.
+    double peak = -INFINITY, sum = 0.0;
+    for (int64_t k = 0; k < size; ++k)
+      peak = std::max(peak, in.reals[i + k * inner]);
+    for (int64_t k = 0; k < size; ++k)
+      sum += std::exp(in.reals[i + k * inner] - peak);
+    for (int64_t k = 0; k < size; ++k)
+      out[i + k * inner] = std::exp(in.reals[i + k * inner] - peak) / sum;
+  }
+  return setFloats(softmax, std::move(out));
+}
+
+LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
+  const EvalTensor &in = get(fq.getInput());
+  auto info = getStorageInfo(fq.getQuant());
+  int64_t lo = storageMin(info->width, info->isSigned, fq.getNarrow());
+  int64_t hi = storageMax(info->width, info->isSigned, fq.getNarrow());
+  RoundingMode mode = toRoundingMode(fq.getRounding());
+  bool computed = !matchPattern(fq.getInput(), m_Constant());
+  std::vector<double> out(in.reals.size());
+  if (auto uniform = dyn_cast<UniformType>(fq.getQuant())) {
+    GridLookup grid(uniform, in.shape);
+    for (size_t i = 0; i < out.size(); ++i) {
+      Grid g = grid.at(i);
+      out[i] = Quantizer{g.scale, g.zeroPoint, lo, hi, mode, computed}.value(
+          in.reals[i]);
+    }
+    return setFloats(fq, std::move(out));
+  }
+  if (!fq.getMin() && options.uncalibratedFakeQuantIsIdentity)
+    return setFloats(fq, in.reals);
+  if (!fq.getMin())
+    return fq->emitError() << "fake_quant to " << fq.getQuant()
+                           << " has no scale yet: calibrate the model first";
+  // A learned range [min, max] spans the codes [lo, hi].
+  UniformType grid = getUniformForRange(
+      fq->getContext(), info->width, info->isSigned, fq.getNarrow(),
+      fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
+  Quantizer q{grid.getScale(), grid.getZeroPoint(), lo, hi, mode, computed};
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = q.value(in.reals[i]);
+  return setFloats(fq, std::move(out));
+}
+
+LogicalResult Evaluator::evalQuantize(QuantizeOp quant) {
+  // As ONNX QuantizeLinear specifies and ONNX Runtime computes it: the
+  // division in float32, then rounding and saturation.
+  const EvalTensor &in = get(quant.getInput());
+  UniformType type = uniformOf(quant.getOutput());
+  RoundingMode mode = toRoundingMode(quant.getRounding());
+  std::vector<int64_t> out(in.reals.size());
+  GridLookup grid(type, in.shape);
+  for (size_t i = 0; i < out.size(); ++i) {
+    Grid g = grid.at(i);
+    float ratio = static_cast<float>(in.reals[i]) / static_cast<float>(g.scale);
+    out[i] = quantizeValue(ratio, 1.0, static_cast<int32_t>(g.zeroPoint),
+                           type.getStorageMin(), type.getStorageMax(), mode);
+  }
+  return setInts(quant, std::move(out));
+}
+
+LogicalResult Evaluator::evalDequantize(DequantizeOp dequant) {
+  set(dequant->getResult(0),
+      dequantizeCodes(get(dequant.getInput()), uniformOf(dequant.getInput())));
+  return success();
+}
+
+LogicalResult Evaluator::evalRequantize(RequantizeOp rq) {
+  const EvalTensor &in = get(rq.getInput());
+  int64_t zin = zeroPointOf(rq.getInput());
+  UniformType outType = uniformOf(rq.getOutput());
+  auto [lo, hi] = clampRange(rq.getClampMin(), rq.getClampMax(), outType);
+  RoundingMode mode = toRoundingMode(rq.getRounding());
+  ArrayRef<int32_t> m0 = rq.getMultiplier(), n0 = rq.getExponent();
+  std::optional<ArrayRef<int32_t>> bias = rq.getBias();
+  int64_t channels = in.shape.empty() ? 1 : in.shape.back();
+  auto pick = [&](ArrayRef<int32_t> values, int64_t c) {
+    return values.size() == 1 ? values[0] : values[c];
+  };
+  std::vector<int64_t> out(in.ints.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t c = static_cast<int64_t>(i) % channels;
+    int64_t acc = in.ints[i] - zin + (bias ? pick(*bias, c) : 0);
+    out[i] =
+        requantize(acc, pick(m0, c), pick(n0, c),
+                   static_cast<int32_t>(outType.getZeroPoint()), lo, hi, mode);
+  }
+  return setInts(rq, std::move(out));
+}
+
+LogicalResult Evaluator::evalMaxPool2D(MaxPool2DOp pool) {
+  const EvalTensor &in = get(pool.getInput());
+  Window win =
+      makeWindow(pool.getKernel(), pool.getStrides(), {1, 1}, pool.getPads());
+  EvalTensor out;
+  out.shape = shapeOf(pool->getResult(0));
+  out.isInteger = in.isInteger;
+  int64_t n = out.numElements();
+  // Padding never wins: only in-bounds taps are compared.
+  std::vector<double> best(n, -INFINITY);
+  std::vector<int64_t> bestInt(n, INT64_MIN);
+  forEachPoolTap(
+      in.shape, out.shape, win,
+      [&](int64_t o, int64_t i) {
         if (in.isInteger)
-          out.ints = std::move(bestInt);
+          bestInt[o] = std::max(bestInt[o], in.ints[i]);
         else
-          out.reals = std::move(best);
-        set(result(), std::move(out));
-        return success();
-      })
-      .Case([&](AvgPool2DOp pool) {
-        const EvalTensor &in = get(pool.getInput());
-        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
-                                pool.getPads());
-        std::vector<int64_t> outShape = shapeOf(result());
-        std::vector<double> out(EvalTensor::floats(outShape, {}).numElements());
-        double area = static_cast<double>(win.kh * win.kw);
-        forEachPoolTap(
-            in.shape, outShape, win,
-            [&](int64_t o, int64_t i) { out[o] += in.reals[i]; },
-            [&](int64_t o, int64_t taps) {
-              out[o] /=
-                  pool.getCountIncludePad() ? area : static_cast<double>(taps);
-            });
-        return floatsLike(std::move(out));
-      })
-      .Case([&](QAvgPool2DOp pool) {
-        const EvalTensor &in = get(pool.getInput());
-        int64_t zin = zeroPointOf(pool.getInput());
-        UniformType outType = uniformOf(pool.getOutput());
-        Window win = makeWindow(pool.getKernel(), pool.getStrides(), {1, 1},
-                                pool.getPads());
-        std::vector<int64_t> outShape = shapeOf(result());
-        std::vector<int64_t> sums(
-            EvalTensor::integers(outShape, {}).numElements(), 0);
-        forEachPoolTap(
-            in.shape, outShape, win,
-            [&](int64_t o, int64_t i) { sums[o] += in.ints[i] - zin; },
-            [](int64_t, int64_t) {});
-        for (int64_t &s : sums)
-          s = requantize(s, pool.getMultiplier(), pool.getExponent(),
-                         static_cast<int32_t>(outType.getZeroPoint()),
-                         outType.getStorageMin(), outType.getStorageMax(),
-                         toRoundingMode(pool.getRounding()));
-        return intsLike(std::move(sums));
-      })
-      .Case([&](GlobalAvgPoolOp pool) {
-        const EvalTensor &in = get(pool.getInput());
-        int64_t n = in.shape[0], hw = in.shape[1] * in.shape[2],
-                c = in.shape[3];
-        std::vector<double> out(n * c, 0.0);
-        for (int64_t b = 0; b < n; ++b)
-          for (int64_t p = 0; p < hw; ++p)
-            for (int64_t ch = 0; ch < c; ++ch)
-              out[b * c + ch] += in.reals[(b * hw + p) * c + ch];
-        for (double &v : out)
-          v /= static_cast<double>(hw);
-        return floatsLike(std::move(out));
-      })
-      .Case([&](ReshapeOp reshape) {
-        return moveElements(get(reshape.getInput()),
-                            [](int64_t i) { return i; });
-      })
-      .Case([&](TransposeOp transpose) {
-        const EvalTensor &in = get(transpose.getInput());
-        std::vector<int64_t> outShape = shapeOf(result());
-        auto inStrides = rowMajorStrides(in.shape);
-        auto outStrides = rowMajorStrides(outShape);
-        ArrayRef<int64_t> perm = transpose.getPerm();
-        return moveElements(in, [&](int64_t i) {
-          int64_t src = 0;
-          for (size_t d = 0; d < outShape.size(); ++d)
-            src += ((i / outStrides[d]) % outShape[d]) * inStrides[perm[d]];
-          return src;
-        });
-      })
-      .Case([&](PadOp pad) {
-        const EvalTensor &in = get(pad.getInput());
-        std::vector<int64_t> outShape = shapeOf(result());
-        int64_t rank = outShape.size();
-        auto inStrides = rowMajorStrides(in.shape);
-        auto outStrides = rowMajorStrides(outShape);
-        ArrayRef<int64_t> pads = pad.getPads();
-        double value = pad.getValue().convertToDouble();
-        EvalTensor out;
-        out.shape = outShape;
-        out.isInteger = in.isInteger;
-        for (int64_t i = 0, n = out.numElements(); i < n; ++i) {
-          int64_t src = 0;
-          bool inside = true;
-          for (int64_t d = 0; d < rank; ++d) {
-            int64_t coord = (i / outStrides[d]) % outShape[d] - pads[d];
-            inside &= coord >= 0 && coord < in.shape[d];
-            src += coord * inStrides[d];
-          }
-          if (in.isInteger)
-            out.ints.push_back(inside ? in.ints[src]
-                                      : static_cast<int64_t>(value));
-          else
-            out.reals.push_back(inside ? in.reals[src] : value);
-        }
-        set(result(), std::move(out));
-        return success();
-      })
-      .Case([&](ConcatOp concat) {
-        std::vector<int64_t> outShape = shapeOf(result());
-        int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + outShape.size()
-                                            : concat.getAxis();
-        // Rows before the axis, then each input's contiguous chunk per row.
-        int64_t outer = 1;
-        for (int64_t d = 0; d < axis; ++d)
-          outer *= outShape[d];
-        EvalTensor out;
-        out.shape = outShape;
-        out.isInteger = get(concat.getInputs().front()).isInteger;
-        for (int64_t row = 0; row < outer; ++row)
-          for (Value input : concat.getInputs()) {
-            const EvalTensor &in = get(input);
-            int64_t chunk = in.numElements() / outer;
-            for (int64_t k = 0; k < chunk; ++k) {
-              if (in.isInteger)
-                out.ints.push_back(in.ints[row * chunk + k]);
-              else
-                out.reals.push_back(in.reals[row * chunk + k]);
-            }
-          }
-        set(result(), std::move(out));
-        return success();
-      })
+          best[o] = std::max(best[o], in.reals[i]);
+      },
+      [](int64_t, int64_t) {});
+  if (in.isInteger)
+    out.ints = std::move(bestInt);
+  else
+    out.reals = std::move(best);
+  set(pool->getResult(0), std::move(out));
+  return success();
+}
+
+LogicalResult Evaluator::evalAvgPool2D(AvgPool2DOp pool) {
+  const EvalTensor &in = get(pool.getInput());
+  Window win =
+      makeWindow(pool.getKernel(), pool.getStrides(), {1, 1}, pool.getPads());
+  std::vector<int64_t> outShape = shapeOf(pool->getResult(0));
+  std::vector<double> out(EvalTensor::floats(outShape, {}).numElements());
+  double area = static_cast<double>(win.kh * win.kw);
+  forEachPoolTap(
+      in.shape, outShape, win,
+      [&](int64_t o, int64_t i) { out[o] += in.reals[i]; },
+      [&](int64_t o, int64_t taps) {
+        out[o] /= pool.getCountIncludePad() ? area : static_cast<double>(taps);
+      });
+  return setFloats(pool, std::move(out));
+}
+
+LogicalResult Evaluator::evalQAvgPool2D(QAvgPool2DOp pool) {
+  const EvalTensor &in = get(pool.getInput());
+  int64_t zin = zeroPointOf(pool.getInput());
+  UniformType outType = uniformOf(pool.getOutput());
+  Window win =
+      makeWindow(pool.getKernel(), pool.getStrides(), {1, 1}, pool.getPads());
+  std::vector<int64_t> outShape = shapeOf(pool->getResult(0));
+  std::vector<int64_t> sums(EvalTensor::integers(outShape, {}).numElements(),
+                            0);
+  forEachPoolTap(
+      in.shape, outShape, win,
+      [&](int64_t o, int64_t i) { sums[o] += in.ints[i] - zin; },
+      [](int64_t, int64_t) {});
+  for (int64_t &s : sums)
+    s = requantize(s, pool.getMultiplier(), pool.getExponent(),
+                   static_cast<int32_t>(outType.getZeroPoint()),
+                   outType.getStorageMin(), outType.getStorageMax(),
+                   toRoundingMode(pool.getRounding()));
+  return setInts(pool, std::move(sums));
+}
+
+LogicalResult Evaluator::evalGlobalAvgPool(GlobalAvgPoolOp pool) {
+  const EvalTensor &in = get(pool.getInput());
+  int64_t n = in.shape[0], hw = in.shape[1] * in.shape[2], c = in.shape[3];
+  std::vector<double> out(n * c, 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t p = 0; p < hw; ++p)
+      for (int64_t ch = 0; ch < c; ++ch)
+        out[b * c + ch] += in.reals[(b * hw + p) * c + ch];
+  for (double &v : out)
+    v /= static_cast<double>(hw);
+  return setFloats(pool, std::move(out));
+}
+
+LogicalResult Evaluator::evalReshape(ReshapeOp reshape) {
+  return moveElements(reshape, get(reshape.getInput()),
+                      [](int64_t i) { return i; });
+}
+
+LogicalResult Evaluator::evalTranspose(TransposeOp transpose) {
+  const EvalTensor &in = get(transpose.getInput());
+  std::vector<int64_t> outShape = shapeOf(transpose->getResult(0));
+  auto inStrides = rowMajorStrides(in.shape);
+  auto outStrides = rowMajorStrides(outShape);
+  ArrayRef<int64_t> perm = transpose.getPerm();
+  return moveElements(transpose, in, [&](int64_t i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < outShape.size(); ++d)
+      src += ((i / outStrides[d]) % outShape[d]) * inStrides[perm[d]];
+    return src;
+  });
+}
+
+LogicalResult Evaluator::evalPad(PadOp pad) {
+  const EvalTensor &in = get(pad.getInput());
+  std::vector<int64_t> outShape = shapeOf(pad->getResult(0));
+  int64_t rank = outShape.size();
+  auto inStrides = rowMajorStrides(in.shape);
+  auto outStrides = rowMajorStrides(outShape);
+  ArrayRef<int64_t> pads = pad.getPads();
+  double value = pad.getValue().convertToDouble();
+  EvalTensor out;
+  out.shape = outShape;
+  out.isInteger = in.isInteger;
+  for (int64_t i = 0, n = out.numElements(); i < n; ++i) {
+    int64_t src = 0;
+    bool inside = true;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t coord = (i / outStrides[d]) % outShape[d] - pads[d];
+      inside &= coord >= 0 && coord < in.shape[d];
+      src += coord * inStrides[d];
+    }
+    if (in.isInteger)
+      out.ints.push_back(inside ? in.ints[src] : static_cast<int64_t>(value));
+    else
+      out.reals.push_back(inside ? in.reals[src] : value);
+  }
+  set(pad->getResult(0), std::move(out));
+  return success();
+}
+
+LogicalResult Evaluator::evalConcat(ConcatOp concat) {
+  std::vector<int64_t> outShape = shapeOf(concat->getResult(0));
+  int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + outShape.size()
+                                      : concat.getAxis();
+  // Rows before the axis, then each input's contiguous chunk per row.
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= outShape[d];
+  EvalTensor out;
+  out.shape = outShape;
+  out.isInteger = get(concat.getInputs().front()).isInteger;
+  for (int64_t row = 0; row < outer; ++row)
+    for (Value input : concat.getInputs()) {
+      const EvalTensor &in = get(input);
+      int64_t chunk = in.numElements() / outer;
+      for (int64_t k = 0; k < chunk; ++k) {
+        if (in.isInteger)
+          out.ints.push_back(in.ints[row * chunk + k]);
+        else
+          out.reals.push_back(in.reals[row * chunk + k]);
+      }
+    }
+  set(concat->getResult(0), std::move(out));
+  return success();
+}
+
+LogicalResult Evaluator::evalOp(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp c) { return evalArithConstant(c); })
+      .Case([&](QConstantOp c) { return evalQConstant(c); })
+      .Case([&](Conv2DOp conv) { return evalConv2D(conv); })
+      .Case([&](QConv2DOp conv) { return evalQConv2D(conv); })
+      .Case([&](FullyConnectedOp fc) { return evalFullyConnected(fc); })
+      .Case([&](QFullyConnectedOp fc) { return evalQFullyConnected(fc); })
+      .Case([&](MatMulOp mm) { return evalMatMul(mm); })
+      .Case([&](BatchNormOp bn) { return evalBatchNorm(bn); })
+      .Case<AddOp, MulOp>([&](auto binary) { return evalAddOrMul(binary); })
+      .Case([&](QAddOp add) { return evalQAdd(add); })
+      .Case([&](ReluOp relu) { return evalRelu(relu); })
+      .Case([&](ClipOp clip) { return evalClip(clip); })
+      .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })
+      .Case([&](FakeQuantOp fq) { return evalFakeQuant(fq); })
+      .Case([&](QuantizeOp quant) { return evalQuantize(quant); })
+      .Case([&](DequantizeOp dequant) { return evalDequantize(dequant); })
+      .Case([&](RequantizeOp rq) { return evalRequantize(rq); })
+      .Case([&](MaxPool2DOp pool) { return evalMaxPool2D(pool); })
+      .Case([&](AvgPool2DOp pool) { return evalAvgPool2D(pool); })
+      .Case([&](QAvgPool2DOp pool) { return evalQAvgPool2D(pool); })
+      .Case([&](GlobalAvgPoolOp pool) { return evalGlobalAvgPool(pool); })
+      .Case([&](ReshapeOp reshape) { return evalReshape(reshape); })
+      .Case([&](TransposeOp transpose) { return evalTranspose(transpose); })
+      .Case([&](PadOp pad) { return evalPad(pad); })
+      .Case([&](ConcatOp concat) { return evalConcat(concat); })
       .Default([&](Operation *) {
         return op->emitError() << "the reference evaluator does not support '"
                                << op->getName() << "'";

@@ -1,0 +1,324 @@
+//===- ElementwiseOps.cpp - Normalization, activations, arithmetic --------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// BatchNormalization, Relu, Clip, Add/Sub/Mul/Div (folded on constants),
+// Softmax, and Identity/Dropout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterImpl.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::mpq;
+using namespace mlir::mpq::onnx_import;
+
+/// Offset into a tensor of shape `shape` broadcast to `outShape`, for the
+/// output multi-index `index`.
+static int64_t broadcastOffset(ArrayRef<int64_t> index,
+                               ArrayRef<int64_t> outShape,
+                               ArrayRef<int64_t> shape) {
+  int64_t offset = 0, lead = outShape.size() - shape.size();
+  Shape strides = stridesOf(shape);
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] != 1)
+      offset += index[i + lead] * strides[i];
+  return offset;
+}
+
+/// Evaluates `fn` elementwise over the broadcast of `a` and `b`. The result
+/// is float if either operand is.
+static Tensor hostBinary(const Tensor &a, const Tensor &b,
+                         ArrayRef<int64_t> outShape,
+                         function_ref<double(double, double)> fn) {
+  Tensor out;
+  out.dataType = a.isFloat() || b.isFloat() ? kFloat : a.dataType;
+  out.shape.assign(outShape.begin(), outShape.end());
+  int64_t n = product(outShape), rank = outShape.size();
+  Shape index(rank, 0);
+  for (int64_t flat = 0; flat < n; ++flat) {
+    double v = fn(elementAt(a, broadcastOffset(index, outShape, a.shape)),
+                  elementAt(b, broadcastOffset(index, outShape, b.shape)));
+    if (out.isFloat())
+      out.floats.push_back(static_cast<float>(v));
+    else
+      out.ints.push_back(static_cast<int64_t>(v));
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/// `t` with its shape given leading ones up to `rank`.
+static Tensor withRank(Tensor t, size_t rank) {
+  if (t.shape.size() < rank)
+    t.shape.insert(t.shape.begin(), rank - t.shape.size(), 1);
+  return t;
+}
+
+static LogicalResult importBatchNorm(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  auto epsilon = im.floatAttr(node, "epsilon", 1e-5f);
+  auto training = im.intAttr(node, "training_mode", 0);
+  if (failed(x) || failed(epsilon) || failed(training))
+    return failure();
+  if (*training)
+    return im.nodeError(node) << "training_mode = 1 is not supported";
+  for (size_t i = 1; i < node.outputs.size(); ++i)
+    if (!node.outputs[i].empty())
+      return im.nodeError(node) << "only the Y output is supported (inference)";
+  if (x->host || x->shape.size() < 2)
+    return im.nodeError(node)
+           << "the input must be a computed tensor of rank >= 2";
+  Location loc = im.nodeLoc(node);
+  SmallVector<Value> operands = {x->value};
+  for (size_t i = 1; i <= 4; ++i) {
+    auto p = im.dataInput(node, i);
+    if (failed(p))
+      return failure();
+    if (p->shape != Shape{x->shape[1]})
+      return im.nodeError(node)
+             << "input '" << node.inputs[i] << "' must be a vector of "
+             << x->shape[1] << " elements";
+    auto v = im.materialize(*p, {0}, loc);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  // Logical axis 1 (channels) sits at stored position perm^-1[1].
+  int64_t rank = x->shape.size(), axis = invert(x->perm)[1];
+  SmallVector<NamedAttribute> attrs = {
+      im.builder.getNamedAttr("epsilon", im.builder.getF32FloatAttr(*epsilon))};
+  if (axis != rank - 1)
+    attrs.push_back(
+        im.builder.getNamedAttr("axis", im.builder.getI64IntegerAttr(axis)));
+  Value y = im.create<BatchNormOp>(loc, x->value.getType(), operands, attrs);
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+static LogicalResult importRelu(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->host)
+    return im.nodeError(node) << "a constant input is not supported";
+  Value y = im.create<ReluOp>(im.nodeLoc(node), x->value.getType(), x->value);
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+static LogicalResult importClip(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->host)
+    return im.nodeError(node) << "a constant input is not supported";
+  std::optional<float> lo, hi;
+  if (im.opset < 11) {
+    auto it = node.attributes.find("min");
+    if (it != node.attributes.end())
+      lo = it->second.f;
+    it = node.attributes.find("max");
+    if (it != node.attributes.end())
+      hi = it->second.f;
+  } else {
+    for (size_t i : {1, 2}) {
+      if (!im.hasInput(node, i))
+        continue;
+      auto t = im.hostInput(node, i, i == 1 ? "min" : "max");
+      if (failed(t))
+        return failure();
+      if ((*t)->numElements() != 1 || !(*t)->isFloat())
+        return im.nodeError(node) << "min and max must be float scalars";
+      (i == 1 ? lo : hi) = (*t)->floats[0];
+    }
+  }
+  Location loc = im.nodeLoc(node);
+  Value y;
+  if (lo && *lo == 0.0f && !hi) {
+    y = im.create<ReluOp>(loc, x->value.getType(), x->value);
+  } else {
+    float inf = std::numeric_limits<float>::infinity();
+    y = im.create<ClipOp>(
+        loc, x->value.getType(), x->value,
+        {im.builder.getNamedAttr("min",
+                                 im.builder.getF32FloatAttr(lo.value_or(-inf))),
+         im.builder.getNamedAttr(
+             "max", im.builder.getF32FloatAttr(hi.value_or(inf)))});
+  }
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+static LogicalResult importBinary(Importer &im, const Node &node) {
+  // (importNode lets integer tensors reach only Add here.)
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    if (im.hasInput(node, i) && isQuantized(im.input(node, i)))
+      return importIntegerAdd(im, node);
+  auto a = im.dataInput(node, 0);
+  auto b = im.dataInput(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  StringRef op = node.opType;
+  auto outShape = broadcastShapes(a->shape, b->shape);
+  if (!outShape)
+    return im.nodeError(node) << "operand shapes do not broadcast";
+  auto fn = [&](double x, double y) -> double {
+    if (op == "Add")
+      return x + y;
+    if (op == "Sub")
+      return x - y;
+    if (op == "Mul")
+      return x * y;
+    if (!a->host->isFloat() && !b->host->isFloat())
+      return y == 0 ? 0 : std::floor(x / y);
+    return x / y;
+  };
+  if (a->host && b->host) {
+    im.defineHost(node, hostBinary(*a->host, *b->host, *outShape, fn));
+    return success();
+  }
+  Location loc = im.nodeLoc(node);
+  const Entry *lhs = &*a, *rhs = &*b;
+  bool swapped = false;
+  if (lhs->host) {
+    std::swap(lhs, rhs);
+    swapped = true;
+  }
+  if (op == "Div" && swapped)
+    return im.nodeError(node) << "only division by a constant is supported";
+  // Work in the layout of the computed operand; a constant operand is
+  // broadcast to its rank and transposed on its data.
+  size_t rank = outShape->size();
+  Perm perm = lhs->shape.size() == rank ? lhs->perm : identityPerm(rank);
+  Entry l = *lhs;
+  if (lhs->shape.size() != rank) {
+    Shape padded(rank - lhs->shape.size(), 1);
+    padded.append(lhs->shape.begin(), lhs->shape.end());
+    l = im.stored(im.reshapeTo(*lhs, padded, loc), identityPerm(rank));
+  }
+  FailureOr<Value> r;
+  Value lhsValue = l.value;
+  if (rhs->host) {
+    Tensor k = *rhs->host;
+    if (!k.isFloat())
+      return im.nodeError(node)
+             << "an integer constant operand is not supported";
+    if (op == "Sub" && !swapped)
+      for (float &v : k.floats)
+        v = -v;
+    if (op == "Div")
+      for (float &v : k.floats)
+        v = 1.0f / v;
+    if (op == "Sub" && swapped) {
+      // k - x = k + (-1) * x.
+      auto m = im.hostConstant(scalarTensor(-1.0f), {}, loc);
+      if (failed(m))
+        return failure();
+      lhsValue =
+          im.create<MulOp>(loc, lhsValue.getType(), ValueRange{lhsValue, *m});
+    }
+    if (k.numElements() == 1) {
+      k.shape.clear();
+      r = im.hostConstant(k, {}, loc);
+    } else {
+      r = im.hostConstant(withRank(std::move(k), rank), perm, loc);
+    }
+  } else {
+    if (rhs->shape.size() != rank) {
+      Shape padded(rank - rhs->shape.size(), 1);
+      padded.append(rhs->shape.begin(), rhs->shape.end());
+      r = im.reshapeTo(*rhs, padded, loc);
+      Entry e = im.stored(*r, identityPerm(rank));
+      r = im.materialize(e, perm, loc);
+    } else {
+      r = im.materialize(*rhs, perm, loc);
+    }
+    if (succeeded(r) && op == "Div")
+      return im.nodeError(node) << "only division by a constant is supported";
+    if (succeeded(r) && op == "Sub") {
+      auto m = im.hostConstant(scalarTensor(-1.0f), {}, loc);
+      if (failed(m))
+        return failure();
+      r = im.create<MulOp>(loc, r->getType(), ValueRange{*r, *m});
+    }
+  }
+  if (failed(r))
+    return failure();
+  Shape storedShape = permuteShape(*outShape, perm);
+  Value y;
+  if (op == "Mul" || op == "Div")
+    y = im.create<MulOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
+  else
+    y = im.create<AddOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
+  im.define(node, im.stored(y, perm));
+  return success();
+}
+
+static LogicalResult importSoftmax(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->host)
+    return im.nodeError(node) << "a constant input is not supported";
+  int64_t rank = x->shape.size();
+  auto axisAttr = im.intAttr(node, "axis", im.opset < 13 ? 1 : -1);
+  if (failed(axisAttr))
+    return failure();
+  auto axis = im.normalizeAxis(node, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  // Before opset 13 Softmax normalizes over all axes from `axis` on.
+  if (im.opset < 13 &&
+      product(ArrayRef<int64_t>(x->shape).drop_front(*axis + 1)) != 1)
+    return im.nodeError(node) << "Softmax before opset 13 over several axes is "
+                                 "not supported";
+  int64_t storedAxis = invert(x->perm)[*axis];
+  Value y = im.create<SoftmaxOp>(
+      im.nodeLoc(node), x->value.getType(), x->value,
+      {im.builder.getNamedAttr("axis",
+                               im.builder.getI64IntegerAttr(storedAxis))});
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+static LogicalResult importIdentity(Importer &im, const Node &node) {
+  if (node.opType == "Dropout") {
+    for (size_t i = 1; i < node.outputs.size(); ++i)
+      if (!node.outputs[i].empty())
+        return im.nodeError(node) << "the mask output is not supported "
+                                     "(inference only)";
+  }
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  im.define(node, *x);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+void mlir::mpq::onnx_import::registerElementwiseOps(OpTable &table) {
+  table.add("BatchNormalization", importBatchNorm);
+  table.add("Relu", importRelu);
+  table.add("Clip", importClip);
+  // Add of integer tensors is importIntegerAdd.
+  table.add("Add", importBinary, Inputs::IntegerAware);
+  table.add("Sub", importBinary);
+  table.add("Mul", importBinary);
+  table.add("Div", importBinary);
+  table.add("Softmax", importSoftmax);
+  table.add("Identity", importIdentity, Inputs::IntegerAware);
+  table.add("Dropout", importIdentity, Inputs::IntegerAware);
+}

@@ -1,0 +1,337 @@
+//===- ImporterImpl.h - The ONNX importer's shared core ---------*- C++ -*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Private to lib/Import. The importer's core (OnnxImporter.cpp: the graph
+// walk, the value table, the dispatch and the helpers every op family uses)
+// and the op families (ConvOps.cpp, PoolOps.cpp, ElementwiseOps.cpp,
+// ShapeOps.cpp, ConstantOps.cpp, QuantOps.cpp, IntegerOps.cpp) share what is
+// declared here. No protobuf and no exceptions: see OnnxModel.h.
+//
+// Layout. Every ONNX value is held as a *stored* IR value plus a permutation
+// `perm` with stored dim i = logical (ONNX) dim perm[i]. Ops whose ONNX
+// layout is NCHW (Conv, pools) ask for their inputs in NHWC and produce NHWC
+// values; layout-agnostic ops (elementwise, BatchNormalization with its axis
+// remapped, Concat, fake-quantization) work on whatever layout they get, and
+// an ONNX Transpose only changes `perm`. A transpose is emitted only where an
+// op needs another layout than the one at hand (the model's inputs and
+// outputs, Flatten/Reshape after NCHW ops); on constants it is done on the
+// data. So a chain of convolutions has no transposes between its layers.
+//
+// Adding an op: one handler function `LogicalResult importX(Importer &im,
+// const Node &node)` in its family's file, and one `table.add` line in that
+// file's register function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_LIB_IMPORT_IMPORTERIMPL_H
+#define MPQ_LIB_IMPORT_IMPORTERIMPL_H
+
+#include "OnnxModel.h"
+
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Import/OnnxImporter.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::mpq::onnx_import {
+
+using Shape = SmallVector<int64_t, 4>;
+using Perm = SmallVector<int64_t, 4>;
+
+inline constexpr llvm::StringLiteral kQonnxDomain = "qonnx.custom_op.general";
+
+/// NCHW to NHWC (and OIHW to OHWI): out dim i = in dim kToNHWC[i].
+inline constexpr int64_t kToNHWC[] = {0, 2, 3, 1};
+
+//===----------------------------------------------------------------------===//
+// Host-side tensor arithmetic (constant folding at import)
+//===----------------------------------------------------------------------===//
+
+Perm identityPerm(int64_t rank);
+bool isIdentity(ArrayRef<int64_t> perm);
+Perm invert(ArrayRef<int64_t> perm);
+/// out dim i = in dim perm[i].
+Shape permuteShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm);
+int64_t product(ArrayRef<int64_t> shape);
+Shape stridesOf(ArrayRef<int64_t> shape);
+
+/// Transposes row-major data: out dim i = in dim perm[i].
+template <typename T>
+std::vector<T> transposeData(ArrayRef<T> in, ArrayRef<int64_t> shape,
+                             ArrayRef<int64_t> perm) {
+  std::vector<T> out(in.size());
+  if (in.empty())
+    return out;
+  Shape outShape = permuteShape(shape, perm), inStrides = stridesOf(shape);
+  Shape step(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    step[i] = inStrides[p];
+  int64_t rank = perm.size();
+  Shape index(rank, 0);
+  int64_t offset = 0;
+  for (T &value : out) {
+    value = in[offset];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      offset += step[d];
+      if (++index[d] < outShape[d])
+        break;
+      offset -= step[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+Tensor transposeTensor(const Tensor &t, ArrayRef<int64_t> perm);
+/// Element `flat` of `t` as a double.
+double elementAt(const Tensor &t, int64_t flat);
+/// numpy broadcasting of two shapes; std::nullopt if they do not broadcast.
+std::optional<Shape> broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b);
+Tensor scalarTensor(float value);
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+/// The parameters of a uniform quantization as ONNX gives them, in logical
+/// (ONNX) axes.
+struct QuantParams {
+  unsigned bits = 8;
+  bool isSigned = false;
+  bool narrow = false;
+  int64_t axis = -1; // logical axis, -1 per tensor
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  Rounding rounding = Rounding::half_to_even;
+};
+
+/// What an ONNX value name stands for.
+struct Entry {
+  /// A constant known at import time (initializers, shape subgraphs).
+  std::shared_ptr<const Tensor> host;
+  /// Otherwise the stored IR value ...
+  Value value;
+  /// ... with stored dim i = logical dim perm[i].
+  Perm perm;
+  /// The logical (ONNX) shape, for both kinds.
+  Shape shape;
+  /// The output of a QuantizeLinear: valid only as a DequantizeLinear input.
+  std::shared_ptr<QuantParams> pendingQuant;
+  std::string pendingSource;
+};
+
+/// The element type of a quantized tensor value, or null.
+inline UniformType uniformOf(Value value) {
+  return dyn_cast<UniformType>(
+      cast<RankedTensorType>(value.getType()).getElementType());
+}
+
+/// Whether `e` holds integer codes (a `!mpq.uniform` tensor).
+inline bool isQuantized(const Entry &e) {
+  return !e.host && !e.pendingQuant && e.value && uniformOf(e.value);
+}
+
+/// The padding and output size of a 2-D window (convolution, pooling).
+struct Window {
+  SmallVector<int64_t> pads; // [top, left, bottom, right]
+  SmallVector<int64_t> out;  // output H, W
+};
+
+struct ConvGeometry {
+  int64_t group = 1;
+  SmallVector<int64_t> strides, dilations;
+  Window window;
+};
+
+//===----------------------------------------------------------------------===//
+// The importer
+//===----------------------------------------------------------------------===//
+
+/// The state of one import and the helpers the op handlers share. The
+/// handlers are free functions over it (see OpTable).
+class Importer {
+public:
+  Importer(MLIRContext *context, const Model &model, StringRef fileName,
+           const OnnxImportOptions &options)
+      : context(context), model(model), fileName(fileName.str()),
+        options(options), builder(context) {}
+
+  OwningOpRef<ModuleOp> run();
+
+  // Diagnostics and locations.
+  Location fileLoc() { return FileLineColLoc::get(context, fileName, 0, 0); }
+  Location nodeLoc(const Node &node) {
+    return NameLoc::get(StringAttr::get(context, nodeName(node)), fileLoc());
+  }
+  static std::string nodeName(const Node &node) {
+    return node.name.empty() && !node.outputs.empty() ? node.outputs[0]
+                                                      : node.name;
+  }
+  InFlightDiagnostic nodeError(const Node &node) {
+    return emitError(nodeLoc(node))
+           << node.opType << " '" << nodeName(node) << "': ";
+  }
+
+  // Graph-level steps.
+  LogicalResult importInitializers();
+  LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
+  LogicalResult importNode(const Node &node);
+  LogicalResult checkDefined(const Node &node);
+
+  // Values.
+  bool hasInput(const Node &node, size_t i) const {
+    return i < node.inputs.size() && !node.inputs[i].empty();
+  }
+  const Entry &input(const Node &node, size_t i) {
+    return values.find(node.inputs[i])->second;
+  }
+  FailureOr<const Tensor *> hostInput(const Node &node, size_t i,
+                                      StringRef what);
+  FailureOr<Entry> dataInput(const Node &node, size_t i);
+  void define(const Node &node, Entry entry, size_t output = 0) {
+    if (output < node.outputs.size() && !node.outputs[output].empty())
+      values[node.outputs[output]] = std::move(entry);
+  }
+  void defineHost(const Node &node, Tensor t) {
+    Entry e;
+    e.shape.assign(t.shape.begin(), t.shape.end());
+    e.host = std::make_shared<const Tensor>(std::move(t));
+    define(node, std::move(e));
+  }
+  Entry stored(Value value, ArrayRef<int64_t> perm) {
+    Entry e;
+    e.value = value;
+    e.perm.assign(perm.begin(), perm.end());
+    e.shape = permuteShape(cast<RankedTensorType>(value.getType()).getShape(),
+                           invert(perm));
+    return e;
+  }
+
+  /// The value of `entry` in the layout `perm` (stored dim i = logical dim
+  /// perm[i]); constants are transposed on their data.
+  FailureOr<Value> materialize(const Entry &entry, ArrayRef<int64_t> perm,
+                               Location loc);
+  FailureOr<Value> hostConstant(const Tensor &t, ArrayRef<int64_t> perm,
+                                Location loc);
+  /// transpose(value, q): out dim i = in dim q[i].
+  Value permuteValue(Value value, ArrayRef<int64_t> q, Location loc);
+
+  // Helpers shared by several ops.
+  RankedTensorType f32(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, builder.getF32Type());
+  }
+  template <typename OpTy>
+  Value create(Location loc, Type type, ValueRange operands,
+               ArrayRef<NamedAttribute> attrs = {}) {
+    return OpTy::create(builder, loc, TypeRange{type}, operands, attrs)
+        ->getResult(0);
+  }
+  NamedAttribute namedI64Array(StringRef name, ArrayRef<int64_t> values) {
+    return builder.getNamedAttr(name, builder.getDenseI64ArrayAttr(values));
+  }
+  FailureOr<int64_t> intAttr(const Node &node, StringRef name,
+                             int64_t defaultValue);
+  FailureOr<float> floatAttr(const Node &node, StringRef name,
+                             float defaultValue);
+  FailureOr<std::string> stringAttr(const Node &node, StringRef name,
+                                    StringRef defaultValue);
+  FailureOr<SmallVector<int64_t>> intsAttr(const Node &node, StringRef name,
+                                           ArrayRef<int64_t> defaultValue);
+  /// Integers from an input (newer opsets) or an attribute (older ones).
+  FailureOr<SmallVector<int64_t>>
+  intsFromInputOrAttr(const Node &node, size_t input, StringRef attr);
+  FailureOr<int64_t> normalizeAxis(const Node &node, int64_t axis,
+                                   int64_t rank);
+  Value reshapeTo(const Entry &x, ArrayRef<int64_t> shape, Location loc);
+
+  // Convolution and pooling windows (ConvOps.cpp).
+  FailureOr<Entry> requireNCHW(const Node &node, size_t i);
+  FailureOr<Window> window(const Node &node, ArrayRef<int64_t> inHW,
+                           ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations, bool ceilMode);
+  FailureOr<ConvGeometry> convGeometry(const Node &node, ArrayRef<int64_t> x,
+                                       ArrayRef<int64_t> w);
+
+  // Quantization (QuantOps.cpp).
+  FailureOr<QuantParams> qdqParams(const Node &node, int64_t rank);
+
+  // Integer tensors (IntegerOps.cpp).
+  FailureOr<Type> integerInputType(const ValueInfo &info,
+                                   ArrayRef<int64_t> shape);
+  LogicalResult quantizeAtBoundary(const Node &node, const std::string &name);
+  LogicalResult requireGrid(const Node &node, size_t i, const Entry &x,
+                            const QuantParams &p);
+
+  MLIRContext *context;
+  const Model &model;
+  std::string fileName;
+  const OnnxImportOptions &options;
+  OpBuilder builder;
+  llvm::StringMap<Entry> values;
+  /// Integer graph inputs: the grid their codes are on.
+  llvm::StringMap<Type> inputGrids;
+  int64_t opset = 13;
+};
+
+//===----------------------------------------------------------------------===//
+// Op handlers
+//===----------------------------------------------------------------------===//
+
+/// Imports one node: defines its outputs in the value table.
+using Handler = LogicalResult (*)(Importer &im, const Node &node);
+
+/// Whether an op's inputs may be integer tensors (`!mpq.uniform` codes).
+/// The dispatch rejects integer inputs of the others: they compute on float
+/// tensors.
+enum class Inputs { Float, IntegerAware };
+
+/// The op handlers, by domain ("" is the default ONNX domain) and op type.
+class OpTable {
+public:
+  struct Op {
+    Handler handler;
+    Inputs inputs;
+  };
+
+  void add(StringRef opType, Handler handler, Inputs inputs = Inputs::Float,
+           StringRef domain = "") {
+    domains[domain.str()][opType] = {handler, inputs};
+  }
+  /// The handler of `opType` in `domain`, or null.
+  const Op *find(StringRef domain, StringRef opType) const;
+  /// "A, B, ..., and Q (domain d)": the supported ops, for diagnostics.
+  std::string supportedOps() const;
+
+private:
+  std::map<std::string, llvm::StringMap<Op>> domains;
+};
+
+// One register function per op family, each in its own file.
+void registerConvOps(OpTable &table);
+void registerPoolOps(OpTable &table);
+void registerElementwiseOps(OpTable &table);
+void registerShapeOps(OpTable &table);
+void registerConstantOps(OpTable &table);
+void registerQuantOps(OpTable &table);
+void registerIntegerOps(OpTable &table);
+
+/// Add of two integer tensors (IntegerOps.cpp); the Add handler
+/// (ElementwiseOps.cpp) passes integer Adds on to it.
+LogicalResult importIntegerAdd(Importer &im, const Node &node);
+
+} // namespace mlir::mpq::onnx_import
+
+#endif // MPQ_LIB_IMPORT_IMPORTERIMPL_H

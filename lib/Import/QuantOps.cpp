@@ -1,0 +1,270 @@
+//===- QuantOps.cpp - QDQ pairs and QONNX Quant ---------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// QuantizeLinear/DequantizeLinear pairs, quantized weights and QONNX Quant
+// become mpq.fake_quant; DequantizeLinear of integer codes dequantizes at
+// the model boundary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterImpl.h"
+
+#include "mpq/Support/IntegerSemantics.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mpq;
+using namespace mlir::mpq::onnx_import;
+
+/// Creates the fake_quant for `params` on `x` (in x's stored layout).
+static LogicalResult fakeQuant(Importer &im, const Node &node, const Entry &x,
+                               const QuantParams &params) {
+  Location loc = im.nodeLoc(node);
+  Value input;
+  Perm perm;
+  if (x.host) {
+    auto v = im.hostConstant(*x.host, identityPerm(x.shape.size()), loc);
+    if (failed(v))
+      return failure();
+    input = *v;
+    perm = identityPerm(x.shape.size());
+  } else {
+    input = x.value;
+    perm = x.perm;
+  }
+  int32_t axis = -1;
+  if (params.axis >= 0) {
+    axis = invert(perm)[params.axis];
+    if (static_cast<int64_t>(params.scales.size()) != x.shape[params.axis])
+      return im.nodeError(node)
+             << "has " << params.scales.size() << " scales for axis "
+             << params.axis << " of size " << x.shape[params.axis];
+  }
+  if (params.bits < 1 || params.bits > 8)
+    return im.nodeError(node)
+           << "bit-width " << params.bits << " is not supported (1..8)";
+  if (params.narrow && !params.isSigned)
+    return im.nodeError(node) << "narrow range with unsigned codes is not "
+                                 "supported";
+  auto scales = DenseF64ArrayAttr::get(im.context, params.scales);
+  auto emitErr = [&]() { return im.nodeError(node); };
+  if (failed(UniformType::verify(emitErr, params.bits, params.isSigned, axis,
+                                 scales, params.zeroPoints)))
+    return failure();
+  auto quant = UniformType::get(im.context, params.bits, params.isSigned, axis,
+                                params.scales, params.zeroPoints);
+  SmallVector<NamedAttribute> attrs = {
+      im.builder.getNamedAttr("quant", TypeAttr::get(quant)),
+      im.builder.getNamedAttr("rounding",
+                              RoundingAttr::get(im.context, params.rounding))};
+  if (params.narrow)
+    attrs.push_back(
+        im.builder.getNamedAttr("narrow", im.builder.getUnitAttr()));
+  Value y = im.create<FakeQuantOp>(loc, input.getType(), input, attrs);
+  im.define(node, im.stored(y, perm));
+  return success();
+}
+
+/// Scale and zero point of a QuantizeLinear/DequantizeLinear (inputs 1, 2),
+/// for an input of rank `rank`.
+FailureOr<QuantParams> Importer::qdqParams(const Node &node, int64_t rank) {
+  auto scale = hostInput(node, 1, "scale");
+  if (failed(scale))
+    return failure();
+  const Tensor *zp = nullptr;
+  if (hasInput(node, 2)) {
+    auto z = hostInput(node, 2, "zero point");
+    if (failed(z))
+      return failure();
+    zp = *z;
+  }
+  QuantParams p;
+  int zpType = zp ? zp->dataType : kUInt8;
+  // int32 only for DequantizeLinear of an int32 bias.
+  if (zpType != kUInt8 && zpType != kInt8 &&
+      !(zpType == kInt32 && node.opType == "DequantizeLinear"))
+    return nodeError(node) << "zero point type " << dataTypeName(zpType)
+                           << " is not supported (uint8 or int8)";
+  p.isSigned = zpType != kUInt8;
+  p.bits = 8;
+  p.rounding = Rounding::half_to_even;
+  const Tensor &s = **scale;
+  if (!s.isFloat())
+    return nodeError(node) << "the scale must be float";
+  if (s.numElements() > 1 || s.shape.size() == 1) {
+    auto axisAttr = intAttr(node, "axis", 1);
+    if (failed(axisAttr))
+      return failure();
+    auto axis = normalizeAxis(node, *axisAttr, rank);
+    if (failed(axis))
+      return failure();
+    p.axis = *axis;
+  }
+  if (p.axis >= 0 && s.numElements() == 1 && (!zp || zp->numElements() == 1))
+    p.axis = -1;
+  for (float v : s.floats)
+    p.scales.push_back(v);
+  if (zp) {
+    if (zp->numElements() != s.numElements())
+      return nodeError(node) << "scale and zero point sizes differ";
+    p.zeroPoints.assign(zp->ints.begin(), zp->ints.end());
+  } else {
+    p.zeroPoints.assign(p.scales.size(), 0);
+  }
+  return p;
+}
+
+static LogicalResult importQuantizeLinear(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  auto params = im.qdqParams(node, x->shape.size());
+  if (failed(params))
+    return failure();
+  Entry e;
+  e.shape = x->shape;
+  e.pendingQuant = std::make_shared<QuantParams>(*params);
+  e.pendingSource = node.inputs[0];
+  im.define(node, std::move(e));
+  return success();
+}
+
+static LogicalResult importDequantizeLinear(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  auto params = im.qdqParams(node, x->shape.size());
+  if (failed(params))
+    return failure();
+  if (x->pendingQuant) {
+    const QuantParams &q = *x->pendingQuant;
+    if (q.scales != params->scales || q.zeroPoints != params->zeroPoints ||
+        q.isSigned != params->isSigned || q.axis != params->axis)
+      return im.nodeError(node)
+             << "scale or zero point differ from those of "
+                "its QuantizeLinear (a requantization is not "
+                "supported)";
+    return fakeQuant(im, node, im.values.find(x->pendingSource)->second,
+                     *params);
+  }
+  if (isQuantized(*x)) {
+    // Integer codes back to real values: the model boundary.
+    if (failed(im.requireGrid(node, 0, *x, *params)))
+      return failure();
+    auto type = cast<RankedTensorType>(x->value.getType());
+    Value y = DequantizeOp::create(im.builder, im.nodeLoc(node),
+                                   im.f32(type.getShape()), x->value);
+    im.define(node, im.stored(y, x->perm));
+    return success();
+  }
+  if (!x->host || x->host->isFloat())
+    return im.nodeError(node) << "input '" << node.inputs[0]
+                              << "' must be an integer initializer or a "
+                                 "QuantizeLinear output";
+  // Quantized weights: the exact dequantized values, marked with their
+  // quantization. An int32 bias has no stored width: its float values only.
+  const Tensor &q = *x->host;
+  Tensor deq;
+  deq.dataType = kFloat;
+  deq.shape = q.shape;
+  int64_t n = q.numElements();
+  deq.floats.resize(n);
+  int64_t inner = 1, size = 1;
+  if (params->axis >= 0) {
+    size = q.shape[params->axis];
+    inner = product(ArrayRef<int64_t>(q.shape).drop_front(params->axis + 1));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t c = params->axis >= 0 ? (i / inner) % size : 0;
+    deq.floats[i] = static_cast<float>(q.ints[i] - params->zeroPoints[c]) *
+                    static_cast<float>(params->scales[c]);
+  }
+  if (q.dataType == kInt32) {
+    im.defineHost(node, std::move(deq));
+    return success();
+  }
+  if (q.dataType != kInt8 && q.dataType != kUInt8)
+    return im.nodeError(node) << "quantized " << dataTypeName(q.dataType)
+                              << " data is not supported (int8, uint8, int32)";
+  params->isSigned = q.dataType == kInt8;
+  Entry e;
+  e.shape.assign(deq.shape.begin(), deq.shape.end());
+  e.host = std::make_shared<const Tensor>(std::move(deq));
+  return fakeQuant(im, node, e, *params);
+}
+
+static LogicalResult importQonnxQuant(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  auto scale = im.hostInput(node, 1, "scale");
+  auto zp = im.hostInput(node, 2, "zero point");
+  auto bitwidth = im.hostInput(node, 3, "bitwidth");
+  auto isSigned = im.intAttr(node, "signed", 1);
+  auto narrow = im.intAttr(node, "narrow", 0);
+  auto rounding = im.stringAttr(node, "rounding_mode", "ROUND");
+  if (failed(x) || failed(scale) || failed(zp) || failed(bitwidth) ||
+      failed(isSigned) || failed(narrow) || failed(rounding))
+    return failure();
+  QuantParams p;
+  if (*rounding == "ROUND")
+    p.rounding = Rounding::half_to_even;
+  else if (*rounding == "FLOOR")
+    p.rounding = Rounding::floor;
+  else
+    return im.nodeError(node) << "unsupported rounding_mode '" << *rounding
+                              << "' (supported: ROUND, FLOOR)";
+  if ((*bitwidth)->numElements() != 1)
+    return im.nodeError(node) << "bitwidth must be a scalar";
+  double bits = elementAt(**bitwidth, 0);
+  if (bits != std::floor(bits) || bits < 1 || bits > 8)
+    return im.nodeError(node)
+           << "bitwidth " << formatNumber(bits) << " is not an integer in 1..8";
+  p.bits = static_cast<unsigned>(bits);
+  p.isSigned = *isSigned != 0;
+  p.narrow = *narrow != 0;
+  // Per tensor, or per channel along the one axis where the scale (or zero
+  // point) is not broadcast.
+  int64_t rank = x->shape.size();
+  for (const Tensor *t : {*scale, *zp}) {
+    if (t->numElements() == 1)
+      continue;
+    if (t->shape.size() > static_cast<size_t>(rank))
+      return im.nodeError(node) << "scale/zero point rank exceeds the input's";
+    for (size_t i = 0; i < t->shape.size(); ++i) {
+      if (t->shape[i] == 1)
+        continue;
+      int64_t axis = rank - t->shape.size() + i;
+      if (p.axis >= 0 && p.axis != axis)
+        return im.nodeError(node) << "scale and zero point vary along more "
+                                     "than one axis";
+      p.axis = axis;
+    }
+  }
+  int64_t slices = p.axis >= 0 ? x->shape[p.axis] : 1;
+  for (int64_t c = 0; c < slices; ++c) {
+    auto at = [&](const Tensor *t) {
+      return elementAt(*t, t->numElements() == 1 ? 0 : c);
+    };
+    double z = at(*zp);
+    if (z != std::floor(z))
+      return im.nodeError(node)
+             << "zero point " << formatNumber(z) << " is not an integer";
+    p.scales.push_back(at(*scale));
+    p.zeroPoints.push_back(static_cast<int64_t>(z));
+  }
+  return fakeQuant(im, node, *x, p);
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+void mlir::mpq::onnx_import::registerQuantOps(OpTable &table) {
+  table.add("QuantizeLinear", importQuantizeLinear);
+  table.add("DequantizeLinear", importDequantizeLinear, Inputs::IntegerAware);
+  // The dispatch has never checked Quant's input for integer tensors.
+  table.add("Quant", importQonnxQuant, Inputs::IntegerAware, kQonnxDomain);
+}
