@@ -22,6 +22,7 @@
 #include "mpq/Eval/LayerFidelity.h"
 #include "mpq/InitAll.h"
 #include "mpq/Support/Npy.h"
+#include "mpq/Support/Version.h"
 #include "mpq/Transforms/LowerFakeQuant.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -198,6 +199,7 @@ static int compareLayersOf(func::FuncOp func, ArrayRef<EvalTensor> inputs) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  registerVersionPrinter();
   cl::ParseCommandLineOptions(argc, argv,
                               "mpq reference evaluator: runs mpq IR on .npy "
                               "inputs\n");

@@ -9,11 +9,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/InitAll.h"
+#include "mpq/Support/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  mlir::mpq::registerVersionPrinter();
   mlir::DialectRegistry registry;
   mlir::mpq::registerAllDialects(registry);
   mlir::mpq::registerAllPasses();

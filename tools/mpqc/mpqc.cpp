@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Compiler/Compiler.h"
+#include "mpq/Support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -90,6 +91,7 @@ static int fail(const Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  registerVersionPrinter();
   cl::ParseCommandLineOptions(argc, argv,
                               "mpqc: compiles an ONNX CNN into mixed "
                               "2/4/8-bit integer code for a microcontroller\n");
