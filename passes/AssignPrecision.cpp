@@ -16,8 +16,8 @@
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Analysis/PlannedRam.h"
 #include "mpq/Analysis/PrecisionAssignment.h"
-#include "mpq/Analysis/PrecisionReport.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Report/PrecisionReport.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"

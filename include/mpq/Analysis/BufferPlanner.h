@@ -150,12 +150,6 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
 /// comment allows. Returns the empty string or an error naming the buffers.
 std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan);
 
-/// An SVG picture of the plan: steps across, addresses up, one rectangle
-/// (class "buf") per buffer labelled with its name and size when the label
-/// fits, with a tooltip in every case.
-std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
-                          const std::string &title);
-
 } // namespace mlir::mpq
 
 #endif // MPQ_ANALYSIS_BUFFERPLANNER_H

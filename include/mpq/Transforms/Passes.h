@@ -39,7 +39,7 @@ struct PrecisionOutcome {
     unsigned weightBits = 0, inputBits = 0, outputBits = 0;
     int64_t weightBytes = 0, paramBytes = 0;
   };
-  /// The report document (mpq/Analysis/PrecisionReport.h).
+  /// The report document (mpq/Report/PrecisionReport.h).
   llvm::json::Value report = nullptr;
   bool fits = false;
   /// Weights + per-channel parameters, as the memory model counts them.

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Analysis/BufferPlanner.h"
+#include "mpq/Report/PlanSvg.h"
 
 #include "gtest/gtest.h"
 

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpq/Analysis/PrecisionReport.h"
+#include "mpq/Report/PrecisionReport.h"
 #include "mpq/Support/JsonOrder.h"
 
 #include "llvm/Support/FormatVariadic.h"

@@ -10,21 +10,20 @@
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
 //   ram_model, activation_rule ("chain": docs/paper.md §4 exactly; "dag": the
-//   live-tensor generalization, docs/decisions.md §2), flash_budget, ram_budget,
-//   planned_arena_bytes and activation_budget (ram-model=planned only: the
-//   arena checked against ram_budget and the lowered activation budget the
-//   rule last ran with), flash_bytes
-//   (weights + parameters), weights_bytes, params_bytes, ram_bytes (the
-//   figure checked against ram_budget), ram_bottleneck (the step attaining
-//   it), bits ("w=... a=..."), smallest_flash_bytes / smallest_ram_bytes /
-//   flash_bottleneck / ram_bottleneck_at_smallest (only if it does not fit),
-//   layers (weight layers in execution order: name, kind, weight_bits,
-//   input_bits, output_bits, weight_bytes, param_bytes, input_bytes,
-//   output_bytes, activation_bytes = input + output, live_bytes,
-//   weight_origin, output_origin), steps (the weightless steps: name, kind,
-//   input_bits [..], output_bits, input_bytes, output_bytes, live_bytes),
-//   cuts (the cut log in order: target, name, from_bits, to_bits, round,
-//   direction, at, reason).
+//   live-tensor generalization, docs/decisions.md §2), flash_budget,
+//   ram_budget, planned_arena_bytes and activation_budget (ram-model=planned
+//   only: the arena checked against ram_budget and the lowered activation
+//   budget the rule last ran with), flash_bytes (weights + parameters),
+//   weights_bytes, params_bytes, ram_bytes (the figure checked against
+//   ram_budget), ram_bottleneck (the step attaining it), bits ("w=... a=..."),
+//   smallest_flash_bytes / smallest_ram_bytes / flash_bottleneck /
+//   ram_bottleneck_at_smallest (only if it does not fit), layers (weight layers
+//   in execution order: name, kind, weight_bits, input_bits, output_bits,
+//   weight_bytes, param_bytes, input_bytes, output_bytes, activation_bytes =
+//   input + output, live_bytes, weight_origin, output_origin), steps (the
+//   weightless steps: name, kind, input_bits [..], output_bits, input_bytes,
+//   output_bytes, live_bytes), cuts (the cut log in order: target, name,
+//   from_bits, to_bits, round, direction, at, reason).
 //
 // Origins say why a width is what it is: "rule" (chosen by the strategy,
 // 8 if never cut), "pin" (a user pin), "model" (an mpq.fake_quant already
@@ -32,8 +31,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MPQ_ANALYSIS_PRECISIONREPORT_H
-#define MPQ_ANALYSIS_PRECISIONREPORT_H
+#ifndef MPQ_REPORT_PRECISIONREPORT_H
+#define MPQ_REPORT_PRECISIONREPORT_H
 
 #include "mpq/Analysis/PrecisionAssignment.h"
 
@@ -81,4 +80,4 @@ void printPrecisionTable(llvm::raw_ostream &os,
 
 } // namespace mlir::mpq
 
-#endif // MPQ_ANALYSIS_PRECISIONREPORT_H
+#endif // MPQ_REPORT_PRECISIONREPORT_H

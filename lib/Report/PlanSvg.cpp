@@ -1,0 +1,192 @@
+//===- PlanSvg.cpp - A picture of an arena plan ---------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Report/PlanSvg.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace mlir::mpq {
+
+//===----------------------------------------------------------------------===//
+// SVG rendering
+//===----------------------------------------------------------------------===//
+
+static std::string escapeXml(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+static std::string formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", value);
+  return text;
+}
+
+static std::string formatBytes(int64_t bytes) {
+  // Exact bytes matter when comparing with a budget; the suffix form is for
+  // a quick read.
+  if (bytes < 10000)
+    return std::to_string(bytes) + " B";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f kB",
+                static_cast<double>(bytes) / 1e3);
+  return text;
+}
+
+/// A tick spacing of 1, 2 or 5 times a power of ten giving at most
+/// `maxTicks` intervals over `range`.
+static int64_t niceStep(int64_t range, int maxTicks) {
+  int64_t step = 1;
+  while (true) {
+    for (int64_t m : {1, 2, 5}) {
+      if (range / (step * m) <= maxTicks)
+        return step * m;
+    }
+    step *= 10;
+  }
+}
+
+std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
+                          const std::string &title) {
+  const size_t n = buffers.size();
+  int64_t numSteps = 1;
+  for (const Buffer &b : buffers)
+    numSteps = std::max(numSteps, b.lastUse + 1);
+  int64_t top = std::max<int64_t>(plan.arenaSize, 1);
+  for (size_t i = 0; i < n && i < plan.offsets.size(); ++i)
+    top = std::max(top, plan.offsets[i] + buffers[i].size);
+
+  // Width grows with the number of steps so 100-buffer plans stay readable.
+  const double left = 80, right = 20, topMargin = 50, bottom = 60;
+  const double plotW = std::max(600.0, std::min(1800.0, 24.0 * numSteps));
+  const double plotH = 560;
+  const double width = left + plotW + right,
+               height = topMargin + plotH + bottom;
+  const double stepW = plotW / static_cast<double>(numSteps);
+  auto xOf = [&](int64_t step) { return left + stepW * step; };
+  auto yOf = [&](int64_t addr) {
+    return topMargin + plotH - plotH * static_cast<double>(addr) / top;
+  };
+
+  std::string svg;
+  svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+         formatNumber(width) + "\" height=\"" + formatNumber(height) +
+         "\" viewBox=\"0 0 " + formatNumber(width) + " " +
+         formatNumber(height) + "\" font-family=\"sans-serif\">\n";
+  svg += "<style>.buf{stroke:#333;stroke-width:0.6}.buf:hover{stroke:#000;"
+         "stroke-width:2}.lbl{font-size:10px;fill:#111;pointer-events:none}"
+         ".ax{font-size:11px;fill:#333}</style>\n";
+  svg += "<text x=\"" + formatNumber(left) +
+         "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" +
+         escapeXml(title) + "</text>\n";
+  const double overhead =
+      plan.lowerBound > 0
+          ? 100.0 * (plan.arenaSize - plan.lowerBound) / plan.lowerBound
+          : 0.0;
+  svg +=
+      "<text x=\"" + formatNumber(left) + "\" y=\"38\" font-size=\"12\">" +
+      escapeXml("arena " + std::to_string(plan.arenaSize) + " B, lower bound " +
+                std::to_string(plan.lowerBound) + " B (+" +
+                formatNumber(overhead) + "%), " + std::to_string(n) +
+                " buffers, align " + std::to_string(plan.align) + ", " +
+                stringifyPlanAlgorithm(plan.algorithm) +
+                (plan.method.empty() ? "" : " (" + plan.method + ")")) +
+      "</text>\n";
+
+  // Grid and axes; drawn as paths so that the only <rect>s are buffers.
+  const int64_t addrStep = niceStep(top, 10);
+  for (int64_t a = 0; a <= top; a += addrStep) {
+    svg += "<path d=\"M" + formatNumber(left) + " " + formatNumber(yOf(a)) +
+           "H" + formatNumber(left + plotW) +
+           "\" stroke=\"#ddd\" stroke-width=\"0.5\"/>\n";
+    svg += "<text class=\"ax\" x=\"" + formatNumber(left - 4) + "\" y=\"" +
+           formatNumber(yOf(a) + 4) + "\" text-anchor=\"end\">" +
+           std::to_string(a) + "</text>\n";
+  }
+  const int64_t stepTick = niceStep(numSteps, static_cast<int>(plotW / 30));
+  for (int64_t s = 0; s < numSteps; s += stepTick) {
+    const double x = xOf(s) + stepW / 2;
+    svg += "<path d=\"M" + formatNumber(x) + " " +
+           formatNumber(topMargin + plotH) + "v4\" stroke=\"#333\"/>\n";
+    svg += "<text class=\"ax\" x=\"" + formatNumber(x) + "\" y=\"" +
+           formatNumber(topMargin + plotH + 16) + "\" text-anchor=\"middle\">" +
+           std::to_string(s) + "</text>\n";
+  }
+  svg += "<text class=\"ax\" x=\"" + formatNumber(left + plotW / 2) +
+         "\" y=\"" + formatNumber(height - 18) +
+         "\" text-anchor=\"middle\">step</text>\n";
+  svg += "<text class=\"ax\" transform=\"translate(16 " +
+         formatNumber(topMargin + plotH / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">byte offset</text>\n";
+
+  // Buffers. Hues spread by the golden angle so neighbours differ.
+  for (size_t i = 0; i < n && i < plan.offsets.size(); ++i) {
+    const Buffer &b = buffers[i];
+    const double x = xOf(b.firstUse), w = stepW * (b.lastUse - b.firstUse + 1);
+    const double yTop = yOf(plan.offsets[i] + b.size);
+    const double h = std::max(1.0, yOf(plan.offsets[i]) - yTop);
+    const int hue = static_cast<int>((i * 137.508)) % 360;
+    const std::string label = b.name + " " + formatBytes(b.size);
+    std::string tooltip = b.name + ": " + std::to_string(b.size) +
+                          " B at offset " + std::to_string(plan.offsets[i]) +
+                          ", steps " + std::to_string(b.firstUse) + ".." +
+                          std::to_string(b.lastUse);
+    if (b.inPlaceOf >= 0 && static_cast<size_t>(b.inPlaceOf) < n)
+      tooltip += ", in place of " + buffers[b.inPlaceOf].name;
+    svg += "<rect class=\"buf\" x=\"" + formatNumber(x + 0.5) + "\" y=\"" +
+           formatNumber(yTop) + "\" width=\"" +
+           formatNumber(std::max(1.0, w - 1)) + "\" height=\"" +
+           formatNumber(h) + "\" fill=\"hsl(" + std::to_string(hue) +
+           ",65%,75%)\"><title>" + escapeXml(tooltip) + "</title></rect>\n";
+    // About 5.5 px per character at 10 px; labels that do not fit stay in
+    // the tooltip rather than overprinting a neighbour.
+    const double textW = 5.5 * static_cast<double>(label.size());
+    if (textW + 4 <= w && h >= 12)
+      svg += "<text class=\"lbl\" x=\"" + formatNumber(x + 3) + "\" y=\"" +
+             formatNumber(yTop + std::min(h / 2 + 4, 12.0)) + "\">" +
+             escapeXml(label) + "</text>\n";
+  }
+
+  // Lower bound and arena lines make the gap visible at a glance.
+  svg += "<path d=\"M" + formatNumber(left) + " " +
+         formatNumber(yOf(plan.lowerBound)) + "H" + formatNumber(left + plotW) +
+         "\" stroke=\"#c00\" stroke-dasharray=\"6 4\"/>\n";
+  svg += "<text class=\"ax\" x=\"" + formatNumber(left + plotW - 4) +
+         "\" y=\"" + formatNumber(yOf(plan.lowerBound) - 3) +
+         "\" text-anchor=\"end\" style=\"fill:#c00\">lower bound</text>\n";
+  svg += "<path d=\"M" + formatNumber(left) + " " +
+         formatNumber(yOf(plan.arenaSize)) + "H" + formatNumber(left + plotW) +
+         "\" stroke=\"#000\"/>\n";
+  svg += "<path d=\"M" + formatNumber(left) + " " + formatNumber(topMargin) +
+         "V" + formatNumber(topMargin + plotH) + "H" +
+         formatNumber(left + plotW) + "\" fill=\"none\" stroke=\"#333\"/>\n";
+  svg += "</svg>\n";
+  return svg;
+}
+
+} // namespace mlir::mpq
