@@ -9,8 +9,7 @@
 //        [--emit=obj,header,report,svg,mlir,llvm-ir] [--name=NAME] ...
 //
 // Options in, mlir::mpq::compileOnnxFile (mpq/Compiler/Compiler.h), files
-// and a summary out. The compiler returns every output in memory; on any
-// error OUTDIR receives nothing.
+// and a summary out. On any error OUTDIR receives nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,13 +18,11 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -126,16 +123,13 @@ int main(int argc, char **argv) {
   ScopedDiagnosticHandler own(&context, [&](Diagnostic &diag) {
     if (!isa<UnknownLoc>(diag.getLocation()))
       return failure();
-    if (diag.getSeverity() == DiagnosticSeverity::Remark) {
-      if (!quiet)
-        llvm::errs() << "mpqc: note: " << diag << "\n";
-    } else {
+    DiagnosticSeverity severity = diag.getSeverity();
+    if (severity != DiagnosticSeverity::Remark || !quiet)
       llvm::errs() << "mpqc: "
-                   << (diag.getSeverity() == DiagnosticSeverity::Error
-                           ? "error: "
-                           : "warning: ")
+                   << (severity == DiagnosticSeverity::Remark  ? "note: "
+                       : severity == DiagnosticSeverity::Error ? "error: "
+                                                               : "warning: ")
                    << diag << "\n";
-    }
     return success();
   });
   FailureOr<CompileResult> result =
@@ -143,7 +137,8 @@ int main(int argc, char **argv) {
   if (failed(result))
     return 1;
 
-  // Everything is in memory: now write, each file atomically.
+  // Stage every file beside its final name, then rename them all: if any
+  // write fails, OUTDIR keeps what it had.
   if (auto ec = llvm::sys::fs::create_directories(outDir))
     return fail(outDir + ": " + ec.message());
   struct Output {
@@ -157,18 +152,32 @@ int main(int argc, char **argv) {
                             {EmitKind::Mlir, ".mlir", result->mlir},
                             {EmitKind::LLVMIR, ".ll", result->llvmIR},
                             {EmitKind::Svg, ".plan.svg", result->svg}};
+  std::vector<std::pair<llvm::sys::fs::TempFile, std::string>> staged;
+  auto discardAll = [&](const Twine &message) {
+    for (auto &[file, path] : staged)
+      llvm::consumeError(file.discard());
+    return fail(message);
+  };
   for (const Output &output : outputs) {
     if (!llvm::is_contained(options.emit, output.kind))
       continue;
     SmallString<128> path(outDir);
     llvm::sys::path::append(path, result->name + output.suffix);
-    std::string error;
-    auto file = openOutputFile(path, &error);
+    if (llvm::sys::fs::is_directory(path))
+      return discardAll(path + ": is a directory");
+    auto file = llvm::sys::fs::TempFile::create(path + ".tmp%%%%%%");
     if (!file)
-      return fail(error);
-    file->os() << output.bytes;
-    file->keep();
+      return discardAll(path + ": " + llvm::toString(file.takeError()));
+    llvm::raw_fd_ostream os(file->FD, /*shouldClose=*/false);
+    os << output.bytes;
+    os.flush();
+    staged.emplace_back(std::move(*file), path.str().str());
+    if (os.has_error())
+      return discardAll(path + ": " + os.error().message());
   }
+  for (auto &[file, path] : staged)
+    if (llvm::Error error = file.keep(path))
+      return discardAll(path + ": " + llvm::toString(std::move(error)));
 
   if (quiet)
     return 0;
