@@ -23,6 +23,9 @@ llvm_config.with_environment("PATH", config.mpq_tools_dir, append_path=True)
 
 llvm_config.add_tool_substitutions(
     ["mpq-eval", "mpq-opt", "mpq-translate", "mpqc"], [config.mpq_tools_dir, config.llvm_tools_dir])
+# Test programs built in the test tree (test/CAPI/CMakeLists.txt).
+llvm_config.add_tool_substitutions(
+    ["mpq-capi-test"], [os.path.join(config.mpq_obj_root, "test", "CAPI")])
 # LLVM 22's binary tools, not whichever version PATH finds first.
 llvm_config.add_tool_substitutions(
     ["llvm-nm", "llvm-objdump", "llvm-readelf"], [config.llvm_tools_dir])

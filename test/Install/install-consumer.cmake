@@ -8,7 +8,7 @@
 #   1. cmake --install MPQ_BINARY_DIR --prefix WORK_DIR/prefix
 #   2. configure CONSUMER_SOURCE_DIR with CMAKE_PREFIX_PATH=WORK_DIR/prefix and
 #      check that find_package(MPQ) found that prefix, not another install
-#   3. build it and run its tests.
+#   3. build it and run its tests (the C one compiles TEST_MODEL).
 # WORK_DIR starts empty every time: a stale prefix or cache could hide a file
 # the install no longer provides.
 #
@@ -35,6 +35,7 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${build}
   -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
   -DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}
   -DCMAKE_PREFIX_PATH=${prefix}
+  -DMPQ_TEST_MODEL=${TEST_MODEL}
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
 
 file(STRINGS ${build}/CMakeCache.txt mpq_dir REGEX "^MPQ_DIR:")

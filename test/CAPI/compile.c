@@ -1,0 +1,302 @@
+/*===- compile.c - The C API's test program -------------------------------===*\
+|*                                                                            *|
+|* Part of the mpq project.                                                   *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+/*
+ *   mpq-capi-test MODEL.onnx OUTDIR
+ *
+ * Compiles MODEL through mpq-c/Compiler.h for the Cortex-M7 under 64 kB of
+ * flash and 32 kB of RAM (mpqc --flash=64kB --ram=32kB), writes the object and
+ * the report to OUTDIR/<name>.o and OUTDIR/<name>.report.json for capi.test
+ * to compare with mpqc's, and prints
+ *
+ *   arena <bytes> flash <bytes> bits <bits>
+ *
+ * Then the same model from memory, twice at once on two threads, must give
+ * the same object; and each error path must fail with its message: a missing
+ * file, a bad target, size, scheme, output kind, pin, an impossible flash
+ * budget, a pin on a layer the model lacks. Every failed check prints
+ * "FAIL: ..."; the exit status is 0 only if there was none.
+ */
+
+#include "mpq-c/Compiler.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      ++failures;                                                              \
+      printf("FAIL: line %d: %s: ", __LINE__, #cond);                          \
+      printf(__VA_ARGS__);                                                     \
+      printf("\n");                                                            \
+    }                                                                          \
+  } while (0)
+
+static bool contains(MpqStringRef text, const char *part) {
+  return text.data && strstr(text.data, part) != NULL;
+}
+
+static bool equals(MpqStringRef a, MpqStringRef b) {
+  return a.length == b.length && memcmp(a.data, b.data, a.length) == 0;
+}
+
+static bool writeFile(const char *dir, MpqStringRef name, const char *suffix,
+                      MpqStringRef bytes) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%.*s%s", dir, (int)name.length, name.data,
+           suffix);
+  FILE *file = fopen(path, "wb");
+  if (!file)
+    return false;
+  bool ok = fwrite(bytes.data, 1, bytes.length, file) == bytes.length;
+  return fclose(file) == 0 && ok;
+}
+
+static char *readFile(const char *path, size_t *size) {
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return NULL;
+  fseek(file, 0, SEEK_END);
+  long length = ftell(file);
+  fseek(file, 0, SEEK_SET);
+  char *data = malloc(length > 0 ? (size_t)length : 1);
+  *size = data ? fread(data, 1, (size_t)length, file) : 0;
+  fclose(file);
+  return data;
+}
+
+/* The options of the main compile: mpqc --flash=64kB --ram=32kB. */
+static MpqCompileOptions budgetOptions(void) {
+  MpqCompileOptions options = mpqCompileOptionsCreate();
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetTarget(options, "cortex-m7")),
+        "%s", mpqCompileOptionsGetError(options).data);
+  CHECK(mpqLogicalResultIsSuccess(mpqCompileOptionsSetFlash(options, "64kB")),
+        "%s", mpqCompileOptionsGetError(options).data);
+  CHECK(mpqLogicalResultIsSuccess(mpqCompileOptionsSetRamBytes(options, 32000)),
+        "%s", mpqCompileOptionsGetError(options).data);
+  return options;
+}
+
+struct Job {
+  MpqCompileOptions options;
+  const char *data;
+  size_t size;
+  MpqCompileResult result;
+};
+
+static void *compileJob(void *arg) {
+  struct Job *job = arg;
+  job->result = mpqCompileBuffer(job->options, job->data, job->size,
+                                 "fashion_mnist_cnn.onnx");
+  return NULL;
+}
+
+/* A setter that must fail with `message`. */
+#define CHECK_SETTER_FAILS(call, options, message)                             \
+  do {                                                                         \
+    CHECK(mpqLogicalResultIsFailure(call), "succeeded");                       \
+    CHECK(strcmp(mpqCompileOptionsGetError(options).data, message) == 0,       \
+          "message: %s", mpqCompileOptionsGetError(options).data);             \
+  } while (0)
+
+/* A compile that must fail with `part` in its error text; every getter then
+ * gives nothing. Prints the error text's first line and, given `file`,
+ * writes the text to OUTDIR/<file> (capi.test compares it with mpqc's). */
+static void checkCompileFails(MpqCompileResult result, const char *part,
+                              const char *outDir, const char *file) {
+  MpqStringRef error = mpqCompileResultGetError(result);
+  CHECK(!mpqCompileResultSucceeded(result), "succeeded");
+  CHECK(contains(error, part), "the error text lacks '%s': %s", part,
+        error.data);
+  CHECK(mpqCompileResultGetArenaBytes(result) == 0 &&
+            mpqCompileResultGetObject(result).length == 0 &&
+            mpqCompileResultGetNumLayers(result) == 0 &&
+            mpqCompileResultGetStackBytes(result) == -1,
+        "a failed result has values");
+  printf("error %.*s\n", (int)strcspn(error.data, "\n"), error.data);
+  if (file) {
+    MpqStringRef name = {file, strlen(file)};
+    CHECK(writeFile(outDir, name, "", error), "cannot write %s", file);
+  }
+  mpqCompileResultDestroy(result);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s MODEL.onnx OUTDIR\n", argv[0]);
+    return 2;
+  }
+  const char *model = argv[1], *outDir = argv[2];
+  MpqStringRef version = mpqGetVersion();
+  CHECK(strncmp(version.data, "mpq version ", 12) == 0, "%s", version.data);
+
+  /* The compile itself, with everything mpqc writes. */
+  MpqCompileOptions options = budgetOptions();
+  MpqCompileResult result = mpqCompileFile(options, model);
+  if (!mpqCompileResultSucceeded(result)) {
+    printf("FAIL: the compile failed:\n%s",
+           mpqCompileResultGetError(result).data);
+    return 1;
+  }
+  MpqStringRef name = mpqCompileResultGetName(result);
+  printf("name %s target %s goal %s\n", name.data,
+         mpqCompileResultGetTarget(result).data,
+         mpqCompileResultGetCodeGoal(result).data);
+  printf("arena %lld flash %lld bits %s\n",
+         (long long)mpqCompileResultGetArenaBytes(result),
+         (long long)mpqCompileResultGetFlashBytes(result),
+         mpqCompileResultGetBits(result).data);
+  printf("rodata %lld code %lld model %lld lower-bound %lld stack %lld "
+         "macs %lld\n",
+         (long long)mpqCompileResultGetRodataBytes(result),
+         (long long)mpqCompileResultGetCodeBytes(result),
+         (long long)mpqCompileResultGetModelFlashBytes(result),
+         (long long)mpqCompileResultGetArenaLowerBoundBytes(result),
+         (long long)mpqCompileResultGetStackBytes(result),
+         (long long)mpqCompileResultGetMacs(result));
+  for (intptr_t i = 0, e = mpqCompileResultGetNumLayers(result); i < e; ++i)
+    printf("layer %s %s w%u in%u out%u %lld+%lld B\n",
+           mpqCompileResultGetLayerName(result, i).data,
+           mpqCompileResultGetLayerKind(result, i).data,
+           mpqCompileResultGetLayerWeightBits(result, i),
+           mpqCompileResultGetLayerInputBits(result, i),
+           mpqCompileResultGetLayerOutputBits(result, i),
+           (long long)mpqCompileResultGetLayerWeightBytes(result, i),
+           (long long)mpqCompileResultGetLayerParamBytes(result, i));
+  for (intptr_t i = 0, e = mpqCompileResultGetNumSummaryLines(result); i < e;
+       ++i)
+    printf("summary %s\n", mpqCompileResultGetSummaryLine(result, i).data);
+  CHECK(mpqCompileResultGetFlashBytes(result) ==
+            mpqCompileResultGetRodataBytes(result) +
+                mpqCompileResultGetCodeBytes(result),
+        "flash is not rodata + code");
+  CHECK(mpqCompileResultGetError(result).length == 0, "errors: %s",
+        mpqCompileResultGetError(result).data);
+  CHECK(mpqCompileResultGetHeader(result).length > 0 &&
+            mpqCompileResultGetSvg(result).length > 0,
+        "no header or svg");
+  CHECK(mpqCompileResultGetMlir(result).length == 0 &&
+            mpqCompileResultGetLLVMIR(result).length == 0,
+        "mlir or llvm-ir without being asked for");
+  CHECK(writeFile(outDir, name, ".o", mpqCompileResultGetObject(result)) &&
+            writeFile(outDir, name, ".report.json",
+                      mpqCompileResultGetReport(result)) &&
+            writeFile(outDir, name, ".h", mpqCompileResultGetHeader(result)),
+        "cannot write to %s", outDir);
+
+  /* The same model from memory, on two threads at once, asking for the MLIR
+   * and the LLVM IR too: the same object. */
+  size_t size = 0;
+  char *data = readFile(model, &size);
+  CHECK(data && size > 0, "cannot read %s", model);
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetEmit(options, "obj, mlir,LLVM_IR")),
+        "%s", mpqCompileOptionsGetError(options).data);
+  struct Job jobs[2];
+  pthread_t threads[2];
+  for (int i = 0; i < 2; ++i) {
+    jobs[i] = (struct Job){options, data, size, {NULL}};
+    CHECK(pthread_create(&threads[i], NULL, compileJob, &jobs[i]) == 0,
+          "pthread_create");
+  }
+  for (int i = 0; i < 2; ++i) {
+    pthread_join(threads[i], NULL);
+    MpqCompileResult copy = jobs[i].result;
+    CHECK(mpqCompileResultSucceeded(copy), "thread %d: %s", i,
+          mpqCompileResultGetError(copy).data);
+    CHECK(equals(mpqCompileResultGetObject(copy),
+                 mpqCompileResultGetObject(result)),
+          "thread %d: another object", i);
+    CHECK(contains(mpqCompileResultGetMlir(copy), "mpq.qconv2d") &&
+              contains(mpqCompileResultGetLLVMIR(copy), "define"),
+          "thread %d: no MLIR or LLVM IR", i);
+    CHECK(mpqCompileResultGetReport(copy).length == 0 &&
+              mpqCompileResultGetHeader(copy).length == 0,
+          "thread %d: outputs not asked for", i);
+    mpqCompileResultDestroy(copy);
+  }
+  free(data);
+  mpqCompileResultDestroy(result);
+  mpqCompileOptionsDestroy(options);
+
+  /* A missing file: the error names it. */
+  options = budgetOptions();
+  char missing[4096];
+  snprintf(missing, sizeof(missing), "%s/missing.onnx", outDir);
+  checkCompileFails(mpqCompileFile(options, missing), missing, outDir,
+                    "missing.err");
+  /* Not a model. */
+  checkCompileFails(mpqCompileBuffer(options, "junk", 4, "junk.onnx"),
+                    "junk.onnx", outDir, NULL);
+
+  /* Bad names and sizes: the setter fails, with mpqc's message, and the
+   * option keeps its value. */
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetTarget(options, "riscv"), options,
+                     "'riscv' is not a valid target (expected one of "
+                     "cortex-m7, x86_64)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetScheme(options, "pc"), options,
+                     "'pc' is not a valid quantization scheme (expected one "
+                     "of pc-icn, pl-icn, pl-fb)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetEmit(options, "obj,exe"), options,
+                     "'exe' is not a valid output kind (expected one of obj, "
+                     "header, report, svg, mlir, llvm-ir)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetFlash(options, "12XB"), options,
+                     "the flash budget '12XB' has an unknown unit 'XB' "
+                     "(expected B, kB, KiB, MB or MiB)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetRamBytes(options, -5), options,
+                     "the RAM budget must be at least 0 bytes, not -5");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetName(options, "9lives"), options,
+                     "'9lives' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsAddPin(options, "conv0:8"), options,
+                     "'conv0:8' is not layer:wbits:abits (0 leaves a width "
+                     "free)");
+  /* Any case, '_' for '-': the spellings mpqc takes. */
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetScheme(options, "PC_ICN")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetInputLayout(options, "model")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetOptimize(options, "Auto")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetWeightBudget(options, "none")),
+        "%s", mpqCompileOptionsGetError(options).data);
+
+  /* A pin on a layer the model does not have: the compile names them. */
+  MpqCompileOptions pinned = budgetOptions();
+  CHECK(mpqLogicalResultIsSuccess(mpqCompileOptionsAddPin(pinned, "conv9:8:8")),
+        "%s", mpqCompileOptionsGetError(pinned).data);
+  checkCompileFails(mpqCompileFile(pinned, model), "no layer named 'conv9'",
+                    outDir, NULL);
+  mpqCompileOptionsDestroy(pinned);
+
+  /* An impossible budget. */
+  CHECK(
+      mpqLogicalResultIsSuccess(mpqCompileOptionsSetFlashBytes(options, 1000)),
+      "%s", mpqCompileOptionsGetError(options).data);
+  checkCompileFails(mpqCompileFile(options, model),
+                    "flash budget of 1000 B cannot be met", outDir,
+                    "flash-1000.err");
+  mpqCompileOptionsDestroy(options);
+
+  /* A null options handle means the defaults (2 MiB, 512 KiB: it fits). */
+  MpqCompileOptions none = {NULL};
+  result = mpqCompileFile(none, model);
+  CHECK(mpqCompileResultSucceeded(result), "%s",
+        mpqCompileResultGetError(result).data);
+  mpqCompileResultDestroy(result);
+
+  if (failures) {
+    printf("%d checks failed\n", failures);
+    return 1;
+  }
+  printf("all checks passed\n");
+  return 0;
+}
