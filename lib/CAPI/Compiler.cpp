@@ -117,13 +117,6 @@ std::optional<int64_t> parseSize(MpqCompileOptions options, const char *what,
   return bytes;
 }
 
-bool isIdentifier(StringRef name) {
-  if (name.empty() || llvm::isDigit(name.front()))
-    return false;
-  return llvm::all_of(name,
-                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
-}
-
 /// Prints a diagnostic with its location, as mpqc's handler does, when
 /// asked to rather than when the engine calls it.
 struct DiagnosticPrinter : SourceMgrDiagnosticHandler {
@@ -328,7 +321,7 @@ MpqLogicalResult mpqCompileOptionsSetWeightBudget(MpqCompileOptions options,
 MpqLogicalResult mpqCompileOptionsSetName(MpqCompileOptions options,
                                           const char *name) {
   StringRef value = text(name);
-  if (!value.empty() && !isIdentifier(value))
+  if (!value.empty() && !isValidModelName(value))
     return fail(options,
                 "'" + value.str() +
                     "' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*)");

@@ -49,6 +49,12 @@ std::string mlir::mpq::modelNameFromPath(StringRef path) {
   return name;
 }
 
+bool mlir::mpq::isValidModelName(StringRef name) {
+  return !name.empty() && !llvm::isDigit(name.front()) &&
+         llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
 namespace {
 
 /// Bytes of the sections of an object file whose name starts with one of
@@ -453,6 +459,19 @@ FailureOr<CompileResult> Compilation::run() {
   return compiled;
 }
 
+/// The model's name, checked before anything is imported.
+FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
+                                 const CompileOptions &options) {
+  if (options.name.empty())
+    return modelNameFromPath(fileName);
+  if (!isValidModelName(options.name))
+    return emitError(UnknownLoc::get(&context))
+           << "the model name '" << options.name
+           << "' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*): it prefixes "
+              "every symbol and names the output files";
+  return options.name;
+}
+
 FailureOr<CompileResult> compileImported(MLIRContext &context,
                                          OwningOpRef<ModuleOp> imported,
                                          StringRef name,
@@ -474,23 +493,25 @@ OnnxImportOptions importOptions(StringRef name, const CompileOptions &options) {
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
                            const CompileOptions &options) {
-  std::string name =
-      options.name.empty() ? modelNameFromPath(path) : options.name;
+  FailureOr<std::string> name = modelName(context, path, options);
+  if (failed(name))
+    return failure();
   context.loadAllAvailableDialects();
   return compileImported(
-      context, importOnnxFile(path, &context, importOptions(name, options)),
-      name, options);
+      context, importOnnxFile(path, &context, importOptions(*name, options)),
+      *name, options);
 }
 
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxBuffer(MLIRContext &context, StringRef bytes,
                              StringRef fileName,
                              const CompileOptions &options) {
-  std::string name =
-      options.name.empty() ? modelNameFromPath(fileName) : options.name;
+  FailureOr<std::string> name = modelName(context, fileName, options);
+  if (failed(name))
+    return failure();
   context.loadAllAvailableDialects();
-  return compileImported(
-      context,
-      importOnnxBuffer(bytes, fileName, &context, importOptions(name, options)),
-      name, options);
+  return compileImported(context,
+                         importOnnxBuffer(bytes, fileName, &context,
+                                          importOptions(*name, options)),
+                         *name, options);
 }

@@ -178,6 +178,11 @@ void registerCompilerDialects(DialectRegistry &registry);
 /// A C identifier from a file name: [A-Za-z0-9_], not starting with a digit.
 std::string modelNameFromPath(StringRef path);
 
+/// Whether `name` can be a model's name: a C identifier
+/// ([A-Za-z_][A-Za-z0-9_]*), since it prefixes every symbol and names the
+/// output files (so it never reaches outside an output directory).
+bool isValidModelName(StringRef name);
+
 } // namespace mlir::mpq
 
 MPQ_ENUM_OPTION(::mlir::mpq::CodegenTarget)
