@@ -143,6 +143,8 @@ compile(MpqCompileOptions options,
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
+  // As mpqc: the message and its location, not a dump of the whole module.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   llvm::raw_string_ostream errorStream(impl->error), noteStream(impl->notes);
   // Registered before the handler below, so never called by the engine: the

@@ -117,6 +117,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
+  context.printOpOnDiagnostic(false); // a user reads the message, not the IR
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler located(sourceMgr, &context);
   // What concerns no op (budgets, notes on retries) reads as mpqc's own.
