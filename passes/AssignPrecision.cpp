@@ -18,6 +18,7 @@
 #include "mpq/Analysis/PrecisionAssignment.h"
 #include "mpq/Analysis/PrecisionReport.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
