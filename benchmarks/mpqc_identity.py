@@ -42,7 +42,7 @@ def cases(build, models, tmp):
         # The flash retry and the auto code-size fallback.
         out.append(("fmnist_retry", onnx, ["--flash=12000", "--ram=32000", "--optimize=size"]))
         out.append(("fmnist_auto", onnx, ["--flash=16000", "--ram=32000"]))
-        out.append(("fmnist_pins", onnx, ["--flash=64kB", "--ram=32kB", "--pins=/conv1/Conv:4:4"]))
+        out.append(("fmnist_pins", onnx, ["--flash=64kB", "--ram=32kB", "--pins=/conv1/Conv_1:4:4"]))
         out.append(("fmnist_nhwc", onnx, ["--flash=64kB", "--ram=32kB", "--input-layout=nhwc"]))
     if "mbv1" in models:
         for alpha in ["0.25", "0.5", "0.75", "1.0"]:

@@ -17,6 +17,7 @@
 #include "mpq/Analysis/PlannedRam.h"
 #include "mpq/Analysis/PrecisionAssignment.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Report/PrecisionReport.h"
 #include "mpq/Transforms/Passes.h"
 

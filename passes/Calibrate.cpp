@@ -58,17 +58,17 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
   SmallVector<BatchNormOp> norms;
   func.walk([&](BatchNormOp bn) { norms.push_back(bn); });
   for (BatchNormOp bn : norms) {
-    Operation *layer = bn.getInput().getDefiningOp();
-    if (!layer || !isa<Conv2DOp, FullyConnectedOp>(layer) ||
-        !bn.getInput().hasOneUse())
+    Operation *def = bn.getInput().getDefiningOp();
+    auto layer = dyn_cast_or_null<FloatLayerOpInterface>(def);
+    if (!layer || !bn.getInput().hasOneUse())
       return bn.emitError() << "scheme=pl-fb folds batch-norm into the layer "
                                "before it, but this one follows '"
-                            << (layer ? layer->getName().getStringRef()
-                                      : StringRef("a function argument"))
+                            << (def ? def->getName().getStringRef()
+                                    : StringRef("a function argument"))
                             << "'";
     // The weight may already carry the fake_quant the precision pass put
     // there; fold into the constant beneath it.
-    Value weightUse = layer->getOperand(1);
+    Value weightUse = layer.getWeight();
     auto fq = weightUse.getDefiningOp<FakeQuantOp>();
     Value weight = fq ? fq.getInput() : weightUse;
     auto w = getFloatConstantValues(weight);
@@ -79,8 +79,7 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
     if (!w || !gamma || !beta || !mean || !var)
       return bn.emitError() << "scheme=pl-fb needs constant weights and "
                                "batch-norm parameters";
-    Value biasValue =
-        layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+    Value biasValue = layer.getBias();
     auto weightType = cast<RankedTensorType>(weight.getType());
     int64_t channels = weightType.getDimSize(0);
     int64_t perChannel = weightType.getNumElements() / channels;
@@ -99,7 +98,7 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
       bias[c] = (bias[c] - (*mean)[c]) * gain + (*beta)[c];
     }
     // Before the weight's fake_quant, which will use the new constant.
-    OpBuilder builder(fq ? fq.getOperation() : layer);
+    OpBuilder builder(fq ? fq.getOperation() : layer.getOperation());
     Value newWeight = arith::ConstantOp::create(builder, weight.getLoc(),
                                                 floatAttr(weightType, *w));
     auto biasType =
@@ -109,11 +108,8 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
     if (fq)
       fq.getInputMutable().assign(newWeight);
     else
-      layer->setOperand(1, newWeight);
-    if (biasValue)
-      layer->setOperand(2, newBias);
-    else
-      layer->insertOperands(2, newBias);
+      layer.getWeightMutable().set(newWeight);
+    layer.getBiasMutable().assign(newBias);
     bn.getResult().replaceAllUsesWith(bn.getInput());
     bn.erase();
   }
@@ -183,6 +179,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
   void runOnOperation() override {
+    // Every function with a body, each on its own (a module may hold several
+    // independent graphs, see mpq/Dialect/MPQ/IR/ModelFunction.h).
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal() &&
           (failed(calibrate(func)) ||

@@ -28,8 +28,8 @@ struct CheckIntegerOnlyPass
   void runOnOperation() override {
     WalkResult result = getOperation().walk([](Operation *op) {
       // The model boundary converts between float and integer codes.
-      if (isa<QuantizeOp, DequantizeOp, func::FuncOp, ModuleOp, func::ReturnOp>(
-              op))
+      if (op->hasTrait<ModelBoundary>() ||
+          isa<func::FuncOp, ModuleOp, func::ReturnOp>(op))
         return WalkResult::advance();
       for (Type type : op->getOperandTypes())
         if (isFloatLike(type)) {

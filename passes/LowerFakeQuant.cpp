@@ -105,8 +105,8 @@ std::vector<int64_t> quantizeConstant(FakeQuantOp op, ArrayRef<double> values,
 /// reads the fake-quantized bias itself.
 bool isLayerBias(FakeQuantOp op) {
   return !op->use_empty() && llvm::all_of(op->getUses(), [](OpOperand &use) {
-    return isa<Conv2DOp, FullyConnectedOp>(use.getOwner()) &&
-           use.getOperandNumber() == 2;
+    auto layer = dyn_cast<FloatLayerOpInterface>(use.getOwner());
+    return layer && layer.isBiasOperand(use);
   });
 }
 
@@ -130,10 +130,10 @@ struct LayerBias {
   }
 };
 
-FailureOr<LayerBias> readBias(Operation *layer, int64_t channels) {
+FailureOr<LayerBias> readBias(FloatLayerOpInterface layer, int64_t channels) {
   LayerBias bias;
   bias.values.assign(channels, 0.0);
-  Value value = layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+  Value value = layer.getBias();
   if (!value)
     return bias;
   auto fq = value.getDefiningOp<FakeQuantOp>();
@@ -171,7 +171,7 @@ FailureOr<LayerBias> readBias(Operation *layer, int64_t channels) {
 /// each value used once.
 struct Epilogue {
   BatchNormOp batchNorm;
-  Operation *activation = nullptr; // ReluOp or ClipOp
+  Operation *activation = nullptr; // A ClampActivation: relu or clip.
   FakeQuantOp fakeQuant;
 };
 
@@ -187,7 +187,7 @@ FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
       e.batchNorm = bn;
       value = bn.getResult();
     }
-  if (Operation *user = next(); user && isa<ReluOp, ClipOp>(user)) {
+  if (Operation *user = next(); user && user->hasTrait<ClampActivation>()) {
     e.activation = user;
     value = user->getResult(0);
   }
@@ -210,7 +210,7 @@ public:
 
 private:
   LogicalResult lowerFakeQuant(FakeQuantOp op);
-  LogicalResult lowerLayer(Operation *layer);
+  LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
   LogicalResult lowerAveragePool(Operation *pool, ArrayRef<int64_t> kernel,
                                  ArrayRef<int64_t> strides,
@@ -329,7 +329,7 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
   SmallVector<Operation *> movement;
   Value root = input;
   while (Operation *def = root.getDefiningOp()) {
-    if (!isa<TransposeOp, ReshapeOp>(def))
+    if (!def->hasTrait<PermutesElements>())
       return op.emitError()
              << "the input of this fake_quant is computed in float by '"
              << def->getName()
@@ -353,9 +353,9 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
   return success();
 }
 
-LogicalResult Lowering::lowerLayer(Operation *layer) {
-  bool isConv = isa<Conv2DOp>(layer);
-  Value input = layer->getOperand(0), weight = layer->getOperand(1);
+LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
+  bool isConv = isa<Conv2DOp>(layer.getOperation());
+  Value input = layer.getInput(), weight = layer.getWeight();
   Value qInput = lookup(input), qWeight = lookup(weight);
   if (!qInput)
     return layer->emitError()
@@ -431,7 +431,7 @@ LogicalResult Lowering::lowerLayer(Operation *layer) {
   auto accType = withElement(layer->getResult(0), builder.getI32Type());
   Value acc;
   if (isConv) {
-    auto conv = cast<Conv2DOp>(layer);
+    auto conv = cast<Conv2DOp>(layer.getOperation());
     acc = QConv2DOp::create(builder, layer->getLoc(), accType, qInput, qWeight,
                             conv.getStridesAttr(), conv.getDilationsAttr(),
                             conv.getPadsAttr(), conv.getGroupsAttr());
@@ -598,8 +598,8 @@ LogicalResult Lowering::run() {
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](FakeQuantOp fq) { return lowerFakeQuant(fq); })
-            .Case<Conv2DOp, FullyConnectedOp>(
-                [&](Operation *layer) { return lowerLayer(layer); })
+            .Case(
+                [&](FloatLayerOpInterface layer) { return lowerLayer(layer); })
             .Case([&](AddOp add) { return lowerAdd(add); })
             .Case([&](AvgPool2DOp pool) -> LogicalResult {
               bool padded = llvm::any_of(pool.getPads(),
@@ -617,10 +617,13 @@ LogicalResult Lowering::run() {
                   pool, {shape.getDimSize(1), shape.getDimSize(2)}, {1, 1},
                   {0, 0, 0, 0});
             })
-            .Case<MaxPool2DOp, ReshapeOp, TransposeOp, PadOp, ConcatOp>(
-                [&](Operation *move) { return lowerDataMovement(move); })
             .Case([&](func::ReturnOp ret) { return lowerReturn(ret); })
-            .Default([](Operation *) { return success(); });
+            .Default([&](Operation *other) {
+              // Data movement is the same op on codes.
+              return other->hasTrait<ElementTypeAgnostic>()
+                         ? lowerDataMovement(other)
+                         : success();
+            });
     if (failed(result))
       return failure();
   }
@@ -672,6 +675,8 @@ namespace {
 struct LowerFakeQuantPass
     : ::mlir::mpq::impl::MPQLowerFakeQuantPassBase<LowerFakeQuantPass> {
   void runOnOperation() override {
+    // Every function with a body, each on its own (a module may hold several
+    // independent graphs, see mpq/Dialect/MPQ/IR/ModelFunction.h).
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (!func.isExternal() && failed(lowerFakeQuant(func)))
         return signalPassFailure();

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Support/IntegerSemantics.h"
 #include "mpq/Support/Packing.h"
 #include "mpq/Transforms/Passes.h"
@@ -60,9 +61,7 @@ std::optional<int64_t> plannedOffset(Value value) {
   Operation *def = value.getDefiningOp();
   if (!def)
     return std::nullopt;
-  if (auto offset = def->getAttrOfType<IntegerAttr>("mpq.offset"))
-    return offset.getInt();
-  return std::nullopt;
+  return getArenaOffset(def);
 }
 
 class Emitter {
@@ -874,7 +873,7 @@ LogicalResult LoopLowering::emitLayer(Operation *layer, RequantizeOp rq) {
 LogicalResult LoopLowering::emitRequantize(RequantizeOp rq) {
   // Integer input: an accumulator, fused into its layer.
   Operation *def = rq.getInput().getDefiningOp();
-  if (def && isa<QConv2DOp, QFullyConnectedOp>(def))
+  if (isa_and_nonnull<IntegerLayerOpInterface>(def))
     return emitLayer(def, rq);
   auto in = bufferFor(rq.getInput(), rq);
   if (failed(in) || failed(assignStorage(rq)))
@@ -1091,17 +1090,18 @@ LogicalResult LoopLowering::emitMovement(Operation *op) {
 
 LogicalResult LoopLowering::emit(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case<QConstantOp, QConv2DOp, QFullyConnectedOp>(
+      .Case<QConstantOp, IntegerLayerOpInterface>(
           [](Operation *) { return success(); }) // Emitted with their users.
       .Case([&](RequantizeOp rq) { return emitRequantize(rq); })
       .Case([&](QAddOp add) { return emitQAdd(add); })
       .Case<MaxPool2DOp, QAvgPool2DOp>(
           [&](Operation *pool) { return emitPool(pool); })
-      .Case<ReshapeOp, TransposeOp, PadOp, ConcatOp>(
-          [&](Operation *move) { return emitMovement(move); })
-      .Case<QuantizeOp, DequantizeOp, func::ReturnOp>(
-          [](Operation *) { return success(); }) // The boundary: see run().
-      .Default([](Operation *other) {
+      .Default([&](Operation *other) -> LogicalResult {
+        // The model boundary (quantize, dequantize, return): see run().
+        if (other->hasTrait<ModelBoundary>() || isa<func::ReturnOp>(other))
+          return success();
+        if (other->hasTrait<CopiesElements>())
+          return emitMovement(other);
         return other->emitError()
                << "'" << other->getName()
                << "' has no code generation: is the graph integer-only "
@@ -1183,14 +1183,14 @@ LogicalResult LoopLowering::run() {
   // Now the arena's size is known: a static memref, so the bare-pointer
   // calling convention applies.
   int64_t size = std::max<int64_t>(arenaSize, 1);
-  if (auto planned = func->getAttrOfType<IntegerAttr>("mpq.arena_size"))
-    size = std::max(size, planned.getInt());
+  if (std::optional<int64_t> planned = getArenaSize(func))
+    size = std::max(size, *planned);
   auto arenaType = MemRefType::get({size}, builder.getI8Type());
   arena.setType(arenaType);
   argTypes.back() = arenaType;
   entry.setFunctionType(
       builder.getFunctionType(argTypes, {builder.getI32Type()}));
-  entry->setAttr("mpq.arena_size", builder.getI64IntegerAttr(size));
+  setArenaSize(entry, size);
   func.erase();
   return success();
 }
@@ -1205,18 +1205,12 @@ struct LowerToLoopsPass
           << " is not 1, 2 or 4";
       return signalPassFailure();
     }
-    SmallVector<func::FuncOp> funcs;
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (!func.isExternal())
-        funcs.push_back(func);
-    if (funcs.size() != 1) {
-      getOperation().emitError()
-          << "expected one model function, found " << funcs.size();
+    FailureOr<func::FuncOp> func = getModelFunction(getOperation());
+    if (failed(func))
       return signalPassFailure();
-    }
     std::string prefix =
-        modelName.empty() ? funcs.front().getSymName().str() : modelName;
-    if (failed(LoopLowering(funcs.front(), prefix, channelBlock, armDsp).run()))
+        modelName.empty() ? func->getSymName().str() : modelName;
+    if (failed(LoopLowering(*func, prefix, channelBlock, armDsp).run()))
       signalPassFailure();
   }
 };

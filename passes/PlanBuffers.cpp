@@ -15,6 +15,7 @@
 #include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Report/PlanSvg.h"
 #include "mpq/Support/JsonOrder.h"
 #include "mpq/Transforms/Passes.h"

@@ -30,17 +30,17 @@ UniformType gridOf(FakeQuantOp fq) {
 }
 
 /// The per-tensor grid the integer graph gives `value`, the input of a
-/// layer: that of the fake_quant it comes from through ops that keep codes
-/// and grid (data movement, and average pools not followed by a fake_quant,
-/// as --mpq-lower-fake-quant lowers them). Null if there is none yet.
+/// layer: that of the fake_quant it comes from through ops that keep their
+/// input's grid (data movement, and average pools not followed by a
+/// fake_quant, as --mpq-lower-fake-quant lowers them). Null if there is none
+/// yet.
 UniformType activationGrid(Value value) {
   while (Operation *def = value.getDefiningOp()) {
     if (auto fq = dyn_cast<FakeQuantOp>(def)) {
       UniformType grid = gridOf(fq);
       return grid && !grid.isPerAxis() ? grid : UniformType();
     }
-    if (!isa<ReshapeOp, TransposeOp, PadOp, MaxPool2DOp, ConcatOp, AvgPool2DOp,
-             GlobalAvgPoolOp>(def))
+    if (!def->hasTrait<KeepsInputGrid>())
       return {};
     value = def->getOperand(0);
   }
@@ -54,19 +54,18 @@ Value floatConstant(OpBuilder &builder, Location loc, RankedTensorType type,
       builder, loc, DenseElementsAttr::get(type, ArrayRef<float>(data)));
 }
 
-LogicalResult snapLayer(Operation *layer) {
-  auto weightQuant = layer->getOperand(1).getDefiningOp<FakeQuantOp>();
+LogicalResult snapLayer(FloatLayerOpInterface layer) {
+  auto weightQuant = layer.getWeight().getDefiningOp<FakeQuantOp>();
   UniformType wGrid = gridOf(weightQuant),
-              xGrid = activationGrid(layer->getOperand(0));
+              xGrid = activationGrid(layer.getInput());
   if (!wGrid || !xGrid || (wGrid.isPerAxis() && wGrid.getAxis() != 0))
     return success(); // Not calibrated yet; the lowering will say so.
-  auto wType = cast<RankedTensorType>(layer->getOperand(1).getType());
+  auto wType = cast<RankedTensorType>(layer.getWeight().getType());
   int64_t channels = wType.getDimSize(0);
 
   // The float bias: the operand, or what an int32 fake_quant (an earlier
   // snap) quantizes. A bias the model quantized to a stored width is its own.
-  Value biasOperand =
-      layer->getNumOperands() > 2 ? layer->getOperand(2) : Value();
+  Value biasOperand = layer.getBias();
   FakeQuantOp oldQuant;
   Value floatBias = biasOperand;
   if (auto fq = biasOperand ? biasOperand.getDefiningOp<FakeQuantOp>()
@@ -146,10 +145,8 @@ LogicalResult snapLayer(Operation *layer) {
     replaced.insert(biasOperand.getDefiningOp());
     if (oldQuant)
       replaced.insert(oldQuant.getInput().getDefiningOp());
-    layer->setOperand(2, snapped);
-  } else {
-    layer->insertOperands(2, snapped);
   }
+  layer.getBiasMutable().assign(snapped);
   if (shifted) {
     builder.setInsertionPoint(bn);
     replaced.insert(bn.getMean().getDefiningOp());
@@ -169,12 +166,9 @@ LogicalResult snapLayer(Operation *layer) {
 } // namespace
 
 LogicalResult mlir::mpq::snapBiases(func::FuncOp func) {
-  SmallVector<Operation *> layers;
-  func.walk([&](Operation *op) {
-    if (isa<Conv2DOp, FullyConnectedOp>(op))
-      layers.push_back(op);
-  });
-  for (Operation *layer : layers)
+  SmallVector<FloatLayerOpInterface> layers;
+  func.walk([&](FloatLayerOpInterface layer) { layers.push_back(layer); });
+  for (FloatLayerOpInterface layer : layers)
     if (failed(snapLayer(layer)))
       return failure();
   return success();

@@ -177,8 +177,7 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
         constants.insert(constant.getResult());
         return success();
       })
-      .Case<QConv2DOp, QFullyConnectedOp>([&](Operation *layer)
-                                              -> LogicalResult {
+      .Case<IntegerLayerOpInterface>([&](Operation *layer) -> LogicalResult {
         Value acc = layer->getResult(0);
         auto requant = acc.hasOneUse()
                            ? dyn_cast<RequantizeOp>(*acc.getUsers().begin())
@@ -200,10 +199,9 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QAvgPool2DOp, MaxPool2DOp, PadOp, ConcatOp, TransposeOp>(
-          [&](Operation *step) -> LogicalResult {
-            return addStep(step, nullptr, step->getResult(0));
-          })
+      .Case<QAddOp, QAvgPool2DOp>([&](Operation *step) -> LogicalResult {
+        return addStep(step, nullptr, step->getResult(0));
+      })
       .Case<ReshapeOp>([&](ReshapeOp reshape) -> LogicalResult {
         Value input = reshape.getInput();
         if (constants.contains(input)) {
@@ -231,7 +229,11 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
         result.graph.markOutput(it->second);
         return success();
       })
-      .Default([](Operation *other) -> LogicalResult {
+      .Default([&](Operation *other) -> LogicalResult {
+        // Data movement on codes other than a view reshape (above) writes a
+        // new buffer.
+        if (other->hasTrait<ElementTypeAgnostic>())
+          return addStep(other, nullptr, other->getResult(0));
         return other->emitError()
                << "'" << other->getName()
                << "' is not an op of the integer-only graph buffer planning "
@@ -372,19 +374,11 @@ void mlir::mpq::applyStepOrder(const ArenaGraph &graph,
     op->moveBefore(terminator);
 }
 
-static const char *const kOpAnnotations[] = {kOffsetAttrName, kOffsetsAttrName,
-                                             kScratchOffsetAttrName,
-                                             kScratchSizeAttrName};
-
 void mlir::mpq::annotateArenaPlan(const ArenaGraph &graph,
                                   const ArenaBufferSet &buffers,
                                   const Plan &plan) {
   func::FuncOp func = graph.func;
-  func.walk([](Operation *op) {
-    for (const char *name : kOpAnnotations)
-      op->removeAttr(name);
-  });
-  Builder builder(func.getContext());
+  func.walk([](Operation *op) { removeArenaPlacement(op); });
   llvm::MapVector<Operation *, SmallVector<int64_t>> offsets;
   auto record = [&](Value value, int64_t offset) {
     auto result = cast<OpResult>(value);
@@ -400,22 +394,19 @@ void mlir::mpq::annotateArenaPlan(const ArenaGraph &graph,
   }
   for (auto &[op, list] : offsets) {
     if (list.size() == 1)
-      op->setAttr(kOffsetAttrName, builder.getI64IntegerAttr(list.front()));
+      setArenaOffset(op, list.front());
     else
-      op->setAttr(kOffsetsAttrName, builder.getDenseI64ArrayAttr(list));
+      setArenaOffsets(op, list);
   }
   for (size_t k = 0; k < graph.steps.size(); ++k) {
     const int scratch = buffers.scratchBuffer[k];
     if (scratch < 0)
       continue;
-    Operation *op = graph.steps[k].op;
-    op->setAttr(kScratchOffsetAttrName,
-                builder.getI64IntegerAttr(plan.offsets[scratch]));
-    op->setAttr(kScratchSizeAttrName,
-                builder.getI64IntegerAttr(buffers.buffers[scratch].size));
+    setScratch(graph.steps[k].op, plan.offsets[scratch],
+               buffers.buffers[scratch].size);
   }
-  func->setAttr(kArenaSizeAttrName, builder.getI64IntegerAttr(plan.arenaSize));
-  func->setAttr(kArenaAlignAttrName, builder.getI64IntegerAttr(plan.align));
+  setArenaSize(func, plan.arenaSize);
+  setArenaAlign(func, plan.align);
 }
 
 /// The offset annotated on `value`'s defining op, or nullopt.
@@ -424,13 +415,12 @@ static std::optional<int64_t> readOffset(Value value) {
   if (!result)
     return std::nullopt;
   Operation *op = result.getOwner();
-  if (auto single = op->getAttrOfType<IntegerAttr>(kOffsetAttrName))
-    return op->getNumResults() == 1 ? std::optional(single.getInt())
-                                    : std::nullopt;
-  if (auto list = op->getAttrOfType<DenseI64ArrayAttr>(kOffsetsAttrName))
-    if (static_cast<int64_t>(list.size()) == op->getNumResults() &&
-        list[result.getResultNumber()] >= 0)
-      return list[result.getResultNumber()];
+  if (std::optional<int64_t> single = getArenaOffset(op))
+    return op->getNumResults() == 1 ? single : std::nullopt;
+  if (std::optional<ArrayRef<int64_t>> list = getArenaOffsets(op))
+    if (static_cast<int64_t>(list->size()) == op->getNumResults() &&
+        (*list)[result.getResultNumber()] >= 0)
+      return (*list)[result.getResultNumber()];
   return std::nullopt;
 }
 
@@ -438,11 +428,12 @@ std::string mlir::mpq::verifyArenaAnnotations(func::FuncOp func) {
   FailureOr<ArenaGraph> graph = extractArenaGraph(func);
   if (failed(graph))
     return "the annotated function cannot be read back";
-  auto size = func->getAttrOfType<IntegerAttr>(kArenaSizeAttrName);
-  auto align = func->getAttrOfType<IntegerAttr>(kArenaAlignAttrName);
+  std::optional<int64_t> size = getArenaSize(func), align = getArenaAlign(func);
   if (!size || !align)
-    return std::string("the function lacks '") + kArenaSizeAttrName + "' or '" +
-           kArenaAlignAttrName + "'";
+    return (Twine("the function lacks '") +
+            MPQDialect::ArenaSizeAttrHelper::getNameStr() + "' or '" +
+            MPQDialect::ArenaAlignAttrHelper::getNameStr() + "'")
+        .str();
   std::vector<int> order(graph->steps.size());
   for (size_t k = 0; k < order.size(); ++k)
     order[k] = static_cast<int>(k);
@@ -451,8 +442,8 @@ std::string mlir::mpq::verifyArenaAnnotations(func::FuncOp func) {
   // says.
   ArenaBufferSet buffers = collectArenaBuffers(*graph, order, true);
   Plan plan;
-  plan.arenaSize = size.getInt();
-  plan.align = align.getInt();
+  plan.arenaSize = *size;
+  plan.align = *align;
   plan.offsets.assign(buffers.buffers.size(), -1);
   for (size_t t = 0; t < graph->tensors.size(); ++t) {
     const ArenaTensor &tensor = graph->tensors[t];
@@ -470,12 +461,12 @@ std::string mlir::mpq::verifyArenaAnnotations(func::FuncOp func) {
     if (scratch < 0)
       continue;
     Operation *op = graph->steps[k].op;
-    auto offset = op->getAttrOfType<IntegerAttr>(kScratchOffsetAttrName);
-    auto bytes = op->getAttrOfType<IntegerAttr>(kScratchSizeAttrName);
-    if (!offset || !bytes || bytes.getInt() != buffers.buffers[scratch].size)
+    std::optional<int64_t> offset = getScratchOffset(op),
+                           bytes = getScratchSize(op);
+    if (!offset || bytes != buffers.buffers[scratch].size)
       return "the scratch buffer of '" + buffers.buffers[scratch].name +
              "' is not annotated with its size";
-    plan.offsets[scratch] = offset.getInt();
+    plan.offsets[scratch] = *offset;
   }
   return checkPlan(buffers.buffers, plan);
 }

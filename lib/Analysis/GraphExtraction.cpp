@@ -20,26 +20,6 @@ unsigned mlir::mpq::getFakeQuantWidth(FakeQuantOp op) {
   return info ? info->width : 0;
 }
 
-FailureOr<func::FuncOp> mlir::mpq::getModelFunction(ModuleOp module) {
-  SmallVector<func::FuncOp> candidates;
-  for (func::FuncOp func : module.getOps<func::FuncOp>())
-    if (!func.isExternal())
-      candidates.push_back(func);
-  if (candidates.size() == 1)
-    return candidates.front();
-  if (candidates.empty())
-    return module.emitError()
-           << "the module has no function with a body: expected exactly one "
-              "func.func holding the model";
-  InFlightDiagnostic diag = module.emitError()
-                            << "the module has " << candidates.size()
-                            << " functions with a body (";
-  llvm::interleaveComma(candidates, diag,
-                        [&](func::FuncOp f) { diag << "@" << f.getSymName(); });
-  diag << "): expected exactly one holding the model";
-  return diag;
-}
-
 std::optional<std::string> mlir::mpq::nameFromLocation(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();
@@ -278,30 +258,23 @@ LogicalResult GraphBuilder::run() {
                              llvm::none_of(op.getOperands(), [&](Value v) {
                                return tensorOf.count(v) != 0;
                              });
-    if (onConstants && !isa<Conv2DOp, FullyConnectedOp, func::ReturnOp>(op))
+    if (onConstants && !isa<FloatLayerOpInterface, func::ReturnOp>(op))
       continue;
     LogicalResult visited =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](arith::ConstantOp) { return success(); })
-            .Case([&](Conv2DOp conv) {
-              return visitLayer(conv, conv.getInput(), conv.getWeight(),
-                                conv.getWeightMutable().getOperandNumber(),
-                                /*isConv=*/true);
-            })
-            .Case([&](FullyConnectedOp fc) {
-              return visitLayer(fc, fc.getInput(), fc.getWeight(),
-                                fc.getWeightMutable().getOperandNumber(),
-                                /*isConv=*/false);
+            .Case([&](FloatLayerOpInterface layer) {
+              return visitLayer(layer, layer.getInput(), layer.getWeight(),
+                                layer.getWeightMutable().getOperandNumber(),
+                                isa<Conv2DOp>(layer.getOperation()));
             })
             .Case([&](BatchNormOp bn) {
               return visitEpilogue(bn, bn.getInput());
             })
-            .Case<ReluOp, ClipOp>([&](Operation *epilogue) {
-              return visitEpilogue(epilogue, epilogue->getOperand(0));
-            })
-            .Case<AvgPool2DOp, GlobalAvgPoolOp, MaxPool2DOp, ReshapeOp,
-                  TransposeOp, PadOp, SoftmaxOp>([&](Operation *passThrough) {
-              return visitPassThrough(passThrough, passThrough->getOperand(0));
+            .Case([&](SoftmaxOp softmax) {
+              // Left to the caller by the integer graph: its result is the
+              // logits', as if it were not there.
+              return visitPassThrough(softmax, softmax.getInput());
             })
             .Case([&](AddOp add) {
               return visitJoin(add, StepKind::Add, add->getOperands());
@@ -318,7 +291,13 @@ LogicalResult GraphBuilder::run() {
               }
               return success();
             })
-            .Default([&](Operation *other) {
+            .Default([&](Operation *other) -> LogicalResult {
+              if (other->hasTrait<ClampActivation>())
+                return visitEpilogue(other, other->getOperand(0));
+              // One input, whose grid the result keeps (concat, a join, is
+              // above).
+              if (other->hasTrait<KeepsInputGrid>())
+                return visitPassThrough(other, other->getOperand(0));
               return other->emitError()
                      << "precision assignment does not support '"
                      << other->getName()

@@ -37,8 +37,8 @@ static FailureOr<TensorInterface> describeTensor(Value value, Operation *at) {
   }
   t.bytes = packedTensorBytes(t.shape, t.bits);
   if (Operation *def = value.getDefiningOp())
-    if (auto offset = def->getAttrOfType<IntegerAttr>("mpq.offset"))
-      t.arenaOffset = offset.getInt();
+    if (std::optional<int64_t> offset = getArenaOffset(def))
+      t.arenaOffset = *offset;
   return t;
 }
 

@@ -16,6 +16,7 @@
 
 #include "mpq/Compiler/Compiler.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Import/OnnxImporter.h"
 #include "mpq/InitAll.h"
 #include "mpq/Transforms/Pipelines.h"
@@ -125,9 +126,8 @@ std::optional<int64_t> stackBytes(StringRef object) {
 bool isIntegerGraph(ModuleOp module) {
   bool integer = true;
   module.walk([&](Operation *op) {
-    if (isa<ModuleOp, func::FuncOp, func::ReturnOp, QuantizeOp, DequantizeOp,
-            QConstantOp, QConv2DOp, QFullyConnectedOp, RequantizeOp, QAddOp,
-            QAvgPool2DOp>(op))
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp>(op) ||
+        op->hasTrait<IntegerLevel>())
       return;
     if (op->getNumResults() == 1)
       if (auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
@@ -279,7 +279,10 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   if (failed(toIntegerGraph(*module, weightBudget, precision, plan)))
     return failure();
 
-  func::FuncOp graph = *module->getOps<func::FuncOp>().begin();
+  FailureOr<func::FuncOp> model = getModelFunction(*module);
+  if (failed(model))
+    return failure();
+  func::FuncOp graph = *model;
   FailureOr<ModelInterface> interface = describeModel(graph, name);
   if (failed(interface))
     return failure();
@@ -303,8 +306,8 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
       })))
     return failure();
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
-    if (auto size = fn->getAttrOfType<IntegerAttr>("mpq.arena_size"))
-      interface->arenaBytes = size.getInt();
+    if (std::optional<int64_t> size = getArenaSize(fn))
+      interface->arenaBytes = *size;
   {
     llvm::raw_string_ostream objectStream(result.object);
     llvm::buffer_ostream buffered(objectStream);

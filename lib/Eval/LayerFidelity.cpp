@@ -37,10 +37,8 @@ std::string layerKind(Value integer, Value fakeQuant) {
     return "";
   if (auto rq = dyn_cast<RequantizeOp>(def)) {
     Operation *acc = rq.getInput().getDefiningOp();
-    if (isa_and_nonnull<QConv2DOp>(acc))
-      return "qconv2d";
-    if (isa_and_nonnull<QFullyConnectedOp>(acc))
-      return "qfully_connected";
+    if (isa_and_nonnull<IntegerLayerOpInterface>(acc))
+      return acc->getName().stripDialect().str(); // qconv2d, ...
     return "requantize";
   }
   if (isa<QAddOp>(def))
@@ -52,7 +50,7 @@ std::string layerKind(Value integer, Value fakeQuant) {
   // before it, which would count the input twice).
   if (!fakeQuant.getDefiningOp<FakeQuantOp>())
     return "";
-  while (isa<ReshapeOp, TransposeOp>(def)) {
+  while (def->hasTrait<PermutesElements>()) {
     def = def->getOperand(0).getDefiningOp();
     if (!def)
       return "";
@@ -82,26 +80,26 @@ int64_t codeOf(double x, UniformType type, bool onGrid, RoundingMode mode) {
 /// and a batch-norm after it, if any, has no shift left (mean and beta 0).
 /// Empty if `integer` is not the requantization of a layer's accumulator.
 std::vector<bool> exactBiases(RequantizeOp rq, Value fakeQuant) {
-  Operation *acc = rq.getInput().getDefiningOp();
-  if (!isa_and_nonnull<QConv2DOp, QFullyConnectedOp>(acc))
+  auto acc =
+      dyn_cast_or_null<IntegerLayerOpInterface>(rq.getInput().getDefiningOp());
+  if (!acc)
     return {};
-  auto xType = cast<UniformType>(getElementTypeOrSelf(acc->getOperand(0)));
-  auto wType = cast<UniformType>(getElementTypeOrSelf(acc->getOperand(1)));
-  int64_t channels =
-      cast<ShapedType>(acc->getOperand(1).getType()).getDimSize(0);
+  auto xType = cast<UniformType>(getElementTypeOrSelf(acc.getInput()));
+  auto wType = cast<UniformType>(getElementTypeOrSelf(acc.getWeight()));
+  int64_t channels = cast<ShapedType>(acc.getWeight().getType()).getDimSize(0);
   std::vector<bool> exact(channels, false);
   // fake_quant <- [relu | clip] <- [batch_norm] <- conv2d | fully_connected.
   auto fq = fakeQuant.getDefiningOp<FakeQuantOp>();
   Operation *op = fq ? fq.getInput().getDefiningOp() : nullptr;
-  if (isa_and_nonnull<ReluOp, ClipOp>(op))
+  if (op && op->hasTrait<ClampActivation>())
     op = op->getOperand(0).getDefiningOp();
   auto bn = dyn_cast_or_null<BatchNormOp>(op);
   if (bn)
     op = bn.getInput().getDefiningOp();
-  if (!isa_and_nonnull<Conv2DOp, FullyConnectedOp>(op) ||
-      op->getNumOperands() < 3)
+  auto layer = dyn_cast_or_null<FloatLayerOpInterface>(op);
+  if (!layer || !layer.getBias())
     return exact;
-  auto biasQuant = op->getOperand(2).getDefiningOp<FakeQuantOp>();
+  auto biasQuant = layer.getBias().getDefiningOp<FakeQuantOp>();
   auto grid =
       biasQuant ? dyn_cast<UniformType>(biasQuant.getQuant()) : UniformType();
   std::optional<std::vector<double>> mean, beta;
@@ -165,8 +163,7 @@ LayerRounding roundingOf(Value integer, Value fakeQuant) {
   auto rq = integer.getDefiningOp<RequantizeOp>();
   auto fq = fakeQuant.getDefiningOp<FakeQuantOp>();
   if (!rq || !fq ||
-      !isa_and_nonnull<QConv2DOp, QFullyConnectedOp>(
-          rq.getInput().getDefiningOp()))
+      !isa_and_nonnull<IntegerLayerOpInterface>(rq.getInput().getDefiningOp()))
     return {};
   return {rq, fq.getInput()};
 }

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Eval/Evaluator.h"
 #include "mpq/Eval/LayerFidelity.h"
 #include "mpq/InitAll.h"
@@ -215,19 +216,16 @@ int main(int argc, char **argv) {
     return 1;
 
   func::FuncOp func;
-  SmallVector<StringRef> candidates;
-  for (auto f : module->getOps<func::FuncOp>()) {
-    if (f.isExternal())
-      continue;
-    candidates.push_back(f.getSymName());
-    if (funcName.empty() || f.getSymName() == funcName)
-      func = f;
+  if (!funcName.empty()) {
+    func = module->lookupSymbol<func::FuncOp>(funcName);
+    if (!func || func.isExternal())
+      return fail(inputFile + ": no function named '" + funcName + "'");
+  } else {
+    FailureOr<func::FuncOp> model = getModelFunction(*module);
+    if (failed(model))
+      return fail(inputFile + ": choose the function to evaluate with --func");
+    func = *model;
   }
-  if (!funcName.empty() && !func)
-    return fail(inputFile + ": no function named '" + funcName + "'");
-  if (funcName.empty() && candidates.size() != 1)
-    return fail(inputFile + ": expected one function with a body, found " +
-                Twine(candidates.size()) + " (choose one with --func)");
 
   if (inputs.size() != func.getNumArguments())
     return fail("@" + func.getSymName() + " takes " +

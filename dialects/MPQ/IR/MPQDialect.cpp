@@ -50,6 +50,114 @@ void MPQDialect::registerAttributes() {
 }
 
 //===----------------------------------------------------------------------===//
+// Arena placement
+//===----------------------------------------------------------------------===//
+
+// The helpers are the generated accessors of the discardable attributes
+// MPQDialect.td declares; these wrappers fix the value type to int64_t.
+
+static std::optional<int64_t> intValue(IntegerAttr attr) {
+  return attr ? std::optional(attr.getInt()) : std::nullopt;
+}
+
+static IntegerAttr i64Attr(Operation *op, int64_t value) {
+  return Builder(op->getContext()).getI64IntegerAttr(value);
+}
+
+std::optional<int64_t> mlir::mpq::getArenaOffset(Operation *op) {
+  return intValue(MPQDialect::OffsetAttrHelper(op->getContext()).getAttr(op));
+}
+
+void mlir::mpq::setArenaOffset(Operation *op, int64_t offset) {
+  MPQDialect::OffsetAttrHelper(op->getContext())
+      .setAttr(op, i64Attr(op, offset));
+}
+
+std::optional<ArrayRef<int64_t>> mlir::mpq::getArenaOffsets(Operation *op) {
+  if (DenseI64ArrayAttr list =
+          MPQDialect::OffsetsAttrHelper(op->getContext()).getAttr(op))
+    return list.asArrayRef();
+  return std::nullopt;
+}
+
+void mlir::mpq::setArenaOffsets(Operation *op, ArrayRef<int64_t> offsets) {
+  MPQDialect::OffsetsAttrHelper(op->getContext())
+      .setAttr(op, DenseI64ArrayAttr::get(op->getContext(), offsets));
+}
+
+std::optional<int64_t> mlir::mpq::getScratchOffset(Operation *op) {
+  return intValue(
+      MPQDialect::ScratchOffsetAttrHelper(op->getContext()).getAttr(op));
+}
+
+std::optional<int64_t> mlir::mpq::getScratchSize(Operation *op) {
+  return intValue(
+      MPQDialect::ScratchSizeAttrHelper(op->getContext()).getAttr(op));
+}
+
+void mlir::mpq::setScratch(Operation *op, int64_t offset, int64_t size) {
+  MPQDialect::ScratchOffsetAttrHelper(op->getContext())
+      .setAttr(op, i64Attr(op, offset));
+  MPQDialect::ScratchSizeAttrHelper(op->getContext())
+      .setAttr(op, i64Attr(op, size));
+}
+
+std::optional<int64_t> mlir::mpq::getArenaSize(Operation *func) {
+  return intValue(
+      MPQDialect::ArenaSizeAttrHelper(func->getContext()).getAttr(func));
+}
+
+void mlir::mpq::setArenaSize(Operation *func, int64_t size) {
+  MPQDialect::ArenaSizeAttrHelper(func->getContext())
+      .setAttr(func, i64Attr(func, size));
+}
+
+std::optional<int64_t> mlir::mpq::getArenaAlign(Operation *func) {
+  return intValue(
+      MPQDialect::ArenaAlignAttrHelper(func->getContext()).getAttr(func));
+}
+
+void mlir::mpq::setArenaAlign(Operation *func, int64_t align) {
+  MPQDialect::ArenaAlignAttrHelper(func->getContext())
+      .setAttr(func, i64Attr(func, align));
+}
+
+void mlir::mpq::removeArenaPlacement(Operation *op) {
+  MLIRContext *ctx = op->getContext();
+  for (StringAttr name : {MPQDialect::OffsetAttrHelper(ctx).getName(),
+                          MPQDialect::OffsetsAttrHelper(ctx).getName(),
+                          MPQDialect::ScratchOffsetAttrHelper(ctx).getName(),
+                          MPQDialect::ScratchSizeAttrHelper(ctx).getName()})
+    op->removeAttr(name);
+}
+
+LogicalResult MPQDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attribute) {
+  StringRef name = attribute.getName().strref();
+  Attribute value = attribute.getValue();
+  if (name == OffsetsAttrHelper::getNameStr()) {
+    if (!isa<DenseI64ArrayAttr>(value))
+      return op->emitError()
+             << "'" << name << "' must be an array<i64: ...>, not " << value;
+    return success();
+  }
+  if (name == OffsetAttrHelper::getNameStr() ||
+      name == ScratchOffsetAttrHelper::getNameStr() ||
+      name == ScratchSizeAttrHelper::getNameStr() ||
+      name == ArenaSizeAttrHelper::getNameStr() ||
+      name == ArenaAlignAttrHelper::getNameStr()) {
+    auto integer = dyn_cast<IntegerAttr>(value);
+    if (!integer || !integer.getType().isSignlessInteger(64))
+      return op->emitError()
+             << "'" << name << "' must be an i64 integer attribute, not "
+             << value;
+    return success();
+  }
+  return op->emitError() << "'" << name
+                         << "' is not an attribute of the mpq dialect";
+}
+
+//===----------------------------------------------------------------------===//
 // Storage helpers
 //===----------------------------------------------------------------------===//
 

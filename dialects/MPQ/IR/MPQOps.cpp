@@ -16,6 +16,8 @@
 using namespace mlir;
 using namespace mlir::mpq;
 
+#include "mpq/Dialect/MPQ/IR/MPQInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "mpq/Dialect/MPQ/IR/MPQOps.cpp.inc"
 

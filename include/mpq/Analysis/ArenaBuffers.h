@@ -77,7 +77,9 @@
 //   caller aligns the arena base to it).
 // An `mpq.offset` on an op whose result is a model input means the caller
 // writes the input codes there before the first step; on one read by
-// `mpq.dequantize` the output codes are there after the last step.
+// `mpq.dequantize` the output codes are there after the last step. The mpq
+// dialect declares these attributes and has their typed accessors
+// (getArenaOffset, setArenaSize, ... in mpq/Dialect/MPQ/IR/MPQDialect.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,14 +96,6 @@
 #include <vector>
 
 namespace mlir::mpq {
-
-/// Names of the annotations (see the file comment).
-constexpr const char *kOffsetAttrName = "mpq.offset";
-constexpr const char *kOffsetsAttrName = "mpq.offsets";
-constexpr const char *kScratchOffsetAttrName = "mpq.scratch_offset";
-constexpr const char *kScratchSizeAttrName = "mpq.scratch_size";
-constexpr const char *kArenaSizeAttrName = "mpq.arena_size";
-constexpr const char *kArenaAlignAttrName = "mpq.arena_align";
 
 /// Bytes of scratch the kernel of step op `op` needs during its step. The
 /// one definition code generation fills in; 0 for every kernel today.

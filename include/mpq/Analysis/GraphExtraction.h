@@ -90,11 +90,6 @@ struct ExtractedGraph {
   std::vector<VariableSite> variables; ///< One per graph variable.
 };
 
-/// The function a whole-model analysis works on: the module's only
-/// func.func with a body. Emits an error on `module` naming the candidates
-/// and fails if there is none or more than one.
-FailureOr<func::FuncOp> getModelFunction(ModuleOp module);
-
 /// Builds the graph of `func` (see the file comment). Emits an error on the
 /// offending op and fails on anything it cannot describe.
 FailureOr<ExtractedGraph> extractGraph(func::FuncOp func);

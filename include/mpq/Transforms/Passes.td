@@ -40,7 +40,8 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
   let description = [{
     Turns a graph whose weights and activations all pass through
     `mpq.fake_quant` with known scales (`!mpq.uniform`: a QDQ or QONNX model,
-    or a calibrated one) into integer-only ops, following docs/paper.md §2:
+    or a calibrated one) into integer-only ops, following docs/paper.md §2.
+    Every function with a body is lowered on its own:
 
     * weights become `mpq.qconstant` codes at their bit-width;
     * every layer `conv2d|fully_connected [-> batch_norm] [-> relu|clip]
@@ -203,7 +204,8 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     For a model trained without fake-quantization: runs the float graph on
     calibration inputs with the reference evaluator and turns every
     `mpq.fake_quant` to `!mpq.bits` (from `--mpq-assign-precision`) into one
-    to `!mpq.uniform`, keeping its bit-width, signedness and rounding:
+    to `!mpq.uniform`, keeping its bit-width, signedness and rounding (in
+    every function with a body, each on its own):
 
     * weights (constants): per output channel for `scheme=pc-icn`, per
       tensor for `pl-icn` and `pl-fb`, from the constant's [min, max];
@@ -279,8 +281,9 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
 def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
   let summary = "Lower an integer-only mpq graph to loops over packed bytes";
   let description = [{
-    Turns the integer graph of `--mpq-lower-fake-quant` into one entry
-    function on byte buffers, the code generator's input:
+    Turns the integer graph of `--mpq-lower-fake-quant` (the module's only
+    function with a body) into one entry function on byte buffers, the code
+    generator's input:
 
     ```mlir
     func.func @<model>_run(%in0: memref<I0xi8>, ..., %out0: memref<O0xi8>, ...,

@@ -107,9 +107,10 @@ TEST_F(ArenaBuffersTest, CheckerAcceptsThePlanAndRejectsAnOverlap) {
   EXPECT_EQ(verifyArenaAnnotations(func()), "");
   // The view repeats its tensor's offset.
   Value view = graph->tensors[2].views[0];
-  EXPECT_EQ(view.getDefiningOp()->getAttrOfType<IntegerAttr>(kOffsetAttrName),
-            graph->tensors[2].value.getDefiningOp()->getAttrOfType<IntegerAttr>(
-                kOffsetAttrName));
+  std::optional<int64_t> offset =
+      getArenaOffset(graph->tensors[2].value.getDefiningOp());
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(getArenaOffset(view.getDefiningOp()), offset);
 
   // Put the pooled tensor onto the conv output it is computed from.
   Plan bad = plan;
@@ -117,11 +118,9 @@ TEST_F(ArenaBuffersTest, CheckerAcceptsThePlanAndRejectsAnOverlap) {
   EXPECT_NE(checkPlan(set.buffers, bad).find("live together and overlap"),
             std::string::npos);
   Operation *pool = graph->steps[1].op;
-  pool->setAttr(kOffsetAttrName,
-                graph->steps[0].epilogue->getAttr(kOffsetAttrName));
+  setArenaOffset(pool, *getArenaOffset(graph->steps[0].epilogue));
   EXPECT_NE(verifyArenaAnnotations(func()).find("view"), std::string::npos);
-  view.getDefiningOp()->setAttr(kOffsetAttrName,
-                                pool->getAttr(kOffsetAttrName));
+  setArenaOffset(view.getDefiningOp(), *getArenaOffset(pool));
   EXPECT_NE(verifyArenaAnnotations(func()).find("live together and overlap"),
             std::string::npos);
 }

@@ -68,6 +68,46 @@ LogicalResult verifyQuantizedShape(function_ref<InFlightDiagnostic()> emitError,
 /// The op trait behind `MPQ_VerifyQuantizedShapes`: every operand and result.
 LogicalResult verifyQuantizedShapes(Operation *op);
 
+//===----------------------------------------------------------------------===//
+// Arena placement
+//===----------------------------------------------------------------------===//
+//
+// Typed access to the placement annotations --mpq-plan-buffers writes and code
+// generation reads (mpq/Analysis/ArenaBuffers.h, "Annotations"). The dialect
+// declares them (MPQDialect.td, discardableAttrs: the one place that spells
+// their names) and verifies their types; nothing else reads or writes them by
+// name. Getters return std::nullopt when the annotation is absent.
+
+/// `mpq.offset`: the byte offset of `op`'s single result from the arena base.
+std::optional<int64_t> getArenaOffset(Operation *op);
+void setArenaOffset(Operation *op, int64_t offset);
+
+/// `mpq.offsets`: one offset per result of a multi-result op, -1 for results
+/// not in the arena.
+std::optional<ArrayRef<int64_t>> getArenaOffsets(Operation *op);
+void setArenaOffsets(Operation *op, ArrayRef<int64_t> offsets);
+
+/// `mpq.scratch_offset` and `mpq.scratch_size`: the scratch buffer a step's
+/// kernel uses during its step.
+std::optional<int64_t> getScratchOffset(Operation *op);
+std::optional<int64_t> getScratchSize(Operation *op);
+void setScratch(Operation *op, int64_t offset, int64_t size);
+
+/// `mpq.arena_size` and `mpq.arena_align` of a model function (also of the
+/// llvm.func it lowers to): the arena's bytes and the alignment of its base.
+std::optional<int64_t> getArenaSize(Operation *func);
+void setArenaSize(Operation *func, int64_t size);
+std::optional<int64_t> getArenaAlign(Operation *func);
+void setArenaAlign(Operation *func, int64_t align);
+
+/// Removes the per-op annotations (offsets and scratch) from `op`, so that a
+/// new plan replaces an old one.
+void removeArenaPlacement(Operation *op);
+
+//===----------------------------------------------------------------------===//
+// Traits
+//===----------------------------------------------------------------------===//
+
 template <typename ConcreteType>
 class VerifyQuantizedShapes
     : public OpTrait::TraitBase<ConcreteType, VerifyQuantizedShapes> {

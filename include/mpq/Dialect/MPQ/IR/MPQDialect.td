@@ -31,6 +31,23 @@ def MPQ_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
+  // Arena placement, written by --mpq-plan-buffers and read by code
+  // generation (mpq/Analysis/ArenaBuffers.h, "Annotations", says what each
+  // means; MPQDialect.h has typed accessors). On ops: `mpq.offset` (i64, the
+  // byte offset of the single result), `mpq.offsets` (array<i64>, one per
+  // result, -1 if not in the arena), `mpq.scratch_offset` and
+  // `mpq.scratch_size` (i64). On the function (and the llvm.func it
+  // becomes): `mpq.arena_size` and `mpq.arena_align` (i64). The dialect
+  // verifies their types and rejects any other `mpq.` attribute.
+  let discardableAttrs = (ins
+    "::mlir::IntegerAttr":$offset,
+    "::mlir::DenseI64ArrayAttr":$offsets,
+    "::mlir::IntegerAttr":$scratch_offset,
+    "::mlir::IntegerAttr":$scratch_size,
+    "::mlir::IntegerAttr":$arena_size,
+    "::mlir::IntegerAttr":$arena_align
+  );
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerTypes();
     void registerAttributes();

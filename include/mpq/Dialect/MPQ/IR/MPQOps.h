@@ -8,6 +8,7 @@
 #define MPQ_DIALECT_MPQ_IR_MPQOPS_H
 
 #include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+#include "mpq/Dialect/MPQ/IR/MPQInterfaces.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"

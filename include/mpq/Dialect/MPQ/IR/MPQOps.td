@@ -8,6 +8,7 @@
 #define MPQ_DIALECT_MPQ_IR_MPQOPS_TD
 
 include "mpq/Dialect/MPQ/IR/MPQDialect.td"
+include "mpq/Dialect/MPQ/IR/MPQInterfaces.td"
 include "mpq/Dialect/MPQ/IR/MPQAttrs.td"
 include "mpq/Dialect/MPQ/IR/MPQTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -67,7 +68,7 @@ defvar MPQ_PadsAttr = DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">;
 // Graph level: float tensors
 //===----------------------------------------------------------------------===//
 
-def MPQ_Conv2DOp : MPQ_PureOp<"conv2d"> {
+def MPQ_Conv2DOp : MPQ_PureOp<"conv2d", [MPQ_FloatLayerOpInterface]> {
   let summary = "2-D convolution, NHWC input, OHWI weights, grouped";
   let description = [{
     `groups` = 1 is a dense convolution, `groups` = C_in = C_out a depthwise
@@ -93,7 +94,8 @@ def MPQ_Conv2DOp : MPQ_PureOp<"conv2d"> {
   let hasVerifier = 1;
 }
 
-def MPQ_FullyConnectedOp : MPQ_PureOp<"fully_connected"> {
+def MPQ_FullyConnectedOp
+    : MPQ_PureOp<"fully_connected", [MPQ_FloatLayerOpInterface]> {
   let summary = "y = x * W^T + b, with W as [out, in]";
   let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$weight,
                    Optional<MPQ_FloatTensor>:$bias);
@@ -146,7 +148,7 @@ class MPQ_BinaryFloatOp<string mnemonic, string what>
 def MPQ_AddOp : MPQ_BinaryFloatOp<"add", "sum">;
 def MPQ_MulOp : MPQ_BinaryFloatOp<"mul", "product">;
 
-def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d"> {
+def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d", [MPQ_KeepsInputGrid]> {
   let summary = "average pooling over NHWC windows";
   let arguments = (ins MPQ_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                    MPQ_StridesAttr:$strides, MPQ_PadsAttr:$pads,
@@ -156,7 +158,8 @@ def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d"> {
   let hasVerifier = 1;
 }
 
-def MPQ_GlobalAvgPoolOp : MPQ_PureOp<"global_avg_pool"> {
+def MPQ_GlobalAvgPoolOp
+    : MPQ_PureOp<"global_avg_pool", [MPQ_KeepsInputGrid]> {
   let summary = "mean over H and W: [N, H, W, C] -> [N, 1, 1, C]";
   let arguments = (ins MPQ_FloatTensor:$input);
   let results = (outs MPQ_FloatTensor:$output);
@@ -164,14 +167,16 @@ def MPQ_GlobalAvgPoolOp : MPQ_PureOp<"global_avg_pool"> {
   let hasVerifier = 1;
 }
 
-def MPQ_ReluOp : MPQ_PureOp<"relu", [SameOperandsAndResultType]> {
+def MPQ_ReluOp
+    : MPQ_PureOp<"relu", [SameOperandsAndResultType, MPQ_ClampActivation]> {
   let summary = "max(x, 0)";
   let arguments = (ins MPQ_FloatTensor:$input);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def MPQ_ClipOp : MPQ_PureOp<"clip", [SameOperandsAndResultType]> {
+def MPQ_ClipOp
+    : MPQ_PureOp<"clip", [SameOperandsAndResultType, MPQ_ClampActivation]> {
   let summary = "clamp(x, min, max), e.g. ReLU6";
   let arguments = (ins MPQ_FloatTensor:$input, F32Attr:$min, F32Attr:$max);
   let results = (outs MPQ_FloatTensor:$output);
@@ -228,7 +233,14 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
 // Element-type agnostic data movement: float and quantized tensors alike
 //===----------------------------------------------------------------------===//
 
-def MPQ_ReshapeOp : MPQ_PureOp<"reshape"> {
+// The trait sets of MPQInterfaces.td, narrowest first (each implies the rest).
+defvar MPQ_PermutationTraits = [MPQ_PermutesElements, MPQ_CopiesElements,
+                                MPQ_ElementTypeAgnostic, MPQ_KeepsInputGrid];
+defvar MPQ_CopyTraits = [MPQ_CopiesElements, MPQ_ElementTypeAgnostic,
+                         MPQ_KeepsInputGrid];
+defvar MPQ_AgnosticTraits = [MPQ_ElementTypeAgnostic, MPQ_KeepsInputGrid];
+
+def MPQ_ReshapeOp : MPQ_PureOp<"reshape", MPQ_PermutationTraits> {
   let summary = "reinterpret a tensor with another static shape";
   let arguments = (ins MPQ_Tensor:$input);
   let results = (outs MPQ_Tensor:$output);
@@ -237,7 +249,7 @@ def MPQ_ReshapeOp : MPQ_PureOp<"reshape"> {
   let hasFolder = 1;
 }
 
-def MPQ_TransposeOp : MPQ_PureOp<"transpose"> {
+def MPQ_TransposeOp : MPQ_PureOp<"transpose", MPQ_PermutationTraits> {
   let summary = "permute dimensions: output dim i is input dim perm[i]";
   let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs MPQ_Tensor:$output);
@@ -246,7 +258,7 @@ def MPQ_TransposeOp : MPQ_PureOp<"transpose"> {
   let hasFolder = 1;
 }
 
-def MPQ_PadOp : MPQ_PureOp<"pad"> {
+def MPQ_PadOp : MPQ_PureOp<"pad", MPQ_CopyTraits> {
   let summary = "constant padding";
   let description = [{
     `pads` holds the low pads of every dimension, then the high pads (ONNX
@@ -260,7 +272,7 @@ def MPQ_PadOp : MPQ_PureOp<"pad"> {
   let hasVerifier = 1;
 }
 
-def MPQ_ConcatOp : MPQ_PureOp<"concat"> {
+def MPQ_ConcatOp : MPQ_PureOp<"concat", MPQ_CopyTraits> {
   let summary = "concatenate along one axis; all element types equal";
   let arguments = (ins Variadic<MPQ_Tensor>:$inputs, MPQ_SI64Attr:$axis);
   let results = (outs MPQ_Tensor:$output);
@@ -273,7 +285,7 @@ def MPQ_ConcatOp : MPQ_PureOp<"concat"> {
   let hasCanonicalizer = 1;
 }
 
-def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d"> {
+def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d", MPQ_AgnosticTraits> {
   let summary = "max pooling over NHWC windows, float or quantized";
   let description = [{
     Works on float tensors and on `!mpq.uniform` tensors alike: with a
@@ -291,7 +303,7 @@ def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d"> {
 // Integer level
 //===----------------------------------------------------------------------===//
 
-def MPQ_QConstantOp : MPQ_PureOp<"qconstant"> {
+def MPQ_QConstantOp : MPQ_PureOp<"qconstant", [MPQ_IntegerLevel]> {
   let summary = "a quantized constant, given by its integer codes";
   let description = [{
     `value` holds one integer code per element (any integer element type
@@ -309,7 +321,8 @@ def MPQ_QConstantOp : MPQ_PureOp<"qconstant"> {
   let hasVerifier = 1;
 }
 
-def MPQ_QConv2DOp : MPQ_PureOp<"qconv2d"> {
+def MPQ_QConv2DOp
+    : MPQ_PureOp<"qconv2d", [MPQ_IntegerLevel, MPQ_IntegerLayerOpInterface]> {
   let summary = "integer convolution producing int32 accumulators";
   let description = [{
     acc[n, y, x, o] = sum (q_in - zp_in) * (q_w - zp_w[o]) over the window,
@@ -330,7 +343,9 @@ def MPQ_QConv2DOp : MPQ_PureOp<"qconv2d"> {
   let hasVerifier = 1;
 }
 
-def MPQ_QFullyConnectedOp : MPQ_PureOp<"qfully_connected"> {
+def MPQ_QFullyConnectedOp
+    : MPQ_PureOp<"qfully_connected",
+                 [MPQ_IntegerLevel, MPQ_IntegerLayerOpInterface]> {
   let summary = "integer fully-connected layer producing int32 accumulators";
   let arguments = (ins MPQ_QTensor:$input, MPQ_QTensor:$weight);
   let results = (outs MPQ_AccTensor:$output);
@@ -340,7 +355,7 @@ def MPQ_QFullyConnectedOp : MPQ_PureOp<"qfully_connected"> {
   let hasVerifier = 1;
 }
 
-def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
+def MPQ_RequantizeOp : MPQ_PureOp<"requantize", [MPQ_IntegerLevel]> {
   let summary = "Integer Channel Normalization: int32 -> 2/4/8-bit codes";
   let description = [{
     Per channel c of the last (channel) axis:
@@ -377,7 +392,7 @@ def MPQ_RequantizeOp : MPQ_PureOp<"requantize"> {
   let hasVerifier = 1;
 }
 
-def MPQ_QAddOp : MPQ_PureOp<"qadd"> {
+def MPQ_QAddOp : MPQ_PureOp<"qadd", [MPQ_IntegerLevel]> {
   let summary = "quantized elementwise sum, each input rescaled to the output";
   let description = [{
         y = clamp(zp_out + shift_round((a - zp_a) * M_a, 31 - N_a)
@@ -398,7 +413,7 @@ def MPQ_QAddOp : MPQ_PureOp<"qadd"> {
   let hasVerifier = 1;
 }
 
-def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d"> {
+def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d", [MPQ_IntegerLevel]> {
   let summary = "quantized average pooling: integer sum, then 1/count";
   let description = [{
     Sums (q - zp_in) over each full window (padding counts as zero codes, so
@@ -414,7 +429,8 @@ def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d"> {
   let hasVerifier = 1;
 }
 
-def MPQ_QuantizeOp : MPQ_PureOp<"quantize"> {
+def MPQ_QuantizeOp
+    : MPQ_PureOp<"quantize", [MPQ_IntegerLevel, MPQ_ModelBoundary]> {
   let summary = "float to integer codes, at the model's input";
   let arguments = (ins MPQ_FloatTensor:$input, MPQ_RoundingModeAttr:$rounding);
   let results = (outs MPQ_QTensor:$output);
@@ -422,7 +438,8 @@ def MPQ_QuantizeOp : MPQ_PureOp<"quantize"> {
   let hasVerifier = 1;
 }
 
-def MPQ_DequantizeOp : MPQ_PureOp<"dequantize"> {
+def MPQ_DequantizeOp
+    : MPQ_PureOp<"dequantize", [MPQ_IntegerLevel, MPQ_ModelBoundary]> {
   let summary = "integer codes to float, at the model's output";
   let arguments = (ins MPQ_MemoryQTensor:$input);
   let results = (outs MPQ_FloatTensor:$output);
