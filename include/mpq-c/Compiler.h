@@ -29,8 +29,10 @@
  * text holds every diagnostic as mpqc prints it. Names are the ones mpqc and
  * the passes accept (any case, '_' for '-').
  *
- * Every compile runs in an MLIR context of its own: separate handles may be
- * used from separate threads at once; one handle must not be.
+ * Every compile runs in an MLIR context of its own: separate results may be
+ * made on separate threads at once, and several compiles may read the same
+ * options handle at once; an options handle must not be modified while a
+ * compile reads it.
  *
  * Every MpqStringRef returned points into the handle it came from, stays valid
  * until that handle is destroyed (for options: until it is next modified) and

@@ -36,18 +36,6 @@ namespace mlir::mpq {
 // Options and small helpers
 //===----------------------------------------------------------------------===//
 
-bool parsePlanAlgorithm(const std::string &name, PlanAlgorithm &result) {
-  if (name == "greedy-size") {
-    result = PlanAlgorithm::GreedySize;
-    return true;
-  }
-  if (name == "best") {
-    result = PlanAlgorithm::Best;
-    return true;
-  }
-  return false;
-}
-
 const char *stringifyPlanAlgorithm(PlanAlgorithm algorithm) {
   switch (algorithm) {
   case PlanAlgorithm::GreedySize:

@@ -49,22 +49,6 @@ const char *mlir::mpq::quantSchemeName(QuantScheme scheme) {
   return "?";
 }
 
-bool mlir::mpq::parseQuantScheme(const std::string &text, QuantScheme &scheme) {
-  std::string norm;
-  for (char c : text)
-    norm.push_back(c == '_' ? '-'
-                            : static_cast<char>(
-                                  std::tolower(static_cast<unsigned char>(c))));
-  for (QuantScheme s :
-       {QuantScheme::PC_ICN, QuantScheme::PL_ICN, QuantScheme::PL_FB}) {
-    if (norm == quantSchemeName(s)) {
-      scheme = s;
-      return true;
-    }
-  }
-  return false;
-}
-
 //===----------------------------------------------------------------------===//
 // GraphDesc
 //===----------------------------------------------------------------------===//

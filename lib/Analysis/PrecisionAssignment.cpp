@@ -493,7 +493,13 @@ mlir::mpq::createPrecisionStrategy(const std::string &name) {
   return nullptr;
 }
 
-std::optional<LayerPin> mlir::mpq::parseLayerPin(const std::string &text) {
+std::optional<LayerPin> mlir::mpq::parseLayerPin(const std::string &padded) {
+  // Blanks around a pin are not part of it ("a:8:8, b:4:0").
+  size_t begin = padded.find_first_not_of(" \t");
+  if (begin == std::string::npos)
+    return std::nullopt;
+  const std::string text =
+      padded.substr(begin, padded.find_last_not_of(" \t") - begin + 1);
   LayerPin pin;
   size_t first = text.find(':');
   size_t second =

@@ -22,14 +22,6 @@
 using namespace mlir;
 using namespace mlir::mpq;
 
-std::optional<CodegenTarget> mlir::mpq::parseCodegenTarget(StringRef name) {
-  if (name == "x86_64" || name == "x86-64")
-    return CodegenTarget::X86_64;
-  if (name == "cortex-m7")
-    return CodegenTarget::CortexM7;
-  return std::nullopt;
-}
-
 StringRef mlir::mpq::codegenTargetName(CodegenTarget target) {
   return target == CodegenTarget::X86_64 ? "x86_64" : "cortex-m7";
 }

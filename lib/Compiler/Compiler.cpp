@@ -50,6 +50,23 @@ std::string mlir::mpq::modelNameFromPath(StringRef path) {
   return name;
 }
 
+std::vector<CompileOutput>
+mlir::mpq::compileOutputs(const CompileResult &result,
+                          ArrayRef<EmitKind> emit) {
+  const CompileOutput all[] = {
+      {EmitKind::Object, ".o", result.object},
+      {EmitKind::Header, ".h", result.header},
+      {EmitKind::Report, ".report.json", result.report},
+      {EmitKind::Mlir, ".mlir", result.mlir},
+      {EmitKind::LLVMIR, ".ll", result.llvmIR},
+      {EmitKind::Svg, ".plan.svg", result.svg}};
+  std::vector<CompileOutput> outputs;
+  for (const CompileOutput &output : all)
+    if (llvm::is_contained(emit, output.kind))
+      outputs.push_back(output);
+  return outputs;
+}
+
 bool mlir::mpq::isValidModelName(StringRef name) {
   return !name.empty() && !llvm::isDigit(name.front()) &&
          llvm::all_of(name,
@@ -462,9 +479,24 @@ FailureOr<CompileResult> Compilation::run() {
   return compiled;
 }
 
-/// The model's name, checked before anything is imported.
+/// The options checked and the model's name, before anything is imported.
 FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
                                  const CompileOptions &options) {
+  Location loc = UnknownLoc::get(&context);
+  auto positive = [&](const char *what, int64_t bytes) -> LogicalResult {
+    if (bytes > 0)
+      return success();
+    return emitError(loc) << "the " << what << " budget must be positive, got "
+                          << bytes << " B";
+  };
+  if (failed(positive("flash", options.flashBytes)) ||
+      failed(positive("RAM", options.ramBytes)) ||
+      (options.weightBudgetBytes &&
+       failed(positive("weight", *options.weightBudgetBytes))))
+    return failure();
+  if (options.calibrationFiles.empty() && options.syntheticInputs == 0)
+    return emitError(loc) << "no calibration inputs: give calibration files "
+                             "or at least one synthetic input";
   if (options.name.empty())
     return modelNameFromPath(fileName);
   if (!isValidModelName(options.name))

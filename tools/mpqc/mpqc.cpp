@@ -95,6 +95,9 @@ int main(int argc, char **argv) {
 
   CompileOptions options;
   options.target = target;
+  if (!flash.getValue().bytes || !ram.getValue().bytes)
+    return fail(
+        "--flash and --ram need a size ('none' is for --weight-budget)");
   options.flashBytes = *flash.getValue().bytes;
   options.ramBytes = *ram.getValue().bytes;
   options.weightBudgetBytes = weightBudget.getValue().bytes;
@@ -114,6 +117,9 @@ int main(int argc, char **argv) {
     options.pins.push_back(*pin);
   }
 
+  if (outDir.empty() ||
+      (llvm::sys::fs::exists(outDir) && !llvm::sys::fs::is_directory(outDir)))
+    return fail("-o '" + outDir + "' is not a directory");
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -138,30 +144,17 @@ int main(int argc, char **argv) {
   if (failed(result))
     return 1;
 
-  // Stage every file beside its final name, then rename them all: if any
-  // write fails, OUTDIR keeps what it had.
+  // Stage every file beside its final name, then rename them all: a write
+  // that fails leaves OUTDIR's files as they were.
   if (auto ec = llvm::sys::fs::create_directories(outDir))
     return fail(outDir + ": " + ec.message());
-  struct Output {
-    EmitKind kind;
-    const char *suffix;
-    const std::string &bytes;
-  };
-  const Output outputs[] = {{EmitKind::Object, ".o", result->object},
-                            {EmitKind::Header, ".h", result->header},
-                            {EmitKind::Report, ".report.json", result->report},
-                            {EmitKind::Mlir, ".mlir", result->mlir},
-                            {EmitKind::LLVMIR, ".ll", result->llvmIR},
-                            {EmitKind::Svg, ".plan.svg", result->svg}};
   std::vector<std::pair<llvm::sys::fs::TempFile, std::string>> staged;
   auto discardAll = [&](const Twine &message) {
     for (auto &[file, path] : staged)
       llvm::consumeError(file.discard());
     return fail(message);
   };
-  for (const Output &output : outputs) {
-    if (!llvm::is_contained(options.emit, output.kind))
-      continue;
+  for (const CompileOutput &output : compileOutputs(*result, options.emit)) {
     SmallString<128> path(outDir);
     llvm::sys::path::append(path, result->name + output.suffix);
     if (llvm::sys::fs::is_directory(path))

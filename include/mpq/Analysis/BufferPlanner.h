@@ -78,9 +78,7 @@ enum class PlanAlgorithm {
   Best,
 };
 
-/// Parses the `algorithm=` option ("greedy-size" or "best"). Returns false
-/// and leaves `result` alone on an unknown name.
-bool parsePlanAlgorithm(const std::string &name, PlanAlgorithm &result);
+/// The `algorithm=` spelling (the option parses through PassOptions.h).
 const char *stringifyPlanAlgorithm(PlanAlgorithm algorithm);
 
 struct PlanOptions {

@@ -70,9 +70,6 @@ const char *stepKindName(StepKind kind);
 enum class QuantScheme { PC_ICN, PL_ICN, PL_FB };
 
 const char *quantSchemeName(QuantScheme scheme);
-/// Accepts "pc-icn", "pl-icn", "pl-fb" (case-insensitive, '_' or '-').
-/// Returns false and leaves `scheme` alone on anything else.
-bool parseQuantScheme(const std::string &text, QuantScheme &scheme);
 
 struct ActivationTensor {
   std::string name;

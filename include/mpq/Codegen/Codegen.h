@@ -28,8 +28,7 @@ namespace mlir::mpq {
 
 enum class CodegenTarget { X86_64, CortexM7 };
 
-/// "x86_64" or "cortex-m7".
-std::optional<CodegenTarget> parseCodegenTarget(StringRef name);
+/// "x86_64" or "cortex-m7" (the --target spelling; Compiler.h parses it).
 StringRef codegenTargetName(CodegenTarget target);
 
 /// The pointer width of `target`: 64 for x86_64, 32 for cortex-m7.

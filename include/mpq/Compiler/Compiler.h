@@ -161,6 +161,18 @@ struct CompileResult {
   const std::vector<std::string> &summary() const { return interface.summary; }
 };
 
+/// One output of a compile as a file: NAME + suffix ("fmnist" + ".o").
+struct CompileOutput {
+  EmitKind kind;
+  const char *suffix;
+  StringRef bytes;
+};
+
+/// The outputs in `emit`, with their file suffixes (.o, .h, .report.json,
+/// .mlir, .ll, .plan.svg), in that order.
+std::vector<CompileOutput> compileOutputs(const CompileResult &result,
+                                          ArrayRef<EmitKind> emit);
+
 /// Compiles the ONNX model at `path`.
 FailureOr<CompileResult> compileOnnxFile(MLIRContext &context, StringRef path,
                                          const CompileOptions &options);

@@ -140,14 +140,7 @@ size_t count(const std::string &text, const std::string &needle) {
 // Hand-worked cases
 //===----------------------------------------------------------------------===//
 
-TEST(BufferPlanner, ParsesAlgorithmNames) {
-  PlanAlgorithm algorithm = PlanAlgorithm::Best;
-  EXPECT_TRUE(parsePlanAlgorithm("greedy-size", algorithm));
-  EXPECT_EQ(algorithm, PlanAlgorithm::GreedySize);
-  EXPECT_TRUE(parsePlanAlgorithm("best", algorithm));
-  EXPECT_EQ(algorithm, PlanAlgorithm::Best);
-  EXPECT_FALSE(parsePlanAlgorithm("optimal", algorithm));
-  EXPECT_EQ(algorithm, PlanAlgorithm::Best);
+TEST(BufferPlanner, AlgorithmNamesAndDefaults) {
   EXPECT_STREQ(stringifyPlanAlgorithm(PlanAlgorithm::GreedySize),
                "greedy-size");
   EXPECT_EQ(PlanOptions().algorithm, PlanAlgorithm::Best);

@@ -34,8 +34,11 @@ TEST(EnumOption, NamesRoundTripAndErrorsListTheValues) {
        {QuantScheme::PC_ICN, QuantScheme::PL_ICN, QuantScheme::PL_FB})
     EXPECT_EQ(parseEnum<QuantScheme>(enumName(s)), s);
   // The memory model's own names agree with the option's.
-  EXPECT_STREQ(enumName(QuantScheme::PL_ICN),
-               quantSchemeName(QuantScheme::PL_ICN));
+  for (QuantScheme s :
+       {QuantScheme::PC_ICN, QuantScheme::PL_ICN, QuantScheme::PL_FB})
+    EXPECT_STREQ(enumName(s), quantSchemeName(s));
+  for (PlanAlgorithm a : {PlanAlgorithm::Best, PlanAlgorithm::GreedySize})
+    EXPECT_STREQ(enumName(a), stringifyPlanAlgorithm(a));
   EXPECT_EQ(enumNames<PlanAlgorithm>(), "best, greedy-size");
   EXPECT_EQ(enumError<RamModel>("exact"),
             "'exact' is not a valid RAM model (expected one of paper, "
@@ -48,6 +51,9 @@ TEST(LayerPin, ParsesLayerWeightAndOutputBits) {
   EXPECT_EQ(pin->layer, "/conv1/Conv");
   EXPECT_EQ(pin->weightBits, 4u);
   EXPECT_EQ(pin->outputBits, 0u);
+  std::optional<LayerPin> padded = parseLayerPin(" fc:4:8 ");
+  ASSERT_TRUE(padded);
+  EXPECT_EQ(padded->layer, "fc");
   for (const char *bad : {"conv0:8", "conv0:8:8:8", ":8:8", "conv0:x:8",
                           "conv0:8:", "conv0:-1:8", "conv0:9999:8"})
     EXPECT_FALSE(parseLayerPin(bad)) << bad;
