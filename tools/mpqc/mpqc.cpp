@@ -28,58 +28,59 @@ using namespace mlir;
 using namespace mlir::mpq;
 namespace cl = llvm::cl;
 
+// Options by group; `--help` shows these (and --help, --version) only.
+static cl::OptionCategory modelCat("Model"), budgetCat("Budgets"),
+    precisionCat("Precision"), targetCat("Target"), outputCat("Outputs");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required);
-static cl::opt<std::string> outDir("o", cl::desc("output directory"),
-                                   cl::value_desc("dir"), cl::Required);
-static cl::opt<CodegenTarget>
-    target("target", cl::desc("cortex-m7 (STM32H7, default) or x86_64"),
-           cl::init(CodegenTarget::CortexM7));
-static cl::opt<ByteSize> flash("flash",
-                               cl::desc("flash budget (bytes, kB, KiB, MB, "
-                                        "MiB); default: the STM32H743's 2 MiB"),
-                               cl::init(ByteSize(2 * 1024 * 1024)));
-static cl::opt<ByteSize> ram("ram",
-                             cl::desc("RAM budget for the arena; default: the "
-                                      "STM32H743's 512 KiB AXI SRAM"),
-                             cl::init(ByteSize(512 * 1024)));
-static cl::opt<ByteSize> weightBudget(
-    "weight-budget",
-    cl::desc("flash for weights and per-channel parameters during precision "
-             "assignment (default: the flash budget, less the code if the "
-             "total misses it); the total is still checked against --flash"));
-static cl::opt<QuantScheme> scheme("scheme",
-                                   cl::desc("pc-icn (default), pl-icn, pl-fb"),
-                                   cl::init(QuantScheme::PC_ICN));
-static cl::list<std::string>
-    calibration("calibration", cl::CommaSeparated,
-                cl::desc("calibration inputs (.npy, one input or a batch); "
-                         "default: deterministic synthetic inputs"));
-static cl::opt<unsigned>
-    synthetic("synthetic",
-              cl::desc("synthetic calibration inputs when none are given"),
-              cl::init(4));
-static cl::list<EmitKind> emitKinds(
-    "emit", cl::CommaSeparated,
-    cl::desc("what to write: obj, header, report, svg (the arena "
-             "plan), mlir, llvm-ir (default: obj,header,report,svg)"));
-static cl::opt<std::string>
-    nameOpt("name", cl::desc("model name, the prefix of every symbol "
-                             "(default: the file name)"));
-static cl::list<std::string> pins("pins", cl::CommaSeparated,
-                                  cl::desc("layer:wbits:abits,... held fixed"));
+                                      cl::Required, cl::cat(modelCat));
 static cl::opt<InputLayout> inputLayout(
-    "input-layout",
-    cl::desc("layout of 4-D inputs (and of their calibration data): model "
-             "(default, the ONNX graph's NCHW) or nhwc (channels last, no "
-             "input transpose: one image buffer less in the arena)"),
-    cl::init(InputLayout::Model));
+    "input-layout", cl::init(InputLayout::Model), cl::cat(modelCat),
+    cl::desc("4-D inputs (and calibration data) as the ONNX graph has them "
+             "(model, default) or channels last (nhwc: no input transpose)"));
+static cl::opt<ByteSize> flash(
+    "flash", cl::init(ByteSize(2 * 1024 * 1024)), cl::cat(budgetCat),
+    cl::desc("weights + parameters + code (B, kB, KiB, MB, MiB; default: the "
+             "STM32H743's 2 MiB)"));
+static cl::opt<ByteSize>
+    ram("ram", cl::init(ByteSize(512 * 1024)), cl::cat(budgetCat),
+        cl::desc("the arena (default: the STM32H743's 512 KiB AXI SRAM)"));
+static cl::opt<ByteSize> weightBudget(
+    "weight-budget", cl::cat(budgetCat),
+    cl::desc("weights + parameters during precision assignment (default: "
+             "--flash, less the code if the total misses it)"));
+static cl::opt<QuantScheme> scheme("scheme", cl::init(QuantScheme::PC_ICN),
+                                   cl::cat(precisionCat),
+                                   cl::desc("pc-icn (default), pl-icn, pl-fb"));
+static cl::list<std::string> pins("pins", cl::CommaSeparated,
+                                  cl::cat(precisionCat),
+                                  cl::desc("layer:wbits:abits,... held fixed"));
+static cl::list<std::string> calibration(
+    "calibration", cl::CommaSeparated, cl::cat(precisionCat),
+    cl::desc("calibration inputs (.npy, one input or a batch; default: "
+             "synthetic inputs)"));
+static cl::opt<unsigned> synthetic(
+    "synthetic", cl::init(4), cl::cat(precisionCat),
+    cl::desc("synthetic calibration inputs, uniform in [0, 1) (default: 4)"));
+static cl::opt<CodegenTarget> target("target",
+                                     cl::init(CodegenTarget::CortexM7),
+                                     cl::cat(targetCat),
+                                     cl::desc("cortex-m7 (default) or x86_64"));
 static cl::opt<OptimizeMode> optimize(
-    "optimize",
-    cl::desc("code for: speed, size, or auto (default: speed, and size if "
-             "the faster code would not fit the flash with the weights)"),
-    cl::init(OptimizeMode::Auto));
-static cl::opt<bool> quiet("quiet", cl::desc("no summary"));
+    "optimize", cl::init(OptimizeMode::Auto), cl::cat(targetCat),
+    cl::desc("code for speed, size, or auto (default: speed, size if only "
+             "that fits the flash with the weights)"));
+static cl::opt<std::string> outDir("o", cl::desc("output directory"),
+                                   cl::value_desc("dir"), cl::Required,
+                                   cl::cat(outputCat));
+static cl::list<EmitKind>
+    emitKinds("emit", cl::CommaSeparated, cl::cat(outputCat),
+              cl::desc("obj, header, report, svg, mlir, llvm-ir (default: "
+                       "obj,header,report,svg)"));
+static cl::opt<std::string> nameOpt(
+    "name", cl::cat(outputCat),
+    cl::desc("the prefix of every symbol (default: from the file name)"));
+static cl::opt<bool> quiet("quiet", cl::cat(outputCat),
+                           cl::desc("no summary, no notes"));
 
 static int fail(const Twine &message) {
   llvm::errs() << "mpqc: error: " << message << "\n";
@@ -89,6 +90,8 @@ static int fail(const Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerVersionPrinter();
+  cl::HideUnrelatedOptions(
+      {&modelCat, &budgetCat, &precisionCat, &targetCat, &outputCat});
   cl::ParseCommandLineOptions(argc, argv,
                               "mpqc: compiles an ONNX CNN into mixed "
                               "2/4/8-bit integer code for a microcontroller\n");
