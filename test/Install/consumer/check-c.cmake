@@ -1,6 +1,7 @@
-# The C consumer's test, run by ctest with MPQC, PROGRAM, MODEL and WORK_DIR:
-# the installed mpqc compiles MODEL with --flash=64kB --ram=32kB; the C
-# program compiles it through the C API and must report the arena, flash
+# The C and C++ consumers' compile test, run by ctest with MPQC, PROGRAM,
+# MODEL and WORK_DIR: the installed mpqc compiles MODEL with --flash=64kB
+# --ram=32kB; PROGRAM compiles it through the C API or the C++ compiler
+# library and must report the arena, flash
 # total and bits of mpqc's report.json, and write the same object.
 cmake_minimum_required(VERSION 3.20)
 
