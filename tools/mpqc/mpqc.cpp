@@ -28,27 +28,29 @@ using namespace mlir;
 using namespace mlir::mpq;
 namespace cl = llvm::cl;
 
-// Options by group; `--help` shows these (and --help, --version) only.
+// Options by group; `--help` shows these (and --help, --version) only. The
+// defaults are the library's.
+static const CompileOptions defaults;
 static cl::OptionCategory modelCat("Model"), budgetCat("Budgets"),
     precisionCat("Precision"), targetCat("Target"), outputCat("Outputs");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::Required, cl::cat(modelCat));
 static cl::opt<InputLayout> inputLayout(
-    "input-layout", cl::init(InputLayout::Model), cl::cat(modelCat),
+    "input-layout", cl::init(defaults.inputLayout), cl::cat(modelCat),
     cl::desc("4-D inputs (and calibration data) as the ONNX graph has them "
              "(model, default) or channels last (nhwc: no input transpose)"));
 static cl::opt<ByteSize> flash(
-    "flash", cl::init(ByteSize(2 * 1024 * 1024)), cl::cat(budgetCat),
+    "flash", cl::init(ByteSize(defaults.flashBytes)), cl::cat(budgetCat),
     cl::desc("weights + parameters + code (B, kB, KiB, MB, MiB; default: the "
              "STM32H743's 2 MiB)"));
 static cl::opt<ByteSize>
-    ram("ram", cl::init(ByteSize(512 * 1024)), cl::cat(budgetCat),
+    ram("ram", cl::init(ByteSize(defaults.ramBytes)), cl::cat(budgetCat),
         cl::desc("the arena (default: the STM32H743's 512 KiB AXI SRAM)"));
 static cl::opt<ByteSize> weightBudget(
     "weight-budget", cl::cat(budgetCat),
     cl::desc("weights + parameters during precision assignment (default: "
              "--flash, less the code if the total misses it)"));
-static cl::opt<QuantScheme> scheme("scheme", cl::init(QuantScheme::PC_ICN),
+static cl::opt<QuantScheme> scheme("scheme", cl::init(defaults.scheme),
                                    cl::cat(precisionCat),
                                    cl::desc("pc-icn (default), pl-icn, pl-fb"));
 static cl::list<std::string> pins("pins", cl::CommaSeparated,
@@ -59,14 +61,13 @@ static cl::list<std::string> calibration(
     cl::desc("calibration inputs (.npy, one input or a batch; default: "
              "synthetic inputs)"));
 static cl::opt<unsigned> synthetic(
-    "synthetic", cl::init(4), cl::cat(precisionCat),
+    "synthetic", cl::init(defaults.syntheticInputs), cl::cat(precisionCat),
     cl::desc("synthetic calibration inputs, uniform in [0, 1) (default: 4)"));
-static cl::opt<CodegenTarget> target("target",
-                                     cl::init(CodegenTarget::CortexM7),
+static cl::opt<CodegenTarget> target("target", cl::init(defaults.target),
                                      cl::cat(targetCat),
                                      cl::desc("cortex-m7 (default) or x86_64"));
 static cl::opt<OptimizeMode> optimize(
-    "optimize", cl::init(OptimizeMode::Auto), cl::cat(targetCat),
+    "optimize", cl::init(defaults.optimize), cl::cat(targetCat),
     cl::desc("code for speed, size, or auto (default: speed, size if only "
              "that fits the flash with the weights)"));
 static cl::opt<std::string> outDir("o", cl::desc("output directory"),
