@@ -32,6 +32,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <chrono>
+
 using namespace mlir;
 using namespace mlir::mpq;
 
@@ -214,12 +216,38 @@ bool emits(const CompileOptions &options, EmitKind kind) {
 }
 
 /// One model through the flow, compiled as often as the fit policy needs.
+/// Wall time per phase, summed over the rounds of the fit policy, in the
+/// order the phases first ran.
+class PhaseTimes {
+public:
+  void add(StringRef phase, double seconds) {
+    for (auto &[name, total] : times)
+      if (name == phase) {
+        total += seconds;
+        return;
+      }
+    times.emplace_back(phase.str(), seconds);
+  }
+  /// Runs `body` as part of `phase`.
+  template <typename Body>
+  auto time(StringRef phase, Body &&body) {
+    auto start = std::chrono::steady_clock::now();
+    auto result = body();
+    add(phase,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+    return result;
+  }
+  std::vector<std::pair<std::string, double>> times;
+};
+
 class Compilation {
 public:
   Compilation(MLIRContext &context, ModuleOp imported, std::string name,
-              const CompileOptions &options)
+              const CompileOptions &options, PhaseTimes phases)
       : context(context), imported(imported), name(std::move(name)),
-        options(options), loc(UnknownLoc::get(&context)) {}
+        options(options), loc(UnknownLoc::get(&context)),
+        phases(std::move(phases)) {}
 
   FailureOr<CompileResult> run();
 
@@ -229,7 +257,7 @@ private:
   FailureOr<CompileResult> compileOnce(int64_t weightBudget, CodegenGoal goal);
   LogicalResult toIntegerGraph(ModuleOp module, int64_t weightBudget,
                                PrecisionOutcome &precision, PlanOutcome &plan);
-  LogicalResult runPipeline(ModuleOp module,
+  LogicalResult runPipeline(StringRef phase, ModuleOp module,
                             function_ref<void(OpPassManager &)> build);
 
   MLIRContext &context;
@@ -241,14 +269,15 @@ private:
   /// Calibration's observed ranges do not depend on the widths: a later
   /// assignment reuses the first one's instead of running the model again.
   std::optional<SmallVector<ObservedRange>> observedRanges;
+  PhaseTimes phases;
 };
 
 LogicalResult
-Compilation::runPipeline(ModuleOp module,
+Compilation::runPipeline(StringRef phase, ModuleOp module,
                          function_ref<void(OpPassManager &)> build) {
   PassManager pm(&context);
   build(pm);
-  return pm.run(module);
+  return phases.time(phase, [&] { return pm.run(module); });
 }
 
 LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
@@ -258,25 +287,29 @@ LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
   // imported at the integer level: its bit-widths are the model's own, and
   // there is nothing to assign or calibrate.
   if (isIntegerGraph(module))
-    return runPipeline(module, [&](OpPassManager &pm) {
+    return runPipeline("planning", module, [&](OpPassManager &pm) {
       buildMPQIntegerStage(pm, pipelineOptions, /*lowerFakeQuant=*/false,
                            &plan);
     });
   pipelineOptions.flash = weightBudget;
-  if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        buildMPQPrecisionStage(pm, pipelineOptions, &precision);
-      })))
+  if (failed(
+          runPipeline("precision assignment", module, [&](OpPassManager &pm) {
+            buildMPQPrecisionStage(pm, pipelineOptions, &precision);
+          })))
     return failure();
   if (!observedRanges || !applyObservedRanges(module, *observedRanges)) {
-    if (failed(runPipeline(module, [&](OpPassManager &pm) {
+    if (failed(runPipeline("calibration", module, [&](OpPassManager &pm) {
           buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/true);
         })))
       return failure();
     observedRanges = collectObservedRanges(module);
   }
   // Grids from the observed ranges, then the integer graph and its arena.
-  return runPipeline(module, [&](OpPassManager &pm) {
-    buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/false);
+  if (failed(runPipeline("calibration", module, [&](OpPassManager &pm) {
+        buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/false);
+      })))
+    return failure();
+  return runPipeline("lowering and planning", module, [&](OpPassManager &pm) {
     buildMPQIntegerStage(pm, pipelineOptions, /*lowerFakeQuant=*/true, &plan);
   });
 }
@@ -318,7 +351,7 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   llvmOptions.armDsp =
       goal == CodegenGoal::Speed && options.target == CodegenTarget::CortexM7;
   llvmOptions.indexBitwidth = codegenIndexBitwidth(options.target);
-  if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+  if (failed(runPipeline("code generation", *module, [&](OpPassManager &pm) {
         buildMPQToLLVMPipeline(pm, llvmOptions);
       })))
     return failure();
@@ -328,9 +361,12 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   {
     llvm::raw_string_ostream objectStream(result.object);
     llvm::buffer_ostream buffered(objectStream);
-    if (failed(emitObject(
-            *module, options.target, name, buffered,
-            emits(options, EmitKind::LLVMIR) ? &result.llvmIR : nullptr, goal)))
+    if (failed(phases.time("LLVM and object emission", [&] {
+          return emitObject(*module, options.target, name, buffered,
+                            emits(options, EmitKind::LLVMIR) ? &result.llvmIR
+                                                             : nullptr,
+                            goal);
+        })))
       return failure();
   }
 
@@ -476,6 +512,13 @@ FailureOr<CompileResult> Compilation::run() {
   }
   if (!emits(options, EmitKind::Object))
     compiled->object.clear();
+  compiled->phaseSeconds = phases.times;
+  if (options.timePhases) {
+    InFlightDiagnostic remark = emitRemark(loc) << "time:";
+    for (auto [i, phase] : llvm::enumerate(phases.times))
+      remark << (i ? ", " : " ") << phase.first << " "
+             << llvm::formatv("{0:f2}", phase.second) << " s";
+  }
   return compiled;
 }
 
@@ -507,13 +550,16 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
   return options.name;
 }
 
-FailureOr<CompileResult> compileImported(MLIRContext &context,
-                                         OwningOpRef<ModuleOp> imported,
-                                         StringRef name,
-                                         const CompileOptions &options) {
+/// Imports the model with `import` (timed) and compiles it.
+FailureOr<CompileResult>
+compileImported(MLIRContext &context,
+                function_ref<OwningOpRef<ModuleOp>()> import, StringRef name,
+                const CompileOptions &options) {
+  PhaseTimes phases;
+  OwningOpRef<ModuleOp> imported = phases.time("import", import);
   if (!imported)
     return failure();
-  return Compilation(context, *imported, name.str(), options).run();
+  return Compilation(context, *imported, name.str(), options, phases).run();
 }
 
 OnnxImportOptions importOptions(StringRef name, const CompileOptions &options) {
@@ -533,7 +579,10 @@ mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
     return failure();
   context.loadAllAvailableDialects();
   return compileImported(
-      context, importOnnxFile(path, &context, importOptions(*name, options)),
+      context,
+      [&] {
+        return importOnnxFile(path, &context, importOptions(*name, options));
+      },
       *name, options);
 }
 
@@ -545,8 +594,11 @@ mlir::mpq::compileOnnxBuffer(MLIRContext &context, StringRef bytes,
   if (failed(name))
     return failure();
   context.loadAllAvailableDialects();
-  return compileImported(context,
-                         importOnnxBuffer(bytes, fileName, &context,
-                                          importOptions(*name, options)),
-                         *name, options);
+  return compileImported(
+      context,
+      [&] {
+        return importOnnxBuffer(bytes, fileName, &context,
+                                importOptions(*name, options));
+      },
+      *name, options);
 }

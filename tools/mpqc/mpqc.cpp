@@ -82,6 +82,8 @@ static cl::opt<std::string> nameOpt(
     cl::desc("the prefix of every symbol (default: from the file name)"));
 static cl::opt<bool> quiet("quiet", cl::cat(outputCat),
                            cl::desc("no summary, no notes"));
+static cl::opt<bool> timePhases("time-phases", cl::cat(outputCat),
+                                cl::desc("a note with each phase's time"));
 
 static int fail(const Twine &message) {
   llvm::errs() << "mpqc: error: " << message << "\n";
@@ -111,6 +113,7 @@ int main(int argc, char **argv) {
   options.inputLayout = inputLayout;
   options.optimize = optimize;
   options.name = nameOpt;
+  options.timePhases = timePhases;
   if (!emitKinds.empty())
     options.emit.assign(emitKinds.begin(), emitKinds.end());
   for (const std::string &text : pins) {

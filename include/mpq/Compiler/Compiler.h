@@ -121,6 +121,8 @@ struct CompileOptions {
   /// checked against the budget).
   std::vector<EmitKind> emit = {EmitKind::Object, EmitKind::Header,
                                 EmitKind::Report, EmitKind::Svg};
+  /// Report the wall time of each phase as a remark at the end.
+  bool timePhases = false;
 };
 
 /// One weight layer of the result.
@@ -152,6 +154,11 @@ struct CompileResult {
   /// The generated code's frames (.stack_sizes), if the object records them.
   std::optional<int64_t> stackBytes;
   int64_t macs = 0;
+
+  /// Wall time per phase (import, precision assignment, calibration,
+  /// lowering and planning, code generation, LLVM and object emission),
+  /// summed over the rounds of the fit policy.
+  std::vector<std::pair<std::string, double>> phaseSeconds;
 
   ModelInterface interface;
   /// The outputs asked for in CompileOptions::emit (others stay empty).
