@@ -247,7 +247,7 @@ public:
               const CompileOptions &options, PhaseTimes phases)
       : context(context), imported(imported), name(std::move(name)),
         options(options), loc(UnknownLoc::get(&context)),
-        phases(std::move(phases)) {}
+        integerModel(isIntegerGraph(imported)), phases(std::move(phases)) {}
 
   FailureOr<CompileResult> run();
 
@@ -265,6 +265,10 @@ private:
   std::string name;
   const CompileOptions &options;
   Location loc;
+  /// A model of integer ONNX ops (QLinearConv, ConvInteger, ...) is imported
+  /// at the integer level: its bit-widths are the model's own, and there is
+  /// nothing to assign or calibrate.
+  const bool integerModel;
   IntegerPipelineOptions pipelineOptions;
   /// Calibration's observed ranges do not depend on the widths: a later
   /// assignment reuses the first one's instead of running the model again.
@@ -283,10 +287,7 @@ Compilation::runPipeline(StringRef phase, ModuleOp module,
 LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
                                           PrecisionOutcome &precision,
                                           PlanOutcome &plan) {
-  // A model made of integer ONNX ops (QLinearConv, ConvInteger, ...) is
-  // imported at the integer level: its bit-widths are the model's own, and
-  // there is nothing to assign or calibrate.
-  if (isIntegerGraph(module))
+  if (integerModel)
     return runPipeline("planning", module, [&](OpPassManager &pm) {
       buildMPQIntegerStage(pm, pipelineOptions, /*lowerFakeQuant=*/false,
                            &plan);
@@ -322,7 +323,7 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   result.target = options.target;
   result.goal = goal;
   result.weightBudgetBytes = weightBudget;
-  result.integerModel = isIntegerGraph(*module);
+  result.integerModel = integerModel;
 
   PrecisionOutcome precision;
   PlanOutcome plan;
@@ -543,30 +544,31 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
   if (options.name.empty())
     return modelNameFromPath(fileName);
   if (!isValidModelName(options.name))
-    return emitError(UnknownLoc::get(&context))
+    return emitError(loc)
            << "the model name '" << options.name
            << "' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*): it prefixes "
               "every symbol and names the output files";
   return options.name;
 }
 
-/// Imports the model with `import` (timed) and compiles it.
-FailureOr<CompileResult>
-compileImported(MLIRContext &context,
-                function_ref<OwningOpRef<ModuleOp>()> import, StringRef name,
-                const CompileOptions &options) {
+/// Checks the options, imports the model with `import` (timed) and
+/// compiles it; `fileName` gives the default model name.
+FailureOr<CompileResult> compileImported(
+    MLIRContext &context, StringRef fileName, const CompileOptions &options,
+    function_ref<OwningOpRef<ModuleOp>(const OnnxImportOptions &)> import) {
+  FailureOr<std::string> name = modelName(context, fileName, options);
+  if (failed(name))
+    return failure();
+  context.loadAllAvailableDialects();
+  OnnxImportOptions importOptions;
+  importOptions.funcName = *name;
+  importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
   PhaseTimes phases;
-  OwningOpRef<ModuleOp> imported = phases.time("import", import);
+  OwningOpRef<ModuleOp> imported =
+      phases.time("import", [&] { return import(importOptions); });
   if (!imported)
     return failure();
-  return Compilation(context, *imported, name.str(), options, phases).run();
-}
-
-OnnxImportOptions importOptions(StringRef name, const CompileOptions &options) {
-  OnnxImportOptions importOptions;
-  importOptions.funcName = name.str();
-  importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
-  return importOptions;
+  return Compilation(context, *imported, *name, options, phases).run();
 }
 
 } // namespace
@@ -574,31 +576,18 @@ OnnxImportOptions importOptions(StringRef name, const CompileOptions &options) {
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
                            const CompileOptions &options) {
-  FailureOr<std::string> name = modelName(context, path, options);
-  if (failed(name))
-    return failure();
-  context.loadAllAvailableDialects();
-  return compileImported(
-      context,
-      [&] {
-        return importOnnxFile(path, &context, importOptions(*name, options));
-      },
-      *name, options);
+  return compileImported(context, path, options,
+                         [&](const OnnxImportOptions &importOptions) {
+                           return importOnnxFile(path, &context, importOptions);
+                         });
 }
 
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxBuffer(MLIRContext &context, StringRef bytes,
                              StringRef fileName,
                              const CompileOptions &options) {
-  FailureOr<std::string> name = modelName(context, fileName, options);
-  if (failed(name))
-    return failure();
-  context.loadAllAvailableDialects();
   return compileImported(
-      context,
-      [&] {
-        return importOnnxBuffer(bytes, fileName, &context,
-                                importOptions(*name, options));
-      },
-      *name, options);
+      context, fileName, options, [&](const OnnxImportOptions &importOptions) {
+        return importOnnxBuffer(bytes, fileName, &context, importOptions);
+      });
 }
