@@ -45,9 +45,10 @@ def measure(name, onnx, outdir, flash, ram, calibration, sample):
         return {"name": name, "error": res.stderr.strip().splitlines()[-1]}
     with open(os.path.join(outdir, name + ".report.json")) as f:
         report = json.load(f)
-    row = {"name": name, "bits": report["bits"], "macs": report["macs"],
-           "arena": report["arena_bytes"],
-           "lower_bound": report.get("plan", {}).get("lower_bound_bytes", 0)}
+    summary = report["summary"]
+    row = {"name": name, "bits": summary["bits"], "macs": summary["macs"],
+           "arena": summary["ram"]["arena"],
+           "lower_bound": summary["ram"]["arena_lower_bound"]}
     fit = subprocess.run([FIRMWARE, "--fit-stm32h743", outdir, name],
                          capture_output=True, text=True)
     row["fits"] = fit.returncode == 0

@@ -25,7 +25,7 @@ import tempfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUTPUTS = [".o", ".h", ".report.json", ".plan.svg", ".mlir"]
+OUTPUTS = [".o", ".h", ".report.json", ".report.md", ".plan.svg", ".mlir"]
 
 
 def cases(build, models, tmp):

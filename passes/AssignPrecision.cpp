@@ -416,10 +416,15 @@ void AssignPrecisionPass::runOnOperation() {
         return result.assignment.activationBits[graph.tensors[tensor].variable];
       };
       outcome->layers.push_back(
-          {step.name, stepKindName(step.kind), result.assignment.weightBits[s],
-           bitsOf(step.inputs.front()), bitsOf(step.output),
-           result.footprint.steps[s].weightBytes,
-           result.footprint.steps[s].paramBytes});
+          {step.name, stepKindName(step.kind),
+           nameFromLocation(extracted->steps[s].op->getLoc())
+               .value_or(step.name),
+           result.assignment.weightBits[s], bitsOf(step.inputs.front()),
+           bitsOf(step.output), result.footprint.steps[s].weightBytes,
+           result.footprint.steps[s].paramBytes,
+           widthOriginName(info.weightOrigin[s]),
+           widthOriginName(
+               info.variableOrigin[graph.tensors[step.output].variable])});
     }
   }
   if (!report.empty()) {

@@ -13,6 +13,7 @@
 
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Eval/Evaluator.h"
+#include "mpq/Eval/Validation.h"
 #include "mpq/Support/Npy.h"
 #include "mpq/Transforms/Passes.h"
 #include "mpq/Transforms/SnapBias.h"
@@ -116,65 +117,6 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
   return success();
 }
 
-/// Calibration inputs for `func`'s single argument: each .npy holds one
-/// input or a batch of them along dimension 0.
-FailureOr<std::vector<EvalTensor>>
-loadInputs(func::FuncOp func, ArrayRef<std::string> files, unsigned synthetic) {
-  if (func.getNumArguments() != 1)
-    return func.emitError()
-           << "calibration supports models with one input; @"
-           << func.getSymName() << " has " << func.getNumArguments();
-  auto argType = cast<RankedTensorType>(func.getArgument(0).getType());
-  std::vector<int64_t> shape(argType.getShape().begin(),
-                             argType.getShape().end());
-  int64_t size = argType.getNumElements();
-  std::vector<EvalTensor> inputs;
-  for (const std::string &file : files) {
-    NpyArray array;
-    std::string error;
-    if (!readNpy(file, array, error))
-      return func.emitError() << "calibration input " << error;
-    int64_t total = array.numElements();
-    std::vector<int64_t> sample(
-        array.shape.begin() + (array.shape.empty() ? 0 : 1), array.shape.end());
-    bool single = array.shape == shape;
-    bool batch = !array.shape.empty() && shape.size() == array.shape.size() &&
-                 shape[0] == 1 &&
-                 std::equal(sample.begin(), sample.end(), shape.begin() + 1);
-    if (!single && !batch) {
-      auto diag = func.emitError()
-                  << "calibration input " << file << " has shape [";
-      llvm::interleaveComma(array.shape, diag);
-      return diag << "]; expected " << argType
-                  << " or a batch of them along dimension 0";
-    }
-    for (int64_t start = 0; start < total; start += size) {
-      std::vector<double> values;
-      for (int64_t i = start; i < start + size; ++i)
-        values.push_back(array.isFloat() ? array.reals[i]
-                                         : static_cast<double>(array.ints[i]));
-      inputs.push_back(EvalTensor::floats(shape, std::move(values)));
-    }
-  }
-  if (files.empty()) {
-    // Deterministic inputs uniform in [0, 1): a 64-bit LCG (Knuth's MMIX
-    // constants), top 53 bits.
-    uint64_t state = 0x6d7071u; // "mpq"
-    for (unsigned n = 0; n < synthetic; ++n) {
-      std::vector<double> values;
-      for (int64_t i = 0; i < size; ++i) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        values.push_back(static_cast<double>(state >> 11) * 0x1.0p-53);
-      }
-      inputs.push_back(EvalTensor::floats(shape, std::move(values)));
-    }
-  }
-  if (inputs.empty())
-    return func.emitError() << "no calibration inputs (give inputs= or "
-                               "synthetic=N with N > 0)";
-  return inputs;
-}
-
 struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
@@ -209,7 +151,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       needsData = true;
     }
     if (needsData) {
-      auto samples = loadInputs(func, inputs, synthetic);
+      auto samples =
+          loadModelInputs(func, inputs, synthetic, "calibration input");
       if (failed(samples))
         return failure();
       EvalOptions options;

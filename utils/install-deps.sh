@@ -22,7 +22,9 @@ PKGS=(
   libgtest-dev libgmock-dev
   # Model generators and test scripts (run with /usr/bin/python3);
   # python3-torch and the dataset train the Fashion-MNIST test model.
+  # python3-jsonschema checks mpqc's report against docs/report-schema.json.
   python3 python3-onnx python3-numpy python3-torch dataset-fashion-mnist
+  python3-jsonschema
 )
 # utils/fetch-models.sh uses npm; a machine may already have it from another
 # source (NodeSource's nodejs bundles it), so add Debian's only when missing.

@@ -19,6 +19,7 @@
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Import/OnnxImporter.h"
 #include "mpq/InitAll.h"
+#include "mpq/Report/ModelReport.h"
 #include "mpq/Transforms/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -26,6 +27,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/LEB128.h"
@@ -59,6 +61,7 @@ mlir::mpq::compileOutputs(const CompileResult &result,
       {EmitKind::Object, ".o", result.object},
       {EmitKind::Header, ".h", result.header},
       {EmitKind::Report, ".report.json", result.report},
+      {EmitKind::Report, ".report.md", result.reportMarkdown},
       {EmitKind::Mlir, ".mlir", result.mlir},
       {EmitKind::LLVMIR, ".ll", result.llvmIR},
       {EmitKind::Svg, ".plan.svg", result.svg}};
@@ -231,6 +234,8 @@ public:
   /// Runs `body` as part of `phase`.
   template <typename Body>
   auto time(StringRef phase, Body &&body) {
+    if (onPhase)
+      onPhase(phase);
     auto start = std::chrono::steady_clock::now();
     auto result = body();
     add(phase,
@@ -239,6 +244,7 @@ public:
     return result;
   }
   std::vector<std::pair<std::string, double>> times;
+  std::function<void(StringRef)> onPhase;
 };
 
 class Compilation {
@@ -259,6 +265,18 @@ private:
                                PrecisionOutcome &precision, PlanOutcome &plan);
   LogicalResult runPipeline(StringRef phase, ModuleOp module,
                             function_ref<void(OpPassManager &)> build);
+  /// The flash and RAM the model may use: the budgets less the reserves.
+  int64_t modelFlash() const {
+    return options.flashBytes - options.reserveFlashBytes;
+  }
+  int64_t modelRam() const {
+    return options.ramBytes - options.reserveRamBytes;
+  }
+  /// The report's figures that do not depend on the attempt.
+  ModelReport newReport() const;
+  /// Marks the last attempt as a failed fit with `message`, which is also
+  /// the error emitted.
+  LogicalResult failFit(const std::string &message);
 
   MLIRContext &context;
   ModuleOp imported;
@@ -274,7 +292,83 @@ private:
   /// assignment reuses the first one's instead of running the model again.
   std::optional<SmallVector<ObservedRange>> observedRanges;
   PhaseTimes phases;
+
+public:
+  /// Renders `report` into `result` (report, reportMarkdown, layerTable).
+  void render(const ModelReport &report, CompileResult &result) const;
+  /// The report of the last attempt, and its result if it got that far.
+  std::optional<ModelReport> lastReport;
+  std::optional<CompileResult> lastResult;
+
+private:
+  /// The last attempt's integer graph, kept for validation.
+  OwningOpRef<ModuleOp> integerModule;
+  LogicalResult validate(CompileResult &result);
 };
+
+LogicalResult Compilation::validate(CompileResult &result) {
+  if (integerModel)
+    return emitError(loc) << "validation compares the compiled model with "
+                             "the float model it came from; an integer model "
+                             "has none";
+  FailureOr<func::FuncOp> floatFunc = getModelFunction(imported);
+  FailureOr<func::FuncOp> integerFunc = getModelFunction(*integerModule);
+  if (failed(floatFunc) || failed(integerFunc))
+    return failure();
+  return phases.time("validation", [&]() -> LogicalResult {
+    FailureOr<std::vector<EvalTensor>> inputs = loadModelInputs(
+        *floatFunc, options.validationFiles, 0, "validation input");
+    if (failed(inputs))
+      return failure();
+    FailureOr<ValidationResult> validation =
+        validateModel(*floatFunc, *integerFunc, *inputs);
+    if (failed(validation))
+      return failure();
+    result.validation = std::move(*validation);
+    lastReport->validation = result.validation;
+    return success();
+  });
+}
+
+ModelReport Compilation::newReport() const {
+  ModelReport report;
+  report.model = name;
+  report.target = codegenTargetName(options.target).str();
+  report.integerModel = integerModel;
+  if (!integerModel) {
+    report.strategy = enumName(options.strategy);
+    report.scheme = enumName(options.scheme);
+  }
+  report.flashBudget = options.flashBytes;
+  report.flashReserve = options.reserveFlashBytes;
+  report.ramBudget = options.ramBytes;
+  report.ramReserve = options.reserveRamBytes;
+  report.calibrationFiles = options.calibrationFiles;
+  report.syntheticInputs = integerModel ? 0 : options.syntheticInputs;
+  return report;
+}
+
+void Compilation::render(const ModelReport &report,
+                         CompileResult &result) const {
+  result.fits = report.fits;
+  {
+    llvm::raw_string_ostream os(result.layerTable);
+    printLayerTable(os, report);
+  }
+  if (!emits(options, EmitKind::Report))
+    return;
+  llvm::raw_string_ostream json(result.report), markdown(result.reportMarkdown);
+  printModelReportJson(json, report);
+  printModelReportMarkdown(markdown, report);
+}
+
+LogicalResult Compilation::failFit(const std::string &message) {
+  if (lastReport) {
+    lastReport->fits = false;
+    lastReport->error = message;
+  }
+  return emitError(loc) << message;
+}
 
 LogicalResult
 Compilation::runPipeline(StringRef phase, ModuleOp module,
@@ -327,8 +421,26 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
 
   PrecisionOutcome precision;
   PlanOutcome plan;
-  if (failed(toIntegerGraph(*module, weightBudget, precision, plan)))
+  lastReport = newReport();
+  lastResult.reset();
+  lastReport->codeOptimizedFor = goal == CodegenGoal::Size ? "size" : "speed";
+  if (failed(toIntegerGraph(*module, weightBudget, precision, plan))) {
+    // A model that does not fit before it is lowered: the assignment's
+    // rows, at the widths where it stopped.
+    if (!precision.fits && precision.report.getAsObject()) {
+      const llvm::json::Object &root = *precision.report.getAsObject();
+      lastReport->fits = false;
+      lastReport->error = root.getString("error").value_or("").str();
+      lastReport->bits = root.getString("bits").value_or("").str();
+      lastReport->weightBytes = root.getInteger("weights_bytes").value_or(0);
+      lastReport->paramBytes = root.getInteger("params_bytes").value_or(0);
+      lastReport->layers = reportLayersOfPrecision(precision.report);
+      lastReport->precision = std::move(precision.report);
+    } else {
+      lastReport.reset();
+    }
     return failure();
+  }
 
   FailureOr<func::FuncOp> model = getModelFunction(*module);
   if (failed(model))
@@ -338,6 +450,17 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   if (failed(interface))
     return failure();
   result.macs = countMacs(graph);
+  std::vector<WeightLayerInfo> weightInfo;
+  for (const PrecisionOutcome::Layer &layer : precision.layers)
+    weightInfo.push_back({layer.node, layer.weightBytes, layer.paramBytes,
+                          layer.weightOrigin, layer.outputOrigin});
+  FailureOr<std::vector<ReportLayer>> rows =
+      reportLayersOfPlannedGraph(graph, weightInfo);
+  if (failed(rows))
+    return failure();
+  lastReport->layers = std::move(*rows);
+  if (!options.validationFiles.empty())
+    integerModule = module->clone();
   if (emits(options, EmitKind::Mlir)) {
     llvm::raw_string_ostream os(result.mlir);
     module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
@@ -371,14 +494,21 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
       return failure();
   }
 
-  // The budgets, checked on what was generated.
-  llvm::json::Value report = result.integerModel
-                                 ? llvm::json::Object{{"bits", "as imported "
-                                                               "(integer "
-                                                               "model)"}}
-                                 : std::move(precision.report);
-  llvm::json::Object &root = *report.getAsObject();
-  result.bits = root.getString("bits").value_or("").str();
+  // The figures of what was generated.
+  ModelReport &out = *lastReport;
+  if (!result.integerModel) {
+    const llvm::json::Object &root = *precision.report.getAsObject();
+    result.bits = root.getString("bits").value_or("").str();
+    out.weightBytes = root.getInteger("weights_bytes").value_or(0);
+    out.paramBytes = root.getInteger("params_bytes").value_or(0);
+    out.precision = std::move(precision.report);
+  } else {
+    result.bits = "as imported (integer model)";
+    for (const ReportLayer &layer : out.layers) {
+      out.weightBytes += layer.weightBytes;
+      out.paramBytes += layer.paramBytes;
+    }
+  }
   result.modelFlashBytes = precision.flashBytes;
   for (const PrecisionOutcome::Layer &layer : precision.layers)
     result.layers.push_back({layer.name, layer.kind, layer.weightBits,
@@ -391,18 +521,15 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   result.arenaBytes = interface->arenaBytes;
   result.arenaLowerBoundBytes = plan.lowerBoundBytes;
   result.svg = std::move(plan.svg);
-  root["plan"] = std::move(plan.report);
+  out.plan = std::move(plan.report);
+  out.bits = result.bits;
+  out.macs = result.macs;
+  out.rodataBytes = result.rodataBytes;
+  out.codeBytes = result.codeBytes;
+  out.arenaBytes = result.arenaBytes;
+  out.arenaLowerBoundBytes = result.arenaLowerBoundBytes;
+  out.stackBytes = result.stackBytes;
   const char *goalName = goal == CodegenGoal::Size ? "size" : "speed";
-  root["target"] = codegenTargetName(options.target).str();
-  root["model"] = name;
-  root["macs"] = result.macs;
-  root["code_bytes"] = result.codeBytes;
-  root["code_optimized_for"] = goalName;
-  root["rodata_bytes"] = result.rodataBytes;
-  root["generated_flash_bytes"] = result.flashBytes;
-  root["arena_bytes"] = result.arenaBytes;
-  if (result.stackBytes)
-    root["stack_bytes"] = *result.stackBytes;
   interface->summary = {
       "flash: " + std::to_string(result.flashBytes) +
           " B (weights + parameters " + std::to_string(result.rodataBytes) +
@@ -419,17 +546,14 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
       "MACs per inference: " + std::to_string(result.macs),
       "bits: " + result.bits};
   result.interface = std::move(*interface);
-  if (emits(options, EmitKind::Report)) {
-    llvm::raw_string_ostream os(result.report);
-    os << llvm::formatv("{0:2}", report) << "\n";
-  }
   if (!emits(options, EmitKind::Svg))
     result.svg.clear();
+  lastResult = result;
   return result;
 }
 
 FailureOr<CompileResult> Compilation::run() {
-  pipelineOptions.ram = options.ramBytes;
+  pipelineOptions.ram = modelRam();
   pipelineOptions.scheme = options.scheme;
   pipelineOptions.strategy = options.strategy;
   pipelineOptions.ramModel = RamModel::Planned;
@@ -440,7 +564,7 @@ FailureOr<CompileResult> Compilation::run() {
   pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
   pipelineOptions.synthetic = options.syntheticInputs;
 
-  const int64_t flash = options.flashBytes;
+  const int64_t flash = modelFlash();
   const bool auto_ = options.optimize == OptimizeMode::Auto;
   CodegenGoal goal = options.optimize == OptimizeMode::Size
                          ? CodegenGoal::Size
@@ -496,17 +620,76 @@ FailureOr<CompileResult> Compilation::run() {
     }
   }
 
+  // The generated code's stack shares the RAM with the arena: if it is
+  // what misses the budget, plan a smaller arena once.
+  const int64_t ram = modelRam();
+  int64_t stack = compiled->stackBytes.value_or(0);
+  if (!compiled->integerModel && compiled->arenaBytes <= ram &&
+      compiled->arenaBytes + stack > ram && ram - stack > 0) {
+    emitRemark(loc) << "the generated code's stack (" << stack
+                    << " B) does not fit beside the arena: assigning "
+                       "precision again for an arena of "
+                    << ram - stack << " B";
+    pipelineOptions.ram = ram - stack;
+    compiled = compileOnce(budget, goal);
+    if (failed(compiled))
+      return failure();
+    stack = compiled->stackBytes.value_or(0);
+  }
+
+  auto reserved = [](int64_t reserve) {
+    return reserve
+               ? " (the budget less " + std::to_string(reserve) + " B reserved)"
+               : std::string();
+  };
   if (compiled->flashBytes > flash)
-    return emitError(loc) << "the generated code does not fit the flash "
-                             "budget: "
-                          << compiled->flashBytes
-                          << " B (weights and parameters "
-                          << compiled->rodataBytes << " B + code "
-                          << compiled->codeBytes << " B) > " << flash << " B";
-  if (compiled->arenaBytes > options.ramBytes)
-    return emitError(loc) << "the arena does not fit the RAM budget: "
-                          << compiled->arenaBytes << " B > " << options.ramBytes
-                          << " B";
+    return failFit(
+        "the generated code does not fit the flash budget: " +
+        std::to_string(compiled->flashBytes) + " B (weights and parameters " +
+        std::to_string(compiled->rodataBytes) + " B + code " +
+        std::to_string(compiled->codeBytes) + " B) > " + std::to_string(flash) +
+        " B" + reserved(options.reserveFlashBytes));
+  if (compiled->arenaBytes + stack > ram)
+    return failFit("the model does not fit the RAM budget: arena " +
+                   std::to_string(compiled->arenaBytes) + " B + stack " +
+                   std::to_string(stack) + " B > " + std::to_string(ram) +
+                   " B" + reserved(options.reserveRamBytes));
+
+  // What a user should know about the accuracy of what fits.
+  if (!compiled->integerModel && options.calibrationFiles.empty())
+    compiled->warnings.push_back(
+        "calibrated on " + std::to_string(options.syntheticInputs) +
+        " synthetic inputs, uniform in [0, 1): the activation ranges are "
+        "those of that data, not of yours (--calibration=inputs.npy)");
+  SmallVector<std::string> twoBit;
+  for (const ReportLayer &layer : lastReport->layers)
+    if (layer.outputBits == 2 && layer.outputOrigin != "input")
+      twoBit.push_back("'" + layer.name + "'");
+  if (!twoBit.empty())
+    compiled->warnings.push_back(
+        std::to_string(twoBit.size()) + " activation" +
+        (twoBit.size() > 1 ? "s are" : " is") + " at 2 bits (" +
+        llvm::join(twoBit, ", ") +
+        "): check the accuracy on your data (--validate)");
+  std::string budgets = "budgets: flash " + std::to_string(options.flashBytes) +
+                        " B, RAM " + std::to_string(options.ramBytes) + " B";
+  if (options.reserveFlashBytes || options.reserveRamBytes)
+    budgets += " (reserved for the application: flash " +
+               std::to_string(options.reserveFlashBytes) + " B, RAM " +
+               std::to_string(options.reserveRamBytes) + " B)";
+  compiled->interface.summary.push_back(budgets);
+  compiled->interface.summary.push_back(
+      "left for the application: flash " +
+      std::to_string(flash - compiled->flashBytes) + " B, RAM " +
+      std::to_string(ram - compiled->arenaBytes - stack) + " B");
+  lastReport->warnings = compiled->warnings;
+  for (const std::string &warning : compiled->warnings) {
+    emitWarning(loc) << warning;
+    compiled->interface.summary.push_back("warning: " + warning);
+  }
+  if (!options.validationFiles.empty() && failed(validate(*compiled)))
+    return failure();
+  render(*lastReport, *compiled);
   if (emits(options, EmitKind::Header)) {
     llvm::raw_string_ostream os(compiled->header);
     emitHeader(compiled->interface, os);
@@ -538,6 +721,19 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
       (options.weightBudgetBytes &&
        failed(positive("weight", *options.weightBudgetBytes))))
     return failure();
+  if (options.reserveFlashBytes < 0 || options.reserveRamBytes < 0)
+    return emitError(loc) << "a reserve must not be negative, got "
+                          << std::min(options.reserveFlashBytes,
+                                      options.reserveRamBytes)
+                          << " B";
+  if (options.reserveFlashBytes >= options.flashBytes)
+    return emitError(loc) << "the flash reserve (" << options.reserveFlashBytes
+                          << " B) leaves nothing of the flash budget ("
+                          << options.flashBytes << " B) for the model";
+  if (options.reserveRamBytes >= options.ramBytes)
+    return emitError(loc) << "the RAM reserve (" << options.reserveRamBytes
+                          << " B) leaves nothing of the RAM budget ("
+                          << options.ramBytes << " B) for the model";
   if (options.calibrationFiles.empty() && options.syntheticInputs == 0)
     return emitError(loc) << "no calibration inputs: give calibration files "
                              "or at least one synthetic input";
@@ -555,6 +751,7 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
 /// compiles it; `fileName` gives the default model name.
 FailureOr<CompileResult> compileImported(
     MLIRContext &context, StringRef fileName, const CompileOptions &options,
+    CompileResult *unfit,
     function_ref<OwningOpRef<ModuleOp>(const OnnxImportOptions &)> import) {
   FailureOr<std::string> name = modelName(context, fileName, options);
   if (failed(name))
@@ -564,19 +761,34 @@ FailureOr<CompileResult> compileImported(
   importOptions.funcName = *name;
   importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
   PhaseTimes phases;
+  phases.onPhase = options.onPhase;
   OwningOpRef<ModuleOp> imported =
       phases.time("import", [&] { return import(importOptions); });
   if (!imported)
     return failure();
-  return Compilation(context, *imported, *name, options, phases).run();
+  Compilation compilation(context, *imported, *name, options, phases);
+  FailureOr<CompileResult> result = compilation.run();
+  if (failed(result) && unfit && compilation.lastReport &&
+      !compilation.lastReport->fits) {
+    *unfit = compilation.lastResult.value_or(CompileResult());
+    unfit->name = *name;
+    unfit->target = options.target;
+    unfit->object.clear();
+    unfit->svg.clear();
+    unfit->mlir.clear();
+    unfit->llvmIR.clear();
+    compilation.render(*compilation.lastReport, *unfit);
+  }
+  return result;
 }
 
 } // namespace
 
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
-                           const CompileOptions &options) {
-  return compileImported(context, path, options,
+                           const CompileOptions &options,
+                           CompileResult *unfit) {
+  return compileImported(context, path, options, unfit,
                          [&](const OnnxImportOptions &importOptions) {
                            return importOnnxFile(path, &context, importOptions);
                          });
@@ -584,10 +796,54 @@ mlir::mpq::compileOnnxFile(MLIRContext &context, StringRef path,
 
 FailureOr<CompileResult>
 mlir::mpq::compileOnnxBuffer(MLIRContext &context, StringRef bytes,
-                             StringRef fileName,
-                             const CompileOptions &options) {
-  return compileImported(
-      context, fileName, options, [&](const OnnxImportOptions &importOptions) {
-        return importOnnxBuffer(bytes, fileName, &context, importOptions);
-      });
+                             StringRef fileName, const CompileOptions &options,
+                             CompileResult *unfit) {
+  return compileImported(context, fileName, options, unfit,
+                         [&](const OnnxImportOptions &importOptions) {
+                           return importOnnxBuffer(bytes, fileName, &context,
+                                                   importOptions);
+                         });
+}
+
+llvm::Expected<std::vector<std::string>>
+mlir::mpq::writeCompileOutputs(StringRef dir, const CompileResult &result,
+                               ArrayRef<CompileOutput> outputs) {
+  auto error = [](const Twine &message) {
+    return llvm::make_error<llvm::StringError>(message,
+                                               llvm::inconvertibleErrorCode());
+  };
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return error(dir + ": " + ec.message());
+  // TempFile removes its file on a signal until it is kept or discarded.
+  std::vector<std::pair<llvm::sys::fs::TempFile, std::string>> staged;
+  auto discardAll = [&](const Twine &message) {
+    for (auto &[file, path] : staged)
+      llvm::consumeError(file.discard());
+    return error(message);
+  };
+  for (const CompileOutput &output : outputs) {
+    SmallString<128> path(dir);
+    llvm::sys::path::append(path, result.name + output.suffix);
+    if (llvm::sys::fs::is_directory(path))
+      return discardAll(path + ": is a directory");
+    auto file = llvm::sys::fs::TempFile::create(path + ".tmp%%%%%%");
+    if (!file)
+      return discardAll(path + ": " + llvm::toString(file.takeError()));
+    llvm::raw_fd_ostream os(file->FD, /*shouldClose=*/false);
+    os << output.bytes;
+    os.flush();
+    staged.emplace_back(std::move(*file), path.str().str());
+    if (os.has_error()) {
+      std::string message = os.error().message();
+      os.clear_error();
+      return discardAll(path + ": " + message);
+    }
+  }
+  std::vector<std::string> written;
+  for (auto &[file, path] : staged) {
+    if (llvm::Error keepError = file.keep(path))
+      return discardAll(path + ": " + llvm::toString(std::move(keepError)));
+    written.push_back(path);
+  }
+  return written;
 }

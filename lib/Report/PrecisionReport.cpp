@@ -105,6 +105,7 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
     if (hasWeights(step.kind)) {
       layers.push_back(Object{
           {"name", step.name},
+          {"step", static_cast<int64_t>(s)},
           {"kind", stepKindName(step.kind)},
           {"weight_bits", v.r.assignment.weightBits[s]},
           {"input_bits", v.bitsOf(step.inputs.front())},
@@ -126,6 +127,7 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
       inputBits.push_back(v.bitsOf(t));
     steps.push_back(Object{
         {"name", step.name},
+        {"step", static_cast<int64_t>(s)},
         {"kind", stepKindName(step.kind)},
         {"input_bits", std::move(inputBits)},
         {"output_bits", v.bitsOf(step.output)},

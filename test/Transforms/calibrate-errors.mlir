@@ -1,6 +1,6 @@
 // RUN: mpq-opt %s -split-input-file -mpq-calibrate -verify-diagnostics
 
-// expected-error @+1 {{calibration supports models with one input; @two has 2}}
+// expected-error @+1 {{calibration inputs need a model with one input; @two has 2}}
 func.func @two(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %q = mpq.fake_quant %x to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<4xf32>
   return %q : tensor<4xf32>

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Compiler/Compiler.h"
+#include "mpq/Report/ModelReport.h"
 #include "mpq/Support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -45,7 +46,16 @@ static cl::opt<ByteSize> flash(
              "STM32H743's 2 MiB)"));
 static cl::opt<ByteSize>
     ram("ram", cl::init(ByteSize(defaults.ramBytes)), cl::cat(budgetCat),
-        cl::desc("the arena (default: the STM32H743's 512 KiB AXI SRAM)"));
+        cl::desc("the arena + the generated code's stack (default: the "
+                 "STM32H743's 512 KiB AXI SRAM)"));
+static cl::opt<ByteSize> reserveFlash(
+    "reserve-flash", cl::init(ByteSize(0)), cl::cat(budgetCat),
+    cl::desc("flash kept for the application, counted in the fit (default: "
+             "0)"));
+static cl::opt<ByteSize> reserveRam(
+    "reserve-ram", cl::init(ByteSize(0)), cl::cat(budgetCat),
+    cl::desc("RAM kept for the application's stack, heap and data (default: "
+             "0)"));
 static cl::opt<ByteSize> weightBudget(
     "weight-budget", cl::cat(budgetCat),
     cl::desc("weights + parameters during precision assignment (default: "
@@ -60,6 +70,10 @@ static cl::list<std::string> calibration(
     "calibration", cl::CommaSeparated, cl::cat(precisionCat),
     cl::desc("calibration inputs (.npy, one input or a batch; default: "
              "synthetic inputs)"));
+static cl::list<std::string> validate(
+    "validate", cl::CommaSeparated, cl::cat(precisionCat),
+    cl::desc("inputs (.npy) to compare the compiled model with the float "
+             "model on"));
 static cl::opt<unsigned> synthetic(
     "synthetic", cl::init(defaults.syntheticInputs), cl::cat(precisionCat),
     cl::desc("synthetic calibration inputs, uniform in [0, 1) (default: 4)"));
@@ -81,7 +95,13 @@ static cl::opt<std::string> nameOpt(
     "name", cl::cat(outputCat),
     cl::desc("the prefix of every symbol (default: from the file name)"));
 static cl::opt<bool> quiet("quiet", cl::cat(outputCat),
-                           cl::desc("no summary, no notes"));
+                           cl::desc("errors only: no summary, notes, "
+                                    "warnings or progress"));
+static cl::opt<bool>
+    verbose("verbose", cl::cat(outputCat),
+            cl::desc("progress lines even when stderr is not a terminal"));
+static cl::opt<bool> layers("layers", cl::cat(outputCat),
+                            cl::desc("print the per-layer table"));
 static cl::opt<bool> timePhases("time-phases", cl::cat(outputCat),
                                 cl::desc("a note with each phase's time"));
 
@@ -101,19 +121,27 @@ int main(int argc, char **argv) {
 
   CompileOptions options;
   options.target = target;
-  if (!flash.getValue().bytes || !ram.getValue().bytes)
-    return fail(
-        "--flash and --ram need a size ('none' is for --weight-budget)");
+  if (!flash.getValue().bytes || !ram.getValue().bytes ||
+      !reserveFlash.getValue().bytes || !reserveRam.getValue().bytes)
+    return fail("--flash, --ram and the reserves need a size ('none' is for "
+                "--weight-budget)");
   options.flashBytes = *flash.getValue().bytes;
   options.ramBytes = *ram.getValue().bytes;
+  options.reserveFlashBytes = *reserveFlash.getValue().bytes;
+  options.reserveRamBytes = *reserveRam.getValue().bytes;
   options.weightBudgetBytes = weightBudget.getValue().bytes;
   options.scheme = scheme;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
   options.syntheticInputs = synthetic;
+  options.validationFiles.assign(validate.begin(), validate.end());
   options.inputLayout = inputLayout;
   options.optimize = optimize;
   options.name = nameOpt;
   options.timePhases = timePhases;
+  if (!quiet && (verbose || llvm::errs().is_displayed()))
+    options.onPhase = [](StringRef phase) {
+      llvm::errs() << "mpqc: " << phase << "...\n";
+    };
   if (!emitKinds.empty())
     options.emit.assign(emitKinds.begin(), emitKinds.end());
   for (const std::string &text : pins) {
@@ -138,7 +166,7 @@ int main(int argc, char **argv) {
     if (!isa<UnknownLoc>(diag.getLocation()))
       return failure();
     DiagnosticSeverity severity = diag.getSeverity();
-    if (severity != DiagnosticSeverity::Remark || !quiet)
+    if (severity == DiagnosticSeverity::Error || !quiet)
       llvm::errs() << "mpqc: "
                    << (severity == DiagnosticSeverity::Remark  ? "note: "
                        : severity == DiagnosticSeverity::Error ? "error: "
@@ -146,53 +174,49 @@ int main(int argc, char **argv) {
                    << diag << "\n";
     return success();
   });
+  CompileResult unfit;
   FailureOr<CompileResult> result =
-      compileOnnxFile(context, modelPath, options);
-  if (failed(result))
+      compileOnnxFile(context, modelPath, options, &unfit);
+  if (failed(result)) {
+    // A model that does not fit still gets its report.
+    if (unfit.fits || !llvm::is_contained(options.emit, EmitKind::Report))
+      return 1;
+    auto written = writeCompileOutputs(
+        outDir, unfit, compileOutputs(unfit, {EmitKind::Report}));
+    if (!written)
+      return fail(llvm::toString(written.takeError()));
+    if (layers)
+      llvm::outs() << unfit.layerTable;
+    if (!quiet)
+      llvm::errs() << "mpqc: note: the per-layer report of the last attempt "
+                      "is "
+                   << written->back() << "\n";
     return 1;
-
-  // Stage every file beside its final name, then rename them all: a write
-  // that fails leaves OUTDIR's files as they were.
-  if (auto ec = llvm::sys::fs::create_directories(outDir))
-    return fail(outDir + ": " + ec.message());
-  std::vector<std::pair<llvm::sys::fs::TempFile, std::string>> staged;
-  auto discardAll = [&](const Twine &message) {
-    for (auto &[file, path] : staged)
-      llvm::consumeError(file.discard());
-    return fail(message);
-  };
-  for (const CompileOutput &output : compileOutputs(*result, options.emit)) {
-    SmallString<128> path(outDir);
-    llvm::sys::path::append(path, result->name + output.suffix);
-    if (llvm::sys::fs::is_directory(path))
-      return discardAll(path + ": is a directory");
-    auto file = llvm::sys::fs::TempFile::create(path + ".tmp%%%%%%");
-    if (!file)
-      return discardAll(path + ": " + llvm::toString(file.takeError()));
-    llvm::raw_fd_ostream os(file->FD, /*shouldClose=*/false);
-    os << output.bytes;
-    os.flush();
-    staged.emplace_back(std::move(*file), path.str().str());
-    if (os.has_error())
-      return discardAll(path + ": " + os.error().message());
   }
-  for (auto &[file, path] : staged)
-    if (llvm::Error error = file.keep(path))
-      return discardAll(path + ": " + llvm::toString(std::move(error)));
+  auto written = writeCompileOutputs(outDir, *result,
+                                     compileOutputs(*result, options.emit));
+  if (!written)
+    return fail(llvm::toString(written.takeError()));
+  if (layers)
+    llvm::outs() << result->layerTable;
 
   if (quiet)
     return 0;
   llvm::outs() << "mpqc: " << result->name << " for " << target << "\n";
   for (const std::string &line : result->summary())
-    llvm::outs() << "  " << line << "\n";
-  llvm::outs() << "  budgets: flash " << options.flashBytes << " B, RAM "
-               << options.ramBytes << " B\n";
-  SmallVector<std::string> written;
-  if (emitKinds.empty())
-    written = {"o", "h", "report.json", "plan.svg"};
-  for (EmitKind kind : emitKinds)
-    written.push_back(enumName(kind));
+    if (!StringRef(line).starts_with("warning: ")) // on stderr already
+      llvm::outs() << "  " << line << "\n";
+  SmallVector<StringRef> names;
+  for (const std::string &path : *written)
+    names.push_back(
+        StringRef(path).drop_front(llvm::sys::path::parent_path(path).size() +
+                                   1 + result->name.size() + 1));
+  if (result->validation) {
+    llvm::outs() << "  validation on " << result->validation->samples
+                 << " inputs, the compiled model against the float model:\n";
+    printValidation(llvm::outs(), *result->validation, "    ");
+  }
   llvm::outs() << "  wrote " << outDir << "/" << result->name << ".{"
-               << llvm::join(written, ",") << "}\n";
+               << llvm::join(names, ",") << "}\n";
   return 0;
 }

@@ -35,13 +35,16 @@
 #define MPQ_COMPILER_COMPILER_H
 
 #include "mpq/Codegen/Codegen.h"
+#include "mpq/Eval/Validation.h"
 #include "mpq/Import/OnnxImporter.h"
 #include "mpq/Support/EnumOption.h"
 #include "mpq/Transforms/PassOptions.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/Support/Error.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -123,6 +126,19 @@ struct CompileOptions {
                                 EmitKind::Report, EmitKind::Svg};
   /// Report the wall time of each phase as a remark at the end.
   bool timePhases = false;
+  /// What the application needs beside the model, counted in the fit:
+  /// flash for its code and data, RAM for its stack, heap and data. The
+  /// model gets flashBytes - reserveFlashBytes for weights, parameters and
+  /// code, and ramBytes - reserveRamBytes for the arena and the generated
+  /// code's stack.
+  int64_t reserveFlashBytes = 0;
+  int64_t reserveRamBytes = 0;
+  /// Inputs (.npy, as for calibration) to run the float model and the
+  /// compiled integer model on and compare (CompileResult::validation).
+  std::vector<std::string> validationFiles;
+  /// Called as each phase starts (import, precision assignment, ...), for
+  /// progress lines; the fit policy may run a phase more than once.
+  std::function<void(llvm::StringRef phase)> onPhase;
 };
 
 /// One weight layer of the result.
@@ -161,8 +177,22 @@ struct CompileResult {
   std::vector<std::pair<std::string, double>> phaseSeconds;
 
   ModelInterface interface;
+  /// False only in the result a failed fit leaves (compileOnnxFile's
+  /// `unfit`): the figures and the report of the last attempt.
+  bool fits = true;
+  /// What a user should know about the result's accuracy (synthetic
+  /// calibration, 2-bit activations); also in the summary and the header.
+  std::vector<std::string> warnings;
+  /// The per-layer table (Markdown) that the report also holds.
+  std::string layerTable;
+  /// The float model against the compiled integer model on
+  /// CompileOptions::validationFiles (if given).
+  std::optional<ValidationResult> validation;
+
   /// The outputs asked for in CompileOptions::emit (others stay empty).
-  std::string object, header, report, svg, mlir, llvmIR;
+  /// `report` is the JSON of docs/report-schema.md, `reportMarkdown` the
+  /// same for a person (both come with EmitKind::Report).
+  std::string object, header, report, reportMarkdown, svg, mlir, llvmIR;
 
   /// The lines of the summary a tool prints (also in the header).
   const std::vector<std::string> &summary() const { return interface.summary; }
@@ -176,19 +206,33 @@ struct CompileOutput {
 };
 
 /// The outputs in `emit`, with their file suffixes (.o, .h, .report.json,
-/// .mlir, .ll, .plan.svg), in that order.
+/// .report.md, .mlir, .ll, .plan.svg), in that order.
 std::vector<CompileOutput> compileOutputs(const CompileResult &result,
                                           ArrayRef<EmitKind> emit);
 
-/// Compiles the ONNX model at `path`.
+/// Compiles the ONNX model at `path`. If the compile fails because the model
+/// does not fit its budgets and `unfit` is given, `*unfit` receives what the
+/// last attempt reached (fits false): its report (the smallest reachable
+/// figures and the bottleneck) and the figures it has.
 FailureOr<CompileResult> compileOnnxFile(MLIRContext &context, StringRef path,
-                                         const CompileOptions &options);
+                                         const CompileOptions &options,
+                                         CompileResult *unfit = nullptr);
 
 /// Compiles an ONNX model held in memory; `fileName` names it in messages
 /// and gives the default model name.
 FailureOr<CompileResult> compileOnnxBuffer(MLIRContext &context,
                                            StringRef bytes, StringRef fileName,
-                                           const CompileOptions &options);
+                                           const CompileOptions &options,
+                                           CompileResult *unfit = nullptr);
+
+/// Writes `outputs` of `result` into `dir` (created if missing) as
+/// dir/NAME+suffix: each is staged beside its final name and all are renamed
+/// at the end, so a failure leaves the files in `dir` as they were (and so
+/// does an interrupt: the staged files are removed on a signal). Returns the
+/// paths written.
+llvm::Expected<std::vector<std::string>>
+writeCompileOutputs(StringRef dir, const CompileResult &result,
+                    ArrayRef<CompileOutput> outputs);
 
 /// The dialects a context needs to compile (mpq's, the importer's and code
 /// generation's).

@@ -35,9 +35,13 @@ namespace mlir::mpq {
 struct PrecisionOutcome {
   /// One weight layer's widths and memory-model bytes.
   struct Layer {
-    std::string name, kind;
+    /// `name` is unique in the assignment; `node` is the ONNX node the
+    /// layer's op came from (several ops may share one).
+    std::string name, kind, node;
     unsigned weightBits = 0, inputBits = 0, outputBits = 0;
     int64_t weightBytes = 0, paramBytes = 0;
+    /// Why the widths are what they are (rule, pin, model, io).
+    std::string weightOrigin, outputOrigin;
   };
   /// The report document (mpq/Report/PrecisionReport.h).
   llvm::json::Value report = nullptr;

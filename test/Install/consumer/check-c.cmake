@@ -17,9 +17,9 @@ run(${MPQC} ${MODEL} --target=cortex-m7 --flash=64kB --ram=32kB
   -o ${WORK_DIR}/mpqc --quiet)
 get_filename_component(name ${MODEL} NAME_WE)
 file(READ ${WORK_DIR}/mpqc/${name}.report.json report)
-string(JSON arena GET "${report}" arena_bytes)
-string(JSON flash GET "${report}" generated_flash_bytes)
-string(JSON bits GET "${report}" bits)
+string(JSON arena GET "${report}" summary ram arena)
+string(JSON flash GET "${report}" summary flash total)
+string(JSON bits GET "${report}" summary bits)
 message(STATUS "mpqc's report: arena ${arena} flash ${flash} bits ${bits}")
 
 run(${PROGRAM} ${MODEL} ${WORK_DIR}/capi.o ${arena} ${flash} "${bits}")

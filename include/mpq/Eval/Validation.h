@@ -1,0 +1,81 @@
+//===- Validation.h - The compiled model against the float model -*- C++
+//-*-===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What a user asks before shipping: on my data, how far is the compiled
+// integer model from the float model it came from? Both graphs run through
+// the reference evaluator (the integer graph is bit-exact with the x86 and
+// Cortex-M code, docs/decisions.md §3) on the same inputs; each output is
+// compared as real values (the integer model's outputs dequantized), and
+// every quantized tensor of the integer graph against the float graph's
+// tensor of the same ONNX node, clamped to the quantized tensor's range (a
+// fused ReLU or saturation is the grid's doing, not an error).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPQ_EVAL_VALIDATION_H
+#define MPQ_EVAL_VALIDATION_H
+
+#include "mpq/Eval/Evaluator.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::mpq {
+
+/// The inputs for `func`'s single argument from .npy files, each one input
+/// or a batch of them along dimension 0 (integer dtypes are read as their
+/// values); with no file, `synthetic` deterministic inputs uniform in
+/// [0, 1). `what` names the inputs in errors ("calibration input").
+FailureOr<std::vector<EvalTensor>> loadModelInputs(func::FuncOp func,
+                                                   ArrayRef<std::string> files,
+                                                   unsigned synthetic,
+                                                   StringRef what);
+
+/// Agreement of two sets of real values, element by element.
+struct Agreement {
+  /// 10 log10(sum ref^2 / sum (ref - got)^2); +inf when equal.
+  double sqnrDb = 0;
+  double cosine = 0;
+  double maxAbsError = 0, meanAbsError = 0;
+  int64_t elements = 0;
+};
+
+struct OutputValidation {
+  std::string name;
+  Agreement agreement;
+  /// For an output with one sample of more than one class (a classifier's
+  /// [1, K] logits or scores): samples whose arg max agree, of `samples`.
+  std::optional<int64_t> top1Agree;
+  int64_t samples = 0;
+};
+
+struct LayerValidation {
+  std::string name;
+  unsigned bits = 0;
+  Agreement agreement;
+};
+
+struct ValidationResult {
+  int64_t samples = 0;
+  std::vector<OutputValidation> outputs;
+  /// Every compared tensor of the integer graph, worst SQNR first.
+  std::vector<LayerValidation> layers;
+};
+
+/// Runs `floatFunc` and `integerFunc` (its compiled integer graph, same
+/// inputs and outputs) on each of `inputs` and compares them.
+FailureOr<ValidationResult> validateModel(func::FuncOp floatFunc,
+                                          func::FuncOp integerFunc,
+                                          ArrayRef<EvalTensor> inputs);
+
+/// Agreement of `got` with `ref` (same size).
+Agreement compareValues(ArrayRef<double> ref, ArrayRef<double> got);
+
+} // namespace mlir::mpq
+
+#endif // MPQ_EVAL_VALIDATION_H

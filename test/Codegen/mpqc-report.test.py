@@ -1,0 +1,123 @@
+# mpqc-report.test's checks of NAME.report.json, independent of mpqc: the
+# schema (docs/report-schema.json, through python3-jsonschema), MACs from
+# the ONNX model's own shapes, byte totals against the rows, the arena rows
+# against the arena, and the code/rodata figures against the object's
+# sections as llvm-readobj reads them.
+import json
+import subprocess
+import sys
+
+import jsonschema
+import onnx
+
+
+def load(stem, schema_path):
+    report = json.load(open(stem + ".report.json"))
+    jsonschema.validate(report, json.load(open(schema_path)))
+    print("schema ok")
+    return report
+
+
+def conv_macs(model_path):
+    """MACs of every Conv/Gemm of the ONNX model, from its shapes."""
+    model = onnx.shape_inference.infer_shapes(onnx.load(model_path))
+    shapes = {}
+    for v in list(model.graph.value_info) + list(model.graph.output) + list(model.graph.input):
+        shapes[v.name] = [d.dim_value for d in v.type.tensor_type.shape.dim]
+    inits = {i.name: list(i.dims) for i in model.graph.initializer}
+    macs = {}
+    for node in model.graph.node:
+        if node.op_type == "Conv":
+            w = inits[node.input[1]]
+            out = shapes[node.output[0]]
+            macs[node.name] = out[1] * out[2] * out[3] * w[1] * w[2] * w[3]
+        elif node.op_type == "Gemm":
+            w = inits[node.input[1]]
+            macs[node.name] = w[0] * w[1]
+    return macs
+
+
+def sections(obj):
+    readobj = "/usr/lib/llvm-22/bin/llvm-readobj"
+    out = subprocess.run([readobj, "--sections", obj], capture_output=True,
+                         text=True, check=True).stdout
+    sizes, name = {}, None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Name: "):
+            name = line.split()[1]
+        elif line.startswith("Size: ") and name:
+            sizes[name] = sizes.get(name, 0) + int(line.split()[1])
+    return sizes
+
+
+def check(schema, model, stem):
+    r = load(stem, schema)
+    s, layers = r["summary"], r["layers"]
+    want = conv_macs(model)
+    got = {l["name"]: l["macs"] for l in layers if l["macs"]}
+    assert got == want, (got, want)
+    assert s["macs"] == sum(want.values())
+    print("macs ok: %d layers, %d in all" % (len(want), s["macs"]))
+    weighted = [l for l in layers if l["weight_bits"]]
+    assert sum(l["weight_bytes"] for l in weighted) == s["flash"]["weights"]
+    assert sum(l["param_bytes"] for l in weighted) == s["flash"]["parameters"]
+    for l in weighted:  # packed rows: O x ceil(K*bits/8)
+        o, k = l["output_shape"][-1], 1
+        if l["op"].startswith("conv"):
+            kh, kw = map(int, l["op"].split()[1].split("/")[0].split("x"))
+            k = kh * kw * l["input_shapes"][0][-1]
+        else:
+            k = l["input_shapes"][0][-1]
+        assert l["weight_bytes"] == o * ((k * l["weight_bits"] + 7) // 8), l
+    f = s["flash"]
+    assert f["total"] == f["rodata"] + f["code"]
+    assert f["left"] == f["budget"] - f["reserve"] - f["total"]
+    print("bytes ok")
+    arena = s["ram"]["arena"]
+    for l in layers:
+        size = 1
+        for d in l["output_shape"]:
+            size *= d
+        assert l["activation_bytes"] == (size * l["output_bits"] + 7) // 8 or l["output_bits"] < 8, l
+        assert 0 <= l["arena_offset"] and l["arena_offset"] + l["activation_bytes"] <= arena, l
+        assert l["first_step"] <= l["last_step"]
+    # Two rows live at one step never overlap in the arena (views excepted:
+    # the same offset and the same bytes).
+    for a in layers:
+        for b in layers:
+            if a is b or a["arena_offset"] == b["arena_offset"] and a["activation_bytes"] == b["activation_bytes"]:
+                continue
+            if a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]:
+                assert (a["arena_offset"] + a["activation_bytes"] <= b["arena_offset"] or
+                        b["arena_offset"] + b["activation_bytes"] <= a["arena_offset"]), (a, b)
+    assert s["ram"]["total"] == arena + s["ram"]["stack"]
+    print("arena ok")
+    sizes = sections(stem + ".o")
+    code = sum(v for k, v in sizes.items() if k.startswith(".text"))
+    rodata = sum(v for k, v in sizes.items() if k.startswith((".rodata", ".data.rel.ro")))
+    assert (code, rodata) == (f["code"], f["rodata"]), (code, rodata, f)
+    print("sections ok")
+
+
+def unfit(schema, stem):
+    r = load(stem, schema)
+    s = r["summary"]
+    print("fits %s, flash total > budget: %s, error: %s" % (
+        s["fits"], s["flash"]["total"] > s["flash"]["budget"], s["error"]))
+    print("layers %d" % len(r["layers"]))
+    if r["precision"] and "smallest_ram_bytes" in r["precision"]:
+        print("smallest RAM %d" % r["precision"]["smallest_ram_bytes"])
+
+
+def left(stem):
+    s = json.load(open(stem + ".report.json"))["summary"]
+    for k in ("flash", "ram"):
+        m = s[k]
+        assert m["left"] == m["budget"] - m["reserve"] - m["total"] >= 0, m
+    assert s["ram"]["total"] == s["ram"]["arena"] + s["ram"]["stack"]
+    print("left ok")
+
+
+if __name__ == "__main__":
+    {"check": check, "unfit": unfit, "left": left}[sys.argv[1]](*sys.argv[2:])
