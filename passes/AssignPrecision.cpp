@@ -317,9 +317,9 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
     // Lower the activation budget by the excess and assign again.
     const int64_t excess = plannedArena - request.ramBudget;
     const std::string why =
-        "the planned arena of " + std::to_string(plannedArena) +
-        " B exceeds the RAM budget of " + std::to_string(request.ramBudget) +
-        " B (ram-model=planned)";
+        "RAM budget of " + std::to_string(request.ramBudget) +
+        " B cannot be met: the arena planned for the widths chosen needs " +
+        std::to_string(plannedArena) + " B (ram-model=planned)";
     lowered.ramBudget -= excess;
     AssignmentResult next;
     if (lowered.ramBudget > 0 && round < kMaxPlannedRounds)
@@ -328,9 +328,11 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
       // Flash does not depend on the activation budget: this is RAM.
       result.fits = result.ramFits = false;
       result.error = why +
-                     ", and no assignment fits an activation budget "
-                     "of " +
-                     std::to_string(lowered.ramBudget) + " B";
+                     ", and no assignment fits the paper's per-layer RAM "
+                     "model at the " +
+                     std::to_string(lowered.ramBudget) +
+                     " B that would leave room for the tensors the plan "
+                     "keeps alive together";
       if (next.valid)
         result.smallestFootprint = next.smallestFootprint;
       return success();

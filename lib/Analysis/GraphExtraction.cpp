@@ -299,9 +299,11 @@ LogicalResult GraphBuilder::run() {
               if (other->hasTrait<KeepsInputGrid>())
                 return visitPassThrough(other, other->getOperand(0));
               return other->emitError()
-                     << "precision assignment does not support '"
-                     << other->getName()
-                     << "' (graph-level mpq ops and arith.constant only)";
+                     << "'" << other->getName()
+                     << "' is not supported by precision assignment yet "
+                        "(convolutions, fully connected layers, add, concat, "
+                        "pooling, pad, reshape, transpose and clamping "
+                        "activations are)";
             });
     if (failed(visited))
       return failure();

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Compiler/Compiler.h"
+#include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Import/OnnxImporter.h"
@@ -633,7 +634,15 @@ FailureOr<CompileResult> Compilation::run() {
     pipelineOptions.ram = ram - stack;
     compiled = compileOnce(budget, goal);
     if (failed(compiled))
-      return failure();
+      return emitError(loc)
+             << "the RAM budget of " << options.ramBytes << " B"
+             << (options.reserveRamBytes
+                     ? " less the " + std::to_string(options.reserveRamBytes) +
+                           " B reserved"
+                     : std::string())
+             << " leaves " << ram - stack
+             << " B for the arena beside the generated code's stack ("
+             << stack << " B): too little";
     stack = compiled->stackBytes.value_or(0);
   }
 
@@ -757,6 +766,24 @@ FailureOr<CompileResult> compileImported(
   if (failed(name))
     return failure();
   context.loadAllAvailableDialects();
+  // A diagnostic on an op names its ONNX node: the name of its location,
+  // which a file:line:col printer does not show.
+  bool renamed = false;
+  ScopedDiagnosticHandler nodeNames(&context, [&](Diagnostic &diag) {
+    std::optional<std::string> node = nameFromLocation(diag.getLocation());
+    std::string message = diag.str();
+    if (renamed || !node ||
+        StringRef(message).contains("'" + *node + "'"))
+      return failure(); // to the caller's handlers as it is
+    Diagnostic copy(diag.getLocation(), diag.getSeverity());
+    copy << "node '" << *node << "': " << message;
+    for (Diagnostic &note : diag.getNotes())
+      copy.attachNote(note.getLocation()) << note.str();
+    renamed = true;
+    context.getDiagEngine().emit(std::move(copy));
+    renamed = false;
+    return success();
+  });
   OnnxImportOptions importOptions;
   importOptions.funcName = *name;
   importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
