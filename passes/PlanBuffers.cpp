@@ -228,13 +228,31 @@ void PlanBuffersPass::runOnOperation() {
                       reordered, inPlace, naiveBytes};
   bool wantSvg = !svg.empty() || outcome;
   std::string picture;
-  if (wantSvg)
+  if (wantSvg) {
+    // Steps by the layers that run, buffers by their widths.
+    PlanSvgLabels labels;
+    for (const ArenaStep &step : graph->steps)
+      labels.stepNames.push_back(
+          nameFromLocation(step.op->getLoc())
+              .value_or(step.op->getName().stripDialect().str()));
+    for (size_t i = 0; i < buffers.buffers.size(); ++i) {
+      unsigned bits = 0;
+      if (i < graph->tensors.size())
+        if (auto type =
+                dyn_cast<ShapedType>(graph->tensors[i].value.getType()))
+          if (std::optional<StorageInfo> info =
+                  getStorageInfo(type.getElementType()))
+            bits = info->width;
+      labels.bufferBits.push_back(bits);
+    }
     picture =
         renderPlanSvg(buffers.buffers, plan,
                       "@" + func->getSymName().str() + ": arena " +
                           std::to_string(plan.arenaSize) + " B, lower bound " +
                           std::to_string(plan.lowerBound) + " B (" +
-                          stringifyPlanAlgorithm(plan.algorithm) + ")");
+                          stringifyPlanAlgorithm(plan.algorithm) + ")",
+                      labels);
+  }
   llvm::json::Value reportJson = planReportJson(summary);
   if (!report.empty() &&
       failed(writeFile("report", report, [&](raw_ostream &os) {

@@ -20,11 +20,22 @@
 
 namespace mlir::mpq {
 
-/// An SVG picture of the plan: steps across, addresses up, one rectangle
-/// (class "buf") per buffer labelled with its name and size when the label
-/// fits, with a tooltip in every case.
+/// What the picture can say beyond the plan itself.
+struct PlanSvgLabels {
+  /// One name per step (the layer that runs): written along the time axis.
+  std::vector<std::string> stepNames;
+  /// One width per buffer (0: unknown or scratch): the buffer's colour.
+  std::vector<unsigned> bufferBits;
+};
+
+/// An SVG picture of the plan: steps across (named by their layers when
+/// `labels` has them), addresses up, one rectangle (class "buf") per buffer
+/// coloured by its bit-width and labelled with its name and size when the
+/// label fits, with a tooltip in every case; the lower bound and the arena
+/// as lines, and the step where the live bytes peak marked.
 std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
-                          const std::string &title);
+                          const std::string &title,
+                          const PlanSvgLabels &labels = {});
 
 } // namespace mlir::mpq
 
