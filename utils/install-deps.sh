@@ -16,7 +16,9 @@ PKGS=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   # ONNX's backend node tests (test/OnnxNode compiles the integer-op cases).
   libonnx-testdata
-  # Cortex-M7: cross toolchain, newlib (semihosting) and QEMU's mps2-an500.
+  # Cortex-M: cross toolchain, newlib (semihosting) and QEMU's Cortex-M
+  # machines (microbit, mps2-an385/386/500/505, mps3-an547); the firmware
+  # example (examples/firmware) needs nothing more.
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # Unit tests.
   libgtest-dev libgmock-dev

@@ -110,13 +110,21 @@ MPQ_CAPI_EXPORTED MpqCompileOptions mpqCompileOptionsCreate(void);
 MPQ_CAPI_EXPORTED void mpqCompileOptionsDestroy(MpqCompileOptions options);
 
 /** The message of the last setter that failed (empty if none has), e.g.
- * "'riscv' is not a valid target (expected one of cortex-m7, x86_64)". */
+ * "'riscv' is not a valid target (expected one of cortex-m0plus, cortex-m3,
+ * cortex-m4, cortex-m7, cortex-m33, cortex-m55, x86_64)". */
 MPQ_CAPI_EXPORTED MpqStringRef
 mpqCompileOptionsGetError(MpqCompileOptions options);
 
-/** cortex-m7 or x86_64. */
+/** cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55
+ * or x86_64. */
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetTarget(MpqCompileOptions options, const char *target);
+
+/** The float ABI of a Cortex-M object: soft, softfp or hard (default: hard
+ * on cores with an FPU, soft on the others). A compile for x86_64, or with
+ * softfp/hard for a core without an FPU, fails with mpqc's message. */
+MPQ_CAPI_EXPORTED MpqLogicalResult
+mpqCompileOptionsSetFloatAbi(MpqCompileOptions options, const char *abi);
 
 /** pc-icn, pl-icn or pl-fb. */
 MPQ_CAPI_EXPORTED MpqLogicalResult
@@ -223,7 +231,7 @@ mpqCompileResultGetNotes(MpqCompileResult result);
 /** The model name (the symbol prefix). */
 MPQ_CAPI_EXPORTED MpqStringRef mpqCompileResultGetName(MpqCompileResult result);
 
-/** The target's name: "cortex-m7" or "x86_64". */
+/** The target's name as mpqCompileOptionsSetTarget takes it ("cortex-m7"). */
 MPQ_CAPI_EXPORTED MpqStringRef
 mpqCompileResultGetTarget(MpqCompileResult result);
 

@@ -246,6 +246,17 @@ MpqLogicalResult mpqCompileOptionsSetTarget(MpqCompileOptions options,
   return setEnum(options, target, &CompileOptions::target);
 }
 
+MpqLogicalResult mpqCompileOptionsSetFloatAbi(MpqCompileOptions options,
+                                              const char *abi) {
+  std::optional<FloatABI> value = parseEnum<FloatABI>(text(abi));
+  if (!value)
+    return fail(options, enumError<FloatABI>(text(abi)));
+  if (!unwrap(options))
+    return fail(options, "no options (a null handle)");
+  unwrap(options)->options.floatAbi = *value;
+  return succeed();
+}
+
 MpqLogicalResult mpqCompileOptionsSetScheme(MpqCompileOptions options,
                                             const char *scheme) {
   return setEnum(options, scheme, &CompileOptions::scheme);

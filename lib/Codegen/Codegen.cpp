@@ -22,28 +22,100 @@
 using namespace mlir;
 using namespace mlir::mpq;
 
+namespace {
+// One row per target. The Cortex-M rows follow the cores' Arm architecture
+// (and LLVM's CPU of the same name, which brings the core's FPU, DSP and
+// MVE): M0+ is Armv6-M (Thumb, no 32x32->64 multiply), M3 Armv7-M (no DSP,
+// no FPU), M4 and M7 Armv7E-M (DSP; FPv4-SP, FPv5-D16), M33 Armv8-M
+// Mainline (DSP, FPv5-SP), M55 Armv8.1-M Mainline (DSP, MVE, FP).
+// In the order --help lists them.
+const TargetInfo targets[] = {
+    {CodegenTarget::CortexM0Plus, "cortex-m0plus", "thumbv6m-none-eabi",
+     "cortex-m0plus", true, false, false, 32},
+    {CodegenTarget::CortexM3, "cortex-m3", "thumbv7m-none-eabi", "cortex-m3",
+     true, false, false, 32},
+    {CodegenTarget::CortexM4, "cortex-m4", "thumbv7em-none-eabi", "cortex-m4",
+     true, true, true, 32},
+    {CodegenTarget::CortexM7, "cortex-m7", "thumbv7em-none-eabi", "cortex-m7",
+     true, true, true, 32},
+    {CodegenTarget::CortexM33, "cortex-m33", "thumbv8m.main-none-eabi",
+     "cortex-m33", true, true, true, 32},
+    {CodegenTarget::CortexM55, "cortex-m55", "thumbv8.1m.main-none-eabi",
+     "cortex-m55", true, true, true, 32},
+    {CodegenTarget::X86_64, "x86_64", "x86_64-unknown-linux-gnu", "x86-64",
+     false, false, false, 64},
+};
+} // namespace
+
+ArrayRef<TargetInfo> mlir::mpq::allTargets() { return targets; }
+
+const TargetInfo &mlir::mpq::getTargetInfo(CodegenTarget target) {
+  for (const TargetInfo &info : targets)
+    if (info.target == target)
+      return info;
+  llvm_unreachable("every target has a row");
+}
+
 StringRef mlir::mpq::codegenTargetName(CodegenTarget target) {
-  return target == CodegenTarget::X86_64 ? "x86_64" : "cortex-m7";
+  return getTargetInfo(target).name;
 }
 
 unsigned mlir::mpq::codegenIndexBitwidth(CodegenTarget target) {
-  return target == CodegenTarget::X86_64 ? 64 : 32;
+  return getTargetInfo(target).pointerBits;
+}
+
+FloatABI mlir::mpq::defaultFloatABI(CodegenTarget target) {
+  return getTargetInfo(target).hasFPU ? FloatABI::Hard : FloatABI::Soft;
+}
+
+StringRef mlir::mpq::floatABIName(FloatABI abi) {
+  return abi == FloatABI::Soft     ? "soft"
+         : abi == FloatABI::SoftFP ? "softfp"
+                                   : "hard";
+}
+
+std::optional<std::string>
+mlir::mpq::checkFloatABI(CodegenTarget target, std::optional<FloatABI> abi) {
+  const TargetInfo &info = getTargetInfo(target);
+  if (!abi)
+    return std::nullopt;
+  if (!info.isArm)
+    return ("--float-abi=" + floatABIName(*abi) + " is for Arm targets; " +
+            info.name + " has its own ABI (leave --float-abi out)")
+        .str();
+  if (*abi != FloatABI::Soft && !info.hasFPU)
+    return ("--float-abi=" + floatABIName(*abi) + " needs an FPU, and " +
+            info.name + " has none (use --float-abi=soft, its default)")
+        .str();
+  return std::nullopt;
 }
 
 namespace {
 struct TargetDescription {
-  const char *triple, *cpu, *features;
+  std::string triple;
+  const char *cpu, *features;
   llvm::Reloc::Model relocation;
+  llvm::FloatABI::ABIType floatAbi;
 };
 
-TargetDescription describe(CodegenTarget target) {
-  if (target == CodegenTarget::X86_64)
+TargetDescription describe(CodegenTarget target, FloatABI abi) {
+  const TargetInfo &info = getTargetInfo(target);
+  if (!info.isArm)
     // PIC, so the object links into the host's position-independent
     // executables.
-    return {"x86_64-unknown-linux-gnu", "x86-64", "", llvm::Reloc::PIC_};
-  // STM32H7: ARMv7E-M with the DSP extension; the double-precision FPU
-  // (fpv5-d16) comes with the CPU, the hard-float ABI with the triple.
-  return {"thumbv7em-none-eabihf", "cortex-m7", "", llvm::Reloc::Static};
+    return {info.triple, info.cpu, "", llvm::Reloc::PIC_,
+            llvm::FloatABI::Default};
+  // The CPU brings its FPU (and MVE); the ABI only says how float
+  // arguments would travel, which is what a firmware's link checks
+  // (Tag_ABI_VFP_args). Soft leaves the FPU out altogether (no Tag_FP_arch,
+  // no FP or MVE register), so the object links into firmware built without
+  // one.
+  std::string triple = info.triple;
+  if (abi == FloatABI::Hard)
+    triple += "hf";
+  const char *features = abi == FloatABI::Soft && info.hasFPU ? "-fpregs" : "";
+  return {triple, info.cpu, features, llvm::Reloc::Static,
+          abi == FloatABI::Hard ? llvm::FloatABI::Hard : llvm::FloatABI::Soft};
 }
 
 void initializeTargets() {
@@ -65,7 +137,10 @@ void initializeTargets() {
 LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
                                     StringRef modelName,
                                     llvm::raw_pwrite_stream &os,
-                                    std::string *llvmIR, CodegenGoal goal) {
+                                    std::string *llvmIR, CodegenGoal goal,
+                                    std::optional<FloatABI> floatAbi) {
+  if (std::optional<std::string> why = checkFloatABI(target, floatAbi))
+    return module.emitError() << *why;
   initializeTargets();
   registerBuiltinDialectTranslation(*module->getContext());
   registerLLVMDialectTranslation(*module->getContext());
@@ -75,7 +150,8 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
   if (!llvmModule)
     return module.emitError() << "translation to LLVM IR failed";
 
-  TargetDescription desc = describe(target);
+  TargetDescription desc =
+      describe(target, floatAbi.value_or(defaultFloatABI(target)));
   llvm::Triple triple(desc.triple);
   std::string error;
   const llvm::Target *llvmTarget =
@@ -87,10 +163,9 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
   // Each function's frame size in a `.stack_sizes` section (not loaded):
   // mpqc reports the stack the model needs from it.
   options.EmitStackSizeSection = true;
-  // The object must declare the hard-float ABI of the firmware it links
-  // into (eabihf, fpv5-d16), although the integer path uses no FP register.
-  if (target == CodegenTarget::CortexM7)
-    options.FloatABIType = llvm::FloatABI::Hard;
+  // The object declares the float ABI of the firmware it links into,
+  // although the integer path uses no FP register.
+  options.FloatABIType = desc.floatAbi;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, desc.cpu, desc.features, options, desc.relocation, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -71,10 +71,14 @@ FailureOr<ModelInterface> mlir::mpq::describeModel(func::FuncOp func,
   return model;
 }
 
-/// A C float literal for `v`: "%.9g" round-trips a float; "1" needs a
-/// ".0" before its "f".
+/// A C float literal for `v` as a float (what mpq.quantize divides by):
+/// "%.9g" round-trips a float, but not a double, whose 9 digits may lie
+/// nearer another float (2/255 printed as 0.00784313725f is one float below
+/// (float)(2/255), and flipped input codes at ties); "1" needs a ".0" before
+/// its "f".
 static std::string floatLiteral(double v) {
-  std::string text = llvm::formatv("{0}", llvm::format("%.9g", v)).str();
+  std::string text =
+      llvm::formatv("{0}", llvm::format("%.9g", double(float(v)))).str();
   if (text.find_first_of(".eEni") == std::string::npos)
     text += ".0";
   return text + "f";

@@ -416,6 +416,9 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   CompileResult result;
   result.name = name;
   result.target = options.target;
+  if (getTargetInfo(options.target).isArm)
+    result.floatAbi =
+        options.floatAbi.value_or(defaultFloatABI(options.target));
   result.goal = goal;
   result.weightBudgetBytes = weightBudget;
   result.integerModel = integerModel;
@@ -468,13 +471,13 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   }
 
   // Code generation. Faster code computes four output channels at a time
-  // and, on the Cortex-M7, two 16-bit products per SMLAD; smaller code one
-  // channel.
+  // and, on cores with the DSP extension, two 16-bit products per SMLAD;
+  // smaller code one channel.
   LLVMPipelineOptions llvmOptions;
   llvmOptions.modelName = name;
   llvmOptions.channelBlock = goal == CodegenGoal::Size ? 1 : 4;
   llvmOptions.armDsp =
-      goal == CodegenGoal::Speed && options.target == CodegenTarget::CortexM7;
+      goal == CodegenGoal::Speed && getTargetInfo(options.target).hasDSP;
   llvmOptions.indexBitwidth = codegenIndexBitwidth(options.target);
   if (failed(runPipeline("code generation", *module, [&](OpPassManager &pm) {
         buildMPQToLLVMPipeline(pm, llvmOptions);
@@ -490,7 +493,7 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
           return emitObject(*module, options.target, name, buffered,
                             emits(options, EmitKind::LLVMIR) ? &result.llvmIR
                                                              : nullptr,
-                            goal);
+                            goal, result.floatAbi);
         })))
       return failure();
   }
@@ -531,6 +534,8 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   out.arenaLowerBoundBytes = result.arenaLowerBoundBytes;
   out.stackBytes = result.stackBytes;
   const char *goalName = goal == CodegenGoal::Size ? "size" : "speed";
+  if (result.floatAbi)
+    out.floatAbi = floatABIName(*result.floatAbi).str();
   interface->summary = {
       "flash: " + std::to_string(result.flashBytes) +
           " B (weights + parameters " + std::to_string(result.rodataBytes) +
@@ -743,6 +748,9 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
     return emitError(loc) << "the RAM reserve (" << options.reserveRamBytes
                           << " B) leaves nothing of the RAM budget ("
                           << options.ramBytes << " B) for the model";
+  if (std::optional<std::string> why =
+          checkFloatABI(options.target, options.floatAbi))
+    return emitError(loc) << *why;
   if (options.calibrationFiles.empty() && options.syntheticInputs == 0)
     return emitError(loc) << "no calibration inputs: give calibration files "
                              "or at least one synthetic input";

@@ -501,7 +501,9 @@ void mlir::mpq::printLayerTable(raw_ostream &os, const ModelReport &report) {
 
 void mlir::mpq::printModelReportMarkdown(raw_ostream &os,
                                          const ModelReport &report) {
-  os << "# " << report.model << " for " << report.target << ": "
+  os << "# " << report.model << " for " << report.target
+     << (report.floatAbi.empty() ? "" : " (" + report.floatAbi + " float ABI)")
+     << ": "
      << (report.fits ? "fits" : "does not fit") << "\n\n";
   if (!report.fits)
     os << "**Error:** " << report.error << "\n\n";

@@ -239,12 +239,32 @@ int main(int argc, char **argv) {
   /* Not a model. */
   checkCompileFails(mpqCompileBuffer(options, "junk", 4, "junk.onnx"),
                     "junk.onnx", outDir, NULL);
+  /* A float ABI for a target that has none, and the hard-float ABI on a
+   * core without an FPU: the compile fails before importing. */
+  MpqCompileOptions abiOptions = budgetOptions();
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetTarget(abiOptions, "x86_64")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetFloatAbi(abiOptions, "hard")),
+        "%s", mpqCompileOptionsGetError(abiOptions).data);
+  checkCompileFails(mpqCompileFile(abiOptions, model),
+                    "--float-abi=hard is for Arm targets", outDir, NULL);
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetTarget(abiOptions, "cortex-m3")),
+        "%s", mpqCompileOptionsGetError(abiOptions).data);
+  checkCompileFails(mpqCompileFile(abiOptions, model),
+                    "--float-abi=hard needs an FPU", outDir, NULL);
+  mpqCompileOptionsDestroy(abiOptions);
 
   /* Bad names and sizes: the setter fails, with mpqc's message, and the
    * option keeps its value. */
   CHECK_SETTER_FAILS(mpqCompileOptionsSetTarget(options, "riscv"), options,
                      "'riscv' is not a valid target (expected one of "
-                     "cortex-m7, x86_64)");
+                     "cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, "
+                     "cortex-m33, cortex-m55, x86_64)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetFloatAbi(options, "double"), options,
+                     "'double' is not a valid float ABI (expected one of "
+                     "soft, softfp, hard)");
   CHECK_SETTER_FAILS(mpqCompileOptionsSetScheme(options, "pc"), options,
                      "'pc' is not a valid quantization scheme (expected one "
                      "of pc-icn, pl-icn, pl-fb)");

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   mpqc MODEL.onnx -o OUTDIR [--target=cortex-m7|x86_64] [--flash=2MiB]
+//   mpqc MODEL.onnx -o OUTDIR [--target=cortex-m7|...|x86_64] [--flash=2MiB]
 //        [--ram=512KiB] [--scheme=pc-icn] [--calibration=a.npy,...]
 //        [--emit=obj,header,report,svg,mlir,llvm-ir] [--name=NAME] ...
 //
@@ -77,9 +77,16 @@ static cl::list<std::string> validate(
 static cl::opt<unsigned> synthetic(
     "synthetic", cl::init(defaults.syntheticInputs), cl::cat(precisionCat),
     cl::desc("synthetic calibration inputs, uniform in [0, 1) (default: 4)"));
+static const std::string targetHelp =
+    enumNames<CodegenTarget>() + " (default: " + enumName(defaults.target) +
+    "; x86_64 is the host)";
 static cl::opt<CodegenTarget> target("target", cl::init(defaults.target),
-                                     cl::cat(targetCat),
-                                     cl::desc("cortex-m7 (default) or x86_64"));
+                                     cl::cat(targetCat), cl::value_desc("core"),
+                                     cl::desc(targetHelp));
+static cl::opt<FloatABI> floatAbi(
+    "float-abi", cl::cat(targetCat),
+    cl::desc("the float ABI the object declares, to link with firmware built "
+             "the same way (default: hard with an FPU, soft without)"));
 static cl::opt<OptimizeMode> optimize(
     "optimize", cl::init(defaults.optimize), cl::cat(targetCat),
     cl::desc("code for speed, size, or auto (default: speed, size if only "
@@ -121,6 +128,8 @@ int main(int argc, char **argv) {
 
   CompileOptions options;
   options.target = target;
+  if (floatAbi.getNumOccurrences())
+    options.floatAbi = floatAbi;
   if (!flash.getValue().bytes || !ram.getValue().bytes ||
       !reserveFlash.getValue().bytes || !reserveRam.getValue().bytes)
     return fail("--flash, --ram and the reserves need a size ('none' is for "

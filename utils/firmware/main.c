@@ -1,4 +1,4 @@
-/* main.c - runs a model compiled by mpqc on a Cortex-M7 under QEMU.
+/* main.c - runs a model compiled by mpqc on a Cortex-M core under QEMU.
  *
  *   fw.elf [--codes] [--float] input0.f32 [...] output0.i32 [...]
  *
@@ -8,8 +8,12 @@
  * helper (or, with --codes, read as packed codes), the model
  * runs, each output is written as int32 codes, and the number of
  * instructions the model took is printed: with QEMU's -icount shift=0 one
- * instruction is one ns of virtual time and SysTick (25 MHz: one tick per 40
- * instructions) counts it.
+ * instruction is one ns of virtual time, and SysTick, on the processor clock
+ * (MPQ_SYSTICK_HZ, the machine's: 25 MHz on the MPS2 boards, one tick per 40
+ * instructions), counts it.
+ *
+ * Built by run-qemu.sh with -DMPQ_SYSTICK_HZ and -DMPQ_STACK_WINDOW for the
+ * machine.
  */
 #include "mpq_runner.h"
 
@@ -25,6 +29,28 @@ static uint8_t arena[UPPER(_ARENA_BYTES)] __attribute__((aligned(16)));
 #define out2 (arena + UPPER(_OUTPUT2_ARENA_OFFSET))
 #define out3 (arena + UPPER(_OUTPUT3_ARENA_OFFSET))
 
+/* A one-input model's float input is read into the part of the arena its
+ * codes do not use (the run overwrites it afterwards): a small RAM (the
+ * micro:bit's 16 kB) then holds the arena and not a second copy of the
+ * input. */
+#define MPQ_FLOAT_BYTES_ (4 * UPPER(_INPUT0_ELEMENTS))
+#define MPQ_CODES_END_                                                         \
+  ((UPPER(_INPUT0_ARENA_OFFSET) + UPPER(_INPUT0_BYTES) + 3) / 4 * 4)
+#if UPPER(_NUM_INPUTS) == 1 && UPPER(_INPUT0_ARENA_OFFSET) >= 0
+#if UPPER(_INPUT0_ARENA_OFFSET) >= MPQ_FLOAT_BYTES_
+#define MPQ_FLOAT_INPUT_DECL(k) float *x = (float *)arena
+#elif UPPER(_ARENA_BYTES) - MPQ_CODES_END_ >= MPQ_FLOAT_BYTES_
+#define MPQ_FLOAT_INPUT_DECL(k) float *x = (float *)(arena + MPQ_CODES_END_)
+#endif
+#endif
+
+#ifndef MPQ_SYSTICK_HZ
+#define MPQ_SYSTICK_HZ 25000000u
+#endif
+#ifndef MPQ_STACK_WINDOW
+#define MPQ_STACK_WINDOW (12 * 1024)
+#endif
+
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018)
@@ -33,10 +59,11 @@ static volatile uint32_t wraps;
 /* Stack high-water mark of the model: paint a window below the current
  * stack pointer before the run and find the deepest word it overwrote.
  * (newlib's crt0 places the stack where the semihosting host says, so the
- * window is relative to the live SP, not to the linker script's stack; 12 KB
- * also fits inside the 16 KB .stack of sections.ld.) */
+ * window is relative to the live SP, not to the linker script's stack; the
+ * window, 12 KB by default, fits inside the map's .stack: 16 KB by default,
+ * 1 KB on the micro:bit.) */
 #define PAINT 0xA5A5A5A5u
-#define WINDOW (12 * 1024 / 4)
+#define WINDOW (MPQ_STACK_WINDOW / 4)
 static volatile uint32_t *window;
 /* Paints the WINDOW words below `top` (main's stack pointer): the calls that
  * follow in main run there. always_inline: no frame of its own below top. */
@@ -104,8 +131,10 @@ int main(int argc, char **argv) {
   if (mpq_write_outputs(argv + first + UPPER(_NUM_INPUTS)))
     return 1;
 #endif
-  /* SysTick at 25 MHz with -icount shift=0: 40 instructions per tick. */
-  printf("instructions: %llu\n", (unsigned long long)(elapsed * 40u));
+  /* With -icount shift=0 an instruction takes 1 ns: 1e9 / MPQ_SYSTICK_HZ
+   * instructions per tick (40 at 25 MHz). */
+  printf("instructions: %llu\n",
+         (unsigned long long)(elapsed * 1000000000ull / MPQ_SYSTICK_HZ));
   /* Bytes of stack below main's frame used by the run (the model and the
    * SysTick interrupt's frame). */
   printf("stack: %lu\n", (unsigned long)stack);

@@ -1,12 +1,16 @@
-/* startup.c - vector table and reset handler for a Cortex-M7 running a model
- * compiled by mpqc, under QEMU's mps2-an500 or on an STM32H7.
+/* startup.c - vector table and reset handler for a Cortex-M core running a
+ * model compiled by mpqc, under QEMU (run-qemu.sh picks the machine) or on an
+ * STM32H7.
  *
- * The reset handler enables the FPU (the hard-float ABI of newlib needs it,
- * even though the model's integer path has no FP instruction), copies
- * .data's initial values, then enters
+ * The reset handler enables the FPU when the firmware is built to use one
+ * (newlib's hard- or softfp-float code needs it, even though the model's
+ * integer path has no FP instruction), copies .data's initial values, then
+ * enters
  * newlib's crt0 (_start from rdimon.specs), which clears .bss, sets up
  * semihosting and calls main; main's return value becomes QEMU's exit code.
  */
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern uint32_t __StackTop;
@@ -14,9 +18,11 @@ extern uint32_t __data_start__, __data_end__, __data_load__;
 extern void _start(void);
 
 void Reset_Handler(void) {
+#ifdef __ARM_FP
   /* CPACR: full access to CP10 and CP11. */
   *(volatile uint32_t *)0xE000ED88 |= 0xFu << 20;
   __asm volatile("dsb\n isb" ::: "memory");
+#endif
   /* .data's initial values from where the image stores them (flash on an
    * STM32; on QEMU's loader the two places are the same). crt0 clears
    * .bss but does not copy .data. */
@@ -26,6 +32,23 @@ void Reset_Handler(void) {
   _start();
   for (;;) {
   }
+}
+
+/* malloc's memory (newlib's stdio buffers): the .heap section the memory
+ * map reserves, and not a byte more. newlib's own _sbrk grows from there up
+ * to the stack pointer, which crt0 takes from the semihosting host: on the
+ * mps3-an547 that is the top of the ITCM, below the data RAM, so every
+ * allocation failed. */
+extern char __end__, __HeapLimit;
+void *_sbrk(ptrdiff_t increment) {
+  static char *top = &__end__;
+  if (increment > &__HeapLimit - top) {
+    errno = ENOMEM;
+    return (void *)-1;
+  }
+  char *old = top;
+  top += increment;
+  return old;
 }
 
 static void Default_Handler(void) {

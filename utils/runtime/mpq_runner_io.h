@@ -68,10 +68,17 @@ static inline int mpq_read_exactly(const char *path, void *to, size_t bytes) {
 #define MPQ_READ_INPUT_(k, path)                                               \
   (mpq_codes_in ? mpq_read_exactly(path, in##k, UPPER(_INPUT##k##_BYTES))      \
                 : mpq_read_floats_##k(path))
+/* Where input k's float values are read before they are quantized: a
+ * static buffer, unless the runner declares `x` itself (the firmware puts it
+ * in a part of the arena the codes do not use). */
+#ifndef MPQ_FLOAT_INPUT_DECL
+#define MPQ_FLOAT_INPUT_DECL(k) static float x[UPPER(_INPUT##k##_ELEMENTS)]
+#endif
 #define MPQ_DEFINE_FLOAT_READER_(k)                                            \
   static inline int mpq_read_floats_##k(const char *path) {                    \
-    static float x[UPPER(_INPUT##k##_ELEMENTS)];                               \
-    if (mpq_read_exactly(path, x, sizeof x))                                   \
+    MPQ_FLOAT_INPUT_DECL(k);                                                   \
+    if (mpq_read_exactly(path, x,                                              \
+                         sizeof(float) * UPPER(_INPUT##k##_ELEMENTS)))         \
       return 1;                                                                \
     MODEL(_quantize_input##k)(x, in##k);                                       \
     return 0;                                                                  \

@@ -6,9 +6,10 @@
 //
 // The back end: the loops of --mpq-lower-to-loops go through the upstream
 // conversions to the LLVM dialect, LLVM IR, LLVM's optimizer and a
-// TargetMachine in process, for x86-64 (host tests) or thumbv7em-none-eabihf
-// with -mcpu=cortex-m7 (STM32H7). The interface a user compiles against is
-// described from the integer graph, before it becomes loops.
+// TargetMachine in process, for x86-64 (host tests) or a Cortex-M core
+// (M0+, M3, M4, M7, M33, M55; docs/design.md, "Targets"). The interface a
+// user compiles against is described from the integer graph, before it
+// becomes loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,13 +27,61 @@
 
 namespace mlir::mpq {
 
-enum class CodegenTarget { X86_64, CortexM7 };
+enum class CodegenTarget {
+  X86_64,
+  CortexM7,
+  CortexM0Plus,
+  CortexM3,
+  CortexM4,
+  CortexM33,
+  CortexM55
+};
 
-/// "x86_64" or "cortex-m7" (the --target spelling; Compiler.h parses it).
+/// The floating-point ABI an Arm object declares (its ELF attributes) and
+/// would pass float arguments with. The generated code has no floating point;
+/// the ABI only has to match the firmware's for the link: soft (no FPU use at
+/// all), softfp (FPU allowed, arguments in core registers), hard (arguments
+/// in FPU registers, `Tag_ABI_VFP_args`).
+enum class FloatABI { Soft, SoftFP, Hard };
+
+/// What code generation needs to know about a target.
+struct TargetInfo {
+  CodegenTarget target;
+  /// The --target spelling ("cortex-m4"; Compiler.h parses it).
+  const char *name;
+  /// The LLVM triple with the soft-float (base AAPCS) environment, and the
+  /// CPU; the hard-float ABI uses the triple's "eabihf" variant.
+  const char *triple, *cpu;
+  bool isArm;
+  /// A floating-point unit (M4, M7, M33, M55), and the DSP extension's SIMD
+  /// multiply-accumulates (SMLAD; M4, M7, M33, M55).
+  bool hasFPU, hasDSP;
+  /// The pointer width, the width of index arithmetic.
+  unsigned pointerBits;
+};
+
+const TargetInfo &getTargetInfo(CodegenTarget target);
+
+/// Every target, in the order --help lists them.
+ArrayRef<TargetInfo> allTargets();
+
+/// The --target spelling of `target` ("x86_64", "cortex-m7", ...).
 StringRef codegenTargetName(CodegenTarget target);
 
-/// The pointer width of `target`: 64 for x86_64, 32 for cortex-m7.
+/// The pointer width of `target`: 64 for x86_64, 32 for the Cortex-M cores.
 unsigned codegenIndexBitwidth(CodegenTarget target);
+
+/// The float ABI an Arm target uses when none is asked for: hard where the
+/// core has an FPU (what its vendors' toolchains default to), soft otherwise.
+FloatABI defaultFloatABI(CodegenTarget target);
+
+/// Why `abi` cannot be used for `target` (x86_64 takes none; hard and softfp
+/// need an FPU), or nullopt if it can. No ABI asked for is always fine.
+std::optional<std::string> checkFloatABI(CodegenTarget target,
+                                         std::optional<FloatABI> abi);
+
+/// "soft", "softfp" or "hard".
+StringRef floatABIName(FloatABI abi);
 
 /// What LLVM optimizes generated code for: speed (O2) or size (Os).
 enum class CodegenGoal { Speed, Size };
@@ -40,11 +89,13 @@ enum class CodegenGoal { Speed, Size };
 /// Translates an LLVM-dialect module to LLVM IR, optimizes it for `target`
 /// and `goal`, places every constant global in `.rodata.mpq.<model>` and
 /// writes an object file to `os` (and the optimized LLVM IR to `llvmIR` if
-/// given).
+/// given). An Arm object declares `floatAbi` (default: defaultFloatABI); a
+/// combination checkFloatABI rejects is an error.
 LogicalResult emitObject(ModuleOp module, CodegenTarget target,
                          StringRef modelName, llvm::raw_pwrite_stream &os,
                          std::string *llvmIR = nullptr,
-                         CodegenGoal goal = CodegenGoal::Speed);
+                         CodegenGoal goal = CodegenGoal::Speed,
+                         std::optional<FloatABI> floatAbi = std::nullopt);
 
 /// One model input or output as the generated code exchanges it.
 struct TensorInterface {

@@ -66,9 +66,25 @@ template <>
 struct EnumTraits<CodegenTarget> {
   static constexpr const char *kind = "target";
   static llvm::ArrayRef<EnumEntry<CodegenTarget>> entries() {
-    static const EnumEntry<CodegenTarget> table[] = {
-        {CodegenTarget::CortexM7, "cortex-m7"},
-        {CodegenTarget::X86_64, "x86_64"}};
+    // The names are code generation's (allTargets), in its order.
+    static const std::vector<EnumEntry<CodegenTarget>> table = [] {
+      std::vector<EnumEntry<CodegenTarget>> entries;
+      for (const TargetInfo &info : allTargets())
+        entries.push_back({info.target, info.name});
+      return entries;
+    }();
+    return table;
+  }
+};
+
+template <>
+struct EnumTraits<FloatABI> {
+  static constexpr const char *kind = "float ABI";
+  static llvm::ArrayRef<EnumEntry<FloatABI>> entries() {
+    static const EnumEntry<FloatABI> table[] = {
+        {FloatABI::Soft, floatABIName(FloatABI::Soft).data()},
+        {FloatABI::SoftFP, floatABIName(FloatABI::SoftFP).data()},
+        {FloatABI::Hard, floatABIName(FloatABI::Hard).data()}};
     return table;
   }
 };
@@ -99,6 +115,10 @@ struct EnumTraits<EmitKind> {
 
 struct CompileOptions {
   CodegenTarget target = CodegenTarget::CortexM7;
+  /// The float ABI an Arm object declares; unset: the core's default (hard
+  /// with an FPU, soft without). Must be unset for x86_64, and soft on
+  /// cores without an FPU (checkFloatABI).
+  std::optional<FloatABI> floatAbi;
   /// Budgets in bytes; the defaults are the STM32H743's 2 MiB flash and
   /// 512 KiB AXI SRAM. Flash covers weights + parameters + code; RAM the
   /// arena.
@@ -151,6 +171,8 @@ struct LayerResult {
 struct CompileResult {
   std::string name;
   CodegenTarget target = CodegenTarget::CortexM7;
+  /// The float ABI the object declares (Arm targets only).
+  std::optional<FloatABI> floatAbi;
   /// What the code was optimized for in the end.
   CodegenGoal goal = CodegenGoal::Speed;
   /// The model came with integer ops: its widths are its own.
@@ -249,6 +271,7 @@ bool isValidModelName(StringRef name);
 } // namespace mlir::mpq
 
 MPQ_ENUM_OPTION(::mlir::mpq::CodegenTarget)
+MPQ_ENUM_OPTION(::mlir::mpq::FloatABI)
 MPQ_ENUM_OPTION(::mlir::mpq::OptimizeMode)
 MPQ_ENUM_OPTION(::mlir::mpq::EmitKind)
 

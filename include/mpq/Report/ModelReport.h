@@ -66,6 +66,8 @@ struct ReportLayer {
 
 struct ModelReport {
   std::string model, target;
+  /// soft, softfp or hard on Arm targets; empty on x86-64.
+  std::string floatAbi;
   bool fits = true;
   /// Why it does not fit (empty if it does).
   std::string error;

@@ -316,11 +316,11 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     accumulator + bias is summed in int32 where that provably cannot
     overflow, so the requantization product is 32x32->64 bits, and under
     floor rounding with every shift >= 32 the requantization takes the
-    product's high word and stays in int32. With
-    `arm-dsp` (Cortex-M4/M7), 8-bit layers whose input has no zero point
-    load four codes per word and multiply-accumulate two 16-bit pairs per
-    `llvm.arm.smlad` (after SXTB16/UXTB16), wherever no tap needs a padding
-    test.
+    product's high word and stays in int32. With `arm-dsp` (cores with the
+    DSP extension: Cortex-M4, M7, M33, M55), 8-bit layers whose input has no
+    zero point load four codes per word and multiply-accumulate two 16-bit
+    pairs per `llvm.arm.smlad` (after SXTB16/UXTB16), wherever no tap needs
+    a padding test.
   }];
   let options = [
     Option<"modelName", "model-name", "std::string", "\"\"",
@@ -330,8 +330,8 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
            "load (1, 2 or 4; 1 gives the smallest code)">,
     Option<"armDsp", "arm-dsp", "bool", "false",
            "Use the Armv7E-M DSP instructions (SMLAD: two 16-bit products "
-           "per instruction) for 8-bit products; for Cortex-M4/M7 objects "
-           "only (other targets cannot select the intrinsics)">,
+           "per instruction) for 8-bit products; for cores with the DSP "
+           "extension only (other targets cannot select the intrinsics)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",

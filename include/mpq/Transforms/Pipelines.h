@@ -95,7 +95,7 @@ struct LLVMPipelineOptions : public PassPipelineOptions<LLVMPipelineOptions> {
       llvm::cl::init(4)};
   Option<bool> armDsp{*this, "arm-dsp",
                       llvm::cl::desc("Use the Armv7E-M DSP instructions "
-                                     "(Cortex-M4/M7 objects only)"),
+                                     "(cores with the DSP extension only)"),
                       llvm::cl::init(false)};
   Option<unsigned> indexBitwidth{
       *this, "index-bitwidth",
