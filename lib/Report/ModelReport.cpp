@@ -271,6 +271,9 @@ llvm::json::Value mlir::mpq::modelReportJson(const ModelReport &report) {
     calibrationFiles.push_back(file);
   Object summary{{"model", report.model},
                  {"target", report.target},
+                 {"float_abi", report.floatAbi.empty()
+                                   ? llvm::json::Value(nullptr)
+                                   : llvm::json::Value(report.floatAbi)},
                  {"fits", report.fits},
                  {"bits", report.bits},
                  {"strategy", report.strategy},
@@ -400,6 +403,7 @@ void mlir::mpq::printModelReportJson(raw_ostream &os,
                                     "summary",
                                     "model",
                                     "target",
+                                    "float_abi",
                                     "fits",
                                     "error",
                                     "bits",
@@ -503,8 +507,7 @@ void mlir::mpq::printModelReportMarkdown(raw_ostream &os,
                                          const ModelReport &report) {
   os << "# " << report.model << " for " << report.target
      << (report.floatAbi.empty() ? "" : " (" + report.floatAbi + " float ABI)")
-     << ": "
-     << (report.fits ? "fits" : "does not fit") << "\n\n";
+     << ": " << (report.fits ? "fits" : "does not fit") << "\n\n";
   if (!report.fits)
     os << "**Error:** " << report.error << "\n\n";
   auto left = [](int64_t budget, int64_t reserve, int64_t used) {
