@@ -146,9 +146,17 @@ mpqCompileOptionsSetInputLayout(MpqCompileOptions options, const char *layout);
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetFlashBytes(MpqCompileOptions options, int64_t bytes);
 
-/** The RAM budget (the arena) in bytes; fails below 0. */
+/** The RAM budget (the arena and the generated code's stack) in bytes;
+ * fails below 0. */
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetRamBytes(MpqCompileOptions options, int64_t bytes);
+
+/** What the application keeps beside the model (mpqc's --reserve-flash and
+ * --reserve-ram), counted in the fit, in bytes; fail below 0. */
+MPQ_CAPI_EXPORTED MpqLogicalResult
+mpqCompileOptionsSetReserveFlashBytes(MpqCompileOptions options, int64_t bytes);
+MPQ_CAPI_EXPORTED MpqLogicalResult
+mpqCompileOptionsSetReserveRamBytes(MpqCompileOptions options, int64_t bytes);
 
 /** The flash for weights and parameters during precision assignment, in
  * bytes; -1 unsets it (the default: the flash budget, less the code if the
@@ -298,6 +306,9 @@ MPQ_CAPI_EXPORTED MpqStringRef
 mpqCompileResultGetHeader(MpqCompileResult result);
 MPQ_CAPI_EXPORTED MpqStringRef
 mpqCompileResultGetReport(MpqCompileResult result);
+/** The report for a person (NAME.report.md). */
+MPQ_CAPI_EXPORTED MpqStringRef
+mpqCompileResultGetReportMarkdown(MpqCompileResult result);
 MPQ_CAPI_EXPORTED MpqStringRef mpqCompileResultGetSvg(MpqCompileResult result);
 MPQ_CAPI_EXPORTED MpqStringRef mpqCompileResultGetMlir(MpqCompileResult result);
 MPQ_CAPI_EXPORTED MpqStringRef

@@ -294,6 +294,23 @@ MpqLogicalResult mpqCompileOptionsSetRamBytes(MpqCompileOptions options,
 }
 
 MpqLogicalResult
+mpqCompileOptionsSetReserveFlashBytes(MpqCompileOptions options,
+                                      int64_t bytes) {
+  int64_t ignored;
+  OptionsImpl *impl = unwrap(options);
+  return setBytes(options, "flash reserve", bytes,
+                  impl ? impl->options.reserveFlashBytes : ignored);
+}
+
+MpqLogicalResult mpqCompileOptionsSetReserveRamBytes(MpqCompileOptions options,
+                                                     int64_t bytes) {
+  int64_t ignored;
+  OptionsImpl *impl = unwrap(options);
+  return setBytes(options, "RAM reserve", bytes,
+                  impl ? impl->options.reserveRamBytes : ignored);
+}
+
+MpqLogicalResult
 mpqCompileOptionsSetWeightBudgetBytes(MpqCompileOptions options,
                                       int64_t bytes) {
   OptionsImpl *impl = unwrap(options);
@@ -549,6 +566,10 @@ MpqStringRef mpqCompileResultGetHeader(MpqCompileResult result) {
 
 MpqStringRef mpqCompileResultGetReport(MpqCompileResult result) {
   return output(result, &CompileResult::report);
+}
+
+MpqStringRef mpqCompileResultGetReportMarkdown(MpqCompileResult result) {
+  return output(result, &CompileResult::reportMarkdown);
 }
 
 MpqStringRef mpqCompileResultGetSvg(MpqCompileResult result) {

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Compiler/Compiler.h"
+#include "HostRun.h"
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
@@ -321,8 +322,25 @@ LogicalResult Compilation::validate(CompileResult &result) {
         *floatFunc, options.validationFiles, 0, "validation input");
     if (failed(inputs))
       return failure();
-    FailureOr<ValidationResult> validation =
-        validateModel(*floatFunc, *integerFunc, *inputs);
+    std::optional<HostRunner> host;
+    CompiledModelRunner runner;
+    if (options.validateObject) {
+      auto loaded = HostRunner::load(result.object, result.interface);
+      if (!loaded)
+        return emitError(loc) << "cannot load the object to validate it: "
+                              << llvm::toString(loaded.takeError());
+      host.emplace(std::move(*loaded));
+      runner = [&](ArrayRef<std::vector<int64_t>> codes)
+          -> FailureOr<std::vector<std::vector<int64_t>>> {
+        auto outputs = host->run(codes);
+        if (!outputs)
+          return emitError(loc) << "running the object: "
+                                << llvm::toString(outputs.takeError());
+        return std::move(*outputs);
+      };
+    }
+    FailureOr<ValidationResult> validation = validateModel(
+        *floatFunc, *integerFunc, *inputs, runner, "the x86-64 object");
     if (failed(validation))
       return failure();
     result.validation = std::move(*validation);
@@ -751,6 +769,12 @@ FailureOr<std::string> modelName(MLIRContext &context, StringRef fileName,
   if (std::optional<std::string> why =
           checkFloatABI(options.target, options.floatAbi))
     return emitError(loc) << *why;
+  if (options.validateObject && options.target != CodegenTarget::X86_64)
+    return emitError(loc) << "validation through the object runs x86-64 "
+                             "objects only (--target=x86_64)";
+  if (options.validateObject && options.validationFiles.empty())
+    return emitError(loc) << "validation through the object needs inputs to "
+                             "validate on (--validate=inputs.npy)";
   if (options.calibrationFiles.empty() && options.syntheticInputs == 0)
     return emitError(loc) << "no calibration inputs: give calibration files "
                              "or at least one synthetic input";

@@ -154,7 +154,9 @@ Agreement mlir::mpq::compareValues(ArrayRef<double> ref, ArrayRef<double> got) {
 
 FailureOr<ValidationResult>
 mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
-                         ArrayRef<EvalTensor> inputs) {
+                         ArrayRef<EvalTensor> inputs,
+                         const CompiledModelRunner &runner,
+                         StringRef runnerName) {
   if (floatFunc.getNumArguments() != integerFunc.getNumArguments() ||
       floatFunc.getNumResults() != integerFunc.getNumResults())
     return integerFunc.emitError()
@@ -162,6 +164,24 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
               "inputs or outputs";
   ValidationResult result;
   const unsigned numOutputs = integerFunc.getNumResults();
+  // The grids of the outputs, to read a runner's codes.
+  SmallVector<UniformType> outputGrids;
+  if (runner) {
+    result.ranOn = runnerName.str();
+    result.objectAgree = 0;
+    auto ret = cast<func::ReturnOp>(integerFunc.getBody().front().back());
+    for (Value value : ret.getOperands()) {
+      auto deq = value.getDefiningOp<DequantizeOp>();
+      auto type = deq ? dyn_cast<RankedTensorType>(deq.getInput().getType())
+                      : RankedTensorType();
+      auto grid =
+          type ? dyn_cast<UniformType>(type.getElementType()) : UniformType();
+      if (!grid)
+        return integerFunc.emitError()
+               << "validation through the object needs dequantized outputs";
+      outputGrids.push_back(grid);
+    }
+  }
   std::vector<AgreementSums> outputSums(numOutputs);
   std::vector<int64_t> top1(numOutputs, 0);
   std::vector<bool> classifier(numOutputs, false);
@@ -203,7 +223,11 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
       return failure();
 
     EvalOptions integerOptions;
+    std::vector<std::vector<int64_t>> inputCodes(integerFunc.getNumArguments());
     integerOptions.afterOp = [&](Operation *op, auto valueOf) {
+      if (auto quantize = dyn_cast<QuantizeOp>(op))
+        if (auto arg = dyn_cast<BlockArgument>(quantize.getInput()))
+          inputCodes[arg.getArgNumber()] = valueOf(quantize.getResult()).ints;
       if (op->getNumResults() != 1 ||
           isa<QuantizeOp, ReshapeOp, TransposeOp>(op))
         return;
@@ -241,9 +265,32 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
     if (failed(integerRun))
       return failure();
 
+    std::vector<EvalTensor> objectOutputs;
+    if (runner) {
+      FailureOr<std::vector<std::vector<int64_t>>> codes = runner(inputCodes);
+      if (failed(codes))
+        return failure();
+      for (unsigned k = 0; k < numOutputs; ++k) {
+        EvalTensor tensor;
+        tensor.isInteger = true;
+        tensor.shape = integerRun->outputs[k].shape;
+        tensor.ints = (*codes)[k];
+        if (tensor.ints.size() != integerRun->outputs[k].reals.size())
+          return integerFunc.emitError()
+                 << "validation: output " << k << " of the object has "
+                 << tensor.ints.size() << " codes, the model "
+                 << integerRun->outputs[k].reals.size();
+        objectOutputs.push_back(dequantizeCodes(tensor, outputGrids[k]));
+        for (size_t i = 0; i < tensor.ints.size(); ++i)
+          *result.objectAgree +=
+              objectOutputs[k].reals[i] == integerRun->outputs[k].reals[i];
+        result.objectCodes += tensor.ints.size();
+      }
+    }
     for (unsigned k = 0; k < numOutputs; ++k) {
       const EvalTensor &ref = floatRun->outputs[k];
-      const EvalTensor &got = integerRun->outputs[k];
+      const EvalTensor &got =
+          runner ? objectOutputs[k] : integerRun->outputs[k];
       if (ref.reals.size() != got.reals.size())
         return integerFunc.emitError()
                << "validation: output " << k << " has " << got.reals.size()

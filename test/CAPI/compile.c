@@ -192,6 +192,8 @@ int main(int argc, char **argv) {
   CHECK(writeFile(outDir, name, ".o", mpqCompileResultGetObject(result)) &&
             writeFile(outDir, name, ".report.json",
                       mpqCompileResultGetReport(result)) &&
+            writeFile(outDir, name, ".report.md",
+                      mpqCompileResultGetReportMarkdown(result)) &&
             writeFile(outDir, name, ".h", mpqCompileResultGetHeader(result)),
         "cannot write to %s", outDir);
 
@@ -291,6 +293,20 @@ int main(int argc, char **argv) {
             mpqLogicalResultIsSuccess(
                 mpqCompileOptionsSetWeightBudget(options, "none")),
         "%s", mpqCompileOptionsGetError(options).data);
+
+  /* A RAM reserve that leaves the model 1000 B: it does not fit. */
+  MpqCompileOptions reserved = budgetOptions();
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetReserveRamBytes(reserved, 31000)) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetReserveFlashBytes(reserved, 0)),
+        "%s", mpqCompileOptionsGetError(reserved).data);
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetReserveRamBytes(reserved, -1),
+                     reserved,
+                     "the RAM reserve budget must be at least 0 bytes, not -1");
+  checkCompileFails(mpqCompileFile(reserved, model),
+                    "RAM budget of 1000 B cannot be met", outDir, NULL);
+  mpqCompileOptionsDestroy(reserved);
 
   /* A pin on a layer the model does not have: the compile names them. */
   MpqCompileOptions pinned = budgetOptions();

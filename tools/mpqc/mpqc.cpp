@@ -74,6 +74,9 @@ static cl::list<std::string> validate(
     "validate", cl::CommaSeparated, cl::cat(precisionCat),
     cl::desc("inputs (.npy) to compare the compiled model with the float "
              "model on"));
+static cl::opt<bool> validateObject(
+    "validate-object", cl::cat(precisionCat),
+    cl::desc("--validate through the compiled x86-64 object, run in process"));
 static cl::opt<unsigned> synthetic(
     "synthetic", cl::init(defaults.syntheticInputs), cl::cat(precisionCat),
     cl::desc("synthetic calibration inputs, uniform in [0, 1) (default: 4)"));
@@ -143,6 +146,7 @@ int main(int argc, char **argv) {
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
   options.syntheticInputs = synthetic;
   options.validationFiles.assign(validate.begin(), validate.end());
+  options.validateObject = validateObject;
   options.inputLayout = inputLayout;
   options.optimize = optimize;
   options.name = nameOpt;
@@ -222,7 +226,12 @@ int main(int argc, char **argv) {
                                    1 + result->name.size() + 1));
   if (result->validation) {
     llvm::outs() << "  validation on " << result->validation->samples
-                 << " inputs, the compiled model against the float model:\n";
+                 << " inputs, the compiled model (" << result->validation->ranOn
+                 << ") against the float model:\n";
+    if (result->validation->objectAgree)
+      llvm::outs() << "    the object's output codes equal the evaluator's: "
+                   << *result->validation->objectAgree << "/"
+                   << result->validation->objectCodes << "\n";
     printValidation(llvm::outs(), *result->validation, "    ");
   }
   llvm::outs() << "  wrote " << outDir << "/" << result->name << ".{"

@@ -156,6 +156,10 @@ struct CompileOptions {
   /// Inputs (.npy, as for calibration) to run the float model and the
   /// compiled integer model on and compare (CompileResult::validation).
   std::vector<std::string> validationFiles;
+  /// Validate through the compiled object itself (x86-64 only: loaded into
+  /// this process by LLVM's ORC JIT) rather than the reference evaluator;
+  /// the object's output codes are also checked against the evaluator's.
+  bool validateObject = false;
   /// Called as each phase starts (import, precision assignment, ...), for
   /// progress lines; the fit policy may run a phase more than once.
   std::function<void(llvm::StringRef phase)> onPhase;

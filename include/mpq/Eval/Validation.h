@@ -21,6 +21,7 @@
 
 #include "mpq/Eval/Evaluator.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,16 +63,34 @@ struct LayerValidation {
 
 struct ValidationResult {
   int64_t samples = 0;
+  /// What ran the integer model: the reference evaluator, or the compiled
+  /// object (CompiledModelRunner).
+  std::string ranOn = "the reference evaluator";
+  /// With a runner: output codes of the object equal to the evaluator's, of
+  /// all output codes.
+  std::optional<int64_t> objectAgree;
+  int64_t objectCodes = 0;
   std::vector<OutputValidation> outputs;
   /// Every compared tensor of the integer graph, worst SQNR first.
   std::vector<LayerValidation> layers;
 };
 
+/// Runs the compiled model on one sample: the input codes (per input, as the
+/// integer graph's quantize computes them), to the output codes (per output,
+/// the codes its dequantize reads).
+using CompiledModelRunner =
+    std::function<FailureOr<std::vector<std::vector<int64_t>>>(
+        ArrayRef<std::vector<int64_t>> inputCodes)>;
+
 /// Runs `floatFunc` and `integerFunc` (its compiled integer graph, same
-/// inputs and outputs) on each of `inputs` and compares them.
-FailureOr<ValidationResult> validateModel(func::FuncOp floatFunc,
-                                          func::FuncOp integerFunc,
-                                          ArrayRef<EvalTensor> inputs);
+/// inputs and outputs) on each of `inputs` and compares them. With `runner`,
+/// the outputs compared with the float model are the compiled object's, and
+/// the object's codes are also checked against the evaluator's.
+FailureOr<ValidationResult>
+validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
+              ArrayRef<EvalTensor> inputs,
+              const CompiledModelRunner &runner = nullptr,
+              StringRef runnerName = "the compiled object");
 
 /// Agreement of `got` with `ref` (same size).
 Agreement compareValues(ArrayRef<double> ref, ArrayRef<double> got);
