@@ -283,11 +283,55 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
   let description = [{
     Turns the integer graph of `--mpq-lower-fake-quant` (the module's only
     function with a body) into one entry function on byte buffers, the code
-    generator's input:
+    generator's input. Before (a 1x1 convolution, 8-bit codes):
 
     ```mlir
-    func.func @<model>_run(%in0: memref<I0xi8>, ..., %out0: memref<O0xi8>, ...,
-                           %arena: memref<Axi8>) -> i32
+    func.func @net(%x: tensor<1x2x2x8xf32>) -> tensor<1x2x2x4xf32> {
+      %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>}
+         : tensor<1x2x2x8xf32> -> tensor<1x2x2x8x!mpq.uniform<u8, 0.5:0>>
+      %w = mpq.qconstant dense<1> : tensor<4x1x1x8xi8>
+         : tensor<4x1x1x8x!mpq.uniform<i8, 0.5:0>>
+      %acc = mpq.qconv2d %q, %w : (...) -> tensor<1x2x2x4xi32>
+      %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>,
+             exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+         : tensor<1x2x2x4xi32> -> tensor<1x2x2x4x!mpq.uniform<u8, 0.5:0>>
+      %d = mpq.dequantize %y : ... -> tensor<1x2x2x4xf32>
+      return %d : tensor<1x2x2x4xf32>
+    }
+    ```
+
+    After (`arm-dsp=true`; constants and index arithmetic left out):
+
+    ```mlir
+    memref.global "private" constant @net_weights0 : memref<32xi8> = dense<1>
+    memref.global "private" constant @net_multiplier1 : memref<4xi32> = ...
+    memref.global "private" constant @net_shift2 : memref<4xi32> = ...
+    memref.global "private" constant @net_bias3 : memref<4xi32> = ...
+    memref.global "private" constant @net_weight_zp4 : memref<4xi32> = ...
+    func.func @net_run(%in: memref<32xi8>, %out: memref<16xi8>,
+                       %arena: memref<48xi8>) -> i32 attributes {mpq.arena_size = 48 : i64} {
+      %w = memref.get_global @net_weights0 : memref<32xi8>
+      ...
+      scf.for %i = %c0 to %c32 step %c1 {         // input codes into the arena
+        %b = memref.load %in[%i] : memref<32xi8>
+        memref.store %b, %arena[%i] : memref<48xi8>
+      }
+      scf.for %n ... scf.for %oy ... scf.for %ox ... scf.for %g ... {
+        scf.for %blk = %c0 to %c1 step %c1 {      // blocks of 4 channels
+          %acc:4 = scf.for %ky ... iter_args(...) {
+            ...                                   // one input word
+            %xe = llvm.call_intrinsic "llvm.arm.uxtb16"(%word) : (i32) -> i32
+            ...                                   // per channel: one weight word
+            %a = llvm.call_intrinsic "llvm.arm.smlad"(%xe, %we, %acc0) : (i32, i32, i32) -> i32
+            %b = llvm.call_intrinsic "llvm.arm.smlad"(%xo, %wo, %a) : (i32, i32, i32) -> i32
+            ...
+          }
+          ...                                     // requantize, store 4 codes
+        }
+      }
+      scf.for %i = %c0 to %c16 step %c1 { ... }   // output codes out
+      return %c0_i32 : i32
+    }
     ```
 
     Every tensor is stored packed along its innermost dimension, element 0 in
@@ -298,14 +342,17 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     and the outputs copied out. Weights and per-channel parameters become
     constant `memref.global`s named `<model>_...`.
 
-    Each layer is one loop nest: `qconv2d`/`qfully_connected` is fused with
-    its `requantize` (the int32 accumulator never reaches memory), and the
-    requantization is the integer arithmetic of
-    `mpq/Support/IntegerSemantics.h` (int64 product, `shift_round` per
-    rounding mode, zero point, clamp), so results are bit-identical to
-    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported (and 32-bit
-    results, as ConvInteger's int32 output); others are an error naming the
-    op.
+    The lowering is a dialect conversion (`lib/Conversion/MPQToLoops`,
+    `populateMPQToLoopsPatterns`): one pattern per op, applied in program
+    order (the planned schedule), each appending its loops to the entry
+    function. Each layer is one loop nest: `qconv2d`/`qfully_connected` is
+    fused with its `requantize` (the pattern is rooted at the requantize; the
+    int32 accumulator never reaches memory), and the requantization is the
+    integer arithmetic of `mpq/Support/IntegerSemantics.h` (int64 product,
+    `shift_round` per rounding mode, zero point, clamp), so results are
+    bit-identical to `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported
+    (and 32-bit results, as ConvInteger's int32 output); others are an error
+    naming the op.
 
     The conv/fc kernels: the weight zero point is factored out of the
     products (sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx), the
@@ -316,11 +363,13 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     accumulator + bias is summed in int32 where that provably cannot
     overflow, so the requantization product is 32x32->64 bits, and under
     floor rounding with every shift >= 32 the requantization takes the
-    product's high word and stays in int32. With
-    `arm-dsp` (Cortex-M4/M7), 8-bit layers whose input has no zero point
-    load four codes per word and multiply-accumulate two 16-bit pairs per
-    `llvm.arm.smlad` (after SXTB16/UXTB16), wherever no tap needs a padding
-    test.
+    product's high word and stays in int32. A convolution's reduction is
+    chosen by pattern benefit: with `arm-dsp` (Cortex-M4/M7), 8-bit layers
+    whose input has no zero point load four codes per word and
+    multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after
+    SXTB16/UXTB16) wherever no tap needs a padding test (benefit 3); else
+    layers whose input channels come in whole bytes of both operands read a
+    few codes per step at constant shifts (2); else code by code (1).
   }];
   let options = [
     Option<"modelName", "model-name", "std::string", "\"\"",
