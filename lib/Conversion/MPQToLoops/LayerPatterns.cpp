@@ -41,7 +41,7 @@ struct FusedLayer {
   RequantizeOp rq;
   QConstantOp weightOp;
   PackedBuffer in, w;
-  const PackedBuffer *out = nullptr;
+  PackedBuffer out;
   UniformType wElem, outElem;
   int64_t channels = 0, zx = 0, lo = 0, hi = 0;
   RoundingMode mode = RoundingMode::Floor;
@@ -68,7 +68,7 @@ FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
     if (failed(in))
       return failure();
     f.in = *in;
-  } else if (const PackedBuffer *in =
+  } else if (std::optional<PackedBuffer> in =
                  lowering.lookupBuffer(f.layer->getOperand(0))) {
     f.in = *in;
   } else {
@@ -139,7 +139,7 @@ LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
                                       OpBuilder &b) {
   if (failed(lowering.assignStorage(rq)))
     return failure();
-  out = lowering.lookupBuffer(rq.getResult());
+  out = *lowering.lookupBuffer(rq.getResult());
   w.memref = lowering.weightBytes(b, weightOp, w);
   MPQToLoopsLowering::ChannelParams params =
       lowering.requantParams(b, rq, channels);
@@ -190,7 +190,7 @@ public:
                                     f.lo, f.hi)
             : e.requantize(total, loadParam(f.mGlobal), loadParam(f.sGlobal),
                            f.outElem.getZeroPoint(), f.lo, f.hi, f.mode);
-    e.store(*f.out, flatRow(e, f.out->shape, outIdx), o, y);
+    e.store(f.out, flatRow(e, f.out.shape, outIdx), o, y);
   }
 
   /// A channel block's accumulators, less zw * (input sum) where the weight
@@ -252,7 +252,7 @@ protected:
     LoopEmitter &e = le.e;
     int64_t k = f.in.shape[1];
     bool factored = f.weightZeroPoints && f.channels >= 2;
-    e.loopNest({f.out->shape[0]}, [&](ArrayRef<Value> rows) {
+    e.loopNest({f.out.shape[0]}, [&](ArrayRef<Value> rows) {
       Value n = rows[0];
       auto x = [&](Value r) { return e.sub(e.load(f.in, n, r), e.i32(f.zx)); };
       Value sum;
@@ -445,7 +445,7 @@ void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
   OpBuilder &b = e.b;
   auto conv = cast<QConv2DOp>(f.layer);
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations();
-  const PackedBuffer &out = *f.out;
+  const PackedBuffer &out = f.out;
   e.loopNest(
       {out.shape[0], out.shape[1], out.shape[2], s.groups},
       [&](ArrayRef<Value> ivs) {

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Every pattern of --mpq-lower-to-loops appends the loops of its op at the end
-// of the entry function and erases the op; the op's codes are then in the
-// arena, where MPQToLoopsLowering says. Private to the library.
+// Every pattern of --mpq-lower-to-loops emits the loops of its op into a step
+// function of its own (MPQToLoopsLowering::beginStep) and erases the op; the
+// op's codes are then in the arena, where MPQToLoopsLowering says. Private to
+// the library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,9 +42,15 @@ public:
       if (failed(matchKernel(op, rewriter)))
         return failure();
       OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToEnd(lowering.getEntryBlock());
-      if (failed(emit(op, rewriter)))
-        lowering.setFailed();
+      if (!emitsCode()) {
+        if (failed(emit(op, rewriter)))
+          lowering.setFailed();
+      } else {
+        lowering.beginStep(rewriter, op->getLoc());
+        if (failed(emit(op, rewriter)))
+          lowering.setFailed();
+        lowering.endStep(rewriter);
+      }
     }
     rewriter.eraseOp(op);
     return success();
@@ -54,6 +61,8 @@ protected:
     return success();
   }
   virtual LogicalResult emit(OpTy op, OpBuilder &b) const = 0;
+  /// False for the ops whose code is emitted elsewhere (no step function).
+  virtual bool emitsCode() const { return true; }
 
   MPQToLoopsLowering &lowering;
 };

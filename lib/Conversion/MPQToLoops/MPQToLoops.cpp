@@ -48,7 +48,7 @@ MPQToLoopsLowering::MPQToLoopsLowering(func::FuncOp model, StringRef prefix)
 
 FailureOr<PackedBuffer> MPQToLoopsLowering::bufferFor(Value value,
                                                       Operation *user) const {
-  if (const PackedBuffer *buf = lookupBuffer(value))
+  if (std::optional<PackedBuffer> buf = lookupBuffer(value))
     return *buf;
   return user->emitError()
          << "operand produced by '"
@@ -59,9 +59,48 @@ FailureOr<PackedBuffer> MPQToLoopsLowering::bufferFor(Value value,
             "--mpq-lower-fake-quant first";
 }
 
-const PackedBuffer *MPQToLoopsLowering::lookupBuffer(Value value) const {
+std::optional<PackedBuffer>
+MPQToLoopsLowering::lookupBuffer(Value value) const {
   auto it = buffers.find(value);
-  return it == buffers.end() ? nullptr : &it->second;
+  if (it == buffers.end())
+    return std::nullopt;
+  PackedBuffer buf = it->second;
+  buf.memref = stepArena ? stepArena : arena;
+  return buf;
+}
+
+void MPQToLoopsLowering::beginStep(OpBuilder &b, Location loc) {
+  b.setInsertionPoint(entry);
+  auto type = b.getFunctionType(
+      {MemRefType::get({ShapedType::kDynamic}, b.getI8Type())}, {});
+  step = func::FuncOp::create(
+      b, loc, prefix + "_step" + std::to_string(steps.size()), type);
+  step.setPrivate();
+  // Internal and never inlined: the step's code is the same whatever
+  // surrounds it, and it keeps a symbol of its own.
+  MLIRContext *context = b.getContext();
+  step->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(context, LLVM::Linkage::Internal));
+  step->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  Block *body = step.addEntryBlock();
+  stepArena = body->getArgument(0);
+  b.setInsertionPointToEnd(body);
+}
+
+void MPQToLoopsLowering::endStep(RewriterBase &b) {
+  func::FuncOp done = step;
+  step = nullptr;
+  stepArena = nullptr;
+  Block *body = &done.getBody().front();
+  if (body->empty()) {
+    b.eraseOp(done);
+    return;
+  }
+  b.setInsertionPointToEnd(body);
+  func::ReturnOp::create(b, done.getLoc());
+  b.setInsertionPointToEnd(&entry.getBody().front());
+  func::CallOp::create(b, done.getLoc(), done, ValueRange{arena});
+  steps.push_back(done);
 }
 
 LogicalResult MPQToLoopsLowering::assignStorage(Operation *op) {
@@ -76,7 +115,7 @@ LogicalResult MPQToLoopsLowering::assignStorage(Operation *op) {
                               "tensors; this result has "
                            << bits << " bits";
   PackedBuffer buf;
-  buf.memref = arena;
+  buf.memref = stepArena ? stepArena : arena;
   buf.shape.assign(type.getShape().begin(), type.getShape().end());
   buf.bits = bits;
   buf.isSigned = uniform.getIsSigned();
@@ -101,7 +140,8 @@ Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
   memref::GlobalOp::create(b, model.getLoc(), name, b.getStringAttr("private"),
                            type, DenseElementsAttr::get(tensorType, values),
                            /*constant=*/true, /*alignment=*/nullptr);
-  b.setInsertionPointToStart(getEntryBlock());
+  b.setInsertionPointToStart(step ? &step.getBody().front()
+                                  : &entry.getBody().front());
   return memref::GetGlobalOp::create(b, model.getLoc(), type, name);
 }
 
@@ -133,7 +173,8 @@ Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
       b, constant.getLoc(), name, b.getStringAttr("private"), type,
       DenseElementsAttr::get(tensorType, ArrayRef<int8_t>(data)),
       /*constant=*/true, /*alignment=*/nullptr);
-  b.setInsertionPointToStart(getEntryBlock());
+  b.setInsertionPointToStart(step ? &step.getBody().front()
+                                  : &entry.getBody().front());
   return memref::GetGlobalOp::create(b, constant.getLoc(), type, name);
 }
 
@@ -235,7 +276,7 @@ LogicalResult MPQToLoopsLowering::collectOutputs(func::ReturnOp ret) {
 
 void MPQToLoopsLowering::end(OpBuilder &b) {
   Location loc = model.getLoc();
-  Block *body = getEntryBlock();
+  Block *body = &entry.getBody().front();
   b.setInsertionPointToEnd(body);
   for (auto [i, buf] : llvm::enumerate(outputs))
     copyBytes(b, arena, buf.offset, body->getArgument(inputs.size() + i), 0,
@@ -252,6 +293,10 @@ void MPQToLoopsLowering::end(OpBuilder &b) {
   SmallVector<Type> argTypes(entry.getArgumentTypes());
   argTypes.back() = arenaType;
   entry.setFunctionType(b.getFunctionType(argTypes, {b.getI32Type()}));
+  for (func::FuncOp s : steps) {
+    s.getArgument(0).setType(arenaType);
+    s.setFunctionType(b.getFunctionType({arenaType}, {}));
+  }
   setArenaSize(entry, size);
 }
 
@@ -279,6 +324,7 @@ public:
 
 protected:
   LogicalResult emit(OpTy, OpBuilder &) const override { return success(); }
+  bool emitsCode() const override { return false; }
 };
 
 /// The model's return: where its outputs are; end() copies them out.
@@ -290,6 +336,7 @@ protected:
   LogicalResult emit(func::ReturnOp ret, OpBuilder &) const override {
     return lowering.collectOutputs(ret);
   }
+  bool emitsCode() const override { return false; }
 };
 
 /// The accumulator of qconv2d / qfully_connected: no code of its own.
@@ -348,7 +395,7 @@ protected:
     auto in = lowering.bufferFor(rq.getInput(), rq);
     if (failed(in) || failed(lowering.assignStorage(rq)))
       return failure();
-    const PackedBuffer &out = *lowering.lookupBuffer(rq.getResult());
+    PackedBuffer out = *lowering.lookupBuffer(rq.getResult());
     LoopEmitter e(b, rq.getLoc());
     int64_t channels = out.inner();
     MPQToLoopsLowering::ChannelParams params =
@@ -391,7 +438,7 @@ protected:
                                 "one shape (no broadcasting yet)";
     if (failed(lowering.assignStorage(add)))
       return failure();
-    const PackedBuffer &out = *lowering.lookupBuffer(add.getResult());
+    PackedBuffer out = *lowering.lookupBuffer(add.getResult());
     LoopEmitter e(b, add.getLoc());
     UniformType outElem = cast<UniformType>(add.getType().getElementType());
     int64_t lo = add.getClampMin().value_or(outElem.getStorageMin());
@@ -435,7 +482,7 @@ protected:
     auto in = lowering.bufferFor(pool->getOperand(0), pool);
     if (failed(in) || failed(lowering.assignStorage(pool)))
       return failure();
-    const PackedBuffer &out = *lowering.lookupBuffer(pool->getResult(0));
+    PackedBuffer out = *lowering.lookupBuffer(pool->getResult(0));
     LoopEmitter e(b, pool->getLoc());
     constexpr bool isMax = std::is_same_v<PoolOp, MaxPool2DOp>;
     ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),

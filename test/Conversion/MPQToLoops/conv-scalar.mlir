@@ -5,7 +5,7 @@
 // with 4-bit weights (one input channel per group, two codes per byte):
 // inside the image, the taps without padding tests; at the border, each tap
 // tested and replaced by 0 in the padding.
-// CHECK-LABEL: func.func @dw4_run
+// CHECK-LABEL: func.func private @dw4_step0
 // CHECK: scf.for %{{.*}} = %c0 to %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c4
 // One group (channel) at a time, one accumulator.
@@ -42,7 +42,7 @@ func.func @dw4(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // Three 4-bit input channels: the stepped kernel's two codes a step do not
 // divide them, so each code is located at run time (bit position / 8 and
 // % 8) in the input and in each weight row.
-// CHECK-LABEL: func.func @odd_channels_run
+// CHECK-LABEL: func.func private @odd_channels_step0
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32, i32)
 // CHECK: %[[BIT:.*]] = arith.muli %{{.*}}, %c4 : index
 // CHECK: arith.divui %[[BIT]], %c8 : index

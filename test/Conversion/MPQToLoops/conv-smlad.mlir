@@ -4,7 +4,8 @@
 // without zero point, input channels in words of four. A 3x3 convolution
 // with padding: positions whose window lies inside the image take the SMLAD
 // kernel, the others the stepped kernel with its padding tests.
-// CHECK-LABEL: func.func @conv3x3_run
+// CHECK-LABEL: func.func private @conv3x3_step0
+// CHECK-SAME: (%[[ARENA:.*]]: memref<192xi8>)
 // CHECK-DAG: %[[W:.*]] = memref.get_global @conv3x3_weights{{[0-9]+}} : memref<288xi8>
 // CHECK: scf.if
 // ky, kx, and the 8 input channels four at a time; one accumulator per
@@ -14,7 +15,7 @@
 // CHECK: scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (i32, i32, i32, i32)
 // One input word, its even and odd bytes widened once for the whole block
 // (unsigned codes: UXTB16).
-// CHECK-COUNT-4: memref.load %arg2
+// CHECK-COUNT-4: memref.load %[[ARENA]]
 // CHECK: %[[XE:.*]] = llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK: %[[XO:.*]] = llvm.call_intrinsic "llvm.arm.uxtb16"
 // Per output channel: one weight word (signed codes: SXTB16), two SMLADs.
@@ -53,7 +54,7 @@ func.func @conv3x3(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x4xf32> {
 // uint8 weights with a zero point: the zero point is factored out (the input
 // sum once per position), so SMLAD multiplies the stored codes as they are
 // (UXTB16 on the weights too).
-// CHECK-LABEL: func.func @weight_zp_run
+// CHECK-LABEL: func.func private @weight_zp_step0
 // CHECK: %[[ZP:.*]] = memref.get_global @weight_zp_weight_zp{{[0-9]+}} : memref<2xi32>
 // The input sum of the position.
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32)
@@ -83,7 +84,7 @@ func.func @weight_zp(%x: tensor<1x2x2x8xf32>) -> tensor<1x2x2x2xf32> {
 
 // An input with a zero point: SMLAD does not apply (ConvSmladLowering does
 // not match); the stepped kernel subtracts the zero point from each code.
-// CHECK-LABEL: func.func @input_zp_run
+// CHECK-LABEL: func.func private @input_zp_step0
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32, i32, i32, i32)
 // CHECK: arith.subi %{{.*}}, %c3_i32 : i32

@@ -5,7 +5,7 @@
 // 4-bit inputs and weights: two codes a step, 8 input channels in 4 steps,
 // one accumulator per output channel of the block of four. No SMLAD below
 // 8 bits.
-// CHECK-LABEL: func.func @pw4_run
+// CHECK-LABEL: func.func private @pw4_step0
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: %[[W:.*]] = memref.get_global @pw4_weights{{[0-9]+}} : memref<16xi8>
 // CHECK: scf.for %{{.*}} = %c0 to %c4 {{.*}} -> (i32, i32, i32, i32)
@@ -40,7 +40,7 @@ func.func @pw4(%x: tensor<1x2x2x8xf32>) -> tensor<1x2x2x4xf32> {
 
 // 2-bit inputs, 8-bit weights: four codes a step (8 input channels in 2
 // steps), each at shift 0, 2, 4, 6 of one input byte.
-// CHECK-LABEL: func.func @pw2_run
+// CHECK-LABEL: func.func private @pw2_step0
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (i32, i32, i32, i32)
 // CHECK: %[[XB:.*]] = arith.extui %{{.*}} : i8 to i32

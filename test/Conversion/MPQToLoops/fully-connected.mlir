@@ -5,7 +5,7 @@
 // sum once (uint8 weights with zero point 128, factored out of the
 // products), then blocks of four output channels reducing over K code by
 // code, each input code loaded once for the block.
-// CHECK-LABEL: func.func @fc_run
+// CHECK-LABEL: func.func private @fc_step0
 // CHECK: %[[ZP:.*]] = memref.get_global @fc_weight_zp{{[0-9]+}} : memref<8xi32>
 // CHECK: %[[W:.*]] = memref.get_global @fc_weights{{[0-9]+}} : memref<128xi8>
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c16 {{.*}} -> (i32)
@@ -22,7 +22,7 @@
 // CHECK: arith.cmpi sge
 // CHECK: return
 // One channel at a time: one accumulator, one multiply per input code.
-// ONE-LABEL: func.func @fc_run
+// ONE-LABEL: func.func private @fc_step0
 // ONE: scf.for %{{.*}} = %c0 to %c8
 // ONE: scf.for %{{.*}} = %c0 to %c16 {{.*}} -> (i32)
 // ONE-COUNT-1: arith.muli %{{.*}} : i32

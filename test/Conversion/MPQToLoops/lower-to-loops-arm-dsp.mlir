@@ -7,7 +7,7 @@
 // per SMLAD: one input word, widened to its even and odd bytes (UXTB16 for
 // unsigned codes, SXTB16 for signed ones), against each weight word of the
 // channel block (here all four output channels).
-// CHECK-LABEL: func.func @pw_run
+// CHECK-LABEL: func.func private @pw_step0
 // CHECK: scf.for
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"
@@ -15,11 +15,11 @@
 // CHECK-NOT: llvm.call_intrinsic "llvm.arm.smlad"
 // CHECK: return
 // Without the option: no Arm intrinsic.
-// PLAIN-LABEL: func.func @pw_run
+// PLAIN-LABEL: func.func private @pw_step0
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: return
 // One channel at a time: the input word feeds one channel's two SMLADs.
-// ONE-LABEL: func.func @pw_run
+// ONE-LABEL: func.func private @pw_step0
 // ONE-COUNT-2: llvm.call_intrinsic "llvm.arm.smlad"
 // ONE-NOT: llvm.call_intrinsic "llvm.arm.smlad"
 // ONE: return

@@ -15,9 +15,12 @@
 // `MPQToLoopsLowering` owns the model boundary (the entry function, the copies
 // of the inputs into the arena and of the outputs out of it) and where every
 // tensor's codes live; `populateMPQToLoopsPatterns` gives one rewrite pattern
-// per op (per kernel strategy for the layers), which emit their loops at the
-// end of the entry function and erase the op. Patterns run in program order
-// (the planned schedule), so the entry function is the schedule.
+// per op (per kernel strategy for the layers), which emits its loops into a
+// function of its own, `<model>_step<k>(%arena)` (internal, never inlined),
+// called from the entry function, and erases the op. Patterns run in program
+// order (the planned schedule), so the entry function's calls are the
+// schedule. A step in its own function is compiled the same whatever its
+// neighbours are, and its instructions can be counted by address.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +34,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -72,18 +76,23 @@ public:
   void configureTarget(ConversionTarget &target) const;
 
   func::FuncOp getModelFunction() const { return model; }
-  /// Where the patterns append their loops.
-  Block *getEntryBlock() { return &entry.getBody().front(); }
 
-  /// The storage of `value`, or an error at `user` if it has none.
+  /// Starts the function of the next step, `<prefix>_step<k>(%arena)`; the
+  /// builder appends to its body until endStep, which calls it from the
+  /// entry function (or drops it if it has no code: a view).
+  void beginStep(OpBuilder &b, Location loc);
+  void endStep(RewriterBase &b);
+
+  /// The storage of `value`, or an error at `user` if it has none. Buffers
+  /// read the arena of the current step.
   FailureOr<PackedBuffer> bufferFor(Value value, Operation *user) const;
   /// The storage of `value` if it has one (no diagnostic).
-  const PackedBuffer *lookupBuffer(Value value) const;
+  std::optional<PackedBuffer> lookupBuffer(Value value) const;
   /// Gives the stored result of `op` its place in the arena.
   LogicalResult assignStorage(Operation *op);
 
-  /// A constant i32 global `<prefix>_<kind><n>` and its address in the entry
-  /// function.
+  /// A constant i32 global `<prefix>_<kind><n>` and its address in the
+  /// current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
   /// The packed bytes of `constant` in the layout of `layout`, as a constant
   /// global.
@@ -108,7 +117,12 @@ private:
   func::FuncOp model;
   std::string prefix;
   func::FuncOp entry;
+  /// The entry function's arena argument.
   Value arena;
+  /// The current step's function and arena argument (null between steps).
+  func::FuncOp step;
+  Value stepArena;
+  SmallVector<func::FuncOp> steps;
   int64_t arenaSize = 0;
   unsigned globals = 0;
   bool hadError = false;
