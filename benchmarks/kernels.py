@@ -5,7 +5,8 @@ in PEERS below), compiled by mpqc for cortex-m7 and run under QEMU's
 Cortex-M7 (mps2-an500, -icount shift=0).
 
   benchmarks/kernels.py [--build build] [--out docs/kernels.md]
-      [--shapes pw128,dw112,...] [--widths w8a8,w4a4,...] [--keep DIR]
+      [--shapes pw128,dw112,...] [--widths w8a8,w4a4,...] [--cases pw128:w4a4,...]
+      [--keep DIR] [--json rows.json]
 
 Each case is a small ONNX model: the image, a depthwise 1x1 layer `pre`
 (with BatchNorm and ReLU) that gives the measured layer its input at the
@@ -217,10 +218,12 @@ def measure(key, width, tmp, build):
             "codes": int(len(np.unique(got)))}
 
 
-def table(rows):
-    lines = ["| shape | w/a bits | MACs | layer instructions | instr/MAC | code (B) | peer | peer instr/MAC "
-             "| mpq / peer | vs mpq 8-bit | QEMU = evaluator = x86 |",
-             "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+def table(rows, before=None):
+    """Markdown rows; `before`: {(key, width): instr/MAC} of an earlier run."""
+    before = before or {}
+    lines = ["| shape | w/a bits | MACs | layer instructions | instr/MAC | before | code (B) | peer "
+             "| peer instr/MAC | mpq / peer | vs mpq 8-bit | QEMU = evaluator = x86 |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"]
     base = {r["key"]: r["per_mac"] for r in rows if r["width"] == "w8a8"}
     for r in rows:
         wbits, abits = r["width"][1], r["width"][3]
@@ -236,11 +239,13 @@ def table(rows):
             if first:
                 label = SHAPES[r["key"]][0]
                 a = abits if SHAPES[r["key"]][1] != "first" else "8"
+                old = before.get((r["key"], r["width"]))
+                was = f"{old:.3f}" if old else ""
                 lines.append(f"| {label} | {wbits}/{a} | {r['macs']:,} | {r['instructions']:,} "
-                             f"| {r['per_mac']:.3f} | {r['code']:,} | {peer} | {shown} | {ratio} "
+                             f"| {r['per_mac']:.3f} | {was} | {r['code']:,} | {peer} | {shown} | {ratio} "
                              f"| {rel} | {exact} |")
             else:
-                lines.append(f"| | | | | | | {peer} | {shown} | {ratio} | | |")
+                lines.append(f"| | | | | | | | {peer} | {shown} | {ratio} | | |")
             first = False
     return lines
 
@@ -251,20 +256,34 @@ def main():
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "kernels.md"))
     p.add_argument("--shapes", default=",".join(SHAPES))
     p.add_argument("--widths", default=",".join(WIDTHS))
+    p.add_argument("--cases", help="shape:width pairs (e.g. pw128:w4a4,dw112:w8a8) instead of "
+                   "--shapes x --widths")
     p.add_argument("--keep", help="keep the generated files in this directory")
     p.add_argument("--json", help="also write the rows as JSON")
+    p.add_argument("--before", help="rows of an earlier run (its --json) for the before column")
+    p.add_argument("--from-json", help="only write the table from rows of an earlier run (its --json)")
     args = p.parse_args()
     rows = []
+    before = {}
+    if args.before:
+        before = {(r["key"], r["width"]): r["per_mac"] for r in json.load(open(args.before))}
+    if args.from_json:
+        rows = json.load(open(args.from_json))
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or tmp
         os.makedirs(work, exist_ok=True)
-        for key in args.shapes.split(","):
-            for width in args.widths.split(","):
-                if SHAPES[key][1] == "first" and width[3] != "8":
-                    continue  # the image is always 8-bit
-                row = measure(key, width, work, args.build)
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+        if args.from_json:
+            cases = []
+        elif args.cases:
+            cases = [tuple(c.split(":")) for c in args.cases.split(",")]
+        else:
+            cases = [(k, w) for k in args.shapes.split(",") for w in args.widths.split(",")]
+        for key, width in cases:
+            if SHAPES[key][1] == "first" and width[3] != "8":
+                continue  # the image is always 8-bit
+            row = measure(key, width, work, args.build)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
@@ -285,7 +304,9 @@ def main():
              "compares the output codes of QEMU, the reference evaluator (`mpq-eval",
              "--output-codes`) and the same model compiled for x86-64, byte for byte, and",
              "gives the number of distinct output codes (a degenerate layer proves nothing).",
-             ""] + table(rows)
+             "\"before\" is the same measure with the kernels before the pointwise/fully connected",
+             "product kernel (each layer already in its own function).",
+             ""] + table(rows, before)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -300,36 +300,35 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     }
     ```
 
-    After (`arm-dsp=true`; constants and index arithmetic left out):
+    After (`arm-dsp=true`; constants and index arithmetic left out): each
+    step a function of its own, called from the entry in schedule order.
 
     ```mlir
-    memref.global "private" constant @net_weights0 : memref<32xi8> = dense<1>
-    memref.global "private" constant @net_multiplier1 : memref<4xi32> = ...
-    memref.global "private" constant @net_shift2 : memref<4xi32> = ...
-    memref.global "private" constant @net_bias3 : memref<4xi32> = ...
-    memref.global "private" constant @net_weight_zp4 : memref<4xi32> = ...
-    func.func @net_run(%in: memref<32xi8>, %out: memref<16xi8>,
-                       %arena: memref<48xi8>) -> i32 attributes {mpq.arena_size = 48 : i64} {
-      %w = memref.get_global @net_weights0 : memref<32xi8>
-      ...
-      scf.for %i = %c0 to %c32 step %c1 {         // input codes into the arena
-        %b = memref.load %in[%i] : memref<32xi8>
-        memref.store %b, %arena[%i] : memref<48xi8>
-      }
-      scf.for %n ... scf.for %oy ... scf.for %ox ... scf.for %g ... {
-        scf.for %blk = %c0 to %c1 step %c1 {      // blocks of 4 channels
-          %acc:4 = scf.for %ky ... iter_args(...) {
-            ...                                   // one input word
-            %xe = llvm.call_intrinsic "llvm.arm.uxtb16"(%word) : (i32) -> i32
-            ...                                   // per channel: one weight word
-            %a = llvm.call_intrinsic "llvm.arm.smlad"(%xe, %we, %acc0) : (i32, i32, i32) -> i32
-            %b = llvm.call_intrinsic "llvm.arm.smlad"(%xo, %wo, %a) : (i32, i32, i32) -> i32
-            ...
-          }
-          ...                                     // requantize, store 4 codes
+    func.func private @net_step0(%arena: memref<48xi8>)
+        attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]} {
+      %w = memref.get_global @net_weights4 : memref<8xi32>  // words, as read
+      ...                                                   // M0, shift, bias
+      %x = memref.view %arena[%c0][] : memref<48xi8> to memref<8xi32>
+      scf.for %pair = %c0 to %c2 step %c1 {                 // 2 pixels at a time
+        scf.for %blk = %c0 to %c2 step %c1 {                // 2 channels at a time
+          %w0 = memref.load %w[...] : memref<8xi32>         // one word, 4 codes
+          %w0e = llvm.call_intrinsic "llvm.arm.sxtb16"(%w0) : (i32) -> i32
+          ...
+          %x0 = memref.load %x[...] : memref<8xi32>
+          %x0e = llvm.call_intrinsic "llvm.arm.uxtb16"(%x0) : (i32) -> i32
+          ...
+          %a = llvm.call_intrinsic "llvm.arm.smlad"(%x0e, %w0e, %acc) : (i32, i32, i32) -> i32
+          ...                                               // 16 SMLADs
+          memref.store %y, %arena[...] : memref<48xi8>      // requantized codes
         }
       }
-      scf.for %i = %c0 to %c16 step %c1 { ... }   // output codes out
+      return
+    }
+    func.func @net_run(%in: memref<32xi8>, %out: memref<16xi8>,
+                       %arena: memref<48xi8>) -> i32 attributes {mpq.arena_size = 48 : i64} {
+      scf.for %i = %c0 to %c32 step %c1 { ... }           // input codes in
+      call @net_step0(%arena) : (memref<48xi8>) -> ()
+      scf.for %i = %c0 to %c16 step %c1 { ... }           // output codes out
       return %c0_i32 : i32
     }
     ```
@@ -364,7 +363,12 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     overflow, so the requantization product is 32x32->64 bits, and under
     floor rounding with every shift >= 32 the requantization takes the
     product's high word and stays in int32. A convolution's reduction is
-    chosen by pattern benefit: with `arm-dsp` (Cortex-M4/M7), 8-bit layers
+    chosen by pattern benefit: with `arm-dsp` (Cortex-M4/M7) and
+    `channel-block` > 1, 8-bit 1x1 convolutions and fully connected layers
+    whose input has no zero point are a product of rows (benefit 4): 32-bit
+    loads of input and weight words (the weights laid out in the order the
+    kernel reads them), two pixels by two output channels per block, the
+    reduction unrolled by two words; otherwise 8-bit layers
     whose input has no zero point load four codes per word and
     multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after
     SXTB16/UXTB16) wherever no tap needs a padding test (benefit 3); else

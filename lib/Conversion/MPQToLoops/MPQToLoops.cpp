@@ -145,8 +145,7 @@ Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
   return memref::GetGlobalOp::create(b, model.getLoc(), type, name);
 }
 
-Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
-                                      const PackedBuffer &layout) {
+std::vector<int32_t> MPQToLoopsLowering::codesOf(QConstantOp constant) {
   std::vector<int32_t> codes;
   auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
   if (dense && dense.getElementType().isInteger(32)) {
@@ -159,6 +158,12 @@ Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
     for (const APInt &v : constant.getValue().getValues<APInt>())
       codes.push_back(static_cast<int32_t>(v.getSExtValue()));
   }
+  return codes;
+}
+
+Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
+                                      const PackedBuffer &layout) {
+  std::vector<int32_t> codes = codesOf(constant);
   std::vector<int64_t> shape(layout.shape.begin(), layout.shape.end());
   std::vector<uint8_t> bytes(packedTensorBytes(shape, layout.bits));
   packTensor(codes.data(), shape, layout.bits, bytes.data());

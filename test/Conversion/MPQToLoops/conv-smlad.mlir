@@ -53,7 +53,8 @@ func.func @conv3x3(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x4xf32> {
 
 // uint8 weights with a zero point: the zero point is factored out (the input
 // sum once per position), so SMLAD multiplies the stored codes as they are
-// (UXTB16 on the weights too).
+// (UXTB16 on the weights too). A 1x1 convolution with stride 2 (stride 1
+// goes to the product kernel, matmul-smlad.mlir).
 // CHECK-LABEL: func.func private @weight_zp_step0
 // CHECK: %[[ZP:.*]] = memref.get_global @weight_zp_weight_zp{{[0-9]+}} : memref<2xi32>
 // The input sum of the position.
@@ -70,10 +71,10 @@ func.func @conv3x3(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x4xf32> {
 // CHECK: %[[P:.*]] = arith.muli %[[Z0]], %[[SUM]] : i32
 // CHECK: arith.subi %[[ACC]]#0, %[[P]] : i32
 // CHECK: return
-func.func @weight_zp(%x: tensor<1x2x2x8xf32>) -> tensor<1x2x2x2xf32> {
-  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x8xf32> -> tensor<1x2x2x8x!mpq.uniform<u8, 0.5:0>>
+func.func @weight_zp(%x: tensor<1x4x4x8xf32>) -> tensor<1x2x2x2xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
   %w = mpq.qconstant dense<130> : tensor<2x1x1x8xi32> : tensor<2x1x1x8x!mpq.uniform<u8, 0.5:128>>
-  %acc = mpq.qconv2d %q, %w : (tensor<1x2x2x8x!mpq.uniform<u8, 0.5:0>>, tensor<2x1x1x8x!mpq.uniform<u8, 0.5:128>>) -> tensor<1x2x2x2xi32>
+  %acc = mpq.qconv2d %q, %w {strides = array<i64: 2, 2>} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<2x1x1x8x!mpq.uniform<u8, 0.5:128>>) -> tensor<1x2x2x2xi32>
   %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>}
      : tensor<1x2x2x2xi32> -> tensor<1x2x2x2x!mpq.uniform<u8, 0.5:0>>
   %d = mpq.dequantize %y : tensor<1x2x2x2x!mpq.uniform<u8, 0.5:0>> -> tensor<1x2x2x2xf32>

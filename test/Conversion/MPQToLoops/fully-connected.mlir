@@ -1,4 +1,4 @@
-// RUN: mpq-opt %s -mpq-lower-to-loops="arm-dsp=true" -canonicalize -cse | FileCheck %s
+// RUN: mpq-opt %s -mpq-lower-to-loops -canonicalize -cse | FileCheck %s
 // RUN: mpq-opt %s -mpq-lower-to-loops="channel-block=1" -canonicalize -cse | FileCheck %s --check-prefix=ONE
 
 // The fully connected kernel (FullyConnectedLowering): per row, the input

@@ -36,6 +36,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class ConversionTarget;
@@ -94,6 +95,8 @@ public:
   /// A constant i32 global `<prefix>_<kind><n>` and its address in the
   /// current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
+  /// The codes of `constant`, in its element order.
+  static std::vector<int32_t> codesOf(QConstantOp constant);
   /// The packed bytes of `constant` in the layout of `layout`, as a constant
   /// global.
   Value weightBytes(OpBuilder &b, QConstantOp constant,
