@@ -168,12 +168,15 @@ def measure(key, width, tmp, build):
     run(["cc", "-O2", "-std=c99", "-I", m7, "-I", runtime] + defs +
         [os.path.join(runtime, "quantize_input.c"), "-o", quantize])
     run([quantize, os.path.join(m7, "x.f32"), os.path.join(m7, "x.codes")])
-    # Firmware, as utils/firmware/run-qemu.sh builds it, codes only.
+    # Firmware, as utils/firmware/run-qemu.sh builds it for cortex-m7 (the
+    # mps2 memory map, SysTick at 25 MHz), codes only.
     elf = os.path.join(m7, name + ".qemu.elf")
+    memory_map = next(os.path.join(FIRMWARE, m) for m in ("mps2.ld", "mps2-an500.ld")
+                      if os.path.exists(os.path.join(FIRMWARE, m)))
     run(["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2",
          "-ffunction-sections", "-fdata-sections", "--specs=rdimon.specs", "-I", m7,
-         "-I", runtime, "-DMPQ_CODES_ONLY"] + defs +
-        ["-L", FIRMWARE, "-T", os.path.join(FIRMWARE, "mps2-an500.ld"), "-Wl,--gc-sections",
+         "-I", runtime, "-DMPQ_CODES_ONLY", "-DMPQ_SYSTICK_HZ=25000000u", "-DMPQ_STACK_WINDOW=12288"] + defs +
+        ["-L", FIRMWARE, "-T", memory_map, "-Wl,--gc-sections",
          os.path.join(FIRMWARE, "startup.c"), os.path.join(FIRMWARE, "main.c"),
          os.path.join(m7, name + ".o"), "-o", elf])
     syms = symbols(elf)
