@@ -107,8 +107,10 @@ int64_t sectionBytes(StringRef object, ArrayRef<StringRef> prefixes) {
 
 /// The stack the generated code needs: the frames LLVM recorded in the
 /// object's `.stack_sizes` section (entries of an address and a ULEB128
-/// size), summed over every function, an upper bound on the deepest call
-/// chain. The memset/memcpy the code may call are not included.
+/// size). The entry function calls each step's function, which calls
+/// nothing of the model's (--mpq-lower-to-loops), so the deepest call chain
+/// is two frames: the two largest bound it. The memset/memcpy the code may
+/// call are not included.
 std::optional<int64_t> stackBytes(StringRef object) {
   auto buffer = llvm::MemoryBuffer::getMemBuffer(object, "", false);
   auto file = llvm::object::ObjectFile::createObjectFile(*buffer);
@@ -129,7 +131,7 @@ std::optional<int64_t> stackBytes(StringRef object) {
     }
     if (*name != ".stack_sizes")
       continue;
-    int64_t total = 0;
+    int64_t largest = 0, second = 0;
     const uint8_t *at = contents->bytes_begin(), *end = contents->bytes_end();
     while (at + addressBytes < end) {
       at += addressBytes;
@@ -138,9 +140,12 @@ std::optional<int64_t> stackBytes(StringRef object) {
       if (!length)
         return std::nullopt;
       at += length;
-      total += static_cast<int64_t>(size);
+      int64_t frame = static_cast<int64_t>(size);
+      if (frame > largest)
+        std::swap(frame, largest);
+      second = std::max(second, frame);
     }
-    return total;
+    return largest + second;
   }
   return std::nullopt;
 }

@@ -63,6 +63,13 @@ static inline int mpq_read_exactly(const char *path, void *to, size_t bytes) {
   return 0;
 }
 
+#ifdef MPQ_CODES_ONLY
+/* Codes in, int32 codes out, no float buffers: a large layer's float input
+ * and output do not fit QEMU's 4 MB of RAM beside its arena
+ * (benchmarks/kernels.py). */
+#define MPQ_READ_INPUT_(k, path)                                               \
+  mpq_read_exactly(path, in##k, UPPER(_INPUT##k##_BYTES))
+#else
 /* Input k from `path` into in##k: codes as they are, or float32 values
  * quantized with the header's helper; non-zero on failure. */
 #define MPQ_READ_INPUT_(k, path)                                               \
@@ -93,6 +100,7 @@ MPQ_DEFINE_FLOAT_READER_(2)
 #if UPPER(_NUM_INPUTS) > 3
 MPQ_DEFINE_FLOAT_READER_(3)
 #endif
+#endif /* MPQ_CODES_ONLY */
 
 /* Reads every input from paths[k]; non-zero on failure. */
 static inline int mpq_read_inputs(char **paths) {
@@ -113,6 +121,7 @@ static inline int mpq_read_inputs(char **paths) {
   return 0;
 }
 
+#ifndef MPQ_CODES_ONLY
 /* Output k (out##k) to `path` as float32 real values; non-zero on failure. */
 #define MPQ_DEFINE_FLOAT_WRITER_(k)                                            \
   static inline int mpq_write_floats_##k(const char *path) {                   \
@@ -134,14 +143,21 @@ MPQ_DEFINE_FLOAT_WRITER_(2)
 #if UPPER(_NUM_OUTPUTS) > 3
 MPQ_DEFINE_FLOAT_WRITER_(3)
 #endif
+#endif /* MPQ_CODES_ONLY */
 
 /* Writes output k to paths[k] as int32 codes (or, with --float, as float32
  * real values); non-zero on failure. */
 static int mpq_write_outputs(char **paths) {
+#ifdef MPQ_CODES_ONLY
+#define MPQ_WRITE_ONE_(k)                                                      \
+  if (MPQ_WRITE_OUTPUT(paths[k], k, out##k))                                   \
+    return 1;
+#else
 #define MPQ_WRITE_ONE_(k)                                                      \
   if (mpq_floats_out ? mpq_write_floats_##k(paths[k])                          \
                      : MPQ_WRITE_OUTPUT(paths[k], k, out##k))                  \
     return 1;
+#endif
   MPQ_WRITE_ONE_(0)
 #if UPPER(_NUM_OUTPUTS) > 1
   MPQ_WRITE_ONE_(1)

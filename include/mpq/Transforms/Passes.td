@@ -283,11 +283,54 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
   let description = [{
     Turns the integer graph of `--mpq-lower-fake-quant` (the module's only
     function with a body) into one entry function on byte buffers, the code
-    generator's input:
+    generator's input. Before (a 1x1 convolution, 8-bit codes):
 
     ```mlir
-    func.func @<model>_run(%in0: memref<I0xi8>, ..., %out0: memref<O0xi8>, ...,
-                           %arena: memref<Axi8>) -> i32
+    func.func @net(%x: tensor<1x2x2x8xf32>) -> tensor<1x2x2x4xf32> {
+      %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>}
+         : tensor<1x2x2x8xf32> -> tensor<1x2x2x8x!mpq.uniform<u8, 0.5:0>>
+      %w = mpq.qconstant dense<1> : tensor<4x1x1x8xi8>
+         : tensor<4x1x1x8x!mpq.uniform<i8, 0.5:0>>
+      %acc = mpq.qconv2d %q, %w : (...) -> tensor<1x2x2x4xi32>
+      %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>,
+             exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+         : tensor<1x2x2x4xi32> -> tensor<1x2x2x4x!mpq.uniform<u8, 0.5:0>>
+      %d = mpq.dequantize %y : ... -> tensor<1x2x2x4xf32>
+      return %d : tensor<1x2x2x4xf32>
+    }
+    ```
+
+    After (`arm-dsp=true`; constants and index arithmetic left out): each
+    step a function of its own, called from the entry in schedule order.
+
+    ```mlir
+    func.func private @net_step0(%arena: memref<48xi8>)
+        attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]} {
+      %w = memref.get_global @net_weights4 : memref<8xi32>  // words, as read
+      ...                                                   // M0, shift, bias
+      %x = memref.view %arena[%c0][] : memref<48xi8> to memref<8xi32>
+      scf.for %pair = %c0 to %c2 step %c1 {                 // 2 pixels at a time
+        scf.for %blk = %c0 to %c2 step %c1 {                // 2 channels at a time
+          %w0 = memref.load %w[...] : memref<8xi32>         // one word, 4 codes
+          %w0e = llvm.call_intrinsic "llvm.arm.sxtb16"(%w0) : (i32) -> i32
+          ...
+          %x0 = memref.load %x[...] : memref<8xi32>
+          %x0e = llvm.call_intrinsic "llvm.arm.uxtb16"(%x0) : (i32) -> i32
+          ...
+          %a = llvm.call_intrinsic "llvm.arm.smlad"(%x0e, %w0e, %acc) : (i32, i32, i32) -> i32
+          ...                                               // 16 SMLADs
+          memref.store %y, %arena[...] : memref<48xi8>      // requantized codes
+        }
+      }
+      return
+    }
+    func.func @net_run(%in: memref<32xi8>, %out: memref<16xi8>,
+                       %arena: memref<48xi8>) -> i32 attributes {mpq.arena_size = 48 : i64} {
+      scf.for %i = %c0 to %c32 step %c1 { ... }           // input codes in
+      call @net_step0(%arena) : (memref<48xi8>) -> ()
+      scf.for %i = %c0 to %c16 step %c1 { ... }           // output codes out
+      return %c0_i32 : i32
+    }
     ```
 
     Every tensor is stored packed along its innermost dimension, element 0 in
@@ -298,14 +341,17 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     and the outputs copied out. Weights and per-channel parameters become
     constant `memref.global`s named `<model>_...`.
 
-    Each layer is one loop nest: `qconv2d`/`qfully_connected` is fused with
-    its `requantize` (the int32 accumulator never reaches memory), and the
-    requantization is the integer arithmetic of
-    `mpq/Support/IntegerSemantics.h` (int64 product, `shift_round` per
-    rounding mode, zero point, clamp), so results are bit-identical to
-    `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported (and 32-bit
-    results, as ConvInteger's int32 output); others are an error naming the
-    op.
+    The lowering is a dialect conversion (`lib/Conversion/MPQToLoops`,
+    `populateMPQToLoopsPatterns`): one pattern per op, applied in program
+    order (the planned schedule), each appending its loops to the entry
+    function. Each layer is one loop nest: `qconv2d`/`qfully_connected` is
+    fused with its `requantize` (the pattern is rooted at the requantize; the
+    int32 accumulator never reaches memory), and the requantization is the
+    integer arithmetic of `mpq/Support/IntegerSemantics.h` (int64 product,
+    `shift_round` per rounding mode, zero point, clamp), so results are
+    bit-identical to `mpq-eval`. Storage widths 1, 2, 4 and 8 are supported
+    (and 32-bit results, as ConvInteger's int32 output); others are an error
+    naming the op.
 
     The conv/fc kernels: the weight zero point is factored out of the
     products (sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx), the
@@ -316,11 +362,19 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     accumulator + bias is summed in int32 where that provably cannot
     overflow, so the requantization product is 32x32->64 bits, and under
     floor rounding with every shift >= 32 the requantization takes the
-    product's high word and stays in int32. With `arm-dsp` (cores with the
-    DSP extension: Cortex-M4, M7, M33, M55), 8-bit layers whose input has no
-    zero point load four codes per word and multiply-accumulate two 16-bit
-    pairs per `llvm.arm.smlad` (after SXTB16/UXTB16), wherever no tap needs
-    a padding test.
+    product's high word and stays in int32. A convolution's reduction is
+    chosen by pattern benefit: with `arm-dsp` (cores with the DSP extension:
+    Cortex-M4, M7, M33, M55) and
+    `channel-block` > 1, 8-bit 1x1 convolutions and fully connected layers
+    whose input has no zero point are a product of rows (benefit 4): 32-bit
+    loads of input and weight words (the weights laid out in the order the
+    kernel reads them), two pixels by two output channels per block, the
+    reduction unrolled by two words; otherwise 8-bit layers
+    whose input has no zero point load four codes per word and
+    multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after
+    SXTB16/UXTB16) wherever no tap needs a padding test (benefit 3); else
+    layers whose input channels come in whole bytes of both operands read a
+    few codes per step at constant shifts (2); else code by code (1).
   }];
   let options = [
     Option<"modelName", "model-name", "std::string", "\"\"",

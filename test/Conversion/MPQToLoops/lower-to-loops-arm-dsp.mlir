@@ -4,22 +4,23 @@
 
 // --mpq-lower-to-loops arm-dsp: an 8-bit layer whose input has no zero point
 // and whose input channels come in words of four multiplies two 16-bit pairs
-// per SMLAD: one input word, widened to its even and odd bytes (UXTB16 for
-// unsigned codes, SXTB16 for signed ones), against each weight word of the
-// channel block (here all four output channels).
-// CHECK-LABEL: func.func @pw_run
+// per SMLAD: the input words widened to their even and odd bytes (UXTB16 for
+// unsigned codes, SXTB16 for signed ones), against the weight words. A 1x1
+// layer takes the product kernel (matmul-smlad.mlir).
+// CHECK-LABEL: func.func private @pw_step0
+// CHECK: memref.view
 // CHECK: scf.for
-// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"
-// CHECK-COUNT-8: llvm.call_intrinsic "llvm.arm.smlad"
-// CHECK-NOT: llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
+// CHECK: llvm.call_intrinsic "llvm.arm.smlad"
 // CHECK: return
 // Without the option: no Arm intrinsic.
-// PLAIN-LABEL: func.func @pw_run
+// PLAIN-LABEL: func.func private @pw_step0
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: return
-// One channel at a time: the input word feeds one channel's two SMLADs.
-// ONE-LABEL: func.func @pw_run
+// One channel at a time (the smallest code, mpqc's size fallback): not the
+// product kernel; the input word feeds one channel's two SMLADs.
+// ONE-LABEL: func.func private @pw_step0
 // ONE-COUNT-2: llvm.call_intrinsic "llvm.arm.smlad"
 // ONE-NOT: llvm.call_intrinsic "llvm.arm.smlad"
 // ONE: return

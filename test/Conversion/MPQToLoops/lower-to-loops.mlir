@@ -4,16 +4,24 @@
 // arena as byte buffers; weights and per-channel parameters are constant
 // globals named after the model; the conv and its requantize are one loop
 // nest, with no int32 tensor in memory.
-// CHECK-DAG: memref.global "private" constant @net_weights{{[0-9]+}} : memref<2xi8> = dense<[-15, 50]>
-// CHECK-DAG: memref.global "private" constant @net_multiplier{{[0-9]+}} : memref<2xi32> = dense<1073741824>
-// CHECK-DAG: memref.global "private" constant @net_shift{{[0-9]+}} : memref<2xi32> = dense<31>
-// CHECK-LABEL: func.func @net_run
-// CHECK-SAME: (%{{.*}}: memref<2xi8>, %{{.*}}: memref<1xi8>, %{{.*}}: memref<{{[0-9]+}}xi8>) -> i32
-// CHECK-SAME: mpq.arena_size
+// The layer is a function of its own, internal and never inlined, on the
+// arena; the entry copies the input in, calls it, copies the output out.
+// CHECK-LABEL: func.func private @net_step0
+// CHECK-SAME: (%{{.*}}: memref<[[$ARENA:[0-9]+]]xi8>) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK: scf.for
 // CHECK: arith.muli {{.*}} : i64
 // CHECK: arith.shrsi
 // CHECK-NOT: tensor<
+// CHECK: return
+// CHECK-DAG: memref.global "private" constant @net_weights{{[0-9]+}} : memref<2xi8> = dense<[-15, 50]>
+// CHECK-DAG: memref.global "private" constant @net_multiplier{{[0-9]+}} : memref<2xi32> = dense<1073741824>
+// CHECK-DAG: memref.global "private" constant @net_shift{{[0-9]+}} : memref<2xi32> = dense<31>
+// CHECK-LABEL: func.func @net_run
+// CHECK-SAME: (%{{.*}}: memref<2xi8>, %{{.*}}: memref<1xi8>, %[[A:.*]]: memref<[[$ARENA]]xi8>) -> i32
+// CHECK-SAME: mpq.arena_size = [[$ARENA]]
+// CHECK: scf.for
+// CHECK: call @net_step0(%[[A]])
+// CHECK: scf.for
 // CHECK: return
 func.func @net(%x: tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32> {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x1x2xf32> -> tensor<1x1x1x2x!mpq.uniform<u8, 0.5:0>>

@@ -1,0 +1,837 @@
+//===- LayerPatterns.cpp - Conv and fully connected kernels ---------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A qconv2d or qfully_connected and the requantize that reads its int32
+// accumulator are one step of the schedule and one loop nest: the pattern is
+// rooted at the requantize (where the result is stored), and the accumulator
+// never reaches memory. One pattern per kernel strategy; the convolution's are
+// tried by benefit:
+//
+//   MatMulSmladLowering  (4, with arm-dsp; also fully connected) 1x1
+//                        convolutions as a product: 32-bit loads, 2 pixels
+//                        x 2 channels, weights laid out as read;
+//   ConvSmladLowering    (3, with arm-dsp) four 8-bit codes per word, two
+//                        16-bit products per SMLAD, inside the image;
+//   ConvSteppedLowering  (2) a few codes per step, so that every sub-byte
+//                        code sits at a constant shift in the bytes loaded;
+//   ConvScalarLowering   (1) code by code (input channels not in whole
+//                        bytes), and the errors of a layer that has no
+//                        kernel.
+//
+// All of them share the loop nest over output positions and channel blocks
+// (FusedLayer); they differ in the reduction over one window.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoopPattern.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// One layer and its requantize: operands, parameters and the facts about
+/// their ranges that the kernels are chosen by. `analyze` reads the IR only;
+/// `materialize` places the result and creates the constant globals.
+struct FusedLayer {
+  Operation *layer = nullptr;
+  RequantizeOp rq;
+  QConstantOp weightOp;
+  PackedBuffer in, w;
+  PackedBuffer out;
+  UniformType wElem, outElem;
+  int64_t channels = 0, zx = 0, lo = 0, hi = 0;
+  RoundingMode mode = RoundingMode::Floor;
+  SmallVector<int32_t> zeroPoints;
+  bool weightZeroPoints = false, narrowTotal = false, floorHigh = false;
+  Value mGlobal, sGlobal, bGlobal, zGlobal;
+
+  /// Diagnostics go to the layer only when `report` (the fallback pattern);
+  /// other patterns just do not match.
+  static FailureOr<FusedLayer>
+  analyze(RequantizeOp rq, const MPQToLoopsLowering &lowering, bool report);
+  /// `weights`: also the packed weight bytes (kernels with a layout of
+  /// their own make theirs).
+  LogicalResult materialize(MPQToLoopsLowering &lowering, OpBuilder &b,
+                            bool weights = true);
+};
+
+FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
+                                          const MPQToLoopsLowering &lowering,
+                                          bool report) {
+  FusedLayer f;
+  f.rq = rq;
+  f.layer = rq.getInput().getDefiningOp();
+  if (report) {
+    FailureOr<PackedBuffer> in =
+        lowering.bufferFor(f.layer->getOperand(0), f.layer);
+    if (failed(in))
+      return failure();
+    f.in = *in;
+  } else if (std::optional<PackedBuffer> in =
+                 lowering.lookupBuffer(f.layer->getOperand(0))) {
+    f.in = *in;
+  } else {
+    return failure();
+  }
+  f.weightOp = f.layer->getOperand(1).getDefiningOp<QConstantOp>();
+  if (!f.weightOp) {
+    if (report)
+      f.layer->emitError() << "code generation needs constant weights";
+    return failure();
+  }
+  auto wType = cast<RankedTensorType>(f.weightOp.getType());
+  f.wElem = cast<UniformType>(wType.getElementType());
+  f.w.shape.assign(wType.getShape().begin(), wType.getShape().end());
+  f.w.bits = f.wElem.getWidth();
+  f.w.isSigned = f.wElem.getIsSigned();
+  if (f.w.bits != 1 && f.w.bits != 2 && f.w.bits != 4 && f.w.bits != 8) {
+    if (report)
+      f.layer->emitError() << "code generation supports 1, 2, 4 and 8-bit "
+                              "weights; these have "
+                           << f.w.bits << " bits";
+    return failure();
+  }
+
+  f.channels = f.w.shape[0];
+  for (int64_t c = 0; c < f.channels; ++c)
+    f.zeroPoints.push_back(static_cast<int32_t>(f.wElem.isPerAxis()
+                                                    ? f.wElem.getZeroPoints()[c]
+                                                    : f.wElem.getZeroPoint()));
+  f.outElem = cast<UniformType>(rq.getType().getElementType());
+  f.lo = rq.getClampMin().value_or(f.outElem.getStorageMin());
+  f.hi = rq.getClampMax().value_or(f.outElem.getStorageMax());
+  f.mode = toRoundingMode(rq.getRounding());
+  UniformType xElem =
+      cast<UniformType>(cast<RankedTensorType>(f.layer->getOperand(0).getType())
+                            .getElementType());
+  f.zx = xElem.getZeroPoint();
+
+  // When |accumulator + bias| provably fits in int32, the sum is taken in
+  // int32 and the requantization product is a 32x32->64 multiply (SMULL on
+  // Cortex-M) instead of a 64x64 one; the value is the same.
+  int64_t maxX = std::max(std::abs(xElem.getStorageMin() - f.zx),
+                          std::abs(xElem.getStorageMax() - f.zx));
+  int64_t maxW = 0, maxB = 0, taps = 1;
+  for (int32_t z : f.zeroPoints)
+    maxW = std::max({maxW, std::abs(f.wElem.getStorageMin() - z),
+                     std::abs(f.wElem.getStorageMax() - z)});
+  if (std::optional<ArrayRef<int32_t>> bias = rq.getBias())
+    for (int32_t b : *bias)
+      maxB = std::max<int64_t>(maxB, std::abs(static_cast<int64_t>(b)));
+  for (size_t d = 1; d < f.w.shape.size(); ++d)
+    taps *= f.w.shape[d];
+  f.narrowTotal = static_cast<double>(taps) * maxX * maxW + maxB < 2147483647.0;
+
+  // Floor with every shift 31 - N0 >= 32 (real multipliers below 1/2, the
+  // usual case) and a narrow output: the requantization works on the
+  // product's high word.
+  f.floorHigh =
+      f.narrowTotal && f.mode == RoundingMode::Floor &&
+      f.outElem.getWidth() <= 16 &&
+      llvm::all_of(rq.getExponent(), [](int32_t n0) { return n0 <= -1; });
+  f.weightZeroPoints =
+      llvm::any_of(f.zeroPoints, [](int32_t z) { return z != 0; });
+  return f;
+}
+
+LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
+                                      OpBuilder &b, bool weights) {
+  if (failed(lowering.assignStorage(rq)))
+    return failure();
+  out = *lowering.lookupBuffer(rq.getResult());
+  if (weights)
+    w.memref = lowering.weightBytes(b, weightOp, w);
+  MPQToLoopsLowering::ChannelParams params =
+      lowering.requantParams(b, rq, channels);
+  mGlobal = params.multipliers, sGlobal = params.shifts,
+  bGlobal = params.biases;
+  zGlobal = lowering.global(b, "weight_zp", zeroPoints);
+  return success();
+}
+
+/// The parts of a layer's loop nest every kernel shares: channel blocks,
+/// the weight zero point, the requantization and store of a block.
+class LayerEmitter {
+public:
+  LayerEmitter(FusedLayer &f, OpBuilder &b, unsigned channelBlock)
+      : f(f), e(b, f.layer->getLoc()), channelBlock(channelBlock) {}
+
+  /// The weight zero point of output channel `o` (null without zero
+  /// points).
+  Value loadZw(Value o) {
+    if (!f.weightZeroPoints)
+      return Value();
+    return memref::LoadOp::create(e.b, e.loc, f.zGlobal, ValueRange{o});
+  }
+
+  /// sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx): where several
+  /// output channels read the same inputs, the input sum is computed once
+  /// per output position (and group), and the products use the stored
+  /// weight codes as they are, saving a subtraction per multiply. i32
+  /// arithmetic wraps, so the result is the exact accumulator whenever that
+  /// fits in int32, as mpq.qconv2d requires. Weights without zero points
+  /// skip both.
+  Value weightTerm(Value code, Value zw, bool factored) {
+    return f.weightZeroPoints && !factored ? e.sub(code, zw) : code;
+  }
+
+  /// Channel `o`'s accumulator requantized (i32).
+  Value requantized(Value acc, Value o) {
+    auto load = [&](Value g) {
+      return memref::LoadOp::create(e.b, e.loc, g, ValueRange{o}).getResult();
+    };
+    auto loadParam = [&](Value g) { return e.toI64(load(g)); };
+    Value total = f.narrowTotal ? e.toI64(e.add(acc, load(f.bGlobal)))
+                                : e.add(e.toI64(acc), loadParam(f.bGlobal));
+    return f.floorHigh
+               ? e.requantizeFloorHigh(total, loadParam(f.mGlobal),
+                                       load(f.sGlobal),
+                                       f.outElem.getZeroPoint(), f.lo, f.hi)
+               : e.requantize(total, loadParam(f.mGlobal), loadParam(f.sGlobal),
+                              f.outElem.getZeroPoint(), f.lo, f.hi, f.mode);
+  }
+
+  /// Requantizes channel `o`'s accumulator and stores it at outIdx.
+  void finish(Value acc, Value o, ArrayRef<Value> outIdx) {
+    Value y = requantized(acc, o);
+    e.store(f.out, flatRow(e, f.out.shape, outIdx), o, y);
+  }
+
+  /// Requantizes channel `o`'s accumulator and stores it in row `row` of the
+  /// result.
+  void finishRow(Value acc, Value o, Value row) {
+    e.store(f.out, row, o, requantized(acc, o));
+  }
+
+  /// A channel block's accumulators, less zw * (input sum) where the weight
+  /// zero point was factored out (`sum` is null otherwise), requantized and
+  /// stored at outIdx(o).
+  void finishBlock(ArrayRef<Value> os, ArrayRef<Value> accs,
+                   ArrayRef<Value> zws, Value sum,
+                   function_ref<SmallVector<Value>(Value)> outIdx) {
+    for (auto [j, o] : llvm::enumerate(os))
+      finish(sum ? e.sub(accs[j], e.mul(zws[j], sum)) : accs[j], o, outIdx(o));
+  }
+
+  /// Output channels [first, first + count) in blocks of up to
+  /// `channelBlock` that share each input load (one accumulator per channel
+  /// of the block).
+  void blockedChannels(Value first, int64_t count,
+                       function_ref<void(ArrayRef<Value>)> body) {
+    int64_t block = 1;
+    while (block * 2 <= channelBlock && count % (block * 2) == 0)
+      block *= 2;
+    e.loopNest({count / block}, [&](ArrayRef<Value> ivs) {
+      Value start = e.add(first, e.mul(ivs[0], e.index(block)));
+      SmallVector<Value> os;
+      for (int64_t j = 0; j < block; ++j)
+        os.push_back(e.add(start, e.index(j)));
+      body(os);
+    });
+  }
+
+  FusedLayer &f;
+  LoopEmitter e;
+  unsigned channelBlock;
+};
+
+//===----------------------------------------------------------------------===//
+// Fully connected
+//===----------------------------------------------------------------------===//
+
+/// qfully_connected + requantize: per row, the input sum (weight zero point
+/// factored out), then channel blocks reducing over K code by code.
+class FullyConnectedLowering : public LoopPattern<RequantizeOp> {
+public:
+  FullyConnectedLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                         const MPQToLoopsOptions &options)
+      : LoopPattern(context, lowering), options(options) {}
+
+protected:
+  LogicalResult matchKernel(RequantizeOp rq,
+                            PatternRewriter &rewriter) const override {
+    return success(rq.getInput().getDefiningOp<QFullyConnectedOp>());
+  }
+
+  LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
+    FailureOr<FusedLayer> layer = FusedLayer::analyze(rq, lowering, true);
+    if (failed(layer) || failed(layer->materialize(lowering, b)))
+      return failure();
+    FusedLayer &f = *layer;
+    LayerEmitter le(f, b, options.channelBlock);
+    LoopEmitter &e = le.e;
+    int64_t k = f.in.shape[1];
+    bool factored = f.weightZeroPoints && f.channels >= 2;
+    e.loopNest({f.out.shape[0]}, [&](ArrayRef<Value> rows) {
+      Value n = rows[0];
+      auto x = [&](Value r) { return e.sub(e.load(f.in, n, r), e.i32(f.zx)); };
+      Value sum;
+      if (factored)
+        sum = e.reduceNest({k}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+          return e.add(a, x(r[0]));
+        });
+      le.blockedChannels(e.index(0), f.channels, [&](ArrayRef<Value> os) {
+        SmallVector<Value> zws =
+            llvm::map_to_vector(os, [&](Value o) { return le.loadZw(o); });
+        SmallVector<Value> accs =
+            e.reduceNest({k}, SmallVector<Value>(os.size(), e.i32(0)),
+                         [&](ArrayRef<Value> r, ValueRange a) {
+                           Value xv = x(r[0]);
+                           SmallVector<Value> next;
+                           for (auto [j, o] : llvm::enumerate(os)) {
+                             Value wv = le.weightTerm(e.load(f.w, o, r[0]),
+                                                      zws[j], factored);
+                             next.push_back(e.add(a[j], e.mul(xv, wv)));
+                           }
+                           return next;
+                         });
+        le.finishBlock(os, accs, zws, sum, [&](Value o) {
+          return SmallVector<Value>{n, o};
+        });
+      });
+    });
+    return success();
+  }
+
+private:
+  MPQToLoopsOptions options;
+};
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+/// A qconv2d's geometry and the facts the kernels are chosen by.
+struct ConvShape {
+  int64_t kh, kw, inPerGroup, groups, outPerGroup;
+  bool factored, padded;
+  /// Codes per step of the stepped kernel: enough that every sub-byte code
+  /// of a step sits at a constant place in its byte.
+  int64_t step;
+  /// Whether the input channels of a group come in whole steps.
+  bool stepped;
+  /// SMLAD multiplies the stored codes as they are: 8-bit codes, inputs
+  /// without zero point, weights without one or with it factored out, and
+  /// whole words of input channels.
+  bool smlad;
+
+  explicit ConvShape(const FusedLayer &f) {
+    auto conv = cast<QConv2DOp>(f.layer);
+    kh = f.w.shape[1], kw = f.w.shape[2], inPerGroup = f.w.shape[3];
+    groups = conv.getGroups(), outPerGroup = f.channels / groups;
+    factored = f.weightZeroPoints && outPerGroup >= 2;
+    padded = llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; });
+    int64_t xBits = f.in.bits;
+    step = std::max<int64_t>(8 / std::min<int64_t>(xBits, 8),
+                             8 / std::min<int64_t>(f.w.bits, 8));
+    stepped = inPerGroup % step == 0;
+    smlad = f.in.bits == 8 && f.w.bits == 8 && f.zx == 0 &&
+            inPerGroup % 4 == 0 && (factored || !f.weightZeroPoints);
+  }
+};
+
+/// One output position (n, oy, ox) of one group, as a kernel sees it.
+/// `checked`: its window may reach into the padding.
+struct ConvPosition {
+  Value n, oy, ox, group, firstChannel;
+  bool checked;
+};
+
+/// The reduction over one window for a block of output channels `os`: the
+/// accumulators, zero points not yet subtracted where `ConvShape::factored`.
+using ConvKernel = function_ref<SmallVector<Value>(
+    LayerEmitter &, const ConvShape &, const ConvPosition &, ArrayRef<Value>,
+    ArrayRef<Value>)>;
+
+/// The centered input code of a tap r = (ky, kx, c); taps in the padding
+/// read a valid address and contribute 0.
+Value centeredTap(LayerEmitter &le, const ConvPosition &p, ArrayRef<Value> r) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  auto conv = cast<QConv2DOp>(f.layer);
+  auto [inside, row] =
+      windowTap(e, f.in.shape, p.n, p.oy, p.ox, r[0], r[1], conv.getStrides(),
+                conv.getDilations(), conv.getPads(), p.checked);
+  Value v = e.sub(e.load(f.in, row, e.add(p.firstChannel, r[2])), e.i32(f.zx));
+  return e.select(inside, v, e.i32(0));
+}
+
+/// Four codes a step, two products per SMLAD; only where no tap needs a
+/// padding test.
+SmallVector<Value> smladKernel(LayerEmitter &le, const ConvShape &s,
+                               const ConvPosition &p, ArrayRef<Value> os,
+                               ArrayRef<Value> zws) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  auto conv = cast<QConv2DOp>(f.layer);
+  return e.reduceNest(
+      {s.kh, s.kw, s.inPerGroup / 4}, SmallVector<Value>(os.size(), e.i32(0)),
+      [&](ArrayRef<Value> r, ValueRange a) {
+        Value ci = e.mul(r[2], e.index(4));
+        WindowTap tap = windowTap(e, f.in.shape, p.n, p.oy, p.ox, r[0], r[1],
+                                  conv.getStrides(), conv.getDilations(),
+                                  conv.getPads(), /*checked=*/false);
+        auto [xe, xo] =
+            e.halves(e.loadWord(f.in, tap.row, e.add(p.firstChannel, ci)),
+                     f.in.isSigned);
+        SmallVector<Value> next;
+        for (auto [j, o] : llvm::enumerate(os)) {
+          Value wRow = flatRow(e, f.w.shape, {o, r[0], r[1], Value()});
+          auto [we, wo] = e.halves(e.loadWord(f.w, wRow, ci), f.w.isSigned);
+          Value acc = e.armIntrinsic("llvm.arm.smlad", {xe, we, a[j]});
+          next.push_back(e.armIntrinsic("llvm.arm.smlad", {xo, wo, acc}));
+        }
+        return next;
+      });
+}
+
+/// `step` input channels a step, so that sub-byte codes sit at constant
+/// shifts in the bytes loaded.
+SmallVector<Value> steppedKernel(LayerEmitter &le, const ConvShape &s,
+                                 const ConvPosition &p, ArrayRef<Value> os,
+                                 ArrayRef<Value> zws) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  auto conv = cast<QConv2DOp>(f.layer);
+  int64_t step = s.step, xBits = f.in.bits;
+  return e.reduceNest(
+      {s.kh, s.kw, s.inPerGroup / step},
+      SmallVector<Value>(os.size(), e.i32(0)),
+      [&](ArrayRef<Value> r, ValueRange a) {
+        auto [inside, row] = windowTap(
+            e, f.in.shape, p.n, p.oy, p.ox, r[0], r[1], conv.getStrides(),
+            conv.getDilations(), conv.getPads(), p.checked);
+        Value xBytes = e.add(e.mul(p.group, e.index(s.inPerGroup * xBits / 8)),
+                             e.mul(r[2], e.index(step * xBits / 8)));
+        Value wBytes = e.mul(r[2], e.index(step * f.w.bits / 8));
+        SmallVector<Value> wRows;
+        for (Value o : os)
+          wRows.push_back(flatRow(e, f.w.shape, {o, r[0], r[1], Value()}));
+        SmallVector<Value> next(a.begin(), a.end());
+        for (int64_t k = 0; k < step; ++k) {
+          Value xv = e.select(
+              inside, e.sub(e.loadAfter(f.in, row, xBytes, k), e.i32(f.zx)),
+              e.i32(0));
+          for (auto [j, wRow] : llvm::enumerate(wRows)) {
+            Value wv = le.weightTerm(e.loadAfter(f.w, wRow, wBytes, k), zws[j],
+                                     s.factored);
+            next[j] = e.add(next[j], e.mul(xv, wv));
+          }
+        }
+        return next;
+      });
+}
+
+/// Code by code.
+SmallVector<Value> scalarKernel(LayerEmitter &le, const ConvShape &s,
+                                const ConvPosition &p, ArrayRef<Value> os,
+                                ArrayRef<Value> zws) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  return e.reduceNest(
+      {s.kh, s.kw, s.inPerGroup}, SmallVector<Value>(os.size(), e.i32(0)),
+      [&](ArrayRef<Value> r, ValueRange a) {
+        Value xv = centeredTap(le, p, r);
+        SmallVector<Value> next;
+        for (auto [j, o] : llvm::enumerate(os)) {
+          Value wRow = flatRow(e, f.w.shape, {o, r[0], r[1], Value()});
+          Value wv = le.weightTerm(e.load(f.w, wRow, r[2]), zws[j], s.factored);
+          next.push_back(e.add(a[j], e.mul(xv, wv)));
+        }
+        return next;
+      });
+}
+
+/// The loop nest of a convolution: output positions and groups, the input
+/// sum where the weight zero point is factored out, channel blocks, and
+/// `interior` for the reduction where no tap needs a padding test,
+/// `border` where one may. With padding (and channel-block > 1), the
+/// positions whose window lies inside the image (most of them) take a copy
+/// of the kernel without padding tests.
+void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
+                     ConvKernel border) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  OpBuilder &b = e.b;
+  auto conv = cast<QConv2DOp>(f.layer);
+  ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations();
+  const PackedBuffer &out = f.out;
+  e.loopNest(
+      {out.shape[0], out.shape[1], out.shape[2], s.groups},
+      [&](ArrayRef<Value> ivs) {
+        ConvPosition p{ivs[0], ivs[1], ivs[2], ivs[3], Value(), false};
+        p.firstChannel = e.mul(p.group, e.index(s.inPerGroup));
+        auto position = [&](bool checked) {
+          p.checked = checked;
+          Value sum;
+          if (s.factored)
+            sum = e.reduceNest({s.kh, s.kw, s.inPerGroup}, e.i32(0),
+                               [&](ArrayRef<Value> r, Value a) {
+                                 return e.add(a, centeredTap(le, p, r));
+                               });
+          Value firstOut = e.mul(p.group, e.index(s.outPerGroup));
+          le.blockedChannels(firstOut, s.outPerGroup, [&](ArrayRef<Value> os) {
+            SmallVector<Value> zws =
+                llvm::map_to_vector(os, [&](Value o) { return le.loadZw(o); });
+            ConvKernel kernel = checked && s.padded ? border : interior;
+            SmallVector<Value> accs = kernel(le, s, p, os, zws);
+            le.finishBlock(os, accs, zws, sum, [&](Value o) {
+              return SmallVector<Value>{p.n, p.oy, p.ox, o};
+            });
+          });
+        };
+        if (!s.padded || le.channelBlock == 1) {
+          position(s.padded);
+          return;
+        }
+        using P = arith::CmpIPredicate;
+        auto within = [&](Value o, int64_t axis) {
+          Value first = e.sub(e.mul(o, e.index(strides[axis])),
+                              e.index(conv.getPads()[axis]));
+          Value last =
+              e.add(first, e.index((f.w.shape[1 + axis] - 1) * dil[axis]));
+          return arith::AndIOp::create(
+              b, e.loc, e.cmp(P::sge, first, e.index(0)),
+              e.cmp(P::slt, last, e.index(f.in.shape[1 + axis])));
+        };
+        Value interiorPos =
+            arith::AndIOp::create(b, e.loc, within(p.oy, 0), within(p.ox, 1));
+        auto branch = scf::IfOp::create(b, e.loc, interiorPos,
+                                        /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(branch.thenBlock());
+        position(false);
+        b.setInsertionPointToStart(branch.elseBlock());
+        position(true);
+      });
+}
+
+/// qconv2d + requantize with a given pair of kernels; `matchKernel` of the
+/// subclass decides whether they apply.
+class ConvLowering : public LoopPattern<RequantizeOp> {
+public:
+  ConvLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+               const MPQToLoopsOptions &options, PatternBenefit benefit)
+      : LoopPattern(context, lowering, benefit), options(options) {}
+
+protected:
+  /// The conv layer of `rq` and its shape, if this pattern's kernels apply.
+  virtual bool applies(const FusedLayer &f, const ConvShape &s) const = 0;
+  virtual ConvKernel interiorKernel() const = 0;
+  virtual ConvKernel borderKernel() const = 0;
+  /// Whether this pattern reports a layer it cannot lower (the fallback).
+  virtual bool reportsErrors() const { return false; }
+
+  LogicalResult matchKernel(RequantizeOp rq,
+                            PatternRewriter &rewriter) const override {
+    if (!rq.getInput().getDefiningOp<QConv2DOp>())
+      return failure();
+    if (reportsErrors())
+      return success();
+    FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, false);
+    if (failed(f) || !applies(*f, ConvShape(*f)))
+      return rewriter.notifyMatchFailure(rq, "kernel does not apply");
+    return success();
+  }
+
+  LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
+    FailureOr<FusedLayer> f =
+        FusedLayer::analyze(rq, lowering, reportsErrors());
+    if (failed(f) || failed(f->materialize(lowering, b)))
+      return failure();
+    LayerEmitter le(*f, b, options.channelBlock);
+    emitConvolution(le, ConvShape(*f), interiorKernel(), borderKernel());
+    return success();
+  }
+
+  MPQToLoopsOptions options;
+};
+
+/// 8-bit codes with SMLAD inside the image (the stepped kernel, one code a
+/// step, at the border).
+class ConvSmladLowering : public ConvLowering {
+public:
+  ConvSmladLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                    const MPQToLoopsOptions &options)
+      : ConvLowering(context, lowering, options, /*benefit=*/3) {}
+
+protected:
+  bool applies(const FusedLayer &, const ConvShape &s) const override {
+    return s.smlad;
+  }
+  ConvKernel interiorKernel() const override { return smladKernel; }
+  ConvKernel borderKernel() const override { return steppedKernel; }
+};
+
+/// Input channels in whole steps: codes at constant shifts.
+class ConvSteppedLowering : public ConvLowering {
+public:
+  ConvSteppedLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                      const MPQToLoopsOptions &options)
+      : ConvLowering(context, lowering, options, /*benefit=*/2) {}
+
+protected:
+  bool applies(const FusedLayer &, const ConvShape &s) const override {
+    return s.stepped;
+  }
+  ConvKernel interiorKernel() const override { return steppedKernel; }
+  ConvKernel borderKernel() const override { return steppedKernel; }
+};
+
+/// Any convolution, code by code.
+class ConvScalarLowering : public ConvLowering {
+public:
+  ConvScalarLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                     const MPQToLoopsOptions &options)
+      : ConvLowering(context, lowering, options, /*benefit=*/1) {}
+
+protected:
+  bool applies(const FusedLayer &, const ConvShape &) const override {
+    return true;
+  }
+  bool reportsErrors() const override { return true; }
+  ConvKernel interiorKernel() const override { return scalarKernel; }
+  ConvKernel borderKernel() const override { return scalarKernel; }
+};
+
+//===----------------------------------------------------------------------===//
+// Pointwise and fully connected: 2x2 SMLAD
+//===----------------------------------------------------------------------===//
+
+/// A 1x1 convolution (stride 1, no padding, one group) or a fully connected
+/// layer as a product of matrices: `pixels` rows of `k` input codes (NHWC:
+/// the channels of a pixel are one row) against `channels` rows of weights,
+/// in blocks of `block` output channels, `unroll` words of each row a step.
+struct MatMulShape {
+  int64_t pixels, k, channels, block, unroll;
+};
+
+/// Whether the SMLAD product kernel takes the layer: 8-bit codes, an input
+/// without zero point, rows of whole words (so every input word is
+/// word-aligned: the arena's buffers are), and pairs of output channels.
+std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
+  if (f.in.bits != 8 || f.w.bits != 8 || f.zx != 0 || f.in.offset % 4 != 0)
+    return std::nullopt;
+  MatMulShape m;
+  if (auto conv = dyn_cast<QConv2DOp>(f.layer)) {
+    auto ones = [](ArrayRef<int64_t> v) {
+      return llvm::all_of(v, [](int64_t x) { return x == 1; });
+    };
+    if (conv.getGroups() != 1 || f.w.shape[1] != 1 || f.w.shape[2] != 1 ||
+        !ones(conv.getStrides()) ||
+        llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
+      return std::nullopt;
+    m.k = f.w.shape[3];
+  } else {
+    if (f.in.shape.size() != 2)
+      return std::nullopt;
+    m.k = f.in.shape[1];
+  }
+  m.pixels = f.in.rows();
+  m.channels = f.channels;
+  if (m.k % 4 != 0 || m.channels % 2 != 0 || f.out.rows() != m.pixels)
+    return std::nullopt;
+  // Two pixels by two channels: four accumulators and the widened halves of
+  // two input and two weight words fit the registers (two by four spills:
+  // 2.09 instructions per MAC against 1.48 at 128 -> 128). A single row
+  // (fully connected) takes four channels a block.
+  m.block = m.pixels == 1 && m.channels % 4 == 0 ? 4 : 2;
+  m.unroll = m.k % 8 == 0 ? 2 : 1;
+  return m;
+}
+
+/// The weights as words of four codes, in the order the kernel reads them:
+/// for each block of output channels, word j of each channel of the block,
+/// for j along the row.
+SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
+                                        const MatMulShape &m) {
+  std::vector<int32_t> codes = MPQToLoopsLowering::codesOf(f.weightOp);
+  SmallVector<int32_t> words;
+  int64_t rowWords = m.k / 4;
+  for (int64_t c = 0; c < m.channels; c += m.block)
+    for (int64_t j = 0; j < rowWords; ++j)
+      for (int64_t cc = c; cc < c + m.block; ++cc) {
+        uint32_t word = 0;
+        for (int64_t t = 0; t < 4; ++t)
+          word |= static_cast<uint32_t>(codes[cc * m.k + 4 * j + t] & 0xff)
+                  << (8 * t);
+        words.push_back(static_cast<int32_t>(word));
+      }
+  return words;
+}
+
+/// Pixels two at a time (the last alone if their number is odd) against
+/// blocks of output channels: every input word and every weight word is
+/// loaded (one 32-bit load) and widened (SXTB16/UXTB16) once and serves
+/// two or four channels, two pixels; two SMLADs per pixel and channel. The
+/// input sum of a pixel (weight zero points factored out) is taken once per
+/// pixel with USADA8 (unsigned codes; two SMLADs against 1 otherwise).
+void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  OpBuilder &b = e.b;
+  int64_t rowWords = m.k / 4, block = m.block;
+  // The arena as words, up to the end of the input.
+  auto viewType =
+      MemRefType::get({(f.in.offset + f.in.bytes() + 3) / 4}, b.getI32Type());
+  Value x = memref::ViewOp::create(b, e.loc, viewType, f.in.memref, e.index(0),
+                                   ValueRange{});
+  auto load = [&](Value memref, Value at) -> Value {
+    return memref::LoadOp::create(b, e.loc, memref, ValueRange{at});
+  };
+  auto smlad = [&](Value x, Value y, Value acc) {
+    return e.armIntrinsic("llvm.arm.smlad", {x, y, acc});
+  };
+  auto sumBytes = [&](Value word, Value acc) {
+    if (!f.in.isSigned)
+      return e.armIntrinsic("llvm.arm.usada8", {word, e.i32(0), acc});
+    auto [lo, hi] = e.halves(word, true);
+    Value ones = e.i32(0x00010001);
+    return smlad(hi, ones, smlad(lo, ones, acc));
+  };
+  auto pixelBlock = [&](Value first, int64_t count) {
+    SmallVector<Value> rows, rowStarts, sums;
+    for (int64_t i = 0; i < count; ++i) {
+      rows.push_back(e.add(first, e.index(i)));
+      rowStarts.push_back(e.add(e.index(f.in.offset / 4),
+                                e.mul(rows.back(), e.index(rowWords))));
+    }
+    if (f.weightZeroPoints)
+      for (Value start : rowStarts)
+        sums.push_back(
+            e.reduceNest({rowWords}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+              return sumBytes(load(x, e.add(start, r[0])), a);
+            }));
+    e.loopNest({m.channels / block}, [&](ArrayRef<Value> blk) {
+      Value c0 = e.mul(blk[0], e.index(block));
+      Value wStart = e.mul(blk[0], e.index(block * rowWords));
+      SmallVector<Value> accs = e.reduceNest(
+          {rowWords / m.unroll}, SmallVector<Value>(block * count, e.i32(0)),
+          [&](ArrayRef<Value> r, ValueRange a) {
+            SmallVector<Value> next(a.begin(), a.end());
+            for (int64_t u = 0; u < m.unroll; ++u) {
+              Value j = e.add(e.mul(r[0], e.index(m.unroll)), e.index(u));
+              Value wAt;
+              auto weight = [&](int64_t cc) {
+                if (!wAt)
+                  wAt = e.add(wStart, e.mul(j, e.index(block)));
+                return e.halves(load(weights, e.add(wAt, e.index(cc))),
+                                f.w.isSigned);
+              };
+              auto input = [&](int64_t i) {
+                return e.halves(load(x, e.add(rowStarts[i], j)), f.in.isSigned);
+              };
+              auto mac = [&](int64_t i, int64_t cc, std::pair<Value, Value> xh,
+                             std::pair<Value, Value> wh) {
+                Value &acc = next[block * i + cc];
+                acc =
+                    smlad(xh.second, wh.second, smlad(xh.first, wh.first, acc));
+              };
+              if (count == 1) {
+                // One row: its word widened once, then each weight word.
+                std::pair<Value, Value> xh = input(0);
+                for (int64_t cc = 0; cc < block; ++cc)
+                  mac(0, cc, xh, weight(cc));
+              } else {
+                // The block's weight words widened once, then each pixel's
+                // input word (the order that keeps the 2x2 block in
+                // registers).
+                SmallVector<std::pair<Value, Value>> ws;
+                for (int64_t cc = 0; cc < block; ++cc)
+                  ws.push_back(weight(cc));
+                for (int64_t i = 0; i < count; ++i) {
+                  std::pair<Value, Value> xh = input(i);
+                  for (int64_t cc = 0; cc < block; ++cc)
+                    mac(i, cc, xh, ws[cc]);
+                }
+              }
+            }
+            return next;
+          });
+      for (int64_t cc = 0; cc < block; ++cc) {
+        Value c = e.add(c0, e.index(cc));
+        Value zw = le.loadZw(c);
+        for (int64_t i = 0; i < count; ++i) {
+          Value acc = accs[block * i + cc];
+          if (zw)
+            acc = e.sub(acc, e.mul(zw, sums[i]));
+          le.finishRow(acc, c, rows[i]);
+        }
+      }
+    });
+  };
+  e.loopNest({m.pixels / 2}, [&](ArrayRef<Value> ivs) {
+    pixelBlock(e.mul(ivs[0], e.index(2)), 2);
+  });
+  if (m.pixels % 2)
+    pixelBlock(e.index(m.pixels - 1), 1);
+}
+
+/// qconv2d 1x1 / qfully_connected + requantize with the SMLAD product
+/// kernel (arm-dsp and channel-block > 1; benefit 4, above every other
+/// layer kernel).
+class MatMulSmladLowering : public LoopPattern<RequantizeOp> {
+public:
+  MatMulSmladLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                      const MPQToLoopsOptions &options)
+      : LoopPattern(context, lowering, /*benefit=*/4), options(options) {}
+
+protected:
+  LogicalResult matchKernel(RequantizeOp rq,
+                            PatternRewriter &rewriter) const override {
+    Operation *def = rq.getInput().getDefiningOp();
+    if (!isa_and_nonnull<QConv2DOp, QFullyConnectedOp>(def))
+      return failure();
+    // channel-block=1 asks for the smallest code (mpqc's size fallback).
+    if (options.channelBlock < 2)
+      return rewriter.notifyMatchFailure(rq, "channel-block=1");
+    FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, false);
+    if (failed(f))
+      return failure();
+    // The result's storage is known only after materialize; its rows are
+    // those of the input for the shapes this kernel takes.
+    f->out.shape =
+        SmallVector<int64_t>(cast<RankedTensorType>(rq.getType()).getShape());
+    if (!smladMatMulShape(*f))
+      return rewriter.notifyMatchFailure(rq, "not a 2x2 SMLAD product");
+    return success();
+  }
+
+  LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
+    FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, true);
+    if (failed(f) || failed(f->materialize(lowering, b, /*weights=*/false)))
+      return failure();
+    std::optional<MatMulShape> m = smladMatMulShape(*f);
+    if (!m)
+      return rq.emitError() << "internal: the 2x2 SMLAD kernel does not apply";
+    Value weights = lowering.global(b, "weights", blockedWeightWords(*f, *m));
+    LayerEmitter le(*f, b, options.channelBlock);
+    emitSmladMatMul(le, *m, weights);
+    return success();
+  }
+
+private:
+  MPQToLoopsOptions options;
+};
+
+} // namespace
+
+void mlir::mpq::populateMPQLayerToLoopsPatterns(
+    RewritePatternSet &patterns, MPQToLoopsLowering &lowering,
+    const MPQToLoopsOptions &options) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<FullyConnectedLowering, ConvSteppedLowering, ConvScalarLowering>(
+      context, lowering, options);
+  if (options.armDsp)
+    patterns.add<MatMulSmladLowering, ConvSmladLowering>(context, lowering,
+                                                         options);
+}

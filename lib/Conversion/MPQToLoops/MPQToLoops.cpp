@@ -1,0 +1,753 @@
+//===- MPQToLoops.cpp - --mpq-lower-to-loops ------------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The integer graph becomes loops over packed bytes (scf + arith + memref),
+// ready for the upstream conversions to the LLVM dialect. This file has the
+// model boundary and storage (MPQToLoopsLowering), the patterns of the ops
+// that are not layers (requantize, qadd, pools, data movement), and the pass;
+// the layers' kernels are in LayerPatterns.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Conversion/MPQToLoops/MPQToLoops.h"
+#include "LoopPattern.h"
+
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQLOWERTOLOOPSPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+/// Arena offset of a value that `--mpq-plan-buffers` annotated, if any.
+static std::optional<int64_t> plannedOffset(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  return getArenaOffset(def);
+}
+
+//===----------------------------------------------------------------------===//
+// MPQToLoopsLowering
+//===----------------------------------------------------------------------===//
+
+MPQToLoopsLowering::MPQToLoopsLowering(func::FuncOp model, StringRef prefix)
+    : model(model), prefix(prefix.str()) {}
+
+FailureOr<PackedBuffer> MPQToLoopsLowering::bufferFor(Value value,
+                                                      Operation *user) const {
+  if (std::optional<PackedBuffer> buf = lookupBuffer(value))
+    return *buf;
+  return user->emitError()
+         << "operand produced by '"
+         << (value.getDefiningOp()
+                 ? value.getDefiningOp()->getName().getStringRef()
+                 : StringRef("an argument"))
+         << "' has no integer storage: run "
+            "--mpq-lower-fake-quant first";
+}
+
+std::optional<PackedBuffer>
+MPQToLoopsLowering::lookupBuffer(Value value) const {
+  auto it = buffers.find(value);
+  if (it == buffers.end())
+    return std::nullopt;
+  PackedBuffer buf = it->second;
+  buf.memref = stepArena ? stepArena : arena;
+  return buf;
+}
+
+void MPQToLoopsLowering::beginStep(OpBuilder &b, Location loc) {
+  b.setInsertionPoint(entry);
+  auto type = b.getFunctionType(
+      {MemRefType::get({ShapedType::kDynamic}, b.getI8Type())}, {});
+  step = func::FuncOp::create(
+      b, loc, prefix + "_step" + std::to_string(steps.size()), type);
+  step.setPrivate();
+  // Internal and never inlined: the step's code is the same whatever
+  // surrounds it, and it keeps a symbol of its own.
+  MLIRContext *context = b.getContext();
+  step->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(context, LLVM::Linkage::Internal));
+  step->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  Block *body = step.addEntryBlock();
+  stepArena = body->getArgument(0);
+  b.setInsertionPointToEnd(body);
+}
+
+void MPQToLoopsLowering::endStep(RewriterBase &b) {
+  func::FuncOp done = step;
+  step = nullptr;
+  stepArena = nullptr;
+  Block *body = &done.getBody().front();
+  if (body->empty()) {
+    b.eraseOp(done);
+    return;
+  }
+  b.setInsertionPointToEnd(body);
+  func::ReturnOp::create(b, done.getLoc());
+  b.setInsertionPointToEnd(&entry.getBody().front());
+  func::CallOp::create(b, done.getLoc(), done, ValueRange{arena});
+  steps.push_back(done);
+}
+
+LogicalResult MPQToLoopsLowering::assignStorage(Operation *op) {
+  Value result = op->getResult(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  auto uniform = dyn_cast<UniformType>(type.getElementType());
+  if (!uniform)
+    return op->emitError() << "expected a quantized result, got " << type;
+  unsigned bits = uniform.getWidth();
+  if (bits != 1 && bits != 2 && bits != 4 && bits != 8 && bits != 32)
+    return op->emitError() << "code generation supports 1, 2, 4 and 8-bit "
+                              "tensors; this result has "
+                           << bits << " bits";
+  PackedBuffer buf;
+  buf.memref = stepArena ? stepArena : arena;
+  buf.shape.assign(type.getShape().begin(), type.getShape().end());
+  buf.bits = bits;
+  buf.isSigned = uniform.getIsSigned();
+  if (std::optional<int64_t> offset = plannedOffset(result)) {
+    buf.offset = *offset;
+  } else {
+    buf.offset = (arenaSize + 15) / 16 * 16;
+  }
+  arenaSize = std::max(arenaSize, buf.offset + buf.bytes());
+  buffers[result] = buf;
+  return success();
+}
+
+Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
+                                 ArrayRef<int32_t> values) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(entry);
+  std::string name = prefix + "_" + kind.str() + std::to_string(globals++);
+  auto type =
+      MemRefType::get({static_cast<int64_t>(values.size())}, b.getI32Type());
+  auto tensorType = RankedTensorType::get(type.getShape(), b.getI32Type());
+  memref::GlobalOp::create(b, model.getLoc(), name, b.getStringAttr("private"),
+                           type, DenseElementsAttr::get(tensorType, values),
+                           /*constant=*/true, /*alignment=*/nullptr);
+  b.setInsertionPointToStart(step ? &step.getBody().front()
+                                  : &entry.getBody().front());
+  return memref::GetGlobalOp::create(b, model.getLoc(), type, name);
+}
+
+std::vector<int32_t> MPQToLoopsLowering::codesOf(QConstantOp constant) {
+  std::vector<int32_t> codes;
+  auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+  if (dense && dense.getElementType().isInteger(32)) {
+    auto values = dense.getValues<int32_t>();
+    codes.assign(values.begin(), values.end());
+  } else if (dense && dense.getElementType().isInteger(8)) {
+    for (int8_t v : dense.getValues<int8_t>())
+      codes.push_back(v);
+  } else {
+    for (const APInt &v : constant.getValue().getValues<APInt>())
+      codes.push_back(static_cast<int32_t>(v.getSExtValue()));
+  }
+  return codes;
+}
+
+Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
+                                      const PackedBuffer &layout) {
+  std::vector<int32_t> codes = codesOf(constant);
+  std::vector<int64_t> shape(layout.shape.begin(), layout.shape.end());
+  std::vector<uint8_t> bytes(packedTensorBytes(shape, layout.bits));
+  packTensor(codes.data(), shape, layout.bits, bytes.data());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(entry);
+  std::string name = prefix + "_weights" + std::to_string(globals++);
+  auto type =
+      MemRefType::get({static_cast<int64_t>(bytes.size())}, b.getI8Type());
+  auto tensorType = RankedTensorType::get(type.getShape(), b.getI8Type());
+  SmallVector<int8_t> data(bytes.begin(), bytes.end());
+  memref::GlobalOp::create(
+      b, constant.getLoc(), name, b.getStringAttr("private"), type,
+      DenseElementsAttr::get(tensorType, ArrayRef<int8_t>(data)),
+      /*constant=*/true, /*alignment=*/nullptr);
+  b.setInsertionPointToStart(step ? &step.getBody().front()
+                                  : &entry.getBody().front());
+  return memref::GetGlobalOp::create(b, constant.getLoc(), type, name);
+}
+
+void MPQToLoopsLowering::copyBytes(OpBuilder &b, Value from, int64_t fromOffset,
+                                   Value to, int64_t toOffset, int64_t bytes) {
+  LoopEmitter e(b, model.getLoc());
+  e.loopNest({bytes}, [&](ArrayRef<Value> ivs) {
+    Value byte =
+        memref::LoadOp::create(b, model.getLoc(), from,
+                               ValueRange{e.add(ivs[0], e.index(fromOffset))});
+    memref::StoreOp::create(b, model.getLoc(), byte, to,
+                            ValueRange{e.add(ivs[0], e.index(toOffset))});
+  });
+}
+
+MPQToLoopsLowering::ChannelParams
+MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
+                                  int64_t channels) {
+  // Arrays of one entry apply to every channel.
+  auto perChannel = [&](ArrayRef<int32_t> values) {
+    SmallVector<int32_t> full;
+    for (int64_t c = 0; c < channels; ++c)
+      full.push_back(values.size() == 1 ? values[0] : values[c]);
+    return full;
+  };
+  SmallVector<int32_t> shifts;
+  for (int32_t n0 : perChannel(rq.getExponent()))
+    shifts.push_back(31 - n0);
+  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
+                                           : SmallVector<int32_t>(channels, 0);
+  return {global(b, "multiplier", perChannel(rq.getMultiplier())),
+          global(b, "shift", shifts), global(b, "bias", bias)};
+}
+
+LogicalResult MPQToLoopsLowering::begin(OpBuilder &b) {
+  Location loc = model.getLoc();
+  // The model boundary: each argument is quantized once, each result is the
+  // dequantization of a stored tensor.
+  for (BlockArgument arg : model.getArguments()) {
+    QuantizeOp quantize;
+    for (Operation *user : arg.getUsers())
+      if (auto q = dyn_cast<QuantizeOp>(user); q && !quantize)
+        quantize = q;
+      else
+        return user->emitError() << "a model input must be used by exactly "
+                                    "one mpq.quantize";
+    if (!quantize)
+      return model.emitError()
+             << "input #" << arg.getArgNumber() << " is unused";
+    inputs.push_back(quantize);
+  }
+  auto ret = cast<func::ReturnOp>(model.getBody().front().getTerminator());
+  for (Value v : ret.getOperands()) {
+    auto dq = v.getDefiningOp<DequantizeOp>();
+    if (!dq)
+      return ret.emitError() << "every model output must be an mpq.dequantize";
+    results.push_back(dq.getInput());
+  }
+
+  // The entry function: inputs, outputs (code bytes), arena.
+  auto byteBuffer = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    unsigned bits = cast<UniformType>(type.getElementType()).getWidth();
+    return MemRefType::get({packedTensorBytes(shape, bits)}, b.getI8Type());
+  };
+  SmallVector<Type> argTypes;
+  for (QuantizeOp q : inputs)
+    argTypes.push_back(byteBuffer(q.getResult()));
+  for (Value r : results)
+    argTypes.push_back(byteBuffer(r));
+  // The arena's size is known only at the end; set by end().
+  argTypes.push_back(MemRefType::get({ShapedType::kDynamic}, b.getI8Type()));
+  b.setInsertionPoint(model);
+  entry = func::FuncOp::create(b, loc, prefix + "_run",
+                               b.getFunctionType(argTypes, {b.getI32Type()}));
+  Block *body = entry.addEntryBlock();
+  arena = body->getArguments().back();
+  b.setInsertionPointToEnd(body);
+
+  for (auto [i, q] : llvm::enumerate(inputs)) {
+    if (failed(assignStorage(q)))
+      return failure();
+    const PackedBuffer &buf = buffers[q.getResult()];
+    copyBytes(b, body->getArgument(i), 0, arena, buf.offset, buf.bytes());
+  }
+  return success();
+}
+
+LogicalResult MPQToLoopsLowering::collectOutputs(func::ReturnOp ret) {
+  for (Value r : results) {
+    auto buf = bufferFor(r, ret);
+    if (failed(buf))
+      return failure();
+    outputs.push_back(*buf);
+  }
+  return success();
+}
+
+void MPQToLoopsLowering::end(OpBuilder &b) {
+  Location loc = model.getLoc();
+  Block *body = &entry.getBody().front();
+  b.setInsertionPointToEnd(body);
+  for (auto [i, buf] : llvm::enumerate(outputs))
+    copyBytes(b, arena, buf.offset, body->getArgument(inputs.size() + i), 0,
+              buf.bytes());
+  func::ReturnOp::create(b, loc, ValueRange{LoopEmitter(b, loc).i32(0)});
+
+  // Now the arena's size is known: a static memref, so the bare-pointer
+  // calling convention applies.
+  int64_t size = std::max<int64_t>(arenaSize, 1);
+  if (std::optional<int64_t> planned = getArenaSize(model))
+    size = std::max(size, *planned);
+  auto arenaType = MemRefType::get({size}, b.getI8Type());
+  arena.setType(arenaType);
+  SmallVector<Type> argTypes(entry.getArgumentTypes());
+  argTypes.back() = arenaType;
+  entry.setFunctionType(b.getFunctionType(argTypes, {b.getI32Type()}));
+  for (func::FuncOp s : steps) {
+    s.getArgument(0).setType(arenaType);
+    s.setFunctionType(b.getFunctionType({arenaType}, {}));
+  }
+  setArenaSize(entry, size);
+}
+
+void MPQToLoopsLowering::configureTarget(ConversionTarget &target) const {
+  // Everything outside the model function (the entry function the patterns
+  // fill, the globals) is legal; every op of the model function is lowered.
+  func::FuncOp modelFunc = model;
+  target.markUnknownOpDynamicallyLegal(
+      [modelFunc](Operation *op) { return op->getParentOp() != modelFunc; });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Ops whose code is emitted elsewhere: the model boundary (begin() and
+/// end() copy the inputs and outputs), weights (with their layer) and a
+/// layer's accumulator (with the requantize that reads it).
+template <typename OpTy>
+class ErasedOpLowering : public LoopPattern<OpTy> {
+public:
+  using LoopPattern<OpTy>::LoopPattern;
+
+protected:
+  LogicalResult emit(OpTy, OpBuilder &) const override { return success(); }
+  bool emitsCode() const override { return false; }
+};
+
+/// The model's return: where its outputs are; end() copies them out.
+class ReturnLowering : public LoopPattern<func::ReturnOp> {
+public:
+  using LoopPattern::LoopPattern;
+
+protected:
+  LogicalResult emit(func::ReturnOp ret, OpBuilder &) const override {
+    return lowering.collectOutputs(ret);
+  }
+  bool emitsCode() const override { return false; }
+};
+
+/// The accumulator of qconv2d / qfully_connected: no code of its own.
+class AccumulatorLowering
+    : public OpInterfaceConversionPattern<IntegerLayerOpInterface> {
+public:
+  AccumulatorLowering(MLIRContext *context)
+      : OpInterfaceConversionPattern(context) {}
+
+  LogicalResult
+  matchAndRewrite(IntegerLayerOpInterface op, ArrayRef<Value>,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// Any other op in the model function: an error (once), then erased.
+class UnsupportedOpLowering : public ConversionPattern {
+public:
+  UnsupportedOpLowering(MLIRContext *context, MPQToLoopsLowering &lowering)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/0, context),
+        lowering(lowering) {}
+
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value>,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!lowering.hasFailed()) {
+      op->emitError() << "'" << op->getName()
+                      << "' has no code generation: is the graph "
+                         "integer-only (--mpq-lower-fake-quant)?";
+      lowering.setFailed();
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+private:
+  MPQToLoopsLowering &lowering;
+};
+
+/// A requantize of stored codes (not of an accumulator): element by
+/// element, parameters per channel (the last axis).
+class RequantizeLowering : public LoopPattern<RequantizeOp> {
+public:
+  using LoopPattern::LoopPattern;
+
+protected:
+  LogicalResult matchKernel(RequantizeOp rq,
+                            PatternRewriter &rewriter) const override {
+    return failure(isa_and_nonnull<IntegerLayerOpInterface>(
+        rq.getInput().getDefiningOp()));
+  }
+
+  LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
+    auto in = lowering.bufferFor(rq.getInput(), rq);
+    if (failed(in) || failed(lowering.assignStorage(rq)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(rq.getResult());
+    LoopEmitter e(b, rq.getLoc());
+    int64_t channels = out.inner();
+    MPQToLoopsLowering::ChannelParams params =
+        lowering.requantParams(b, rq, channels);
+    Value mGlobal = params.multipliers, sGlobal = params.shifts,
+          bGlobal = params.biases;
+    UniformType inElem = cast<UniformType>(
+        cast<RankedTensorType>(rq.getInput().getType()).getElementType());
+    UniformType outElem = cast<UniformType>(rq.getType().getElementType());
+    int64_t lo = rq.getClampMin().value_or(outElem.getStorageMin());
+    int64_t hi = rq.getClampMax().value_or(outElem.getStorageMax());
+    e.loopNest({out.rows(), channels}, [&](ArrayRef<Value> ivs) {
+      auto loadParam = [&](Value g) {
+        return e.toI64(memref::LoadOp::create(b, e.loc, g, ValueRange{ivs[1]}));
+      };
+      Value x = e.toI64(
+          e.sub(e.load(*in, ivs[0], ivs[1]), e.i32(inElem.getZeroPoint())));
+      Value y = e.requantize(e.add(x, loadParam(bGlobal)), loadParam(mGlobal),
+                             loadParam(sGlobal), outElem.getZeroPoint(), lo, hi,
+                             toRoundingMode(rq.getRounding()));
+      e.store(out, ivs[0], ivs[1], y);
+    });
+    return success();
+  }
+};
+
+/// qadd: both operands requantized to the output grid, element by element.
+class QAddLowering : public LoopPattern<QAddOp> {
+public:
+  using LoopPattern::LoopPattern;
+
+protected:
+  LogicalResult emit(QAddOp add, OpBuilder &b) const override {
+    auto lhs = lowering.bufferFor(add.getLhs(), add),
+         rhs = lowering.bufferFor(add.getRhs(), add);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    if (lhs->shape != rhs->shape)
+      return add.emitError() << "code generation of qadd needs operands of "
+                                "one shape (no broadcasting yet)";
+    if (failed(lowering.assignStorage(add)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(add.getResult());
+    LoopEmitter e(b, add.getLoc());
+    UniformType outElem = cast<UniformType>(add.getType().getElementType());
+    int64_t lo = add.getClampMin().value_or(outElem.getStorageMin());
+    int64_t hi = add.getClampMax().value_or(outElem.getStorageMax());
+    RoundingMode mode = toRoundingMode(add.getRounding());
+    auto zp = [](Value v) {
+      return cast<UniformType>(
+                 cast<RankedTensorType>(v.getType()).getElementType())
+          .getZeroPoint();
+    };
+    e.loopNest({out.rows(), out.inner()}, [&](ArrayRef<Value> ivs) {
+      auto term = [&](const PackedBuffer &buf, int64_t z, int32_t m,
+                      int32_t n0) {
+        Value x = e.toI64(e.sub(e.load(buf, ivs[0], ivs[1]), e.i32(z)));
+        return e.shiftRound(e.mul(x, e.i64(m)), e.i64(31 - n0), mode);
+      };
+      Value y = e.add(e.i64(outElem.getZeroPoint()),
+                      e.add(term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(),
+                                 add.getLhsExponent()),
+                            term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(),
+                                 add.getRhsExponent())));
+      y = arith::MaxSIOp::create(b, e.loc, y, e.i64(lo));
+      y = arith::MinSIOp::create(b, e.loc, y, e.i64(hi));
+      e.store(out, ivs[0], ivs[1], e.toI32(y));
+    });
+    return success();
+  }
+};
+
+/// max_pool2d and qavg_pool2d: a reduction over each window; the average is
+/// requantized by 1/count. Taps in the padding are ignored by the maximum
+/// and count as the zero point (centered 0) in the average.
+template <typename PoolOp>
+class PoolLowering : public LoopPattern<PoolOp> {
+public:
+  using LoopPattern<PoolOp>::LoopPattern;
+
+protected:
+  LogicalResult emit(PoolOp pool, OpBuilder &b) const override {
+    MPQToLoopsLowering &lowering = this->lowering;
+    auto in = lowering.bufferFor(pool->getOperand(0), pool);
+    if (failed(in) || failed(lowering.assignStorage(pool)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(pool->getResult(0));
+    LoopEmitter e(b, pool->getLoc());
+    constexpr bool isMax = std::is_same_v<PoolOp, MaxPool2DOp>;
+    ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
+                      pads = pool.getPads();
+    int64_t zin = isMax ? 0
+                        : cast<UniformType>(cast<RankedTensorType>(
+                                                pool->getOperand(0).getType())
+                                                .getElementType())
+                              .getZeroPoint();
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      Value n = ivs[0], oy = ivs[1], ox = ivs[2], c = ivs[3];
+      Value init = e.i32(isMax ? INT32_MIN : 0);
+      Value result = e.reduceNest(
+          {kernel[0], kernel[1]}, init, [&](ArrayRef<Value> r, Value a) {
+            auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
+                                           strides, {1, 1}, pads);
+            Value v = e.load(*in, row, c);
+            if (isMax)
+              return Value(arith::MaxSIOp::create(
+                  b, e.loc, a, e.select(inside, v, e.i32(INT32_MIN))));
+            return e.add(a, e.select(inside, e.sub(v, e.i32(zin)), e.i32(0)));
+          });
+      if constexpr (!isMax) {
+        UniformType outElem =
+            cast<UniformType>(pool.getType().getElementType());
+        result =
+            e.requantize(e.toI64(result), e.i64(pool.getMultiplier()),
+                         e.i64(31 - pool.getExponent()), outElem.getZeroPoint(),
+                         outElem.getStorageMin(), outElem.getStorageMax(),
+                         toRoundingMode(pool.getRounding()));
+      }
+      e.store(out, flatRow(e, out.shape, ivs), c, result);
+    });
+    return success();
+  }
+};
+
+/// Reshape, transpose, pad and concat: every output element comes from one
+/// input element (or is padding); index arithmetic on unpacked codes. The
+/// subclass maps each output index to its source.
+template <typename OpTy>
+class MovementLowering : public LoopPattern<OpTy> {
+public:
+  using LoopPattern<OpTy>::LoopPattern;
+
+protected:
+  /// The operands' storage and the result's; failure after a diagnostic.
+  LogicalResult prepare(OpTy op, SmallVectorImpl<PackedBuffer> &ins,
+                        PackedBuffer &out) const {
+    for (Value v : op->getOperands()) {
+      auto buf = this->lowering.bufferFor(v, op);
+      if (failed(buf))
+        return failure();
+      ins.push_back(*buf);
+    }
+    if (failed(this->lowering.assignStorage(op)))
+      return failure();
+    out = *this->lowering.lookupBuffer(op->getResult(0));
+    return success();
+  }
+
+  /// Copies the code at `fromIdx` of `from` to `toIdx` of `out`.
+  static void copyElement(LoopEmitter &e, const PackedBuffer &from,
+                          ArrayRef<Value> fromIdx, const PackedBuffer &out,
+                          ArrayRef<Value> toIdx) {
+    Value v = e.load(from, flatRow(e, from.shape, fromIdx), fromIdx.back());
+    e.store(out, flatRow(e, out.shape, toIdx), toIdx.back(), v);
+  }
+};
+
+class ReshapeLowering : public MovementLowering<ReshapeOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(ReshapeOp op, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(op, ins, out)))
+      return failure();
+    // Same bytes when the packed rows agree and the place is shared: a
+    // view, no code.
+    if (ins[0].offset == out.offset && ins[0].memref == out.memref &&
+        ins[0].rowBytes() * ins[0].rows() == out.bytes() &&
+        ins[0].inner() == out.inner())
+      return success();
+    LoopEmitter e(b, op.getLoc());
+    auto flatToIndex = [&](Value flat, ArrayRef<int64_t> shape) {
+      SmallVector<Value> idx(shape.size());
+      for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+        idx[d] = arith::RemUIOp::create(b, e.loc, flat, e.index(shape[d]));
+        flat = arith::DivUIOp::create(b, e.loc, flat, e.index(shape[d]));
+      }
+      return idx;
+    };
+    auto flatOf = [&](ArrayRef<Value> idx, ArrayRef<int64_t> shape) {
+      Value flat = e.index(0);
+      for (size_t d = 0; d < shape.size(); ++d)
+        flat = e.add(e.mul(flat, e.index(shape[d])), idx[d]);
+      return flat;
+    };
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      Value flat = flatOf(ivs, out.shape);
+      copyElement(e, ins[0], flatToIndex(flat, ins[0].shape), out, ivs);
+    });
+    return success();
+  }
+};
+
+class TransposeLowering : public MovementLowering<TransposeOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(TransposeOp op, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(op, ins, out)))
+      return failure();
+    LoopEmitter e(b, op.getLoc());
+    ArrayRef<int64_t> perm = op.getPerm();
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      SmallVector<Value> from(ivs.size());
+      for (size_t d = 0; d < perm.size(); ++d)
+        from[perm[d]] = ivs[d];
+      copyElement(e, ins[0], from, out, ivs);
+    });
+    return success();
+  }
+};
+
+class PadLowering : public MovementLowering<PadOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(PadOp pad, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(pad, ins, out)))
+      return failure();
+    LoopEmitter e(b, pad.getLoc());
+    ArrayRef<int64_t> pads = pad.getPads();
+    int64_t rank = out.shape.size();
+    int64_t code = static_cast<int64_t>(pad.getValue().convertToDouble());
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      SmallVector<Value> from;
+      Value inside = arith::ConstantIntOp::create(b, e.loc, b.getI1Type(), 1);
+      for (int64_t d = 0; d < rank; ++d) {
+        Value coord = e.sub(ivs[d], e.index(pads[d]));
+        using P = arith::CmpIPredicate;
+        inside = arith::AndIOp::create(
+            b, e.loc, inside,
+            arith::AndIOp::create(
+                b, e.loc, e.cmp(P::sge, coord, e.index(0)),
+                e.cmp(P::slt, coord, e.index(ins[0].shape[d]))));
+        from.push_back(coord);
+      }
+      for (Value &coord : from)
+        coord = e.select(inside, coord, e.index(0));
+      Value v = e.load(ins[0], flatRow(e, ins[0].shape, from), from.back());
+      e.store(out, flatRow(e, out.shape, ivs), ivs.back(),
+              e.select(inside, v, e.i32(code)));
+    });
+    return success();
+  }
+};
+
+class ConcatLowering : public MovementLowering<ConcatOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(ConcatOp concat, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(concat, ins, out)))
+      return failure();
+    LoopEmitter e(b, concat.getLoc());
+    int64_t rank = out.shape.size();
+    int64_t axis =
+        concat.getAxis() < 0 ? concat.getAxis() + rank : concat.getAxis();
+    int64_t start = 0;
+    for (const PackedBuffer &in : ins) {
+      e.loopNest(in.shape, [&](ArrayRef<Value> ivs) {
+        SmallVector<Value> to(ivs.begin(), ivs.end());
+        to[axis] = e.add(to[axis], e.index(start));
+        copyElement(e, in, ivs, out, to);
+      });
+      start += in.shape[axis];
+    }
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
+                                           MPQToLoopsLowering &lowering,
+                                           const MPQToLoopsOptions &options) {
+  MLIRContext *context = patterns.getContext();
+  populateMPQLayerToLoopsPatterns(patterns, lowering, options);
+  patterns.add<RequantizeLowering, QAddLowering, PoolLowering<MaxPool2DOp>,
+               PoolLowering<QAvgPool2DOp>, ReshapeLowering, TransposeLowering,
+               PadLowering, ConcatLowering, ErasedOpLowering<QuantizeOp>,
+               ErasedOpLowering<DequantizeOp>, ErasedOpLowering<QConstantOp>,
+               ReturnLowering, UnsupportedOpLowering>(context, lowering);
+  patterns.add<AccumulatorLowering>(context);
+}
+
+LogicalResult mlir::mpq::lowerModelToLoops(func::FuncOp model, StringRef prefix,
+                                           const MPQToLoopsOptions &options) {
+  MLIRContext *context = model.getContext();
+  MPQToLoopsLowering lowering(model, prefix);
+  OpBuilder builder(context);
+  if (failed(lowering.begin(builder)))
+    return failure();
+
+  ConversionTarget target(*context);
+  lowering.configureTarget(target);
+  RewritePatternSet patterns(context);
+  populateMPQToLoopsPatterns(patterns, lowering, options);
+  ConversionConfig config;
+  // The model's ops are lowered as they are: a folder must not replace one
+  // (a reshape that folds would lose its copy).
+  config.foldingMode = DialectConversionFoldingMode::Never;
+  if (failed(
+          applyPartialConversion(model, target, std::move(patterns), config)) ||
+      lowering.hasFailed())
+    return failure();
+  lowering.end(builder);
+  model.erase();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct LowerToLoopsPass
+    : ::mlir::mpq::impl::MPQLowerToLoopsPassBase<LowerToLoopsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (channelBlock != 1 && channelBlock != 2 && channelBlock != 4) {
+      getOperation().emitError()
+          << "channel-block=" << static_cast<unsigned>(channelBlock)
+          << " is not 1, 2 or 4";
+      return signalPassFailure();
+    }
+    FailureOr<func::FuncOp> func = getModelFunction(getOperation());
+    if (failed(func))
+      return signalPassFailure();
+    std::string prefix =
+        modelName.empty() ? func->getSymName().str() : modelName;
+    MPQToLoopsOptions options;
+    options.channelBlock = channelBlock;
+    options.armDsp = armDsp;
+    if (failed(lowerModelToLoops(*func, prefix, options)))
+      signalPassFailure();
+  }
+};
+} // namespace
