@@ -563,6 +563,8 @@ FailureOr<CompileResult> compileImported(
   OnnxImportOptions importOptions;
   importOptions.funcName = *name;
   importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
+  importOptions.maxTensorBytes = options.maxTensorBytes;
+  importOptions.maxConstantBytes = options.maxConstantBytes;
   PhaseTimes phases;
   OwningOpRef<ModuleOp> imported =
       phases.time("import", [&] { return import(importOptions); });

@@ -39,6 +39,16 @@ static cl::opt<InputLayout> inputLayout(
     "input-layout", cl::init(defaults.inputLayout), cl::cat(modelCat),
     cl::desc("4-D inputs (and calibration data) as the ONNX graph has them "
              "(model, default) or channels last (nhwc: no input transpose)"));
+static cl::opt<ByteSize> maxTensor(
+    "max-tensor-size", cl::init(ByteSize(defaults.maxTensorBytes)),
+    cl::cat(modelCat),
+    cl::desc("the largest tensor a model may hold, as float32 (default: 4 "
+             "GiB)"));
+static cl::opt<ByteSize> maxConstants(
+    "max-constant-size", cl::init(ByteSize(defaults.maxConstantBytes)),
+    cl::cat(modelCat),
+    cl::desc("all of a model's constants together, as float32 (default: 4 "
+             "GiB)"));
 static cl::opt<ByteSize> flash(
     "flash", cl::init(ByteSize(defaults.flashBytes)), cl::cat(budgetCat),
     cl::desc("weights + parameters + code (B, kB, KiB, MB, MiB; default: the "
@@ -106,6 +116,10 @@ int main(int argc, char **argv) {
         "--flash and --ram need a size ('none' is for --weight-budget)");
   options.flashBytes = *flash.getValue().bytes;
   options.ramBytes = *ram.getValue().bytes;
+  if (!maxTensor.getValue().bytes || !maxConstants.getValue().bytes)
+    return fail("--max-tensor-size and --max-constant-size need a size");
+  options.maxTensorBytes = *maxTensor.getValue().bytes;
+  options.maxConstantBytes = *maxConstants.getValue().bytes;
   options.weightBudgetBytes = weightBudget.getValue().bytes;
   options.scheme = scheme;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
@@ -153,12 +167,15 @@ int main(int argc, char **argv) {
 
   // Stage every file beside its final name, then rename them all: a write
   // that fails leaves OUTDIR's files as they were.
+  bool createdOutDir = !llvm::sys::fs::exists(outDir);
   if (auto ec = llvm::sys::fs::create_directories(outDir))
     return fail(outDir + ": " + ec.message());
   std::vector<std::pair<llvm::sys::fs::TempFile, std::string>> staged;
   auto discardAll = [&](const Twine &message) {
     for (auto &[file, path] : staged)
       llvm::consumeError(file.discard());
+    if (createdOutDir) // as it was: absent
+      llvm::sys::fs::remove(outDir);
     return fail(message);
   };
   for (const CompileOutput &output : compileOutputs(*result, options.emit)) {
