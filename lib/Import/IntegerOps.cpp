@@ -122,7 +122,6 @@ FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
                              "supported";
   std::optional<QuantParams> chosen;
   const Node *chooser = nullptr;
-  int64_t rank = shape.size();
   // The input's codes reach their readers directly or through ops that only
   // move codes; those impose no grid of their own.
   static const llvm::StringSet<> moveCodes = {
