@@ -117,6 +117,17 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
   return success();
 }
 
+/// A grid needs a finite range of finite width; ranges come from data
+/// (observed activations, weights, a model's min/max), which may hold
+/// infinities, NaNs or +-1e308.
+static LogicalResult checkRange(FakeQuantOp fq, StringRef what, double min,
+                                double max) {
+  if (std::isfinite(min) && std::isfinite(max) && std::isfinite(max - min))
+    return success();
+  return fq.emitError() << "the " << what << " range [" << min << ", " << max
+                        << "] has no finite quantization scale";
+}
+
 struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
@@ -184,6 +195,9 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       MLIRContext *ctx = fq.getContext();
       UniformType grid;
       if (fq.getMin()) {
+        if (failed(checkRange(fq, "given", fq.getMin()->convertToDouble(),
+                              fq.getMax()->convertToDouble())))
+          return failure();
         grid = getUniformForRange(
             ctx, bits.getWidth(), bits.getIsSigned(), fq.getNarrow(),
             fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
@@ -195,6 +209,9 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         Ranges ranges(slices);
         for (size_t i = 0; i < values->size(); ++i)
           ranges.add(i / perSlice, (*values)[i]);
+        for (size_t c = 0; c < slices; ++c)
+          if (failed(checkRange(fq, "weight", ranges.mins[c], ranges.maxs[c])))
+            return failure();
         grid = perChannel
                    ? getUniformForRanges(ctx, bits.getWidth(),
                                          bits.getIsSigned(), fq.getNarrow(),
@@ -204,6 +221,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
                                         ranges.mins[0], ranges.maxs[0]);
       } else {
         const Ranges &r = observed[fq];
+        if (failed(checkRange(fq, "observed", r.mins[0], r.maxs[0])))
+          return failure();
         grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
                                   fq.getNarrow(), r.mins[0], r.maxs[0]);
       }

@@ -12,6 +12,8 @@ PKGS=(
   cmake ninja-build g++ pkg-config
   # LLVM/MLIR 22 (libmlir-22-dev does not pull in mlir-tblgen or LLVMConfig).
   llvm-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22
+  # The sanitizer build and the libFuzzer targets (utils/sanitize.sh).
+  clang-22 libclang-rt-22-dev
   # ONNX through protobuf.
   libprotobuf-dev protobuf-compiler libonnx-dev
   # ONNX's backend node tests (test/OnnxNode compiles the integer-op cases).

@@ -50,25 +50,6 @@ static unsigned storedWidth(Type type) {
   return uniform.getWidth();
 }
 
-/// packedTensorBytes, after checking that it cannot overflow int64.
-static std::optional<int64_t> checkedPackedBytes(ArrayRef<int64_t> shape,
-                                                 unsigned bits) {
-  int64_t rows = 1;
-  for (size_t i = 0; i + 1 < shape.size(); ++i)
-    if (__builtin_mul_overflow(rows, shape[i], &rows))
-      return std::nullopt;
-  int64_t inner = shape.empty() ? 1 : shape.back();
-  int64_t rowBits = 0, rowBytes = 0, total = 0;
-  if (__builtin_mul_overflow(inner, static_cast<int64_t>(bits), &rowBits) ||
-      __builtin_add_overflow(rowBits, int64_t(7), &rowBits))
-    return std::nullopt;
-  rowBytes = rowBits / 8;
-  if (__builtin_mul_overflow(rows, rowBytes, &total))
-    return std::nullopt;
-  return packedTensorBytes(std::vector<int64_t>(shape.begin(), shape.end()),
-                           bits);
-}
-
 /// True when reshaping `from` into `to` keeps the packed bytes (file
 /// comment: same innermost dimension, or no row padding on either side).
 static bool isViewReshape(RankedTensorType from, RankedTensorType to,
@@ -127,7 +108,9 @@ FailureOr<int64_t> ArenaGraphBuilder::arenaSize(Operation *op, Value value) {
     return op->emitError() << "'" << op->getName()
                            << "' produces a dynamic shape (" << type
                            << "): buffer planning needs static sizes";
-  std::optional<int64_t> bytes = checkedPackedBytes(type.getShape(), bits);
+  std::optional<int64_t> bytes = checkedPackedTensorBytes(
+      std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+      bits);
   if (!bytes)
     return op->emitError() << "the buffer of " << type
                            << " does not fit in int64 bytes";

@@ -824,6 +824,8 @@ FailureOr<CompileResult> compileImported(
   OnnxImportOptions importOptions;
   importOptions.funcName = *name;
   importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
+  importOptions.maxTensorBytes = options.maxTensorBytes;
+  importOptions.maxConstantBytes = options.maxConstantBytes;
   PhaseTimes phases;
   phases.onPhase = options.onPhase;
   OwningOpRef<ModuleOp> imported =
@@ -876,6 +878,7 @@ mlir::mpq::writeCompileOutputs(StringRef dir, const CompileResult &result,
     return llvm::make_error<llvm::StringError>(message,
                                                llvm::inconvertibleErrorCode());
   };
+  bool createdDir = !llvm::sys::fs::exists(dir);
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return error(dir + ": " + ec.message());
   // TempFile removes its file on a signal until it is kept or discarded.
@@ -883,6 +886,8 @@ mlir::mpq::writeCompileOutputs(StringRef dir, const CompileResult &result,
   auto discardAll = [&](const Twine &message) {
     for (auto &[file, path] : staged)
       llvm::consumeError(file.discard());
+    if (createdDir) // as it was: absent
+      llvm::sys::fs::remove(dir);
     return error(message);
   };
   for (const CompileOutput &output : outputs) {

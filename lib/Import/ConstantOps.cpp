@@ -80,8 +80,11 @@ static LogicalResult importGather(Importer &im, const Node &node) {
   const Tensor &d = **data, &idx = **indices;
   int64_t rank = d.shape.size();
   auto axis = im.normalizeAxis(node, *axisAttr, rank);
-  if (failed(axis) || idx.isFloat())
+  if (failed(axis))
     return failure();
+  if (idx.isFloat())
+    return im.nodeError(node)
+           << "indices '" << node.inputs[1] << "' must be integers";
   int64_t outer = product(ArrayRef<int64_t>(d.shape).take_front(*axis));
   int64_t inner = product(ArrayRef<int64_t>(d.shape).drop_front(*axis + 1));
   int64_t size = d.shape[*axis];
@@ -90,6 +93,8 @@ static LogicalResult importGather(Importer &im, const Node &node) {
   out.shape.assign(d.shape.begin(), d.shape.begin() + *axis);
   out.shape.insert(out.shape.end(), idx.shape.begin(), idx.shape.end());
   out.shape.insert(out.shape.end(), d.shape.begin() + *axis + 1, d.shape.end());
+  if (failed(im.checkShape(node, out.shape, "the output")))
+    return failure();
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i : idx.ints) {
       if (i < -size || i >= size)
@@ -123,15 +128,24 @@ static LogicalResult importConstantOfShape(Importer &im, const Node &node) {
     out.dataType = it->second.t.dataType;
     fill = elementAt(it->second.t, 0);
   }
+  if ((*shapeT)->isFloat())
+    return im.nodeError(node)
+           << "shape '" << node.inputs[0] << "' must hold integers";
   out.shape = (*shapeT)->ints;
   for (int64_t dim : out.shape)
     if (dim < 0)
       return im.nodeError(node) << "negative dimension " << dim;
+  // Before allocating: the shape comes from the model's data.
+  if (failed(im.checkShape(node, out.shape, "the output")))
+    return failure();
   int64_t n = out.numElements();
-  if (out.isFloat())
+  if (out.isFloat()) {
     out.floats.assign(n, static_cast<float>(fill));
-  else
+  } else {
+    if (!std::isfinite(fill))
+      return im.nodeError(node) << "value " << fill << " is not an integer";
     out.ints.assign(n, static_cast<int64_t>(fill));
+  }
   im.defineHost(node, std::move(out));
   return success();
 }
@@ -161,6 +175,10 @@ static LogicalResult importCast(Importer &im, const Node &node) {
              *to == kInt16 || *to == kUInt16 || *to == kBool) {
     for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
       double v = elementAt(t, i);
+      // Beyond int64 (or NaN) the conversion would be undefined.
+      if (*to != kBool && !(std::fabs(v) < 9.2e18))
+        return im.nodeError(node) << "element " << i << " = " << v
+                                  << " does not fit " << dataTypeName(*to);
       out.ints.push_back(*to == kBool ? v != 0.0
                                       : static_cast<int64_t>(std::trunc(v)));
     }

@@ -53,6 +53,17 @@ FailureOr<Window> Importer::window(const Node &node, ArrayRef<int64_t> inHW,
     if (strides[i] < 1 || dilations[i] < 1 || kernel[i] < 1)
       return nodeError(node)
              << "kernel, strides and dilations must be positive";
+  // Bounded, the window arithmetic below cannot overflow: products of two
+  // such values and sums of a few fit in int64.
+  constexpr int64_t kMaxWindow = int64_t(1) << 31;
+  for (auto [name, values] : {std::make_pair("kernel_shape", kernel),
+                              std::make_pair("strides", strides),
+                              std::make_pair("dilations", dilations),
+                              std::make_pair("pads", ArrayRef<int64_t>(*pads))})
+    for (int64_t v : values)
+      if (v > kMaxWindow)
+        return nodeError(node) << "attribute '" << name << "' value " << v
+                               << " is larger than " << kMaxWindow;
   Window w;
   SmallVector<int64_t> begin(2), end(2);
   for (int64_t i = 0; i < 2; ++i) {
@@ -105,6 +116,9 @@ FailureOr<ConvGeometry> Importer::convGeometry(const Node &node,
   if ((*kernel)[0] != wShape[2] || (*kernel)[1] != wShape[3])
     return nodeError(node) << "kernel_shape does not match the weight shape";
   int64_t cin = x[1], cout = wShape[0];
+  if (*group > cin)
+    return nodeError(node) << "group = " << *group << " exceeds the " << cin
+                           << " input channels";
   if (*group < 1 || cin % *group || cout % *group || wShape[1] * *group != cin)
     return nodeError(node) << "group = " << *group
                            << " does not fit input channels " << cin

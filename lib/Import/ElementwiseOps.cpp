@@ -32,10 +32,11 @@ static int64_t broadcastOffset(ArrayRef<int64_t> index,
 }
 
 /// Evaluates `fn` elementwise over the broadcast of `a` and `b`. The result
-/// is float if either operand is.
-static Tensor hostBinary(const Tensor &a, const Tensor &b,
-                         ArrayRef<int64_t> outShape,
-                         function_ref<double(double, double)> fn) {
+/// is float if either operand is; std::nullopt if an integer result does not
+/// fit int64.
+static std::optional<Tensor>
+hostBinary(const Tensor &a, const Tensor &b, ArrayRef<int64_t> outShape,
+           function_ref<double(double, double)> fn) {
   Tensor out;
   out.dataType = a.isFloat() || b.isFloat() ? kFloat : a.dataType;
   out.shape.assign(outShape.begin(), outShape.end());
@@ -46,8 +47,10 @@ static Tensor hostBinary(const Tensor &a, const Tensor &b,
                   elementAt(b, broadcastOffset(index, outShape, b.shape)));
     if (out.isFloat())
       out.floats.push_back(static_cast<float>(v));
-    else
+    else if (std::fabs(v) < 9.2e18)
       out.ints.push_back(static_cast<int64_t>(v));
+    else
+      return std::nullopt;
     for (int64_t d = rank - 1; d >= 0; --d) {
       if (++index[d] < outShape[d])
         break;
@@ -172,6 +175,8 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
   auto outShape = broadcastShapes(a->shape, b->shape);
   if (!outShape)
     return im.nodeError(node) << "operand shapes do not broadcast";
+  if (failed(im.checkShape(node, *outShape, "the output")))
+    return failure();
   auto fn = [&](double x, double y) -> double {
     if (op == "Add")
       return x + y;
@@ -184,7 +189,11 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
     return x / y;
   };
   if (a->host && b->host) {
-    im.defineHost(node, hostBinary(*a->host, *b->host, *outShape, fn));
+    std::optional<Tensor> folded =
+        hostBinary(*a->host, *b->host, *outShape, fn);
+    if (!folded)
+      return im.nodeError(node) << "an integer result does not fit int64";
+    im.defineHost(node, std::move(*folded));
     return success();
   }
   Location loc = im.nodeLoc(node);

@@ -65,7 +65,11 @@ bool isIdentity(ArrayRef<int64_t> perm);
 Perm invert(ArrayRef<int64_t> perm);
 /// out dim i = in dim perm[i].
 Shape permuteShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm);
+/// The product of a shape already checked (Importer::checkShape: nonnegative,
+/// within the import's limit), so it cannot overflow.
 int64_t product(ArrayRef<int64_t> shape);
+/// The product, or std::nullopt if a dimension is negative or it overflows.
+std::optional<int64_t> checkedProduct(ArrayRef<int64_t> shape);
 Shape stridesOf(ArrayRef<int64_t> shape);
 
 /// Transposes row-major data: out dim i = in dim perm[i].
@@ -101,6 +105,10 @@ double elementAt(const Tensor &t, int64_t flat);
 /// numpy broadcasting of two shapes; std::nullopt if they do not broadcast.
 std::optional<Shape> broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b);
 Tensor scalarTensor(float value);
+
+/// `name` with every byte that is not part of a valid UTF-8 sequence written
+/// as the text \xNN, and backslashes doubled if there were any.
+std::string printableName(StringRef name);
 
 //===----------------------------------------------------------------------===//
 // Values
@@ -176,14 +184,32 @@ public:
   Location nodeLoc(const Node &node) {
     return NameLoc::get(StringAttr::get(context, nodeName(node)), fileLoc());
   }
+  /// The node's name (its first output's if it has none), with bytes that
+  /// are not UTF-8 written as \xNN: names reach locations, the report's JSON
+  /// and the generated code's comments.
   static std::string nodeName(const Node &node) {
-    return node.name.empty() && !node.outputs.empty() ? node.outputs[0]
-                                                      : node.name;
+    return printableName(node.name.empty() && !node.outputs.empty()
+                             ? node.outputs[0]
+                             : node.name);
   }
   InFlightDiagnostic nodeError(const Node &node) {
     return emitError(nodeLoc(node))
            << node.opType << " '" << nodeName(node) << "': ";
   }
+
+  // Sizes. Every shape is counted once, where it enters (a graph input, an
+  // initializer, a node's output) or before a handler allocates for it.
+  int64_t maxElements() const { return options.maxTensorBytes / 4; }
+  /// Fails with an error naming `node` and `what` if `shape` has a negative
+  /// dimension, its element count overflows or exceeds the limit.
+  LogicalResult checkShape(const Node &node, ArrayRef<int64_t> shape,
+                           const Twine &what);
+  /// The same for a shape that belongs to no node (a graph input).
+  LogicalResult checkShape(Location loc, ArrayRef<int64_t> shape,
+                           const Twine &what);
+  /// Checks what `node` defined: every output's shape, and the constants'
+  /// total against the limit.
+  LogicalResult checkOutputs(const Node &node);
 
   // Graph-level steps.
   LogicalResult importInitializers();
@@ -195,9 +221,13 @@ public:
   bool hasInput(const Node &node, size_t i) const {
     return i < node.inputs.size() && !node.inputs[i].empty();
   }
+  /// Input `i`, which must be defined (checkDefined, or hostInput and
+  /// dataInput, which check).
   const Entry &input(const Node &node, size_t i) {
     return values.find(node.inputs[i])->second;
   }
+  /// An error naming input `i` of `node` if it is not defined.
+  LogicalResult requireDefined(const Node &node, size_t i);
   FailureOr<const Tensor *> hostInput(const Node &node, size_t i,
                                       StringRef what);
   FailureOr<Entry> dataInput(const Node &node, size_t i);
@@ -266,7 +296,7 @@ public:
                                        ArrayRef<int64_t> w);
 
   // Quantization (QuantOps.cpp).
-  FailureOr<QuantParams> qdqParams(const Node &node, int64_t rank);
+  FailureOr<QuantParams> qdqParams(const Node &node, ArrayRef<int64_t> shape);
 
   // Integer tensors (IntegerOps.cpp).
   FailureOr<Type> integerInputType(const ValueInfo &info,
@@ -284,6 +314,9 @@ public:
   /// Integer graph inputs: the grid their codes are on.
   llvm::StringMap<Type> inputGrids;
   int64_t opset = 13;
+  /// Elements of every constant the import holds (initializers, folded
+  /// constants), against options.maxConstantBytes.
+  int64_t constantElements = 0;
 };
 
 //===----------------------------------------------------------------------===//

@@ -52,6 +52,9 @@ static FailureOr<QuantParams> linearParams(Importer &im, const Node &node,
       return failure();
     if (!(*scale)->isFloat())
       return im.nodeError(node) << "the scale must be float";
+    if ((*scale)->floats.empty())
+      return im.nodeError(node)
+             << "scale '" << node.inputs[scaleIndex] << "' is empty";
     for (float v : (*scale)->floats)
       p.scales.push_back(v);
   }
@@ -119,15 +122,17 @@ FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
                              "supported";
   std::optional<QuantParams> chosen;
   const Node *chooser = nullptr;
-  int64_t rank = shape.size();
   // The input's codes reach their readers directly or through ops that only
   // move codes; those impose no grid of their own.
   static const llvm::StringSet<> moveCodes = {
       "MaxPool", "Transpose", "Reshape",  "Flatten",
       "Squeeze", "Unsqueeze", "Identity", "Dropout"};
   SmallVector<std::pair<std::string, bool>> worklist = {{info.name, false}};
+  llvm::StringSet<> visited; // a cycle of code-moving ops ends here
   while (!worklist.empty()) {
     auto [value, moved] = worklist.pop_back_val();
+    if (!visited.insert(value).second)
+      continue;
     for (const Node &node : model.nodes) {
       for (auto [i, name] : llvm::enumerate(node.inputs)) {
         if (name != value)
@@ -144,7 +149,7 @@ FailureOr<Type> Importer::integerInputType(const ValueInfo &info,
         else if (op == "QLinearMatMul" && i == 3)
           p = linearParams(*this, node, 4, 5, info.elemType, -1);
         else if (op == "DequantizeLinear" && i == 0) {
-          p = qdqParams(node, rank);
+          p = qdqParams(node, shape);
           if (succeeded(p) && p->isSigned != (info.elemType == kInt8))
             return nodeError(node) << "zero point and input '" << info.name
                                    << "' differ in signedness";

@@ -25,6 +25,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -68,6 +69,32 @@ int64_t product(ArrayRef<int64_t> shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+std::optional<int64_t> checkedProduct(ArrayRef<int64_t> shape) {
+  return checkedElementCount(std::vector<int64_t>(shape.begin(), shape.end()));
+}
+
+std::string printableName(StringRef name) {
+  const auto *bytes = reinterpret_cast<const llvm::UTF8 *>(name.data());
+  const auto *end = bytes + name.size();
+  if (llvm::isLegalUTF8String(&bytes, end))
+    return name.str();
+  bytes = reinterpret_cast<const llvm::UTF8 *>(name.data());
+  std::string out;
+  while (bytes < end) {
+    unsigned length = llvm::getNumBytesForUTF8(*bytes);
+    if (bytes + length <= end &&
+        llvm::isLegalUTF8Sequence(bytes, bytes + length)) {
+      if (*bytes == '\\')
+        out += '\\';
+      out.append(reinterpret_cast<const char *>(bytes), length);
+      bytes += length;
+      continue;
+    }
+    out += "\\x" + llvm::utohexstr(*bytes++, /*LowerCase=*/false, 2);
+  }
+  return out;
 }
 
 Shape stridesOf(ArrayRef<int64_t> shape) {
@@ -158,6 +185,64 @@ static const OpTable &opTable() {
   return table;
 }
 
+LogicalResult Importer::checkShape(Location loc, ArrayRef<int64_t> shape,
+                                   const Twine &what) {
+  std::optional<int64_t> count = checkedProduct(shape);
+  std::vector<int64_t> dims(shape.begin(), shape.end());
+  if (!count)
+    return emitError(loc) << what << " has shape " << shapeString(dims)
+                          << (llvm::any_of(shape,
+                                           [](int64_t d) { return d < 0; })
+                                  ? ", with a negative dimension"
+                                  : ", whose element count overflows int64");
+  if (*count > maxElements())
+    return emitError(loc) << what << " has shape " << shapeString(dims) << ": "
+                          << *count << " elements, more than the limit of "
+                          << maxElements() << " (" << options.maxTensorBytes
+                          << " bytes of float32)";
+  return success();
+}
+
+LogicalResult Importer::checkShape(const Node &node, ArrayRef<int64_t> shape,
+                                   const Twine &what) {
+  return checkShape(nodeLoc(node), shape,
+                    node.opType + " '" + nodeName(node) + "': " + what);
+}
+
+LogicalResult Importer::checkOutputs(const Node &node) {
+  for (const std::string &name : node.outputs) {
+    auto it = values.find(name);
+    if (name.empty() || it == values.end())
+      continue;
+    const Entry &e = it->second;
+    if (failed(checkShape(node, e.shape, "output '" + name + "'")))
+      return failure();
+    if (!e.host)
+      continue;
+    int64_t n = product(e.shape);
+    if (static_cast<int64_t>(e.host->isFloat() ? e.host->floats.size()
+                                               : e.host->ints.size()) != n)
+      return nodeError(node) << "output '" << name << "' holds the wrong "
+                             << "number of elements for its shape";
+    constantElements += n;
+    if (constantElements > options.maxConstantBytes / 4)
+      return nodeError(node) << "the model's constants exceed the limit of "
+                             << options.maxConstantBytes / 4 << " elements ("
+                             << options.maxConstantBytes
+                             << " bytes of float32) at output '" << name << "'";
+  }
+  return success();
+}
+
+LogicalResult Importer::requireDefined(const Node &node, size_t i) {
+  if (values.count(node.inputs[i]))
+    return success();
+  return emitError(nodeLoc(node))
+         << "input '" << node.inputs[i] << "' of node '" << nodeName(node)
+         << "' is not an initializer, graph input or node output"
+         << " (or is produced by a later node)";
+}
+
 LogicalResult Importer::checkDefined(const Node &node) {
   for (const std::string &name : node.inputs) {
     if (name.empty() || values.count(name))
@@ -202,7 +287,9 @@ LogicalResult Importer::importNode(const Node &node) {
                << " computes on float tensors (mixed "
                   "integer and float graphs are not "
                   "supported)";
-  return op->handler(*this, node);
+  if (failed(op->handler(*this, node)))
+    return failure();
+  return checkOutputs(node);
 }
 
 //===----------------------------------------------------------------------===//
@@ -257,6 +344,8 @@ FailureOr<const Tensor *> Importer::hostInput(const Node &node, size_t i,
                                               StringRef what) {
   if (!hasInput(node, i))
     return nodeError(node) << "missing input " << i << " (" << what << ")";
+  if (failed(requireDefined(node, i)))
+    return failure();
   const Entry &entry = input(node, i);
   if (!entry.host)
     return nodeError(node) << "input '" << node.inputs[i] << "' (" << what
@@ -268,6 +357,8 @@ FailureOr<const Tensor *> Importer::hostInput(const Node &node, size_t i,
 FailureOr<Entry> Importer::dataInput(const Node &node, size_t i) {
   if (!hasInput(node, i))
     return nodeError(node) << "missing input " << i;
+  if (failed(requireDefined(node, i)))
+    return failure();
   return input(node, i);
 }
 
@@ -393,6 +484,13 @@ Value Importer::reshapeTo(const Entry &x, ArrayRef<int64_t> shape,
 
 LogicalResult Importer::importInitializers() {
   for (const auto &[name, tensor] : model.initializers) {
+    // The reader checked each shape against the limit; here the total.
+    constantElements += tensor.numElements();
+    if (constantElements > options.maxConstantBytes / 4)
+      return emitError(fileLoc()) << "the initializers exceed the limit of "
+                                  << options.maxConstantBytes / 4
+                                  << " elements (" << options.maxConstantBytes
+                                  << " bytes of float32) at '" << name << "'";
     Entry e;
     e.shape.assign(tensor.shape.begin(), tensor.shape.end());
     e.host = std::make_shared<const Tensor>(tensor);
@@ -423,6 +521,8 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
              << (dim.param.empty() ? "?" : dim.param)
              << "' (only the batch may be dynamic), at index " << i;
     }
+    if (failed(checkShape(loc, shape, "input '" + info.name + "'")))
+      return failure();
     // An integer input holds codes: the model takes the real values
     // (float) and quantizes them at its boundary, like a QDQ model.
     if (info.elemType != kFloat) {
@@ -458,6 +558,12 @@ OwningOpRef<ModuleOp> Importer::run() {
   auto it = model.opsets.find("");
   if (it != model.opsets.end())
     opset = it->second;
+  if (model.outputs.empty() || model.nodes.empty())
+    return emitError(fileLoc())
+               << "graph '" << printableName(model.graphName) << "' has "
+               << (model.outputs.empty() ? "no outputs" : "no nodes")
+               << ": nothing to compile",
+           nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   if (failed(importInitializers()))
     return nullptr;
@@ -479,7 +585,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (values.count(info.name))
       continue;
     BlockArgument arg = body->getArgument(argIndex++);
-    arg.setLoc(NameLoc::get(StringAttr::get(context, info.name), fileLoc()));
+    arg.setLoc(NameLoc::get(StringAttr::get(context, printableName(info.name)),
+                            fileLoc()));
     Value v = arg;
     if (auto grid = inputGrids.find(info.name); grid != inputGrids.end()) {
       builder.setInsertionPointToEnd(body);
@@ -507,7 +614,8 @@ OwningOpRef<ModuleOp> Importer::run() {
                                   << "' is not produced by any node",
              nullptr;
     const Entry &e = found->second;
-    Location loc = NameLoc::get(StringAttr::get(context, info.name), fileLoc());
+    Location loc = NameLoc::get(
+        StringAttr::get(context, printableName(info.name)), fileLoc());
     if (e.pendingQuant) {
       Node output;
       output.opType = "QuantizeLinear";
@@ -556,7 +664,8 @@ mlir::mpq::importOnnxBuffer(StringRef bytes, StringRef fileName,
                             const OnnxImportOptions &options) {
   context->loadDialect<MPQDialect, arith::ArithDialect, func::FuncDialect>();
   Model model;
-  std::string error = readOnnxModel(bytes.data(), bytes.size(), model);
+  std::string error = readOnnxModel(bytes.data(), bytes.size(), model,
+                                    options.maxTensorBytes / 4);
   if (!error.empty()) {
     emitError(FileLineColLoc::get(context, fileName, 0, 0)) << error;
     return nullptr;

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,19 @@ enum DataType : int {
 /// Name of an ONNX data type for messages ("float", "int8", ...).
 const char *dataTypeName(int dataType);
 
+/// The number of elements of `shape`, or std::nullopt if a dimension is
+/// negative or the product overflows int64. Every shape that enters the
+/// importer is counted with this once, where it enters.
+std::optional<int64_t> checkedElementCount(const std::vector<int64_t> &shape);
+
+/// "[2, 3, 4]", for messages.
+std::string shapeString(const std::vector<int64_t> &shape);
+
 /// A host-side tensor: floating-point data as float, every integer or
-/// boolean type as int64 (exact for the types ONNX CNNs use).
+/// boolean type as int64 (exact for the types ONNX CNNs use). The reader and
+/// the importer keep `floats` or `ints` at exactly numElements() entries,
+/// with the element count checked (checkedElementCount) and within the
+/// import's size limit.
 struct Tensor {
   int dataType = kUndefined;
   std::vector<int64_t> shape;
@@ -102,8 +114,11 @@ struct Model {
 };
 
 /// Parses a serialized ModelProto. Returns an empty string on success,
-/// otherwise the reason (without the file name). Never throws.
-std::string readOnnxModel(const char *data, size_t size, Model &model);
+/// otherwise the reason (without the file name). Never throws. A tensor with
+/// more than `maxTensorElements` elements, or whose element count overflows,
+/// is an error naming it and its shape.
+std::string readOnnxModel(const char *data, size_t size, Model &model,
+                          int64_t maxTensorElements);
 
 } // namespace mlir::mpq::onnx_import
 

@@ -19,6 +19,23 @@
 
 using namespace mlir::mpq::onnx_import;
 
+std::optional<int64_t>
+mlir::mpq::onnx_import::checkedElementCount(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      return std::nullopt;
+  return n;
+}
+
+std::string
+mlir::mpq::onnx_import::shapeString(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 const char *mlir::mpq::onnx_import::dataTypeName(int dataType) {
   switch (dataType) {
   case kFloat:
@@ -65,11 +82,15 @@ struct ReadError : std::exception {
 template <typename T, typename Out>
 static void copyRaw(const std::string &raw, int64_t count,
                     std::vector<Out> &out) {
+  // count is at most the import's element limit, so count * sizeof(T) does
+  // not overflow.
   if (raw.size() != static_cast<size_t>(count) * sizeof(T))
     throw ReadError("raw_data holds " + std::to_string(raw.size()) +
                     " bytes, expected " +
                     std::to_string(count * int64_t(sizeof(T))));
   out.resize(count);
+  if (count == 0)
+    return; // no memcpy from (or to) a null pointer
   if constexpr (std::is_same_v<T, Out>) {
     std::memcpy(out.data(), raw.data(), raw.size());
   } else {
@@ -90,18 +111,31 @@ static void copyField(const Field &field, int64_t count,
   out.assign(field.begin(), field.end());
 }
 
-static Tensor convertTensor(const onnx::TensorProto &proto) {
+static Tensor convertTensor(const onnx::TensorProto &proto,
+                            int64_t maxElements) {
   Tensor t;
   t.dataType = proto.data_type();
   t.shape.assign(proto.dims().begin(), proto.dims().end());
   for (int64_t d : t.shape)
     if (d < 0)
-      throw ReadError("tensor '" + proto.name() + "' has a negative dimension");
+      throw ReadError("tensor '" + proto.name() +
+                      "' has a negative dimension " + std::to_string(d) +
+                      " (shape " + shapeString(t.shape) + ")");
+  std::optional<int64_t> count = checkedElementCount(t.shape);
+  if (!count)
+    throw ReadError("tensor '" + proto.name() + "' has shape " +
+                    shapeString(t.shape) +
+                    ", whose element count overflows int64");
+  if (*count > maxElements)
+    throw ReadError("tensor '" + proto.name() + "' has shape " +
+                    shapeString(t.shape) + ": " + std::to_string(*count) +
+                    " elements, more than the limit of " +
+                    std::to_string(maxElements));
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
     throw ReadError("tensor '" + proto.name() +
                     "' keeps its data in an external file, which is not "
                     "supported");
-  int64_t n = t.numElements();
+  int64_t n = *count;
   const std::string &raw = proto.raw_data();
   bool hasRaw = proto.has_raw_data();
   try {
@@ -155,7 +189,8 @@ static Tensor convertTensor(const onnx::TensorProto &proto) {
   return t;
 }
 
-static Attribute convertAttribute(const onnx::AttributeProto &proto) {
+static Attribute convertAttribute(const onnx::AttributeProto &proto,
+                                  int64_t maxElements) {
   Attribute a;
   switch (proto.type()) {
   case onnx::AttributeProto::INT:
@@ -180,7 +215,7 @@ static Attribute convertAttribute(const onnx::AttributeProto &proto) {
     break;
   case onnx::AttributeProto::TENSOR:
     a.kind = Attribute::TensorKind;
-    a.t = convertTensor(proto.t());
+    a.t = convertTensor(proto.t(), maxElements);
     break;
   default:
     a.kind = Attribute::Other;
@@ -212,7 +247,8 @@ static ValueInfo convertValueInfo(const onnx::ValueInfoProto &proto) {
   return info;
 }
 
-static void convertModel(const onnx::ModelProto &proto, Model &model) {
+static void convertModel(const onnx::ModelProto &proto, Model &model,
+                         int64_t maxElements) {
   model.irVersion = proto.ir_version();
   model.producer = proto.producer_name();
   for (const auto &opset : proto.opset_import())
@@ -226,7 +262,8 @@ static void convertModel(const onnx::ModelProto &proto, Model &model) {
     model.outputs.push_back(convertValueInfo(output));
   model.initializers.reserve(graph.initializer_size());
   for (const auto &init : graph.initializer())
-    model.initializers.emplace_back(init.name(), convertTensor(init));
+    model.initializers.emplace_back(init.name(),
+                                    convertTensor(init, maxElements));
   model.nodes.reserve(graph.node_size());
   for (const auto &nodeProto : graph.node()) {
     Node node;
@@ -237,7 +274,7 @@ static void convertModel(const onnx::ModelProto &proto, Model &model) {
     node.outputs.assign(nodeProto.output().begin(), nodeProto.output().end());
     for (const auto &attr : nodeProto.attribute()) {
       try {
-        node.attributes[attr.name()] = convertAttribute(attr);
+        node.attributes[attr.name()] = convertAttribute(attr, maxElements);
       } catch (const ReadError &e) {
         throw ReadError("attribute '" + attr.name() + "' of node '" +
                         node.name + "': " + e.message);
@@ -248,7 +285,8 @@ static void convertModel(const onnx::ModelProto &proto, Model &model) {
 }
 
 std::string mlir::mpq::onnx_import::readOnnxModel(const char *data, size_t size,
-                                                  Model &model) {
+                                                  Model &model,
+                                                  int64_t maxTensorElements) {
   try {
     if (size > static_cast<size_t>(INT32_MAX))
       return "cannot parse: larger than protobuf's 2 GiB limit";
@@ -264,7 +302,7 @@ std::string mlir::mpq::onnx_import::readOnnxModel(const char *data, size_t size,
     }
     if (!proto.has_graph() || proto.ir_version() <= 0)
       return "cannot parse: not an ONNX ModelProto (no graph or ir_version)";
-    convertModel(proto, model);
+    convertModel(proto, model, maxTensorElements);
     return "";
   } catch (const std::exception &e) {
     return std::string("cannot read the model: ") + e.what();

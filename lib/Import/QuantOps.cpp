@@ -70,8 +70,10 @@ static LogicalResult fakeQuant(Importer &im, const Node &node, const Entry &x,
 }
 
 /// Scale and zero point of a QuantizeLinear/DequantizeLinear (inputs 1, 2),
-/// for an input of rank `rank`.
-FailureOr<QuantParams> Importer::qdqParams(const Node &node, int64_t rank) {
+/// for an input of shape `shape`.
+FailureOr<QuantParams> Importer::qdqParams(const Node &node,
+                                           ArrayRef<int64_t> shape) {
+  int64_t rank = shape.size();
   auto scale = hostInput(node, 1, "scale");
   if (failed(scale))
     return failure();
@@ -106,6 +108,12 @@ FailureOr<QuantParams> Importer::qdqParams(const Node &node, int64_t rank) {
   }
   if (p.axis >= 0 && s.numElements() == 1 && (!zp || zp->numElements() == 1))
     p.axis = -1;
+  if (s.numElements() == 0)
+    return nodeError(node) << "scale '" << node.inputs[1] << "' is empty";
+  if (p.axis >= 0 && s.numElements() != shape[p.axis])
+    return nodeError(node) << "scale '" << node.inputs[1] << "' has "
+                           << s.numElements() << " values for axis " << p.axis
+                           << " of size " << shape[p.axis];
   for (float v : s.floats)
     p.scales.push_back(v);
   if (zp) {
@@ -122,7 +130,7 @@ static LogicalResult importQuantizeLinear(Importer &im, const Node &node) {
   auto x = im.dataInput(node, 0);
   if (failed(x))
     return failure();
-  auto params = im.qdqParams(node, x->shape.size());
+  auto params = im.qdqParams(node, x->shape);
   if (failed(params))
     return failure();
   Entry e;
@@ -137,7 +145,7 @@ static LogicalResult importDequantizeLinear(Importer &im, const Node &node) {
   auto x = im.dataInput(node, 0);
   if (failed(x))
     return failure();
-  auto params = im.qdqParams(node, x->shape.size());
+  auto params = im.qdqParams(node, x->shape);
   if (failed(params))
     return failure();
   if (x->pendingQuant) {
@@ -244,14 +252,28 @@ static LogicalResult importQonnxQuant(Importer &im, const Node &node) {
     }
   }
   int64_t slices = p.axis >= 0 ? x->shape[p.axis] : 1;
+  // One value, or one per slice of the axis: elementAt below reads them.
+  for (size_t input : {1, 2}) {
+    const Tensor *t = input == 1 ? *scale : *zp;
+    if (t->numElements() == 1 || t->numElements() == slices)
+      continue;
+    auto diag = im.nodeError(node)
+                << (input == 1 ? "scale" : "zero point") << " '"
+                << node.inputs[input] << "' has " << t->numElements()
+                << " values (shape " << shapeString(t->shape) << ") for ";
+    if (p.axis >= 0)
+      return diag << "axis " << p.axis << " of size " << slices;
+    return diag << "the whole tensor";
+  }
   for (int64_t c = 0; c < slices; ++c) {
     auto at = [&](const Tensor *t) {
       return elementAt(*t, t->numElements() == 1 ? 0 : c);
     };
     double z = at(*zp);
-    if (z != std::floor(z))
+    if (z != std::floor(z) || !std::isfinite(z) || std::fabs(z) > 1e9)
       return im.nodeError(node)
-             << "zero point " << formatNumber(z) << " is not an integer";
+             << "zero point " << formatNumber(z) << " is not an integer"
+             << (std::isfinite(z) && z == std::floor(z) ? " in range" : "");
     p.scales.push_back(at(*scale));
     p.zeroPoints.push_back(static_cast<int64_t>(z));
   }

@@ -79,7 +79,10 @@ static FailureOr<Shape> resolveReshape(ArrayRef<int64_t> in,
       error = "negative entry " + std::to_string(d);
       return failure();
     }
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known)) {
+      error = "the element count of the shape overflows int64";
+      return failure();
+    }
     out.push_back(d);
   }
   int64_t total = product(in);
@@ -225,8 +228,17 @@ static LogicalResult importPad(Importer &im, const Node &node) {
       return im.nodeError(node) << "negative pads (cropping) are not supported";
     storedPads[i] = (*pads)[p];
     storedPads[i + rank] = (*pads)[p + rank];
-    storedShape.push_back(x->shape[p] + (*pads)[p] + (*pads)[p + rank]);
+    int64_t padded;
+    if (__builtin_add_overflow(x->shape[p], (*pads)[p], &padded) ||
+        __builtin_add_overflow(padded, (*pads)[p + rank], &padded))
+      return im.nodeError(node)
+             << "pads " << (*pads)[p] << " and " << (*pads)[p + rank]
+             << " on dimension " << p << " of size " << x->shape[p]
+             << " overflow int64";
+    storedShape.push_back(padded);
   }
+  if (failed(im.checkShape(node, storedShape, "the padded output")))
+    return failure();
   Value y = im.create<PadOp>(
       im.nodeLoc(node), im.f32(storedShape), x->value,
       {im.namedI64Array("pads", storedPads),
@@ -241,6 +253,9 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
     return im.nodeError(node) << "needs an axis and at least one input";
   const Entry &first = im.input(node, 0);
   int64_t rank = first.shape.size();
+  if (rank == 0)
+    return im.nodeError(node) << "input '" << node.inputs[0]
+                              << "' has rank 0; scalars cannot be concatenated";
   auto axis = im.normalizeAxis(node, *axisAttr, rank);
   if (failed(axis))
     return failure();
@@ -255,11 +270,16 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
     for (int64_t d = 0; d < rank; ++d)
       if (d != *axis && e.shape[d] != first.shape[d])
         return im.nodeError(node) << "input shapes differ outside the axis";
-    shape[*axis] += e.shape[*axis];
+    // Each input's shape was checked against the limit, so the sum of a
+    // dimension over the inputs cannot overflow before the check below.
+    if (__builtin_add_overflow(shape[*axis], e.shape[*axis], &shape[*axis]))
+      return im.nodeError(node) << "the concatenated axis overflows int64";
     allHost &= static_cast<bool>(e.host);
     if (!e.host && !layout)
       layout = &e;
   }
+  if (failed(im.checkShape(node, shape, "the output")))
+    return failure();
   if (allHost) {
     Tensor out;
     out.dataType = first.host->dataType;

@@ -6,6 +6,7 @@
 
 #include "mpq/Support/Npy.h"
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -97,9 +98,12 @@ bool mlir::mpq::parseNpy(const std::string &bytes, NpyArray &array,
     if (first == std::string::npos)
       continue;
     char *end = nullptr;
+    errno = 0;
     long long value = std::strtoll(dim.c_str() + first, &end, 10);
-    if (value < 0 || end == dim.c_str() + first) {
-      error = "malformed .npy shape (" + shape + ")";
+    if (value < 0 || end == dim.c_str() + first || errno == ERANGE ||
+        dim.find_first_not_of(' ', end - dim.c_str()) != std::string::npos) {
+      error = "malformed .npy shape (" + shape + "): dimension '" +
+              dim.substr(first) + "'";
       return false;
     }
     array.shape.push_back(value);
@@ -118,12 +122,25 @@ bool mlir::mpq::parseNpy(const std::string &bytes, NpyArray &array,
     return false;
   }
   array.dtype = descr;
-  int64_t count = array.numElements();
+  // The shape is data from the file: count it with overflow checks, and the
+  // data must be exactly what it describes.
+  int64_t count = 1, expected = 0;
+  bool overflow = false;
+  for (int64_t d : array.shape)
+    overflow |= __builtin_mul_overflow(count, d, &count);
+  if (overflow || __builtin_mul_overflow(count, int64_t(width), &expected)) {
+    error = "the .npy shape (" + shape + ") of " + descr +
+            " elements overflows int64 bytes";
+    return false;
+  }
   const char *data = bytes.data() + headerStart + headerLen;
-  if (static_cast<int64_t>(bytes.size() - headerStart - headerLen) <
-      count * width) {
-    error = "truncated .npy data: expected " + std::to_string(count * width) +
-            " bytes";
+  int64_t available =
+      static_cast<int64_t>(bytes.size() - headerStart - headerLen);
+  if (available != expected) {
+    error = std::string(available < expected ? "truncated" : "oversized") +
+            " .npy data: the shape (" + shape + ") of " + descr + " needs " +
+            std::to_string(expected) + " bytes, the file has " +
+            std::to_string(available);
     return false;
   }
   array.reals.clear();

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/InitAll.h"
+#include "mpq/Support/ToolDefaults.h"
 #include "mpq/Support/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -16,6 +17,7 @@
 
 int main(int argc, char **argv) {
   mlir::mpq::registerVersionPrinter();
+  mlir::mpq::printNoOpOnDiagnosticByDefault();
   mlir::DialectRegistry registry;
   mlir::mpq::registerAllDialects(registry);
   mlir::mpq::registerAllPasses();

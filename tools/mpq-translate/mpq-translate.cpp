@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Import/OnnxImporter.h"
+#include "mpq/Support/ToolDefaults.h"
 #include "mpq/Support/Version.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -71,6 +72,7 @@ importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
 
 int main(int argc, char **argv) {
   mpq::registerVersionPrinter();
+  mlir::mpq::printNoOpOnDiagnosticByDefault();
   TranslateRegistration importRegistration(
       "import-onnx", "Import an ONNX model into mpq graph IR", importOnnx);
   return failed(mlirTranslateMain(argc, argv, "mpq translation driver\n")) ? 1

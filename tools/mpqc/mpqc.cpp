@@ -40,6 +40,16 @@ static cl::opt<InputLayout> inputLayout(
     "input-layout", cl::init(defaults.inputLayout), cl::cat(modelCat),
     cl::desc("4-D inputs (and calibration data) as the ONNX graph has them "
              "(model, default) or channels last (nhwc: no input transpose)"));
+static cl::opt<ByteSize> maxTensor(
+    "max-tensor-size", cl::init(ByteSize(defaults.maxTensorBytes)),
+    cl::cat(modelCat),
+    cl::desc("the largest tensor a model may hold, as float32 (default: 4 "
+             "GiB)"));
+static cl::opt<ByteSize> maxConstants(
+    "max-constant-size", cl::init(ByteSize(defaults.maxConstantBytes)),
+    cl::cat(modelCat),
+    cl::desc("all of a model's constants together, as float32 (default: 4 "
+             "GiB)"));
 static cl::opt<ByteSize> flash(
     "flash", cl::init(ByteSize(defaults.flashBytes)), cl::cat(budgetCat),
     cl::desc("weights + parameters + code (B, kB, KiB, MB, MiB; default: the "
@@ -141,6 +151,10 @@ int main(int argc, char **argv) {
   options.ramBytes = *ram.getValue().bytes;
   options.reserveFlashBytes = *reserveFlash.getValue().bytes;
   options.reserveRamBytes = *reserveRam.getValue().bytes;
+  if (!maxTensor.getValue().bytes || !maxConstants.getValue().bytes)
+    return fail("--max-tensor-size and --max-constant-size need a size");
+  options.maxTensorBytes = *maxTensor.getValue().bytes;
+  options.maxConstantBytes = *maxConstants.getValue().bytes;
   options.weightBudgetBytes = weightBudget.getValue().bytes;
   options.scheme = scheme;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());

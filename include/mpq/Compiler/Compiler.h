@@ -138,6 +138,10 @@ struct CompileOptions {
   unsigned syntheticInputs = 4;
   OptimizeMode optimize = OptimizeMode::Auto;
   InputLayout inputLayout = InputLayout::Model;
+  /// Limits on what the model may hold (OnnxImportOptions): the largest
+  /// tensor, and all constants together, in bytes of float32.
+  int64_t maxTensorBytes = OnnxImportOptions().maxTensorBytes;
+  int64_t maxConstantBytes = OnnxImportOptions().maxConstantBytes;
   /// The prefix of every symbol (a C identifier); empty: from the file name.
   std::string name;
   /// The outputs to produce; the object is always generated (its sizes are

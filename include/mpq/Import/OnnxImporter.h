@@ -55,6 +55,14 @@ struct OnnxImportOptions {
   /// and the model needs no input transpose, so no second image-sized
   /// buffer at the start of the arena.
   bool nhwcInputs = false;
+  /// The largest tensor the import accepts (a graph input, an initializer, a
+  /// constant, or any value it computes), counted as float32 elements of 4
+  /// bytes. A larger one, or one whose size overflows, is an error naming
+  /// the node (or tensor), the shape and the limit. Default 4 GiB.
+  int64_t maxTensorBytes = int64_t(4) << 30;
+  /// The largest total of constant data the import holds (initializers and
+  /// the constants it folds), counted the same way. Default 4 GiB.
+  int64_t maxConstantBytes = int64_t(4) << 30;
 };
 
 /// The dialects imported IR uses.

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace mlir::mpq {
@@ -42,6 +43,25 @@ inline int64_t packedTensorBytes(const std::vector<int64_t> &shape,
   for (size_t i = 0; i + 1 < shape.size(); ++i)
     rows *= shape[i];
   return rows * packedRowBytes(shape.back(), bits);
+}
+
+/// packedTensorBytes, or std::nullopt if a dimension is negative or the size
+/// overflows int64. Shapes that come from outside (a model, a user's IR) are
+/// sized with this first.
+inline std::optional<int64_t>
+checkedPackedTensorBytes(const std::vector<int64_t> &shape, unsigned bits) {
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i)
+    if (shape[i] < 0 || __builtin_mul_overflow(rows, shape[i], &rows))
+      return std::nullopt;
+  int64_t inner = shape.empty() ? 1 : shape.back();
+  int64_t rowBits = 0, total = 0;
+  if (inner < 0 ||
+      __builtin_mul_overflow(inner, static_cast<int64_t>(bits), &rowBits) ||
+      __builtin_add_overflow(rowBits, int64_t(7), &rowBits) ||
+      __builtin_mul_overflow(rows, rowBits / 8, &total))
+    return std::nullopt;
+  return packedTensorBytes(shape, bits);
 }
 
 /// Widths packRow/unpackRow accept. The stream layout is the same for all of

@@ -16,6 +16,7 @@
 #include "LoopPattern.h"
 
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
+#include "mpq/Support/Packing.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -728,6 +729,42 @@ LogicalResult mlir::mpq::lowerModelToLoops(func::FuncOp model, StringRef prefix,
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// The buffer planner's preconditions (ArenaBuffers.cpp), checked again
+/// because this pass also runs on its own: every tensor has a static shape
+/// whose packed size fits int64, before any byte size is computed.
+LogicalResult verifyStaticSizes(func::FuncOp func) {
+  auto check = [](Operation *op, Value v) -> LogicalResult {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type)
+      return success();
+    if (!type.hasStaticShape())
+      return op->emitError()
+             << "'" << op->getName() << "' has a dynamic shape (" << type
+             << "): lowering needs static sizes";
+    Type element = type.getElementType();
+    unsigned bits =
+        element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 8;
+    if (auto uniform = dyn_cast<UniformType>(element))
+      bits = uniform.getWidth();
+    if (!checkedPackedTensorBytes(std::vector<int64_t>(type.getShape().begin(),
+                                                       type.getShape().end()),
+                                  bits))
+      return op->emitError()
+             << "the buffer of " << type << " does not fit in int64 bytes";
+    return success();
+  };
+  for (BlockArgument arg : func.getArguments())
+    if (failed(check(func, arg)))
+      return failure();
+  WalkResult walk = func.walk([&](Operation *op) {
+    for (Value v : op->getResults())
+      if (failed(check(op, v)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 struct LowerToLoopsPass
     : ::mlir::mpq::impl::MPQLowerToLoopsPassBase<LowerToLoopsPass> {
   using Base::Base;
@@ -739,7 +776,7 @@ struct LowerToLoopsPass
       return signalPassFailure();
     }
     FailureOr<func::FuncOp> func = getModelFunction(getOperation());
-    if (failed(func))
+    if (failed(func) || failed(verifyStaticSizes(*func)))
       return signalPassFailure();
     std::string prefix =
         modelName.empty() ? func->getSymName().str() : modelName;
