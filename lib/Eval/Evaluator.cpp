@@ -491,12 +491,12 @@ LogicalResult Evaluator::evalConv2D(Conv2DOp conv) {
   std::vector<int64_t> outShape = shapeOf(conv->getResult(0));
   std::optional<std::vector<double>> fast = convolveFloats(
       in.shape, outShape, win, conv.getGroups(), in.reals, w.reals);
-  std::vector<double> out =
-      fast ? std::move(*fast)
-           : convolve<double>(
-                 in.shape, outShape, win, conv.getGroups(),
-                 [&](int64_t i) { return in.reals[i]; },
-                 [&](int64_t i) { return w.reals[i]; });
+  std::vector<double> out = fast
+                                ? std::move(*fast)
+                                : convolve<double>(
+                                      in.shape, outShape, win, conv.getGroups(),
+                                      [&](int64_t i) { return in.reals[i]; },
+                                      [&](int64_t i) { return w.reals[i]; });
   if (conv.getBias()) {
     const EvalTensor &b = get(conv.getBias());
     for (size_t i = 0; i < out.size(); ++i)
