@@ -69,8 +69,12 @@ def main():
                      (f" {before:.2f} | {full / before:.2f} |" if before else ""))
     if args.before:
         lines += ["", f"Before: `{args.before}`, timed in the same run, runs interleaved."]
-    lines += ["", "The largest part is calibration: the float graph runs through the",
-              "plain-loop reference evaluator on each synthetic input. At exactly",
+    lines += ["", "Calibration runs the float graph through the reference evaluator on",
+              "each synthetic input; its float convolutions (full and depthwise)",
+              "keep every sum in the order of the plain loops (so the observed",
+              "ranges, the grids and every output byte stay the same) but run with",
+              "the output channels innermost against weights repacked once, and it",
+              "drops each value after its last read. At exactly",
               "2,048,000 B the weights of the larger variants fill the budget, so mpqc",
               "assigns precision again (its code-size retry) and lowers and generates",
               "code again; the retry reuses the activation ranges the first calibration",

@@ -168,6 +168,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         return failure();
       EvalOptions options;
       options.uncalibratedFakeQuantIsIdentity = true;
+      options.releaseDeadValues = true;
       options.afterOp = [&](Operation *op, auto valueOf) {
         auto it = observed.find(op);
         if (it == observed.end())

@@ -302,11 +302,10 @@ LogicalResult Lowering::lowerFakeQuant(FakeQuantOp op) {
   if (std::optional<std::vector<double>> values =
           getFloatConstantValues(input)) {
     auto shape = cast<RankedTensorType>(input.getType()).getShape();
-    SmallVector<APInt> codes;
-    for (int64_t code : quantizeConstant(op, *values, type))
-      codes.push_back(APInt(8, code, /*isSigned=*/true));
+    std::vector<int64_t> quantized = quantizeConstant(op, *values, type);
+    std::vector<int8_t> codes(quantized.begin(), quantized.end());
     auto codeType = RankedTensorType::get(shape, builder.getI8Type());
-    auto attr = DenseElementsAttr::get(codeType, codes);
+    auto attr = DenseElementsAttr::get(codeType, ArrayRef<int8_t>(codes));
     record(op.getResult(), QConstantOp::create(builder, op.getLoc(),
                                                withElement(input, type), attr));
     return success();

@@ -160,6 +160,60 @@ std::vector<T> convolve(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
   return out;
 }
 
+/// The float sums of `convolve` for a full convolution (one group) or a
+/// depthwise one (one input and one output channel per group), computed with
+/// the loops turned so that memory streams: each output starts at 0 and adds
+/// in(tap) * weight(tap) over the same taps in the same order (ky, kx, ci,
+/// padding skipped), so every sum is the same double; but the innermost loop
+/// runs over the output channels of one pixel, each its own sum, against
+/// weights repacked once to [ky][kx][ci][o]. Other groupings: nullopt.
+std::optional<std::vector<double>>
+convolveFloats(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
+               const Window &w, int64_t groups, const std::vector<double> &in,
+               const std::vector<double> &weight) {
+  int64_t n = outShape[0], oh = outShape[1], ow = outShape[2], oc = outShape[3];
+  int64_t ih = inShape[1], iw = inShape[2], ic = inShape[3];
+  bool depthwise = groups == ic && groups == oc;
+  if (groups != 1 && !depthwise)
+    return std::nullopt;
+  int64_t k = depthwise ? 1 : ic, taps = w.kh * w.kw;
+  std::vector<double> packed(taps * k * oc);
+  for (int64_t o = 0; o < oc; ++o)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t ci = 0; ci < k; ++ci)
+        packed[(t * k + ci) * oc + o] = weight[(o * taps + t) * k + ci];
+  std::vector<double> out(n * oh * ow * oc, 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        double *__restrict acc = &out[((b * oh + oy) * ow + ox) * oc];
+        for (int64_t ky = 0; ky < w.kh; ++ky) {
+          int64_t iy = w.row(oy, ky);
+          if (iy < 0 || iy >= ih)
+            continue;
+          for (int64_t kx = 0; kx < w.kw; ++kx) {
+            int64_t ix = w.col(ox, kx);
+            if (ix < 0 || ix >= iw)
+              continue;
+            const double *__restrict x = &in[((b * ih + iy) * iw + ix) * ic];
+            const double *__restrict tap = &packed[(ky * w.kw + kx) * k * oc];
+            if (depthwise) {
+              for (int64_t o = 0; o < oc; ++o)
+                acc[o] += x[o] * tap[o];
+              continue;
+            }
+            for (int64_t ci = 0; ci < k; ++ci) {
+              double xv = x[ci];
+              const double *__restrict row = tap + ci * oc;
+              for (int64_t o = 0; o < oc; ++o)
+                acc[o] += xv * row[o];
+            }
+          }
+        }
+      }
+  return out;
+}
+
 /// Calls visit(outIndex, inIndex) for every in-bounds tap of every pooling
 /// window (channels preserved), and done(outIndex, taps) after each window
 /// with the number of in-bounds taps.
@@ -309,6 +363,16 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
                               << " for " << arg.getType();
     set(arg, inputs[i]);
   }
+  // The values each op reads for the last time (releaseDeadValues).
+  llvm::DenseMap<Operation *, SmallVector<Value>> lastReads;
+  if (options.releaseDeadValues) {
+    llvm::DenseMap<Value, Operation *> lastReader;
+    for (Operation &op : func.getBody().front())
+      for (Value v : op.getOperands())
+        lastReader[v] = &op;
+    for (auto [value, reader] : lastReader)
+      lastReads[reader].push_back(value);
+  }
   EvalResult result;
   int64_t index = 0;
   for (Operation &op : func.getBody().front()) {
@@ -332,6 +396,9 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
     if (options.recordIntermediates)
       for (Value v : op.getResults())
         result.intermediates.emplace_back(displayName(&op, index), get(v));
+    if (auto it = lastReads.find(&op); it != lastReads.end())
+      for (Value v : it->second)
+        values.erase(v);
     ++index;
   }
   return func.emitError() << "function body has no return";
@@ -421,10 +488,15 @@ LogicalResult Evaluator::evalConv2D(Conv2DOp conv) {
   const EvalTensor &in = get(conv.getInput()), &w = get(conv.getWeight());
   Window win = makeWindow({w.shape[1], w.shape[2]}, conv.getStrides(),
                           conv.getDilations(), conv.getPads());
-  std::vector<double> out = convolve<double>(
-      in.shape, shapeOf(conv->getResult(0)), win, conv.getGroups(),
-      [&](int64_t i) { return in.reals[i]; },
-      [&](int64_t i) { return w.reals[i]; });
+  std::vector<int64_t> outShape = shapeOf(conv->getResult(0));
+  std::optional<std::vector<double>> fast = convolveFloats(
+      in.shape, outShape, win, conv.getGroups(), in.reals, w.reals);
+  std::vector<double> out = fast
+                                ? std::move(*fast)
+                                : convolve<double>(
+                                      in.shape, outShape, win, conv.getGroups(),
+                                      [&](int64_t i) { return in.reals[i]; },
+                                      [&](int64_t i) { return w.reals[i]; });
   if (conv.getBias()) {
     const EvalTensor &b = get(conv.getBias());
     for (size_t i = 0; i < out.size(); ++i)

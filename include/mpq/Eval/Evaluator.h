@@ -52,6 +52,10 @@ struct EvalOptions {
   /// Return, for each output computed by mpq.dequantize, the integer codes
   /// it reads: what compiled code returns.
   bool outputCodes = false;
+  /// Drop each value once the last op that reads it has run (after afterOp):
+  /// less memory to fill and copy, but afterOp may then read only the op's
+  /// own operands and results. Calibration runs the float graph this way.
+  bool releaseDeadValues = false;
   /// Called after every op with a way to read any value computed so far.
   std::function<void(Operation *op,
                      llvm::function_ref<const EvalTensor &(Value)> valueOf)>
