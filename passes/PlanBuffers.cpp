@@ -238,8 +238,7 @@ void PlanBuffersPass::runOnOperation() {
     for (size_t i = 0; i < buffers.buffers.size(); ++i) {
       unsigned bits = 0;
       if (i < graph->tensors.size())
-        if (auto type =
-                dyn_cast<ShapedType>(graph->tensors[i].value.getType()))
+        if (auto type = dyn_cast<ShapedType>(graph->tensors[i].value.getType()))
           if (std::optional<StorageInfo> info =
                   getStorageInfo(type.getElementType()))
             bits = info->width;

@@ -167,23 +167,6 @@ bool isIntegerGraph(ModuleOp module) {
   return integer;
 }
 
-/// Multiply-accumulates of one inference of the integer graph.
-int64_t countMacs(func::FuncOp func) {
-  int64_t macs = 0;
-  func.walk([&](Operation *op) {
-    if (auto conv = dyn_cast<QConv2DOp>(op)) {
-      auto out = cast<ShapedType>(conv.getType());
-      auto w = cast<ShapedType>(conv.getWeight().getType());
-      macs += out.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
-              w.getDimSize(3);
-    } else if (auto fc = dyn_cast<QFullyConnectedOp>(op)) {
-      auto w = cast<ShapedType>(fc.getWeight().getType());
-      macs += cast<ShapedType>(fc.getType()).getDimSize(0) * w.getNumElements();
-    }
-  });
-  return macs;
-}
-
 /// What calibration observed on one fake_quant: its range (null for
 /// weights), and where it sits, to recognise its counterpart after precision
 /// is assigned again.
@@ -476,7 +459,6 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   FailureOr<ModelInterface> interface = describeModel(graph, name);
   if (failed(interface))
     return failure();
-  result.macs = countMacs(graph);
   std::vector<WeightLayerInfo> weightInfo;
   for (const PrecisionOutcome::Layer &layer : precision.layers)
     weightInfo.push_back({layer.node, layer.weightBytes, layer.paramBytes,
@@ -486,6 +468,8 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   if (failed(rows))
     return failure();
   lastReport->layers = std::move(*rows);
+  for (const ReportLayer &layer : lastReport->layers)
+    result.macs += layer.macs;
   if (!options.validationFiles.empty())
     integerModule = module->clone();
   if (emits(options, EmitKind::Mlir)) {
@@ -669,8 +653,8 @@ FailureOr<CompileResult> Compilation::run() {
                            " B reserved"
                      : std::string())
              << " leaves " << ram - stack
-             << " B for the arena beside the generated code's stack ("
-             << stack << " B): too little";
+             << " B for the arena beside the generated code's stack (" << stack
+             << " B): too little";
     stack = compiled->stackBytes.value_or(0);
   }
 
@@ -809,8 +793,7 @@ FailureOr<CompileResult> compileImported(
   ScopedDiagnosticHandler nodeNames(&context, [&](Diagnostic &diag) {
     std::optional<std::string> node = nameFromLocation(diag.getLocation());
     std::string message = diag.str();
-    if (renamed || !node ||
-        StringRef(message).contains("'" + *node + "'"))
+    if (renamed || !node || StringRef(message).contains("'" + *node + "'"))
       return failure(); // to the caller's handlers as it is
     Diagnostic copy(diag.getLocation(), diag.getSeverity());
     copy << "node '" << *node << "': " << message;

@@ -99,8 +99,8 @@ std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
     for (const std::string &name : labels.stepNames)
       longestName = std::max(longestName, name.size());
   const double left = 80, right = 20, topMargin = 82,
-               bottom = 60 + (named ? 5.5 * std::min<size_t>(longestName, 40)
-                                    : 0.0);
+               bottom =
+                   60 + (named ? 5.5 * std::min<size_t>(longestName, 40) : 0.0);
   const double plotW = std::max(600.0, std::min(1800.0, 24.0 * numSteps));
   const double plotH = 560;
   const double width = left + plotW + right,
@@ -159,9 +159,8 @@ std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
       svg += "<path d=\"M" + formatNumber(x) + " " +
              formatNumber(topMargin + plotH) + "v4\" stroke=\"#333\"/>\n";
       svg += "<text class=\"ax\" transform=\"translate(" + formatNumber(x + 3) +
-             " " + formatNumber(topMargin + plotH + 8) +
-             ") rotate(60)\">" + escapeXml(std::to_string(s) + " " + name) +
-             "</text>\n";
+             " " + formatNumber(topMargin + plotH + 8) + ") rotate(60)\">" +
+             escapeXml(std::to_string(s) + " " + name) + "</text>\n";
       continue;
     }
     const double x = xOf(s) + stepW / 2;
@@ -184,20 +183,21 @@ std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
     const double x = xOf(b.firstUse), w = stepW * (b.lastUse - b.firstUse + 1);
     const double yTop = yOf(plan.offsets[i] + b.size);
     const double h = std::max(1.0, yOf(plan.offsets[i]) - yTop);
-    const unsigned bits = i < labels.bufferBits.size() ? labels.bufferBits[i] : 0;
+    const unsigned bits =
+        i < labels.bufferBits.size() ? labels.bufferBits[i] : 0;
     const std::string label = b.name + " " + formatBytes(b.size);
-    std::string tooltip = b.name + ": " +
-                          (bits ? std::to_string(bits) + "-bit, " : "") +
-                          std::to_string(b.size) +
-                          " B at offset " + std::to_string(plan.offsets[i]) +
-                          ", steps " + std::to_string(b.firstUse) + ".." +
-                          std::to_string(b.lastUse);
+    std::string tooltip =
+        b.name + ": " + (bits ? std::to_string(bits) + "-bit, " : "") +
+        std::to_string(b.size) + " B at offset " +
+        std::to_string(plan.offsets[i]) + ", steps " +
+        std::to_string(b.firstUse) + ".." + std::to_string(b.lastUse);
     if (b.inPlaceOf >= 0 && static_cast<size_t>(b.inPlaceOf) < n)
       tooltip += ", in place of " + buffers[b.inPlaceOf].name;
     svg += "<rect class=\"buf\" x=\"" + formatNumber(x + 0.5) + "\" y=\"" +
            formatNumber(yTop) + "\" width=\"" +
            formatNumber(std::max(1.0, w - 1)) + "\" height=\"" +
-           formatNumber(h) + "\" fill=\"" + fillOf(bits, i) + "\"><title>" + escapeXml(tooltip) + "</title></rect>\n";
+           formatNumber(h) + "\" fill=\"" + fillOf(bits, i) + "\"><title>" +
+           escapeXml(tooltip) + "</title></rect>\n";
     // About 5.5 px per character at 10 px; labels that do not fit stay in
     // the tooltip rather than overprinting a neighbour.
     const double textW = 5.5 * static_cast<double>(label.size());
@@ -247,9 +247,8 @@ std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
     for (unsigned bits : {8u, 4u, 2u, 0u}) {
       svg += "<path d=\"M" + formatNumber(x) + " 47h12v10h-12z\" fill=\"" +
              fillOf(bits, 0) + "\" stroke=\"#333\" stroke-width=\"0.6\"/>\n";
-      svg += "<text class=\"ax\" x=\"" + formatNumber(x + 16) +
-             "\" y=\"56\">" + (bits ? std::to_string(bits) + "-bit" : "other") +
-             "</text>\n";
+      svg += "<text class=\"ax\" x=\"" + formatNumber(x + 16) + "\" y=\"56\">" +
+             (bits ? std::to_string(bits) + "-bit" : "other") + "</text>\n";
       x += 62;
     }
   }
