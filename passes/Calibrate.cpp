@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/Threading.h"
 
 #include <cmath>
 #include <limits>
@@ -45,6 +46,12 @@ struct Ranges {
   void add(size_t slice, double v) {
     mins[slice] = std::min(mins[slice], v);
     maxs[slice] = std::max(maxs[slice], v);
+  }
+  void merge(const Ranges &other) {
+    for (size_t i = 0; i < mins.size(); ++i) {
+      mins[i] = std::min(mins[i], other.mins[i]);
+      maxs[i] = std::max(maxs[i], other.maxs[i]);
+    }
   }
 };
 
@@ -128,6 +135,39 @@ static LogicalResult checkRange(FakeQuantOp fq, StringRef what, double min,
                         << "] has no finite quantization scale";
 }
 
+/// A channel whose weights are all within a millionth of the largest
+/// channel's (a filter that training left dead, max |w| ~ 1e-19 in real
+/// detectors) is a pruned channel: its own range would give it a scale so
+/// small that its bias overflows int32 on the accumulator's grid. It takes
+/// the widest channel's range instead, where its weights are exact zero
+/// codes and its bias passes through exactly. A warning names the channels.
+static void floorDeadChannels(FakeQuantOp fq, Ranges &ranges) {
+  auto magnitude = [&](size_t c) {
+    return std::max(std::fabs(ranges.mins[c]), std::fabs(ranges.maxs[c]));
+  };
+  size_t widest = 0;
+  for (size_t c = 1; c < ranges.mins.size(); ++c)
+    if (magnitude(c) > magnitude(widest))
+      widest = c;
+  double largest = magnitude(widest);
+  SmallVector<size_t> dead;
+  for (size_t c = 0; c < ranges.mins.size(); ++c)
+    if (magnitude(c) != 0.0 && magnitude(c) <= 1e-6 * largest) {
+      dead.push_back(c);
+      ranges.mins[c] = ranges.mins[widest];
+      ranges.maxs[c] = ranges.maxs[widest];
+    }
+  if (dead.empty())
+    return;
+  auto diag =
+      fq.emitWarning()
+      << dead.size() << " output channel" << (dead.size() > 1 ? "s" : "")
+      << " with (near-)zero weights, quantized as pruned (zero codes): ";
+  llvm::interleaveComma(llvm::ArrayRef(dead).take_front(16), diag);
+  if (dead.size() > 16)
+    diag << ", ...";
+}
+
 struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
@@ -166,19 +206,33 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
           loadModelInputs(func, inputs, synthetic, "calibration input");
       if (failed(samples))
         return failure();
-      EvalOptions options;
-      options.uncalibratedFakeQuantIsIdentity = true;
-      options.releaseDeadValues = true;
-      options.afterOp = [&](Operation *op, auto valueOf) {
-        auto it = observed.find(op);
-        if (it == observed.end())
-          return;
-        for (double v : valueOf(op->getOperand(0)).reals)
-          it->second.add(0, v);
+      // One evaluation per sample, on the context's threads; each observes
+      // its own ranges, merged after (min and max do not depend on the
+      // order). The constants are read once for all of them.
+      EvalConstantCache constants;
+      std::vector<llvm::DenseMap<Operation *, Ranges>> perSample(
+          samples->size(), observed);
+      auto observe = [&](size_t i) -> LogicalResult {
+        EvalOptions options;
+        options.uncalibratedFakeQuantIsIdentity = true;
+        options.releaseDeadValues = true;
+        options.constants = &constants;
+        options.afterOp = [&](Operation *op, auto valueOf) {
+          auto it = perSample[i].find(op);
+          if (it == perSample[i].end())
+            return;
+          for (double v : valueOf(op->getOperand(0)).reals)
+            it->second.add(0, v);
+        };
+        return evaluate(func, {(*samples)[i]}, options);
       };
-      for (const EvalTensor &sample : *samples)
-        if (failed(evaluate(func, {sample}, options)))
-          return failure();
+      if (failed(failableParallelForEachN(func.getContext(), 0, samples->size(),
+                                          observe)))
+        return failure();
+      for (const auto &sample : perSample)
+        for (auto &[op, ranges] : sample) {
+          observed[op].merge(ranges);
+        }
     }
     if (observeOnly) {
       // Ranges, not grids: they hold for any width the fake_quant gets.
@@ -213,6 +267,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         for (size_t c = 0; c < slices; ++c)
           if (failed(checkRange(fq, "weight", ranges.mins[c], ranges.maxs[c])))
             return failure();
+        if (perChannel)
+          floorDeadChannels(fq, ranges);
         grid = perChannel
                    ? getUniformForRanges(ctx, bits.getWidth(),
                                          bits.getIsSigned(), fq.getNarrow(),

@@ -223,6 +223,8 @@ private:
   activationClamp(const Epilogue &e, UniformType type, RoundingMode mode);
   /// Requantizes an integer value to `type`, or returns it if it has it.
   Value rescale(Value value, UniformType type, Rounding rounding, Location loc);
+  /// The grid a concat of differently quantized `inputs` takes.
+  FailureOr<UniformType> concatGrid(ConcatOp concat, ArrayRef<Value> inputs);
   /// The integer value replacing `value`, quantizing a graph input (through
   /// its data movement) on demand; null if `value` is not on a grid.
   Value lookup(Value value);
@@ -534,6 +536,36 @@ LogicalResult Lowering::lowerAveragePool(Operation *pool,
   return success();
 }
 
+FailureOr<UniformType> Lowering::concatGrid(ConcatOp concat,
+                                            ArrayRef<Value> inputs) {
+  // The grid of the fake_quant that reads the concat, if one does: the
+  // fake-quant graph rounds every branch to it anyway.
+  Value result = concat.getResult();
+  if (result.hasOneUse())
+    if (auto next = dyn_cast<FakeQuantOp>(*result.getUsers().begin()))
+      if (auto grid = dyn_cast<UniformType>(next.getQuant());
+          grid && grid.isStored() && !grid.isPerAxis())
+        return grid;
+  // Otherwise the narrowest grid that holds every branch's range, at the
+  // widest branch's width.
+  UniformType widest = uniformOf(inputs.front());
+  double lo = 0.0, hi = 0.0;
+  for (Value input : inputs) {
+    UniformType grid = uniformOf(input);
+    if (grid.isPerAxis())
+      return concat.emitError() << "a per-axis input of " << layerName(concat)
+                                << " cannot be requantized";
+    if (grid.getWidth() > widest.getWidth())
+      widest = grid;
+    lo = std::min(lo, (grid.getStorageMin() - grid.getZeroPoint()) *
+                          grid.getScale());
+    hi = std::max(hi, (grid.getStorageMax() - grid.getZeroPoint()) *
+                          grid.getScale());
+  }
+  return getUniformForRange(concat.getContext(), widest.getWidth(),
+                            widest.getIsSigned(), /*narrow=*/false, lo, hi);
+}
+
 LogicalResult Lowering::lowerDataMovement(Operation *op) {
   SmallVector<Value> operands;
   for (Value operand : op->getOperands()) {
@@ -543,13 +575,27 @@ LogicalResult Lowering::lowerDataMovement(Operation *op) {
     operands.push_back(q);
   }
   UniformType type = uniformOf(operands.front());
-  for (Value operand : operands)
-    if (uniformOf(operand) != type)
-      return op->emitError()
-             << "the inputs of " << layerName(op)
-             << " are quantized differently (" << uniformOf(operand) << " vs "
-             << type << "); give them one fake_quant grid";
   builder.setInsertionPoint(op);
+  for (Value operand : operands)
+    if (uniformOf(operand) != type) {
+      if (!isa<ConcatOp>(op))
+        return op->emitError()
+               << "the inputs of " << layerName(op) << " are quantized "
+               << "differently (" << uniformOf(operand) << " vs " << type
+               << "); give them one fake_quant grid";
+      // Branches computed apart (a fire module, an FPN level) each have
+      // their grid: the concat takes one and requantizes the others into
+      // it, as integer runtimes do.
+      FailureOr<UniformType> grid = concatGrid(cast<ConcatOp>(op), operands);
+      if (failed(grid))
+        return failure();
+      type = *grid;
+      for (Value &input : operands)
+        if (!(input =
+                  rescale(input, type, Rounding::half_to_even, op->getLoc())))
+          return failure();
+      break;
+    }
   Operation *clone = builder.clone(*op);
   clone->setOperands(operands);
   clone->getResult(0).setType(withElement(op->getResult(0), type));

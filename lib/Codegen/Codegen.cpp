@@ -10,6 +10,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -181,12 +182,23 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
     if (global.isConstant())
       global.setSection(section);
 
-  // LLVM's standard O2 (or Os) pipeline for the target.
+  // LLVM's standard O2 (or Os) pipeline for the target. Its loop and SLP
+  // vectorizers only cost time on a core without vector registers (every
+  // Cortex-M but the M55's MVE): the code is the same without them.
+  llvm::PipelineTuningOptions tuning;
+  for (llvm::Function &function : *llvmModule)
+    if (!function.isDeclaration()) {
+      llvm::TargetTransformInfo tti = machine->getTargetTransformInfo(function);
+      bool vectors =
+          tti.getNumberOfRegisters(tti.getRegisterClassForType(true)) > 0;
+      tuning.LoopVectorization = tuning.SLPVectorization = vectors;
+      break;
+    }
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder passBuilder(machine.get());
+  llvm::PassBuilder passBuilder(machine.get(), tuning);
   passBuilder.registerModuleAnalyses(mam);
   passBuilder.registerCGSCCAnalyses(cgam);
   passBuilder.registerFunctionAnalyses(fam);

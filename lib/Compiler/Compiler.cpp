@@ -24,9 +24,13 @@
 #include "mpq/Report/ModelReport.h"
 #include "mpq/Transforms/Pipelines.h"
 
+#include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/FileSystem.h"
@@ -37,6 +41,7 @@
 #include "llvm/Support/Path.h"
 
 #include <chrono>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -248,9 +253,27 @@ public:
   FailureOr<CompileResult> run();
 
 private:
+  /// The pipeline's options from the compile options.
+  void setPipelineOptions();
+  /// The first compile at `weightBudget`. When the assignment leaves little
+  /// flash to spare, a second compile is likely (code and storage come on
+  /// top of the memory model's figure), and it needs only the first one's
+  /// sizes: those come from a probe compiled on another thread, with
+  /// provisional activation ranges, while this one observes the real ones.
+  /// `isProbe` says the result is the probe's (its sizes are right, its
+  /// grids are not).
+  FailureOr<CompileResult> firstCompile(int64_t weightBudget, CodegenGoal goal,
+                                        bool &isProbe);
+  /// The probe: this compilation's first compile in a context of its own,
+  /// with provisional activation ranges and no output but the object.
+  static FailureOr<CompileResult> probe(const std::string &bytecode,
+                                        const Compilation &parent,
+                                        int64_t weightBudget, CodegenGoal goal);
   /// One compile whose precision assignment gets `weightBudget` bytes of
   /// flash for weights and parameters, with code for `goal`.
   FailureOr<CompileResult> compileOnce(int64_t weightBudget, CodegenGoal goal);
+  FailureOr<CompileResult> compileAttempt(int64_t weightBudget,
+                                          CodegenGoal goal);
   LogicalResult toIntegerGraph(ModuleOp module, int64_t weightBudget,
                                PrecisionOutcome &precision, PlanOutcome &plan);
   LogicalResult runPipeline(StringRef phase, ModuleOp module,
@@ -281,6 +304,8 @@ private:
   /// Calibration's observed ranges do not depend on the widths: a later
   /// assignment reuses the first one's instead of running the model again.
   std::optional<SmallVector<ObservedRange>> observedRanges;
+  /// A probe's stand-in for calibration: every observed range [0, 1].
+  bool provisionalRanges = false;
   PhaseTimes phases;
 
 public:
@@ -374,6 +399,12 @@ LogicalResult Compilation::failFit(const std::string &message) {
     lastReport->fits = false;
     lastReport->error = message;
   }
+  if (lastResult) {
+    if (lastReport)
+      lastReport->warnings = lastResult->warnings;
+    for (const std::string &warning : lastResult->warnings)
+      emitWarning(loc) << warning;
+  }
   return emitError(loc) << message;
 }
 
@@ -399,7 +430,16 @@ LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
             buildMPQPrecisionStage(pm, pipelineOptions, &precision);
           })))
     return failure();
-  if (!observedRanges || !applyObservedRanges(module, *observedRanges)) {
+  if (provisionalRanges) {
+    Builder builder(&context);
+    module.walk([&](FakeQuantOp fq) {
+      if (isa<BitsType>(fq.getQuant()) && !fq.getMin() &&
+          !matchPattern(fq.getInput(), m_Constant())) {
+        fq.setMinAttr(builder.getF64FloatAttr(0.0));
+        fq.setMaxAttr(builder.getF64FloatAttr(1.0));
+      }
+    });
+  } else if (!observedRanges || !applyObservedRanges(module, *observedRanges)) {
     if (failed(runPipeline("calibration", module, [&](OpPassManager &pm) {
           buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/true);
         })))
@@ -418,6 +458,41 @@ LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
 
 FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
                                                   CodegenGoal goal) {
+  // The passes' warnings go into the attempt's result, once each: the
+  // compile that is kept reports them (summary, report), not every attempt.
+  // A failed attempt emits them as they were.
+  std::vector<std::string> warnings;
+  bool succeededAttempt = false;
+  DiagnosticEngine &engine = context.getDiagEngine();
+  DiagnosticEngine::HandlerID capture =
+      engine.registerHandler([&](Diagnostic &diag) -> LogicalResult {
+        if (diag.getSeverity() != DiagnosticSeverity::Warning)
+          return failure();
+        std::string message = diag.str();
+        std::optional<std::string> node = nameFromLocation(diag.getLocation());
+        if (node && !StringRef(message).contains("'" + *node + "'"))
+          message = "node '" + *node + "': " + message;
+        if (!llvm::is_contained(warnings, message))
+          warnings.push_back(std::move(message));
+        return success();
+      });
+  llvm::scope_exit release([&] {
+    engine.eraseHandler(capture);
+    if (!succeededAttempt)
+      for (const std::string &warning : warnings)
+        emitWarning(loc) << warning;
+  });
+  FailureOr<CompileResult> result = compileAttempt(weightBudget, goal);
+  if (succeeded(result)) {
+    succeededAttempt = true;
+    result->warnings = warnings;
+    lastResult->warnings = warnings;
+  }
+  return result;
+}
+
+FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
+                                                     CodegenGoal goal) {
   OwningOpRef<ModuleOp> module = imported.clone();
   CompileResult result;
   result.name = name;
@@ -565,7 +640,7 @@ FailureOr<CompileResult> Compilation::compileOnce(int64_t weightBudget,
   return result;
 }
 
-FailureOr<CompileResult> Compilation::run() {
+void Compilation::setPipelineOptions() {
   pipelineOptions.ram = modelRam();
   pipelineOptions.scheme = options.scheme;
   pipelineOptions.strategy = options.strategy;
@@ -576,16 +651,100 @@ FailureOr<CompileResult> Compilation::run() {
                                    std::to_string(pin.outputBits));
   pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
   pipelineOptions.synthetic = options.syntheticInputs;
+}
 
+FailureOr<CompileResult> Compilation::probe(const std::string &bytecode,
+                                            const Compilation &parent,
+                                            int64_t weightBudget,
+                                            CodegenGoal goal) {
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  ScopedDiagnosticHandler silent(&context,
+                                 [](Diagnostic &) { return success(); });
+  ParserConfig config(&context);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(bytecode, config);
+  if (!module)
+    return failure();
+  CompileOptions options = parent.options;
+  options.emit = {EmitKind::Object};
+  options.validationFiles.clear();
+  options.onPhase = nullptr;
+  Compilation probe(context, *module, parent.name, options, PhaseTimes());
+  probe.setPipelineOptions();
+  probe.provisionalRanges = true;
+  return probe.compileOnce(weightBudget, goal);
+}
+
+FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
+                                                   CodegenGoal goal,
+                                                   bool &isProbe) {
+  isProbe = false;
+  if (integerModel || options.weightBudgetBytes)
+    return compileOnce(weightBudget, goal);
+  // Calibration (observe only) of an assigned copy: its ranges serve every
+  // compile. Silent: on a failure, the compile that follows reports it.
+  OwningOpRef<ModuleOp> module = imported.clone();
+  std::optional<ScopedDiagnosticHandler> silent;
+  silent.emplace(&context, [](Diagnostic &) { return success(); });
+  PrecisionOutcome precision;
+  pipelineOptions.flash = weightBudget;
+  if (failed(
+          runPipeline("precision assignment", *module, [&](OpPassManager &pm) {
+            buildMPQPrecisionStage(pm, pipelineOptions, &precision);
+          }))) {
+    silent.reset();
+    return compileOnce(weightBudget, goal);
+  }
+  // The probe pays when the assignment gave up weight bits or comes near
+  // the budget: then the compiled flash may well miss it.
+  bool constrained = 2 * precision.flashBytes > weightBudget;
+  for (const PrecisionOutcome::Layer &layer : precision.layers)
+    constrained |= layer.weightOrigin == "rule" && layer.weightBits < 8;
+  std::string bytecode;
+  std::optional<FailureOr<CompileResult>> probed;
+  std::thread thread;
+  if (constrained && context.isMultithreadingEnabled()) {
+    llvm::raw_string_ostream os(bytecode);
+    if (succeeded(writeBytecodeToFile(imported, os)))
+      thread = std::thread(
+          [&] { probed = probe(bytecode, *this, weightBudget, goal); });
+  }
+  LogicalResult observed =
+      runPipeline("calibration", *module, [&](OpPassManager &pm) {
+        buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/true);
+      });
+  if (thread.joinable())
+    phases.time("size probe", [&] {
+      thread.join();
+      return 0;
+    });
+  silent.reset();
+  if (failed(observed))
+    return compileOnce(weightBudget, goal);
+  observedRanges = collectObservedRanges(*module);
+  if (probed && succeeded(*probed) && (*probed)->flashBytes > modelFlash()) {
+    isProbe = true;
+    return std::move(*probed);
+  }
+  return compileOnce(weightBudget, goal);
+}
+
+FailureOr<CompileResult> Compilation::run() {
+  setPipelineOptions();
   const int64_t flash = modelFlash();
   const bool auto_ = options.optimize == OptimizeMode::Auto;
   CodegenGoal goal = options.optimize == OptimizeMode::Size
                          ? CodegenGoal::Size
                          : CodegenGoal::Speed;
   int64_t budget = options.weightBudgetBytes.value_or(flash);
-  FailureOr<CompileResult> compiled = compileOnce(budget, goal);
+  bool isProbe = false;
+  FailureOr<CompileResult> compiled = firstCompile(budget, goal, isProbe);
   if (failed(compiled))
     return failure();
+  const int64_t firstBudget = budget;
+  const CodegenGoal firstGoal = goal;
   // The memory model budgets weights and parameters only (the paper's);
   // code and storage overhead come on top. Weight bits come before speed:
   // if the faster code is what pushes the total over the flash budget
@@ -600,6 +759,7 @@ FailureOr<CompileResult> Compilation::run() {
                        "for size";
     goal = CodegenGoal::Size;
     compiled = compileOnce(budget, goal);
+    isProbe = false;
     if (failed(compiled))
       return failure();
   }
@@ -615,6 +775,7 @@ FailureOr<CompileResult> Compilation::run() {
                       << " B of flash: assigning precision again for " << budget
                       << " B of weights and parameters";
       compiled = compileOnce(budget, goal);
+      isProbe = false;
       if (failed(compiled))
         return failure();
       if (compiled->flashBytes <= flash)
@@ -628,9 +789,19 @@ FailureOr<CompileResult> Compilation::run() {
       FailureOr<CompileResult> fast = compileOnce(budget, CodegenGoal::Speed);
       if (failed(fast))
         return failure();
-      if (fast->flashBytes <= flash)
+      if (fast->flashBytes <= flash) {
         compiled = std::move(fast);
+        isProbe = false;
+      }
     }
+  }
+
+  // A probe that nothing replaced (no budget left to assign again): the
+  // real compile, to report.
+  if (isProbe) {
+    compiled = compileOnce(firstBudget, firstGoal);
+    if (failed(compiled))
+      return failure();
   }
 
   // The generated code's stack shares the RAM with the arena: if it is

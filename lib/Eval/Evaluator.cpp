@@ -293,11 +293,16 @@ public:
 
 private:
   LogicalResult evalOp(Operation *op);
-  const EvalTensor &get(Value value) { return values.find(value)->second; }
+  const EvalTensor &get(Value value) { return *values.find(value)->second; }
   void set(Value value, EvalTensor tensor) {
-    values[value] = std::move(tensor);
+    values[value] = std::make_shared<const EvalTensor>(std::move(tensor));
+  }
+  /// `value` holds the same tensor as `source`, without a copy.
+  void share(Value value, Value source) {
+    values[value] = values.find(source)->second;
   }
   LogicalResult evalConstant(Operation *op, ElementsAttr attr, bool integer);
+  LogicalResult readConstant(Operation *op, ElementsAttr attr, bool integer);
 
   /// Sets the result of `op` to `data`, in the result's shape.
   LogicalResult setFloats(Operation *op, std::vector<double> data);
@@ -337,7 +342,9 @@ private:
   LogicalResult evalConcat(ConcatOp concat);
 
   const EvalOptions &options;
-  llvm::DenseMap<Value, EvalTensor> values;
+  /// Tensors are immutable once computed, so a pass-through op or a cached
+  /// constant shares one.
+  llvm::DenseMap<Value, std::shared_ptr<const EvalTensor>> values;
 };
 
 } // namespace
@@ -388,8 +395,11 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
     if (failed(evalOp(&op)))
       return failure();
     if (options.onResult)
-      for (Value v : op.getResults())
-        options.onResult(v, values.find(v)->second);
+      for (Value v : op.getResults()) {
+        EvalTensor tensor = get(v);
+        options.onResult(v, tensor);
+        set(v, std::move(tensor));
+      }
     if (options.afterOp)
       options.afterOp(&op,
                       [&](Value v) -> const EvalTensor & { return get(v); });
@@ -406,18 +416,39 @@ FailureOr<EvalResult> Evaluator::run(func::FuncOp func,
 
 LogicalResult Evaluator::evalConstant(Operation *op, ElementsAttr attr,
                                       bool integer) {
+  if (EvalConstantCache *cache = options.constants) {
+    {
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      if (auto it = cache->tensors.find(op); it != cache->tensors.end()) {
+        values[op->getResult(0)] = it->second;
+        return success();
+      }
+    }
+    if (failed(readConstant(op, attr, integer)))
+      return failure();
+    std::lock_guard<std::mutex> lock(cache->mutex);
+    cache->tensors.try_emplace(op, values.find(op->getResult(0))->second);
+    return success();
+  }
+  return readConstant(op, attr, integer);
+}
+
+LogicalResult Evaluator::readConstant(Operation *op, ElementsAttr attr,
+                                      bool integer) {
   std::vector<int64_t> shape = shapeOf(op->getResult(0));
   if (integer) {
     auto codes = attr.tryGetValues<APInt>();
     if (!codes)
       return op->emitError() << "cannot read the constant's integers";
     std::vector<int64_t> ints;
+    ints.reserve(attr.getNumElements());
     for (const APInt &v : *codes)
       ints.push_back(v.getSExtValue());
     set(op->getResult(0), EvalTensor::integers(shape, std::move(ints)));
     return success();
   }
   std::vector<double> reals;
+  reals.reserve(attr.getNumElements());
   if (auto floats = attr.tryGetValues<float>()) {
     for (float v : *floats)
       reals.push_back(v);
@@ -650,6 +681,11 @@ LogicalResult Evaluator::evalSoftmax(SoftmaxOp softmax) {
 }
 
 LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
+  if (isa<BitsType>(fq.getQuant()) && !fq.getMin() &&
+      options.uncalibratedFakeQuantIsIdentity) {
+    share(fq, fq.getInput());
+    return success();
+  }
   const EvalTensor &in = get(fq.getInput());
   auto info = getStorageInfo(fq.getQuant());
   int64_t lo = storageMin(info->width, info->isSigned, fq.getNarrow());
@@ -666,8 +702,6 @@ LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
     }
     return setFloats(fq, std::move(out));
   }
-  if (!fq.getMin() && options.uncalibratedFakeQuantIsIdentity)
-    return setFloats(fq, in.reals);
   if (!fq.getMin())
     return fq->emitError() << "fake_quant to " << fq.getQuant()
                            << " has no scale yet: calibrate the model first";

@@ -20,9 +20,12 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,15 @@ struct EvalTensor {
                            std::vector<double> values);
   static EvalTensor integers(std::vector<int64_t> shape,
                              std::vector<int64_t> values);
+};
+
+/// Constant tensors read once and shared by every evaluation given the same
+/// cache: calibration evaluates one graph once per sample, possibly on
+/// several threads at once (access is locked). Valid while the graph's
+/// constants are unchanged.
+struct EvalConstantCache {
+  std::mutex mutex;
+  llvm::DenseMap<Operation *, std::shared_ptr<const EvalTensor>> tensors;
 };
 
 struct EvalOptions {
@@ -65,6 +77,9 @@ struct EvalOptions {
   /// then read. Per-layer comparisons feed one graph's values to another this
   /// way.
   std::function<void(Value result, EvalTensor &tensor)> onResult;
+  /// Where to read and keep constants across evaluations (none: each
+  /// evaluation reads its own).
+  EvalConstantCache *constants = nullptr;
 };
 
 struct EvalResult {
