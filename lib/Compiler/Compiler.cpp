@@ -209,6 +209,25 @@ bool applyObservedRanges(ModuleOp module, ArrayRef<ObservedRange> ranges) {
   return true;
 }
 
+/// The multiply-accumulates of one run of the float graph's convolutions
+/// and fully connected layers: what calibration costs per sample.
+int64_t floatMacs(ModuleOp module) {
+  int64_t macs = 0;
+  auto add = [&](Value weight, Value result) {
+    auto w = cast<ShapedType>(weight.getType());
+    auto r = cast<ShapedType>(result.getType());
+    if (w.hasStaticShape() && r.hasStaticShape() && w.getDimSize(0) > 0)
+      macs += r.getNumElements() * (w.getNumElements() / w.getDimSize(0));
+  };
+  module.walk([&](Operation *op) {
+    if (auto conv = dyn_cast<Conv2DOp>(op))
+      add(conv.getWeight(), conv->getResult(0));
+    else if (auto fc = dyn_cast<FullyConnectedOp>(op))
+      add(fc.getWeight(), fc->getResult(0));
+  });
+  return macs;
+}
+
 bool emits(const CompileOptions &options, EmitKind kind) {
   return llvm::is_contained(options.emit, kind);
 }
@@ -698,10 +717,17 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
     return compileOnce(weightBudget, goal);
   }
   // The probe pays when the assignment gave up weight bits or comes near
-  // the budget: then the compiled flash may well miss it.
+  // the budget (then the compiled flash may well miss it), and when
+  // calibration takes long enough to hide it: at least 100 M multiply-
+  // accumulates (about 0.1 s of the evaluator's double convolutions, a
+  // tenth of a compile), or the probe is a compile like any other.
   bool constrained = 2 * precision.flashBytes > weightBudget;
   for (const PrecisionOutcome::Layer &layer : precision.layers)
     constrained |= layer.weightOrigin == "rule" && layer.weightBits < 8;
+  int64_t samples = options.calibrationFiles.empty()
+                        ? options.syntheticInputs
+                        : std::max<int64_t>(options.syntheticInputs, 4);
+  constrained &= samples * floatMacs(imported) >= 100'000'000;
   std::string bytecode;
   std::optional<FailureOr<CompileResult>> probed;
   std::thread thread;

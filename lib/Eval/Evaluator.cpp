@@ -299,7 +299,9 @@ private:
   }
   /// `value` holds the same tensor as `source`, without a copy.
   void share(Value value, Value source) {
-    values[value] = values.find(source)->second;
+    // A copy first: inserting `value` may move the map's entries.
+    std::shared_ptr<const EvalTensor> tensor = values.find(source)->second;
+    values[value] = std::move(tensor);
   }
   LogicalResult evalConstant(Operation *op, ElementsAttr attr, bool integer);
   LogicalResult readConstant(Operation *op, ElementsAttr attr, bool integer);
