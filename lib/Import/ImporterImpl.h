@@ -214,6 +214,9 @@ public:
   // Graph-level steps.
   LogicalResult importInitializers();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
+  /// One error listing every op type of the model the importer does not
+  /// know, each with every node that uses it.
+  LogicalResult checkSupported();
   LogicalResult importNode(const Node &node);
   LogicalResult checkDefined(const Node &node);
 

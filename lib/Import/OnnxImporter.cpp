@@ -255,6 +255,36 @@ LogicalResult Importer::checkDefined(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::checkSupported() {
+  // Op types in the order they first appear, each with its nodes.
+  SmallVector<std::pair<std::string, SmallVector<std::string>>> unsupported;
+  llvm::StringMap<size_t> index;
+  for (const Node &node : model.nodes) {
+    if (opTable().find(node.domain, node.opType))
+      continue;
+    std::string type = printableName(node.opType);
+    if (!node.domain.empty())
+      type += " in domain '" + printableName(node.domain) + "'";
+    auto [it, inserted] = index.try_emplace(type, unsupported.size());
+    if (inserted)
+      unsupported.push_back({type, {}});
+    unsupported[it->second].second.push_back(nodeName(node));
+  }
+  if (unsupported.empty())
+    return success();
+  auto diag = emitError(fileLoc()) << "unsupported ops: ";
+  for (auto [i, entry] : llvm::enumerate(unsupported)) {
+    const auto &[type, nodes] = entry;
+    diag << (i ? ", " : "") << type << " (node" << (nodes.size() > 1 ? "s" : "")
+         << " ";
+    for (auto [j, name] : llvm::enumerate(nodes))
+      diag << (j ? ", '" : "'") << name << "'";
+    diag << ")";
+  }
+  diag.attachNote() << "supported: " << opTable().supportedOps();
+  return failure();
+}
+
 LogicalResult Importer::importNode(const Node &node) {
   if (failed(checkDefined(node)))
     return failure();
@@ -267,16 +297,10 @@ LogicalResult Importer::importNode(const Node &node) {
       if (!name.empty() && input(node, i).pendingQuant &&
           failed(quantizeAtBoundary(node, name)))
         return failure();
+  // checkSupported rejected every op the table does not have.
   const OpTable::Op *op = opTable().find(node.domain, node.opType);
-  if (!op) {
-    auto diag = emitError(nodeLoc(node))
-                << "unsupported op type " << node.opType;
-    if (!node.domain.empty())
-      diag << " in domain '" << node.domain << "'";
-    diag << " (node '" << nodeName(node)
-         << "'); supported: " << opTable().supportedOps();
-    return failure();
-  }
+  if (!op)
+    return nodeError(node) << "unsupported op";
   // Integer tensors reach only the ops that know them; a float op would be
   // ill-typed.
   if (op->inputs == Inputs::Float)
@@ -564,6 +588,9 @@ OwningOpRef<ModuleOp> Importer::run() {
                << (model.outputs.empty() ? "no outputs" : "no nodes")
                << ": nothing to compile",
            nullptr;
+  // Every unsupported op in one error, before anything is imported.
+  if (failed(checkSupported()))
+    return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   if (failed(importInitializers()))
     return nullptr;

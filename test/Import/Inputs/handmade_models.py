@@ -86,6 +86,19 @@ def models():
         [("x", [1, 4])], ["y"], {"s1": np.array(0.1, np.float32), "s2": np.array(0.2, np.float32)})
     ms["err_pad_reflect"] = model("err", [helper.make_node("Pad", ["x", "p"], ["y"], name="pad", mode="reflect")],
                                   [("x", [1, 4])], ["y"], {"p": np.array([0, 1, 0, 1], np.int64)})
+    # Several unsupported op types, one of them used twice and one in a custom domain, and a Conv whose
+    # weight is missing: the one error lists every unsupported op before anything is imported.
+    g = helper.make_graph([
+        helper.make_node("Erf", ["x"], ["e1"], name="erf1"),
+        helper.make_node("Einsum", ["e1"], ["m"], name="mix", equation="ij->ij"),
+        helper.make_node("Conv", ["m", "missing_weight"], ["c"], name="conv"),
+        helper.make_node("Erf", ["c"], ["e2"], name="erf2"),
+        helper.make_node("MyOp", ["e2"], ["custom_out"], domain="com.example")],
+        "err", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("custom_out", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.example", 1)])
+    m.ir_version = 8
+    ms["err_unsupported_many"] = m
     return ms
 
 
