@@ -156,16 +156,21 @@ const OpTable::Op *OpTable::find(StringRef domain, StringRef opType) const {
 
 std::string OpTable::supportedOps() const {
   std::string list;
+  SmallVector<StringRef> foldedOnly;
   for (const auto &[domain, ops] : domains) { // the default domain first
     SmallVector<StringRef> names;
     for (const auto &entry : ops)
-      names.push_back(entry.getKey());
+      (entry.getValue().handler ? names : foldedOnly).push_back(entry.getKey());
     llvm::sort(names);
     if (domain.empty())
       list += llvm::join(names, ", ");
     else
       list += ", and " + llvm::join(names, ", ") + " (domain " + domain + ")";
   }
+  llvm::sort(foldedOnly);
+  if (!foldedOnly.empty())
+    list += "; on constants only (folded at import): " +
+            llvm::join(foldedOnly, ", ");
   return list;
 }
 
@@ -180,6 +185,7 @@ static const OpTable &opTable() {
     registerConstantOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
+    registerFoldOps(t);
     return t;
   }();
   return table;
@@ -285,6 +291,25 @@ LogicalResult Importer::checkSupported() {
   return failure();
 }
 
+LogicalResult Importer::foldNode(const Node &node, Folder folder) {
+  SmallVector<const Tensor *> inputs;
+  for (auto [i, name] : llvm::enumerate(node.inputs))
+    inputs.push_back(name.empty() ? nullptr : input(node, i).host.get());
+  FailureOr<SmallVector<Tensor>> outputs = folder(*this, node, inputs);
+  if (failed(outputs))
+    return failure();
+  if (outputs->size() < node.outputs.size())
+    return nodeError(node) << "has " << node.outputs.size()
+                           << " outputs; the op has " << outputs->size();
+  for (auto [i, t] : llvm::enumerate(*outputs)) {
+    Entry e;
+    e.shape.assign(t.shape.begin(), t.shape.end());
+    e.host = std::make_shared<const Tensor>(std::move(t));
+    define(node, std::move(e), i);
+  }
+  return checkOutputs(node);
+}
+
 LogicalResult Importer::importNode(const Node &node) {
   if (failed(checkDefined(node)))
     return failure();
@@ -301,6 +326,18 @@ LogicalResult Importer::importNode(const Node &node) {
   const OpTable::Op *op = opTable().find(node.domain, node.opType);
   if (!op)
     return nodeError(node) << "unsupported op";
+  // A node on constants only is evaluated now (FoldOps.cpp).
+  const std::string *computed = nullptr;
+  for (auto [i, name] : llvm::enumerate(node.inputs))
+    if (!name.empty() && !input(node, i).host && !computed)
+      computed = &name;
+  if (op->folder && !computed)
+    return foldNode(node, op->folder);
+  if (!op->handler)
+    return nodeError(node) << "input '" << *computed
+                           << "' is computed at run time; " << node.opType
+                           << " is supported only on constants (folded at "
+                              "import)";
   // Integer tensors reach only the ops that know them; a float op would be
   // ill-typed.
   if (op->inputs == Inputs::Float)
