@@ -221,6 +221,9 @@ public:
 
   // Graph-level steps.
   LogicalResult importInitializers();
+  /// Checks options.inputShapes against the graph inputs: each names one
+  /// input, once, with its rank and static dimensions.
+  LogicalResult checkInputShapes();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
   /// One error listing every op type of the model the importer does not
   /// know, each with every node that uses it.

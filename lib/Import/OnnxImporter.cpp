@@ -560,15 +560,78 @@ LogicalResult Importer::importInitializers() {
   return success();
 }
 
+/// "[1, 3, height, width]": a graph input's dimensions, for messages.
+static std::string dimsString(const ValueInfo &info) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(info.dims)) {
+    if (i)
+      text += ", ";
+    text += dim.known ? std::to_string(dim.value)
+                      : (dim.param.empty() ? "?" : printableName(dim.param));
+  }
+  return text + "]";
+}
+
+LogicalResult Importer::checkInputShapes() {
+  llvm::StringMap<const ValueInfo *> inputs;
+  std::string names;
+  for (const ValueInfo &info : model.inputs) {
+    if (values.count(info.name))
+      continue;
+    inputs[info.name] = &info;
+    names += (names.empty() ? "'" : ", '") + printableName(info.name) + "'";
+  }
+  llvm::StringMap<bool> seen;
+  for (const InputShape &bound : options.inputShapes) {
+    std::string name = printableName(bound.name);
+    auto it = inputs.find(bound.name);
+    if (it == inputs.end())
+      return emitError(fileLoc())
+             << "--input-shape names '" << name
+             << "', which is not an input of the model (its inputs: " << names
+             << ")";
+    if (!seen.try_emplace(bound.name, true).second)
+      return emitError(fileLoc())
+             << "--input-shape gives input '" << name << "' twice";
+    const ValueInfo &info = *it->second;
+    std::string given = shapeString(bound.dims);
+    if (!info.hasShape)
+      continue;
+    if (info.dims.size() != bound.dims.size())
+      return emitError(fileLoc())
+             << "--input-shape gives input '" << name << "' the shape " << given
+             << " of rank " << bound.dims.size()
+             << "; the model's input has rank " << info.dims.size() << " "
+             << dimsString(info);
+    for (auto [i, dim] : llvm::enumerate(info.dims))
+      if (dim.known && dim.value > 0 && dim.value != bound.dims[i])
+        return emitError(fileLoc())
+               << "--input-shape gives input '" << name << "' the shape "
+               << given << ", whose dimension " << i << " contradicts the "
+               << "model's " << dimsString(info);
+  }
+  return success();
+}
+
 LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
+  if (failed(checkInputShapes()))
+    return failure();
   for (const ValueInfo &info : model.inputs) {
     if (values.count(info.name))
       continue; // an initializer listed as an input (older exporters)
     Location loc = fileLoc();
-    if (!info.hasShape)
-      return emitError(loc) << "input '" << info.name << "' has no shape";
+    const InputShape *bound = nullptr;
+    for (const InputShape &s : options.inputShapes)
+      if (s.name == info.name)
+        bound = &s;
+    if (!info.hasShape && !bound)
+      return emitError(loc) << "input '" << info.name << "' has no shape "
+                            << "(give one with --input-shape)";
     Shape shape;
-    for (auto [i, dim] : llvm::enumerate(info.dims)) {
+    if (bound)
+      shape.assign(bound->dims.begin(), bound->dims.end());
+    for (auto [i, dim] :
+         llvm::enumerate(bound ? ArrayRef<Dim>() : ArrayRef<Dim>(info.dims))) {
       if (dim.known && dim.value > 0) {
         shape.push_back(dim.value);
         continue;
@@ -580,7 +643,9 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
       return emitError(loc)
              << "input '" << info.name << "' has symbolic dimension '"
              << (dim.param.empty() ? "?" : dim.param)
-             << "' (only the batch may be dynamic), at index " << i;
+             << "' (only the batch may be dynamic), at index " << i
+             << "; bind it with --input-shape=" << info.name << ":"
+             << "DxDx... (OnnxImportOptions::inputShapes)";
     }
     if (failed(checkShape(loc, shape, "input '" + info.name + "'")))
       return failure();
@@ -604,6 +669,29 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
     argTypes.push_back(f32(shape));
   }
   return success();
+}
+
+std::optional<InputShape> mlir::mpq::parseInputShape(StringRef text,
+                                                     std::string &error) {
+  auto [name, dims] = text.rsplit(':');
+  if (name.empty() || dims.empty() || name.size() == text.size()) {
+    error = "'" + text.str() + "' is not NAME:DIMS (for example x:1x49x10x1)";
+    return std::nullopt;
+  }
+  InputShape shape;
+  shape.name = name.str();
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t d;
+    if (part.getAsInteger(10, d) || d <= 0) {
+      error = "dimension '" + part.str() + "' in '" + text.str() +
+              "' is not a positive integer";
+      return std::nullopt;
+    }
+    shape.dims.push_back(d);
+  }
+  return shape;
 }
 
 static std::string sanitizeName(StringRef name) {
