@@ -314,6 +314,11 @@ public:
 
   // Quantization (QuantOps.cpp).
   FailureOr<QuantParams> qdqParams(const Node &node, ArrayRef<int64_t> shape);
+  /// Whether `node` is a no-op Cast (or Identity) of a QuantizeLinear's
+  /// codes to their own type, as torch.onnx writes between each
+  /// QuantizeLinear and its DequantizeLinear; if so, defines its output as
+  /// the same pending codes.
+  bool passesCodes(const Node &node);
 
   // Integer tensors (IntegerOps.cpp).
   FailureOr<Type> integerInputType(const ValueInfo &info,
@@ -389,6 +394,12 @@ void registerQuantOps(OpTable &table);
 void registerIntegerOps(OpTable &table);
 /// The constant folder's evaluators (FoldOps.cpp).
 void registerFoldOps(OpTable &table);
+
+/// Rewrites the QDQ patterns exporters write into the form the integer
+/// pipeline takes, exactly (QuantOps.cpp): relu(fake_quant(x)) becomes
+/// fake_quant(relu(x)), a fake_quant of a fake_quant on the same grid the
+/// inner one, and fake_quant(pad(x, 0)) pad(fake_quant(x), 0).
+void rewriteQdqPatterns(Block &body);
 
 /// Add of two integer tensors (IntegerOps.cpp); the Add handler
 /// (ElementwiseOps.cpp) passes integer Adds on to it.

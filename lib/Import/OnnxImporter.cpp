@@ -314,6 +314,8 @@ LogicalResult Importer::importNode(const Node &node) {
   if (failed(checkDefined(node)))
     return failure();
   builder.setInsertionPointToEnd(builder.getBlock());
+  if (passesCodes(node))
+    return success();
   // A QuantizeLinear result feeding its DequantizeLinear is a QDQ pair
   // (mpq.fake_quant); feeding anything else, it quantizes a graph input for
   // integer ops: the model boundary.
@@ -786,6 +788,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     results.push_back(*v);
   }
   func::ReturnOp::create(builder, fileLoc(), results);
+  rewriteQdqPatterns(*body);
   func.setFunctionType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
 
