@@ -10,6 +10,7 @@ pool, fc 8->5; input [1, 1, 16, 16]) in several variants:
   unfused     ReLUs left as modules: DequantizeLinear -> Relu -> QuantizeLinear
   float-ends  a float Pad before the QuantStub and a float fc after the DeQuantStub: the first
               and the last op are outside the Q/DQ region
+  float-first the first conv+ReLU in float, the QuantStub after it
 Calibrated on 16 deterministic random batches; weights He-initialised (fixed seed).
 
   torch_ptq.py VARIANT -o FILE [--inputs N --inputs-file X.npy]
@@ -24,7 +25,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.ao.quantization as tq  # noqa: E402
 
-VARIANTS = ("fused", "unfused", "float-ends")
+VARIANTS = ("fused", "unfused", "float-ends", "float-first")
 
 
 class Net(torch.nn.Module):
@@ -44,8 +45,10 @@ class Net(torch.nn.Module):
     def forward(self, x):
         if self.variant == "float-ends":
             x = torch.nn.functional.pad(x, (1, 1, 1, 1))
-        x = self.quant(x)
-        x = self.relu1(self.conv1(x))
+        if self.variant == "float-first":
+            x = self.quant(self.relu1(self.conv1(x)))
+        else:
+            x = self.relu1(self.conv1(self.quant(x)))
         x = self.relu2(self.conv2(x))
         x = self.pool(x).flatten(1)
         if self.variant == "float-ends":
@@ -60,7 +63,11 @@ def build(variant):
     model.qconfig = tq.get_default_qconfig("fbgemm")
     if variant == "float-ends":
         model.fc.qconfig = None
-    if variant != "unfused":
+    if variant == "float-first":
+        model.conv1.qconfig = None
+    if variant == "float-first":
+        tq.fuse_modules(model, [["conv2", "relu2"]], inplace=True)
+    elif variant != "unfused":
         tq.fuse_modules(model, [["conv1", "relu1"], ["conv2", "relu2"]], inplace=True)
     tq.prepare(model, inplace=True)
     with torch.no_grad():
