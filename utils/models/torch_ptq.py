@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Eager-mode post-training quantization with torch.ao.quantization, exported to QDQ ONNX.
+"""Eager-mode quantization (post-training, or QAT) with torch.ao.quantization, exported to QDQ ONNX.
 
 The export patterns of torch.onnx (python3-torch 1.13, opset 13) that ONNX Runtime runs: every
 QuantizeLinear is followed by a no-op Cast (uint8 to uint8) before its DequantizeLinear, the
@@ -11,6 +11,8 @@ pool, fc 8->5; input [1, 1, 16, 16]) in several variants:
   float-ends  a float Pad before the QuantStub and a float fc after the DeQuantStub: the first
               and the last op are outside the Q/DQ region
   float-first the first conv+ReLU in float, the QuantStub after it
+  qat         quantization-aware training instead (prepare_qat, 5 SGD steps on random data
+              towards small outputs, convert): the same export form as fused
 Calibrated on 16 deterministic random batches; weights He-initialised (fixed seed).
 
   torch_ptq.py VARIANT -o FILE [--inputs N --inputs-file X.npy]
@@ -25,7 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.ao.quantization as tq  # noqa: E402
 
-VARIANTS = ("fused", "unfused", "float-ends", "float-first")
+VARIANTS = ("fused", "unfused", "float-ends", "float-first", "qat")
 
 
 class Net(torch.nn.Module):
@@ -56,9 +58,27 @@ class Net(torch.nn.Module):
         return self.dequant(self.fc(x))
 
 
+def build_qat():
+    model = Net("qat").train()
+    model.qconfig = tq.get_default_qat_qconfig("fbgemm")
+    tq.fuse_modules_qat(model, [["conv1", "relu1"], ["conv2", "relu2"]], inplace=True)
+    tq.prepare_qat(model, inplace=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    for _ in range(5):
+        loss = model(torch.rand(8, 1, 16, 16) * 2 - 0.5).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    tq.convert(model, inplace=True)
+    return model
+
+
 def build(variant):
     torch.manual_seed(0)
     torch.set_num_threads(1)
+    if variant == "qat":
+        return build_qat()
     model = Net(variant).eval()
     model.qconfig = tq.get_default_qconfig("fbgemm")
     if variant == "float-ends":
