@@ -128,6 +128,42 @@ def integers():
     return g.model(y), lambda x: x + 100 * np.array([[22, 1, -3, 22, 1, -3]], np.float32)
 
 
+def more_ops():
+    """The other evaluators on constants, each result one entry of a vector added to x [1, 16]:
+    v = [-2.5, -0.5, 0.5, 2.5]; Floor/Ceil/Round(v) = [-3,-1,0,2] / [-2,0,1,3] / [-2,-0,0,2] (halves to
+    even); ReduceMean/Min/Max(v) = 0, -2.5, 2.5; Sign(v) sums to 0; Reciprocal(0.5) = 2; Exp(Log(4)) = 4;
+    Sum(v, 1) and Mean(v, 1) at index 3 = 3.5, 1.75; Clip(v, -1, 1) sums to 0 and at index 0 is -1;
+    Greater(v, 0) And LessOrEqual(v, 0.5) = [F,F,T,F], Or/Xor with Less(v,-1) = [T,F,T,F] / [T,F,T,F]
+    (counted: 2, 2); Size(x) = 16; Pow(3, 4) = 81 (int); Mod(-7, 3) = 2 (int, divisor's sign),
+    fmod(-7.5, 2) = -1.5; Range(0.5, 2, 0.5) = [0.5, 1, 1.5] sums to 3; Tile([1, 2], 3) sums to 9."""
+    g = Graph("fold_more", [1, 16])
+    f = np.float32
+    v = g.const([-2.5, -0.5, 0.5, 2.5], f)
+    pick = lambda t, i: g.op("Gather", [t, g.const([i])])                                  # noqa: E731
+    tofloat = lambda t: g.op("Cast", [t], to=TensorProto.FLOAT)                            # noqa: E731
+    count = lambda t: g.op("ReduceSum", [tofloat(t), g.const([0])], keepdims=1)           # noqa: E731
+    parts = [
+        pick(g.op("Floor", [v]), 0), pick(g.op("Ceil", [v]), 1), pick(g.op("Round", [v]), 3),
+        g.op("ReduceMean", [v], keepdims=1), g.op("ReduceMin", [v], keepdims=1), g.op("ReduceMax", [v], keepdims=1),
+        count(g.op("Sign", [v])), pick(g.op("Reciprocal", [v]), 2),
+        g.op("Exp", [g.op("Log", [g.const([4.0], f)])]),
+        pick(g.op("Sum", [v, g.const(1.0, f)]), 3), pick(g.op("Mean", [v, g.const(1.0, f)]), 3),
+        pick(g.op("Clip", [v, g.const(-1.0, f), g.const(1.0, f)]), 0),
+    ]
+    sel = g.op("And", [g.op("Greater", [v, g.const(0.0, f)]), g.op("LessOrEqual", [v, g.const(0.5, f)])])
+    less = g.op("Less", [v, g.const(-1.0, f)])
+    parts.append(g.op("Add", [count(g.op("Or", [sel, less])), count(g.op("Xor", [sel, less]))]))  # 2 + 2
+    parts.append(tofloat(g.op("Unsqueeze", [g.op("Size", ["x"]), g.const([0])])))
+    ints = g.op("Add", [g.op("Pow", [g.const([3]), g.const(4)]), g.op("Mod", [g.const([-7]), g.const(3)])])  # 81 + 2
+    parts.append(g.op("Add", [tofloat(ints), g.op("Mod", [g.const([-7.5], f), g.const(2.0, f)], fmod=1)]))  # 81.5
+    rng = g.op("Range", [g.const(0.5, f), g.const(2.0, f), g.const(0.5, f)])
+    tile = g.op("Tile", [g.const([1, 2]), g.const([3])])
+    parts.append(g.op("Add", [g.op("ReduceSum", [rng, g.const([0])], keepdims=1), count(tile)]))  # 3 + 9
+    y = g.op("Add", ["x", g.op("Unsqueeze", [g.op("Concat", parts, axis=0), g.const([0])])])
+    expected = [-3, 0, 2, 0, -2.5, 2.5, 0, 2, 4, 3.5, 1.75, -1, 4, 16, 81.5, 12]
+    return g.model(y), lambda x: x + np.array([expected], np.float32)
+
+
 def torch_export():
     """A real torch.onnx.export without constant folding: F.pad and x.view(x.size(0), -1) write
     Shape/Gather/Mul/Sub/ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast/Unsqueeze chains."""
@@ -178,7 +214,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     rng = np.random.default_rng(13)
-    for fn in (pad_chain, torch_pad_pattern, reshape_chain, arithmetic, integers, torch_export):
+    for fn in (pad_chain, torch_pad_pattern, reshape_chain, arithmetic, integers, more_ops, torch_export):
         m, expected = fn()
         name = m.graph.name if m.graph.name.startswith("fold_") else "fold_torch_export"
         m.graph.name = name
