@@ -183,6 +183,12 @@ mpqCompileOptionsSetName(MpqCompileOptions options, const char *name);
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsAddPin(MpqCompileOptions options, const char *pin);
 
+/** Binds an input's symbolic dimensions: "name:1x49x10x1" (the name is
+ * everything before the last ':'). Whether the input exists and the shape
+ * agrees with it is checked by the compile. */
+MPQ_CAPI_EXPORTED MpqLogicalResult
+mpqCompileOptionsAddInputShape(MpqCompileOptions options, const char *shape);
+
 /** A calibration input (.npy: one input, or a batch along dim 0). */
 MPQ_CAPI_EXPORTED void
 mpqCompileOptionsAddCalibrationFile(MpqCompileOptions options,

@@ -374,6 +374,18 @@ MpqLogicalResult mpqCompileOptionsAddPin(MpqCompileOptions options,
   return succeed();
 }
 
+MpqLogicalResult mpqCompileOptionsAddInputShape(MpqCompileOptions options,
+                                                const char *shape) {
+  std::string error;
+  std::optional<InputShape> value = parseInputShape(text(shape), error);
+  if (!value)
+    return fail(options, error);
+  if (!unwrap(options))
+    return fail(options, "no options (a null handle)");
+  unwrap(options)->options.inputShapes.push_back(std::move(*value));
+  return succeed();
+}
+
 void mpqCompileOptionsAddCalibrationFile(MpqCompileOptions options,
                                          const char *path) {
   if (OptionsImpl *impl = unwrap(options))

@@ -1006,6 +1006,7 @@ FailureOr<CompileResult> compileImported(
   importOptions.nhwcInputs = options.inputLayout == InputLayout::NHWC;
   importOptions.maxTensorBytes = options.maxTensorBytes;
   importOptions.maxConstantBytes = options.maxConstantBytes;
+  importOptions.inputShapes = options.inputShapes;
   PhaseTimes phases;
   phases.onPhase = options.onPhase;
   OwningOpRef<ModuleOp> imported =

@@ -4,8 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Constant, Shape, Gather, ConstantOfShape and Cast, folded at import into
-// host tensors (shape subgraphs, constants).
+// Constant, Shape, Size, Gather, ConstantOfShape and Cast, folded at import
+// into host tensors (shape subgraphs, constants). Shape and Size read the
+// static shape of a computed tensor too. The other ops' evaluation on
+// constants is in FoldOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,6 +69,19 @@ static LogicalResult importShape(Importer &im, const Node &node) {
   for (int64_t i = clampIndex(*start); i < clampIndex(*end); ++i)
     t.ints.push_back(x->shape[i]);
   t.shape = {static_cast<int64_t>(t.ints.size())};
+  im.defineHost(node, std::move(t));
+  return success();
+}
+
+/// The element count of a tensor, constant or computed (its shape is
+/// static).
+static LogicalResult importSize(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  Tensor t;
+  t.dataType = kInt64;
+  t.ints = {product(x->shape)};
   im.defineHost(node, std::move(t));
   return success();
 }
@@ -197,6 +212,7 @@ static LogicalResult importCast(Importer &im, const Node &node) {
 void mlir::mpq::onnx_import::registerConstantOps(OpTable &table) {
   table.add("Constant", importConstant);
   table.add("Shape", importShape);
+  table.add("Size", importSize);
   table.add("Gather", importGather);
   table.add("ConstantOfShape", importConstantOfShape);
   table.add("Cast", importCast);

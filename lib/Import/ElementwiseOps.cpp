@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// BatchNormalization, Relu, Clip, Add/Sub/Mul/Div (folded on constants),
+// BatchNormalization, Relu, Clip, Add/Sub/Mul/Div (on constants: FoldOps.cpp),
 // Softmax, and Identity/Dropout.
 //
 //===----------------------------------------------------------------------===//
@@ -17,48 +17,6 @@
 using namespace mlir;
 using namespace mlir::mpq;
 using namespace mlir::mpq::onnx_import;
-
-/// Offset into a tensor of shape `shape` broadcast to `outShape`, for the
-/// output multi-index `index`.
-static int64_t broadcastOffset(ArrayRef<int64_t> index,
-                               ArrayRef<int64_t> outShape,
-                               ArrayRef<int64_t> shape) {
-  int64_t offset = 0, lead = outShape.size() - shape.size();
-  Shape strides = stridesOf(shape);
-  for (size_t i = 0; i < shape.size(); ++i)
-    if (shape[i] != 1)
-      offset += index[i + lead] * strides[i];
-  return offset;
-}
-
-/// Evaluates `fn` elementwise over the broadcast of `a` and `b`. The result
-/// is float if either operand is; std::nullopt if an integer result does not
-/// fit int64.
-static std::optional<Tensor>
-hostBinary(const Tensor &a, const Tensor &b, ArrayRef<int64_t> outShape,
-           function_ref<double(double, double)> fn) {
-  Tensor out;
-  out.dataType = a.isFloat() || b.isFloat() ? kFloat : a.dataType;
-  out.shape.assign(outShape.begin(), outShape.end());
-  int64_t n = product(outShape), rank = outShape.size();
-  Shape index(rank, 0);
-  for (int64_t flat = 0; flat < n; ++flat) {
-    double v = fn(elementAt(a, broadcastOffset(index, outShape, a.shape)),
-                  elementAt(b, broadcastOffset(index, outShape, b.shape)));
-    if (out.isFloat())
-      out.floats.push_back(static_cast<float>(v));
-    else if (std::fabs(v) < 9.2e18)
-      out.ints.push_back(static_cast<int64_t>(v));
-    else
-      return std::nullopt;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < outShape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return out;
-}
 
 /// `t` with its shape given leading ones up to `rank`.
 static Tensor withRank(Tensor t, size_t rank) {
@@ -177,25 +135,7 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
     return im.nodeError(node) << "operand shapes do not broadcast";
   if (failed(im.checkShape(node, *outShape, "the output")))
     return failure();
-  auto fn = [&](double x, double y) -> double {
-    if (op == "Add")
-      return x + y;
-    if (op == "Sub")
-      return x - y;
-    if (op == "Mul")
-      return x * y;
-    if (!a->host->isFloat() && !b->host->isFloat())
-      return y == 0 ? 0 : std::floor(x / y);
-    return x / y;
-  };
-  if (a->host && b->host) {
-    std::optional<Tensor> folded =
-        hostBinary(*a->host, *b->host, *outShape, fn);
-    if (!folded)
-      return im.nodeError(node) << "an integer result does not fit int64";
-    im.defineHost(node, std::move(*folded));
-    return success();
-  }
+  // (Both operands constant: FoldOps.cpp evaluates the node.)
   Location loc = im.nodeLoc(node);
   const Entry *lhs = &*a, *rhs = &*b;
   bool swapped = false;

@@ -22,7 +22,9 @@
 //
 // Adding an op: one handler function `LogicalResult importX(Importer &im,
 // const Node &node)` in its family's file, and one `table.add` line in that
-// file's register function.
+// file's register function. Its evaluation on constants, if the handler does
+// not do it, is a Folder in FoldOps.cpp (`table.fold`): importNode calls it
+// instead of the handler when every input is a constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -168,6 +170,12 @@ struct ConvGeometry {
 // The importer
 //===----------------------------------------------------------------------===//
 
+class Importer;
+/// Evaluates a node whose inputs are all constants (FoldOps.cpp): one tensor
+/// per output. `inputs[i]` is null where the node leaves input i out.
+using Folder = FailureOr<SmallVector<Tensor>> (*)(
+    Importer &im, const Node &node, ArrayRef<const Tensor *> inputs);
+
 /// The state of one import and the helpers the op handlers share. The
 /// handlers are free functions over it (see OpTable).
 class Importer {
@@ -213,8 +221,17 @@ public:
 
   // Graph-level steps.
   LogicalResult importInitializers();
+  /// Checks options.inputShapes against the graph inputs: each names one
+  /// input, once, with its rank and static dimensions.
+  LogicalResult checkInputShapes();
   LogicalResult importInputs(SmallVectorImpl<Type> &argTypes);
+  /// One error listing every op type of the model the importer does not
+  /// know, each with every node that uses it.
+  LogicalResult checkSupported();
   LogicalResult importNode(const Node &node);
+  /// Evaluates `node` on its constant inputs and defines its outputs as
+  /// constants.
+  LogicalResult foldNode(const Node &node, Folder folder);
   LogicalResult checkDefined(const Node &node);
 
   // Values.
@@ -297,6 +314,11 @@ public:
 
   // Quantization (QuantOps.cpp).
   FailureOr<QuantParams> qdqParams(const Node &node, ArrayRef<int64_t> shape);
+  /// Whether `node` is a no-op Cast (or Identity) of a QuantizeLinear's
+  /// codes to their own type, as torch.onnx writes between each
+  /// QuantizeLinear and its DequantizeLinear; if so, defines its output as
+  /// the same pending codes.
+  bool passesCodes(const Node &node);
 
   // Integer tensors (IntegerOps.cpp).
   FailureOr<Type> integerInputType(const ValueInfo &info,
@@ -335,17 +357,27 @@ enum class Inputs { Float, IntegerAware };
 class OpTable {
 public:
   struct Op {
-    Handler handler;
-    Inputs inputs;
+    /// Imports the node in general; null if the op is folded only.
+    Handler handler = nullptr;
+    Inputs inputs = Inputs::Float;
+    /// Evaluates the node when all its inputs are constants, instead of the
+    /// handler; null if the handler does (or the op is never folded).
+    Folder folder = nullptr;
   };
 
   void add(StringRef opType, Handler handler, Inputs inputs = Inputs::Float,
            StringRef domain = "") {
-    domains[domain.str()][opType] = {handler, inputs};
+    Op &op = domains[domain.str()][opType];
+    op.handler = handler;
+    op.inputs = inputs;
+  }
+  void fold(StringRef opType, Folder folder) {
+    domains[""][opType].folder = folder;
   }
   /// The handler of `opType` in `domain`, or null.
   const Op *find(StringRef domain, StringRef opType) const;
-  /// "A, B, ..., and Q (domain d)": the supported ops, for diagnostics.
+  /// "A, B, ..., and Q (domain d); on constants only: R, S": the supported
+  /// ops, for diagnostics.
   std::string supportedOps() const;
 
 private:
@@ -360,6 +392,14 @@ void registerShapeOps(OpTable &table);
 void registerConstantOps(OpTable &table);
 void registerQuantOps(OpTable &table);
 void registerIntegerOps(OpTable &table);
+/// The constant folder's evaluators (FoldOps.cpp).
+void registerFoldOps(OpTable &table);
+
+/// Rewrites the QDQ patterns exporters write into the form the integer
+/// pipeline takes, exactly (QuantOps.cpp): relu(fake_quant(x)) becomes
+/// fake_quant(relu(x)), a fake_quant of a fake_quant on the same grid the
+/// inner one, and fake_quant(pad(x, 0)) pad(fake_quant(x), 0).
+void rewriteQdqPatterns(Block &body);
 
 /// Add of two integer tensors (IntegerOps.cpp); the Add handler
 /// (ElementwiseOps.cpp) passes integer Adds on to it.

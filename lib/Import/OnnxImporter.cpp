@@ -156,16 +156,21 @@ const OpTable::Op *OpTable::find(StringRef domain, StringRef opType) const {
 
 std::string OpTable::supportedOps() const {
   std::string list;
+  SmallVector<StringRef> foldedOnly;
   for (const auto &[domain, ops] : domains) { // the default domain first
     SmallVector<StringRef> names;
     for (const auto &entry : ops)
-      names.push_back(entry.getKey());
+      (entry.getValue().handler ? names : foldedOnly).push_back(entry.getKey());
     llvm::sort(names);
     if (domain.empty())
       list += llvm::join(names, ", ");
     else
       list += ", and " + llvm::join(names, ", ") + " (domain " + domain + ")";
   }
+  llvm::sort(foldedOnly);
+  if (!foldedOnly.empty())
+    list += "; on constants only (folded at import): " +
+            llvm::join(foldedOnly, ", ");
   return list;
 }
 
@@ -180,6 +185,7 @@ static const OpTable &opTable() {
     registerConstantOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
+    registerFoldOps(t);
     return t;
   }();
   return table;
@@ -255,10 +261,61 @@ LogicalResult Importer::checkDefined(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::checkSupported() {
+  // Op types in the order they first appear, each with its nodes.
+  SmallVector<std::pair<std::string, SmallVector<std::string>>> unsupported;
+  llvm::StringMap<size_t> index;
+  for (const Node &node : model.nodes) {
+    if (opTable().find(node.domain, node.opType))
+      continue;
+    std::string type = printableName(node.opType);
+    if (!node.domain.empty())
+      type += " in domain '" + printableName(node.domain) + "'";
+    auto [it, inserted] = index.try_emplace(type, unsupported.size());
+    if (inserted)
+      unsupported.push_back({type, {}});
+    unsupported[it->second].second.push_back(nodeName(node));
+  }
+  if (unsupported.empty())
+    return success();
+  auto diag = emitError(fileLoc()) << "unsupported ops: ";
+  for (auto [i, entry] : llvm::enumerate(unsupported)) {
+    const auto &[type, nodes] = entry;
+    diag << (i ? ", " : "") << type << " (node" << (nodes.size() > 1 ? "s" : "")
+         << " ";
+    for (auto [j, name] : llvm::enumerate(nodes))
+      diag << (j ? ", '" : "'") << name << "'";
+    diag << ")";
+  }
+  diag.attachNote() << "supported: " << opTable().supportedOps();
+  return failure();
+}
+
+LogicalResult Importer::foldNode(const Node &node, Folder folder) {
+  SmallVector<const Tensor *> inputs;
+  for (auto [i, name] : llvm::enumerate(node.inputs))
+    inputs.push_back(name.empty() ? nullptr : input(node, i).host.get());
+  FailureOr<SmallVector<Tensor>> outputs = folder(*this, node, inputs);
+  if (failed(outputs))
+    return failure();
+  if (outputs->size() < node.outputs.size())
+    return nodeError(node) << "has " << node.outputs.size()
+                           << " outputs; the op has " << outputs->size();
+  for (auto [i, t] : llvm::enumerate(*outputs)) {
+    Entry e;
+    e.shape.assign(t.shape.begin(), t.shape.end());
+    e.host = std::make_shared<const Tensor>(std::move(t));
+    define(node, std::move(e), i);
+  }
+  return checkOutputs(node);
+}
+
 LogicalResult Importer::importNode(const Node &node) {
   if (failed(checkDefined(node)))
     return failure();
   builder.setInsertionPointToEnd(builder.getBlock());
+  if (passesCodes(node))
+    return success();
   // A QuantizeLinear result feeding its DequantizeLinear is a QDQ pair
   // (mpq.fake_quant); feeding anything else, it quantizes a graph input for
   // integer ops: the model boundary.
@@ -267,16 +324,22 @@ LogicalResult Importer::importNode(const Node &node) {
       if (!name.empty() && input(node, i).pendingQuant &&
           failed(quantizeAtBoundary(node, name)))
         return failure();
+  // checkSupported rejected every op the table does not have.
   const OpTable::Op *op = opTable().find(node.domain, node.opType);
-  if (!op) {
-    auto diag = emitError(nodeLoc(node))
-                << "unsupported op type " << node.opType;
-    if (!node.domain.empty())
-      diag << " in domain '" << node.domain << "'";
-    diag << " (node '" << nodeName(node)
-         << "'); supported: " << opTable().supportedOps();
-    return failure();
-  }
+  if (!op)
+    return nodeError(node) << "unsupported op";
+  // A node on constants only is evaluated now (FoldOps.cpp).
+  const std::string *computed = nullptr;
+  for (auto [i, name] : llvm::enumerate(node.inputs))
+    if (!name.empty() && !input(node, i).host && !computed)
+      computed = &name;
+  if (op->folder && !computed)
+    return foldNode(node, op->folder);
+  if (!op->handler)
+    return nodeError(node) << "input '" << *computed
+                           << "' is computed at run time; " << node.opType
+                           << " is supported only on constants (folded at "
+                              "import)";
   // Integer tensors reach only the ops that know them; a float op would be
   // ill-typed.
   if (op->inputs == Inputs::Float)
@@ -499,15 +562,78 @@ LogicalResult Importer::importInitializers() {
   return success();
 }
 
+/// "[1, 3, height, width]": a graph input's dimensions, for messages.
+static std::string dimsString(const ValueInfo &info) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(info.dims)) {
+    if (i)
+      text += ", ";
+    text += dim.known ? std::to_string(dim.value)
+                      : (dim.param.empty() ? "?" : printableName(dim.param));
+  }
+  return text + "]";
+}
+
+LogicalResult Importer::checkInputShapes() {
+  llvm::StringMap<const ValueInfo *> inputs;
+  std::string names;
+  for (const ValueInfo &info : model.inputs) {
+    if (values.count(info.name))
+      continue;
+    inputs[info.name] = &info;
+    names += (names.empty() ? "'" : ", '") + printableName(info.name) + "'";
+  }
+  llvm::StringMap<bool> seen;
+  for (const InputShape &bound : options.inputShapes) {
+    std::string name = printableName(bound.name);
+    auto it = inputs.find(bound.name);
+    if (it == inputs.end())
+      return emitError(fileLoc())
+             << "--input-shape names '" << name
+             << "', which is not an input of the model (its inputs: " << names
+             << ")";
+    if (!seen.try_emplace(bound.name, true).second)
+      return emitError(fileLoc())
+             << "--input-shape gives input '" << name << "' twice";
+    const ValueInfo &info = *it->second;
+    std::string given = shapeString(bound.dims);
+    if (!info.hasShape)
+      continue;
+    if (info.dims.size() != bound.dims.size())
+      return emitError(fileLoc())
+             << "--input-shape gives input '" << name << "' the shape " << given
+             << " of rank " << bound.dims.size()
+             << "; the model's input has rank " << info.dims.size() << " "
+             << dimsString(info);
+    for (auto [i, dim] : llvm::enumerate(info.dims))
+      if (dim.known && dim.value > 0 && dim.value != bound.dims[i])
+        return emitError(fileLoc())
+               << "--input-shape gives input '" << name << "' the shape "
+               << given << ", whose dimension " << i << " contradicts the "
+               << "model's " << dimsString(info);
+  }
+  return success();
+}
+
 LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
+  if (failed(checkInputShapes()))
+    return failure();
   for (const ValueInfo &info : model.inputs) {
     if (values.count(info.name))
       continue; // an initializer listed as an input (older exporters)
     Location loc = fileLoc();
-    if (!info.hasShape)
-      return emitError(loc) << "input '" << info.name << "' has no shape";
+    const InputShape *bound = nullptr;
+    for (const InputShape &s : options.inputShapes)
+      if (s.name == info.name)
+        bound = &s;
+    if (!info.hasShape && !bound)
+      return emitError(loc) << "input '" << info.name << "' has no shape "
+                            << "(give one with --input-shape)";
     Shape shape;
-    for (auto [i, dim] : llvm::enumerate(info.dims)) {
+    if (bound)
+      shape.assign(bound->dims.begin(), bound->dims.end());
+    for (auto [i, dim] :
+         llvm::enumerate(bound ? ArrayRef<Dim>() : ArrayRef<Dim>(info.dims))) {
       if (dim.known && dim.value > 0) {
         shape.push_back(dim.value);
         continue;
@@ -519,7 +645,9 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
       return emitError(loc)
              << "input '" << info.name << "' has symbolic dimension '"
              << (dim.param.empty() ? "?" : dim.param)
-             << "' (only the batch may be dynamic), at index " << i;
+             << "' (only the batch may be dynamic), at index " << i
+             << "; bind it with --input-shape=" << info.name << ":"
+             << "DxDx... (OnnxImportOptions::inputShapes)";
     }
     if (failed(checkShape(loc, shape, "input '" + info.name + "'")))
       return failure();
@@ -545,6 +673,29 @@ LogicalResult Importer::importInputs(SmallVectorImpl<Type> &argTypes) {
   return success();
 }
 
+std::optional<InputShape> mlir::mpq::parseInputShape(StringRef text,
+                                                     std::string &error) {
+  auto [name, dims] = text.rsplit(':');
+  if (name.empty() || dims.empty() || name.size() == text.size()) {
+    error = "'" + text.str() + "' is not NAME:DIMS (for example x:1x49x10x1)";
+    return std::nullopt;
+  }
+  InputShape shape;
+  shape.name = name.str();
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t d;
+    if (part.getAsInteger(10, d) || d <= 0) {
+      error = "dimension '" + part.str() + "' in '" + text.str() +
+              "' is not a positive integer";
+      return std::nullopt;
+    }
+    shape.dims.push_back(d);
+  }
+  return shape;
+}
+
 static std::string sanitizeName(StringRef name) {
   std::string out;
   for (char c : name)
@@ -564,6 +715,9 @@ OwningOpRef<ModuleOp> Importer::run() {
                << (model.outputs.empty() ? "no outputs" : "no nodes")
                << ": nothing to compile",
            nullptr;
+  // Every unsupported op in one error, before anything is imported.
+  if (failed(checkSupported()))
+    return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   if (failed(importInitializers()))
     return nullptr;
@@ -634,6 +788,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     results.push_back(*v);
   }
   func::ReturnOp::create(builder, fileLoc(), results);
+  rewriteQdqPatterns(*body);
   func.setFunctionType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
 

@@ -14,6 +14,8 @@
 
 #include "mpq/Support/IntegerSemantics.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -106,17 +108,30 @@ FailureOr<QuantParams> Importer::qdqParams(const Node &node,
       return failure();
     p.axis = *axis;
   }
-  if (p.axis >= 0 && s.numElements() == 1 && (!zp || zp->numElements() == 1))
-    p.axis = -1;
   if (s.numElements() == 0)
     return nodeError(node) << "scale '" << node.inputs[1] << "' is empty";
+  // One scale is per tensor, axis or not, as ONNX Runtime reads it:
+  // torch.onnx writes a per-tensor bias scale as [1] with axis 0 and a zero
+  // point of one zero per channel. The zero points must then agree.
+  if (s.numElements() == 1) {
+    p.axis = -1;
+    if (zp && zp->numElements() == 0)
+      return nodeError(node)
+             << "zero point '" << node.inputs[2] << "' is empty";
+    if (zp && !llvm::all_equal(zp->ints))
+      return nodeError(node)
+             << "zero point '" << node.inputs[2] << "' has "
+             << zp->numElements() << " different values for one scale";
+  }
   if (p.axis >= 0 && s.numElements() != shape[p.axis])
     return nodeError(node) << "scale '" << node.inputs[1] << "' has "
                            << s.numElements() << " values for axis " << p.axis
                            << " of size " << shape[p.axis];
   for (float v : s.floats)
     p.scales.push_back(v);
-  if (zp) {
+  if (zp && p.axis < 0) {
+    p.zeroPoints.assign(1, zp->ints[0]);
+  } else if (zp) {
     if (zp->numElements() != s.numElements())
       return nodeError(node) << "scale and zero point sizes differ";
     p.zeroPoints.assign(zp->ints.begin(), zp->ints.end());
@@ -124,6 +139,26 @@ FailureOr<QuantParams> Importer::qdqParams(const Node &node,
     p.zeroPoints.assign(p.scales.size(), 0);
   }
   return p;
+}
+
+bool Importer::passesCodes(const Node &node) {
+  if (!node.domain.empty() || node.inputs.size() != 1 ||
+      node.outputs.size() != 1 ||
+      (node.opType != "Cast" && node.opType != "Identity"))
+    return false;
+  auto it = values.find(node.inputs[0]);
+  if (it == values.end() || !it->second.pendingQuant)
+    return false;
+  const QuantParams &q = *it->second.pendingQuant;
+  if (node.opType == "Cast") {
+    auto to = node.attributes.find("to");
+    if (to == node.attributes.end() ||
+        to->second.kind != onnx_import::Attribute::Int ||
+        to->second.i != (q.isSigned ? kInt8 : kUInt8))
+      return false;
+  }
+  define(node, it->second);
+  return true;
 }
 
 static LogicalResult importQuantizeLinear(Importer &im, const Node &node) {
@@ -278,6 +313,82 @@ static LogicalResult importQonnxQuant(Importer &im, const Node &node) {
     p.zeroPoints.push_back(static_cast<int64_t>(z));
   }
   return fakeQuant(im, node, *x, p);
+}
+
+//===----------------------------------------------------------------------===//
+// QDQ export patterns
+//===----------------------------------------------------------------------===//
+
+/// Whether `fq` marks a computed tensor on a grid that holds 0 exactly: a
+/// uniform grid whose zero points are codes (the type's verifier checks
+/// they are in range; narrow may drop the one at the bottom).
+static bool isActivationGridWithZero(FakeQuantOp fq) {
+  auto grid = dyn_cast<UniformType>(fq.getQuant());
+  return grid && !fq.getNarrow() && !fq.getMin() && !fq.getMax() &&
+         !fq.getInput().getDefiningOp<arith::ConstantOp>();
+}
+
+/// A copy of `fq` on `input` (same grid, rounding and attributes).
+static Value cloneFakeQuant(OpBuilder &b, FakeQuantOp fq, Value input) {
+  return FakeQuantOp::create(b, fq.getLoc(), TypeRange{input.getType()},
+                             ValueRange{input}, fq->getAttrs())
+      .getResult();
+}
+
+void mlir::mpq::onnx_import::rewriteQdqPatterns(Block &body) {
+  OpBuilder b(body.getParentOp()->getContext());
+  SmallVector<Operation *> ops;
+  for (Operation &op : body)
+    ops.push_back(&op);
+  for (Operation *op : ops) {
+    // relu(fq(x)) = fq(relu(x)): fq is monotone and maps 0 to 0, so both
+    // are max(0, fq(x)). PyTorch writes DequantizeLinear -> Relu ->
+    // QuantizeLinear for an unfused ReLU, and Relu between a QDQ pair and
+    // the next Conv; with the ReLU inside, its input is fake-quantized as
+    // the integer pipeline needs.
+    if (auto relu = dyn_cast<ReluOp>(op)) {
+      auto fq = relu.getInput().getDefiningOp<FakeQuantOp>();
+      if (!fq || !isActivationGridWithZero(fq))
+        continue;
+      b.setInsertionPoint(relu);
+      Value inner = ReluOp::create(b, relu.getLoc(), TypeRange{fq.getType()},
+                                   ValueRange{fq.getInput()})
+                        .getResult();
+      relu.getResult().replaceAllUsesWith(cloneFakeQuant(b, fq, inner));
+      relu->erase();
+      if (fq->use_empty())
+        fq->erase();
+      continue;
+    }
+    auto fq = dyn_cast<FakeQuantOp>(op);
+    if (!fq)
+      continue;
+    // fq(fq(x)) on one grid is fq(x) (the DequantizeLinear -> Relu ->
+    // QuantizeLinear above, or two QDQ pairs in a row).
+    if (auto inner = fq.getInput().getDefiningOp<FakeQuantOp>()) {
+      if (inner->getAttrDictionary() == fq->getAttrDictionary()) {
+        fq.getResult().replaceAllUsesWith(inner.getResult());
+        fq->erase();
+      }
+      continue;
+    }
+    // fq(pad(x, 0)) = pad(fq(x), 0): a zero pad before the first
+    // QuantizeLinear (a float op before the quantized region) moves inside
+    // it, as fq(0) = 0.
+    if (auto pad = fq.getInput().getDefiningOp<PadOp>()) {
+      if (!isActivationGridWithZero(fq) || pad.getValue().convertToDouble())
+        continue;
+      b.setInsertionPoint(fq);
+      Value inner = cloneFakeQuant(b, fq, pad.getInput());
+      Value padded = PadOp::create(b, pad.getLoc(), TypeRange{pad.getType()},
+                                   ValueRange{inner}, pad->getAttrs())
+                         .getResult();
+      fq.getResult().replaceAllUsesWith(padded);
+      fq->erase();
+      if (pad->use_empty())
+        pad->erase();
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//

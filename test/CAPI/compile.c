@@ -283,6 +283,8 @@ int main(int argc, char **argv) {
   CHECK_SETTER_FAILS(mpqCompileOptionsAddPin(options, "conv0:8"), options,
                      "'conv0:8' is not layer:wbits:abits (0 leaves a width "
                      "free)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsAddInputShape(options, "x:1x0"), options,
+                     "dimension '0' in 'x:1x0' is not a positive integer");
   /* Any case, '_' for '-': the spellings mpqc takes. */
   CHECK(mpqLogicalResultIsSuccess(
             mpqCompileOptionsSetScheme(options, "PC_ICN")) &&
@@ -293,6 +295,17 @@ int main(int argc, char **argv) {
             mpqLogicalResultIsSuccess(
                 mpqCompileOptionsSetWeightBudget(options, "none")),
         "%s", mpqCompileOptionsGetError(options).data);
+
+  /* A shape for an input the model does not have. */
+  MpqCompileOptions shaped = budgetOptions();
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsAddInputShape(shaped, "nope:1x2")),
+        "%s", mpqCompileOptionsGetError(shaped).data);
+  checkCompileFails(mpqCompileFile(shaped, model),
+                    "--input-shape names 'nope', which is not an input of the "
+                    "model",
+                    outDir, NULL);
+  mpqCompileOptionsDestroy(shaped);
 
   /* A RAM reserve that leaves the model 1000 B: it does not fit. */
   MpqCompileOptions reserved = budgetOptions();

@@ -4,6 +4,10 @@
 // RUN: %python %S/Inputs/handmade_models.py %t
 // RUN: not mpq-translate --import-onnx %t/err_unsupported_op.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=UNSUP
 // RUN: not test -e %t/out.mlir
+// RUN: not mpq-translate --import-onnx %t/err_unsupported_many.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=MANY
+// RUN: not test -e %t/out.mlir
+// RUN: not mpqc %t/err_unsupported_many.onnx -o %t/mpqc-out 2>&1 | FileCheck %s --check-prefix=MANY
+// RUN: not ls %t/mpqc-out/*
 // RUN: not mpq-translate --import-onnx %t/err_missing_initializer.onnx 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not mpq-translate --import-onnx %t/err_dynamic_shape.onnx 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // RUN: not mpq-translate --import-onnx %t/err_bad_attr.onnx 2>&1 | FileCheck %s --check-prefix=ATTR
@@ -18,7 +22,11 @@
 // RUN: not mpq-translate --import-onnx %t/err_pad_reflect.onnx 2>&1 | FileCheck %s --check-prefix=PAD
 // RUN: not mpq-translate --import-onnx %t/does_not_exist.onnx 2>&1 | FileCheck %s --check-prefix=NOFILE
 
-// UNSUP: err_unsupported_op.onnx:0:0: error: unsupported op type LSTM (node 'lstm'); supported: Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, ConvInteger, DequantizeLinear, Div, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MatMulInteger, MaxPool, Mul, Pad, QLinearConv, QLinearMatMul, QuantizeLinear, Relu, Reshape, Shape, Softmax, Squeeze, Sub, Transpose, Unsqueeze, and Quant (domain qonnx.custom_op.general)
+// UNSUP: err_unsupported_op.onnx:0:0: error: unsupported ops: LSTM (node 'lstm')
+// UNSUP-NEXT: note: supported: Add, {{.*}}Conv, {{.*}}Relu, {{.*}} and Quant (domain qonnx.custom_op.general)
+// MANY: err_unsupported_many.onnx:0:0: error: unsupported ops: Erf (nodes 'erf1', 'erf2'), Einsum (node 'mix'), MyOp in domain 'com.example' (node 'custom_out')
+// MANY-NEXT: note: supported: Add,
+// MANY-NOT: error
 // MISSING: err_missing_initializer.onnx:0:0: error: input 'conv.weight' of node 'conv' is not an initializer, graph input or node output
 // DYNAMIC: err_dynamic_shape.onnx:0:0: error: input 'x' has symbolic dimension 'height' (only the batch may be dynamic), at index 2
 // ATTR: err_bad_attr.onnx:0:0: error: Conv 'conv': unsupported auto_pad value 'FOO' (supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID)

@@ -46,6 +46,13 @@ static llvm::cl::opt<mpq::InputLayout> inputLayout(
                    "transpose)"),
     llvm::cl::init(mpq::InputLayout::Model), llvm::cl::cat(importCategory));
 
+static llvm::cl::list<std::string> inputShapes(
+    "input-shape", llvm::cl::CommaSeparated,
+    llvm::cl::value_desc("name:1x49x10x1"),
+    llvm::cl::desc("Shape of a graph input, binding its symbolic dimensions "
+                   "(repeatable, or comma-separated)"),
+    llvm::cl::cat(importCategory));
+
 static llvm::cl::opt<bool>
     emitBytecode("emit-bytecode",
                  llvm::cl::desc("Write MLIR bytecode instead of text"),
@@ -60,6 +67,15 @@ importOnnx(const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
   options.funcName = funcName;
   options.nhwcInputs = inputLayout == mpq::InputLayout::NHWC;
   options.canonicalize = !noCanonicalize;
+  for (const std::string &text : inputShapes) {
+    std::string error;
+    std::optional<mpq::InputShape> shape = mpq::parseInputShape(text, error);
+    if (!shape)
+      return emitError(FileLineColLoc::get(context,
+                                           buffer->getBufferIdentifier(), 0, 0))
+             << "--input-shape: " << error;
+    options.inputShapes.push_back(std::move(*shape));
+  }
   OwningOpRef<ModuleOp> module = mpq::importOnnxBuffer(
       buffer->getBuffer(), buffer->getBufferIdentifier(), context, options);
   if (!module)

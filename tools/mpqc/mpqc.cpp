@@ -6,7 +6,8 @@
 //
 //   mpqc MODEL.onnx -o OUTDIR [--target=cortex-m7|...|x86_64] [--flash=2MiB]
 //        [--ram=512KiB] [--scheme=pc-icn] [--calibration=a.npy,...]
-//        [--emit=obj,header,report,svg,mlir,llvm-ir] [--name=NAME] ...
+//        [--emit=obj,header,report,svg,mlir,llvm-ir] [--name=NAME]
+//        [--input-shape=NAME:1x49x10x1,...] ...
 //
 // Options in, mlir::mpq::compileOnnxFile (mpq/Compiler/Compiler.h), files
 // and a summary out. On any error OUTDIR receives nothing.
@@ -40,6 +41,11 @@ static cl::opt<InputLayout> inputLayout(
     "input-layout", cl::init(defaults.inputLayout), cl::cat(modelCat),
     cl::desc("4-D inputs (and calibration data) as the ONNX graph has them "
              "(model, default) or channels last (nhwc: no input transpose)"));
+static cl::list<std::string> inputShapes(
+    "input-shape", cl::CommaSeparated, cl::cat(modelCat),
+    cl::value_desc("name:1x49x10x1"),
+    cl::desc("an input's shape, binding its symbolic dimensions (repeatable, "
+             "or comma-separated)"));
 static cl::opt<ByteSize> maxTensor(
     "max-tensor-size", cl::init(ByteSize(defaults.maxTensorBytes)),
     cl::cat(modelCat),
@@ -171,6 +177,13 @@ int main(int argc, char **argv) {
     };
   if (!emitKinds.empty())
     options.emit.assign(emitKinds.begin(), emitKinds.end());
+  for (const std::string &text : inputShapes) {
+    std::string error;
+    std::optional<InputShape> shape = parseInputShape(text, error);
+    if (!shape)
+      return fail("--input-shape: " + error);
+    options.inputShapes.push_back(std::move(*shape));
+  }
   for (const std::string &text : pins) {
     std::optional<LayerPin> pin = parseLayerPin(text);
     if (!pin)

@@ -308,7 +308,7 @@ def error_models(conv_basic_bytes):
                           "err_unsupported_op", [x], [y], initializer=[w, r])
     m = _model(g, 13)
     onnx.checker.check_model(m)
-    errs["err_unsupported_op.onnx"] = (m.SerializeToString(), "unsupported op type LSTM (node 'lstm')")
+    errs["err_unsupported_op.onnx"] = (m.SerializeToString(), "unsupported ops: LSTM (node 'lstm')")
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, X4)
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 8, 8])

@@ -138,6 +138,10 @@ struct CompileOptions {
   unsigned syntheticInputs = 4;
   OptimizeMode optimize = OptimizeMode::Auto;
   InputLayout inputLayout = InputLayout::Model;
+  /// Shapes binding the graph inputs' symbolic dimensions
+  /// (OnnxImportOptions::inputShapes; parseInputShape reads
+  /// "name:1x49x10x1").
+  std::vector<InputShape> inputShapes;
   /// Limits on what the model may hold (OnnxImportOptions): the largest
   /// tensor, and all constants together, in bytes of float32.
   int64_t maxTensorBytes = OnnxImportOptions().maxTensorBytes;

@@ -20,7 +20,10 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class DialectRegistry;
@@ -43,6 +46,19 @@ struct EnumTraits<InputLayout> {
   }
 };
 
+/// A shape for a graph input (`--input-shape=name:1x49x10x1`): it binds the
+/// input's symbolic dimensions to sizes.
+struct InputShape {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+
+/// Parses "NAME:DxDx...D" (the name is everything before the last ':', so
+/// tf2onnx names like "input_1:0" work; every D a positive integer). On
+/// error returns std::nullopt and sets `error` to the reason.
+std::optional<InputShape> parseInputShape(llvm::StringRef text,
+                                          std::string &error);
+
 struct OnnxImportOptions {
   /// Name of the imported function; empty means the sanitized graph name
   /// (the file's stem if the graph has none).
@@ -63,6 +79,11 @@ struct OnnxImportOptions {
   /// The largest total of constant data the import holds (initializers and
   /// the constants it folds), counted the same way. Default 4 GiB.
   int64_t maxConstantBytes = int64_t(4) << 30;
+  /// Shapes for graph inputs, binding their symbolic dimensions (only a
+  /// symbolic batch is bound without one, to 1). Each must name a graph
+  /// input, have its rank and agree with its static dimensions; the error
+  /// names the input.
+  std::vector<InputShape> inputShapes;
 };
 
 /// The dialects imported IR uses.

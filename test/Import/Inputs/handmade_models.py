@@ -86,6 +86,40 @@ def models():
         [("x", [1, 4])], ["y"], {"s1": np.array(0.1, np.float32), "s2": np.array(0.2, np.float32)})
     ms["err_pad_reflect"] = model("err", [helper.make_node("Pad", ["x", "p"], ["y"], name="pad", mode="reflect")],
                                   [("x", [1, 4])], ["y"], {"p": np.array([0, 1, 0, 1], np.int64)})
+    # Several unsupported op types, one of them used twice and one in a custom domain, and a Conv whose
+    # weight is missing: the one error lists every unsupported op before anything is imported.
+    g = helper.make_graph([
+        helper.make_node("Erf", ["x"], ["e1"], name="erf1"),
+        helper.make_node("Einsum", ["e1"], ["m"], name="mix", equation="ij->ij"),
+        helper.make_node("Conv", ["m", "missing_weight"], ["c"], name="conv"),
+        helper.make_node("Erf", ["c"], ["e2"], name="erf2"),
+        helper.make_node("MyOp", ["e2"], ["custom_out"], domain="com.example")],
+        "err", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("custom_out", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.example", 1)])
+    m.ir_version = 8
+    ms["err_unsupported_many"] = m
+    # Symbolic dimensions for --input-shape: a tf2onnx-style name with a ':' and a symbolic time axis
+    # (a keyword-spotting input, 49 frames of 10 features), and in sym_kws a second input with a
+    # symbolic width (mpqc compiles sym_kws1, which has the first input only).
+    for name, aux in (("sym_kws", True), ("sym_kws1", False)):
+        nodes = [helper.make_node("Conv", ["input_1:0", "kw"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+                 helper.make_node("Relu", ["c"], ["r"], name="relu"),
+                 helper.make_node("GlobalAveragePool", ["r"], ["p"], name="pool"),
+                 helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+                 helper.make_node("Gemm", ["f", "fw"], ["y"], name="fc", transB=1)]
+        inputs = [helper.make_tensor_value_info("input_1:0", TensorProto.FLOAT, ["batch", 1, "time", 10])]
+        outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+        if aux:
+            nodes.append(helper.make_node("Relu", ["aux"], ["z"], name="aux_relu"))
+            inputs.append(helper.make_tensor_value_info("aux", TensorProto.FLOAT, [1, "width"]))
+            outputs.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, None))
+        g = helper.make_graph(nodes, name, inputs, outputs, initializer=[
+            numpy_helper.from_array(np.linspace(-1, 1, 36, dtype=np.float32).reshape(4, 1, 3, 3), "kw"),
+            numpy_helper.from_array(np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4), "fw")])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        m.ir_version = 8
+        ms[name] = m
     return ms
 
 
