@@ -276,9 +276,7 @@ struct Quantizer {
   RoundingMode rounding;
   bool computed = false;
   int64_t code(double x) const {
-    double steps = x / scale;
-    return quantizeValue(computed ? snapToBoundary(steps) : steps, 1.0,
-                         static_cast<int32_t>(zeroPoint), lo, hi, rounding);
+    return fakeQuantCode(x, scale, zeroPoint, lo, hi, rounding, computed);
   }
   double value(double x) const {
     return static_cast<double>(code(x) - zeroPoint) * scale;
@@ -323,6 +321,8 @@ private:
   LogicalResult evalRelu(ReluOp relu);
   LogicalResult evalClip(ClipOp clip);
   LogicalResult evalSoftmax(SoftmaxOp softmax);
+  LogicalResult evalElementwiseFunction(ElementwiseFunctionOpInterface op);
+  LogicalResult evalTable(TableOp table);
   LogicalResult evalFakeQuant(FakeQuantOp fq);
   LogicalResult evalQuantize(QuantizeOp quant);
   LogicalResult evalDequantize(DequantizeOp dequant);
@@ -649,6 +649,30 @@ LogicalResult Evaluator::evalSoftmax(SoftmaxOp softmax) {
   return setFloats(softmax, std::move(out));
 }
 
+LogicalResult
+Evaluator::evalElementwiseFunction(ElementwiseFunctionOpInterface op) {
+  ElementwiseFunction f = op.getFunction();
+  std::vector<double> out = get(op.getInput()).reals;
+  for (double &v : out)
+    v = f(v);
+  return setFloats(op, std::move(out));
+}
+
+LogicalResult Evaluator::evalTable(TableOp table) {
+  const EvalTensor &in = get(table.getInput());
+  int64_t lo = uniformOf(table.getInput()).getStorageMin();
+  ArrayRef<int32_t> entries = table.getTable();
+  std::vector<int64_t> out(in.ints.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t index = in.ints[i] - lo;
+    if (index < 0 || index >= static_cast<int64_t>(entries.size()))
+      return table.emitError()
+             << "input code " << in.ints[i] << " is outside the table";
+    out[i] = entries[index];
+  }
+  return setInts(table, std::move(out));
+}
+
 LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
   const EvalTensor &in = get(fq.getInput());
   auto info = getStorageInfo(fq.getQuant());
@@ -893,6 +917,10 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](ReluOp relu) { return evalRelu(relu); })
       .Case([&](ClipOp clip) { return evalClip(clip); })
       .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })
+      .Case([&](ElementwiseFunctionOpInterface function) {
+        return evalElementwiseFunction(function);
+      })
+      .Case([&](TableOp table) { return evalTable(table); })
       .Case([&](FakeQuantOp fq) { return evalFakeQuant(fq); })
       .Case([&](QuantizeOp quant) { return evalQuantize(quant); })
       .Case([&](DequantizeOp dequant) { return evalDequantize(dequant); })
@@ -915,11 +943,6 @@ FailureOr<EvalResult> mlir::mpq::evaluate(func::FuncOp func,
                                           ArrayRef<EvalTensor> inputs,
                                           const EvalOptions &options) {
   return Evaluator(options).run(func, inputs);
-}
-
-double mlir::mpq::snapToBoundary(double steps) {
-  double half = std::nearbyint(steps * 2) / 2;
-  return std::fabs(steps - half) < 1e-9 ? half : steps;
 }
 
 EvalTensor mlir::mpq::dequantizeCodes(const EvalTensor &codes,

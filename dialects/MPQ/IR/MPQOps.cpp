@@ -342,6 +342,46 @@ LogicalResult ClipOp::verify() {
   return success();
 }
 
+ElementwiseFunction SigmoidOp::getFunction() {
+  return {ElementwiseFunctionKind::Sigmoid};
+}
+
+ElementwiseFunction TanhOp::getFunction() {
+  return {ElementwiseFunctionKind::Tanh};
+}
+
+ElementwiseFunction HardSigmoidOp::getFunction() {
+  return {ElementwiseFunctionKind::HardSigmoid, getAlpha().convertToDouble(),
+          getBeta().convertToDouble()};
+}
+
+ElementwiseFunction HardSwishOp::getFunction() {
+  return {ElementwiseFunctionKind::HardSwish};
+}
+
+ElementwiseFunction LeakyReluOp::getFunction() {
+  return {ElementwiseFunctionKind::LeakyRelu, getAlpha().convertToDouble()};
+}
+
+/// An element-wise function's parameter must be a finite number.
+static LogicalResult verifyFiniteParameter(Operation *op, StringRef name,
+                                           APFloat value) {
+  if (!value.isFinite())
+    return op->emitOpError() << name << " must be finite, got "
+                             << formatNumber(value.convertToDouble());
+  return success();
+}
+
+LogicalResult HardSigmoidOp::verify() {
+  if (failed(verifyFiniteParameter(*this, "alpha", getAlpha())))
+    return failure();
+  return verifyFiniteParameter(*this, "beta", getBeta());
+}
+
+LogicalResult LeakyReluOp::verify() {
+  return verifyFiniteParameter(*this, "alpha", getAlpha());
+}
+
 LogicalResult SoftmaxOp::verify() {
   return normalizeAxis(*this, getAxis(), tensorType(getInput()).getRank());
 }
@@ -679,6 +719,30 @@ LogicalResult QAddOp::verify() {
     return failure();
   return verifyClamp(*this, getClampMin(), getClampMax(),
                      uniformElement(getOutput()));
+}
+
+LogicalResult TableOp::verify() {
+  if (failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(requirePerTensor(*this, getOutput(), "result")) ||
+      failed(requireSameShape(*this, tensorType(getInput()),
+                              tensorType(getOutput()))))
+    return failure();
+  UniformType in = uniformElement(getInput()),
+              out = uniformElement(getOutput());
+  int64_t entries = in.getStorageMax() - in.getStorageMin() + 1;
+  ArrayRef<int32_t> table = getTable();
+  if (static_cast<int64_t>(table.size()) != entries)
+    return emitOpError() << "table has " << table.size()
+                         << " entries; expected " << entries
+                         << ", one per code of the " << in.getWidth()
+                         << "-bit input";
+  for (auto [i, code] : llvm::enumerate(table))
+    if (code < out.getStorageMin() || code > out.getStorageMax())
+      return emitOpError() << "entry " << i << " (" << code
+                           << ") is outside the result's storage range ["
+                           << out.getStorageMin() << ", " << out.getStorageMax()
+                           << "]";
+  return success();
 }
 
 LogicalResult QAvgPool2DOp::verify() {
