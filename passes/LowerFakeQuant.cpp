@@ -212,6 +212,7 @@ private:
   LogicalResult lowerFakeQuant(FakeQuantOp op);
   LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
+  LogicalResult lowerElementwiseFunction(ElementwiseFunctionOpInterface op);
   LogicalResult lowerAveragePool(Operation *pool, ArrayRef<int64_t> kernel,
                                  ArrayRef<int64_t> strides,
                                  ArrayRef<int64_t> pads);
@@ -497,6 +498,52 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   return success();
 }
 
+LogicalResult
+Lowering::lowerElementwiseFunction(ElementwiseFunctionOpInterface op) {
+  Value input = lookup(op.getInput());
+  if (!input)
+    return op->emitError() << "the input of " << layerName(op)
+                           << " is not fake-quantized: its lookup table "
+                              "needs the input's grid";
+  FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  auto outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
+  if (!outType || outType.isPerAxis())
+    return e->fakeQuant.emitError() << "the output of " << layerName(op)
+                                    << " needs a per-tensor !mpq.uniform "
+                                       "fake_quant (calibrate first)";
+  UniformType inType = uniformOf(input);
+  if (inType.isPerAxis())
+    return op->emitError() << "the input of " << layerName(op)
+                           << " must be quantized per tensor";
+  // f, then the output fake_quant, on every input code: the fake-quant
+  // graph's computation, done once at compile time.
+  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
+  bool narrow = e->fakeQuant.getNarrow();
+  CodeGrid in{inType.getScale(), inType.getZeroPoint(), inType.getStorageMin(),
+              inType.getStorageMax()};
+  CodeGrid out{outType.getScale(), outType.getZeroPoint(),
+               storageMin(outType.getWidth(), outType.getIsSigned(), narrow),
+               storageMax(outType.getWidth(), outType.getIsSigned(), narrow)};
+  std::vector<int64_t> codes =
+      buildLookupTable(op.getFunction(), in, out, mode);
+  // A relu or clip after f clamps the codes (see activationClamp).
+  auto [lo, hi] = activationClamp(*e, outType, mode);
+  SmallVector<int32_t> table;
+  for (int64_t code : codes)
+    table.push_back(static_cast<int32_t>(saturate(code, lo, hi)));
+  builder.setInsertionPoint(e->fakeQuant);
+  record(e->fakeQuant.getResult(),
+         TableOp::create(builder, op->getLoc(),
+                         withElement(e->fakeQuant.getResult(), outType), input,
+                         builder.getDenseI32ArrayAttr(table)));
+  consume(e->fakeQuant);
+  if (e->activation)
+    consume(e->activation);
+  return success();
+}
+
 LogicalResult Lowering::lowerAveragePool(Operation *pool,
                                          ArrayRef<int64_t> kernel,
                                          ArrayRef<int64_t> strides,
@@ -600,6 +647,9 @@ LogicalResult Lowering::run() {
             .Case(
                 [&](FloatLayerOpInterface layer) { return lowerLayer(layer); })
             .Case([&](AddOp add) { return lowerAdd(add); })
+            .Case([&](ElementwiseFunctionOpInterface function) {
+              return lowerElementwiseFunction(function);
+            })
             .Case([&](AvgPool2DOp pool) -> LogicalResult {
               bool padded = llvm::any_of(pool.getPads(),
                                          [](int64_t p) { return p != 0; });

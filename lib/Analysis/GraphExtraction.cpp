@@ -282,6 +282,18 @@ LogicalResult GraphBuilder::run() {
             .Case([&](ConcatOp concat) {
               return visitJoin(concat, StepKind::Concat, concat.getInputs());
             })
+            .Case(
+                [&](ElementwiseFunctionOpInterface function) -> LogicalResult {
+                  // A new activation, on a grid of its own, computed by a table
+                  // indexed by the input's codes.
+                  if (failed(visitJoin(function, StepKind::Other,
+                                       function.getInput())))
+                    return failure();
+                  graph().steps.back().lookupTable = true;
+                  result.variables.back().nonNegative =
+                      function.getFunction().isNonNegative();
+                  return success();
+                })
             .Case([&](FakeQuantOp fq) { return visitFakeQuant(fq); })
             .Case([&](func::ReturnOp ret) {
               for (Value v : ret.getOperands()) {
@@ -302,8 +314,8 @@ LogicalResult GraphBuilder::run() {
                      << "'" << other->getName()
                      << "' is not supported by precision assignment yet "
                         "(convolutions, fully connected layers, add, concat, "
-                        "pooling, pad, reshape, transpose and clamping "
-                        "activations are)";
+                        "pooling, pad, reshape, transpose, clamping "
+                        "activations and element-wise functions are)";
             });
     if (failed(visited))
       return failure();

@@ -18,7 +18,7 @@
 // RUN: not mpq-translate --import-onnx %t/err_pad_reflect.onnx 2>&1 | FileCheck %s --check-prefix=PAD
 // RUN: not mpq-translate --import-onnx %t/does_not_exist.onnx 2>&1 | FileCheck %s --check-prefix=NOFILE
 
-// UNSUP: err_unsupported_op.onnx:0:0: error: unsupported op type LSTM (node 'lstm'); supported: Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, ConvInteger, DequantizeLinear, Div, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MatMulInteger, MaxPool, Mul, Pad, QLinearConv, QLinearMatMul, QuantizeLinear, Relu, Reshape, Shape, Softmax, Squeeze, Sub, Transpose, Unsqueeze, and Quant (domain qonnx.custom_op.general)
+// UNSUP: err_unsupported_op.onnx:0:0: error: unsupported op type LSTM (node 'lstm'); supported: Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, ConvInteger, DequantizeLinear, Div, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LeakyRelu, MatMul, MatMulInteger, MaxPool, Mul, PRelu, Pad, QLinearConv, QLinearMatMul, QuantizeLinear, Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze, Sub, Tanh, Transpose, Unsqueeze, and Quant (domain qonnx.custom_op.general)
 // MISSING: err_missing_initializer.onnx:0:0: error: input 'conv.weight' of node 'conv' is not an initializer, graph input or node output
 // DYNAMIC: err_dynamic_shape.onnx:0:0: error: input 'x' has symbolic dimension 'height' (only the batch may be dynamic), at index 2
 // ATTR: err_bad_attr.onnx:0:0: error: Conv 'conv': unsupported auto_pad value 'FOO' (supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID)
