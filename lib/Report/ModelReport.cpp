@@ -189,6 +189,12 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       }
     } else if (op->hasTrait<KeepsInputGrid>()) {
       row.outputOrigin = "input";
+    } else if (auto table = dyn_cast<TableOp>(op)) {
+      // Its table is in flash, counted with the parameters.
+      row.paramBytes = lookupTableBytes(
+          cast<UniformType>(table.getInput().getType().getElementType())
+              .getWidth());
+      row.outputOrigin = integerModel ? "imported" : "rule";
     } else {
       row.outputOrigin = integerModel ? "imported" : "rule";
     }
@@ -491,7 +497,10 @@ void mlir::mpq::printLayerTable(raw_ostream &os, const ModelReport &report) {
                                   layer.outputOrigin + ")"
                             : std::string("-"))
        << " | " << (layer.weightBits ? grouped(layer.weightBytes) : "-")
-       << " | " << (layer.weightBits ? grouped(layer.paramBytes) : "-") << " | "
+       << " | "
+       << (layer.weightBits || layer.paramBytes ? grouped(layer.paramBytes)
+                                                : "-")
+       << " | "
        << (layer.activationBytes ? grouped(layer.activationBytes) : "-")
        << " | "
        << (layer.arenaOffset ? grouped(*layer.arenaOffset) : std::string("-"))
