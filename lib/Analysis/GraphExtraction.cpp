@@ -260,6 +260,16 @@ LogicalResult GraphBuilder::run() {
                              });
     if (onConstants && !isa<FloatLayerOpInterface, func::ReturnOp>(op))
       continue;
+    // An add or mul by a constant: an element-wise function per channel,
+    // computed by lookup tables like the other element-wise functions.
+    if (std::optional<ConstantAffineOperands> affine =
+            getConstantAffineOperands(&op)) {
+      if (failed(visitJoin(&op, StepKind::Other, affine->activation)))
+        return failure();
+      graph().steps.back().lookupTables =
+          static_cast<int64_t>(affine->constants.size());
+      continue;
+    }
     LogicalResult visited =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](arith::ConstantOp) { return success(); })
@@ -289,7 +299,7 @@ LogicalResult GraphBuilder::run() {
                   if (failed(visitJoin(function, StepKind::Other,
                                        function.getInput())))
                     return failure();
-                  graph().steps.back().lookupTable = true;
+                  graph().steps.back().lookupTables = 1;
                   result.variables.back().nonNegative =
                       function.getFunction().isNonNegative();
                   return success();

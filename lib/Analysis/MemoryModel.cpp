@@ -189,8 +189,10 @@ std::string mlir::mpq::validateGraph(const GraphDesc &graph) {
       if (step.isLast)
         return where + ": only a weight layer can be the last layer";
     }
-    if (step.lookupTable && (hasWeights(step.kind) || step.inputs.size() != 1))
-      return where + " has a lookup table and must be a weightless step "
+    if (step.lookupTables < 0 ||
+        (step.lookupTables > 0 &&
+         (hasWeights(step.kind) || step.inputs.size() != 1)))
+      return where + " has lookup tables and must be a weightless step "
                      "reading exactly one tensor";
   }
   return "";
@@ -293,9 +295,11 @@ int64_t mlir::mpq::stepParamBytes(const GraphDesc &graph, size_t s,
   const GraphStep &step = graph.steps[s];
   if (hasWeights(step.kind))
     return layerParamBytes(scheme, step.outChannels, step.isLast);
-  if (step.lookupTable)
-    return lookupTableBytes(
-        assignment.activationBits[graph.tensors[step.inputs.front()].variable]);
+  if (step.lookupTables > 0)
+    return step.lookupTables *
+           lookupTableBytes(
+               assignment.activationBits[graph.tensors[step.inputs.front()]
+                                             .variable]);
   return 0;
 }
 

@@ -660,14 +660,25 @@ Evaluator::evalElementwiseFunction(ElementwiseFunctionOpInterface op) {
 
 LogicalResult Evaluator::evalTable(TableOp table) {
   const EvalTensor &in = get(table.getInput());
-  int64_t lo = uniformOf(table.getInput()).getStorageMin();
+  UniformType type = uniformOf(table.getInput());
+  int64_t lo = type.getStorageMin(), codes = type.getStorageMax() - lo + 1;
   ArrayRef<int32_t> entries = table.getTable();
+  // One table, or one per slice along the axis.
+  bool perSlice = static_cast<int64_t>(entries.size()) != codes;
+  int64_t stride = 1, slices = 1;
+  if (perSlice) {
+    int64_t axis = table.getNormalizedAxis();
+    stride = rowMajorStrides(in.shape)[axis];
+    slices = in.shape[axis];
+  }
   std::vector<int64_t> out(in.ints.size());
   for (size_t i = 0; i < out.size(); ++i) {
     int64_t index = in.ints[i] - lo;
-    if (index < 0 || index >= static_cast<int64_t>(entries.size()))
+    if (index < 0 || index >= codes)
       return table.emitError()
              << "input code " << in.ints[i] << " is outside the table";
+    if (perSlice)
+      index += ((static_cast<int64_t>(i) / stride) % slices) * codes;
     out[i] = entries[index];
   }
   return setInts(table, std::move(out));

@@ -190,10 +190,9 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
     } else if (op->hasTrait<KeepsInputGrid>()) {
       row.outputOrigin = "input";
     } else if (auto table = dyn_cast<TableOp>(op)) {
-      // Its table is in flash, counted with the parameters.
-      row.paramBytes = lookupTableBytes(
-          cast<UniformType>(table.getInput().getType().getElementType())
-              .getWidth());
+      // Its tables are in flash (a byte per entry), counted with the
+      // parameters.
+      row.paramBytes = static_cast<int64_t>(table.getTable().size());
       row.outputOrigin = integerModel ? "imported" : "rule";
     } else {
       row.outputOrigin = integerModel ? "imported" : "rule";

@@ -12,6 +12,10 @@ whose attributes the importer must refuse.
                      beta 0.4), hardswish, leakyrelu (alpha 0.2), prelu
                      (one slope 0.15, given as [8, 1, 1])
   act_sigmoid_out.onnx  conv 3x3 (3 -> 8) -> Sigmoid as the model's output
+  act_normalize.onnx (x - mean) / std per channel (Sub and Div by [1, 3, 1,
+                     1] constants, as input normalization) -> conv 3x3
+                     (3 -> 8) -> Relu -> Mul by the scalar 1.7 -> conv 3x3
+                     (8 -> 4)
   act_calib.npy      32 calibration inputs [32, 3, 8, 8], uniform in [-1, 1)
   act_inputs.npy     4 test inputs [4, 3, 8, 8] from the same distribution
   err_<name>.onnx    one bad attribute each:
@@ -91,6 +95,38 @@ def model(op_type, attrs, seed, at_output=False):
     return m
 
 
+def normalize_model(seed):
+    rng = np.random.default_rng(seed)
+    mean = np.array([0.2, -0.1, 0.05], np.float32).reshape(1, 3, 1, 1)
+    std = np.array([0.5, 0.25, 0.4], np.float32).reshape(1, 3, 1, 1)
+    w1 = (rng.standard_normal((8, 3, 3, 3)) * np.sqrt(2.0 / 27)).astype(np.float32)
+    b1 = (rng.standard_normal(8) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((4, 8, 3, 3)) * np.sqrt(2.0 / 72)).astype(np.float32)
+    inits = [numpy_helper.from_array(mean, "mean"),
+             numpy_helper.from_array(std, "std"),
+             numpy_helper.from_array(np.array(1.7, np.float32), "k"),
+             numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+             numpy_helper.from_array(w2, "w2")]
+    nodes = [
+        helper.make_node("Sub", ["x", "mean"], ["xc"], name="sub_mean"),
+        helper.make_node("Div", ["xc", "std"], ["xn"], name="div_std"),
+        helper.make_node("Conv", ["xn", "w1", "b1"], ["h"], name="conv1",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["h"], ["r"], name="relu"),
+        helper.make_node("Mul", ["r", "k"], ["m"], name="scale"),
+        helper.make_node("Conv", ["m", "w2"], ["y"], name="conv2",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    ]
+    graph = helper.make_graph(
+        nodes, "act_normalize",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])],
+        initializer=inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    return m
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -103,6 +139,8 @@ def main():
             f.write(model(op_type, attrs, seeds[name]).SerializeToString())
     with open(os.path.join(args.out, "act_sigmoid_out.onnx"), "wb") as f:
         f.write(model("Sigmoid", {}, 20, at_output=True).SerializeToString())
+    with open(os.path.join(args.out, "act_normalize.onnx"), "wb") as f:
+        f.write(normalize_model(30).SerializeToString())
     for name, (op_type, attrs) in ERRORS.items():
         with open(os.path.join(args.out, f"err_{name}.onnx"), "wb") as f:
             f.write(model(op_type, attrs, 1).SerializeToString())

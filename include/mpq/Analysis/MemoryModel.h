@@ -91,10 +91,11 @@ struct GraphStep {
   /// The network's final layer (its own parameter row, 8-bit output). A
   /// multi-output network may mark several layers.
   bool isLast = false;
-  /// A weightless one-input step computed by a lookup table (an element-wise
-  /// nonlinearity): one byte per code of its input in flash, counted with
-  /// the parameters (lookupTableBytes).
-  bool lookupTable = false;
+  /// For a weightless one-input step computed by lookup tables (an
+  /// element-wise function, an affine op with constants): how many tables
+  /// (1, or one per channel), each of one byte per code of its input in
+  /// flash, counted with the parameters (lookupTableBytes); 0 otherwise.
+  int64_t lookupTables = 0;
 };
 
 struct GraphDesc {

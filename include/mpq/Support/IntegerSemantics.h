@@ -430,6 +430,8 @@ enum class ElementwiseFunctionKind {
   HardSigmoid, ///< max(0, min(1, alpha * x + beta))
   HardSwish,   ///< x * max(0, min(1, x / 6 + 1/2))
   LeakyRelu,   ///< x >= 0 ? x : alpha * x
+  AddConstant, ///< x + alpha (mpq.add of an activation and a constant)
+  MulConstant, ///< x * alpha (mpq.mul of an activation and a constant)
 };
 
 /// One function with its parameters (alpha and beta where the kind has
@@ -453,6 +455,12 @@ struct ElementwiseFunction {
       return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5));
     case ElementwiseFunctionKind::LeakyRelu:
       return x >= 0.0 ? x : alpha * x;
+    // IEEE addition and multiplication commute: the same double whichever
+    // side of the graph's op the constant is on.
+    case ElementwiseFunctionKind::AddConstant:
+      return x + alpha;
+    case ElementwiseFunctionKind::MulConstant:
+      return x * alpha;
     }
     return x;
   }

@@ -497,21 +497,35 @@ protected:
     PackedBuffer out = *lowering.lookupBuffer(op.getResult());
     ArrayRef<int32_t> table = op.getTable();
     unsigned bits = in->bits;
-    int64_t sign = in->isSigned ? int64_t(1) << (bits - 1) : 0;
+    int64_t codes = int64_t(1) << bits;
+    int64_t sign = in->isSigned ? codes / 2 : 0;
+    // One table, or one per slice along the axis, each rotated.
+    bool perSlice = op.getNumTables() > 1;
+    int64_t axis = op.getNormalizedAxis();
     SmallVector<uint8_t> bytes(table.size());
-    for (size_t raw = 0; raw < table.size(); ++raw)
-      bytes[raw] = static_cast<uint8_t>(table[raw ^ sign]);
+    for (size_t start = 0; start < table.size(); start += codes)
+      for (int64_t raw = 0; raw < codes; ++raw)
+        bytes[start + raw] = static_cast<uint8_t>(table[start + (raw ^ sign)]);
     LoopEmitter e(b, op.getLoc());
     Value entries = lowering.byteGlobal(b, op.getLoc(), "table", bytes);
     // The input's stored bits, zero-extended: the table index.
     PackedBuffer raw = *in;
     raw.isSigned = false;
-    e.loopNest({out.rows(), out.inner()}, [&](ArrayRef<Value> ivs) {
+    // Over the whole shape when the table changes along an axis, so that
+    // its index is a loop variable.
+    SmallVector<int64_t> ubs = {out.rows(), out.inner()};
+    if (perSlice)
+      ubs.assign(out.shape.begin(), out.shape.end());
+    e.loopNest(ubs, [&](ArrayRef<Value> ivs) {
+      Value row = perSlice ? flatRow(e, out.shape, ivs) : ivs[0];
+      Value col = ivs.back();
       Value index = arith::IndexCastUIOp::create(b, e.loc, b.getIndexType(),
-                                                 e.load(raw, ivs[0], ivs[1]));
+                                                 e.load(raw, row, col));
+      if (perSlice)
+        index = e.add(e.mul(ivs[axis], e.index(codes)), index);
       Value entry =
           memref::LoadOp::create(b, e.loc, entries, ValueRange{index});
-      e.store(out, ivs[0], ivs[1],
+      e.store(out, row, col,
               arith::ExtUIOp::create(b, e.loc, b.getI32Type(), entry));
     });
     return success();

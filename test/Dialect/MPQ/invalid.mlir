@@ -513,7 +513,7 @@ func.func @hard_sigmoid_beta(%x: tensor<4xf32>) {
 // -----
 
 func.func @table_size(%x: tensor<4x!mpq.uniform<i2, 1.0:0>>) {
-  // expected-error @+1 {{table has 3 entries; expected 4, one per code of the 2-bit input}}
+  // expected-error @+1 {{table has 3 entries; expected 4, one per code of the 2-bit input, or 16 (a table per slice along the axis)}}
   %0 = mpq.table %x {table = array<i32: 0, 1, 2>} : tensor<4x!mpq.uniform<i2, 1.0:0>> -> tensor<4x!mpq.uniform<u4, 1.0:0>>
   return
 }
@@ -539,5 +539,13 @@ func.func @table_shape(%x: tensor<4x!mpq.uniform<i2, 1.0:0>>) {
 func.func @table_per_axis(%x: tensor<2x!mpq.uniform<i2:0, {1.0:0, 2.0:0}>>) {
   // expected-error @+1 {{input must be quantized per tensor}}
   %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>} : tensor<2x!mpq.uniform<i2:0, {1.0:0, 2.0:0}>> -> tensor<2x!mpq.uniform<u4, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @table_axis(%x: tensor<2x4x!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>, axis = 2} : tensor<2x4x!mpq.uniform<i2, 1.0:0>> -> tensor<2x4x!mpq.uniform<u4, 1.0:0>>
   return
 }

@@ -186,3 +186,13 @@ func.func @table(%x: tensor<1x2x2x3x!mpq.uniform<i2, 4.0:0>>) -> tensor<1x2x2x3x
      : tensor<1x2x2x3x!mpq.uniform<u2, 0.333:0>> -> tensor<1x2x2x3x!mpq.uniform<u4, 0.0625:0>>
   return %z : tensor<1x2x2x3x!mpq.uniform<u4, 0.0625:0>>
 }
+
+// One table per slice along an axis (an add or mul by per-channel constants):
+// two 2-bit tables along axis 1.
+// CHECK-LABEL: func.func @table_per_slice
+func.func @table_per_slice(%x: tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>) -> tensor<1x2x3x!mpq.uniform<u2, 1.0:0>> {
+  // CHECK: mpq.table %{{.*}} {axis = 1 : i64, table = array<i32: 0, 1, 2, 3, 3, 2, 1, 0>}
+  %y = mpq.table %x {axis = 1, table = array<i32: 0, 1, 2, 3, 3, 2, 1, 0>}
+     : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>> -> tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
+  return %y : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the lookup tables of the element-wise functions code for code.
 
-For every function (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu) and
+For every function (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu, and
+add / mul by a constant) and
 every pair of input/output widths in {2, 4, 8}, writes a function
 
     x -> fake_quant (input grid) -> f -> fake_quant (output grid)
@@ -35,18 +36,24 @@ import numpy as np
 # name, mlir op text (operand and attributes), f, input range, output range,
 # output signed
 FUNCTIONS = [
-    ("sigmoid", "mpq.sigmoid %a", lambda x: 1.0 / (1.0 + math.exp(-x)),
+    ("sigmoid", "mpq.sigmoid %a : {t}", lambda x: 1.0 / (1.0 + math.exp(-x)),
      (-6.0, 6.0), (0.0, 1.0), False),
-    ("tanh", "mpq.tanh %a", math.tanh, (-3.0, 3.0), (-1.0, 1.0), True),
-    ("hard_sigmoid", "mpq.hard_sigmoid %a {alpha = 0.25 : f32, beta = 0.5 : f32}",
+    ("tanh", "mpq.tanh %a : {t}", math.tanh, (-3.0, 3.0), (-1.0, 1.0), True),
+    ("hard_sigmoid", "mpq.hard_sigmoid %a {alpha = 0.25 : f32, beta = 0.5 : f32} : {t}",
      lambda x: max(0.0, min(1.0, 0.25 * x + 0.5)), (-3.0, 3.0), (0.0, 1.0),
      False),
-    ("hard_swish", "mpq.hard_swish %a",
+    ("hard_swish", "mpq.hard_swish %a : {t}",
      lambda x: x * max(0.0, min(1.0, x / 6.0 + 0.5)), (-4.0, 4.0),
      (-0.375, 4.0), True),
-    ("leaky_relu", "mpq.leaky_relu %a {alpha = 0.125 : f32}",
+    ("leaky_relu", "mpq.leaky_relu %a {alpha = 0.125 : f32} : {t}",
      lambda x: x if x >= 0.0 else 0.125 * x, (-2.0, 2.0), (-0.25, 2.0), True),
+    # mpq.add / mpq.mul by a constant (-0.4375 and 2.5, exact in f32).
+    ("add_constant", "mpq.add %k, %a : (tensor<f32>, {t}) -> {t}",
+     lambda x: x + -0.4375, (-1.0, 1.0), (-1.5, 0.6), True),
+    ("mul_constant", "mpq.mul %a, %k : ({t}, tensor<f32>) -> {t}",
+     lambda x: x * 2.5, (-1.0, 1.0), (-2.5, 2.5), True),
 ]
+CONSTANTS = {"add_constant": -0.4375, "mul_constant": 2.5}
 WIDTHS = [(2, 2), (4, 4), (8, 8), (8, 2), (2, 8), (4, 8)]
 
 
@@ -99,11 +106,13 @@ def main():
                 it = f"!mpq.uniform<i{bin_}, {iscale!r}:{izp}>"
                 ot = (f"!mpq.uniform<{'i' if osigned else 'u'}{bout}, "
                       f"{oscale!r}:{ozp}>")
+                k = (f"  %k = arith.constant dense<{CONSTANTS[name]}> : "
+                     f"tensor<f32>\n" if name in CONSTANTS else "")
                 text.append(
-                    f"func.func @{fn}(%x: {t}) -> {t} {{\n"
+                    f"func.func @{fn}(%x: {t}) -> {t} {{\n" + k +
                     f"  %a = mpq.fake_quant %x to {it} "
                     f"{{rounding = #mpq.rounding<half_to_even>}} : {t}\n"
-                    f"  %y = {op} : {t}\n"
+                    f"  %y = {op.replace('{t}', t)}\n"
                     f"  %b = mpq.fake_quant %y to {ot} "
                     f"{{rounding = #mpq.rounding<{mode}>}} : {t}\n"
                     f"  return %b : {t}\n}}\n")

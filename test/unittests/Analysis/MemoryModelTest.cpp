@@ -106,7 +106,7 @@ TEST(MemoryModel, LookupTableBytes) {
   int y = g.addTensor("y", {1, 4, 4, 8}, 3);
   g.addLayer("conv1", StepKind::Conv, {8, 3, 3, 3}, 8, x, t1);
   g.addStep("sigmoid", StepKind::Other, {t1}, t2);
-  g.steps.back().lookupTable = true;
+  g.steps.back().lookupTables = 1;
   g.addLayer("conv2", StepKind::Conv, {8, 3, 3, 8}, 8, t2, y, true);
   ASSERT_EQ(validateGraph(g), "");
   BitAssignment bits = uniformAssignment(g, 8);
@@ -117,7 +117,7 @@ TEST(MemoryModel, LookupTableBytes) {
   EXPECT_EQ(fp.paramBytes, 88 + 16 + 60);
   EXPECT_EQ(fp.flashBytes, fp.weightBytes + 88 + 16 + 60);
   // Only a weightless one-input step may have a table.
-  g.steps[0].lookupTable = true;
+  g.steps[0].lookupTables = 1;
   EXPECT_NE(validateGraph(g), "");
 }
 

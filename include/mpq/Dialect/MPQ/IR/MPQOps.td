@@ -458,11 +458,14 @@ def MPQ_QAddOp : MPQ_PureOp<"qadd", [MPQ_IntegerLevel]> {
 def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
   let summary = "element-wise lookup table from input codes to output codes";
   let description = [{
-        y = table[x - storage_min(x)]
+        y = table[x - storage_min(x)]                  (one table)
+        y = table[c * 2^bits + x - storage_min(x)]     (one per slice c)
 
     for every element: one entry per code of the input's storage range, in
     code order (2^bits entries: 256 for an 8-bit input, 16 at 4 bits, 4 at
-    2 bits), each a code of the result's storage range. The scales and zero
+    2 bits), each a code of the result's storage range; either one table for
+    the whole tensor or one per slice c along `axis` (default: the last, the
+    channels), one after the other (an add or mul by per-channel constants). The scales and zero
     points of both types do not enter: they went into the table, which
     `--mpq-lower-fake-quant` computes at compile time from the input and
     output grids of an element-wise function (buildLookupTable in
@@ -475,10 +478,17 @@ def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
       -> tensor<1x4x4x8x!mpq.uniform<u2, 0.3:0>>
     ```
   }];
-  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$table);
+  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$table,
+                   DefaultValuedAttr<MPQ_SI64Attr, "-1">:$axis);
   let results = (outs MPQ_QTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of tables: 1, or the size of `axis`.
+    int64_t getNumTables();
+    /// `axis` in [0, rank).
+    int64_t getNormalizedAxis();
+  }];
 }
 
 def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d", [MPQ_IntegerLevel]> {
