@@ -212,6 +212,12 @@ private:
   LogicalResult lowerFakeQuant(FakeQuantOp op);
   LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
+  /// `op` (an element-wise function of `input`) and the fake_quant after it
+  /// as one mpq.table: one table per entry of `functions` (one, or one per
+  /// channel).
+  LogicalResult lowerToTable(Operation *op, Value input,
+                             ArrayRef<ElementwiseFunction> functions,
+                             int64_t axis = -1);
   LogicalResult lowerAveragePool(Operation *pool, ArrayRef<int64_t> kernel,
                                  ArrayRef<int64_t> strides,
                                  ArrayRef<int64_t> pads);
@@ -499,6 +505,57 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   return success();
 }
 
+LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
+                                     ArrayRef<ElementwiseFunction> functions,
+                                     int64_t axis) {
+  Value input = lookup(floatInput);
+  if (!input)
+    return op->emitError() << "the input of " << layerName(op)
+                           << " is not fake-quantized: its lookup table "
+                              "needs the input's grid";
+  FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  auto outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
+  if (!outType || outType.isPerAxis())
+    return e->fakeQuant.emitError() << "the output of " << layerName(op)
+                                    << " needs a per-tensor !mpq.uniform "
+                                       "fake_quant (calibrate first)";
+  UniformType inType = uniformOf(input);
+  if (inType.isPerAxis())
+    return op->emitError() << "the input of " << layerName(op)
+                           << " must be quantized per tensor";
+  // f, then the output fake_quant, on every input code: the fake-quant
+  // graph's computation, done once at compile time.
+  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
+  bool narrow = e->fakeQuant.getNarrow();
+  CodeGrid in{inType.getScale(), inType.getZeroPoint(), inType.getStorageMin(),
+              inType.getStorageMax()};
+  CodeGrid out{outType.getScale(), outType.getZeroPoint(),
+               storageMin(outType.getWidth(), outType.getIsSigned(), narrow),
+               storageMax(outType.getWidth(), outType.getIsSigned(), narrow)};
+  // A relu or clip after f clamps the codes (see activationClamp).
+  auto [lo, hi] = activationClamp(*e, outType, mode);
+  SmallVector<int32_t> table;
+  for (const ElementwiseFunction &f : functions)
+    for (int64_t code : buildLookupTable(f, in, out, mode))
+      table.push_back(static_cast<int32_t>(saturate(code, lo, hi)));
+  // Tables per slice along another axis than the last say which.
+  int64_t rank = cast<ShapedType>(input.getType()).getRank();
+  IntegerAttr axisAttr;
+  if (functions.size() > 1 && axis >= 0 && axis != rank - 1)
+    axisAttr = builder.getI64IntegerAttr(axis);
+  builder.setInsertionPoint(e->fakeQuant);
+  record(e->fakeQuant.getResult(),
+         TableOp::create(builder, op->getLoc(),
+                         withElement(e->fakeQuant.getResult(), outType), input,
+                         builder.getDenseI32ArrayAttr(table), axisAttr));
+  consume(e->fakeQuant);
+  if (e->activation)
+    consume(e->activation);
+  return success();
+}
+
 LogicalResult Lowering::lowerAveragePool(Operation *pool,
                                          ArrayRef<int64_t> kernel,
                                          ArrayRef<int64_t> strides,
@@ -645,7 +702,23 @@ LogicalResult Lowering::run() {
             .Case([&](FakeQuantOp fq) { return lowerFakeQuant(fq); })
             .Case(
                 [&](FloatLayerOpInterface layer) { return lowerLayer(layer); })
-            .Case([&](AddOp add) { return lowerAdd(add); })
+            .Case<AddOp, MulOp>([&](Operation *op) -> LogicalResult {
+              // By a constant: a table per channel.
+              if (auto affine = getConstantAffineOperands(op)) {
+                SmallVector<ElementwiseFunction> functions;
+                for (size_t c = 0; c < affine->constants.size(); ++c)
+                  functions.push_back(affine->function(c));
+                return lowerToTable(op, affine->activation, functions,
+                                    affine->axis);
+              }
+              if (auto add = dyn_cast<AddOp>(op))
+                return lowerAdd(add);
+              return success(); // Left for the final check.
+            })
+            .Case([&](ElementwiseFunctionOpInterface function) {
+              return lowerToTable(function, function.getInput(),
+                                  {function.getFunction()});
+            })
             .Case([&](AvgPool2DOp pool) -> LogicalResult {
               bool padded = llvm::any_of(pool.getPads(),
                                          [](int64_t p) { return p != 0; });

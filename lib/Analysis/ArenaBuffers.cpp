@@ -182,9 +182,10 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QAvgPool2DOp>([&](Operation *step) -> LogicalResult {
-        return addStep(step, nullptr, step->getResult(0));
-      })
+      .Case<QAddOp, QAvgPool2DOp, TableOp>(
+          [&](Operation *step) -> LogicalResult {
+            return addStep(step, nullptr, step->getResult(0));
+          })
       .Case<ReshapeOp>([&](ReshapeOp reshape) -> LogicalResult {
         Value input = reshape.getInput();
         if (constants.contains(input)) {
@@ -279,7 +280,7 @@ FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func) {
 static int inPlaceOperand(const ArenaGraph &graph, int k,
                           const std::vector<Buffer> &lifetimes, int64_t step) {
   const ArenaStep &arenaStep = graph.steps[k];
-  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp>(arenaStep.op))
+  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, TableOp>(arenaStep.op))
     return -1;
   Value output = arenaStep.op->getResult(0);
   auto outType = cast<RankedTensorType>(output.getType());

@@ -260,6 +260,16 @@ LogicalResult GraphBuilder::run() {
                              });
     if (onConstants && !isa<FloatLayerOpInterface, func::ReturnOp>(op))
       continue;
+    // An add or mul by a constant: an element-wise function per channel,
+    // computed by lookup tables like the other element-wise functions.
+    if (std::optional<ConstantAffineOperands> affine =
+            getConstantAffineOperands(&op)) {
+      if (failed(visitJoin(&op, StepKind::Other, affine->activation)))
+        return failure();
+      graph().steps.back().lookupTables =
+          static_cast<int64_t>(affine->constants.size());
+      continue;
+    }
     LogicalResult visited =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](arith::ConstantOp) { return success(); })
@@ -282,6 +292,18 @@ LogicalResult GraphBuilder::run() {
             .Case([&](ConcatOp concat) {
               return visitJoin(concat, StepKind::Concat, concat.getInputs());
             })
+            .Case(
+                [&](ElementwiseFunctionOpInterface function) -> LogicalResult {
+                  // A new activation, on a grid of its own, computed by a table
+                  // indexed by the input's codes.
+                  if (failed(visitJoin(function, StepKind::Other,
+                                       function.getInput())))
+                    return failure();
+                  graph().steps.back().lookupTables = 1;
+                  result.variables.back().nonNegative =
+                      function.getFunction().isNonNegative();
+                  return success();
+                })
             .Case([&](FakeQuantOp fq) { return visitFakeQuant(fq); })
             .Case([&](func::ReturnOp ret) {
               for (Value v : ret.getOperands()) {
@@ -302,8 +324,8 @@ LogicalResult GraphBuilder::run() {
                      << "'" << other->getName()
                      << "' is not supported by precision assignment yet "
                         "(convolutions, fully connected layers, add, concat, "
-                        "pooling, pad, reshape, transpose and clamping "
-                        "activations are)";
+                        "pooling, pad, reshape, transpose, clamping "
+                        "activations and element-wise functions are)";
             });
     if (failed(visited))
       return failure();

@@ -189,6 +189,11 @@ std::string mlir::mpq::validateGraph(const GraphDesc &graph) {
       if (step.isLast)
         return where + ": only a weight layer can be the last layer";
     }
+    if (step.lookupTables < 0 ||
+        (step.lookupTables > 0 &&
+         (hasWeights(step.kind) || step.inputs.size() != 1)))
+      return where + " has lookup tables and must be a weightless step "
+                     "reading exactly one tensor";
   }
   return "";
 }
@@ -280,6 +285,24 @@ std::vector<LiveRange> mlir::mpq::computeLiveRanges(const GraphDesc &graph) {
   return ranges;
 }
 
+int64_t mlir::mpq::lookupTableBytes(unsigned inputBits) {
+  return inputBits >= 1 && inputBits <= 16 ? int64_t(1) << inputBits : 0;
+}
+
+int64_t mlir::mpq::stepParamBytes(const GraphDesc &graph, size_t s,
+                                  const BitAssignment &assignment,
+                                  QuantScheme scheme) {
+  const GraphStep &step = graph.steps[s];
+  if (hasWeights(step.kind))
+    return layerParamBytes(scheme, step.outChannels, step.isLast);
+  if (step.lookupTables > 0)
+    return step.lookupTables *
+           lookupTableBytes(
+               assignment.activationBits[graph.tensors[step.inputs.front()]
+                                             .variable]);
+  return 0;
+}
+
 Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,
                                       const BitAssignment &assignment,
                                       QuantScheme scheme) {
@@ -294,11 +317,10 @@ Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,
   for (size_t s = 0; s < graph.steps.size(); ++s) {
     const GraphStep &step = graph.steps[s];
     StepFootprint &sf = fp.steps[s];
-    if (hasWeights(step.kind)) {
+    if (hasWeights(step.kind))
       sf.weightBytes =
           packedTensorBytes(step.weightShape, assignment.weightBits[s]);
-      sf.paramBytes = layerParamBytes(scheme, step.outChannels, step.isLast);
-    }
+    sf.paramBytes = stepParamBytes(graph, s, assignment, scheme);
     for (int in : step.inputs)
       sf.inputBytes += tensorBytes[in];
     sf.outputBytes = tensorBytes[step.output];

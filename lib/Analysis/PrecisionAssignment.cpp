@@ -117,10 +117,9 @@ private:
     int64_t total = 0;
     for (size_t s = 0; s < graph.steps.size(); ++s) {
       const GraphStep &step = graph.steps[s];
-      if (!hasWeights(step.kind))
-        continue;
-      total += packedTensorBytes(step.weightShape, bits.weightBits[s]) +
-               layerParamBytes(request.scheme, step.outChannels, step.isLast);
+      if (hasWeights(step.kind))
+        total += packedTensorBytes(step.weightShape, bits.weightBits[s]);
+      total += stepParamBytes(graph, s, bits, request.scheme);
     }
     return total;
   }

@@ -276,9 +276,7 @@ struct Quantizer {
   RoundingMode rounding;
   bool computed = false;
   int64_t code(double x) const {
-    double steps = x / scale;
-    return quantizeValue(computed ? snapToBoundary(steps) : steps, 1.0,
-                         static_cast<int32_t>(zeroPoint), lo, hi, rounding);
+    return fakeQuantCode(x, scale, zeroPoint, lo, hi, rounding, computed);
   }
   double value(double x) const {
     return static_cast<double>(code(x) - zeroPoint) * scale;
@@ -330,6 +328,8 @@ private:
   LogicalResult evalRelu(ReluOp relu);
   LogicalResult evalClip(ClipOp clip);
   LogicalResult evalSoftmax(SoftmaxOp softmax);
+  LogicalResult evalElementwiseFunction(ElementwiseFunctionOpInterface op);
+  LogicalResult evalTable(TableOp table);
   LogicalResult evalFakeQuant(FakeQuantOp fq);
   LogicalResult evalQuantize(QuantizeOp quant);
   LogicalResult evalDequantize(DequantizeOp dequant);
@@ -682,6 +682,41 @@ LogicalResult Evaluator::evalSoftmax(SoftmaxOp softmax) {
   return setFloats(softmax, std::move(out));
 }
 
+LogicalResult
+Evaluator::evalElementwiseFunction(ElementwiseFunctionOpInterface op) {
+  ElementwiseFunction f = op.getFunction();
+  std::vector<double> out = get(op.getInput()).reals;
+  for (double &v : out)
+    v = f(v);
+  return setFloats(op, std::move(out));
+}
+
+LogicalResult Evaluator::evalTable(TableOp table) {
+  const EvalTensor &in = get(table.getInput());
+  UniformType type = uniformOf(table.getInput());
+  int64_t lo = type.getStorageMin(), codes = type.getStorageMax() - lo + 1;
+  ArrayRef<int32_t> entries = table.getTable();
+  // One table, or one per slice along the axis.
+  bool perSlice = static_cast<int64_t>(entries.size()) != codes;
+  int64_t stride = 1, slices = 1;
+  if (perSlice) {
+    int64_t axis = table.getNormalizedAxis();
+    stride = rowMajorStrides(in.shape)[axis];
+    slices = in.shape[axis];
+  }
+  std::vector<int64_t> out(in.ints.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t index = in.ints[i] - lo;
+    if (index < 0 || index >= codes)
+      return table.emitError()
+             << "input code " << in.ints[i] << " is outside the table";
+    if (perSlice)
+      index += ((static_cast<int64_t>(i) / stride) % slices) * codes;
+    out[i] = entries[index];
+  }
+  return setInts(table, std::move(out));
+}
+
 LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
   if (isa<BitsType>(fq.getQuant()) && !fq.getMin() &&
       options.uncalibratedFakeQuantIsIdentity) {
@@ -929,6 +964,10 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](ReluOp relu) { return evalRelu(relu); })
       .Case([&](ClipOp clip) { return evalClip(clip); })
       .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })
+      .Case([&](ElementwiseFunctionOpInterface function) {
+        return evalElementwiseFunction(function);
+      })
+      .Case([&](TableOp table) { return evalTable(table); })
       .Case([&](FakeQuantOp fq) { return evalFakeQuant(fq); })
       .Case([&](QuantizeOp quant) { return evalQuantize(quant); })
       .Case([&](DequantizeOp dequant) { return evalDequantize(dequant); })
@@ -951,11 +990,6 @@ FailureOr<EvalResult> mlir::mpq::evaluate(func::FuncOp func,
                                           ArrayRef<EvalTensor> inputs,
                                           const EvalOptions &options) {
   return Evaluator(options).run(func, inputs);
-}
-
-double mlir::mpq::snapToBoundary(double steps) {
-  double half = std::nearbyint(steps * 2) / 2;
-  return std::fabs(steps - half) < 1e-9 ? half : steps;
 }
 
 EvalTensor mlir::mpq::dequantizeCodes(const EvalTensor &codes,

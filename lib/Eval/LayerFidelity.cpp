@@ -45,6 +45,8 @@ std::string layerKind(Value integer, Value fakeQuant) {
     return "qadd";
   if (isa<QAvgPool2DOp>(def))
     return "qavg_pool2d";
+  if (isa<TableOp>(def))
+    return "table";
   // The model input: quantize, then the data movement replayed on codes,
   // paired with the input's fake_quant (not with the float data movement
   // before it, which would count the input twice).

@@ -5,11 +5,14 @@
 //===----------------------------------------------------------------------===//
 //
 // BatchNormalization, Relu, Clip, Add/Sub/Mul/Div (on constants: FoldOps.cpp),
-// Softmax, and Identity/Dropout.
+// Softmax, the element-wise nonlinearities (Sigmoid, Tanh, HardSigmoid,
+// HardSwish, LeakyRelu, PRelu with one slope), and Identity/Dropout.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ImporterImpl.h"
+
+#include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -116,6 +119,89 @@ static LogicalResult importClip(Importer &im, const Node &node) {
          im.builder.getNamedAttr(
              "max", im.builder.getF32FloatAttr(hi.value_or(inf)))});
   }
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+/// Sigmoid, Tanh, HardSigmoid, HardSwish and LeakyRelu: one mpq op each,
+/// with ONNX's attributes (a parameter must be a finite number; an
+/// attribute the op does not define is refused rather than ignored).
+static LogicalResult importElementwiseFunction(Importer &im, const Node &node) {
+  StringRef op = node.opType;
+  SmallVector<StringRef, 2> params;
+  if (op == "HardSigmoid")
+    params = {"alpha", "beta"};
+  else if (op == "LeakyRelu")
+    params = {"alpha"};
+  for (const auto &attribute : node.attributes)
+    if (!llvm::is_contained(params, attribute.first))
+      return im.nodeError(node)
+             << "unsupported attribute '" << attribute.first << "'"
+             << (params.empty()
+                     ? " (" + op.str() + " has none)"
+                     : " (supported: " + llvm::join(params, ", ") + ")");
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->host)
+    return im.nodeError(node) << "a constant input is not supported";
+  // ONNX's defaults: HardSigmoid alpha 0.2, beta 0.5; LeakyRelu alpha 0.01.
+  SmallVector<NamedAttribute> attrs;
+  for (StringRef name : params) {
+    float fallback = name == "beta" ? 0.5f : op == "LeakyRelu" ? 0.01f : 0.2f;
+    FailureOr<float> value = im.floatAttr(node, name, fallback);
+    if (failed(value))
+      return failure();
+    if (!std::isfinite(*value))
+      return im.nodeError(node)
+             << "unsupported " << name << " = " << formatNumber(*value)
+             << " (it must be a finite number)";
+    attrs.push_back(
+        im.builder.getNamedAttr(name, im.builder.getF32FloatAttr(*value)));
+  }
+  Location loc = im.nodeLoc(node);
+  Type type = x->value.getType();
+  Value y;
+  if (op == "Sigmoid")
+    y = im.create<SigmoidOp>(loc, type, x->value, attrs);
+  else if (op == "Tanh")
+    y = im.create<TanhOp>(loc, type, x->value, attrs);
+  else if (op == "HardSigmoid")
+    y = im.create<HardSigmoidOp>(loc, type, x->value, attrs);
+  else if (op == "HardSwish")
+    y = im.create<HardSwishOp>(loc, type, x->value, attrs);
+  else
+    y = im.create<LeakyReluOp>(loc, type, x->value, attrs);
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
+/// PRelu with one constant slope for the whole tensor is LeakyRelu with
+/// alpha = slope; a per-channel slope (a table per channel) is not supported
+/// yet.
+static LogicalResult importPRelu(Importer &im, const Node &node) {
+  auto x = im.dataInput(node, 0);
+  if (failed(x))
+    return failure();
+  if (x->host)
+    return im.nodeError(node) << "a constant input is not supported";
+  auto slope = im.hostInput(node, 1, "slope");
+  if (failed(slope))
+    return failure();
+  const Tensor &k = **slope;
+  if (!k.isFloat() || k.floats.empty())
+    return im.nodeError(node) << "the slope must be a float constant";
+  float alpha = k.floats.front();
+  if (llvm::any_of(k.floats, [&](float v) { return v != alpha; }))
+    return im.nodeError(node)
+           << "a slope that differs between elements (per channel) is not "
+              "supported; only one slope for the whole tensor";
+  if (!std::isfinite(alpha))
+    return im.nodeError(node) << "unsupported slope " << formatNumber(alpha)
+                              << " (it must be a finite number)";
+  Value y = im.create<LeakyReluOp>(
+      im.nodeLoc(node), x->value.getType(), x->value,
+      {im.builder.getNamedAttr("alpha", im.builder.getF32FloatAttr(alpha))});
   im.define(node, im.stored(y, x->perm));
   return success();
 }
@@ -268,6 +354,10 @@ void mlir::mpq::onnx_import::registerElementwiseOps(OpTable &table) {
   table.add("Mul", importBinary);
   table.add("Div", importBinary);
   table.add("Softmax", importSoftmax);
+  for (StringRef op :
+       {"Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu"})
+    table.add(op, importElementwiseFunction);
+  table.add("PRelu", importPRelu);
   table.add("Identity", importIdentity, Inputs::IntegerAware);
   table.add("Dropout", importIdentity, Inputs::IntegerAware);
 }

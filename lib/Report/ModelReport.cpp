@@ -189,6 +189,11 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       }
     } else if (op->hasTrait<KeepsInputGrid>()) {
       row.outputOrigin = "input";
+    } else if (auto table = dyn_cast<TableOp>(op)) {
+      // Its tables are in flash (a byte per entry), counted with the
+      // parameters.
+      row.paramBytes = static_cast<int64_t>(table.getTable().size());
+      row.outputOrigin = integerModel ? "imported" : "rule";
     } else {
       row.outputOrigin = integerModel ? "imported" : "rule";
     }
@@ -491,7 +496,10 @@ void mlir::mpq::printLayerTable(raw_ostream &os, const ModelReport &report) {
                                   layer.outputOrigin + ")"
                             : std::string("-"))
        << " | " << (layer.weightBits ? grouped(layer.weightBytes) : "-")
-       << " | " << (layer.weightBits ? grouped(layer.paramBytes) : "-") << " | "
+       << " | "
+       << (layer.weightBits || layer.paramBytes ? grouped(layer.paramBytes)
+                                                : "-")
+       << " | "
        << (layer.activationBytes ? grouped(layer.activationBytes) : "-")
        << " | "
        << (layer.arenaOffset ? grouped(*layer.arenaOffset) : std::string("-"))

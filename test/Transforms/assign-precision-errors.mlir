@@ -73,7 +73,7 @@ func.func @weight_is_computed(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // -----
 
 func.func @unsupported_op(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
-  // expected-error @+1 {{'mpq.mul' is not supported by precision assignment yet (convolutions, fully connected layers, add, concat, pooling, pad, reshape, transpose and clamping activations are)}}
+  // expected-error @+1 {{'mpq.mul' is not supported by precision assignment yet (convolutions, fully connected layers, add, concat, pooling, pad, reshape, transpose, clamping activations and element-wise functions are)}}
   %m = mpq.mul %x, %x : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
   %w = arith.constant dense<0.1> : tensor<2x4xf32>
   %y = mpq.fully_connected %m, %w : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>

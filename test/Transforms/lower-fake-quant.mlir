@@ -195,3 +195,39 @@ func.func @unquantized_result(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   // expected-error @+1 {{a result of @unquantized_result is not fake-quantized}}
   return %x : tensor<1x2xf32>
 }
+
+// -----
+
+// An element-wise function between two grids becomes one mpq.table; a relu
+// after it clamps the entries. Input i2 (scale 2): x = -4, -2, 0, 2; tanh =
+// -0.9993, -0.964, 0, 0.964; on i4 of scale 1/8 with floor: -8, -8, 0, 7;
+// the relu raises them to at least code(0) = 0: 0, 0, 0, 7.
+// CHECK-LABEL: func.func @table
+// CHECK: %[[Q:.*]] = mpq.quantize %{{.*}} -> tensor<1x4x!mpq.uniform<i2, 2.000000e+00:0>>
+// CHECK: %[[T:.*]] = mpq.table %[[Q]] {table = array<i32: 0, 0, 0, 7>} : tensor<1x4x!mpq.uniform<i2, 2.000000e+00:0>> -> tensor<1x4x!mpq.uniform<i4, 1.250000e-01:0>>
+// CHECK: mpq.dequantize %[[T]]
+func.func @table(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<i2, 2.0:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x4xf32>
+  %t = mpq.tanh %xq : tensor<1x4xf32>
+  %r = mpq.relu %t : tensor<1x4xf32>
+  %y = mpq.fake_quant %r to !mpq.uniform<i4, 0.125:0> {rounding = #mpq.rounding<floor>} : tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @table_float_input(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{the input of 'mpq.sigmoid' is not fake-quantized: its lookup table needs the input's grid}}
+  %s = mpq.sigmoid %x : tensor<1x4xf32>
+  %y = mpq.fake_quant %s to !mpq.uniform<u8, 0.004:0> {rounding = #mpq.rounding<floor>} : tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @table_float_output(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<i8, 0.05:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x4xf32>
+  // expected-error @+1 {{the output of 'mpq.hard_swish' is not fake-quantized: expected mpq.hard_swish [-> relu|clip] -> fake_quant, each result used once}}
+  %s = mpq.hard_swish %xq : tensor<1x4xf32>
+  return %s : tensor<1x4xf32>
+}

@@ -140,3 +140,25 @@ func.func @elementwise(%x: tensor<1x8x8x4xf32>, %z: tensor<1x8x8x4xf32>) -> (ten
   %fz = mpq.dequantize %qz : tensor<1x8x8x4x!u4> -> tensor<1x8x8x4xf32>
   return %fs, %fz : tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>
 }
+
+// -----
+
+// A lookup table reads element k before it writes element k: with
+// in-place=true its narrower result goes over its dying input (256 bytes in
+// all), by default beside it (256 + 128).
+
+!i8 = !mpq.uniform<i8, 1.0:0>
+!u4 = !mpq.uniform<u4, 1.0:0>
+// CHECK-LABEL: func.func @table
+// CHECK-SAME: mpq.arena_size = 384 : i64
+// INPLACE-LABEL: func.func @table
+// INPLACE-SAME: mpq.arena_size = 256 : i64
+// INPLACE: mpq.quantize %{{.*}} {mpq.offset = [[X:[0-9]+]] : i64
+// INPLACE: mpq.table %{{.*}} {{{.*}}mpq.offset = [[X]] : i64
+func.func @table(%x: tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x4xf32> -> tensor<1x8x8x4x!i8>
+  %t = mpq.table %q {table = array<i32: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15>}
+     : tensor<1x8x8x4x!i8> -> tensor<1x8x8x4x!u4>
+  %f = mpq.dequantize %t : tensor<1x8x8x4x!u4> -> tensor<1x8x8x4xf32>
+  return %f : tensor<1x8x8x4xf32>
+}

@@ -44,6 +44,42 @@ mlir::mpq::getFloatConstantValues(Value value) {
   return values;
 }
 
+std::optional<ConstantAffineOperands>
+mlir::mpq::getConstantAffineOperands(Operation *op) {
+  if (!isa<AddOp, MulOp>(op))
+    return std::nullopt;
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  std::optional<std::vector<double>> lhsValues = getFloatConstantValues(lhs),
+                                     rhsValues = getFloatConstantValues(rhs);
+  if (lhsValues.has_value() == rhsValues.has_value())
+    return std::nullopt;
+  Value activation = lhsValues ? rhs : lhs, constant = lhsValues ? lhs : rhs;
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  if (cast<RankedTensorType>(activation.getType()).getShape() !=
+          result.getShape() ||
+      result.getRank() == 0)
+    return std::nullopt;
+  std::vector<double> values = lhsValues ? *lhsValues : *rhsValues;
+  // A scalar, or ones everywhere but one axis of the result's size there
+  // (right-aligned, as broadcasting is).
+  auto shape = cast<RankedTensorType>(constant.getType()).getShape();
+  int64_t rank = result.getRank(), axis = rank - 1;
+  if (values.size() != 1) {
+    int64_t varying = 0, offset = rank - static_cast<int64_t>(shape.size());
+    if (offset < 0)
+      return std::nullopt;
+    for (auto [d, size] : llvm::enumerate(shape)) {
+      if (size == 1)
+        continue;
+      axis = offset + static_cast<int64_t>(d);
+      if (++varying > 1 || size != result.getDimSize(axis))
+        return std::nullopt;
+    }
+  }
+  return ConstantAffineOperands{activation, std::move(values), axis,
+                                isa<MulOp>(op)};
+}
+
 //===----------------------------------------------------------------------===//
 // Shared helpers
 //===----------------------------------------------------------------------===//
@@ -340,6 +376,46 @@ LogicalResult ClipOp::verify() {
     return emitOpError() << "min " << formatNumber(min)
                          << " is greater than max " << formatNumber(max);
   return success();
+}
+
+ElementwiseFunction SigmoidOp::getFunction() {
+  return {ElementwiseFunctionKind::Sigmoid};
+}
+
+ElementwiseFunction TanhOp::getFunction() {
+  return {ElementwiseFunctionKind::Tanh};
+}
+
+ElementwiseFunction HardSigmoidOp::getFunction() {
+  return {ElementwiseFunctionKind::HardSigmoid, getAlpha().convertToDouble(),
+          getBeta().convertToDouble()};
+}
+
+ElementwiseFunction HardSwishOp::getFunction() {
+  return {ElementwiseFunctionKind::HardSwish};
+}
+
+ElementwiseFunction LeakyReluOp::getFunction() {
+  return {ElementwiseFunctionKind::LeakyRelu, getAlpha().convertToDouble()};
+}
+
+/// An element-wise function's parameter must be a finite number.
+static LogicalResult verifyFiniteParameter(Operation *op, StringRef name,
+                                           APFloat value) {
+  if (!value.isFinite())
+    return op->emitOpError() << name << " must be finite, got "
+                             << formatNumber(value.convertToDouble());
+  return success();
+}
+
+LogicalResult HardSigmoidOp::verify() {
+  if (failed(verifyFiniteParameter(*this, "alpha", getAlpha())))
+    return failure();
+  return verifyFiniteParameter(*this, "beta", getBeta());
+}
+
+LogicalResult LeakyReluOp::verify() {
+  return verifyFiniteParameter(*this, "alpha", getAlpha());
 }
 
 LogicalResult SoftmaxOp::verify() {
@@ -679,6 +755,53 @@ LogicalResult QAddOp::verify() {
     return failure();
   return verifyClamp(*this, getClampMin(), getClampMax(),
                      uniformElement(getOutput()));
+}
+
+LogicalResult TableOp::verify() {
+  if (failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(requirePerTensor(*this, getOutput(), "result")) ||
+      failed(requireSameShape(*this, tensorType(getInput()),
+                              tensorType(getOutput()))))
+    return failure();
+  UniformType in = uniformElement(getInput()),
+              out = uniformElement(getOutput());
+  int64_t entries = in.getStorageMax() - in.getStorageMin() + 1;
+  auto shape = tensorType(getInput()).getShape();
+  int64_t slices = 1;
+  if (!shape.empty()) {
+    auto axis = normalizeAxis(*this, getAxis(), shape.size());
+    if (failed(axis))
+      return failure();
+    slices = shape[*axis];
+  } else if (getAxis() != -1) {
+    return emitOpError() << "a scalar has no axis " << getAxis();
+  }
+  ArrayRef<int32_t> table = getTable();
+  int64_t size = static_cast<int64_t>(table.size());
+  if (size != entries && size != entries * slices)
+    return emitOpError() << "table has " << table.size()
+                         << " entries; expected " << entries
+                         << ", one per code of the " << in.getWidth()
+                         << "-bit input, or " << entries * slices
+                         << " (a table per slice along the axis)";
+  for (auto [i, code] : llvm::enumerate(table))
+    if (code < out.getStorageMin() || code > out.getStorageMax())
+      return emitOpError() << "entry " << i << " (" << code
+                           << ") is outside the result's storage range ["
+                           << out.getStorageMin() << ", " << out.getStorageMax()
+                           << "]";
+  return success();
+}
+
+int64_t TableOp::getNumTables() {
+  UniformType in = uniformElement(getInput());
+  return static_cast<int64_t>(getTable().size()) /
+         (in.getStorageMax() - in.getStorageMin() + 1);
+}
+
+int64_t TableOp::getNormalizedAxis() {
+  int64_t rank = tensorType(getInput()).getRank();
+  return getAxis() < 0 ? getAxis() + rank : getAxis();
 }
 
 LogicalResult QAvgPool2DOp::verify() {

@@ -53,8 +53,9 @@
 //
 // In place. With in-place allowed, a step's result may reuse the buffer of
 // an operand when all of these hold: the step is an elementwise
-// `mpq.requantize` on a quantized input (not one fused with a conv) or an
-// `mpq.qadd`; the operand has the result's shape and a storage width at
+// `mpq.requantize` on a quantized input (not one fused with a conv), an
+// `mpq.qadd` or an `mpq.table` (each reads element k, then writes element
+// k); the operand has the result's shape and a storage width at
 // least the result's (so, walking elements forward, output element k is
 // written at or below input element k's bit position, after that element
 // was read: the output never overwrites unread input); the operand's buffer

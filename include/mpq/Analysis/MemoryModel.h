@@ -91,6 +91,11 @@ struct GraphStep {
   /// The network's final layer (its own parameter row, 8-bit output). A
   /// multi-output network may mark several layers.
   bool isLast = false;
+  /// For a weightless one-input step computed by lookup tables (an
+  /// element-wise function, an affine op with constants): how many tables
+  /// (1, or one per channel), each of one byte per code of its input in
+  /// flash, counted with the parameters (lookupTableBytes); 0 otherwise.
+  int64_t lookupTables = 0;
 };
 
 struct GraphDesc {
@@ -146,6 +151,17 @@ std::string validateAssignment(const GraphDesc &graph,
 /// layer uses the "last layer, PL" row under PL_FB and PL_ICN and the "last
 /// layer, PC" row under PC_ICN.
 int64_t layerParamBytes(QuantScheme scheme, int64_t outChannels, bool isLast);
+
+/// Flash bytes of the lookup table of an element-wise function whose input
+/// has `inputBits` bits: one byte per input code, 2^bits (256 at 8 bits, 16
+/// at 4, 4 at 2), as code generation stores it.
+int64_t lookupTableBytes(unsigned inputBits);
+
+/// Per-step parameter bytes: the per-channel parameters of a weight layer,
+/// the table of a lookup-table step (at the width of its input under
+/// `assignment`), 0 otherwise.
+int64_t stepParamBytes(const GraphDesc &graph, size_t step,
+                       const BitAssignment &assignment, QuantScheme scheme);
 
 /// Number of weight elements of a step (0 for weightless steps).
 int64_t weightElements(const GraphStep &step);

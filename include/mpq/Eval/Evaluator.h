@@ -17,6 +17,7 @@
 #define MPQ_EVAL_EVALUATOR_H
 
 #include "mpq/Dialect/MPQ/IR/MPQDialect.h"
+#include "mpq/Support/IntegerSemantics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
@@ -95,16 +96,9 @@ struct EvalResult {
 FailureOr<EvalResult> evaluate(func::FuncOp func, ArrayRef<EvalTensor> inputs,
                                const EvalOptions &options = {});
 
-/// `steps`, a value divided by its scale, with an exact rounding boundary
-/// restored: within 1e-9 of a multiple of 1/2 it becomes that multiple. A
-/// value that sits on a boundary in real arithmetic (a layer output of
-/// exactly 0 before a floor, a mean of codes at k + 1/2 before a round half)
-/// comes out of double arithmetic a few ulps to either side, and the rounding
-/// would decide by that noise; the integer graph decides exactly. A real
-/// value within 1e-9 steps of a boundary without being on it is a chance of
-/// about 2e-9. The evaluator's fake_quant applies this to computed values
-/// (not to constants, which the lowering quantizes as given).
-double snapToBoundary(double steps);
+// snapToBoundary, which the evaluator's fake_quant applies to computed
+// values (not to constants, which the lowering quantizes as given), is in
+// mpq/Support/IntegerSemantics.h beside fakeQuantCode.
 
 /// The real values of integer `codes` on the grid of `type` (per tensor or
 /// per axis): (q - zero point) * scale, in double.

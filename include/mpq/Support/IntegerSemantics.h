@@ -26,11 +26,13 @@
 #ifndef MPQ_SUPPORT_INTEGERSEMANTICS_H
 #define MPQ_SUPPORT_INTEGERSEMANTICS_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace mlir::mpq {
 
@@ -387,6 +389,122 @@ inline int64_t quantizeValueF32(float x, float scale, int32_t zp, int64_t lo,
                                 int64_t hi) {
   float quotient = x / scale;
   return detail::quantizeScaled(quotient, zp, lo, hi, RoundingMode::HalfToEven);
+}
+
+/// `steps`, a value divided by its scale, with an exact rounding boundary
+/// restored: within 1e-9 of a multiple of 1/2 it becomes that multiple. A
+/// value that sits on a boundary in real arithmetic (a layer output of
+/// exactly 0 before a floor, a mean of codes at k + 1/2 before a round half)
+/// comes out of double arithmetic a few ulps to either side, and the rounding
+/// would decide by that noise; the integer graph decides exactly. A real
+/// value within 1e-9 steps of a boundary without being on it is a chance of
+/// about 2e-9.
+inline double snapToBoundary(double steps) {
+  double half = std::nearbyint(steps * 2) / 2;
+  return std::fabs(steps - half) < 1e-9 ? half : steps;
+}
+
+/// The code a fake_quant gives the real value `x` on the grid (scale,
+/// zeroPoint) with codes [lo, hi]: saturate(round(x / scale) + zp). A
+/// `computed` value (one the graph's double arithmetic produced, not a
+/// constant) has its rounding boundaries restored first (snapToBoundary).
+/// The reference evaluator's fake_quant and the lookup tables below both
+/// call this, so a table reproduces the fake-quant graph code for code.
+inline int64_t fakeQuantCode(double x, double scale, int64_t zeroPoint,
+                             int64_t lo, int64_t hi, RoundingMode mode,
+                             bool computed) {
+  double steps = x / scale;
+  return quantizeValue(computed ? snapToBoundary(steps) : steps, 1.0,
+                       static_cast<int32_t>(zeroPoint), lo, hi, mode);
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise nonlinear functions and their lookup tables
+//===----------------------------------------------------------------------===//
+
+/// The element-wise nonlinearities the graph level has (one mpq op each),
+/// with ONNX's definitions.
+enum class ElementwiseFunctionKind {
+  Sigmoid,     ///< 1 / (1 + e^-x)
+  Tanh,        ///< tanh(x)
+  HardSigmoid, ///< max(0, min(1, alpha * x + beta))
+  HardSwish,   ///< x * max(0, min(1, x / 6 + 1/2))
+  LeakyRelu,   ///< x >= 0 ? x : alpha * x
+  AddConstant, ///< x + alpha (mpq.add of an activation and a constant)
+  MulConstant, ///< x * alpha (mpq.mul of an activation and a constant)
+};
+
+/// One function with its parameters (alpha and beta where the kind has
+/// them; the ops store them as f32, so they are exact here).
+struct ElementwiseFunction {
+  ElementwiseFunctionKind kind = ElementwiseFunctionKind::Sigmoid;
+  double alpha = 0.0;
+  double beta = 0.0;
+
+  /// f(x), in double, in the order written above: the float graph, the
+  /// fake-quant graph and the tables all evaluate this.
+  double operator()(double x) const {
+    switch (kind) {
+    case ElementwiseFunctionKind::Sigmoid:
+      return 1.0 / (1.0 + std::exp(-x));
+    case ElementwiseFunctionKind::Tanh:
+      return std::tanh(x);
+    case ElementwiseFunctionKind::HardSigmoid:
+      return std::max(0.0, std::min(1.0, alpha * x + beta));
+    case ElementwiseFunctionKind::HardSwish:
+      return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5));
+    case ElementwiseFunctionKind::LeakyRelu:
+      return x >= 0.0 ? x : alpha * x;
+    // IEEE addition and multiplication commute: the same double whichever
+    // side of the graph's op the constant is on.
+    case ElementwiseFunctionKind::AddConstant:
+      return x + alpha;
+    case ElementwiseFunctionKind::MulConstant:
+      return x * alpha;
+    }
+    return x;
+  }
+
+  /// Whether f(x) >= 0 for every x, so that its output can be unsigned.
+  bool isNonNegative() const {
+    return kind == ElementwiseFunctionKind::Sigmoid ||
+           kind == ElementwiseFunctionKind::HardSigmoid;
+  }
+};
+
+/// A per-tensor grid of stored codes: real value scale * (q - zeroPoint),
+/// codes [lo, hi].
+struct CodeGrid {
+  double scale = 1.0;
+  int64_t zeroPoint = 0;
+  int64_t lo = 0;
+  int64_t hi = 0;
+};
+
+/// The lookup table of `f` from codes on `in` to codes on `out`:
+///
+///   table[c - in.lo] = fakeQuantCode(f(scale_in * (c - zp_in)), out)
+///
+/// for every input code c in [in.lo, in.hi] (2^bits entries for a full
+/// storage range: 256 at 8 bits, 4 at 2 bits), which is what the fake-quant
+/// graph computes for a value on the input grid: dequantize (as the
+/// fake_quant before f does), f in double, then the output fake_quant
+/// (`mode`, a computed value). Empty if the input range is empty or wider
+/// than 2^16 codes.
+inline std::vector<int64_t> buildLookupTable(const ElementwiseFunction &f,
+                                             const CodeGrid &in,
+                                             const CodeGrid &out,
+                                             RoundingMode mode) {
+  std::vector<int64_t> table;
+  if (in.hi < in.lo || in.hi - in.lo >= (int64_t(1) << 16))
+    return table;
+  table.reserve(in.hi - in.lo + 1);
+  for (int64_t c = in.lo; c <= in.hi; ++c) {
+    double x = static_cast<double>(c - in.zeroPoint) * in.scale;
+    table.push_back(fakeQuantCode(f(x), out.scale, out.zeroPoint, out.lo,
+                                  out.hi, mode, /*computed=*/true));
+  }
+  return table;
 }
 
 /// The PACT activation quantizer of the paper (docs/paper.md §1):

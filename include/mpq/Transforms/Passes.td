@@ -59,6 +59,11 @@ def MPQLowerFakeQuantPass : Pass<"mpq-lower-fake-quant", "ModuleOp"> {
       exactly what the fake-quant graph adds;
     * pooling, reshape, transpose, pad and concat run on codes; average
       pooling becomes `mpq.qavg_pool2d`, a residual `add` becomes `mpq.qadd`;
+    * an element-wise function `sigmoid|tanh|hard_sigmoid|hard_swish|
+      leaky_relu [-> relu|clip] -> fake_quant` becomes one `mpq.table` with
+      f, then the output fake_quant, evaluated at compile time on every code
+      of the input grid (`buildLookupTable` in IntegerSemantics.h): the
+      integer graph gives the fake-quant graph's codes exactly;
     * the model input gets `mpq.quantize`, each output `mpq.dequantize`, so
       the function keeps its float signature. A trailing `softmax` is left to
       the caller (a warning says so): it needs floats.

@@ -168,20 +168,25 @@ Value MPQToLoopsLowering::weightBytes(OpBuilder &b, QConstantOp constant,
   std::vector<int64_t> shape(layout.shape.begin(), layout.shape.end());
   std::vector<uint8_t> bytes(packedTensorBytes(shape, layout.bits));
   packTensor(codes.data(), shape, layout.bits, bytes.data());
+  return byteGlobal(b, constant.getLoc(), "weights", bytes);
+}
+
+Value MPQToLoopsLowering::byteGlobal(OpBuilder &b, Location loc, StringRef kind,
+                                     ArrayRef<uint8_t> bytes) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(entry);
-  std::string name = prefix + "_weights" + std::to_string(globals++);
+  std::string name = prefix + "_" + kind.str() + std::to_string(globals++);
   auto type =
       MemRefType::get({static_cast<int64_t>(bytes.size())}, b.getI8Type());
   auto tensorType = RankedTensorType::get(type.getShape(), b.getI8Type());
   SmallVector<int8_t> data(bytes.begin(), bytes.end());
   memref::GlobalOp::create(
-      b, constant.getLoc(), name, b.getStringAttr("private"), type,
+      b, loc, name, b.getStringAttr("private"), type,
       DenseElementsAttr::get(tensorType, ArrayRef<int8_t>(data)),
       /*constant=*/true, /*alignment=*/nullptr);
   b.setInsertionPointToStart(step ? &step.getBody().front()
                                   : &entry.getBody().front());
-  return memref::GetGlobalOp::create(b, constant.getLoc(), type, name);
+  return memref::GetGlobalOp::create(b, loc, type, name);
 }
 
 void MPQToLoopsLowering::copyBytes(OpBuilder &b, Value from, int64_t fromOffset,
@@ -474,6 +479,59 @@ protected:
   }
 };
 
+/// table: one load from the table per element. The table is a byte global
+/// in flash indexed by the input code's stored bits, so the kernel is a
+/// field extract (or a byte load), a table load and a store; for a signed
+/// input the entries are rotated by half the range at compile time
+/// (entry[bits] = table[bits ^ sign bit], i.e. table[code - storage_min])
+/// rather than sign-extending and offsetting every code at run time.
+class TableLowering : public LoopPattern<TableOp> {
+public:
+  using LoopPattern::LoopPattern;
+
+protected:
+  LogicalResult emit(TableOp op, OpBuilder &b) const override {
+    auto in = lowering.bufferFor(op.getInput(), op);
+    if (failed(in) || failed(lowering.assignStorage(op)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(op.getResult());
+    ArrayRef<int32_t> table = op.getTable();
+    unsigned bits = in->bits;
+    int64_t codes = int64_t(1) << bits;
+    int64_t sign = in->isSigned ? codes / 2 : 0;
+    // One table, or one per slice along the axis, each rotated.
+    bool perSlice = op.getNumTables() > 1;
+    int64_t axis = op.getNormalizedAxis();
+    SmallVector<uint8_t> bytes(table.size());
+    for (size_t start = 0; start < table.size(); start += codes)
+      for (int64_t raw = 0; raw < codes; ++raw)
+        bytes[start + raw] = static_cast<uint8_t>(table[start + (raw ^ sign)]);
+    LoopEmitter e(b, op.getLoc());
+    Value entries = lowering.byteGlobal(b, op.getLoc(), "table", bytes);
+    // The input's stored bits, zero-extended: the table index.
+    PackedBuffer raw = *in;
+    raw.isSigned = false;
+    // Over the whole shape when the table changes along an axis, so that
+    // its index is a loop variable.
+    SmallVector<int64_t> ubs = {out.rows(), out.inner()};
+    if (perSlice)
+      ubs.assign(out.shape.begin(), out.shape.end());
+    e.loopNest(ubs, [&](ArrayRef<Value> ivs) {
+      Value row = perSlice ? flatRow(e, out.shape, ivs) : ivs[0];
+      Value col = ivs.back();
+      Value index = arith::IndexCastUIOp::create(b, e.loc, b.getIndexType(),
+                                                 e.load(raw, row, col));
+      if (perSlice)
+        index = e.add(e.mul(ivs[axis], e.index(codes)), index);
+      Value entry =
+          memref::LoadOp::create(b, e.loc, entries, ValueRange{index});
+      e.store(out, row, col,
+              arith::ExtUIOp::create(b, e.loc, b.getI32Type(), entry));
+    });
+    return success();
+  }
+};
+
 /// max_pool2d and qavg_pool2d: a reduction over each window; the average is
 /// requantized by 1/count. Taps in the padding are ignored by the maximum
 /// and count as the zero point (centered 0) in the average.
@@ -691,11 +749,12 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
                                            const MPQToLoopsOptions &options) {
   MLIRContext *context = patterns.getContext();
   populateMPQLayerToLoopsPatterns(patterns, lowering, options);
-  patterns.add<RequantizeLowering, QAddLowering, PoolLowering<MaxPool2DOp>,
-               PoolLowering<QAvgPool2DOp>, ReshapeLowering, TransposeLowering,
-               PadLowering, ConcatLowering, ErasedOpLowering<QuantizeOp>,
-               ErasedOpLowering<DequantizeOp>, ErasedOpLowering<QConstantOp>,
-               ReturnLowering, UnsupportedOpLowering>(context, lowering);
+  patterns.add<RequantizeLowering, QAddLowering, TableLowering,
+               PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,
+               ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
+               ErasedOpLowering<QuantizeOp>, ErasedOpLowering<DequantizeOp>,
+               ErasedOpLowering<QConstantOp>, ReturnLowering,
+               UnsupportedOpLowering>(context, lowering);
   patterns.add<AccumulatorLowering>(context);
 }
 

@@ -64,6 +64,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--flash", required=True)
     p.add_argument("--ram", required=True)
+    p.add_argument("--pins", help="mpqc --pins for both compiles")
     args = p.parse_args()
 
     work = os.path.abspath(args.work)
@@ -71,6 +72,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     common = [f"--name={args.name}", f"--calibration={args.calibration}",
               f"--ram={args.ram}", "--quiet"]
+    if args.pins:
+        common.append(f"--pins={args.pins}")
     cmd = ["mpqc", args.model, "-o", arm, f"--target={args.target}",
            f"--flash={args.flash}", "--emit=obj,header,report,mlir"] + common
     if args.float_abi:

@@ -493,3 +493,59 @@ func.func @requantize_to_float(%acc: tensor<2xi32>) {
   %0 = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 1>, rounding = #mpq.rounding<floor>} : tensor<2xi32> -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @leaky_relu_alpha(%x: tensor<4xf32>) {
+  // expected-error @+1 {{alpha must be finite, got inf}}
+  %0 = mpq.leaky_relu %x {alpha = 0x7F800000 : f32} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @hard_sigmoid_beta(%x: tensor<4xf32>) {
+  // expected-error @+1 {{beta must be finite, got nan}}
+  %0 = mpq.hard_sigmoid %x {beta = 0x7FC00000 : f32} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @table_size(%x: tensor<4x!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{table has 3 entries; expected 4, one per code of the 2-bit input, or 16 (a table per slice along the axis)}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2>} : tensor<4x!mpq.uniform<i2, 1.0:0>> -> tensor<4x!mpq.uniform<u4, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @table_entry(%x: tensor<4x!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{entry 2 (16) is outside the result's storage range [0, 15]}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 16, 2>} : tensor<4x!mpq.uniform<i2, 1.0:0>> -> tensor<4x!mpq.uniform<u4, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @table_shape(%x: tensor<4x!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{input and result shapes differ}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>} : tensor<4x!mpq.uniform<i2, 1.0:0>> -> tensor<2x!mpq.uniform<u4, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @table_per_axis(%x: tensor<2x!mpq.uniform<i2:0, {1.0:0, 2.0:0}>>) {
+  // expected-error @+1 {{input must be quantized per tensor}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>} : tensor<2x!mpq.uniform<i2:0, {1.0:0, 2.0:0}>> -> tensor<2x!mpq.uniform<u4, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @table_axis(%x: tensor<2x4x!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>, axis = 2} : tensor<2x4x!mpq.uniform<i2, 1.0:0>> -> tensor<2x4x!mpq.uniform<u4, 1.0:0>>
+  return
+}

@@ -156,3 +156,43 @@ func.func @wide_output(%acc: tensor<2x3xi32>) -> tensor<2x3xf32> {
   %d = mpq.dequantize %w : tensor<2x3x!mpq.uniform<i32, 1.0:0>> -> tensor<2x3xf32>
   return %d : tensor<2x3xf32>
 }
+
+// The element-wise functions (graph level) and the table that replaces them
+// (integer level).
+// CHECK-LABEL: func.func @elementwise_functions
+func.func @elementwise_functions(%x: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  // CHECK: mpq.sigmoid %{{.*}} : tensor<1x2x2x3xf32>
+  %0 = mpq.sigmoid %x : tensor<1x2x2x3xf32>
+  // CHECK: mpq.tanh %{{.*}} : tensor<1x2x2x3xf32>
+  %1 = mpq.tanh %0 : tensor<1x2x2x3xf32>
+  // CHECK: mpq.hard_sigmoid %{{.*}} {alpha = 1.250000e-01 : f32, beta = 2.500000e-01 : f32} : tensor<1x2x2x3xf32>
+  %2 = mpq.hard_sigmoid %1 {alpha = 0.125 : f32, beta = 0.25 : f32} : tensor<1x2x2x3xf32>
+  // CHECK: mpq.hard_sigmoid %{{.*}} : tensor<1x2x2x3xf32>
+  %3 = mpq.hard_sigmoid %2 : tensor<1x2x2x3xf32>
+  // CHECK: mpq.hard_swish %{{.*}} : tensor<1x2x2x3xf32>
+  %4 = mpq.hard_swish %3 : tensor<1x2x2x3xf32>
+  // CHECK: mpq.leaky_relu %{{.*}} {alpha = 1.000000e-01 : f32} : tensor<1x2x2x3xf32>
+  %5 = mpq.leaky_relu %4 {alpha = 0.1 : f32} : tensor<1x2x2x3xf32>
+  return %5 : tensor<1x2x2x3xf32>
+}
+
+// CHECK-LABEL: func.func @table
+func.func @table(%x: tensor<1x2x2x3x!mpq.uniform<i2, 4.0:0>>) -> tensor<1x2x2x3x!mpq.uniform<u4, 0.0625:0>> {
+  // CHECK: mpq.table %{{.*}} {table = array<i32: 0, 0, 1, 2>} : tensor<1x2x2x3x!mpq.uniform<i2, 4.000000e+00:0>> -> tensor<1x2x2x3x!mpq.uniform<u2, 3.330000e-01:0>>
+  %y = mpq.table %x {table = array<i32: 0, 0, 1, 2>}
+     : tensor<1x2x2x3x!mpq.uniform<i2, 4.0:0>> -> tensor<1x2x2x3x!mpq.uniform<u2, 0.333:0>>
+  // CHECK: mpq.table %{{.*}} {table = array<i32: 0, 1, 2, 3>} : tensor<1x2x2x3x!mpq.uniform<u2, 3.330000e-01:0>> -> tensor<1x2x2x3x!mpq.uniform<u4, 6.250000e-02:0>>
+  %z = mpq.table %y {table = array<i32: 0, 1, 2, 3>}
+     : tensor<1x2x2x3x!mpq.uniform<u2, 0.333:0>> -> tensor<1x2x2x3x!mpq.uniform<u4, 0.0625:0>>
+  return %z : tensor<1x2x2x3x!mpq.uniform<u4, 0.0625:0>>
+}
+
+// One table per slice along an axis (an add or mul by per-channel constants):
+// two 2-bit tables along axis 1.
+// CHECK-LABEL: func.func @table_per_slice
+func.func @table_per_slice(%x: tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>) -> tensor<1x2x3x!mpq.uniform<u2, 1.0:0>> {
+  // CHECK: mpq.table %{{.*}} {axis = 1 : i64, table = array<i32: 0, 1, 2, 3, 3, 2, 1, 0>}
+  %y = mpq.table %x {axis = 1, table = array<i32: 0, 1, 2, 3, 3, 2, 1, 0>}
+     : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>> -> tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
+  return %y : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
+}

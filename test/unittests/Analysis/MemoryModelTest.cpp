@@ -93,6 +93,34 @@ TEST(MemoryModel, TinyGraphPcIcn) {
   EXPECT_EQ(fp.flashBytes, 482 + 250);
 }
 
+// A lookup-table step (an element-wise function between two layers) stores
+// one byte per code of its input: 2^bits, counted with the parameters.
+TEST(MemoryModel, LookupTableBytes) {
+  EXPECT_EQ(lookupTableBytes(8), 256);
+  EXPECT_EQ(lookupTableBytes(4), 16);
+  EXPECT_EQ(lookupTableBytes(2), 4);
+  GraphDesc g;
+  int x = g.addTensor("x", {1, 4, 4, 3}, 0);
+  int t1 = g.addTensor("t1", {1, 4, 4, 8}, 1);
+  int t2 = g.addTensor("t2", {1, 4, 4, 8}, 2);
+  int y = g.addTensor("y", {1, 4, 4, 8}, 3);
+  g.addLayer("conv1", StepKind::Conv, {8, 3, 3, 3}, 8, x, t1);
+  g.addStep("sigmoid", StepKind::Other, {t1}, t2);
+  g.steps.back().lookupTables = 1;
+  g.addLayer("conv2", StepKind::Conv, {8, 3, 3, 8}, 8, t2, y, true);
+  ASSERT_EQ(validateGraph(g), "");
+  BitAssignment bits = uniformAssignment(g, 8);
+  bits.activationBits[1] = 4; // the table's input
+  Footprint fp = computeFootprint(g, bits, QuantScheme::PC_ICN);
+  // conv1 10*8 + 8 = 88, the table 2^4 = 16, conv2 (last, PC) 7*8 + 4 = 60.
+  EXPECT_EQ(fp.steps[1].paramBytes, 16);
+  EXPECT_EQ(fp.paramBytes, 88 + 16 + 60);
+  EXPECT_EQ(fp.flashBytes, fp.weightBytes + 88 + 16 + 60);
+  // Only a weightless one-input step may have a table.
+  g.steps[0].lookupTables = 1;
+  EXPECT_NE(validateGraph(g), "");
+}
+
 TEST(MemoryModel, TinyGraphPlIcn) {
   GraphDesc g = tinyGraph();
   Footprint fp = computeFootprint(g, tinyAssignment(), QuantScheme::PL_ICN);

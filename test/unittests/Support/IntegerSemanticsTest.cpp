@@ -927,4 +927,97 @@ TEST(QuantizePactTest, RandomAgainstExactRational) {
   EXPECT_LT(mismatches, kTrials / 1000);
 }
 
+//===----------------------------------------------------------------------===//
+// Element-wise functions and lookup tables
+//===----------------------------------------------------------------------===//
+
+constexpr ElementwiseFunction kSigmoid{ElementwiseFunctionKind::Sigmoid};
+constexpr ElementwiseFunction kTanh{ElementwiseFunctionKind::Tanh};
+
+TEST(LookupTable, OneEntryPerInputCode) {
+  for (unsigned bits : {2u, 4u, 8u}) {
+    CodeGrid in{0.1, 0, storageMin(bits, true), storageMax(bits, true)};
+    CodeGrid out{1.0 / 255, 0, 0, 255};
+    EXPECT_EQ(buildLookupTable(kSigmoid, in, out, RoundingMode::Floor).size(),
+              size_t(1) << bits);
+  }
+  // An empty range gives no table rather than a huge one.
+  EXPECT_TRUE(buildLookupTable(kSigmoid, CodeGrid{1.0, 0, 1, 0},
+                               CodeGrid{1.0, 0, 0, 3}, RoundingMode::Floor)
+                  .empty());
+}
+
+TEST(LookupTable, SigmoidTwoBits) {
+  // Input i2, scale 4, zero point 0: codes -2..1 are x = -8, -4, 0, 4.
+  // Output u2, scale 1/3: sigmoid(x) * 3 = 0.0010, 0.054, 1.5, 2.946, floor
+  // 0, 0, 1, 2; half to even 0, 0, 2 (the tie 1.5 goes to 2), 3.
+  CodeGrid in{4.0, 0, -2, 1}, out{1.0 / 3, 0, 0, 3};
+  EXPECT_EQ(buildLookupTable(kSigmoid, in, out, RoundingMode::Floor),
+            (std::vector<int64_t>{0, 0, 1, 2}));
+  EXPECT_EQ(buildLookupTable(kSigmoid, in, out, RoundingMode::HalfToEven),
+            (std::vector<int64_t>{0, 0, 2, 3}));
+}
+
+TEST(LookupTable, TanhTwoBits) {
+  // Input i2, scale 2: x = -4, -2, 0, 2. Output i2, scale 2/3, zero point 0:
+  // tanh(x) * 1.5 = -1.499, -1.446, 0, 1.446, floor -2, -2, 0, 1.
+  CodeGrid in{2.0, 0, -2, 1}, out{2.0 / 3, 0, -2, 1};
+  EXPECT_EQ(buildLookupTable(kTanh, in, out, RoundingMode::Floor),
+            (std::vector<int64_t>{-2, -2, 0, 1}));
+}
+
+TEST(LookupTable, HardSigmoidRestoresExactBoundaries) {
+  // alpha 0.25, beta 0.5 on x = -4, -2, 0, 2: 0 (clamped), 0, 0.5, 1. On
+  // u2 with scale 1/3: 0, 0, 1.5, and 1 / (1/3), which double arithmetic
+  // makes 3 - 4e-16 or so; the fake-quant graph restores the boundary 3, so
+  // floor gives 0, 0, 1, 3 (not 2).
+  ElementwiseFunction f{ElementwiseFunctionKind::HardSigmoid, 0.25, 0.5};
+  CodeGrid in{2.0, 0, -2, 1}, out{1.0 / 3, 0, 0, 3};
+  EXPECT_EQ(buildLookupTable(f, in, out, RoundingMode::Floor),
+            (std::vector<int64_t>{0, 0, 1, 3}));
+}
+
+TEST(LookupTable, LeakyReluEightBits) {
+  // Input i8, scale 1/16, zero point 0; output i8, scale 1/64, zero point -8.
+  // Code c is x = c / 16; alpha 1/8. Entry index c + 128.
+  ElementwiseFunction f{ElementwiseFunctionKind::LeakyRelu, 0.125};
+  CodeGrid in{1.0 / 16, 0, -128, 127}, out{1.0 / 64, -8, -128, 127};
+  std::vector<int64_t> t = buildLookupTable(f, in, out, RoundingMode::Floor);
+  ASSERT_EQ(t.size(), 256u);
+  // c = -128: x = -8, y = -1, -64 steps, -72 with the zero point.
+  EXPECT_EQ(t[0], -72);
+  // c = -3: x = -0.1875, y = -0.0234375 = -1.5 steps, floor -2, code -10.
+  EXPECT_EQ(t[125], -10);
+  // c = 0: y = 0, the zero point.
+  EXPECT_EQ(t[128], -8);
+  // c = 5: x = y = 0.3125 = 20 steps, code 12.
+  EXPECT_EQ(t[133], 12);
+  // c = 40: 2.5 = 160 steps, saturated to 127.
+  EXPECT_EQ(t[168], 127);
+  // Half to even at c = -3: -1.5 steps -> -2, code -10 as well; c = -1:
+  // -0.5 steps -> 0 (even), code -8, where floor gives -9.
+  std::vector<int64_t> even =
+      buildLookupTable(f, in, out, RoundingMode::HalfToEven);
+  EXPECT_EQ(even[125], -10);
+  EXPECT_EQ(even[127], -8);
+  EXPECT_EQ(t[127], -9);
+}
+
+TEST(LookupTable, HardSwishFourBits) {
+  // Input u4, scale 0.5, zero point 8: code c is x = (c - 8) / 2. Output i4,
+  // scale 0.25, zero point -2. hard_swish(x) = x * clamp(x / 6 + 0.5, 0, 1).
+  ElementwiseFunction f{ElementwiseFunctionKind::HardSwish};
+  CodeGrid in{0.5, 8, 0, 15}, out{0.25, -2, -8, 7};
+  std::vector<int64_t> t = buildLookupTable(f, in, out, RoundingMode::Floor);
+  ASSERT_EQ(t.size(), 16u);
+  // c = 0: x = -4, factor 0: y = 0 -> zero point -2.
+  EXPECT_EQ(t[0], -2);
+  // c = 6: x = -1, factor 1/3: y = -1/3 = -1.33 steps, floor -2, code -4.
+  EXPECT_EQ(t[6], -4);
+  // c = 12: x = 2, factor 5/6: y = 5/3 = 6.67 steps, floor 6, code 4.
+  EXPECT_EQ(t[12], 4);
+  // c = 15: x = 3.5: y = 3.5 = 14 steps -> 12, saturated to 7.
+  EXPECT_EQ(t[15], 7);
+}
+
 } // namespace

@@ -95,6 +95,10 @@ public:
   /// A constant i32 global `<prefix>_<kind><n>` and its address in the
   /// current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
+  /// A constant byte global `<prefix>_<kind><n>` (weights, tables) and its
+  /// address in the current step.
+  Value byteGlobal(OpBuilder &b, Location loc, StringRef kind,
+                   ArrayRef<uint8_t> bytes);
   /// The codes of `constant`, in its element order.
   static std::vector<int32_t> codesOf(QConstantOp constant);
   /// The packed bytes of `constant` in the layout of `layout`, as a constant

@@ -15,6 +15,8 @@
 #ifndef MPQ_DIALECT_MPQ_IR_MPQINTERFACES_H
 #define MPQ_DIALECT_MPQ_IR_MPQINTERFACES_H
 
+#include "mpq/Support/IntegerSemantics.h"
+
 #include "mlir/IR/OpDefinition.h"
 
 #include "mpq/Dialect/MPQ/IR/MPQInterfaces.h.inc"

@@ -84,6 +84,33 @@ def MPQ_IntegerLayerOpInterface : OpInterface<"IntegerLayerOpInterface"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Element-wise functions
+//===----------------------------------------------------------------------===//
+
+def MPQ_ElementwiseFunctionOpInterface
+    : OpInterface<"ElementwiseFunctionOpInterface"> {
+  let description = [{
+    A graph-level element-wise nonlinearity y = f(x) on one f32 tensor
+    (`mpq.sigmoid`, `mpq.tanh`, `mpq.hard_sigmoid`, `mpq.hard_swish`,
+    `mpq.leaky_relu`). Its result is an activation of its own: precision
+    assignment gives it a bit-width, calibration a grid, and
+    `--mpq-lower-fake-quant` turns x -> f -> fake_quant into one `mpq.table`
+    whose entries are f on every input code (buildLookupTable in
+    mpq/Support/IntegerSemantics.h), so no list of these ops is spelled
+    anywhere but in MPQOps.td.
+  }];
+  let cppNamespace = "::mlir::mpq";
+  let methods = [
+    InterfaceMethod<[{
+        The float input x.
+      }], "::mlir::Value", "getInput">,
+    InterfaceMethod<[{
+        f with its parameters, as the evaluator and the tables compute it.
+      }], "::mlir::mpq::ElementwiseFunction", "getFunction">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // What an op does to elements and grids
 //===----------------------------------------------------------------------===//
 //

@@ -184,6 +184,48 @@ def MPQ_ClipOp
   let hasVerifier = 1;
 }
 
+// Element-wise nonlinearities: one op per function, as TOSA has
+// tosa.sigmoid and tosa.tanh, so each op's parameters are typed attributes
+// its own verifier checks; the passes see them all through
+// MPQ_ElementwiseFunctionOpInterface and lower every one to mpq.table.
+class MPQ_ElementwiseFunctionOp<string mnemonic, string formula,
+                                dag params = (ins)>
+    : MPQ_PureOp<mnemonic, [SameOperandsAndResultType,
+                            MPQ_ElementwiseFunctionOpInterface]> {
+  let summary = formula;
+  let description = [{
+    Element-wise on f32 (ONNX's definition). In a quantized model its result
+    is an activation with a grid of its own, and `--mpq-lower-fake-quant`
+    turns `fake_quant -> this op -> fake_quant` into an `mpq.table` computed
+    from the two grids, so the integer graph gives the fake-quant graph's
+    codes exactly.
+  }];
+  let arguments = !con((ins MPQ_FloatTensor:$input), params);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let extraClassDeclaration = [{
+    /// The function with this op's parameters.
+    ::mlir::mpq::ElementwiseFunction getFunction();
+  }];
+}
+
+def MPQ_SigmoidOp : MPQ_ElementwiseFunctionOp<"sigmoid", "1 / (1 + exp(-x))">;
+def MPQ_TanhOp : MPQ_ElementwiseFunctionOp<"tanh", "tanh(x)">;
+def MPQ_HardSigmoidOp
+    : MPQ_ElementwiseFunctionOp<"hard_sigmoid",
+                                "max(0, min(1, alpha * x + beta))",
+                                (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                                     DefaultValuedAttr<F32Attr, "0.5">:$beta)> {
+  let hasVerifier = 1;
+}
+def MPQ_HardSwishOp
+    : MPQ_ElementwiseFunctionOp<"hard_swish", "x * max(0, min(1, x / 6 + 0.5))">;
+def MPQ_LeakyReluOp
+    : MPQ_ElementwiseFunctionOp<"leaky_relu", "x >= 0 ? x : alpha * x",
+                                (ins DefaultValuedAttr<F32Attr, "0.01">:$alpha)> {
+  let hasVerifier = 1;
+}
+
 def MPQ_SoftmaxOp : MPQ_PureOp<"softmax", [SameOperandsAndResultType]> {
   let summary = "softmax along one axis";
   let arguments = (ins MPQ_FloatTensor:$input,
@@ -411,6 +453,42 @@ def MPQ_QAddOp : MPQ_PureOp<"qadd", [MPQ_IntegerLevel]> {
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
+  let summary = "element-wise lookup table from input codes to output codes";
+  let description = [{
+        y = table[x - storage_min(x)]                  (one table)
+        y = table[c * 2^bits + x - storage_min(x)]     (one per slice c)
+
+    for every element: one entry per code of the input's storage range, in
+    code order (2^bits entries: 256 for an 8-bit input, 16 at 4 bits, 4 at
+    2 bits), each a code of the result's storage range; either one table for
+    the whole tensor or one per slice c along `axis` (default: the last, the
+    channels), one after the other (an add or mul by per-channel constants). The scales and zero
+    points of both types do not enter: they went into the table, which
+    `--mpq-lower-fake-quant` computes at compile time from the input and
+    output grids of an element-wise function (buildLookupTable in
+    mpq/Support/IntegerSemantics.h). Code generation stores the table in
+    flash and loads one entry per element.
+
+    ```mlir
+    %y = mpq.table %x {table = array<i32: 0, 1, 2, 2>}
+       : tensor<1x4x4x8x!mpq.uniform<u2, 0.5:0>>
+      -> tensor<1x4x4x8x!mpq.uniform<u2, 0.3:0>>
+    ```
+  }];
+  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$table,
+                   DefaultValuedAttr<MPQ_SI64Attr, "-1">:$axis);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of tables: 1, or the size of `axis`.
+    int64_t getNumTables();
+    /// `axis` in [0, rank).
+    int64_t getNormalizedAxis();
+  }];
 }
 
 def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d", [MPQ_IntegerLevel]> {
