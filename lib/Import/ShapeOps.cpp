@@ -284,7 +284,11 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
     Tensor out;
     out.dataType = first.host->dataType;
     out.shape.assign(shape.begin(), shape.end());
-    int64_t outer = product(ArrayRef<int64_t>(shape).take_front(*axis));
+    // An empty result has nothing to copy, however large its other
+    // dimensions (a 0 anywhere lets the limit pass [2^40, 0, ...]).
+    int64_t outer = llvm::is_contained(shape, 0)
+                        ? 0
+                        : product(ArrayRef<int64_t>(shape).take_front(*axis));
     for (int64_t o = 0; o < outer; ++o) {
       for (size_t i = 0; i < node.inputs.size(); ++i) {
         const Tensor &t = *im.input(node, i).host;

@@ -114,6 +114,16 @@ save("d05_constant_of_shape_huge", make("d05", [
     helper.make_node("Add", ["x", "c"], ["y"], name="add")],
     [vi("x", F32, [1, 2])], [vi("y", F32, None)], [init("shape", [2 ** 20, 2 ** 20, 2 ** 10], np.int64)]))
 
+# Found by mpq-import-fuzzer after the constant folder landed: an empty
+# constant whose other dimensions are huge (the element limit sees 0
+# elements), concatenated: the copy looped over 2^40 outer rows.
+save("empty_huge_concat", make("ehc", [
+    helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+    helper.make_node("Concat", ["zeros", "zeros"], ["c"], name="cat", axis=1),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [init("shape", [2 ** 40, 2, 0, 2 ** 10], np.int64)]))
+
 # 6. Invalid UTF-8 in node and value names: the placeholder bytes are replaced
 # after serialization (the protobuf API refuses such strings).
 m = conv_model("d06")
