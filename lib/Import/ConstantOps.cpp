@@ -110,6 +110,10 @@ static LogicalResult importGather(Importer &im, const Node &node) {
   out.shape.insert(out.shape.end(), d.shape.begin() + *axis + 1, d.shape.end());
   if (failed(im.checkShape(node, out.shape, "the output")))
     return failure();
+  // An empty result has nothing to gather, however large the data's other
+  // dimensions.
+  if (llvm::is_contained(out.shape, 0))
+    outer = 0;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i : idx.ints) {
       if (i < -size || i >= size)
