@@ -209,25 +209,6 @@ bool applyObservedRanges(ModuleOp module, ArrayRef<ObservedRange> ranges) {
   return true;
 }
 
-/// The multiply-accumulates of one run of the float graph's convolutions
-/// and fully connected layers: what calibration costs per sample.
-int64_t floatMacs(ModuleOp module) {
-  int64_t macs = 0;
-  auto add = [&](Value weight, Value result) {
-    auto w = cast<ShapedType>(weight.getType());
-    auto r = cast<ShapedType>(result.getType());
-    if (w.hasStaticShape() && r.hasStaticShape() && w.getDimSize(0) > 0)
-      macs += r.getNumElements() * (w.getNumElements() / w.getDimSize(0));
-  };
-  module.walk([&](Operation *op) {
-    if (auto conv = dyn_cast<Conv2DOp>(op))
-      add(conv.getWeight(), conv->getResult(0));
-    else if (auto fc = dyn_cast<FullyConnectedOp>(op))
-      add(fc.getWeight(), fc->getResult(0));
-  });
-  return macs;
-}
-
 bool emits(const CompileOptions &options, EmitKind kind) {
   return llvm::is_contained(options.emit, kind);
 }
@@ -727,7 +708,9 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
   int64_t samples = options.calibrationFiles.empty()
                         ? options.syntheticInputs
                         : std::max<int64_t>(options.syntheticInputs, 4);
-  constrained &= samples * floatMacs(imported) >= 100'000'000;
+  int64_t macs = 0;
+  imported.walk([&](Operation *op) { macs += layerMacs(op); });
+  constrained &= samples * macs >= 100'000'000;
   std::string bytecode;
   std::optional<FailureOr<CompileResult>> probed;
   std::thread thread;

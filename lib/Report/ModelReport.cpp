@@ -58,20 +58,6 @@ std::string opKind(Operation *op) {
   return name.str();
 }
 
-int64_t layerMacs(Operation *op) {
-  if (auto conv = dyn_cast<QConv2DOp>(op)) {
-    auto out = cast<ShapedType>(conv.getType());
-    auto w = cast<ShapedType>(conv.getWeight().getType());
-    return out.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
-           w.getDimSize(3);
-  }
-  if (auto fc = dyn_cast<QFullyConnectedOp>(op)) {
-    auto w = cast<ShapedType>(fc.getWeight().getType());
-    return cast<ShapedType>(fc.getType()).getDimSize(0) * w.getNumElements();
-  }
-  return 0;
-}
-
 Value weightOf(Operation *op) {
   if (auto conv = dyn_cast<QConv2DOp>(op))
     return conv.getWeight();
@@ -97,6 +83,26 @@ std::string grouped(int64_t value) {
 }
 
 } // namespace
+
+int64_t mlir::mpq::layerMacs(Operation *op) {
+  Value weight, result;
+  if (auto conv = dyn_cast<QConv2DOp>(op))
+    weight = conv.getWeight(), result = op->getResult(0);
+  else if (auto conv = dyn_cast<Conv2DOp>(op))
+    weight = conv.getWeight(), result = op->getResult(0);
+  else if (auto fc = dyn_cast<QFullyConnectedOp>(op))
+    weight = fc.getWeight(), result = op->getResult(0);
+  else if (auto fc = dyn_cast<FullyConnectedOp>(op))
+    weight = fc.getWeight(), result = op->getResult(0);
+  else
+    return 0;
+  // Weights are [O, ...]: each output element sums one row of them.
+  auto w = cast<ShapedType>(weight.getType());
+  auto r = cast<ShapedType>(result.getType());
+  if (!w.hasStaticShape() || !r.hasStaticShape() || w.getDimSize(0) == 0)
+    return 0;
+  return r.getNumElements() * (w.getNumElements() / w.getDimSize(0));
+}
 
 FailureOr<std::vector<ReportLayer>>
 mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,

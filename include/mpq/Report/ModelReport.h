@@ -102,6 +102,10 @@ struct ModelReport {
   int64_t ramBytes() const { return arenaBytes + stackBytes.value_or(0); }
 };
 
+/// The multiply-accumulates of one run of `op`: a convolution or fully
+/// connected layer at either level (graph or integer); 0 for other ops.
+int64_t layerMacs(Operation *op);
+
 /// The rows of `func`, an integer graph annotated by the arena planner, in
 /// program order. `weightInfo` gives, per weight layer of the precision
 /// assignment in its order, the node name, the memory-model bytes and the
