@@ -549,3 +549,11 @@ func.func @table_axis(%x: tensor<2x4x!mpq.uniform<i2, 1.0:0>>) {
   %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>, axis = 2} : tensor<2x4x!mpq.uniform<i2, 1.0:0>> -> tensor<2x4x!mpq.uniform<u4, 1.0:0>>
   return
 }
+
+// -----
+
+func.func @table_scalar_axis(%x: tensor<!mpq.uniform<i2, 1.0:0>>) {
+  // expected-error @+1 {{a scalar has no axis 0}}
+  %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>, axis = 0} : tensor<!mpq.uniform<i2, 1.0:0>> -> tensor<!mpq.uniform<u4, 1.0:0>>
+  return
+}
