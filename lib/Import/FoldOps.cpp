@@ -834,15 +834,18 @@ static Outputs foldReduce(Importer &im, const Node &node, HostInputs in) {
   }
   StringRef kind = StringRef(node.opType).drop_front(strlen("Reduce"));
   // The reduced shape with the reduced dims kept as 1.
-  Shape kept, outShape;
-  int64_t count = 1;
+  Shape kept, outShape, reducedDims;
   for (int64_t d = 0; d < rank; ++d) {
     kept.push_back(reduced[d] ? 1 : x.shape[d]);
     if (reduced[d])
-      count *= x.shape[d];
+      reducedDims.push_back(x.shape[d]);
     if (!reduced[d] || *keepDims)
       outShape.push_back(kept.back());
   }
+  // An empty input may reduce to a huge output ([2^40, 0] over axis 1).
+  if (failed(im.checkShape(node, outShape, "the output")))
+    return failure();
+  int64_t count = product(reducedDims);
   if (count == 0 && (kind == "Min" || kind == "Max"))
     return im.nodeError(node) << "reduces an empty set of elements";
   if (!x.isFloat() && kind == "Mean" && count == 0)

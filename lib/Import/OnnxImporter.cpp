@@ -65,9 +65,14 @@ Shape permuteShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
 }
 
 int64_t product(ArrayRef<int64_t> shape) {
+  // A part of an empty tensor's shape may be [2^40, 2^40]: 0 if any dim is,
+  // else saturate rather than overflow (callers bound real shapes first).
+  if (llvm::is_contained(shape, 0))
+    return 0;
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return std::numeric_limits<int64_t>::max();
   return n;
 }
 

@@ -124,6 +124,23 @@ save("empty_huge_concat", make("ehc", [
     [vi("x", F32, [1, 2])], [vi("y", F32, None)],
     [init("shape", [2 ** 40, 2, 0, 2 ** 10], np.int64)]))
 
+# The same pattern through a reduction: an empty [2^40, 0] summed over its
+# empty axis is a [2^40, 1] tensor of zeros, past the element limit (the
+# accumulators were allocated before any check). Slicing the dims of an empty
+# shape ([0, 2^40, 2^40] without its 0) must not overflow either.
+save("empty_huge_reduce", make("ehr", [
+    helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+    helper.make_node("ReduceSum", ["zeros", "axes"], ["s"], name="sum"),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [init("shape", [2 ** 40, 0], np.int64), init("axes", [1], np.int64)]))
+save("empty_huge_gather", make("ehg", [
+    helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+    helper.make_node("Gather", ["zeros", "idx"], ["g"], name="gather", axis=0),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [init("shape", [0, 2 ** 40, 2 ** 40], np.int64), init("idx", [0], np.int64)]))
+
 # 6. Invalid UTF-8 in node and value names: the placeholder bytes are replaced
 # after serialization (the protobuf API refuses such strings).
 m = conv_model("d06")
