@@ -446,7 +446,8 @@ Importer::intsFromInputOrAttr(const Node &node, size_t i, StringRef attr) {
 
 FailureOr<int64_t> Importer::normalizeAxis(const Node &node, int64_t axis,
                                            int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  // A scalar has no axis: rank 0 admits none (callers index the shape).
+  if (axis < -rank || axis >= rank)
     return nodeError(node) << "axis " << axis << " is out of range for rank "
                            << rank;
   return axis < 0 ? axis + rank : axis;

@@ -141,6 +141,23 @@ save("empty_huge_gather", make("ehg", [
     [vi("x", F32, [1, 2])], [vi("y", F32, None)],
     [init("shape", [0, 2 ** 40, 2 ** 40], np.int64), init("idx", [0], np.int64)]))
 
+# Found by mpq-import-fuzzer from the model above: ConstantOfShape of an empty
+# shape is a scalar, and a scalar has no axis 0 to gather along (the importer
+# read its shape out of bounds). Also through the constant folder (ReduceSum
+# over axis 0 of a scalar).
+save("scalar_gather", make("sg", [
+    helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+    helper.make_node("Gather", ["zeros", "idx"], ["g"], name="gather", axis=0),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [init("shape", np.zeros([0], np.int64), np.int64), init("idx", [0], np.int64)]))
+save("scalar_reduce", make("sr", [
+    helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+    helper.make_node("ReduceSum", ["zeros", "axes"], ["s"], name="sum"),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [init("shape", np.zeros([0], np.int64), np.int64), init("axes", [0], np.int64)]))
+
 # 6. Invalid UTF-8 in node and value names: the placeholder bytes are replaced
 # after serialization (the protobuf API refuses such strings).
 m = conv_model("d06")
