@@ -89,6 +89,8 @@ void mlir::mpq::buildMPQToLLVMPipeline(OpPassManager &pm,
   loops.channelBlock = options.channelBlock;
   loops.armDsp = options.armDsp;
   pm.addPass(createMPQLowerToLoopsPass(loops));
+  if (options.mergeSteps)
+    pm.addPass(createMPQMergeStepsPass());
   buildLoopsToLLVMPipeline(pm, options.indexBitwidth);
 }
 
@@ -101,7 +103,8 @@ void mlir::mpq::registerMPQPipelines() {
       buildMPQToIntegerPipeline);
   PassPipelineRegistration<LLVMPipelineOptions>(
       "mpq-to-llvm",
-      "Planned integer graph to the LLVM dialect: mpq-lower-to-loops and the "
+      "Planned integer graph to the LLVM dialect: mpq-lower-to-loops, "
+      "mpq-merge-steps (merge-steps=true) and the "
       "upstream conversions (bare-pointer C entry point)",
       buildMPQToLLVMPipeline);
 }

@@ -399,6 +399,54 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def MPQMergeStepsPass : Pass<"mpq-merge-steps", "ModuleOp"> {
+  let summary = "Share one function between the steps that differ only in "
+                "their weights";
+  let description = [{
+    After `--mpq-lower-to-loops`: layers of the same shape, widths and arena
+    offsets (MobileNet's five 14x14x512 blocks) lower to step functions that
+    differ only in the `memref.global`s they read (weights, multipliers,
+    shifts, biases, zero points). This pass keeps one function per such
+    group, with those globals as extra arguments (in the order the body
+    first reads them), and rewrites every call to pass its own globals: the
+    same instructions run on the same data, with one copy of the code in
+    flash and one for LLVM to optimize.
+
+    Only private functions whose every use is a `func.call` are considered;
+    two functions are merged when their bodies print identically once each
+    `memref.get_global` is replaced by an argument (same ops, attributes,
+    constants and global types). A function alone in its group is left as it
+    is. Before:
+
+    ```mlir
+    func.func private @net_step1(%arena: memref<?xi8>) {
+      %w = memref.get_global @net_weights1 : memref<64xi32>
+      ...
+    }
+    func.func private @net_step3(%arena: memref<?xi8>) {
+      %w = memref.get_global @net_weights3 : memref<64xi32>
+      ...                                        // the same as step1
+    }
+    call @net_step1(%arena) : (memref<?xi8>) -> ()
+    call @net_step3(%arena) : (memref<?xi8>) -> ()
+    ```
+
+    After:
+
+    ```mlir
+    func.func private @net_step1(%arena: memref<?xi8>, %w: memref<64xi32>) {
+      ...
+    }
+    %w1 = memref.get_global @net_weights1 : memref<64xi32>
+    call @net_step1(%arena, %w1) : (memref<?xi8>, memref<64xi32>) -> ()
+    %w3 = memref.get_global @net_weights3 : memref<64xi32>
+    call @net_step1(%arena, %w3) : (memref<?xi8>, memref<64xi32>) -> ()
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
   let summary = "Place every activation of an integer-only graph in one "
                 "static arena";

@@ -101,6 +101,13 @@ struct LLVMPipelineOptions : public PassPipelineOptions<LLVMPipelineOptions> {
       *this, "index-bitwidth",
       llvm::cl::desc("Bits of index arithmetic: the target's pointer width"),
       llvm::cl::init(64)};
+  Option<bool> mergeSteps{
+      *this, "merge-steps",
+      llvm::cl::desc("One function for the layers that differ only in their "
+                     "weights (mpq-merge-steps: smaller code, about 1% more "
+                     "instructions where the weights' addresses were "
+                     "constants)"),
+      llvm::cl::init(false)};
 };
 
 /// scf/arith/memref/func (from --mpq-lower-to-loops) to the LLVM dialect;
@@ -110,7 +117,8 @@ struct LLVMPipelineOptions : public PassPipelineOptions<LLVMPipelineOptions> {
 /// 64-bit pairs.
 void buildLoopsToLLVMPipeline(OpPassManager &pm, unsigned indexBitwidth = 64);
 
-/// --mpq-lower-to-loops, then buildLoopsToLLVMPipeline: `mpq-to-llvm`.
+/// --mpq-lower-to-loops (and --mpq-merge-steps with `merge-steps`), then
+/// buildLoopsToLLVMPipeline: `mpq-to-llvm`.
 void buildMPQToLLVMPipeline(OpPassManager &pm,
                             const LLVMPipelineOptions &options);
 
