@@ -633,6 +633,17 @@ protected:
         ins[0].rowBytes() * ins[0].rows() == out.bytes() &&
         ins[0].inner() == out.inner())
       return success();
+    // Rows that end on a byte boundary in both layouts: the same byte
+    // stream, copied as bytes (no index arithmetic, so no division, which
+    // a Cortex-M0+ would call a library routine for).
+    auto unpadded = [](const PackedBuffer &buf) {
+      return buf.inner() * buf.bits % 8 == 0;
+    };
+    if (unpadded(ins[0]) && unpadded(out) && ins[0].bits == out.bits) {
+      lowering.copyBytes(b, ins[0].memref, ins[0].offset, out.memref,
+                         out.offset, out.bytes());
+      return success();
+    }
     LoopEmitter e(b, op.getLoc());
     auto flatToIndex = [&](Value flat, ArrayRef<int64_t> shape) {
       SmallVector<Value> idx(shape.size());
