@@ -653,15 +653,16 @@ static Outputs foldSlice(Importer &im, const Node &node, HostInputs in) {
     stride[*axis] = step;
     outShape[*axis] = count;
   }
+  // An empty result may start past the end, and its input's strides may
+  // have saturated: nothing to walk.
+  if (product(outShape) == 0)
+    return SmallVector<Tensor>{makeTensor(x.dataType, outShape)};
   Shape strides = stridesOf(x.shape), step(rank);
   int64_t base = 0;
   for (int64_t d = 0; d < rank; ++d) {
     step[d] = strides[d] * stride[d];
     base += begin[d] * strides[d];
   }
-  // An empty result may start past the end.
-  if (product(outShape) == 0)
-    base = 0;
   Tensor out = gatherElements(x, outShape,
                               [&](auto fn) { walk(outShape, step, base, fn); });
   return SmallVector<Tensor>{std::move(out)};
@@ -718,9 +719,10 @@ static Outputs foldSplit(Importer &im, const Node &node, HostInputs in) {
   for (int64_t s : sizes) {
     Shape shape(x.shape.begin(), x.shape.end());
     shape[*axis] = s;
-    outs.push_back(gatherElements(x, shape, [&](auto fn) {
-      walk(shape, strides, offset * strides[*axis], fn);
-    }));
+    // (An empty part starts nowhere: its strides may have saturated.)
+    int64_t base = product(shape) == 0 ? 0 : offset * strides[*axis];
+    outs.push_back(gatherElements(
+        x, shape, [&](auto fn) { walk(shape, strides, base, fn); }));
     offset += s;
   }
   return outs;

@@ -103,9 +103,12 @@ std::string printableName(StringRef name) {
 }
 
 Shape stridesOf(ArrayRef<int64_t> shape) {
+  // An empty tensor's shape may hold [0, 2^60, 97]: its strides are never
+  // stepped through, so they saturate instead of overflowing.
   Shape strides(shape.size(), 1);
   for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
+    if (__builtin_mul_overflow(strides[i + 1], shape[i + 1], &strides[i]))
+      strides[i] = std::numeric_limits<int64_t>::max();
   return strides;
 }
 

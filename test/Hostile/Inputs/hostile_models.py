@@ -158,6 +158,23 @@ save("scalar_reduce", make("sr", [
     [vi("x", F32, [1, 2])], [vi("y", F32, None)],
     [init("shape", np.zeros([0], np.int64), np.int64), init("axes", [0], np.int64)]))
 
+# Found by mpq-import-fuzzer next: an empty initializer of shape
+# [0, 2^40, 2^40, 97] folded through Mul (its strides overflowed int64), and
+# through Slice and Split (their start offsets did).
+save("empty_huge_mul", make("ehm", [
+    helper.make_node("Mul", ["p", "p"], ["m"], name="mul"),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [raw_tensor("p", [0, 2 ** 40, 2 ** 40, 97], TensorProto.INT64)]))
+save("empty_huge_split", make("ehs", [
+    helper.make_node("Split", ["p"], ["a", "b"], name="split", axis=1),
+    helper.make_node("Slice", ["p", "starts", "ends", "axes"], ["s"], name="slice"),
+    helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [vi("x", F32, [1, 2])], [vi("y", F32, None)],
+    [raw_tensor("p", [0, 2 ** 40, 2 ** 40, 97], TensorProto.INT64),
+     init("starts", [2 ** 39], np.int64), init("ends", [2 ** 40], np.int64),
+     init("axes", [1], np.int64)]))
+
 # 6. Invalid UTF-8 in node and value names: the placeholder bytes are replaced
 # after serialization (the protobuf API refuses such strings).
 m = conv_model("d06")
