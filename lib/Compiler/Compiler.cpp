@@ -724,10 +724,19 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
       thread = std::thread(
           [&] { probed = probe(bytecode, *this, weightBudget, goal); });
   }
+  // Beside the probe on two hardware threads, calibration takes one: each
+  // job gets a core, and the two end together instead of the probe running
+  // on alone after a faster calibration.
+  bool serial = thread.joinable() &&
+                llvm::hardware_concurrency().compute_thread_count() <= 2;
+  if (serial)
+    context.disableMultithreading();
   LogicalResult observed =
       runPipeline("calibration", *module, [&](OpPassManager &pm) {
         buildMPQCalibrationStage(pm, pipelineOptions, /*observeOnly=*/true);
       });
+  if (serial)
+    context.enableMultithreading();
   if (thread.joinable())
     phases.time("size probe", [&] {
       thread.join();

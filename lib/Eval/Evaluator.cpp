@@ -219,11 +219,16 @@ convolveFloats(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape,
   if (groups != 1 && !depthwise)
     return std::nullopt;
   int64_t k = depthwise ? 1 : ic, taps = w.kh * w.kw;
-  std::vector<double> packed(taps * k * oc);
-  for (int64_t o = 0; o < oc; ++o)
-    for (int64_t t = 0; t < taps; ++t)
-      for (int64_t ci = 0; ci < k; ++ci)
-        packed[(t * k + ci) * oc + o] = weight[(o * taps + t) * k + ci];
+  // The weights as a matrix [o][t * k + ci], transposed in 16 x 16 tiles
+  // (a plain transposition misses the cache on every element).
+  int64_t cols = taps * k;
+  std::vector<double> packed(cols * oc);
+  constexpr int64_t tile = 16;
+  for (int64_t o0 = 0; o0 < oc; o0 += tile)
+    for (int64_t j0 = 0; j0 < cols; j0 += tile)
+      for (int64_t o = o0, oe = std::min(o0 + tile, oc); o < oe; ++o)
+        for (int64_t j = j0, je = std::min(j0 + tile, cols); j < je; ++j)
+          packed[j * oc + o] = weight[o * cols + j];
   std::vector<double> out(n * oh * ow * oc, 0.0);
   static const AxpyFn axpy = selectAxpy();
   for (int64_t b = 0; b < n; ++b)
@@ -570,8 +575,11 @@ LogicalResult Evaluator::evalConv2D(Conv2DOp conv) {
                                       [&](int64_t i) { return w.reals[i]; });
   if (conv.getBias()) {
     const EvalTensor &b = get(conv.getBias());
-    for (size_t i = 0; i < out.size(); ++i)
-      out[i] += b.reals[i % b.reals.size()];
+    // out is [..., channels]: one bias per channel, row by row.
+    size_t channels = b.reals.size();
+    for (size_t row = 0; row + channels <= out.size(); row += channels)
+      for (size_t c = 0; c < channels; ++c)
+        out[row + c] += b.reals[c];
   }
   return setFloats(conv, std::move(out));
 }
