@@ -11,6 +11,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -19,6 +21,10 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
+
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -135,31 +141,18 @@ void initializeTargets() {
 }
 } // namespace
 
-LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
-                                    StringRef modelName,
-                                    llvm::raw_pwrite_stream &os,
-                                    std::string *llvmIR, CodegenGoal goal,
-                                    std::optional<FloatABI> floatAbi) {
-  if (std::optional<std::string> why = checkFloatABI(target, floatAbi))
-    return module.emitError() << *why;
-  initializeTargets();
-  registerBuiltinDialectTranslation(*module->getContext());
-  registerLLVMDialectTranslation(*module->getContext());
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext, modelName);
-  if (!llvmModule)
-    return module.emitError() << "translation to LLVM IR failed";
-
-  TargetDescription desc =
-      describe(target, floatAbi.value_or(defaultFloatABI(target)));
+/// Optimizes `llvmModule` for `desc` and `goal` and writes its object to
+/// `os` (and the optimized IR to `llvmIR` if given); the error, if any.
+static std::optional<std::string>
+optimizeAndEmit(llvm::Module &llvmModule, const TargetDescription &desc,
+                StringRef modelName, CodegenGoal goal,
+                llvm::raw_pwrite_stream &os, std::string *llvmIR) {
   llvm::Triple triple(desc.triple);
   std::string error;
   const llvm::Target *llvmTarget =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
-    return module.emitError()
-           << "no LLVM target for " << desc.triple << ": " << error;
+    return "no LLVM target for " + desc.triple + ": " + error;
   llvm::TargetOptions options;
   // Each function's frame size in a `.stack_sizes` section (not loaded):
   // mpqc reports the stack the model needs from it.
@@ -171,14 +164,13 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
       triple, desc.cpu, desc.features, options, desc.relocation, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    return module.emitError()
-           << "cannot create a target machine for " << desc.triple;
-  llvmModule->setTargetTriple(triple);
-  llvmModule->setDataLayout(machine->createDataLayout());
+    return "cannot create a target machine for " + desc.triple;
+  llvmModule.setTargetTriple(triple);
+  llvmModule.setDataLayout(machine->createDataLayout());
 
   // Weights and parameters in a named section a linker script can place.
   std::string section = (".rodata.mpq." + modelName).str();
-  for (llvm::GlobalVariable &global : llvmModule->globals())
+  for (llvm::GlobalVariable &global : llvmModule.globals())
     if (global.isConstant())
       global.setSection(section);
 
@@ -186,7 +178,7 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
   // vectorizers only cost time on a core without vector registers (every
   // Cortex-M but the M55's MVE): the code is the same without them.
   llvm::PipelineTuningOptions tuning;
-  for (llvm::Function &function : *llvmModule)
+  for (llvm::Function &function : llvmModule)
     if (!function.isDeclaration()) {
       llvm::TargetTransformInfo tti = machine->getTargetTransformInfo(function);
       bool vectors =
@@ -207,17 +199,127 @@ LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
   llvm::ModulePassManager mpm = passBuilder.buildPerModuleDefaultPipeline(
       goal == CodegenGoal::Size ? llvm::OptimizationLevel::Os
                                 : llvm::OptimizationLevel::O2);
-  mpm.run(*llvmModule, mam);
+  mpm.run(llvmModule, mam);
 
   if (llvmIR) {
     llvm::raw_string_ostream irStream(*llvmIR);
-    llvmModule->print(irStream, nullptr);
+    llvmModule.print(irStream, nullptr);
   }
   llvm::legacy::PassManager codegen;
   if (machine->addPassesToEmitFile(codegen, os, nullptr,
                                    llvm::CodeGenFileType::ObjectFile))
-    return module.emitError()
-           << "the " << desc.triple << " target cannot emit an object file";
-  codegen.run(*llvmModule);
+    return "the " + desc.triple + " target cannot emit an object file";
+  codegen.run(llvmModule);
+  return std::nullopt;
+}
+
+/// The LLVM IR of an LLVM-dialect module, in `llvmContext`.
+static std::unique_ptr<llvm::Module> translate(ModuleOp module,
+                                               llvm::LLVMContext &llvmContext,
+                                               StringRef modelName) {
+  initializeTargets();
+  registerBuiltinDialectTranslation(*module->getContext());
+  registerLLVMDialectTranslation(*module->getContext());
+  return translateModuleToLLVMIR(module, llvmContext, modelName);
+}
+
+LogicalResult mlir::mpq::emitObject(ModuleOp module, CodegenTarget target,
+                                    StringRef modelName,
+                                    llvm::raw_pwrite_stream &os,
+                                    std::string *llvmIR, CodegenGoal goal,
+                                    std::optional<FloatABI> floatAbi) {
+  if (std::optional<std::string> why = checkFloatABI(target, floatAbi))
+    return module.emitError() << *why;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translate(module, llvmContext, modelName);
+  if (!llvmModule)
+    return module.emitError() << "translation to LLVM IR failed";
+  if (std::optional<std::string> error = optimizeAndEmit(
+          *llvmModule,
+          describe(target, floatAbi.value_or(defaultFloatABI(target))),
+          modelName, goal, os, llvmIR))
+    return module.emitError() << *error;
   return success();
+}
+
+FailureOr<std::vector<std::string>>
+mlir::mpq::emitObjectParts(ModuleOp module, CodegenTarget target,
+                           StringRef modelName, unsigned parts,
+                           CodegenGoal goal, std::optional<FloatABI> floatAbi) {
+  if (std::optional<std::string> why = checkFloatABI(target, floatAbi))
+    return module.emitError() << *why;
+  std::vector<std::string> bitcode;
+  {
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translate(module, llvmContext, modelName);
+    if (!llvmModule)
+      return module.emitError() << "translation to LLVM IR failed";
+    // Each part keeps the bodies of its functions (the largest first, each
+    // to the part with the fewest instructions so far); the others become
+    // declarations. A kept function stays visible (external) so a part that
+    // does not call it keeps it, and the globals stay private to the
+    // functions that read them, so they fold and address as in one object.
+    unsigned n = std::max(parts, 1u);
+    SmallVector<std::pair<unsigned, llvm::Function *>> bySize;
+    for (llvm::Function &function : *llvmModule)
+      if (!function.isDeclaration())
+        bySize.push_back({function.getInstructionCount(), &function});
+    llvm::stable_sort(
+        bySize, [](const auto &a, const auto &b) { return a.first > b.first; });
+    llvm::DenseMap<const llvm::Function *, unsigned> partOf;
+    SmallVector<uint64_t> load(n, 0);
+    for (auto &[size, function] : bySize) {
+      unsigned lightest =
+          std::min_element(load.begin(), load.end()) - load.begin();
+      partOf[function] = lightest;
+      load[lightest] += size;
+    }
+    for (unsigned k = 0; k < n; ++k) {
+      llvm::ValueToValueMapTy map;
+      std::unique_ptr<llvm::Module> part = llvm::CloneModule(*llvmModule, map);
+      for (llvm::Function &original : *llvmModule) {
+        if (original.isDeclaration())
+          continue;
+        auto *function = llvm::cast<llvm::Function>(map[&original]);
+        if (partOf[&original] != k) {
+          function->deleteBody();
+          function->setLinkage(llvm::GlobalValue::ExternalLinkage);
+        } else if (function->hasLocalLinkage()) {
+          function->setLinkage(llvm::GlobalValue::ExternalLinkage);
+        }
+      }
+      llvm::raw_string_ostream os(bitcode.emplace_back());
+      llvm::WriteBitcodeToFile(*part, os);
+    }
+  }
+  TargetDescription desc =
+      describe(target, floatAbi.value_or(defaultFloatABI(target)));
+  std::vector<std::string> objects(bitcode.size()), errors(bitcode.size());
+  auto compilePart = [&](size_t i) {
+    llvm::LLVMContext llvmContext;
+    llvm::Expected<std::unique_ptr<llvm::Module>> part = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(bitcode[i], modelName), llvmContext);
+    if (!part) {
+      errors[i] = llvm::toString(part.takeError());
+      return;
+    }
+    llvm::raw_string_ostream stream(objects[i]);
+    llvm::buffer_ostream buffered(stream);
+    if (std::optional<std::string> error =
+            optimizeAndEmit(**part, desc, modelName, goal, buffered, nullptr))
+      errors[i] = *error;
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < bitcode.size(); ++i)
+    threads.emplace_back(compilePart, i);
+  if (!bitcode.empty())
+    compilePart(0);
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return module.emitError() << error;
+  return objects;
 }

@@ -572,7 +572,21 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
     if (std::optional<int64_t> size = getArenaSize(fn))
       interface->arenaBytes = *size;
-  {
+  // The size probe keeps only sizes: its functions are compiled in two
+  // parts on two threads (the second core is free once calibration ends).
+  std::vector<std::string> probeObjects;
+  SmallVector<StringRef> objects;
+  if (provisionalRanges) {
+    FailureOr<std::vector<std::string>> parts =
+        phases.time("LLVM and object emission", [&] {
+          return emitObjectParts(*module, options.target, name, 2, goal,
+                                 result.floatAbi);
+        });
+    if (failed(parts))
+      return failure();
+    probeObjects = std::move(*parts);
+    objects.append(probeObjects.begin(), probeObjects.end());
+  } else {
     llvm::raw_string_ostream objectStream(result.object);
     llvm::buffer_ostream buffered(objectStream);
     if (failed(phases.time("LLVM and object emission", [&] {
@@ -583,6 +597,9 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
         })))
       return failure();
   }
+  // (The object is complete once `buffered` above has flushed it.)
+  if (!provisionalRanges)
+    objects.push_back(result.object);
 
   // The figures of what was generated.
   ModelReport &out = *lastReport;
@@ -604,8 +621,11 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
     result.layers.push_back({layer.name, layer.kind, layer.weightBits,
                              layer.inputBits, layer.outputBits,
                              layer.weightBytes, layer.paramBytes});
-  result.rodataBytes = sectionBytes(result.object, {".rodata", ".data.rel.ro"});
-  result.codeBytes = sectionBytes(result.object, {".text"});
+  result.rodataBytes = result.codeBytes = 0;
+  for (StringRef object : objects) {
+    result.rodataBytes += sectionBytes(object, {".rodata", ".data.rel.ro"});
+    result.codeBytes += sectionBytes(object, {".text"});
+  }
   result.flashBytes = result.rodataBytes + result.codeBytes;
   result.stackBytes = stackBytes(result.object);
   result.arenaBytes = interface->arenaBytes;

@@ -97,6 +97,16 @@ LogicalResult emitObject(ModuleOp module, CodegenTarget target,
                          CodegenGoal goal = CodegenGoal::Speed,
                          std::optional<FloatABI> floatAbi = std::nullopt);
 
+/// emitObject's objects for a compile that keeps only their sizes (mpqc's
+/// size probe): the module's functions dealt into `parts` modules, each
+/// optimized and emitted on a thread of its own, one object each. A call to
+/// a function of another part calls a declaration, so the parts' code and
+/// data add up to one object's within a few bytes.
+FailureOr<std::vector<std::string>>
+emitObjectParts(ModuleOp module, CodegenTarget target, StringRef modelName,
+                unsigned parts, CodegenGoal goal = CodegenGoal::Speed,
+                std::optional<FloatABI> floatAbi = std::nullopt);
+
 /// One model input or output as the generated code exchanges it.
 struct TensorInterface {
   std::vector<int64_t> shape;
