@@ -146,10 +146,12 @@ def measure(key, width, tmp, build):
     mpqc = os.path.join(build, "bin", "mpqc")
     # Channels-last input (no transpose step before the layers).
     common = ["--flash=64MB", "--ram=64MB", f"--name={name}", "--quiet", "--input-layout=nhwc"]
-    # Layer names as the compiler reports them.
+    # Layer names as the compiler reports them (the rows with weights: the
+    # report also lists the input's quantize and data movement).
     probe = os.path.join(d, "probe")
     run([mpqc, onnx, "-o", probe, "--target=cortex-m7", "--emit=report"] + common)
-    layers = [l["name"] for l in json.load(open(os.path.join(probe, name + ".report.json")))["layers"]]
+    layers = [l["name"] for l in json.load(open(os.path.join(probe, name + ".report.json")))["layers"]
+              if l.get("weight_bits") is not None]
     pins = [f"{layers[-1]}:{wbits}:8"]
     if kind != "first":
         pins.insert(0, f"{layers[0]}:8:{abits}")
@@ -214,7 +216,7 @@ def measure(key, width, tmp, build):
     run([runner, os.path.join(m7, "x.f32"), os.path.join(x86, "h.i32")])
     host = np.fromfile(os.path.join(x86, "h.i32"), dtype=np.int32)
     n = macs(key)
-    return {"key": key, "width": width, "bits": report["bits"], "macs": n, "instructions": layer_instr,
+    return {"key": key, "width": width, "bits": report["summary"]["bits"], "macs": n, "instructions": layer_instr,
             "total": total, "per_mac": layer_instr / n, "code": size,
             "evaluator": bool(got.size == ref.size and (got == ref).all()),
             "x86": bool(got.size == host.size and (got == host).all()),
