@@ -201,6 +201,16 @@ FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
   return e;
 }
 
+/// The grid of `e`'s fake_quant, the output of `op`: per tensor, or an error.
+FailureOr<UniformType> perTensorOutput(Epilogue e, Operation *op) {
+  auto outType = dyn_cast<UniformType>(e.fakeQuant.getQuant());
+  if (!outType || outType.isPerAxis())
+    return e.fakeQuant.emitError()
+           << "the output of " << layerName(op)
+           << " needs a per-tensor !mpq.uniform fake_quant (calibrate first)";
+  return outType;
+}
+
 class Lowering {
 public:
   Lowering(func::FuncOp func, LoweredValueFn onLowered)
@@ -373,11 +383,10 @@ LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
   FailureOr<Epilogue> e = matchEpilogue(layer, /*allowBatchNorm=*/true);
   if (failed(e))
     return failure();
-  UniformType outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
-  if (!outType || outType.isPerAxis())
-    return e->fakeQuant.emitError()
-           << "the output of " << layerName(layer)
-           << " needs a per-tensor !mpq.uniform fake_quant (calibrate first)";
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, layer);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
 
   int64_t channels = cast<ShapedType>(weight.getType()).getDimSize(0);
   FailureOr<LayerBias> bias = readBias(layer, channels);
@@ -476,11 +485,10 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   FailureOr<Epilogue> e = matchEpilogue(add, /*allowBatchNorm=*/false);
   if (failed(e))
     return failure();
-  auto outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
-  if (!outType || outType.isPerAxis())
-    return e->fakeQuant.emitError() << "the output of " << layerName(add)
-                                    << " needs a per-tensor !mpq.uniform "
-                                       "fake_quant (calibrate first)";
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, add);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
   auto ml = multiplierFor(uniformOf(lhs).getScale() / outType.getScale(), add);
   auto mr = multiplierFor(uniformOf(rhs).getScale() / outType.getScale(), add);
   if (failed(ml) || failed(mr))
@@ -516,11 +524,10 @@ LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
   FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
   if (failed(e))
     return failure();
-  auto outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
-  if (!outType || outType.isPerAxis())
-    return e->fakeQuant.emitError() << "the output of " << layerName(op)
-                                    << " needs a per-tensor !mpq.uniform "
-                                       "fake_quant (calibrate first)";
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, op);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
   UniformType inType = uniformOf(input);
   if (inType.isPerAxis())
     return op->emitError() << "the input of " << layerName(op)

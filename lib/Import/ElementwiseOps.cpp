@@ -70,22 +70,18 @@ static LogicalResult importBatchNorm(Importer &im, const Node &node) {
 }
 
 static LogicalResult importRelu(Importer &im, const Node &node) {
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   Value y = im.create<ReluOp>(im.nodeLoc(node), x->value.getType(), x->value);
   im.define(node, im.stored(y, x->perm));
   return success();
 }
 
 static LogicalResult importClip(Importer &im, const Node &node) {
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   std::optional<float> lo, hi;
   if (im.opset < 11) {
     auto it = node.attributes.find("min");
@@ -140,11 +136,9 @@ static LogicalResult importElementwiseFunction(Importer &im, const Node &node) {
              << (params.empty()
                      ? " (" + op.str() + " has none)"
                      : " (supported: " + llvm::join(params, ", ") + ")");
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   // ONNX's defaults: HardSigmoid alpha 0.2, beta 0.5; LeakyRelu alpha 0.01.
   SmallVector<NamedAttribute> attrs;
   for (StringRef name : params) {
@@ -180,11 +174,9 @@ static LogicalResult importElementwiseFunction(Importer &im, const Node &node) {
 /// alpha = slope; a per-channel slope (a table per channel) is not supported
 /// yet.
 static LogicalResult importPRelu(Importer &im, const Node &node) {
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   auto slope = im.hostInput(node, 1, "slope");
   if (failed(slope))
     return failure();
@@ -300,11 +292,9 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
 }
 
 static LogicalResult importSoftmax(Importer &im, const Node &node) {
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   int64_t rank = x->shape.size();
   auto axisAttr = im.intAttr(node, "axis", im.opset < 13 ? 1 : -1);
   if (failed(axisAttr))

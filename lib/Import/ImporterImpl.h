@@ -248,6 +248,9 @@ public:
   FailureOr<const Tensor *> hostInput(const Node &node, size_t i,
                                       StringRef what);
   FailureOr<Entry> dataInput(const Node &node, size_t i);
+  /// dataInput that must be computed at run time (an activation): a constant
+  /// is an error naming the node.
+  FailureOr<Entry> activationInput(const Node &node, size_t i);
   void define(const Node &node, Entry entry, size_t output = 0) {
     if (output < node.outputs.size() && !node.outputs[output].empty())
       values[node.outputs[output]] = std::move(entry);

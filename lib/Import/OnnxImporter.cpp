@@ -433,6 +433,13 @@ FailureOr<Entry> Importer::dataInput(const Node &node, size_t i) {
   return input(node, i);
 }
 
+FailureOr<Entry> Importer::activationInput(const Node &node, size_t i) {
+  FailureOr<Entry> x = dataInput(node, i);
+  if (succeeded(x) && x->host)
+    return nodeError(node) << "a constant input is not supported";
+  return x;
+}
+
 FailureOr<SmallVector<int64_t>>
 Importer::intsFromInputOrAttr(const Node &node, size_t i, StringRef attr) {
   if (hasInput(node, i)) {

@@ -187,15 +187,13 @@ static LogicalResult importSqueezeUnsqueeze(Importer &im, const Node &node) {
 }
 
 static LogicalResult importPad(Importer &im, const Node &node) {
-  auto x = im.dataInput(node, 0);
+  auto x = im.activationInput(node, 0);
   auto mode = im.stringAttr(node, "mode", "constant");
   if (failed(x) || failed(mode))
     return failure();
   if (*mode != "constant")
     return im.nodeError(node)
            << "unsupported mode '" << *mode << "' (only constant)";
-  if (x->host)
-    return im.nodeError(node) << "a constant input is not supported";
   FailureOr<SmallVector<int64_t>> pads =
       im.opset < 11 ? im.intsAttr(node, "pads", {})
                     : im.intsFromInputOrAttr(node, 1, "pads");

@@ -18,6 +18,9 @@
 // RUN: not mpq-translate --import-onnx %t/err_qonnx_zero_point.onnx 2>&1 | FileCheck %s --check-prefix=ZP
 // RUN: not mpq-translate --import-onnx %t/err_qonnx_bitwidth.onnx 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not mpq-translate --import-onnx %t/err_avgpool_ceil.onnx 2>&1 | FileCheck %s --check-prefix=CEIL
+// RUN: not mpq-translate --import-onnx %t/err_constant_softmax.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CONSTSOFTMAX
+// RUN: not test -e %t/out.mlir
+// RUN: not mpq-translate --import-onnx %t/err_constant_pad.onnx 2>&1 | FileCheck %s --check-prefix=CONSTPAD
 // RUN: not mpq-translate --import-onnx %t/err_requantize.onnx 2>&1 | FileCheck %s --check-prefix=REQUANT
 // RUN: not mpq-translate --import-onnx %t/err_pad_reflect.onnx 2>&1 | FileCheck %s --check-prefix=PAD
 // RUN: not mpq-translate --import-onnx %t/does_not_exist.onnx 2>&1 | FileCheck %s --check-prefix=NOFILE
@@ -39,3 +42,5 @@
 // REQUANT: error: DequantizeLinear 'dq': scale or zero point differ from those of its QuantizeLinear
 // PAD: error: Pad 'pad': unsupported mode 'reflect' (only constant)
 // NOFILE: cannot open input file '{{.*}}does_not_exist.onnx': No such file or directory
+// CONSTSOFTMAX: err_constant_softmax.onnx:0:0: error: Softmax 'softmax': a constant input is not supported
+// CONSTPAD: err_constant_pad.onnx:0:0: error: Pad 'pad': a constant input is not supported

@@ -231,3 +231,36 @@ func.func @table_float_output(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %s = mpq.hard_swish %xq : tensor<1x4xf32>
   return %s : tensor<1x4xf32>
 }
+
+// -----
+
+// A layer's, an add's and a lookup table's output grid must be per tensor.
+func.func @per_axis_layer_output(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<u8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2xf32>
+  %w = arith.constant dense<1.0> : tensor<2x2xf32>
+  %wq = mpq.fake_quant %w to !mpq.uniform<i8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<2x2xf32>
+  %y = mpq.fully_connected %xq, %wq : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  // expected-error @+1 {{the output of 'mpq.fully_connected' needs a per-tensor !mpq.uniform fake_quant (calibrate first)}}
+  %yq = mpq.fake_quant %y to !mpq.uniform<i8:1, {0.5:0, 0.25:0}> {rounding = #mpq.rounding<floor>} : tensor<1x2xf32>
+  return %yq : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @per_axis_add_output(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<u8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2xf32>
+  %s = mpq.add %xq, %xq : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  // expected-error @+1 {{the output of 'mpq.add' needs a per-tensor !mpq.uniform fake_quant (calibrate first)}}
+  %sq = mpq.fake_quant %s to !mpq.uniform<u8:1, {0.5:0, 0.25:0}> {rounding = #mpq.rounding<floor>} : tensor<1x2xf32>
+  return %sq : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @per_axis_table_output(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %xq = mpq.fake_quant %x to !mpq.uniform<u8, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<1x2xf32>
+  %s = mpq.sigmoid %xq : tensor<1x2xf32>
+  // expected-error @+1 {{the output of 'mpq.sigmoid' needs a per-tensor !mpq.uniform fake_quant (calibrate first)}}
+  %sq = mpq.fake_quant %s to !mpq.uniform<u8:1, {0.5:0, 0.25:0}> {rounding = #mpq.rounding<floor>} : tensor<1x2xf32>
+  return %sq : tensor<1x2xf32>
+}

@@ -26,19 +26,23 @@ using namespace mlir;
 using namespace mlir::mpq;
 
 namespace {
+/// A global a step reads, by name and as the type it reads it.
+using GlobalRead = std::pair<StringAttr, MemRefType>;
+
 /// A step with its reads of globals turned into arguments: `function` is a
 /// detached copy whose extra arguments stand for `globals`, in order.
 struct Canonical {
   func::FuncOp original;
   OwningOpRef<func::FuncOp> function;
-  SmallVector<memref::GetGlobalOp> globals; // first read of each, in order
+  SmallVector<GlobalRead> globals;
   SmallVector<func::CallOp> calls;
 };
 
-/// The detached copy of `fn` with each distinct global an argument, or
-/// nullptr when the function has nothing to share (no global read).
+/// The detached copy of `fn` with each distinct global an argument (in the
+/// order of the first reads, listed in `globals`), or nullptr when the
+/// function has nothing to share (no global read).
 OwningOpRef<func::FuncOp> canonicalize(func::FuncOp fn,
-                                       SmallVectorImpl<StringAttr> &names) {
+                                       SmallVectorImpl<GlobalRead> &globals) {
   OwningOpRef<func::FuncOp> copy(fn.clone());
   llvm::MapVector<StringAttr, BlockArgument> arguments;
   Block &entry = copy->getBody().front();
@@ -61,8 +65,8 @@ OwningOpRef<func::FuncOp> canonicalize(func::FuncOp fn,
   }
   copy->setFunctionType(FunctionType::get(
       fn.getContext(), inputs, copy->getFunctionType().getResults()));
-  for (auto &entry : arguments)
-    names.push_back(entry.first);
+  for (auto &[name, argument] : arguments)
+    globals.push_back({name, cast<MemRefType>(argument.getType())});
   return copy;
 }
 
@@ -117,21 +121,12 @@ struct MergeStepsPass
     llvm::StringMap<unsigned> groupOf;
     std::vector<std::vector<Canonical>> groups;
     for (auto &[fn, fnCalls] : candidates) {
-      SmallVector<StringAttr> names;
-      OwningOpRef<func::FuncOp> copy = canonicalize(fn, names);
+      Canonical c;
+      OwningOpRef<func::FuncOp> copy = canonicalize(fn, c.globals);
       if (!copy)
         continue;
-      Canonical c;
       c.original = fn;
       c.calls = fnCalls;
-      fn.walk([&](memref::GetGlobalOp read) {
-        if (c.globals.size() < names.size() &&
-            read.getNameAttr().getAttr() == names[c.globals.size()])
-          c.globals.push_back(read);
-      });
-      // The walk in the same order finds each first read in turn.
-      if (c.globals.size() != names.size())
-        continue;
       std::string key = keyOf(*copy);
       c.function = std::move(copy);
       auto [it, inserted] = groupOf.try_emplace(key, groups.size());
@@ -154,9 +149,9 @@ struct MergeStepsPass
         for (func::CallOp call : member.calls) {
           builder.setInsertionPoint(call);
           SmallVector<Value> operands(call.getOperands());
-          for (memref::GetGlobalOp read : member.globals)
+          for (auto [name, type] : member.globals)
             operands.push_back(memref::GetGlobalOp::create(
-                builder, call.getLoc(), read.getType(), read.getName()));
+                builder, call.getLoc(), type, name));
           auto merged =
               func::CallOp::create(builder, call.getLoc(), shared, operands);
           call.replaceAllUsesWith(merged.getResults());

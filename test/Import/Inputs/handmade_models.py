@@ -99,6 +99,17 @@ def models():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.example", 1)])
     m.ir_version = 8
     ms["err_unsupported_many"] = m
+    # An activation op on a constant that the constant folder does not
+    # evaluate: Softmax, and Pad (whose check follows its mode's).
+    ms["err_constant_softmax"] = model("err_constant_softmax", [
+        helper.make_node("Softmax", ["k"], ["s"], name="softmax"),
+        helper.make_node("Add", ["x", "s"], ["y"], name="add")],
+        [("x", [1, 4])], ["y"], {"k": np.array([[1, 2, 3, 4]], np.float32)})
+    ms["err_constant_pad"] = model("err_constant_pad", [
+        helper.make_node("Pad", ["k", "pads"], ["p"], name="pad"),
+        helper.make_node("Add", ["x", "p"], ["y"], name="add")],
+        [("x", [1, 6])], ["y"], {"k": np.array([[1, 2, 3, 4]], np.float32),
+                                 "pads": np.array([0, 1, 0, 1], np.int64)})
     # Symbolic dimensions for --input-shape: a tf2onnx-style name with a ':' and a symbolic time axis
     # (a keyword-spotting input, 49 frames of 10 features), and in sym_kws a second input with a
     # symbolic width (mpqc compiles sym_kws1, which has the first input only).
