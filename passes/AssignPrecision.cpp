@@ -24,6 +24,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -80,6 +81,8 @@ private:
                                    std::vector<FixedWidth> &weightFixed,
                                    std::vector<FixedWidth> &varFixed);
   void writeBack(ExtractedGraph &extracted, const BitAssignment &bits);
+  LogicalResult loadSensitivity(const GraphDesc &graph,
+                                AssignmentRequest &request);
   LogicalResult fitPlannedArena(const ExtractedGraph &extracted,
                                 const PrecisionStrategy &strategyImpl,
                                 const AssignmentRequest &request,
@@ -341,6 +344,42 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
   }
 }
 
+LogicalResult AssignPrecisionPass::loadSensitivity(const GraphDesc &graph,
+                                                   AssignmentRequest &request) {
+  llvm::json::Value value = outcome ? outcome->sensitivity : nullptr;
+  std::string where = "the sensitivity table given in process";
+  if (value.kind() == llvm::json::Value::Null) {
+    if (sensitivity.empty())
+      return success(); // The proxy.
+    where = "'" + sensitivity + "'";
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+        llvm::MemoryBuffer::getFile(sensitivity);
+    if (!file)
+      return getOperation().emitError()
+             << "mpq-assign-precision: option 'sensitivity': cannot read "
+             << where << ": " << file.getError().message();
+    llvm::Expected<llvm::json::Value> parsed =
+        llvm::json::parse((*file)->getBuffer());
+    if (!parsed)
+      return getOperation().emitError()
+             << "mpq-assign-precision: option 'sensitivity': " << where
+             << " is not JSON: " << llvm::toString(parsed.takeError());
+    value = std::move(*parsed);
+  }
+  StartingWidths start;
+  std::string error = computeStartingWidths(graph, request, start);
+  if (!error.empty())
+    return getOperation().emitError() << "mpq-assign-precision: " << error;
+  std::optional<SensitivityTable> table =
+      sensitivityFromJson(graph, start, request.candidateBits, value, error);
+  if (!table)
+    return getOperation().emitError()
+           << "mpq-assign-precision: option 'sensitivity': " << where << ": "
+           << error;
+  request.sensitivity = std::make_shared<SensitivityTable>(std::move(*table));
+  return success();
+}
+
 void AssignPrecisionPass::runOnOperation() {
   AssignmentRequest request;
   std::unique_ptr<PrecisionStrategy> strategyImpl;
@@ -372,6 +411,9 @@ void AssignPrecisionPass::runOnOperation() {
     if (pin.weightBits != 0 || pin.outputBits != 0)
       request.pins.push_back(pin);
 
+  if (strategy == PrecisionStrategyKind::Search &&
+      failed(loadSensitivity(graph, request)))
+    return signalPassFailure();
   AssignmentResult result = strategyImpl->assign(graph, request);
   if (!result.valid) {
     getOperation().emitError() << "mpq-assign-precision: " << result.error;
@@ -392,10 +434,17 @@ void AssignPrecisionPass::runOnOperation() {
                             {}};
   info.plannedArenaBytes = plannedArena;
   info.activationBudget = activationBudget;
+  // A width the strategy chose is named after it.
+  auto chosenBy = [&](WidthOrigin origin) {
+    return origin == WidthOrigin::Rule &&
+                   strategy == PrecisionStrategyKind::Search
+               ? WidthOrigin::Search
+               : origin;
+  };
   for (const FixedWidth &fixed : weightFixed)
-    info.weightOrigin.push_back(fixed.origin);
+    info.weightOrigin.push_back(chosenBy(fixed.origin));
   for (size_t v = 0; v < varFixed.size(); ++v)
-    info.variableOrigin.push_back(varFixed[v].origin);
+    info.variableOrigin.push_back(chosenBy(varFixed[v].origin));
   for (const GraphStep &step : graph.steps)
     if (step.isLast)
       info.variableOrigin[graph.tensors[step.output].variable] =

@@ -26,6 +26,7 @@ void mlir::mpq::buildMPQPrecisionStage(OpPassManager &pm,
   assign.ram = options.ram;
   assign.scheme = options.scheme;
   assign.strategy = options.strategy;
+  assign.sensitivity = options.sensitivity;
   assign.ramModel = options.ramModel;
   assign.pins.assign(options.pins.begin(), options.pins.end());
   pm.addPass(createMPQAssignPrecisionPass(assign, outcome));

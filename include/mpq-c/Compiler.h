@@ -130,9 +130,15 @@ mpqCompileOptionsSetFloatAbi(MpqCompileOptions options, const char *abi);
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetScheme(MpqCompileOptions options, const char *scheme);
 
-/** The precision assignment strategy: rule (the only one so far). */
+/** The precision assignment strategy: rule (docs/paper.md §4) or search
+ * (least total sensitivity under both budgets, solved exactly). */
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetStrategy(MpqCompileOptions options, const char *strategy);
+
+/** strategy=search: a JSON table of each layer's sensitivity per width
+ * (the `sensitivity=` file of --mpq-assign-precision); "" for the proxy. */
+MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetSensitivityFile(
+    MpqCompileOptions options, const char *path);
 
 /** auto, speed or size. */
 MPQ_CAPI_EXPORTED MpqLogicalResult

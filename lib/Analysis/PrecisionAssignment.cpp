@@ -126,79 +126,13 @@ private:
 };
 
 std::string RuleRun::initialize() {
-  if (request.flashBudget <= 0 || request.ramBudget <= 0)
-    return "the flash and RAM budgets must be positive";
-  if (!(request.delta >= 0) || !std::isfinite(request.delta))
-    return "delta must be a finite non-negative number";
-  const std::vector<unsigned> &cand = request.candidateBits;
-  if (cand.empty())
-    return "no candidate bit-widths";
-  for (size_t i = 0; i < cand.size(); ++i) {
-    if (cand[i] < 1 || cand[i] > 8)
-      return "candidate width " + std::to_string(cand[i]) + " is outside 1..8";
-    if (i > 0 && cand[i] >= cand[i - 1])
-      return "candidate widths must be strictly decreasing";
-  }
-  auto isCandidate = [&](unsigned b) {
-    for (unsigned c : cand)
-      if (c == b)
-        return true;
-    return false;
-  };
-
-  const int numVars = graph.numVariables();
-  bits = uniformAssignment(graph, cand.front());
-  varFixed.assign(numVars, false);
-  weightFixed.assign(graph.steps.size(), false);
-
-  // The image (any variable no step writes) and the logits stay at 8 bits.
-  std::vector<bool> produced = producedVariables(graph);
-  for (int v = 0; v < numVars; ++v) {
-    if (!produced[v]) {
-      varFixed[v] = true;
-      bits.activationBits[v] = kFixedIOBits;
-    }
-  }
-  std::vector<bool> pinnedByUser(numVars, false);
-  for (const GraphStep &step : graph.steps) {
-    if (step.isLast) {
-      int v = varOf(step.output);
-      varFixed[v] = true;
-      bits.activationBits[v] = kFixedIOBits;
-    }
-  }
-
-  for (const LayerPin &pin : request.pins) {
-    int s = graph.findStep(pin.layer);
-    if (s < 0)
-      return "pin names an unknown layer '" + pin.layer + "'";
-    const GraphStep &step = graph.steps[s];
-    if (pin.weightBits != 0) {
-      if (!hasWeights(step.kind))
-        return "pin on '" + pin.layer + "' fixes weights, but it has none";
-      if (!isCandidate(pin.weightBits))
-        return "pin on '" + pin.layer + "': weight width " +
-               std::to_string(pin.weightBits) + " is not a candidate width";
-      if (weightFixed[s] && bits.weightBits[s] != pin.weightBits)
-        return "conflicting weight pins on '" + pin.layer + "'";
-      weightFixed[s] = true;
-      bits.weightBits[s] = pin.weightBits;
-    }
-    if (pin.outputBits != 0) {
-      int v = varOf(step.output);
-      if (!isCandidate(pin.outputBits))
-        return "pin on '" + pin.layer + "': output width " +
-               std::to_string(pin.outputBits) + " is not a candidate width";
-      if (step.isLast && pin.outputBits != kFixedIOBits)
-        return "pin on '" + pin.layer +
-               "': the last layer's output stays at 8 bits";
-      if (pinnedByUser[v] && bits.activationBits[v] != pin.outputBits)
-        return "conflicting output pins on '" + graph.variableName(v) + "'";
-      pinnedByUser[v] = true;
-      varFixed[v] = true;
-      bits.activationBits[v] = pin.outputBits;
-    }
-  }
+  StartingWidths start;
+  std::string error = computeStartingWidths(graph, request, start);
+  if (!error.empty())
+    return error;
+  bits = std::move(start.bits);
+  weightFixed = std::move(start.weightFixed);
+  varFixed = std::move(start.variableFixed);
   return "";
 }
 
@@ -466,6 +400,89 @@ AssignmentResult RuleRun::finish(bool chainRule) {
 
 } // namespace
 
+std::string mlir::mpq::computeStartingWidths(const GraphDesc &graph,
+                                             const AssignmentRequest &request,
+                                             StartingWidths &start) {
+  if (request.flashBudget <= 0 || request.ramBudget <= 0)
+    return "the flash and RAM budgets must be positive";
+  if (!(request.delta >= 0) || !std::isfinite(request.delta))
+    return "delta must be a finite non-negative number";
+  const std::vector<unsigned> &cand = request.candidateBits;
+  if (cand.empty())
+    return "no candidate bit-widths";
+  for (size_t i = 0; i < cand.size(); ++i) {
+    if (cand[i] < 1 || cand[i] > 8)
+      return "candidate width " + std::to_string(cand[i]) + " is outside 1..8";
+    if (i > 0 && cand[i] >= cand[i - 1])
+      return "candidate widths must be strictly decreasing";
+  }
+  auto isCandidate = [&](unsigned b) {
+    for (unsigned c : cand)
+      if (c == b)
+        return true;
+    return false;
+  };
+
+  const int numVars = graph.numVariables();
+  BitAssignment &bits = start.bits;
+  std::vector<bool> &varFixed = start.variableFixed;
+  std::vector<bool> &weightFixed = start.weightFixed;
+  bits = uniformAssignment(graph, cand.front());
+  varFixed.assign(numVars, false);
+  weightFixed.assign(graph.steps.size(), false);
+  auto varOf = [&](int tensor) { return graph.tensors[tensor].variable; };
+
+  // The image (any variable no step writes) and the logits stay at 8 bits.
+  std::vector<bool> produced = producedVariables(graph);
+  for (int v = 0; v < numVars; ++v) {
+    if (!produced[v]) {
+      varFixed[v] = true;
+      bits.activationBits[v] = kFixedIOBits;
+    }
+  }
+  std::vector<bool> pinnedByUser(numVars, false);
+  for (const GraphStep &step : graph.steps) {
+    if (step.isLast) {
+      int v = varOf(step.output);
+      varFixed[v] = true;
+      bits.activationBits[v] = kFixedIOBits;
+    }
+  }
+
+  for (const LayerPin &pin : request.pins) {
+    int s = graph.findStep(pin.layer);
+    if (s < 0)
+      return "pin names an unknown layer '" + pin.layer + "'";
+    const GraphStep &step = graph.steps[s];
+    if (pin.weightBits != 0) {
+      if (!hasWeights(step.kind))
+        return "pin on '" + pin.layer + "' fixes weights, but it has none";
+      if (!isCandidate(pin.weightBits))
+        return "pin on '" + pin.layer + "': weight width " +
+               std::to_string(pin.weightBits) + " is not a candidate width";
+      if (weightFixed[s] && bits.weightBits[s] != pin.weightBits)
+        return "conflicting weight pins on '" + pin.layer + "'";
+      weightFixed[s] = true;
+      bits.weightBits[s] = pin.weightBits;
+    }
+    if (pin.outputBits != 0) {
+      int v = varOf(step.output);
+      if (!isCandidate(pin.outputBits))
+        return "pin on '" + pin.layer + "': output width " +
+               std::to_string(pin.outputBits) + " is not a candidate width";
+      if (step.isLast && pin.outputBits != kFixedIOBits)
+        return "pin on '" + pin.layer +
+               "': the last layer's output stays at 8 bits";
+      if (pinnedByUser[v] && bits.activationBits[v] != pin.outputBits)
+        return "conflicting output pins on '" + graph.variableName(v) + "'";
+      pinnedByUser[v] = true;
+      varFixed[v] = true;
+      bits.activationBits[v] = pin.outputBits;
+    }
+  }
+  return "";
+}
+
 AssignmentResult RuleStrategy::assign(const GraphDesc &graph,
                                       const AssignmentRequest &request) const {
   AssignmentResult invalid;
@@ -489,6 +506,8 @@ std::unique_ptr<PrecisionStrategy>
 mlir::mpq::createPrecisionStrategy(const std::string &name) {
   if (name == "rule")
     return std::make_unique<RuleStrategy>();
+  if (name == "search")
+    return std::make_unique<SearchStrategy>();
   return nullptr;
 }
 
@@ -521,7 +540,7 @@ std::optional<LayerPin> mlir::mpq::parseLayerPin(const std::string &padded) {
 }
 
 std::vector<std::string> mlir::mpq::precisionStrategyNames() {
-  return {"rule"};
+  return {"rule", "search"};
 }
 
 AssignmentResult

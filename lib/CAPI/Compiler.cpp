@@ -267,6 +267,16 @@ MpqLogicalResult mpqCompileOptionsSetStrategy(MpqCompileOptions options,
   return setEnum(options, strategy, &CompileOptions::strategy);
 }
 
+MpqLogicalResult mpqCompileOptionsSetSensitivityFile(MpqCompileOptions options,
+                                                     const char *path) {
+  if (!unwrap(options))
+    return fail(options, "no options (a null handle)");
+  if (!path)
+    return fail(options, "no sensitivity file (a null string)");
+  unwrap(options)->options.sensitivityFile = path;
+  return succeed();
+}
+
 MpqLogicalResult mpqCompileOptionsSetOptimize(MpqCompileOptions options,
                                               const char *goal) {
   return setEnum(options, goal, &CompileOptions::optimize);

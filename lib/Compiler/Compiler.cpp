@@ -668,6 +668,7 @@ void Compilation::setPipelineOptions() {
   pipelineOptions.ram = modelRam();
   pipelineOptions.scheme = options.scheme;
   pipelineOptions.strategy = options.strategy;
+  pipelineOptions.sensitivity = options.sensitivityFile;
   pipelineOptions.ramModel = RamModel::Planned;
   for (const LayerPin &pin : options.pins)
     pipelineOptions.pins.push_back(pin.layer + ":" +

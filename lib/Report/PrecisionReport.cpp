@@ -11,12 +11,18 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 using namespace mlir::mpq;
 
 const char *mlir::mpq::widthOriginName(WidthOrigin origin) {
   switch (origin) {
   case WidthOrigin::Rule:
     return "rule";
+  case WidthOrigin::Search:
+    return "search";
   case WidthOrigin::Pin:
     return "pin";
   case WidthOrigin::Model:
@@ -30,6 +36,13 @@ const char *mlir::mpq::widthOriginName(WidthOrigin origin) {
 namespace {
 
 /// Read-only views of the assignment that the JSON and the table share.
+/// A cost as a person reads it: "4", "0.125", "1.5e+04".
+std::string shortNumber(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", value);
+  return buf;
+}
+
 struct ReportView {
   const PrecisionReportInput &in;
   const GraphDesc &g;
@@ -52,6 +65,29 @@ struct ReportView {
   }
   std::string stepName(int step) const {
     return step >= 0 ? g.steps[step].name : std::string();
+  }
+  /// The search's cost row of a width the strategy chose (null if fixed).
+  llvm::json::Value sensitivityJson(const std::vector<double> &row,
+                                    const std::string &why) const {
+    if (why == "fixed" || row.empty())
+      return nullptr;
+    return llvm::json::Array(row);
+  }
+  /// Adds the search's figures for a step's weights (if any) and output.
+  void addSearchFields(llvm::json::Object &entry, size_t s) const {
+    if (!r.search)
+      return;
+    const SearchOutcome &so = *r.search;
+    const GraphStep &step = g.steps[s];
+    if (hasWeights(step.kind)) {
+      entry["weight_sensitivity"] =
+          sensitivityJson(so.sensitivity.weight[s], so.weightWhy[s]);
+      entry["weight_why"] = so.weightWhy[s];
+    }
+    const int var = g.tensors[step.output].variable;
+    entry["output_sensitivity"] =
+        sensitivityJson(so.sensitivity.activation[var], so.variableWhy[var]);
+    entry["output_why"] = so.variableWhy[var];
   }
   std::string cutDirection(const CutRecord &cut) const {
     if (cut.target == CutTarget::Weight)
@@ -98,12 +134,26 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
     root["planned_arena_bytes"] = input.plannedArenaBytes;
     root["activation_budget"] = input.activationBudget;
   }
+  if (v.r.search) {
+    const SearchOutcome &so = *v.r.search;
+    Object search{{"solver", so.solver},
+                  {"sensitivity_source", so.sensitivitySource},
+                  {"candidate_bits", Array(input.request.candidateBits)},
+                  {"rule_fits", so.ruleFits}};
+    if (v.r.fits)
+      search["objective"] = so.objective;
+    if (so.ruleFits) {
+      search["rule_objective"] = so.ruleObjective;
+      search["rule_bits"] = so.ruleBits;
+    }
+    root["search"] = std::move(search);
+  }
   Array layers, steps, cuts;
   for (size_t s = 0; s < v.g.steps.size(); ++s) {
     const GraphStep &step = v.g.steps[s];
     const StepFootprint &sf = fp.steps[s];
     if (hasWeights(step.kind)) {
-      layers.push_back(Object{
+      Object layer{
           {"name", step.name},
           {"step", static_cast<int64_t>(s)},
           {"kind", stepKindName(step.kind)},
@@ -119,13 +169,16 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
           {"weight_origin", widthOriginName(input.weightOrigin[s])},
           {"output_origin",
            widthOriginName(v.originOfOutput(static_cast<int>(s)))},
-      });
+      };
+      if (v.r.fits)
+        v.addSearchFields(layer, s);
+      layers.push_back(std::move(layer));
       continue;
     }
     Array inputBits;
     for (int t : step.inputs)
       inputBits.push_back(v.bitsOf(t));
-    steps.push_back(Object{
+    Object entry{
         {"name", step.name},
         {"step", static_cast<int64_t>(s)},
         {"kind", stepKindName(step.kind)},
@@ -134,7 +187,16 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
         {"input_bytes", sf.inputBytes},
         {"output_bytes", sf.outputBytes},
         {"live_bytes", sf.liveBytes},
-    });
+    };
+    // A pass-through step's output is its input's variable: reported once,
+    // at the step that creates it.
+    const int outVar = v.g.tensors[step.output].variable;
+    const bool creates =
+        std::none_of(step.inputs.begin(), step.inputs.end(),
+                     [&](int t) { return v.g.tensors[t].variable == outVar; });
+    if (v.r.fits && creates)
+      v.addSearchFields(entry, s);
+    steps.push_back(std::move(entry));
   }
   for (const CutRecord &cut : v.r.cuts) {
     const bool weight = cut.target == CutTarget::Weight;
@@ -176,6 +238,14 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
                                           "ram_bytes",
                                           "ram_bottleneck",
                                           "bits",
+                                          "search",
+                                          "solver",
+                                          "sensitivity_source",
+                                          "candidate_bits",
+                                          "objective",
+                                          "rule_fits",
+                                          "rule_objective",
+                                          "rule_bits",
                                           "smallest_flash_bytes",
                                           "smallest_ram_bytes",
                                           "flash_bottleneck",
@@ -202,7 +272,11 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
                                           "activation_bytes",
                                           "live_bytes",
                                           "weight_origin",
-                                          "output_origin"};
+                                          "output_origin",
+                                          "weight_sensitivity",
+                                          "weight_why",
+                                          "output_sensitivity",
+                                          "output_why"};
   printJsonInOrder(os, precisionReportJson(input), order);
   os << "\n";
 }
@@ -253,6 +327,135 @@ void mlir::mpq::printPrecisionTable(llvm::raw_ostream &os,
        << (weight ? "iteration " : v.cutDirection(cut) + " sweep ") << cut.round
        << "): " << cut.reason << "\n";
   }
+  if (v.r.search && v.r.fits) {
+    const SearchOutcome &so = *v.r.search;
+    os << "  search (" << so.solver << ", sensitivity " << so.sensitivitySource
+       << "): objective " << shortNumber(so.objective);
+    if (so.ruleFits)
+      os << ", the rule's " << shortNumber(so.ruleObjective) << " ("
+         << so.ruleBits << ")";
+    else
+      os << ", the rule does not fit";
+    os << "\n";
+    auto why = [&](const std::string &what, const std::string &text) {
+      if (!text.empty() && text != "fixed")
+        os << "    " << what << ": " << text << "\n";
+    };
+    for (size_t s = 0; s < v.g.steps.size(); ++s)
+      if (hasWeights(v.g.steps[s].kind))
+        why("weights of " + v.g.steps[s].name, so.weightWhy[s]);
+    for (size_t var = 0; var < so.variableWhy.size(); ++var)
+      why("activation " + v.g.variableName(static_cast<int>(var)),
+          so.variableWhy[var]);
+  }
   if (!v.r.fits)
     os << "  " << v.r.error << "\n";
+}
+
+//===----------------------------------------------------------------------===//
+// Sensitivity files
+//===----------------------------------------------------------------------===//
+
+llvm::json::Value
+mlir::mpq::sensitivityJson(const GraphDesc &graph,
+                           const SensitivityTable &table,
+                           const std::vector<unsigned> &candidateBits) {
+  using llvm::json::Array;
+  using llvm::json::Object;
+  const std::vector<int> creators = variableCreators(graph);
+  Object layers;
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    const GraphStep &step = graph.steps[s];
+    Object entry;
+    if (hasWeights(step.kind) && s < table.weight.size())
+      entry["weights"] = Array(table.weight[s]);
+    const int var = graph.tensors[step.output].variable;
+    if (creators[var] == static_cast<int>(s) &&
+        static_cast<size_t>(var) < table.activation.size())
+      entry["output"] = Array(table.activation[var]);
+    if (!entry.empty())
+      layers[step.name] = std::move(entry);
+  }
+  return Object{{"source", table.source},
+                {"candidate_bits", Array(candidateBits)},
+                {"layers", std::move(layers)}};
+}
+
+std::optional<SensitivityTable> mlir::mpq::sensitivityFromJson(
+    const GraphDesc &graph, const StartingWidths &start,
+    const std::vector<unsigned> &candidateBits, const llvm::json::Value &value,
+    std::string &error) {
+  const llvm::json::Object *root = value.getAsObject();
+  const llvm::json::Object *layers = root ? root->getObject("layers") : nullptr;
+  if (!layers) {
+    error = "not a sensitivity table: no object 'layers'";
+    return std::nullopt;
+  }
+  if (const llvm::json::Array *bits = root->getArray("candidate_bits")) {
+    std::vector<unsigned> got;
+    for (const llvm::json::Value &b : *bits)
+      got.push_back(static_cast<unsigned>(b.getAsInteger().value_or(0)));
+    if (got != candidateBits) {
+      error = "the table was measured for other candidate widths than the "
+              "assignment's";
+      return std::nullopt;
+    }
+  }
+  // Fixed widths need no row: they cost nothing in the objective.
+  SensitivityTable table;
+  table.source = "file";
+  if (std::optional<llvm::StringRef> source = root->getString("source"))
+    table.source = source->str();
+  const size_t n = candidateBits.size();
+  table.weight.assign(graph.steps.size(), {});
+  table.activation.assign(graph.numVariables(), std::vector<double>(n, 0.0));
+  for (size_t s = 0; s < graph.steps.size(); ++s)
+    if (hasWeights(graph.steps[s].kind))
+      table.weight[s].assign(n, 0.0);
+  auto readRow = [&](const llvm::json::Object &entry, llvm::StringRef key,
+                     const std::string &what,
+                     std::vector<double> &row) -> bool {
+    const llvm::json::Array *array = entry.getArray(key);
+    if (!array) {
+      error = "no '" + key.str() + "' row for " + what;
+      return false;
+    }
+    if (array->size() != n) {
+      error = "the '" + key.str() + "' row of " + what + " has " +
+              std::to_string(array->size()) + " entries for " +
+              std::to_string(n) + " candidate widths";
+      return false;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      std::optional<double> d = (*array)[k].getAsNumber();
+      if (!d || !std::isfinite(*d) || *d < 0) {
+        error = "the '" + key.str() + "' row of " + what +
+                " holds something other than a finite non-negative number";
+        return false;
+      }
+      row[k] = *d;
+    }
+    return true;
+  };
+  const std::vector<int> creators = variableCreators(graph);
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    const GraphStep &step = graph.steps[s];
+    const int var = graph.tensors[step.output].variable;
+    const bool needWeights = hasWeights(step.kind) && !start.weightFixed[s];
+    const bool needOutput =
+        creators[var] == static_cast<int>(s) && !start.variableFixed[var];
+    if (!needWeights && !needOutput)
+      continue;
+    const llvm::json::Object *entry = layers->getObject(step.name);
+    const std::string what = "'" + step.name + "'";
+    if (!entry) {
+      error = "no entry for " + what;
+      return std::nullopt;
+    }
+    if (needWeights && !readRow(*entry, "weights", what, table.weight[s]))
+      return std::nullopt;
+    if (needOutput && !readRow(*entry, "output", what, table.activation[var]))
+      return std::nullopt;
+  }
+  return table;
 }

@@ -13,7 +13,7 @@
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB scheme=pc" 2>&1 | FileCheck %s --check-prefix=SCHEME
 // SCHEME: for the --scheme option: 'pc' is not a valid quantization scheme (expected one of pc-icn, pl-icn, pl-fb)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB strategy=rl" 2>&1 | FileCheck %s --check-prefix=STRATEGY
-// STRATEGY: for the --strategy option: 'rl' is not a valid precision strategy (expected one of rule)
+// STRATEGY: for the --strategy option: 'rl' is not a valid precision strategy (expected one of rule, search)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB ram-model=exact" 2>&1 | FileCheck %s --check-prefix=RAMMODEL
 // RAMMODEL: for the --ram-model option: 'exact' is not a valid RAM model (expected one of paper, planned)
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1kB ram=1kB delta=1.5" 2>&1 | FileCheck %s --check-prefix=DELTA

@@ -79,6 +79,15 @@ static cl::opt<ByteSize> weightBudget(
 static cl::opt<QuantScheme> scheme("scheme", cl::init(defaults.scheme),
                                    cl::cat(precisionCat),
                                    cl::desc("pc-icn (default), pl-icn, pl-fb"));
+static cl::opt<PrecisionStrategyKind>
+    strategy("strategy", cl::init(defaults.strategy), cl::cat(precisionCat),
+             cl::desc("rule (docs/paper.md §4, default) or search (the widths "
+                      "of least total sensitivity that fit both budgets)"));
+static cl::opt<std::string> sensitivity(
+    "sensitivity", cl::cat(precisionCat), cl::value_desc("file.json"),
+    cl::desc("--strategy=search: each layer's sensitivity per width "
+             "({\"layers\": {\"<layer>\": {\"weights\": [8b, 4b, 2b], "
+             "\"output\": [...]}}}); default: the size-blind proxy"));
 static cl::list<std::string> pins("pins", cl::CommaSeparated,
                                   cl::cat(precisionCat),
                                   cl::desc("layer:wbits:abits,... held fixed"));
@@ -163,6 +172,8 @@ int main(int argc, char **argv) {
   options.maxConstantBytes = *maxConstants.getValue().bytes;
   options.weightBudgetBytes = weightBudget.getValue().bytes;
   options.scheme = scheme;
+  options.strategy = strategy;
+  options.sensitivityFile = sensitivity;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
   options.syntheticInputs = synthetic;
   options.validationFiles.assign(validate.begin(), validate.end());

@@ -95,6 +95,40 @@ struct LayerPin {
 /// is not of that form.
 std::optional<LayerPin> parseLayerPin(const std::string &text);
 
+/// What quantizing one tensor at each candidate width costs: the objective
+/// the search strategy minimizes (PrecisionSearch.cpp). Rows are indexed by
+/// step (weights; empty for weightless steps) and by variable
+/// (activations); each row has one entry per width of
+/// AssignmentRequest::candidateBits, in that order. Only the widths a
+/// strategy may choose are read: fixed widths (the image, the logits, pins)
+/// cost nothing in the objective.
+struct SensitivityTable {
+  std::vector<std::vector<double>> weight;
+  std::vector<std::vector<double>> activation;
+  /// Where the figures come from: "measured" (on calibration data),
+  /// "proxy" (proxySensitivity), or a file name.
+  std::string source;
+};
+
+/// The stand-in when nothing was measured: every tensor counts the same,
+/// and its cost at b bits is the noise power of a b-bit uniform quantizer
+/// over that of an 8-bit one, minus one: (255 / (2^b - 1))^2 - 1, so 0 at
+/// 8 bits, 288 at 4 and 7224 at 2.
+SensitivityTable proxySensitivity(const GraphDesc &graph,
+                                  const std::vector<unsigned> &candidateBits);
+
+/// Empty if `table` has a row of `candidateBits.size()` finite,
+/// non-negative entries for every weight layer and every variable of
+/// `graph`, else what is wrong.
+std::string validateSensitivity(const GraphDesc &graph,
+                                const SensitivityTable &table,
+                                const std::vector<unsigned> &candidateBits);
+
+/// How the search solves its problem: `Auto` takes the dynamic program on
+/// chains without lookup tables and the MILP otherwise; the others force
+/// one (DP on a graph it cannot solve is an invalid request).
+enum class SearchSolver { Auto, DynamicProgram, Milp };
+
 struct AssignmentRequest {
   int64_t flashBudget = 0; ///< Bytes for weights + per-channel parameters.
   int64_t ramBudget = 0;   ///< Bytes for activations (paper model).
@@ -103,6 +137,28 @@ struct AssignmentRequest {
   std::vector<LayerPin> pins;
   /// Allowed widths, strictly decreasing; the first is the starting width.
   std::vector<unsigned> candidateBits = {8, 4, 2};
+  /// The search's objective; null: proxySensitivity. The rule ignores it.
+  std::shared_ptr<const SensitivityTable> sensitivity;
+  SearchSolver solver = SearchSolver::Auto;
+};
+
+/// What the search adds to a result: how it solved, the objective, the
+/// rule's figure on the same objective, and why each width is what it is.
+struct SearchOutcome {
+  std::string solver; ///< "dp" or "milp".
+  std::string sensitivitySource;
+  /// Total sensitivity of the widths chosen (widths the search may choose).
+  double objective = 0;
+  /// The rule's widths on the same request and objective, if they fit.
+  bool ruleFits = false;
+  double ruleObjective = 0;
+  std::string ruleBits;
+  /// The table used (the request's or the proxy).
+  SensitivityTable sensitivity;
+  /// Per step / per variable: why the width is not the next wider one (the
+  /// budget a wider one breaks), "fixed", or "" at the widest candidate.
+  std::vector<std::string> weightWhy;
+  std::vector<std::string> variableWhy;
 };
 
 enum class CutTarget { Activation, Weight };
@@ -144,6 +200,8 @@ struct AssignmentResult {
   int ramBottleneck = -1;   ///< Step index, if RAM does not fit.
   int flashBottleneck = -1; ///< Step index, if flash does not fit.
   std::string error;        ///< Empty iff valid && fits.
+  /// Set by the search strategy.
+  std::optional<SearchOutcome> search;
 };
 
 /// A way of choosing bit-widths; more (search, RL) can be added later.
@@ -163,14 +221,41 @@ public:
                           const AssignmentRequest &request) const override;
 };
 
+/// Minimizes the total sensitivity (AssignmentRequest::sensitivity) of the
+/// widths under both budgets, exactly (PrecisionSearch.cpp): the RAM figure
+/// is the rule's (input + output of each layer on a chain, the live bytes
+/// of each step otherwise), flash is weights + parameters + lookup tables.
+class SearchStrategy final : public PrecisionStrategy {
+public:
+  const char *name() const override { return "search"; }
+  AssignmentResult assign(const GraphDesc &graph,
+                          const AssignmentRequest &request) const override;
+};
+
 /// The strategies by name: the `strategy=` option (PassOptions.h).
-enum class PrecisionStrategyKind { Rule };
+enum class PrecisionStrategyKind { Rule, Search };
+
+/// What every strategy starts from: each width at the first candidate, the
+/// image (any variable no step creates) and the last layers' outputs at 8
+/// bits, the pins applied. `weightFixed` / `variableFixed` mark the widths
+/// a strategy must not change.
+struct StartingWidths {
+  BitAssignment bits;
+  std::vector<bool> weightFixed;
+  std::vector<bool> variableFixed;
+};
+
+/// Checks the request (budgets, delta, candidates, pins) against `graph`
+/// and fills `start`; returns what is wrong, or "".
+std::string computeStartingWidths(const GraphDesc &graph,
+                                  const AssignmentRequest &request,
+                                  StartingWidths &start);
 
 /// How the RAM budget is checked: `paper`, the largest input + output of
 /// a layer; `planned`, the arena the buffer planner gives the activations.
 enum class RamModel { Paper, Planned };
 
-/// The strategy called `name` ("rule"), or null if there is none.
+/// The strategy called `name` ("rule", "search"), or null if there is none.
 std::unique_ptr<PrecisionStrategy>
 createPrecisionStrategy(const std::string &name);
 

@@ -130,6 +130,9 @@ struct CompileOptions {
   std::optional<int64_t> weightBudgetBytes;
   QuantScheme scheme = QuantScheme::PC_ICN;
   PrecisionStrategyKind strategy = PrecisionStrategyKind::Rule;
+  /// strategy=search: the sensitivity table (the `sensitivity=` file of
+  /// --mpq-assign-precision); empty: the proxy.
+  std::string sensitivityFile;
   /// Widths held fixed (parseLayerPin reads "layer:wbits:abits").
   std::vector<LayerPin> pins;
   /// Calibration inputs (.npy files, one input each or a batch along dim

@@ -25,9 +25,19 @@
 //   output_bytes, live_bytes), cuts (the cut log in order: target, name,
 //   from_bits, to_bits, round, direction, at, reason).
 //
-// Origins say why a width is what it is: "rule" (chosen by the strategy,
-// 8 if never cut), "pin" (a user pin), "model" (an mpq.fake_quant already
-// in the model), "io" (the image input or the last layer's output, 8 bits).
+// With strategy=search the object also has `search` (solver: "dp" or
+// "milp", sensitivity_source, candidate_bits, objective: the total
+// sensitivity of the widths chosen, rule_fits, rule_objective and rule_bits:
+// the rule's widths on the same request and objective), and every layer and
+// step has weight_sensitivity / output_sensitivity (the cost of each
+// candidate width, in candidate_bits order; null for fixed widths) and
+// weight_why / output_why (why the width is not the next wider one: the
+// budget a wider one breaks; "" at the widest, "fixed" if not chosen).
+//
+// Origins say why a width is what it is: "rule" or "search" (chosen by the
+// strategy, 8 if never cut), "pin" (a user pin), "model" (an mpq.fake_quant
+// already in the model), "io" (the image input or the last layer's output, 8
+// bits).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +46,7 @@
 
 #include "mpq/Analysis/PrecisionAssignment.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +59,7 @@ class Value;
 
 namespace mlir::mpq {
 
-enum class WidthOrigin { Rule, Pin, Model, IO };
+enum class WidthOrigin { Rule, Search, Pin, Model, IO };
 
 const char *widthOriginName(WidthOrigin origin);
 
@@ -77,6 +88,21 @@ void writePrecisionReport(llvm::raw_ostream &os,
 /// step, then the cut log.
 void printPrecisionTable(llvm::raw_ostream &os,
                          const PrecisionReportInput &input);
+
+/// A sensitivity table as a file: {"source", "candidate_bits", "layers":
+/// {"<step>": {"weights": [cost per candidate width], "output": [...]}}},
+/// "output" on the step that creates the variable (like a pin's abits).
+llvm::json::Value sensitivityJson(const GraphDesc &graph,
+                                  const SensitivityTable &table,
+                                  const std::vector<unsigned> &candidateBits);
+
+/// Reads a table written by sensitivityJson for `graph`. Rows are required
+/// for the widths `start` leaves free; nullopt and `error` if one is
+/// missing or malformed, or the candidate widths differ.
+std::optional<SensitivityTable>
+sensitivityFromJson(const GraphDesc &graph, const StartingWidths &start,
+                    const std::vector<unsigned> &candidateBits,
+                    const llvm::json::Value &value, std::string &error);
 
 } // namespace mlir::mpq
 

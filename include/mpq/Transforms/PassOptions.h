@@ -47,7 +47,8 @@ struct EnumTraits<PrecisionStrategyKind> {
   static constexpr const char *kind = "precision strategy";
   static llvm::ArrayRef<EnumEntry<PrecisionStrategyKind>> entries() {
     static const EnumEntry<PrecisionStrategyKind> table[] = {
-        {PrecisionStrategyKind::Rule, "rule"}};
+        {PrecisionStrategyKind::Rule, "rule"},
+        {PrecisionStrategyKind::Search, "search"}};
     return table;
   }
 };

@@ -33,6 +33,9 @@ namespace mlir::mpq {
 /// What --mpq-assign-precision decided, for a caller that runs the pass in
 /// process (the compiler library) instead of reading its report= file.
 struct PrecisionOutcome {
+  /// In: strategy=search's sensitivity table, as the `sensitivity=` file
+  /// holds it (sensitivityJson); null: the file, or else the proxy.
+  llvm::json::Value sensitivity = nullptr;
   /// One weight layer's widths and memory-model bytes.
   struct Layer {
     /// `name` is unique in the assignment; `node` is the ONNX node the
@@ -40,7 +43,7 @@ struct PrecisionOutcome {
     std::string name, kind, node;
     unsigned weightBits = 0, inputBits = 0, outputBits = 0;
     int64_t weightBytes = 0, paramBytes = 0;
-    /// Why the widths are what they are (rule, pin, model, io).
+    /// Why the widths are what they are (rule, search, pin, model, io).
     std::string weightOrigin, outputOrigin;
   };
   /// The report document (mpq/Report/PrecisionReport.h).

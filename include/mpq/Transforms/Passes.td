@@ -102,7 +102,11 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
     parameters of `scheme`) and `ram` (max over layers of input + output
     bytes), with the rule of docs/paper.md §4 (`strategy=rule`; on graphs with
     Add/Concat, the live-tensor generalization documented in
-    `mpq/Analysis/PrecisionAssignment.h`). The image input and the last
+    `mpq/Analysis/PrecisionAssignment.h`) or with an exact search for the
+    widths of least total sensitivity (`strategy=search`, costs from
+    `sensitivity=<file>`: a dynamic program on chains, a MILP through GLPK
+    otherwise; the report adds each width's cost and the budget that keeps
+    it from being wider). The image input and the last
     layer's output stay at 8 bits. The graph is read as documented in
     `mpq/Analysis/GraphExtraction.h`.
 
@@ -181,7 +185,14 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "input. In [0, 1)">,
     Option<"strategy", "strategy", "::mlir::mpq::PrecisionStrategyKind",
            "::mlir::mpq::PrecisionStrategyKind::Rule",
-           "How widths are chosen: rule (docs/paper.md §4)">,
+           "How widths are chosen: rule (docs/paper.md §4), or search (the "
+           "widths of least total sensitivity that fit both budgets, solved "
+           "exactly; mpq/Analysis/PrecisionAssignment.h)">,
+    Option<"sensitivity", "sensitivity", "std::string", "\"\"",
+           "strategy=search: a JSON file with each layer's sensitivity per "
+           "candidate width ({\"layers\": {\"<layer>\": {\"weights\": [..], "
+           "\"output\": [..]}}}, as mpqc writes it); without it, the "
+           "size-blind proxy">,
     Option<"ramModel", "ram-model", "::mlir::mpq::RamModel",
            "::mlir::mpq::RamModel::Paper",
            "RAM model: paper (max over layers of input + output bytes), or "

@@ -42,6 +42,9 @@ struct IntegerPipelineOptions
   Option<PrecisionStrategyKind> strategy{
       *this, "strategy", llvm::cl::desc("How widths are chosen"),
       llvm::cl::init(PrecisionStrategyKind::Rule)};
+  Option<std::string> sensitivity{
+      *this, "sensitivity",
+      llvm::cl::desc("strategy=search: the sensitivity table (JSON)")};
   Option<RamModel> ramModel{
       *this, "ram-model",
       llvm::cl::desc("RAM model of precision assignment (planned: the arena "

@@ -68,8 +68,9 @@ TEST(PrecisionAssignment, StrategyTable) {
   std::unique_ptr<PrecisionStrategy> s = createPrecisionStrategy("rule");
   ASSERT_NE(s, nullptr);
   EXPECT_STREQ(s->name(), "rule");
-  EXPECT_EQ(createPrecisionStrategy("search"), nullptr);
-  EXPECT_EQ(precisionStrategyNames(), std::vector<std::string>{"rule"});
+  EXPECT_EQ(createPrecisionStrategy("rl"), nullptr);
+  EXPECT_EQ(precisionStrategyNames(),
+            (std::vector<std::string>{"rule", "search"}));
 }
 
 TEST(PrecisionAssignment, EverythingFitsAtEightBits) {
