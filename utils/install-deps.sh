@@ -16,6 +16,8 @@ PKGS=(
   clang-22 libclang-rt-22-dev
   # ONNX through protobuf.
   libprotobuf-dev protobuf-compiler libonnx-dev
+  # The MILP solver of the precision search (strategy=search).
+  libglpk-dev
   # ONNX's backend node tests (test/OnnxNode compiles the integer-op cases).
   libonnx-testdata
   # Cortex-M: cross toolchain, newlib (semihosting) and QEMU's Cortex-M

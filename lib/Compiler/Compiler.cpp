@@ -15,7 +15,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Compiler/Compiler.h"
+
 #include "HostRun.h"
+#include "Sensitivity.h"
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
@@ -306,6 +308,14 @@ private:
   std::optional<SmallVector<ObservedRange>> observedRanges;
   /// A probe's stand-in for calibration: every observed range [0, 1].
   bool provisionalRanges = false;
+  /// strategy=search without a table: the one measured once (Sensitivity.h)
+  /// and given to every assignment.
+  std::optional<llvm::json::Value> sensitivity;
+  /// `precision` as the precision stage should start from.
+  void prepare(PrecisionOutcome &precision) const {
+    if (sensitivity)
+      precision.sensitivity = *sensitivity;
+  }
   PhaseTimes phases;
 
 public:
@@ -425,6 +435,7 @@ LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
                            &plan);
     });
   pipelineOptions.flash = weightBudget;
+  prepare(precision);
   if (failed(
           runPipeline("precision assignment", module, [&](OpPassManager &pm) {
             buildMPQPrecisionStage(pm, pipelineOptions, &precision);
@@ -699,6 +710,7 @@ FailureOr<CompileResult> Compilation::probe(const std::string &bytecode,
   Compilation probe(context, *module, parent.name, options, PhaseTimes());
   probe.setPipelineOptions();
   probe.provisionalRanges = true;
+  probe.sensitivity = parent.sensitivity;
   return probe.compileOnce(weightBudget, goal);
 }
 
@@ -714,6 +726,7 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
   std::optional<ScopedDiagnosticHandler> silent;
   silent.emplace(&context, [](Diagnostic &) { return success(); });
   PrecisionOutcome precision;
+  prepare(precision);
   pipelineOptions.flash = weightBudget;
   if (failed(
           runPipeline("precision assignment", *module, [&](OpPassManager &pm) {
@@ -776,6 +789,15 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
 
 FailureOr<CompileResult> Compilation::run() {
   setPipelineOptions();
+  if (options.strategy == PrecisionStrategyKind::Search &&
+      options.sensitivityFile.empty() && !integerModel) {
+    FailureOr<llvm::json::Value> measured = phases.time("sensitivity", [&] {
+      return measureSensitivity(imported, pipelineOptions);
+    });
+    if (failed(measured))
+      return failure();
+    sensitivity = std::move(*measured);
+  }
   const int64_t flash = modelFlash();
   const bool auto_ = options.optimize == OptimizeMode::Auto;
   CodegenGoal goal = options.optimize == OptimizeMode::Size

@@ -13,6 +13,8 @@
 
 #include "mpq/Analysis/PrecisionAssignment.h"
 
+#include "GraphBuilders.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -20,32 +22,11 @@
 #include <random>
 
 using namespace mlir::mpq;
+using namespace mlir::mpq::graphs;
 
 namespace {
 
 constexpr int64_t kHuge = int64_t(1) << 40;
-
-AssignmentRequest request(int64_t flash, int64_t ram) {
-  AssignmentRequest r;
-  r.flashBudget = flash;
-  r.ramBudget = ram;
-  return r;
-}
-
-/// x [1, w0] -> L0 -> [1, w1] -> ...; the last layer is marked last.
-GraphDesc fcChain(const std::vector<int64_t> &widths) {
-  GraphDesc g;
-  int cur = g.addTensor("x", {1, widths[0]}, 0);
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    int out = g.addTensor("y" + std::to_string(i), {1, widths[i + 1]},
-                          static_cast<int>(i + 1));
-    g.addLayer("L" + std::to_string(i), StepKind::FullyConnected,
-               {widths[i + 1], widths[i]}, widths[i + 1], cur, out,
-               i + 2 == widths.size());
-    cur = out;
-  }
-  return g;
-}
 
 /// A fire-style DAG: x -> L0 -> a; a -> L1 -> b; a -> L2 -> c; b, c ->
 /// Add or Concat -> d; d -> L3 (last) -> y.
