@@ -399,6 +399,30 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
   return solved;
 }
 
+/// Among optimal choices, the widest: a width one step wider that costs no
+/// more and breaks no budget is taken (measured costs can be flat, e.g. a
+/// tensor the output does not depend on; the solvers break such ties
+/// arbitrarily). The objective does not change.
+void widenTies(const Problem &p, std::vector<int> &choice) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < p.slots.size(); ++i) {
+      const Slot &slot = p.slots[i];
+      if (choice[i] == 0 || slot.cost[choice[i] - 1] > slot.cost[choice[i]])
+        continue;
+      --choice[i];
+      bool fits = true;
+      for (const Row &row : p.rows)
+        fits = fits && (!row.terms.count(static_cast<int>(i)) ||
+                        p.rowBytes(row, choice) <= row.rhs);
+      if (fits)
+        changed = true;
+      else
+        ++choice[i];
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Explaining the widths
 //===----------------------------------------------------------------------===//
@@ -611,6 +635,16 @@ SearchStrategy::assign(const GraphDesc &graph,
               " chose widths that do not fit the memory model (a bug)";
     return r;
   }
+  widenTies(p, choice);
+  // The widths may have widened: the same cost, more bits.
+  for (size_t i = 0; i < p.slots.size(); ++i) {
+    const Slot &slot = p.slots[i];
+    (slot.weight ? r.assignment.weightBits[slot.index]
+                 : r.assignment.activationBits[slot.index]) =
+        slot.widths[choice[i]];
+  }
+  r.footprint = computeFootprint(graph, r.assignment, request.scheme);
+  r.ramUsed = p.chain ? r.footprint.ramBytes : r.footprint.peakLiveBytes;
   outcome.objective = p.costOf(choice);
   outcome.weightWhy.assign(graph.steps.size(), "");
   outcome.variableWhy.assign(graph.numVariables(), "");

@@ -22,7 +22,8 @@ namespace mlir::mpq {
 /// gives it, from the ranges observed once) and every other free width left
 /// in float; the cost is the output's squared error against the float
 /// model's, over the float output's energy (summed over outputs and
-/// samples). Widths fixed by pins, by the model or as the image and logits
+/// samples), made non-decreasing as the width shrinks (a dip is noise).
+/// Widths fixed by pins, by the model or as the image and logits
 /// stay quantized at their width in every run. Emits an error and fails if
 /// the model cannot be run.
 FailureOr<llvm::json::Value>

@@ -304,6 +304,27 @@ TEST(PrecisionSearch, LookupTablesGoToTheMilp) {
   }
 }
 
+// Flat costs (nothing measured makes a difference): every width that fits
+// stays at 8 bits rather than wherever a solver breaks the tie. Here only
+// y0 must shrink (RamReasonNamesTheLayer's chain, RAM 260 B).
+TEST(PrecisionSearch, TiesGoToTheWiderWidth) {
+  GraphDesc g = fcChain({100, 200, 100, 10});
+  for (SearchSolver solver :
+       {SearchSolver::DynamicProgram, SearchSolver::Milp}) {
+    AssignmentRequest req = request(kHuge, 260);
+    auto table = std::make_shared<SensitivityTable>();
+    table->weight.assign(3, {0, 0, 0});
+    table->activation.assign(4, {0, 0, 0});
+    req.sensitivity = table;
+    req.solver = solver;
+    AssignmentResult r = SearchStrategy().assign(g, req);
+    ASSERT_TRUE(r.fits) << r.error;
+    EXPECT_EQ(formatBitString(g, r.assignment), "w=888 a=8488");
+    EXPECT_EQ(r.search->variableWhy[1],
+              "RAM: at 8 bits 'L0' needs 300 B > 260 B");
+  }
+}
+
 TEST(PrecisionSearch, PinsAndFixedWidthsHold) {
   GraphDesc g = fcChain({100, 200, 100, 10});
   AssignmentRequest req = request(kHuge, 260);

@@ -1,0 +1,331 @@
+"""Quantization-aware training that mpq compiles unchanged.
+
+The fake-quant model the paper trains (Rusci et al. 2020, docs/paper.md), with
+exactly the grids mpq's integer code uses, so that the QONNX export compiles
+with its trained widths and grids and the integer model reproduces the
+fake-quant model code for code:
+
+- weights: per output channel, symmetric, signed, narrow range
+  (codes -(2^(b-1)-1) .. 2^(b-1)-1; at 2 bits -1, 0, 1), scale
+  max|w_c| / (2^(b-1)-1), rounded half to even (QONNX ROUND, torch.round);
+- activations: PACT (Choi et al. 2018): unsigned, clipped at a learned alpha,
+  scale alpha / (2^b-1), rounded down (QONNX FLOOR), as mpq stores
+  activations; the straight-through estimator passes the gradient where
+  0 < x < alpha and gives alpha the gradient of the clipped part;
+- the image: unsigned 8 bits on the grid 1/255 (the pixels exactly);
+- the logits: signed 8 bits, scale from the running maximum of |logit|;
+- a layer's bias on its int32 grid (input scale x weight scale), as mpq's
+  calibration snaps it; batch norm is kept (mpq folds it into the per-channel
+  integer normalization, ICN).
+
+Layers are drop-in subclasses of torch.nn.Conv2d / Linear, so a model keeps
+its module names and its ONNX node names (/conv1/Conv, ...), which is how an
+mpqc report's widths are matched to modules (`widths_from_report`).
+
+Export (`export_qonnx`) writes QONNX `Quant` nodes
+(domain qonnx.custom_op.general) through torch.onnx with a symbolic function;
+the exported grids are the ones the forward pass used.
+"""
+
+import json
+
+import torch
+from torch import nn
+
+QONNX_DOMAIN = "qonnx.custom_op.general"
+
+
+class QuantFn(torch.autograd.Function):
+    """QONNX Quant: q = clamp(round(x / scale + zp)), y = (q - zp) * scale.
+
+    Used for export only (training uses the straight-through forms below,
+    which compute the same values)."""
+
+    @staticmethod
+    def forward(ctx, x, scale, zero_point, bitwidth, signed, narrow, rounding):
+        bits = int(bitwidth.item())
+        if signed:
+            lo, hi = -(2 ** (bits - 1)) + (1 if narrow else 0), 2 ** (bits - 1) - 1
+        else:
+            lo, hi = 0, 2**bits - 1 - (1 if narrow else 0)
+        t = x / scale + zero_point
+        q = torch.floor(t) if rounding == "FLOOR" else torch.round(t)
+        return (torch.clamp(q, lo, hi) - zero_point) * scale
+
+    @staticmethod
+    def symbolic(g, x, scale, zero_point, bitwidth, signed, narrow, rounding):
+        return g.op(QONNX_DOMAIN + "::Quant", x, scale, zero_point, bitwidth, signed_i=int(signed),
+                    narrow_i=int(narrow), rounding_mode_s=rounding)
+
+
+class _Exporting:
+    """Set while export_qonnx traces: the quantizers emit Quant nodes."""
+
+    on = False
+
+
+def _quant_node(x, scale, bits, signed, narrow, rounding):
+    return QuantFn.apply(x, scale.to(torch.float32), torch.zeros((), dtype=torch.float32),
+                         torch.tensor(float(bits)), signed, narrow, rounding)
+
+
+class WeightQuant(nn.Module):
+    """Per-output-channel symmetric signed narrow-range weights."""
+
+    def __init__(self, bits):
+        super().__init__()
+        self.bits = bits
+        self.enabled = True
+
+    def scale(self, w):
+        qmax = 2 ** (self.bits - 1) - 1
+        m = w.detach().abs().flatten(1).amax(1)
+        # A dead channel (all zero) gets the layer's scale: its codes are 0.
+        m = torch.where(m > 0, m, m.max().clamp(min=1e-12))
+        return (m / qmax).reshape([-1] + [1] * (w.dim() - 1))
+
+    def forward(self, w):
+        if not self.enabled:
+            return w
+        if _Exporting.on:
+            return _quant_node(w, self.frozen, self.bits, True, True, "ROUND")
+        s = self.scale(w)
+        qmax = 2 ** (self.bits - 1) - 1
+        q = torch.clamp(torch.round(w / s), -qmax, qmax)
+        return w + (q * s - w).detach()
+
+
+class PactQuant(nn.Module):
+    """Unsigned activations clipped at a learned alpha, rounded down."""
+
+    def __init__(self, bits, alpha=4.0):
+        super().__init__()
+        self.bits = bits
+        self.alpha = nn.Parameter(torch.tensor(float(alpha)))
+        self.enabled = True
+
+    def scale(self):
+        return self.alpha.detach().abs() / (2**self.bits - 1)
+
+    def forward(self, x):
+        if not self.enabled:
+            return torch.relu(x)
+        if _Exporting.on:
+            return _quant_node(torch.relu(x), self.frozen, self.bits, False, False, "FLOOR")
+        levels = 2**self.bits - 1
+        alpha = self.alpha.abs()
+        y = torch.minimum(torch.relu(x), alpha)
+        s = (alpha / levels).detach()
+        # The codes as QONNX Quant computes them: floor, then clamp. (The
+        # floor of the clipped y would give levels - 1 where alpha / s rounds
+        # just below levels.)
+        q = torch.clamp(torch.floor(torch.relu(x).detach() / s), 0, levels)
+        return y + (q * s - y).detach()
+
+
+class FixedQuant(nn.Module):
+    """A fixed grid: the image (unsigned, 1/255) or the logits (signed 8 bits,
+    scale from the running max of |x| while training)."""
+
+    def __init__(self, bits, signed, scale=None, momentum=0.01):
+        super().__init__()
+        self.bits, self.signed, self.momentum = bits, signed, momentum
+        self.learn = scale is None
+        self.register_buffer("running_max", torch.tensor(1.0 if scale is None else scale * self._hi()))
+        self.enabled = True
+
+    def _hi(self):
+        return 2 ** (self.bits - 1) - 1 if self.signed else 2**self.bits - 1
+
+    def scale(self):
+        return self.running_max / self._hi()
+
+    def forward(self, x):
+        if self.learn and self.training:
+            with torch.no_grad():
+                m = x.detach().abs().max()
+                self.running_max.mul_(1 - self.momentum).add_(self.momentum * m)
+        if not self.enabled:
+            return x
+        if _Exporting.on:
+            return _quant_node(x, self.frozen, self.bits, self.signed, False, "ROUND")
+        s = self.scale()
+        lo, hi = (-(2 ** (self.bits - 1)), self._hi()) if self.signed else (0, self._hi())
+        q = torch.clamp(torch.round(x / s), lo, hi)
+        return x + (q * s - x).detach()
+
+
+class GridQuant(nn.Module):
+    """Rounds to another quantizer's grid (half to even): what mpq's integer
+    average pooling does to its result (docs/design.md: the pool is
+    requantized to its input's grid), modelled so the fake-quant model sees
+    the same values. Put it after an average pool, with the quantizer of the
+    pool's input."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = [source]  # a list: not a submodule
+
+    @property
+    def enabled(self):
+        return self.source[0].enabled
+
+    def scale(self):
+        return self.source[0].scale()
+
+    def forward(self, x):
+        src = self.source[0]
+        if not src.enabled:
+            return x
+        if _Exporting.on:
+            return _quant_node(x, self.frozen, src.bits, False, False, "ROUND")
+        s = src.scale()
+        q = torch.clamp(torch.round(x / s), 0, 2**src.bits - 1)
+        return x + (q * s - x).detach()
+
+
+class QConv2d(nn.Conv2d):
+    """Conv2d with quantized weights (and a bias on the int32 grid)."""
+
+    def setup(self, wbits, input_quant, batch_norm=None):
+        self.wq = WeightQuant(wbits)
+        self.input_quant = [input_quant]  # lists: not submodules
+        self.batch_norm = [batch_norm]
+        return self
+
+    def forward(self, x):
+        w = self.wq(self.weight)
+        return self._conv_forward(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0]))
+
+
+class QLinear(nn.Linear):
+    def setup(self, wbits, input_quant):
+        self.wq = WeightQuant(wbits)
+        self.input_quant = [input_quant]
+        return self
+
+    def forward(self, x):
+        w = self.wq(self.weight)
+        return nn.functional.linear(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0]))
+
+
+def snap_bias(bias, weight_scale, input_quant):
+    """The bias on the grid input scale x weight scale (per channel), as
+    mpq's calibration puts it; the straight-through estimator trains it."""
+    if bias is None or input_quant is None or not getattr(input_quant, "enabled", True) or _Exporting.on:
+        return bias  # export_qonnx has put it on the grid already
+    grid = (input_quant.scale() * weight_scale.flatten()).detach()
+    return bias + (torch.round(bias / grid) * grid - bias).detach()
+
+
+@torch.no_grad()
+def snap_batch_norms(model):
+    """Puts each batch norm's shift on its layer's int32 grid, as mpq's
+    calibration does (docs/design.md, "Bias snapping"): the layer's bias b
+    and the batch norm's shift together are b + (beta - mu gain) / gain in
+    accumulator units (gain = gamma / sqrt(var + eps)), rounded half to even
+    to a multiple of s_x s_w,c; the batch norm then holds mean 0 and beta =
+    gain x that (the layer keeps no bias). Equal in real arithmetic to what
+    mpq computes in integers, so its snapping changes nothing. Call on the
+    trained model before the final evaluation and the export."""
+    for m in model.modules():
+        if not isinstance(m, QConv2d) or m.batch_norm[0] is None or m.input_quant[0] is None \
+                or not m.wq.enabled or not getattr(m.input_quant[0], "enabled", True):
+            continue
+        bn = m.batch_norm[0]
+        gain = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        offset = (bn.bias - bn.running_mean * gain) / gain
+        if m.bias is not None:
+            offset = offset + m.bias
+            m.bias.zero_()
+        grid = m.input_quant[0].scale() * m.wq.scale(m.weight).flatten()
+        snapped = torch.where(gain != 0, torch.round(offset / grid) * grid, offset)
+        bn.running_mean.zero_()
+        bn.bias.copy_(torch.where(gain != 0, snapped * gain, bn.bias - bn.running_mean * gain))
+
+
+def set_quantization(model, enabled, weights=None):
+    """Turns the activation, image and logit quantizers on or off, and the
+    weight quantizers too if `weights` is given (False: the float model)."""
+    for m in model.modules():
+        if isinstance(m, (PactQuant, FixedQuant)):
+            m.enabled = enabled
+        elif isinstance(m, WeightQuant) and weights is not None:
+            m.enabled = weights
+
+
+@torch.no_grad()
+def calibrate_pact(model, batches):
+    """Sets each PACT alpha to the 99.9th percentile of what it sees on
+    `batches` (with quantization off), the start QAT then trains from."""
+    acts = [m for m in model.modules() if isinstance(m, PactQuant)]
+    seen = {id(m): [] for m in acts}
+    hooks = [m.register_forward_hook(lambda m, i, o: seen[id(m)].append(i[0].detach().flatten())) for m in acts]
+    set_quantization(model, False)
+    model.eval()
+    for x in batches:
+        model(x)
+    for h in hooks:
+        h.remove()
+    for m in acts:
+        v = torch.relu(torch.cat(seen[id(m)]))
+        m.alpha.fill_(float(torch.quantile(v[:1_000_000], 0.999)) if v.numel() else 1.0)
+    set_quantization(model, True)
+
+
+def parse_widths(text):
+    """'conv1:4:8,fc:2:8' -> {'conv1': (4, 8), 'fc': (2, 8)}: weight bits and
+    output bits per module, as mpqc's --pins writes them."""
+    widths = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, w, a = item.split(":")
+        widths[name] = (int(w), int(a))
+    return widths
+
+
+def module_name(node):
+    """The module an exported node belongs to, as torch names it
+    (named_modules): '/conv1/Conv' -> 'conv1', '/blocks.5/pw/Conv' ->
+    'blocks.5.pw'."""
+    parts = [p for p in node.split("/") if p]
+    return ".".join(parts[:-1]) if len(parts) >= 2 else parts[0]
+
+
+def widths_from_report(path):
+    """Weight and output widths per module from an mpqc report (its layers'
+    weight_bits and output_bits)."""
+    with open(path) as f:
+        report = json.load(f)
+    widths = {}
+    for layer in report["layers"]:
+        if layer.get("weight_bits"):
+            widths[module_name(layer["name"])] = (int(layer["weight_bits"]), int(layer["output_bits"]))
+    return widths
+
+
+def export_qonnx(model, example, path, input_names=("input",), output_names=("logits",)):
+    """Writes the trained fake-quant model as ONNX with QONNX Quant nodes
+    (batch norm kept as its own node, biases on their int32 grids)."""
+    import warnings
+
+    model.eval()
+    # Every grid as a constant, computed here rather than traced (the export
+    # then holds the numbers, not the ops that computed them).
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (QConv2d, QLinear)) and m.wq.enabled:
+                m.wq.frozen = m.wq.scale(m.weight).detach().clone().to(torch.float32)
+                if m.bias is not None and m.input_quant[0] is not None and m.input_quant[0].enabled:
+                    grid = m.input_quant[0].scale() * m.wq.frozen.flatten()
+                    m.bias.copy_(torch.round(m.bias / grid) * grid)
+            elif isinstance(m, (PactQuant, FixedQuant, GridQuant)):
+                m.frozen = m.scale().detach().clone().to(torch.float32)
+    _Exporting.on = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, example, path, opset_version=13, input_names=list(input_names),
+                              output_names=list(output_names), training=torch.onnx.TrainingMode.PRESERVE,
+                              do_constant_folding=True, custom_opsets={QONNX_DOMAIN: 1})
+    finally:
+        _Exporting.on = False
