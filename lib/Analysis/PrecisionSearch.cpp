@@ -31,7 +31,10 @@
 //   everything else: binaries x[slot][width], one "choose one" row per
 //   slot, one row per budget.
 //
-// Whatever solved it, the widths are checked again with computeFootprint;
+// Among optimal answers the widest is taken: a width one step wider that
+// costs no more and breaks no budget is widened (flat measured costs would
+// otherwise leave ties to the solver). Whatever solved it, the widths are
+// checked again with computeFootprint;
 // the result is the same AssignmentResult the rule gives, plus a
 // SearchOutcome (objective, the rule's figure on the same objective, and
 // for each width below the widest the budget a wider one would break).
@@ -614,6 +617,8 @@ SearchStrategy::assign(const GraphDesc &graph,
     return r;
   }
 
+  // Among optimal widths, the widest (the rows are checked as it widens).
+  widenTies(p, choice);
   AssignmentResult r;
   r.valid = true;
   r.chainRule = p.chain;
@@ -635,16 +640,6 @@ SearchStrategy::assign(const GraphDesc &graph,
               " chose widths that do not fit the memory model (a bug)";
     return r;
   }
-  widenTies(p, choice);
-  // The widths may have widened: the same cost, more bits.
-  for (size_t i = 0; i < p.slots.size(); ++i) {
-    const Slot &slot = p.slots[i];
-    (slot.weight ? r.assignment.weightBits[slot.index]
-                 : r.assignment.activationBits[slot.index]) =
-        slot.widths[choice[i]];
-  }
-  r.footprint = computeFootprint(graph, r.assignment, request.scheme);
-  r.ramUsed = p.chain ? r.footprint.ramBytes : r.footprint.peakLiveBytes;
   outcome.objective = p.costOf(choice);
   outcome.weightWhy.assign(graph.steps.size(), "");
   outcome.variableWhy.assign(graph.numVariables(), "");
