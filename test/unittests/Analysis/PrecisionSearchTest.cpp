@@ -138,8 +138,9 @@ void expectOptimal(const GraphDesc &g, AssignmentRequest req,
   // The footprint reported is the memory model's, within both budgets.
   EXPECT_LE(r.footprint.flashBytes, req.flashBudget) << what;
   EXPECT_LE(r.ramUsed, req.ramBudget) << what;
-  if (r.search->ruleFits)
+  if (r.search->ruleFits) {
     EXPECT_LE(r.search->objective, r.search->ruleObjective + 1e-12) << what;
+  }
 }
 
 /// A budget between the all-smallest and the all-8-bit figure.
