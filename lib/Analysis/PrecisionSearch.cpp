@@ -146,10 +146,12 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
       coef[k] += packedTensorBytes(t.shape, p.slots[slot].widths[k]);
   };
 
-  // Flash: weights per option, parameters constant, tables by input width.
+  // Flash: weights per option, parameters constant, tables by input width
+  // (their bytes as the memory model counts them, stepParamBytes).
   Row flash;
   flash.flash = true;
   flash.rhs = request.flashBudget;
+  BitAssignment bits = start.bits;
   for (size_t s = 0; s < graph.steps.size(); ++s) {
     const GraphStep &step = graph.steps[s];
     if (hasWeights(step.kind)) {
@@ -157,16 +159,17 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
       std::vector<int64_t> &coef = flash.terms[slot];
       for (unsigned b : p.slots[slot].widths)
         coef.push_back(packedTensorBytes(step.weightShape, b));
-      p.flashParams +=
-          layerParamBytes(request.scheme, step.outChannels, step.isLast);
+      p.flashParams += stepParamBytes(graph, s, bits, request.scheme);
     } else if (step.lookupTables > 0) {
       p.lookupTables = true;
-      const int slot = p.varSlot[graph.tensors[step.inputs.front()].variable];
+      const int var = graph.tensors[step.inputs.front()].variable;
+      const int slot = p.varSlot[var];
       std::vector<int64_t> &coef = flash.terms[slot];
       coef.resize(p.slots[slot].widths.size(), 0);
-      for (size_t k = 0; k < coef.size(); ++k)
-        coef[k] +=
-            step.lookupTables * lookupTableBytes(p.slots[slot].widths[k]);
+      for (size_t k = 0; k < coef.size(); ++k) {
+        bits.activationBits[var] = p.slots[slot].widths[k];
+        coef[k] += stepParamBytes(graph, s, bits, request.scheme);
+      }
     }
   }
   flash.rhs -= p.flashParams;
@@ -406,6 +409,14 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
 /// more and breaks no budget is taken (measured costs can be flat, e.g. a
 /// tensor the output does not depend on; the solvers break such ties
 /// arbitrarily). The objective does not change.
+/// The first row that slot `i` at its option in `choice` breaks, or null.
+const Row *brokenRow(const Problem &p, const std::vector<int> &choice, int i) {
+  for (const Row &row : p.rows)
+    if (row.terms.count(i) && p.rowBytes(row, choice) > row.rhs)
+      return &row;
+  return nullptr;
+}
+
 void widenTies(const Problem &p, std::vector<int> &choice) {
   for (bool changed = true; changed;) {
     changed = false;
@@ -414,14 +425,10 @@ void widenTies(const Problem &p, std::vector<int> &choice) {
       if (choice[i] == 0 || slot.cost[choice[i] - 1] > slot.cost[choice[i]])
         continue;
       --choice[i];
-      bool fits = true;
-      for (const Row &row : p.rows)
-        fits = fits && (!row.terms.count(static_cast<int>(i)) ||
-                        p.rowBytes(row, choice) <= row.rhs);
-      if (fits)
-        changed = true;
-      else
+      if (brokenRow(p, choice, static_cast<int>(i)))
         ++choice[i];
+      else
+        changed = true;
     }
   }
 }
@@ -442,22 +449,18 @@ std::string whyNotWider(const GraphDesc &graph, const Problem &p,
   std::vector<int> wider = choice;
   wider[i] = choice[i] - 1;
   const unsigned bits = slot.widths[wider[i]];
-  for (const Row &row : p.rows) {
-    if (!row.terms.count(i))
-      continue;
-    const int64_t bytes = p.rowBytes(row, wider);
-    if (bytes <= row.rhs)
-      continue;
-    if (row.flash)
-      return "flash: at " + std::to_string(bits) + " bits the model needs " +
-             bytesText(bytes + p.flashParams) + " > " +
-             bytesText(row.rhs + p.flashParams);
-    return "RAM: at " + std::to_string(bits) + " bits '" +
-           graph.steps[row.step].name + "' needs " + bytesText(bytes) + " > " +
-           bytesText(row.rhs);
-  }
-  return "no budget binds: " + std::to_string(bits) +
-         " bits would cost no less";
+  const Row *row = brokenRow(p, wider, i);
+  if (!row)
+    return "no budget binds: " + std::to_string(bits) +
+           " bits would cost no less";
+  const int64_t bytes = p.rowBytes(*row, wider);
+  if (row->flash)
+    return "flash: at " + std::to_string(bits) + " bits the model needs " +
+           bytesText(bytes + p.flashParams) + " > " +
+           bytesText(row->rhs + p.flashParams);
+  return "RAM: at " + std::to_string(bits) + " bits '" +
+         graph.steps[row->step].name + "' needs " + bytesText(bytes) + " > " +
+         bytesText(row->rhs);
 }
 
 } // namespace
@@ -466,19 +469,28 @@ std::string whyNotWider(const GraphDesc &graph, const Problem &p,
 // Sensitivity tables
 //===----------------------------------------------------------------------===//
 
-SensitivityTable
-mlir::mpq::proxySensitivity(const GraphDesc &graph,
-                            const std::vector<unsigned> &candidateBits) {
-  std::vector<double> row;
-  for (unsigned b : candidateBits) {
-    const double ratio = 255.0 / static_cast<double>((1u << b) - 1);
-    row.push_back(ratio * ratio - 1.0);
-  }
+SensitivityTable mlir::mpq::uniformSensitivity(const GraphDesc &graph,
+                                               size_t candidates, double fill) {
   SensitivityTable table;
-  table.source = "proxy";
+  const std::vector<double> row(candidates, fill);
   for (const GraphStep &step : graph.steps)
     table.weight.push_back(hasWeights(step.kind) ? row : std::vector<double>());
   table.activation.assign(graph.numVariables(), row);
+  return table;
+}
+
+SensitivityTable
+mlir::mpq::proxySensitivity(const GraphDesc &graph,
+                            const std::vector<unsigned> &candidateBits) {
+  SensitivityTable table = uniformSensitivity(graph, candidateBits.size());
+  table.source = "proxy";
+  for (auto *rows : {&table.weight, &table.activation})
+    for (std::vector<double> &row : *rows)
+      for (size_t k = 0; k < row.size(); ++k) {
+        const double ratio =
+            255.0 / static_cast<double>((1u << candidateBits[k]) - 1);
+        row[k] = ratio * ratio - 1.0;
+      }
   return table;
 }
 

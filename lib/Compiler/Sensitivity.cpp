@@ -152,27 +152,17 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
   assign.ram = ByteSize(kUnlimited);
   assign.scheme = options.scheme;
   assign.pins.assign(options.pins.begin(), options.pins.end());
-  if (failed(runPasses(*base,
-                       [&](OpPassManager &pm) {
-                         pm.addPass(
-                             createMPQAssignPrecisionPass(assign, nullptr));
-                       })) ||
-      failed(runPasses(*base, [&](OpPassManager &pm) {
+  if (failed(runPasses(*base, [&](OpPassManager &pm) {
+        pm.addPass(createMPQAssignPrecisionPass(assign, nullptr));
         buildMPQCalibrationStage(pm, options, /*observeOnly=*/true);
       })))
     return failure();
 
-  const std::vector<unsigned> candidates = AssignmentRequest().candidateBits;
-  SensitivityTable table;
+  const std::vector<unsigned> &candidates = request.candidateBits;
+  SensitivityTable table = uniformSensitivity(graph, candidates.size());
   table.source = "measured: relative output error on " +
                  std::to_string(samples) + " calibration sample" +
                  (samples == 1 ? "" : "s");
-  table.weight.assign(graph.steps.size(), {});
-  for (size_t s = 0; s < graph.steps.size(); ++s)
-    if (hasWeights(graph.steps[s].kind))
-      table.weight[s].assign(candidates.size(), 0.0);
-  table.activation.assign(graph.numVariables(),
-                          std::vector<double>(candidates.size(), 0.0));
 
   for (size_t k = 0; k < candidates.size(); ++k) {
     // Every free width at candidates[k], with its grid.

@@ -149,6 +149,7 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
     root["search"] = std::move(search);
   }
   Array layers, steps, cuts;
+  const std::vector<int> creators = variableCreators(v.g);
   for (size_t s = 0; s < v.g.steps.size(); ++s) {
     const GraphStep &step = v.g.steps[s];
     const StepFootprint &sf = fp.steps[s];
@@ -190,11 +191,8 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
     };
     // A pass-through step's output is its input's variable: reported once,
     // at the step that creates it.
-    const int outVar = v.g.tensors[step.output].variable;
-    const bool creates =
-        std::none_of(step.inputs.begin(), step.inputs.end(),
-                     [&](int t) { return v.g.tensors[t].variable == outVar; });
-    if (v.r.fits && creates)
+    if (v.r.fits &&
+        creators[v.g.tensors[step.output].variable] == static_cast<int>(s))
       v.addSearchFields(entry, s);
     steps.push_back(std::move(entry));
   }
@@ -402,16 +400,11 @@ std::optional<SensitivityTable> mlir::mpq::sensitivityFromJson(
     }
   }
   // Fixed widths need no row: they cost nothing in the objective.
-  SensitivityTable table;
+  const size_t n = candidateBits.size();
+  SensitivityTable table = uniformSensitivity(graph, n);
   table.source = "file";
   if (std::optional<llvm::StringRef> source = root->getString("source"))
     table.source = source->str();
-  const size_t n = candidateBits.size();
-  table.weight.assign(graph.steps.size(), {});
-  table.activation.assign(graph.numVariables(), std::vector<double>(n, 0.0));
-  for (size_t s = 0; s < graph.steps.size(); ++s)
-    if (hasWeights(graph.steps[s].kind))
-      table.weight[s].assign(n, 0.0);
   auto readRow = [&](const llvm::json::Object &entry, llvm::StringRef key,
                      const std::string &what,
                      std::vector<double> &row) -> bool {

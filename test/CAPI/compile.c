@@ -285,6 +285,11 @@ int main(int argc, char **argv) {
                      "free)");
   CHECK_SETTER_FAILS(mpqCompileOptionsAddInputShape(options, "x:1x0"), options,
                      "dimension '0' in 'x:1x0' is not a positive integer");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetStrategy(options, "rl"), options,
+                     "'rl' is not a valid precision strategy (expected one "
+                     "of rule, search)");
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetSensitivityFile(options, NULL),
+                     options, "no sensitivity file (a null string)");
   /* Any case, '_' for '-': the spellings mpqc takes. */
   CHECK(mpqLogicalResultIsSuccess(
             mpqCompileOptionsSetScheme(options, "PC_ICN")) &&
@@ -295,6 +300,19 @@ int main(int argc, char **argv) {
             mpqLogicalResultIsSuccess(
                 mpqCompileOptionsSetWeightBudget(options, "none")),
         "%s", mpqCompileOptionsGetError(options).data);
+
+  /* strategy=search with a sensitivity table that cannot be read: the
+   * pass's error. */
+  MpqCompileOptions searching = budgetOptions();
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetStrategy(searching, "search")) &&
+            mpqLogicalResultIsSuccess(mpqCompileOptionsSetSensitivityFile(
+                searching, "no-such-table.json")),
+        "%s", mpqCompileOptionsGetError(searching).data);
+  checkCompileFails(mpqCompileFile(searching, model),
+                    "option 'sensitivity': cannot read 'no-such-table.json'",
+                    outDir, NULL);
+  mpqCompileOptionsDestroy(searching);
 
   /* A shape for an input the model does not have. */
   MpqCompileOptions shaped = budgetOptions();

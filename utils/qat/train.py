@@ -42,8 +42,6 @@ class FmnistCnn(nn.Module):
     """utils/models/fashion_mnist.py's CNN, quantized: the image on the 1/255
     grid, conv1/conv2 (BN, PACT) and the fc with 8-bit logits."""
 
-    layers = ("conv1", "conv2", "fc")
-
     def __init__(self, widths):
         super().__init__()
         w = lambda name: widths.get(name, (8, 8))  # noqa: E731

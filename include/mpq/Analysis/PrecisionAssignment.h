@@ -110,6 +110,12 @@ struct SensitivityTable {
   std::string source;
 };
 
+/// A table for `graph` with every cost `fill`: a row of `candidates`
+/// entries per weight layer (an empty row for weightless steps) and per
+/// variable.
+SensitivityTable uniformSensitivity(const GraphDesc &graph, size_t candidates,
+                                    double fill = 0.0);
+
 /// The stand-in when nothing was measured: every tensor counts the same,
 /// and its cost at b bits is the noise power of a b-bit uniform quantizer
 /// over that of an 8-bit one, minus one: (255 / (2^b - 1))^2 - 1, so 0 at
