@@ -37,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(ROOT, "utils", "qat", "train.py")
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(ROOT, "utils", "models"))
+sys.path.insert(0, os.path.join(ROOT, "utils", "qat"))
 import fashion_mnist as fm  # noqa: E402
 
 
@@ -100,10 +101,20 @@ class Bench:
     def path(self, name):
         return os.path.join(self.work, name)
 
-    def train(self, name, *extra):
-        """utils/qat/train.py into <work>/<name>.onnx; returns its JSON."""
+    def train(self, name, *extra, report=None):
+        """utils/qat/train.py into <work>/<name>.onnx; returns its JSON. A
+        cached model trained at other widths than `report` gives (an mpqc
+        report) is trained again."""
         out = self.path(name + ".onnx")
         seconds = self.path(name + ".seconds")
+        if report and os.path.exists(self.path(name + ".json")):
+            import mpq_qat
+
+            want = {k: [v[0], v[1], bool(v[2])] for k, v in mpq_qat.widths_from_report(report).items()}
+            had = json.load(open(self.path(name + ".json"))).get("widths", {})
+            had = {k: [v[0], v[1], bool(v[2]) if len(v) > 2 else False] for k, v in had.items()}
+            if want != had:
+                os.remove(self.path(name + ".json"))
         if not os.path.exists(self.path(name + ".json")):
             t0 = time.time()
             run([sys.executable, TRAIN, out, "--model", "mbv1-fmnist", "--threads", str(self.args.threads),
@@ -134,8 +145,13 @@ class Bench:
         codes = np.fromfile(os.path.join(out, "codes.i32"), dtype=np.int32).reshape(len(self.test_y), -1)
         acc = float((codes.argmax(1) == self.test_y).mean()) * 100
         p = report["precision"]
+        # The widths with per-layer weights marked (8L: 8 bits, one grid).
+        marked = "w=" + "".join("%d%s" % (l["weight_bits"], "L" if l.get("weight_granularity") == "layer" else "")
+                                for l in report["layers"] if l.get("weight_bits"))
         return {"acc": acc, "bits": p["bits"], "flash": p["flash_bytes"], "codes": codes,
-                "report": os.path.join(out, "m.report.json"), "search": p.get("search")}
+                "report": os.path.join(out, "m.report.json"), "search": p.get("search"),
+                "marked": marked + " " + p["bits"].split(" ")[1], "params": p["params_bytes"],
+                "stored": report["summary"]["flash"]["rodata"]}
 
     def size8(self, onnx_path, name):
         return self.compile(onnx_path, name, strategy="rule")["flash"]
@@ -187,11 +203,12 @@ def main():
         for strategy in ("rule", "search"):
             ptq = b.compile(b.path("float_1.0.onnx"), "ptq_%s_%g" % (strategy, frac), budget, strategy)
             name = "qat_%s_%g" % (strategy, frac)
-            info = b.train(name, "--init", b.path("float_1.0.pt"), "--alpha", "1.0", "--report", ptq["report"], *qat)
+            info = b.train(name, "--init", b.path("float_1.0.pt"), "--alpha", "1.0", "--report", ptq["report"], *qat,
+                           report=ptq["report"])
             c = b.compile(b.path(name + ".onnx"), name, budget)
             torch_logits = np.load(b.path(name + ".logits.npy")).reshape(len(b.test_y), -1)
             torch_codes = np.round(torch_logits / logit_scale(b.path(name + ".onnx")))
-            row[strategy] = {"bits": ptq["bits"], "ptq": ptq["acc"], "qat": c["acc"],
+            row[strategy] = {"bits": ptq["marked"], "params": ptq["params"], "ptq": ptq["acc"], "qat": c["acc"],
                              "qat_fq": info["fake_quant_test_accuracy"] * 100, "qat_bits": c["bits"],
                              "objective": (ptq["search"] or {}).get("objective"),
                              "rule_objective": (ptq["search"] or {}).get("rule_objective"),
@@ -229,8 +246,12 @@ def main():
         "its fake-quant layer's on the same input, `mpq-eval --compare-layers`); what differs end to end are "
         "values within float rounding of a floor boundary, which flip and propagate." % args.onnx_images,
         "",
-        "| budget | all-8-bit baseline | rule widths | rule PTQ | rule QAT | search widths | search PTQ | "
-        "search QAT | search objective (rule's) | logit codes equal, % (rule / search) |",
+        "Widths: one digit per weight layer, `L` where the search chose per-layer weights (one grid, batch "
+        "norm folded: PL+FB parameters, 4 C + 20 B instead of 10 C + 8; the QAT flow trains those layers per "
+        "layer too); parameters as the memory model counts them.",
+        "",
+        "| budget | all-8-bit baseline | rule widths | rule PTQ | rule QAT | search widths (parameters) | "
+        "search PTQ | search QAT | search objective (rule's) | logit codes equal, % (rule / search) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -240,10 +261,10 @@ def main():
         ru, se = r["rule"], r["search"]
         obj = ("%.3g (%.3g)" % (se["objective"], se["rule_objective"])
                if se.get("objective") is not None and se.get("rule_objective") is not None else "-")
-        lines.append("| %.0f%% (%d B) | %s | `%s` | %.2f%% | %.2f%% (%.2f%%) | `%s` | %.2f%% | %.2f%% (%.2f%%) | %s | "
-                     "torch %.2f / %.2f, ONNX f32 %.2f / %.2f, double %.2f / %.2f |"
+        lines.append("| %.0f%% (%d B) | %s | `%s` | %.2f%% | %.2f%% (%.2f%%) | `%s` (%d B) | %.2f%% | %.2f%% (%.2f%%) "
+                     "| %s | torch %.2f / %.2f, ONNX f32 %.2f / %.2f, double %.2f / %.2f |"
                      % (r["frac"] * 100, r["budget"], base_txt, ru["bits"], ru["ptq"], ru["qat"], ru["qat_fq"],
-                        se["bits"], se["ptq"], se["qat"], se["qat_fq"], obj, ru["agree"], se["agree"],
+                        se["bits"], se["params"], se["ptq"], se["qat"], se["qat_fq"], obj, ru["agree"], se["agree"],
                         ru["agree_onnx"], se["agree_onnx"], ru["agree_double"], se["agree_double"]))
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")

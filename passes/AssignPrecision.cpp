@@ -48,6 +48,19 @@ struct FixedWidth {
 
 constexpr unsigned kIOBits = 8;
 
+/// True if a layer whose weights a model fixes needs one requantization
+/// multiplier, not one per channel: weights on one grid (`weightQuant` an
+/// mpq.fake_quant to a per-tensor !mpq.uniform) and no batch norm after the
+/// layer. Its parameters are then the PL+FB row whatever the scheme.
+bool hasPerLayerParams(Operation *layer, Operation *weightQuant) {
+  auto fq = dyn_cast_or_null<FakeQuantOp>(weightQuant);
+  auto grid = fq ? dyn_cast<UniformType>(fq.getQuant()) : UniformType();
+  if (!layer || !grid || grid.isPerAxis())
+    return false;
+  return llvm::none_of(layer->getUsers(),
+                       [](Operation *user) { return isa<BatchNormOp>(user); });
+}
+
 bool isCandidate(const AssignmentRequest &request, unsigned bits) {
   return llvm::is_contained(request.candidateBits, bits);
 }
@@ -261,17 +274,30 @@ void AssignPrecisionPass::writeBack(ExtractedGraph &extracted,
       continue;
     StepSite &site = extracted.steps[s];
     const unsigned width = bits.weightBits[s];
-    if (site.existingWeightQuant) {
-      updateWidth(site.existingWeightQuant, width);
-      continue;
+    FakeQuantOp fq = site.existingWeightQuant;
+    if (fq) {
+      updateWidth(fq, width);
+    } else {
+      builder.setInsertionPoint(site.op);
+      Value weight = site.op->getOperand(site.weightOperand);
+      fq = FakeQuantOp::create(builder, site.op->getLoc(), weight,
+                               BitsType::get(ctx, width, /*isSigned=*/true),
+                               Rounding::half_to_even, /*narrow=*/false,
+                               /*min=*/nullptr, /*max=*/nullptr);
+      site.op->setOperand(site.weightOperand, fq);
     }
-    builder.setInsertionPoint(site.op);
-    Value weight = site.op->getOperand(site.weightOperand);
-    auto fq = FakeQuantOp::create(builder, site.op->getLoc(), weight,
-                                  BitsType::get(ctx, width, /*isSigned=*/true),
-                                  Rounding::half_to_even, /*narrow=*/false,
-                                  /*min=*/nullptr, /*max=*/nullptr);
-    site.op->setOperand(site.weightOperand, fq);
+    // Only the search chooses per-layer weights, and only where the width
+    // is free: a placeholder it created, or a fake-quant being reassigned,
+    // whose grid or learned range belonged to the per-channel weights
+    // (calibration chooses again). A model's own per-tensor grid is counted
+    // per layer too (hasPerLayerParams) and stays as it is.
+    if (bits.isPerLayer(s) && (!site.existingWeightQuant || reassign)) {
+      std::optional<StorageInfo> info = getStorageInfo(fq.getQuant());
+      fq.setQuant(BitsType::get(ctx, width, !info || info->isSigned));
+      fq.removeMinAttr();
+      fq.removeMaxAttr();
+      fq.setPerLayer(true);
+    }
   }
 
   for (size_t v = 0; v < extracted.variables.size(); ++v) {
@@ -403,6 +429,9 @@ void AssignPrecisionPass::runOnOperation() {
   for (size_t s = 0; s < graph.steps.size(); ++s) {
     stepPins[s].layer = graph.steps[s].name;
     stepPins[s].weightBits = weightFixed[s].bits;
+    stepPins[s].perLayerWeights =
+        request.scheme == QuantScheme::PC_ICN &&
+        hasPerLayerParams(extracted->steps[s].op, weightFixed[s].op);
   }
   for (size_t v = 0; v < varFixed.size(); ++v)
     if (varFixed[v].bits != 0 && creators[v] >= 0)
@@ -473,6 +502,7 @@ void AssignPrecisionPass::runOnOperation() {
            result.assignment.weightBits[s], bitsOf(step.inputs.front()),
            bitsOf(step.output), result.footprint.steps[s].weightBytes,
            result.footprint.steps[s].paramBytes,
+           result.assignment.isPerLayer(s),
            widthOriginName(info.weightOrigin[s]),
            widthOriginName(
                info.variableOrigin[graph.tensors[step.output].variable])});

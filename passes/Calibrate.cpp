@@ -62,14 +62,34 @@ DenseElementsAttr floatAttr(ShapedType type, ArrayRef<double> values) {
 
 /// PL+FB: conv|fc (constant weight, optional constant bias) -> batch_norm
 /// with constant parameters becomes one layer with folded weight and bias.
-LogicalResult foldBatchNorms(func::FuncOp func) {
+/// The per_layer weight placeholder of `layer`, or null.
+FakeQuantOp perLayerWeights(Operation *layer) {
+  auto floatLayer = dyn_cast_or_null<FloatLayerOpInterface>(layer);
+  if (!floatLayer)
+    return {};
+  auto fq = floatLayer.getWeight().getDefiningOp<FakeQuantOp>();
+  return fq && fq.getPerLayer() ? fq : FakeQuantOp();
+}
+
+/// Folds every batch norm (`all`), or those after a layer whose weights are
+/// quantized per layer, into the layer before it.
+LogicalResult foldBatchNorms(func::FuncOp func, bool all) {
   SmallVector<BatchNormOp> norms;
-  func.walk([&](BatchNormOp bn) { norms.push_back(bn); });
+  func.walk([&](BatchNormOp bn) {
+    if (all || perLayerWeights(bn.getInput().getDefiningOp()))
+      norms.push_back(bn);
+  });
+  const StringRef why = all ? "scheme=pl-fb" : "per-layer weights";
   for (BatchNormOp bn : norms) {
     Operation *def = bn.getInput().getDefiningOp();
     auto layer = dyn_cast_or_null<FloatLayerOpInterface>(def);
-    if (!layer || !bn.getInput().hasOneUse())
-      return bn.emitError() << "scheme=pl-fb folds batch-norm into the layer "
+    if (layer && !bn.getInput().hasOneUse())
+      return bn.emitError() << why
+                            << ": batch-norm is folded into the layer before "
+                               "it, but that layer's output has other uses";
+    if (!layer)
+      return bn.emitError() << why
+                            << ": batch-norm is folded into the layer "
                                "before it, but this one follows '"
                             << (def ? def->getName().getStringRef()
                                     : StringRef("a function argument"))
@@ -85,8 +105,9 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
          mean = getFloatConstantValues(bn.getMean()),
          var = getFloatConstantValues(bn.getVariance());
     if (!w || !gamma || !beta || !mean || !var)
-      return bn.emitError() << "scheme=pl-fb needs constant weights and "
-                               "batch-norm parameters";
+      return bn.emitError() << why
+                            << ": folding batch-norm needs constant weights "
+                               "and batch-norm parameters";
     Value biasValue = layer.getBias();
     auto weightType = cast<RankedTensorType>(weight.getType());
     int64_t channels = weightType.getDimSize(0);
@@ -95,7 +116,8 @@ LogicalResult foldBatchNorms(func::FuncOp func) {
     if (biasValue) {
       auto b = getFloatConstantValues(biasValue);
       if (!b)
-        return bn.emitError() << "scheme=pl-fb needs a constant bias";
+        return bn.emitError()
+               << why << ": folding batch-norm needs a constant bias";
       bias = *b;
     }
     double eps = bn.getEpsilon().convertToDouble();
@@ -182,7 +204,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   }
 
   LogicalResult calibrate(func::FuncOp func) {
-    if (scheme == QuantScheme::PL_FB && failed(foldBatchNorms(func)))
+    if (failed(foldBatchNorms(func, scheme == QuantScheme::PL_FB)))
       return failure();
     SmallVector<FakeQuantOp> pending;
     func.walk([&](FakeQuantOp fq) {
@@ -258,7 +280,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
             fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
       } else if (auto values = getFloatConstantValues(fq.getInput())) {
         auto type = cast<RankedTensorType>(fq.getInput().getType());
-        bool perChannel = scheme == QuantScheme::PC_ICN && type.getRank() >= 2;
+        bool perChannel = scheme == QuantScheme::PC_ICN &&
+                          type.getRank() >= 2 && !fq.getPerLayer();
         size_t slices = perChannel ? type.getDimSize(0) : 1;
         size_t perSlice = values->size() / slices;
         Ranges ranges(slices);
@@ -286,6 +309,7 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       fq.setQuant(grid);
       fq.removeMinAttr();
       fq.removeMaxAttr();
+      fq.removePerLayerAttr();
     }
     return success();
   }

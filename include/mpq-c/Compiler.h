@@ -308,6 +308,11 @@ MPQ_CAPI_EXPORTED int64_t
 mpqCompileResultGetLayerWeightBytes(MpqCompileResult result, intptr_t index);
 MPQ_CAPI_EXPORTED int64_t
 mpqCompileResultGetLayerParamBytes(MpqCompileResult result, intptr_t index);
+/** True if the layer's weights have one grid (and its batch norm is folded
+ * into them): one requantization multiplier, the PL+FB parameters. */
+MPQ_CAPI_EXPORTED bool
+mpqCompileResultGetLayerPerLayerWeights(MpqCompileResult result,
+                                        intptr_t index);
 
 /** The outputs asked for (mpqCompileOptionsSetEmit; the others are empty):
  * the object file, the C header, report.json, the arena plan as SVG, the

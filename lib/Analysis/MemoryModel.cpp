@@ -223,6 +223,16 @@ std::string mlir::mpq::validateAssignment(const GraphDesc &graph,
            std::to_string(assignment.activationBits.size()) +
            " activation widths for " + std::to_string(graph.numVariables()) +
            " variables";
+  if (!assignment.perLayerWeights.empty() &&
+      assignment.perLayerWeights.size() != graph.steps.size())
+    return "assignment has " +
+           std::to_string(assignment.perLayerWeights.size()) +
+           " per-layer flags for " + std::to_string(graph.steps.size()) +
+           " steps";
+  for (size_t s = 0; s < assignment.perLayerWeights.size(); ++s)
+    if (assignment.perLayerWeights[s] && !hasWeights(graph.steps[s].kind))
+      return "step '" + graph.steps[s].name +
+             "' has no weights to quantize per layer";
   for (size_t s = 0; s < graph.steps.size(); ++s) {
     unsigned b = assignment.weightBits[s];
     bool ok = hasWeights(graph.steps[s].kind) ? (b >= 1 && b <= 8) : b == 0;
@@ -294,7 +304,9 @@ int64_t mlir::mpq::stepParamBytes(const GraphDesc &graph, size_t s,
                                   QuantScheme scheme) {
   const GraphStep &step = graph.steps[s];
   if (hasWeights(step.kind))
-    return layerParamBytes(scheme, step.outChannels, step.isLast);
+    return layerParamBytes(assignment.isPerLayer(s) ? QuantScheme::PL_FB
+                                                    : scheme,
+                           step.outChannels, step.isLast);
   if (step.lookupTables > 0)
     return step.lookupTables *
            lookupTableBytes(

@@ -464,6 +464,10 @@ std::string mlir::mpq::computeStartingWidths(const GraphDesc &graph,
         return "conflicting weight pins on '" + pin.layer + "'";
       weightFixed[s] = true;
       bits.weightBits[s] = pin.weightBits;
+      if (pin.perLayerWeights) {
+        bits.perLayerWeights.resize(graph.steps.size(), false);
+        bits.perLayerWeights[s] = true;
+      }
     }
     if (pin.outputBits != 0) {
       int v = varOf(step.output);

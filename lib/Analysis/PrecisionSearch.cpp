@@ -17,8 +17,11 @@
 //
 // Every width is a one-hot choice among the candidates, and every budget is
 // a sum over choices, so the problem is a multiple-choice integer program
-// with one constraint per budget row. It is solved exactly in one of two
-// ways:
+// with one constraint per budget row. Where the table prices per-layer
+// weights (SensitivityTable::weightPerLayer, scheme=pc-icn), a weight's
+// options are (width, granularity) pairs: per channel or per layer, whose
+// parameters (layerParamBytes' PL+FB row) are smaller. It is solved exactly in
+// one of two ways:
 //
 // - Dynamic program (chains without lookup tables). The budgets separate:
 //   RAM involves only activations, each layer's row only its input and
@@ -31,10 +34,10 @@
 //   everything else: binaries x[slot][width], one "choose one" row per
 //   slot, one row per budget.
 //
-// Among optimal answers the widest is taken: a width one step wider that
-// costs no more and breaks no budget is widened (flat measured costs would
-// otherwise leave ties to the solver). Whatever solved it, the widths are
-// checked again with computeFootprint;
+// Among optimal answers the widest is taken: a width one step wider (or per
+// channel rather than per layer) that costs no more and breaks no budget is
+// taken (flat measured costs would otherwise leave ties to the solver).
+// Whatever solved it, the widths are checked again with computeFootprint;
 // the result is the same AssignmentResult the rule gives, plus a
 // SearchOutcome (objective, the rule's figure on the same objective, and
 // for each width below the widest the budget a wider one would break).
@@ -67,7 +70,26 @@ struct Slot {
   int index = 0;                ///< Step or variable.
   std::vector<unsigned> widths; ///< The options (one if fixed).
   std::vector<double> cost;     ///< Per option.
+  /// Per option: weights quantized per layer. Empty, or the candidates
+  /// per channel followed by the same widths per layer.
+  std::vector<bool> perLayer;
   bool fixed = false;
+
+  bool isPerLayer(int option) const {
+    return !perLayer.empty() && perLayer[option];
+  }
+  /// The options one step richer than `option`: the next wider width at
+  /// the same granularity, and per channel at the same width.
+  std::vector<int> richer(int option) const {
+    const int n =
+        static_cast<int>(perLayer.empty() ? widths.size() : widths.size() / 2);
+    std::vector<int> out;
+    if (option % n != 0)
+      out.push_back(option - 1);
+    if (isPerLayer(option))
+      out.push_back(option - n);
+    return out;
+  }
 };
 
 /// sum over terms of coef[slot][option chosen] <= rhs.
@@ -85,8 +107,6 @@ struct Problem {
   std::vector<Row> rows;
   bool chain = false;
   bool lookupTables = false;
-  /// The flash row's constant: per-channel parameters of the weight layers.
-  int64_t flashParams = 0;
 
   double costOf(const std::vector<int> &choice) const {
     double total = 0;
@@ -127,10 +147,24 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
     return static_cast<int>(p.slots.size()) - 1;
   };
   p.weightSlot.assign(graph.steps.size(), -1);
-  for (size_t s = 0; s < graph.steps.size(); ++s)
-    if (hasWeights(graph.steps[s].kind))
-      p.weightSlot[s] = addSlot(true, static_cast<int>(s), start.weightFixed[s],
-                                start.bits.weightBits[s], table.weight[s]);
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    if (!hasWeights(graph.steps[s].kind))
+      continue;
+    const int slot = addSlot(true, static_cast<int>(s), start.weightFixed[s],
+                             start.bits.weightBits[s], table.weight[s]);
+    p.weightSlot[s] = slot;
+    // Per-layer weights where the table prices them (per-channel schemes
+    // only: the others are per layer already).
+    if (!start.weightFixed[s] && request.scheme == QuantScheme::PC_ICN &&
+        s < table.weightPerLayer.size() && !table.weightPerLayer[s].empty()) {
+      Slot &w = p.slots[slot];
+      w.perLayer.assign(cand.size(), false);
+      w.perLayer.resize(2 * cand.size(), true);
+      w.widths.insert(w.widths.end(), cand.begin(), cand.end());
+      w.cost.insert(w.cost.end(), table.weightPerLayer[s].begin(),
+                    table.weightPerLayer[s].end());
+    }
+  }
   const int numVars = graph.numVariables();
   for (int v = 0; v < numVars; ++v)
     p.varSlot.push_back(addSlot(false, v, start.variableFixed[v],
@@ -146,20 +180,26 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
       coef[k] += packedTensorBytes(t.shape, p.slots[slot].widths[k]);
   };
 
-  // Flash: weights per option, parameters constant, tables by input width
-  // (their bytes as the memory model counts them, stepParamBytes).
+  // Flash: weights and their parameters per option (per channel or per
+  // layer), tables by input width (their bytes as the memory model counts
+  // them, stepParamBytes).
   Row flash;
   flash.flash = true;
   flash.rhs = request.flashBudget;
   BitAssignment bits = start.bits;
+  bits.perLayerWeights.resize(graph.steps.size(), false);
   for (size_t s = 0; s < graph.steps.size(); ++s) {
     const GraphStep &step = graph.steps[s];
     if (hasWeights(step.kind)) {
-      const int slot = p.weightSlot[s];
-      std::vector<int64_t> &coef = flash.terms[slot];
-      for (unsigned b : p.slots[slot].widths)
-        coef.push_back(packedTensorBytes(step.weightShape, b));
-      p.flashParams += stepParamBytes(graph, s, bits, request.scheme);
+      const Slot &slot = p.slots[p.weightSlot[s]];
+      std::vector<int64_t> &coef = flash.terms[p.weightSlot[s]];
+      for (size_t k = 0; k < slot.widths.size(); ++k) {
+        // A fixed slot keeps its own granularity (start.bits).
+        if (!slot.fixed)
+          bits.perLayerWeights[s] = slot.isPerLayer(k);
+        coef.push_back(packedTensorBytes(step.weightShape, slot.widths[k]) +
+                       stepParamBytes(graph, s, bits, request.scheme));
+      }
     } else if (step.lookupTables > 0) {
       p.lookupTables = true;
       const int var = graph.tensors[step.inputs.front()].variable;
@@ -172,7 +212,6 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
       }
     }
   }
-  flash.rhs -= p.flashParams;
   p.rows.push_back(std::move(flash));
 
   // RAM, as the rule checks it.
@@ -422,13 +461,18 @@ void widenTies(const Problem &p, std::vector<int> &choice) {
     changed = false;
     for (size_t i = 0; i < p.slots.size(); ++i) {
       const Slot &slot = p.slots[i];
-      if (choice[i] == 0 || slot.cost[choice[i] - 1] > slot.cost[choice[i]])
-        continue;
-      --choice[i];
-      if (brokenRow(p, choice, static_cast<int>(i)))
-        ++choice[i];
-      else
+      for (int option : slot.richer(choice[i])) {
+        if (slot.cost[option] > slot.cost[choice[i]])
+          continue;
+        const int was = choice[i];
+        choice[i] = option;
+        if (brokenRow(p, choice, static_cast<int>(i))) {
+          choice[i] = was;
+          continue;
+        }
         changed = true;
+        break;
+      }
     }
   }
 }
@@ -437,30 +481,35 @@ void widenTies(const Problem &p, std::vector<int> &choice) {
 // Explaining the widths
 //===----------------------------------------------------------------------===//
 
-/// Why slot `i` is not at its next wider option: the first row a wider
-/// width breaks, with the others as they are.
+/// Why slot `i` is not at its richer options (Slot::richer): for each, the
+/// first row it breaks with the others as they are.
 std::string whyNotWider(const GraphDesc &graph, const Problem &p,
                         const std::vector<int> &choice, int i) {
   const Slot &slot = p.slots[i];
   if (slot.fixed)
     return "fixed";
-  if (choice[i] == 0)
-    return "";
-  std::vector<int> wider = choice;
-  wider[i] = choice[i] - 1;
-  const unsigned bits = slot.widths[wider[i]];
-  const Row *row = brokenRow(p, wider, i);
-  if (!row)
-    return "no budget binds: " + std::to_string(bits) +
-           " bits would cost no less";
-  const int64_t bytes = p.rowBytes(*row, wider);
-  if (row->flash)
-    return "flash: at " + std::to_string(bits) + " bits the model needs " +
-           bytesText(bytes + p.flashParams) + " > " +
-           bytesText(row->rhs + p.flashParams);
-  return "RAM: at " + std::to_string(bits) + " bits '" +
-         graph.steps[row->step].name + "' needs " + bytesText(bytes) + " > " +
-         bytesText(row->rhs);
+  std::string why;
+  for (int option : slot.richer(choice[i])) {
+    std::vector<int> wider = choice;
+    wider[i] = option;
+    // Name the granularity where it changes, or where it is per layer.
+    const std::string at = std::to_string(slot.widths[option]) + " bits" +
+                           (slot.isPerLayer(option)      ? " per layer"
+                            : slot.isPerLayer(choice[i]) ? " per channel"
+                                                         : "");
+    const Row *row = brokenRow(p, wider, i);
+    std::string text;
+    if (!row)
+      text = "no budget binds: " + at + " would cost no less";
+    else if (row->flash)
+      text = "flash: at " + at + " the model needs " +
+             bytesText(p.rowBytes(*row, wider)) + " > " + bytesText(row->rhs);
+    else
+      text = "RAM: at " + at + " '" + graph.steps[row->step].name + "' needs " +
+             bytesText(p.rowBytes(*row, wider)) + " > " + bytesText(row->rhs);
+    why += (why.empty() ? "" : "; ") + text;
+  }
+  return why;
 }
 
 } // namespace
@@ -506,6 +555,12 @@ mlir::mpq::validateSensitivity(const GraphDesc &graph,
     return "the sensitivity table has " +
            std::to_string(table.activation.size()) + " activation rows for " +
            std::to_string(graph.numVariables()) + " variables";
+  if (!table.weightPerLayer.empty() &&
+      table.weightPerLayer.size() != graph.steps.size())
+    return "the sensitivity table has " +
+           std::to_string(table.weightPerLayer.size()) +
+           " per-layer weight rows for " + std::to_string(graph.steps.size()) +
+           " steps";
   auto checkRow = [&](const std::vector<double> &row,
                       const std::string &what) -> std::string {
     if (row.size() != n)
@@ -523,9 +578,17 @@ mlir::mpq::validateSensitivity(const GraphDesc &graph,
       continue;
     std::string error = checkRow(
         table.weight[s], "the weights of '" + graph.steps[s].name + "'");
+    if (error.empty() && s < table.weightPerLayer.size() &&
+        !table.weightPerLayer[s].empty())
+      error = checkRow(table.weightPerLayer[s], "the per-layer weights of '" +
+                                                    graph.steps[s].name + "'");
     if (!error.empty())
       return error;
   }
+  for (size_t s = 0; s < table.weightPerLayer.size(); ++s)
+    if (!hasWeights(graph.steps[s].kind) && !table.weightPerLayer[s].empty())
+      return "the sensitivity table prices per-layer weights for '" +
+             graph.steps[s].name + "', which has none";
   for (size_t v = 0; v < table.activation.size(); ++v) {
     std::string error = checkRow(
         table.activation[v],
@@ -603,8 +666,10 @@ SearchStrategy::assign(const GraphDesc &graph,
       const Slot &slot = p.slots[i];
       const unsigned b = slot.weight ? bits.weightBits[slot.index]
                                      : bits.activationBits[slot.index];
+      const bool perLayer = slot.weight && bits.isPerLayer(slot.index);
       for (size_t k = 0; k < slot.widths.size(); ++k)
-        if (slot.widths[k] == b)
+        if (slot.widths[k] == b &&
+            (slot.fixed || slot.isPerLayer(k) == perLayer))
           total += slot.cost[k];
     }
     return total;
@@ -624,6 +689,27 @@ SearchStrategy::assign(const GraphDesc &graph,
                 " found no assignment although the rule's fits (a bug)";
       return r;
     }
+    // The rule knows per-channel parameters only: say what the search's
+    // options reach. The flash row is a sum of one term per slot, so its
+    // smallest value is the sum of each slot's smallest option.
+    const bool offered =
+        std::any_of(p.slots.begin(), p.slots.end(),
+                    [](const Slot &slot) { return !slot.perLayer.empty(); });
+    const size_t at = r.error.find("flash budget");
+    if (offered && at != std::string::npos) {
+      int64_t least = 0;
+      for (const auto &[slot, coef] : p.rows.front().terms)
+        least += *std::min_element(coef.begin(), coef.end());
+      const size_t end = std::min(r.error.find('\n', at), r.error.size());
+      r.error.insert(end, least <= request.flashBudget
+                              ? "; with per-layer weights (the search's "
+                                "option) the flash can reach " +
+                                    bytesText(least) +
+                                    ", but not within the RAM budget too"
+                              : "; with per-layer weights (the search's "
+                                "option) too, the smallest is " +
+                                    bytesText(least));
+    }
     r.cuts.clear();
     r.search = std::move(outcome);
     return r;
@@ -640,6 +726,10 @@ SearchStrategy::assign(const GraphDesc &graph,
     (slot.weight ? r.assignment.weightBits[slot.index]
                  : r.assignment.activationBits[slot.index]) =
         slot.widths[choice[i]];
+    if (slot.isPerLayer(choice[i])) {
+      r.assignment.perLayerWeights.resize(graph.steps.size(), false);
+      r.assignment.perLayerWeights[slot.index] = true;
+    }
   }
   r.footprint = computeFootprint(graph, r.assignment, request.scheme);
   r.ramUsed = p.chain ? r.footprint.ramBytes : r.footprint.peakLiveBytes;

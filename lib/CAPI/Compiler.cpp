@@ -578,6 +578,11 @@ int64_t mpqCompileResultGetLayerParamBytes(MpqCompileResult result,
   return layerField(result, index, &LayerResult::paramBytes);
 }
 
+bool mpqCompileResultGetLayerPerLayerWeights(MpqCompileResult result,
+                                             intptr_t index) {
+  return layerField(result, index, &LayerResult::perLayerWeights);
+}
+
 MpqStringRef mpqCompileResultGetObject(MpqCompileResult result) {
   return output(result, &CompileResult::object);
 }

@@ -631,7 +631,8 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
   for (const PrecisionOutcome::Layer &layer : precision.layers)
     result.layers.push_back({layer.name, layer.kind, layer.weightBits,
                              layer.inputBits, layer.outputBits,
-                             layer.weightBytes, layer.paramBytes});
+                             layer.weightBytes, layer.paramBytes,
+                             layer.perLayerWeights});
   result.rodataBytes = result.codeBytes = 0;
   for (StringRef object : objects) {
     result.rodataBytes += sectionBytes(object, {".rodata", ".data.rel.ro"});
@@ -839,10 +840,20 @@ FailureOr<CompileResult> Compilation::run() {
                       << compiled->flashBytes - compiled->modelFlashBytes
                       << " B of flash: assigning precision again for " << budget
                       << " B of weights and parameters";
+      const int64_t overhead = flash - budget;
       compiled = compileOnce(budget, goal);
       isProbe = false;
-      if (failed(compiled))
+      if (failed(compiled)) {
+        // The assignment found nothing at the lowered budget: say which
+        // budget the user gave and where the rest went.
+        if (lastReport && !lastReport->fits)
+          emitError(loc)
+              << "the generated code does not fit the flash budget of " << flash
+              << " B: code and storage take " << overhead
+              << " B of it, which leaves " << budget
+              << " B for weights and parameters (the error above)";
         return failure();
+      }
       if (compiled->flashBytes <= flash)
         break;
       budget -= compiled->flashBytes - flash;

@@ -164,8 +164,22 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
                  std::to_string(samples) + " calibration sample" +
                  (samples == 1 ? "" : "s");
 
-  for (size_t k = 0; k < candidates.size(); ++k) {
-    // Every free width at candidates[k], with its grid.
+  // Per-layer weights are an option of per-channel schemes only.
+  const bool perLayerRows = options.scheme == QuantScheme::PC_ICN;
+  if (perLayerRows) {
+    table.weightPerLayer.resize(graph.steps.size());
+    for (size_t s = 0; s < graph.steps.size(); ++s)
+      if (hasWeights(graph.steps[s].kind) && !start.weightFixed[s])
+        table.weightPerLayer[s].assign(candidates.size(), 0.0);
+  }
+
+  // Per candidate: per channel (the scheme's), then per layer.
+  for (size_t run = 0; run < (perLayerRows ? 2 : 1) * candidates.size();
+       ++run) {
+    const size_t k = run % candidates.size();
+    const bool perLayer = run >= candidates.size();
+    // Every free width at candidates[k], with its grid (per layer: one grid
+    // per weight tensor, batch norms folded).
     OwningOpRef<ModuleOp> atWidth = base->clone();
     FailureOr<FreeSites> sites = freeSites(*atWidth, start);
     if (failed(sites))
@@ -177,6 +191,10 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
     for (auto *list : {&sites->weight, &sites->variable})
       for (std::vector<FakeQuantOp> &fqs : *list)
         llvm::for_each(fqs, retype);
+    if (perLayer)
+      for (std::vector<FakeQuantOp> &fqs : sites->weight)
+        for (FakeQuantOp fq : fqs)
+          fq.setPerLayer(true);
     if (failed(runPasses(*atWidth, [&](OpPassManager &pm) {
           buildMPQCalibrationStage(pm, options, /*observeOnly=*/false);
         })))
@@ -209,8 +227,11 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
       return relativeError(*result, *reference);
     };
     for (bool weight : {true, false}) {
+      if (perLayer && !weight)
+        continue;
       const auto &lists = weight ? sites->weight : sites->variable;
-      auto &rows = weight ? table.weight : table.activation;
+      auto &rows = perLayer ? table.weightPerLayer
+                            : (weight ? table.weight : table.activation);
       for (size_t i = 0; i < lists.size(); ++i) {
         if (lists[i].empty())
           continue;
@@ -223,7 +244,7 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
   }
   // Fewer bits never cost less: a measured dip is noise (a tensor the
   // outputs hardly depend on), and the search should not chase it.
-  for (auto *rows : {&table.weight, &table.activation})
+  for (auto *rows : {&table.weight, &table.activation, &table.weightPerLayer})
     for (std::vector<double> &row : *rows)
       for (size_t k = 1; k < row.size(); ++k)
         row[k] = std::max(row[k], row[k - 1]);

@@ -23,6 +23,8 @@ namespace mlir::mpq {
 /// in float; the cost is the output's squared error against the float
 /// model's, over the float output's energy (summed over outputs and
 /// samples), made non-decreasing as the width shrinks (a dip is noise).
+/// Under scheme=pc-icn each free weight tensor is also measured per layer
+/// (one grid, its batch norm folded: SensitivityTable::weightPerLayer).
 /// Widths fixed by pins, by the model or as the image and logits
 /// stay quantized at their width in every run. Emits an error and fails if
 /// the model cannot be run.

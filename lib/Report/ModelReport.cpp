@@ -172,6 +172,8 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       auto type = cast<ShapedType>(weight.getType());
       std::optional<StorageInfo> info = getStorageInfo(type.getElementType());
       row.weightBits = info ? info->width : 0;
+      auto grid = dyn_cast<UniformType>(type.getElementType());
+      row.weightGranularity = grid && grid.isPerAxis() ? "channel" : "layer";
       const WeightLayerInfo *assigned = nullptr;
       auto it = byNode.find(row.name);
       if (it != byNode.end() && seen[row.name] < it->second.size())
@@ -237,6 +239,8 @@ mlir::mpq::reportLayersOfPrecision(const llvm::json::Value &precision) {
         row.weightBytes = layer->getInteger("weight_bytes").value_or(0);
         row.paramBytes = layer->getInteger("param_bytes").value_or(0);
         row.weightOrigin = layer->getString("weight_origin").value_or("").str();
+        row.weightGranularity =
+            layer->getString("weight_granularity").value_or("").str();
         row.outputOrigin = layer->getString("output_origin").value_or("").str();
       }
       rows.push_back(std::move(row));
@@ -320,6 +324,10 @@ llvm::json::Value mlir::mpq::modelReportJson(const ModelReport &report) {
                {"weight_origin", layer.weightBits
                                      ? llvm::json::Value(layer.weightOrigin)
                                      : llvm::json::Value(nullptr)},
+               {"weight_granularity",
+                layer.weightBits && !layer.weightGranularity.empty()
+                    ? llvm::json::Value(layer.weightGranularity)
+                    : llvm::json::Value(nullptr)},
                {"output_bits", static_cast<int64_t>(layer.outputBits)},
                {"output_signed", layer.outputSigned},
                {"output_origin", layer.outputOrigin},
@@ -448,6 +456,7 @@ void mlir::mpq::printModelReportJson(raw_ostream &os,
                                     "output_shape",
                                     "weight_bits",
                                     "weight_origin",
+                                    "weight_granularity",
                                     "output_bits",
                                     "output_signed",
                                     "output_origin",

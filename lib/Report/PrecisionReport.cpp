@@ -82,6 +82,12 @@ struct ReportView {
     if (hasWeights(step.kind)) {
       entry["weight_sensitivity"] =
           sensitivityJson(so.sensitivity.weight[s], so.weightWhy[s]);
+      // Where the option was offered (per-channel schemes).
+      if (s < so.sensitivity.weightPerLayer.size() &&
+          !so.sensitivity.weightPerLayer[s].empty() &&
+          in.request.scheme == QuantScheme::PC_ICN)
+        entry["weight_per_layer_sensitivity"] =
+            sensitivityJson(so.sensitivity.weightPerLayer[s], so.weightWhy[s]);
       entry["weight_why"] = so.weightWhy[s];
     }
     const int var = g.tensors[step.output].variable;
@@ -159,6 +165,11 @@ mlir::mpq::precisionReportJson(const PrecisionReportInput &input) {
           {"step", static_cast<int64_t>(s)},
           {"kind", stepKindName(step.kind)},
           {"weight_bits", v.r.assignment.weightBits[s]},
+          {"weight_granularity",
+           v.r.assignment.isPerLayer(s) ||
+                   input.request.scheme != QuantScheme::PC_ICN
+               ? "layer"
+               : "channel"},
           {"input_bits", v.bitsOf(step.inputs.front())},
           {"output_bits", v.bitsOf(step.output)},
           {"weight_bytes", sf.weightBytes},
@@ -255,6 +266,7 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
                                           "name",
                                           "kind",
                                           "weight_bits",
+                                          "weight_granularity",
                                           "input_bits",
                                           "output_bits",
                                           "from_bits",
@@ -272,6 +284,7 @@ void mlir::mpq::writePrecisionReport(llvm::raw_ostream &os,
                                           "weight_origin",
                                           "output_origin",
                                           "weight_sensitivity",
+                                          "weight_per_layer_sensitivity",
                                           "weight_why",
                                           "output_sensitivity",
                                           "output_why"};
@@ -313,9 +326,11 @@ void mlir::mpq::printPrecisionTable(llvm::raw_ostream &os,
         "  {0,-16} {1,-15} {2,3} {3,3} {4,3} {5,10} {6,8} {7,10} {8,10} "
         "{9,10}  {10}\n",
         step.name, stepKindName(step.kind),
-        layer ? std::to_string(v.r.assignment.weightBits[s]) : "-", inBits,
-        v.bitsOf(step.output), sf.weightBytes, sf.paramBytes, sf.inputBytes,
-        sf.outputBytes, sf.liveBytes, origin);
+        layer ? std::to_string(v.r.assignment.weightBits[s]) +
+                    (v.r.assignment.isPerLayer(s) ? "L" : "")
+              : "-",
+        inBits, v.bitsOf(step.output), sf.weightBytes, sf.paramBytes,
+        sf.inputBytes, sf.outputBytes, sf.liveBytes, origin);
   }
   os << "  cuts (" << v.r.cuts.size() << "):\n";
   for (const CutRecord &cut : v.r.cuts) {
@@ -367,6 +382,8 @@ mlir::mpq::sensitivityJson(const GraphDesc &graph,
     Object entry;
     if (hasWeights(step.kind) && s < table.weight.size())
       entry["weights"] = Array(table.weight[s]);
+    if (s < table.weightPerLayer.size() && !table.weightPerLayer[s].empty())
+      entry["weights_per_layer"] = Array(table.weightPerLayer[s]);
     const int var = graph.tensors[step.output].variable;
     if (creators[var] == static_cast<int>(s) &&
         static_cast<size_t>(var) < table.activation.size())
@@ -447,6 +464,15 @@ std::optional<SensitivityTable> mlir::mpq::sensitivityFromJson(
     }
     if (needWeights && !readRow(*entry, "weights", what, table.weight[s]))
       return std::nullopt;
+    // Optional: the cost of per-layer weights (null: none).
+    const llvm::json::Value *perLayer = entry->get("weights_per_layer");
+    if (needWeights && perLayer &&
+        perLayer->kind() != llvm::json::Value::Null) {
+      table.weightPerLayer.resize(graph.steps.size());
+      table.weightPerLayer[s].assign(n, 0.0);
+      if (!readRow(*entry, "weights_per_layer", what, table.weightPerLayer[s]))
+        return std::nullopt;
+    }
     if (needOutput && !readRow(*entry, "output", what, table.activation[var]))
       return std::nullopt;
   }

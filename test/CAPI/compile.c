@@ -314,6 +314,31 @@ int main(int argc, char **argv) {
                     outDir, NULL);
   mpqCompileOptionsDestroy(searching);
 
+  /* strategy=search where the parameters bind (2,530 B of weights and
+   * parameters; per channel the model needs at least 2,650 B): the two
+   * convolutions get per-layer weights (test/QAT/qat-report.test), the fully
+   * connected layer keeps its channels. */
+  MpqCompileOptions tight = budgetOptions();
+  mpqCompileOptionsSetSyntheticInputs(tight, 4);
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetStrategy(tight, "search")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetWeightBudget(tight, "2530")),
+        "%s", mpqCompileOptionsGetError(tight).data);
+  MpqCompileResult perLayer = mpqCompileFile(tight, model);
+  CHECK(mpqCompileResultSucceeded(perLayer) &&
+            mpqCompileResultGetNumLayers(perLayer) == 3 &&
+            mpqCompileResultGetLayerPerLayerWeights(perLayer, 0) &&
+            mpqCompileResultGetLayerPerLayerWeights(perLayer, 1) &&
+            !mpqCompileResultGetLayerPerLayerWeights(perLayer, 2) &&
+            !mpqCompileResultGetLayerPerLayerWeights(perLayer, 3) &&
+            mpqCompileResultGetModelFlashBytes(perLayer) <= 2530,
+        "per-layer weights at 2530 B: %s (%s)",
+        mpqCompileResultGetBits(perLayer).data,
+        mpqCompileResultGetError(perLayer).data);
+  mpqCompileResultDestroy(perLayer);
+  mpqCompileOptionsDestroy(tight);
+
   /* A shape for an input the model does not have. */
   MpqCompileOptions shaped = budgetOptions();
   CHECK(mpqLogicalResultIsSuccess(

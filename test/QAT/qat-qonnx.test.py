@@ -31,3 +31,5 @@ report = json.load(open(os.path.join(d, "out", "q.report.json")))
 origins = {l["weight_origin"] for l in report["layers"] if l.get("weight_bits")}
 origins |= {l["output_origin"] for l in report["layers"] if l.get("weight_bits") and l["output_origin"] != "io"}
 print("widths from the model: %s, origins %s" % (report["summary"]["bits"], ",".join(sorted(origins))))
+print("granularity " + ", ".join("%s %s %d B" % (l["name"].split("/")[1], l["weight_granularity"], l["param_bytes"])
+                                 for l in report["layers"] if l.get("weight_bits")))

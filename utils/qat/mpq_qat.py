@@ -8,6 +8,10 @@ fake-quant model code for code:
 - weights: per output channel, symmetric, signed, narrow range
   (codes -(2^(b-1)-1) .. 2^(b-1)-1; at 2 bits -1, 0, 1), scale
   max|w_c| / (2^(b-1)-1), rounded half to even (QONNX ROUND, torch.round);
+  or, where mpqc's search chose per-layer weights (report granularity
+  "layer", the PL+FB scheme for that layer), one scale max|w| / (2^(b-1)-1)
+  for the tensor, with the batch norm folded into the weights first (its
+  running statistics, frozen while QAT trains) and no batch norm after;
 - activations: PACT (Choi et al. 2018): unsigned, clipped at a learned alpha,
   scale alpha / (2^b-1), rounded down (QONNX FLOOR), as mpq stores
   activations; the straight-through estimator passes the gradient where
@@ -70,19 +74,28 @@ def _quant_node(x, scale, bits, signed, narrow, rounding):
 
 
 class WeightQuant(nn.Module):
-    """Per-output-channel symmetric signed narrow-range weights."""
+    """Symmetric signed narrow-range weights, a scale per output channel or
+    (per_layer) one for the tensor."""
 
-    def __init__(self, bits):
+    def __init__(self, bits, per_layer=False):
         super().__init__()
         self.bits = bits
+        self.per_layer = per_layer
         self.enabled = True
 
     def scale(self, w):
         qmax = 2 ** (self.bits - 1) - 1
+        if self.per_layer:
+            return (w.detach().abs().max().clamp(min=1e-12) / qmax).reshape([1] * w.dim())
         m = w.detach().abs().flatten(1).amax(1)
         # A dead channel (all zero) gets the layer's scale: its codes are 0.
         m = torch.where(m > 0, m, m.max().clamp(min=1e-12))
         return (m / qmax).reshape([-1] + [1] * (w.dim() - 1))
+
+    def freeze(self, w):
+        """The export's scale: per channel, or one number."""
+        s = self.scale(w).detach().clone().to(torch.float32)
+        return s.reshape(()) if self.per_layer else s
 
     def forward(self, w):
         if not self.enabled:
@@ -185,22 +198,58 @@ class GridQuant(nn.Module):
 
 
 class QConv2d(nn.Conv2d):
-    """Conv2d with quantized weights (and a bias on the int32 grid)."""
+    """Conv2d with quantized weights (and a bias on the int32 grid). With
+    per-layer weights the batch norm after it is folded into them while the
+    weights are quantized: call the pair through conv_bn."""
 
-    def setup(self, wbits, input_quant, batch_norm=None):
-        self.wq = WeightQuant(wbits)
+    def setup(self, wbits, input_quant, batch_norm=None, per_layer=False):
+        self.wq = WeightQuant(wbits, per_layer)
         self.input_quant = [input_quant]  # lists: not submodules
         self.batch_norm = [batch_norm]
+        self.folded = None  # the export's folded weights and bias
         return self
 
+    def folds_batch_norm(self):
+        return self.wq.per_layer and self.wq.enabled and self.batch_norm[0] is not None
+
+    def folded_parameters(self):
+        """Weights and bias with the batch norm folded in (PL+FB), from its
+        running statistics."""
+        bn = self.batch_norm[0]
+        gain = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        w = self.weight * gain.reshape([-1] + [1] * (self.weight.dim() - 1))
+        b = bn.bias - bn.running_mean * gain
+        if self.bias is not None:
+            b = b + self.bias * gain
+        return w, b
+
     def forward(self, x):
+        if self.folds_batch_norm():
+            w, b = self.folded if _Exporting.on else self.folded_parameters()
+            return self._conv_forward(x, self.wq(w), snap_bias(b, self.wq.scale(w), self.input_quant[0]))
         w = self.wq(self.weight)
         return self._conv_forward(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0]))
 
 
+def conv_bn(conv, x):
+    """A QConv2d and the batch norm after it: the batch norm runs on the
+    layer's output, unless the layer folds it into its weights. A folding
+    layer still keeps the batch norm's running statistics current while
+    training (on its float output, without gradients), so the fold follows
+    the weights it is applied to, also without a float warm-up."""
+    bn = conv.batch_norm[0]
+    if bn is None or not conv.folds_batch_norm():
+        y = conv(x)
+        return y if bn is None else bn(y)
+    if bn.training:
+        with torch.no_grad():
+            bn(conv._conv_forward(x, conv.weight, conv.bias))
+    return conv(x)
+
+
 class QLinear(nn.Linear):
-    def setup(self, wbits, input_quant):
-        self.wq = WeightQuant(wbits)
+    def setup(self, wbits, input_quant, per_layer=False):
+        self.wq = WeightQuant(wbits, per_layer)
         self.input_quant = [input_quant]
         return self
 
@@ -230,7 +279,7 @@ def snap_batch_norms(model):
     trained model before the final evaluation and the export."""
     for m in model.modules():
         if not isinstance(m, QConv2d) or m.batch_norm[0] is None or m.input_quant[0] is None \
-                or not m.wq.enabled or not getattr(m.input_quant[0], "enabled", True):
+                or not m.wq.enabled or not getattr(m.input_quant[0], "enabled", True) or m.folds_batch_norm():
             continue
         bn = m.batch_norm[0]
         gain = bn.weight / torch.sqrt(bn.running_var + bn.eps)
@@ -274,12 +323,14 @@ def calibrate_pact(model, batches):
 
 
 def parse_widths(text):
-    """'conv1:4:8,fc:2:8' -> {'conv1': (4, 8), 'fc': (2, 8)}: weight bits and
-    output bits per module, as mpqc's --pins writes them."""
+    """'conv1:4:8,fc:2L:8' -> {'conv1': (4, 8, False), 'fc': (2, 8, True)}:
+    weight bits (L: per layer) and output bits per module, as mpqc's --pins
+    writes them."""
     widths = {}
     for item in filter(None, (t.strip() for t in text.split(","))):
         name, w, a = item.split(":")
-        widths[name] = (int(w), int(a))
+        per_layer = w.upper().endswith("L")
+        widths[name] = (int(w.rstrip("lL")), int(a), per_layer)
     return widths
 
 
@@ -293,13 +344,15 @@ def module_name(node):
 
 def widths_from_report(path):
     """Weight and output widths per module from an mpqc report (its layers'
-    weight_bits and output_bits)."""
+    weight_bits and output_bits), and whether the weights are per layer
+    (weight_granularity "layer")."""
     with open(path) as f:
         report = json.load(f)
     widths = {}
     for layer in report["layers"]:
         if layer.get("weight_bits"):
-            widths[module_name(layer["name"])] = (int(layer["weight_bits"]), int(layer["output_bits"]))
+            widths[module_name(layer["name"])] = (int(layer["weight_bits"]), int(layer["output_bits"]),
+                                                  layer.get("weight_granularity") == "layer")
     return widths
 
 
@@ -313,8 +366,17 @@ def export_qonnx(model, example, path, input_names=("input",), output_names=("lo
     # then holds the numbers, not the ops that computed them).
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, (QConv2d, QLinear)) and m.wq.enabled:
-                m.wq.frozen = m.wq.scale(m.weight).detach().clone().to(torch.float32)
+            if isinstance(m, QConv2d) and m.folds_batch_norm():
+                # PL+FB: the folded weights on one grid, the folded bias on
+                # the int32 grid, and no batch norm in the export.
+                w, b = m.folded_parameters()
+                m.wq.frozen = m.wq.freeze(w)
+                if m.input_quant[0] is not None and m.input_quant[0].enabled:
+                    grid = m.input_quant[0].scale() * m.wq.frozen.flatten()
+                    b = torch.round(b / grid) * grid
+                m.folded = (w.detach().clone(), b.detach().clone())
+            elif isinstance(m, (QConv2d, QLinear)) and m.wq.enabled:
+                m.wq.frozen = m.wq.freeze(m.weight)
                 if m.bias is not None and m.input_quant[0] is not None and m.input_quant[0].enabled:
                     grid = m.input_quant[0].scale() * m.wq.frozen.flatten()
                     m.bias.copy_(torch.round(m.bias / grid) * grid)

@@ -44,39 +44,41 @@ class FmnistCnn(nn.Module):
 
     def __init__(self, widths):
         super().__init__()
-        w = lambda name: widths.get(name, (8, 8))  # noqa: E731
+        w = lambda name: widths.get(name, (8, 8, False))  # noqa: E731
         self.input_quant = Q.FixedQuant(8, signed=False, scale=1.0 / 255)
         self.bn1 = nn.BatchNorm2d(8)
-        self.conv1 = Q.QConv2d(1, 8, 3, padding=1, bias=False).setup(w("conv1")[0], self.input_quant, self.bn1)
+        self.conv1 = Q.QConv2d(1, 8, 3, padding=1, bias=False).setup(w("conv1")[0], self.input_quant, self.bn1,
+                                                                     w("conv1")[2])
         self.act1 = Q.PactQuant(w("conv1")[1])
         self.bn2 = nn.BatchNorm2d(16)
-        self.conv2 = Q.QConv2d(8, 16, 3, padding=1, bias=False).setup(w("conv2")[0], self.act1, self.bn2)
+        self.conv2 = Q.QConv2d(8, 16, 3, padding=1, bias=False).setup(w("conv2")[0], self.act1, self.bn2,
+                                                                      w("conv2")[2])
         self.act2 = Q.PactQuant(w("conv2")[1])
-        self.fc = Q.QLinear(16 * 7 * 7, 10).setup(w("fc")[0], self.act2)
+        self.fc = Q.QLinear(16 * 7 * 7, 10).setup(w("fc")[0], self.act2, w("fc")[2])
         self.logits_quant = Q.FixedQuant(8, signed=True)
 
     def forward(self, x):
         f = nn.functional
         x = self.input_quant(x)
-        x = f.max_pool2d(self.act1(self.bn1(self.conv1(x))), 2)
-        x = f.max_pool2d(self.act2(self.bn2(self.conv2(x))), 2)
+        x = f.max_pool2d(self.act1(Q.conv_bn(self.conv1, x)), 2)
+        x = f.max_pool2d(self.act2(Q.conv_bn(self.conv2, x)), 2)
         return self.logits_quant(self.fc(torch.flatten(x, 1)))
 
 
 class DwBlock(nn.Module):
     def __init__(self, name, cin, cout, stride, widths, input_quant):
         super().__init__()
-        dw, pw = widths.get(name + ".dw", (8, 8)), widths.get(name + ".pw", (8, 8))
+        dw, pw = widths.get(name + ".dw", (8, 8, False)), widths.get(name + ".pw", (8, 8, False))
         self.dw_bn = nn.BatchNorm2d(cin)
         self.dw = Q.QConv2d(cin, cin, 3, stride=stride, padding=1, groups=cin, bias=False).setup(
-            dw[0], input_quant, self.dw_bn)
+            dw[0], input_quant, self.dw_bn, dw[2])
         self.dw_act = Q.PactQuant(dw[1])
         self.pw_bn = nn.BatchNorm2d(cout)
-        self.pw = Q.QConv2d(cin, cout, 1, bias=False).setup(pw[0], self.dw_act, self.pw_bn)
+        self.pw = Q.QConv2d(cin, cout, 1, bias=False).setup(pw[0], self.dw_act, self.pw_bn, pw[2])
         self.pw_act = Q.PactQuant(pw[1])
 
     def forward(self, x):
-        return self.pw_act(self.pw_bn(self.pw(self.dw_act(self.dw_bn(self.dw(x))))))
+        return self.pw_act(Q.conv_bn(self.pw, self.dw_act(Q.conv_bn(self.dw, x))))
 
 
 class MobileNetFmnist(nn.Module):
@@ -90,10 +92,10 @@ class MobileNetFmnist(nn.Module):
         super().__init__()
         c = lambda n: max(8, int(round(n * alpha)))  # noqa: E731
         self.input_quant = Q.FixedQuant(8, signed=False, scale=1.0 / 255)
-        w0 = widths.get("conv0", (8, 8))
+        w0 = widths.get("conv0", (8, 8, False))
         self.bn0 = nn.BatchNorm2d(c(32))
         self.conv0 = Q.QConv2d(1, c(32), 3, stride=2, padding=1, bias=False).setup(w0[0], self.input_quant,
-                                                                                   self.bn0)
+                                                                                   self.bn0, w0[2])
         self.act0 = Q.PactQuant(w0[1])
         plan = [(c(32), c(64), 1), (c(64), c(128), 2), (c(128), c(128), 1), (c(128), c(256), 2),
                 (c(256), c(256), 1), (c(256), c(512), 1)]
@@ -105,11 +107,12 @@ class MobileNetFmnist(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         # mpq's integer global average pool rounds to its input's grid.
         self.pool_quant = Q.GridQuant(prev)
-        self.fc = Q.QLinear(c(512), 10).setup(widths.get("fc", (8, 8))[0], self.pool_quant)
+        wf = widths.get("fc", (8, 8, False))
+        self.fc = Q.QLinear(c(512), 10).setup(wf[0], self.pool_quant, wf[2])
         self.logits_quant = Q.FixedQuant(8, signed=True)
 
     def forward(self, x):
-        x = self.act0(self.bn0(self.conv0(self.input_quant(x))))
+        x = self.act0(Q.conv_bn(self.conv0, self.input_quant(x)))
         for b in self.blocks:
             x = b(x)
         x = self.pool_quant(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))

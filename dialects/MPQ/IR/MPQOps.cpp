@@ -438,6 +438,9 @@ LogicalResult FakeQuantOp::verify() {
                          << " bits: stored tensors have 1..8 bits, a bias 32";
   if (getNarrow() && !storage->isSigned)
     return emitOpError() << "a narrow range needs a signed type";
+  if (getPerLayer() && (!isa<BitsType>(quant) || getMin()))
+    return emitOpError() << "per_layer asks calibration for one grid; it "
+                            "needs an !mpq.bits type and no learned range";
   bool hasMin = getMin().has_value(), hasMax = getMax().has_value();
   if (hasMin != hasMax)
     return emitOpError() << "a learned range needs both min and max";

@@ -137,6 +137,15 @@ std::string validateGraph(const GraphDesc &graph);
 struct BitAssignment {
   std::vector<unsigned> weightBits;
   std::vector<unsigned> activationBits;
+  /// Steps whose weights are quantized per layer (one grid for the tensor,
+  /// batch norm folded into the weights: the PL+FB row of the parameter
+  /// table) whatever the scheme; empty, or one flag per step. Only the
+  /// search sets it (strategy=search with per-layer sensitivity rows).
+  std::vector<bool> perLayerWeights;
+
+  bool isPerLayer(size_t step) const {
+    return step < perLayerWeights.size() && perLayerWeights[step];
+  }
 };
 
 /// Every weight layer and every variable at `bits`.

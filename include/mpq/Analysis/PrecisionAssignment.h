@@ -89,6 +89,10 @@ struct LayerPin {
   std::string layer;
   unsigned weightBits = 0;
   unsigned outputBits = 0;
+  /// With `weightBits`: the weights are quantized per layer, batch norm
+  /// folded (BitAssignment::perLayerWeights), e.g. a model's own per-tensor
+  /// weights with no batch norm after them.
+  bool perLayerWeights = false;
 };
 
 /// Parses "layer:wbits:abits" (0 leaves a width free); nullopt if `text`
@@ -105,6 +109,14 @@ std::optional<LayerPin> parseLayerPin(const std::string &text);
 struct SensitivityTable {
   std::vector<std::vector<double>> weight;
   std::vector<std::vector<double>> activation;
+  /// Optional, under scheme=pc-icn: the cost of each weight layer quantized
+  /// per layer instead (one grid for the tensor, batch norm folded into the
+  /// weights; its parameters are the PL+FB row, 4 C + 20 bytes instead of
+  /// 10 C + 8). Empty, or one row per step like `weight`; a layer with an
+  /// empty row is quantized per channel. The search offers per-layer
+  /// weights where a row is given (docs/design.md, "Parameters that fit
+  /// tight budgets").
+  std::vector<std::vector<double>> weightPerLayer;
   /// Where the figures come from: "measured" (on calibration data),
   /// "proxy" (proxySensitivity), or a file name.
   std::string source;
@@ -125,7 +137,8 @@ SensitivityTable proxySensitivity(const GraphDesc &graph,
 
 /// Empty if `table` has a row of `candidateBits.size()` finite,
 /// non-negative entries for every weight layer and every variable of
-/// `graph`, else what is wrong.
+/// `graph` (and, if it has per-layer rows, one per step, each empty or of
+/// that form on a weight layer), else what is wrong.
 std::string validateSensitivity(const GraphDesc &graph,
                                 const SensitivityTable &table,
                                 const std::vector<unsigned> &candidateBits);

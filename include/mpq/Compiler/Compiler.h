@@ -181,6 +181,10 @@ struct LayerResult {
   std::string name, kind;
   unsigned weightBits = 0, inputBits = 0, outputBits = 0;
   int64_t weightBytes = 0, paramBytes = 0;
+  /// One grid for the weights, batch norm folded (strategy=search's option
+  /// where parameters bind, or a model's own per-tensor weights): one
+  /// requantization multiplier for the layer.
+  bool perLayerWeights = false;
 };
 
 struct CompileResult {

@@ -52,6 +52,9 @@ struct ReportLayer {
   unsigned weightBits = 0;
   /// rule, search, pin, model, imported, io, input (the input's grid).
   std::string weightOrigin;
+  /// "channel" (a grid per output channel) or "layer" (one grid); empty
+  /// without weights.
+  std::string weightGranularity;
   unsigned outputBits = 0;
   bool outputSigned = false;
   std::string outputOrigin;

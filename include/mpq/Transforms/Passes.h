@@ -43,6 +43,9 @@ struct PrecisionOutcome {
     std::string name, kind, node;
     unsigned weightBits = 0, inputBits = 0, outputBits = 0;
     int64_t weightBytes = 0, paramBytes = 0;
+    /// Weights on one grid, batch norm folded (BitAssignment::
+    /// perLayerWeights): the PL+FB parameters.
+    bool perLayerWeights = false;
     /// Why the widths are what they are (rule, search, pin, model, io).
     std::string weightOrigin, outputOrigin;
   };

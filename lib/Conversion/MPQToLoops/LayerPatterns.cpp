@@ -52,7 +52,8 @@ struct FusedLayer {
   RoundingMode mode = RoundingMode::Floor;
   SmallVector<int32_t> zeroPoints;
   bool weightZeroPoints = false, narrowTotal = false, floorHigh = false;
-  Value mGlobal, sGlobal, bGlobal, zGlobal;
+  MPQToLoopsLowering::ChannelParams params;
+  MPQToLoopsLowering::ParamTable zw;
 
   /// Diagnostics go to the layer only when `report` (the fallback pattern);
   /// other patterns just do not match.
@@ -150,11 +151,8 @@ LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
   out = *lowering.lookupBuffer(rq.getResult());
   if (weights)
     w.memref = lowering.weightBytes(b, weightOp, w);
-  MPQToLoopsLowering::ChannelParams params =
-      lowering.requantParams(b, rq, channels);
-  mGlobal = params.multipliers, sGlobal = params.shifts,
-  bGlobal = params.biases;
-  zGlobal = lowering.global(b, "weight_zp", zeroPoints);
+  params = lowering.requantParams(b, rq, channels);
+  zw = lowering.paramTable(b, "weight_zp", zeroPoints);
   return success();
 }
 
@@ -170,7 +168,7 @@ public:
   Value loadZw(Value o) {
     if (!f.weightZeroPoints)
       return Value();
-    return memref::LoadOp::create(e.b, e.loc, f.zGlobal, ValueRange{o});
+    return f.zw.at(e, o);
   }
 
   /// sum (x - zx)(w - zw) = sum (x - zx) w - zw sum (x - zx): where several
@@ -186,17 +184,15 @@ public:
 
   /// Channel `o`'s accumulator requantized (i32).
   Value requantized(Value acc, Value o) {
-    auto load = [&](Value g) {
-      return memref::LoadOp::create(e.b, e.loc, g, ValueRange{o}).getResult();
-    };
-    auto loadParam = [&](Value g) { return e.toI64(load(g)); };
-    Value total = f.narrowTotal ? e.toI64(e.add(acc, load(f.bGlobal)))
-                                : e.add(e.toI64(acc), loadParam(f.bGlobal));
+    Value bias = f.params.biases.at(e, o);
+    Value m0 = e.toI64(f.params.multipliers.at(e, o));
+    Value shift = f.params.shifts.at(e, o);
+    Value total = f.narrowTotal ? e.toI64(e.add(acc, bias))
+                                : e.add(e.toI64(acc), e.toI64(bias));
     return f.floorHigh
-               ? e.requantizeFloorHigh(total, loadParam(f.mGlobal),
-                                       load(f.sGlobal),
+               ? e.requantizeFloorHigh(total, m0, shift,
                                        f.outElem.getZeroPoint(), f.lo, f.hi)
-               : e.requantize(total, loadParam(f.mGlobal), loadParam(f.sGlobal),
+               : e.requantize(total, m0, e.toI64(shift),
                               f.outElem.getZeroPoint(), f.lo, f.hi, f.mode);
   }
 

@@ -132,14 +132,25 @@ LogicalResult MPQToLoopsLowering::assignStorage(Operation *op) {
 
 Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
                                  ArrayRef<int32_t> values) {
+  return global(b, kind, values, 32);
+}
+
+Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
+                                 ArrayRef<int32_t> values, unsigned bits) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(entry);
   std::string name = prefix + "_" + kind.str() + std::to_string(globals++);
-  auto type =
-      MemRefType::get({static_cast<int64_t>(values.size())}, b.getI32Type());
-  auto tensorType = RankedTensorType::get(type.getShape(), b.getI32Type());
+  Type elem = b.getIntegerType(bits);
+  auto type = MemRefType::get({static_cast<int64_t>(values.size())}, elem);
+  auto tensorType = RankedTensorType::get(type.getShape(), elem);
+  SmallVector<APInt> data;
+  for (int32_t v : values) {
+    assert(llvm::isIntN(bits, v) && "parameter out of its storage range");
+    data.push_back(APInt(bits, static_cast<uint64_t>(int64_t(v)),
+                         /*isSigned=*/true, /*implicitTrunc=*/true));
+  }
   memref::GlobalOp::create(b, model.getLoc(), name, b.getStringAttr("private"),
-                           type, DenseElementsAttr::get(tensorType, values),
+                           type, DenseElementsAttr::get(tensorType, data),
                            /*constant=*/true, /*alignment=*/nullptr);
   b.setInsertionPointToStart(step ? &step.getBody().front()
                                   : &entry.getBody().front());
@@ -201,6 +212,33 @@ void MPQToLoopsLowering::copyBytes(OpBuilder &b, Value from, int64_t fromOffset,
   });
 }
 
+Value MPQToLoopsLowering::ParamTable::at(LoopEmitter &e, Value c) const {
+  if (!global)
+    return e.i32(0);
+  Value entry = memref::LoadOp::create(e.b, e.loc, global,
+                                       ValueRange{uniform ? e.index(0) : c});
+  if (entry.getType().isInteger(32))
+    return entry;
+  return arith::ExtSIOp::create(e.b, e.loc, e.b.getI32Type(), entry);
+}
+
+MPQToLoopsLowering::ParamTable
+MPQToLoopsLowering::paramTable(OpBuilder &b, StringRef kind,
+                               ArrayRef<int32_t> values) {
+  ParamTable table;
+  if (llvm::all_of(values, [](int32_t v) { return v == 0; }))
+    return table;
+  table.uniform = llvm::all_equal(values);
+  ArrayRef<int32_t> stored = table.uniform ? values.take_front() : values;
+  unsigned bits = 8;
+  for (int32_t v : stored)
+    bits = std::max(bits, llvm::isInt<8>(v)    ? 8u
+                          : llvm::isInt<16>(v) ? 16u
+                                               : 32u);
+  table.global = global(b, kind, stored, bits);
+  return table;
+}
+
 MPQToLoopsLowering::ChannelParams
 MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
                                   int64_t channels) {
@@ -216,8 +254,8 @@ MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
     shifts.push_back(31 - n0);
   SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
                                            : SmallVector<int32_t>(channels, 0);
-  return {global(b, "multiplier", perChannel(rq.getMultiplier())),
-          global(b, "shift", shifts), global(b, "bias", bias)};
+  return {paramTable(b, "multiplier", perChannel(rq.getMultiplier())),
+          paramTable(b, "shift", shifts), paramTable(b, "bias", bias)};
 }
 
 LogicalResult MPQToLoopsLowering::begin(OpBuilder &b) {
@@ -411,21 +449,20 @@ protected:
     int64_t channels = out.inner();
     MPQToLoopsLowering::ChannelParams params =
         lowering.requantParams(b, rq, channels);
-    Value mGlobal = params.multipliers, sGlobal = params.shifts,
-          bGlobal = params.biases;
     UniformType inElem = cast<UniformType>(
         cast<RankedTensorType>(rq.getInput().getType()).getElementType());
     UniformType outElem = cast<UniformType>(rq.getType().getElementType());
     int64_t lo = rq.getClampMin().value_or(outElem.getStorageMin());
     int64_t hi = rq.getClampMax().value_or(outElem.getStorageMax());
     e.loopNest({out.rows(), channels}, [&](ArrayRef<Value> ivs) {
-      auto loadParam = [&](Value g) {
-        return e.toI64(memref::LoadOp::create(b, e.loc, g, ValueRange{ivs[1]}));
+      auto param = [&](const MPQToLoopsLowering::ParamTable &table) {
+        return e.toI64(table.at(e, ivs[1]));
       };
       Value x = e.toI64(
           e.sub(e.load(*in, ivs[0], ivs[1]), e.i32(inElem.getZeroPoint())));
-      Value y = e.requantize(e.add(x, loadParam(bGlobal)), loadParam(mGlobal),
-                             loadParam(sGlobal), outElem.getZeroPoint(), lo, hi,
+      Value y = e.requantize(e.add(x, param(params.biases)),
+                             param(params.multipliers), param(params.shifts),
+                             outElem.getZeroPoint(), lo, hi,
                              toRoundingMode(rq.getRounding()));
       e.store(out, ivs[0], ivs[1], y);
     });

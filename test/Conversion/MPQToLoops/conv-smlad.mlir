@@ -56,11 +56,13 @@ func.func @conv3x3(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x4xf32> {
 // (UXTB16 on the weights too). A 1x1 convolution with stride 2 (stride 1
 // goes to the product kernel, matmul-smlad.mlir).
 // CHECK-LABEL: func.func private @weight_zp_step0
-// CHECK: %[[ZP:.*]] = memref.get_global @weight_zp_weight_zp{{[0-9]+}} : memref<2xi32>
+// Every channel has zero point 128: one i16 entry, read for each channel.
+// CHECK: %[[ZP:.*]] = memref.get_global @weight_zp_weight_zp{{[0-9]+}} : memref<1xi16>
 // The input sum of the position.
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32)
 // CHECK: arith.addi %{{.*}} : i32
-// CHECK: %[[Z0:.*]] = memref.load %[[ZP]][%c0]
+// CHECK: %[[Z16:.*]] = memref.load %[[ZP]][%c0]
+// CHECK: %[[Z0:.*]] = arith.extsi %[[Z16]] : i16 to i32
 // CHECK: %[[ACC:.*]]:2 = scf.for %{{.*}} = %c0 to %c2 {{.*}} -> (i32, i32)
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"

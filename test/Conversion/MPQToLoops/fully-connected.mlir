@@ -6,11 +6,12 @@
 // products), then blocks of four output channels reducing over K code by
 // code, each input code loaded once for the block.
 // CHECK-LABEL: func.func private @fc_step0
-// CHECK: %[[ZP:.*]] = memref.get_global @fc_weight_zp{{[0-9]+}} : memref<8xi32>
+// CHECK: %[[ZP:.*]] = memref.get_global @fc_weight_zp{{[0-9]+}} : memref<1xi16>
 // CHECK: %[[W:.*]] = memref.get_global @fc_weights{{[0-9]+}} : memref<128xi8>
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c16 {{.*}} -> (i32)
 // CHECK: scf.for %[[BLK:.*]] = %c0 to %c2
-// CHECK: %[[Z0:.*]] = memref.load %[[ZP]]
+// CHECK: %[[Z16:.*]] = memref.load %[[ZP]][%c0]
+// CHECK: %[[Z0:.*]] = arith.extsi %[[Z16]] : i16 to i32
 // CHECK: %[[ACC:.*]]:4 = scf.for %{{.*}} = %c0 to %c16 {{.*}} -> (i32, i32, i32, i32)
 // CHECK: %[[X:.*]] = arith.extui %{{.*}} : i8 to i32
 // CHECK-COUNT-4: arith.muli %[[X]], %{{.*}} : i32

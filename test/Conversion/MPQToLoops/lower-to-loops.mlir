@@ -14,8 +14,11 @@
 // CHECK-NOT: tensor<
 // CHECK: return
 // CHECK-DAG: memref.global "private" constant @net_weights{{[0-9]+}} : memref<2xi8> = dense<[-15, 50]>
-// CHECK-DAG: memref.global "private" constant @net_multiplier{{[0-9]+}} : memref<2xi32> = dense<1073741824>
-// CHECK-DAG: memref.global "private" constant @net_shift{{[0-9]+}} : memref<2xi32> = dense<31>
+// Parameters equal for every channel are stored once, each in the narrowest
+// type that holds it; the absent bias is not stored at all.
+// CHECK-DAG: memref.global "private" constant @net_multiplier{{[0-9]+}} : memref<1xi32> = dense<1073741824>
+// CHECK-DAG: memref.global "private" constant @net_shift{{[0-9]+}} : memref<1xi8> = dense<31>
+// CHECK-NOT: memref.global {{.*}}@net_bias
 // CHECK-LABEL: func.func @net_run
 // CHECK-SAME: (%{{.*}}: memref<2xi8>, %{{.*}}: memref<1xi8>, %[[A:.*]]: memref<[[$ARENA]]xi8>) -> i32
 // CHECK-SAME: mpq.arena_size = [[$ARENA]]

@@ -11,7 +11,7 @@
 // CHECK-LABEL: func.func private @pw_step0
 // CHECK-SAME: (%[[ARENA:.*]]: memref<60xi8>)
 // CHECK-DAG: %[[W:.*]] = memref.get_global @pw_weights{{[0-9]+}} : memref<16xi32>
-// CHECK-DAG: %[[ZP:.*]] = memref.get_global @pw_weight_zp{{[0-9]+}} : memref<4xi32>
+// CHECK-DAG: %[[ZP:.*]] = memref.get_global @pw_weight_zp{{[0-9]+}} : memref<4xi8>
 // CHECK: %[[X:.*]] = memref.view %[[ARENA]][%c0][] : memref<60xi8> to memref<12xi32>
 // The input sums of the two pixels (weight zero points factored out), four
 // codes per USADA8.
@@ -38,7 +38,8 @@
 // CHECK-COUNT-8: llvm.call_intrinsic "llvm.arm.smlad"
 // CHECK: scf.yield
 // acc - zw * sum, requantized, stored; channel 0 of pixel 0 first.
-// CHECK: %[[Z:.*]] = memref.load %[[ZP]]
+// CHECK: %[[Z8:.*]] = memref.load %[[ZP]]
+// CHECK: %[[Z:.*]] = arith.extsi %[[Z8]] : i8 to i32
 // CHECK: %[[P:.*]] = arith.muli %[[Z]], %[[S0]] : i32
 // CHECK: arith.subi %[[ACC]]#0, %[[P]] : i32
 // CHECK: memref.store

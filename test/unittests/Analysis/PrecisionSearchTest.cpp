@@ -78,25 +78,39 @@ Best bruteForce(const GraphDesc &g, const AssignmentRequest &req,
     bool weight;
     int index;
   };
-  std::vector<Free> free;
-  for (size_t s = 0; s < g.steps.size(); ++s)
-    if (hasWeights(g.steps[s].kind) && !start.weightFixed[s])
-      free.push_back({true, static_cast<int>(s)});
-  for (int v = 0; v < g.numVariables(); ++v)
-    if (!start.variableFixed[v])
-      free.push_back({false, v});
-  const bool chain = isChain(g);
   const size_t n = req.candidateBits.size();
+  // Per-layer weights double a weight's options: digits n.. are per layer.
+  auto perLayerOffered = [&](size_t s) {
+    return req.scheme == QuantScheme::PC_ICN &&
+           s < table.weightPerLayer.size() && !table.weightPerLayer[s].empty();
+  };
+  std::vector<Free> free;
+  std::vector<size_t> options;
+  for (size_t s = 0; s < g.steps.size(); ++s)
+    if (hasWeights(g.steps[s].kind) && !start.weightFixed[s]) {
+      free.push_back({true, static_cast<int>(s)});
+      options.push_back(perLayerOffered(s) ? 2 * n : n);
+    }
+  for (int v = 0; v < g.numVariables(); ++v)
+    if (!start.variableFixed[v]) {
+      free.push_back({false, v});
+      options.push_back(n);
+    }
+  const bool chain = isChain(g);
   Best best;
   std::vector<size_t> digit(free.size(), 0);
   while (true) {
     BitAssignment bits = start.bits;
+    bits.perLayerWeights.assign(g.steps.size(), false);
     double cost = 0;
     for (size_t i = 0; i < free.size(); ++i) {
-      const unsigned b = req.candidateBits[digit[i]];
+      const unsigned b = req.candidateBits[digit[i] % n];
       if (free[i].weight) {
+        const bool perLayer = digit[i] >= n;
         bits.weightBits[free[i].index] = b;
-        cost += table.weight[free[i].index][digit[i]];
+        bits.perLayerWeights[free[i].index] = perLayer;
+        cost += (perLayer ? table.weightPerLayer
+                          : table.weight)[free[i].index][digit[i] % n];
       } else {
         bits.activationBits[free[i].index] = b;
         cost += table.activation[free[i].index][digit[i]];
@@ -111,7 +125,7 @@ Best bruteForce(const GraphDesc &g, const AssignmentRequest &req,
       best.bits = bits;
     }
     size_t i = 0;
-    while (i < free.size() && ++digit[i] == n)
+    while (i < free.size() && ++digit[i] == options[i])
       digit[i++] = 0;
     if (i == free.size())
       break;
@@ -141,6 +155,20 @@ void expectOptimal(const GraphDesc &g, AssignmentRequest req,
   if (r.search->ruleFits) {
     EXPECT_LE(r.search->objective, r.search->ruleObjective + 1e-12) << what;
   }
+}
+
+/// `table` with a per-layer row for every weight layer: mostly costlier
+/// than per channel (a grid for the whole tensor), sometimes not.
+SensitivityTable withPerLayerRows(const GraphDesc &g, SensitivityTable table,
+                                  std::mt19937 &rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  table.weightPerLayer.resize(g.steps.size());
+  for (size_t s = 0; s < g.steps.size(); ++s)
+    if (hasWeights(g.steps[s].kind))
+      for (double c : table.weight[s])
+        table.weightPerLayer[s].push_back(c * (0.9 + 0.3 * u(rng)) +
+                                          u(rng) * 0.1);
+  return table;
 }
 
 /// A budget between the all-smallest and the all-8-bit figure.
@@ -273,6 +301,89 @@ TEST(PrecisionSearch, MatchesEnumerationOnRandomDags) {
     expectOptimal(g, req, table, SearchSolver::Auto,
                   "dag trial " + std::to_string(trial));
   }
+}
+
+// Per-layer weights (PL+FB parameters, 4 C + 20 bytes against 10 C + 8)
+// are options of their own: both solvers still find the optimum the
+// enumeration finds, over widths and granularities.
+TEST(PrecisionSearch, MatchesEnumerationWithPerLayerWeights) {
+  std::mt19937 rng(5122026);
+  std::uniform_int_distribution<int64_t> width(3, 300);
+  std::uniform_int_distribution<int> layers(1, 3);
+  int perLayerChosen = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const bool dag = trial % 3 == 2;
+    GraphDesc g;
+    if (dag) {
+      g = fireGraph(width(rng), width(rng), width(rng), trial % 2 == 1,
+                    width(rng));
+    } else {
+      std::vector<int64_t> widths;
+      for (int i = 0, n = layers(rng) + 1; i < n; ++i)
+        widths.push_back(width(rng));
+      g = fcChain(widths);
+    }
+    BitAssignment smallest = uniformAssignment(g, 2);
+    smallest.perLayerWeights.assign(g.steps.size(), false);
+    for (size_t s = 0; s < g.steps.size(); ++s)
+      smallest.perLayerWeights[s] = hasWeights(g.steps[s].kind);
+    Footprint f8 =
+        computeFootprint(g, uniformAssignment(g, 8), QuantScheme::PC_ICN);
+    Footprint f2 = computeFootprint(g, smallest, QuantScheme::PC_ICN);
+    const int64_t ram8 = dag ? f8.peakLiveBytes : f8.ramBytes;
+    const int64_t ram2 = dag ? f2.peakLiveBytes : f2.ramBytes;
+    AssignmentRequest req = request(between(f2.flashBytes, f8.flashBytes, rng),
+                                    between(ram2, ram8, rng));
+    const SensitivityTable table =
+        withPerLayerRows(g, randomTable(g, rng), rng);
+    const std::string what = "per-layer trial " + std::to_string(trial);
+    if (!dag)
+      expectOptimal(g, req, table, SearchSolver::DynamicProgram, what + " dp");
+    expectOptimal(g, req, table, SearchSolver::Milp, what + " milp");
+    req.sensitivity = std::make_shared<SensitivityTable>(table);
+    AssignmentResult r = SearchStrategy().assign(g, req);
+    for (size_t s = 0; s < g.steps.size(); ++s)
+      perLayerChosen += r.fits && r.assignment.isPerLayer(s);
+  }
+  // The option is exercised, not just offered.
+  EXPECT_GE(perLayerChosen, 10) << perLayerChosen;
+}
+
+// Where the parameters bind, per-layer weights keep more bits: the last
+// layer, 512 outputs, pays 3588 B of per-channel parameters (7 C + 4) and
+// 2068 B per layer (4 C + 20). At 20,000 B its 16,384 B of 8-bit weights
+// fit per layer (with the first layer's 840 B: 19,292 B) but not per
+// channel (20,812 B); the search keeps 8 bits per layer rather than 4 per
+// channel, and says why.
+TEST(PrecisionSearch, PerLayerWeightsWhereParametersBind) {
+  GraphDesc g = fcChain({16, 32, 512});
+  AssignmentRequest req = request(20000, kHuge);
+  SensitivityTable table = uniformSensitivity(g, 3);
+  table.weight[0] = {0, 1, 10};
+  table.weight[1] = {0, 1, 10};
+  table.weightPerLayer.resize(g.steps.size());
+  table.weightPerLayer[0] = {5, 6, 15};
+  table.weightPerLayer[1] = {0.5, 1.5, 10.5};
+  req.sensitivity = std::make_shared<SensitivityTable>(table);
+  AssignmentResult r = SearchStrategy().assign(g, req);
+  ASSERT_TRUE(r.fits) << r.error;
+  EXPECT_EQ(r.assignment.weightBits[1], 8u);
+  EXPECT_TRUE(r.assignment.isPerLayer(1));
+  EXPECT_FALSE(r.assignment.isPerLayer(0));
+  // Flash as the memory model counts it: PL+FB parameters for layer 1.
+  EXPECT_EQ(r.footprint.steps[1].paramBytes,
+            layerParamBytes(QuantScheme::PL_FB, 512, /*isLast=*/true));
+  EXPECT_EQ(r.footprint.flashBytes, 19292);
+  EXPECT_NEAR(r.search->objective, 0.5, 1e-12);
+  EXPECT_EQ(r.search->weightWhy[1],
+            "flash: at 8 bits per channel the model needs 20812 B > 20000 B");
+  // Without the per-layer rows the best is 4 bits per channel.
+  table.weightPerLayer.clear();
+  req.sensitivity = std::make_shared<SensitivityTable>(table);
+  AssignmentResult pc = SearchStrategy().assign(g, req);
+  ASSERT_TRUE(pc.fits) << pc.error;
+  EXPECT_EQ(pc.assignment.weightBits[1], 4u);
+  EXPECT_NEAR(pc.search->objective, 1.0, 1e-12);
 }
 
 // A lookup-table step ties flash to an activation width: the MILP solves it.

@@ -95,6 +95,10 @@ public:
   /// A constant i32 global `<prefix>_<kind><n>` and its address in the
   /// current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
+  /// A constant global of `values` as `bits`-bit signed integers (8, 16 or
+  /// 32; every value must fit) and its address in the current step.
+  Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values,
+               unsigned bits);
   /// A constant byte global `<prefix>_<kind><n>` (weights, tables) and its
   /// address in the current step.
   Value byteGlobal(OpBuilder &b, Location loc, StringRef kind,
@@ -105,10 +109,25 @@ public:
   /// global.
   Value weightBytes(OpBuilder &b, QConstantOp constant,
                     const PackedBuffer &layout);
-  /// Per-channel requantization parameters of `rq` as constant globals
-  /// (multiplier M0, right shift 31 - N0, bias), one entry per channel.
+  /// A per-channel parameter table as the kernels read it, stored as
+  /// compactly as its values allow (docs/design.md, "Parameter storage"):
+  /// - every entry zero: nothing stored, the kernels use the constant 0;
+  /// - every entry equal: one entry, read for every channel;
+  /// - otherwise one entry per channel;
+  /// each entry in the narrowest of i8, i16 and i32 that holds every value.
+  struct ParamTable {
+    Value global;
+    bool uniform = false;
+    /// Channel `c`'s entry (an index), sign-extended to i32.
+    Value at(LoopEmitter &e, Value c) const;
+  };
+  /// The table of `values` (one per channel) as a ParamTable, its global
+  /// named `<prefix>_<kind><n>`.
+  ParamTable paramTable(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
+  /// Per-channel requantization parameters of `rq` (multiplier M0, right
+  /// shift 31 - N0, bias) as parameter tables of `channels` entries.
   struct ChannelParams {
-    Value multipliers, shifts, biases;
+    ParamTable multipliers, shifts, biases;
   };
   ChannelParams requantParams(OpBuilder &b, RequantizeOp rq, int64_t channels);
   /// A byte copy loop.

@@ -249,6 +249,13 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     even, the paper's PACT activations floor); `narrow` drops the most
     negative code of a signed range.
 
+    `per_layer`, on an `!mpq.bits` placeholder of a layer's weights, asks
+    calibration for one grid for the whole tensor, with the batch norm that
+    follows the layer folded into the weights first (the PL+FB scheme for
+    this layer alone, whatever `scheme` says): its requantization then
+    needs one multiplier, not one per channel. Precision search sets it
+    where the parameters are what binds the flash budget.
+
     Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
     grid s_x * s_w,c (docs/paper.md §1), which `--mpq-calibrate` puts there so
     that the fake-quant graph adds the same bias B as the integer graph;
@@ -265,7 +272,8 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
   }];
   let arguments = (ins MPQ_FloatTensor:$input, TypeAttr:$quant,
                    MPQ_RoundingModeAttr:$rounding, UnitAttr:$narrow,
-                   OptionalAttr<F64Attr>:$min, OptionalAttr<F64Attr>:$max);
+                   OptionalAttr<F64Attr>:$min, OptionalAttr<F64Attr>:$max,
+                   UnitAttr:$per_layer);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input `to` $quant attr-dict `:` type($input)";
   let hasVerifier = 1;
