@@ -11,7 +11,8 @@ fake-quant model code for code:
   or, where mpqc's search chose per-layer weights (report granularity
   "layer", the PL+FB scheme for that layer), one scale max|w| / (2^(b-1)-1)
   for the tensor, with the batch norm folded into the weights first (its
-  running statistics, frozen while QAT trains) and no batch norm after;
+  running statistics, kept current on the layer's float output while
+  training) and no batch norm after;
 - activations: PACT (Choi et al. 2018): unsigned, clipped at a learned alpha,
   scale alpha / (2^b-1), rounded down (QONNX FLOOR), as mpq stores
   activations; the straight-through estimator passes the gradient where
