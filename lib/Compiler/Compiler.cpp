@@ -840,7 +840,6 @@ FailureOr<CompileResult> Compilation::run() {
                       << compiled->flashBytes - compiled->modelFlashBytes
                       << " B of flash: assigning precision again for " << budget
                       << " B of weights and parameters";
-      const int64_t overhead = flash - budget;
       compiled = compileOnce(budget, goal);
       isProbe = false;
       if (failed(compiled)) {
@@ -849,7 +848,7 @@ FailureOr<CompileResult> Compilation::run() {
         if (lastReport && !lastReport->fits)
           emitError(loc)
               << "the generated code does not fit the flash budget of " << flash
-              << " B: code and storage take " << overhead
+              << " B: code and storage take " << flash - budget
               << " B of it, which leaves " << budget
               << " B for weights and parameters (the error above)";
         return failure();

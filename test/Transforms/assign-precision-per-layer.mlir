@@ -5,6 +5,16 @@
 // RUN: mpq-opt %S/assign-precision.mlir -mpq-assign-precision="flash=1900 ram=4KiB strategy=search sensitivity=%S/Inputs/chain-sensitivity-per-layer.json report=%t.json table" 2> %t.table | FileCheck %s
 // RUN: FileCheck %s --check-prefix=JSON < %t.json
 // RUN: FileCheck %s --check-prefix=TABLE < %t.table
+// Budgets nothing meets: the rule's diagnosis (it knows per-channel
+// parameters only), with what per-layer weights reach: every weight at 2 bits
+// (348 B) with conv1, dw2 and pw3 per layer (826 - 348 = 478 B of
+// parameters): 826 B.
+// RUN: not mpq-opt %S/assign-precision.mlir -mpq-assign-precision="flash=800 ram=4KiB strategy=search sensitivity=%S/Inputs/chain-sensitivity-per-layer.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOFIT
+// NOFIT: error: the model does not fit: flash budget of 800 B cannot be met: the smallest flash reachable, with every unpinned weight tensor at 2 bits, is 1174 B {{.*}}; with per-layer weights (the search's option) too, the smallest is 826 B
+// RUN: not mpq-opt %S/assign-precision.mlir -mpq-assign-precision="flash=1000 ram=100 strategy=search sensitivity=%S/Inputs/chain-sensitivity-per-layer.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOFITRAM
+// NOFITRAM: error: the model does not fit: RAM budget of 100 B cannot be met
+// NOFITRAM: error: the model does not fit: flash budget of 1000 B cannot be met: {{.*}}; with per-layer weights (the search's option) the flash can reach 826 B, but not within the RAM budget too
+//
 // A model's own per-channel grid: kept, and per channel, unless `reassign`
 // lets the search choose again; then the grid is dropped for a per-layer
 // placeholder. conv0 (C = 16): 128 B of weights and 168 B of parameters per

@@ -215,6 +215,7 @@ void MPQToLoopsLowering::copyBytes(OpBuilder &b, Value from, int64_t fromOffset,
 Value MPQToLoopsLowering::ParamTable::at(LoopEmitter &e, Value c) const {
   if (!global)
     return e.i32(0);
+  const bool uniform = cast<MemRefType>(global.getType()).getDimSize(0) == 1;
   Value entry = memref::LoadOp::create(e.b, e.loc, global,
                                        ValueRange{uniform ? e.index(0) : c});
   if (entry.getType().isInteger(32))
@@ -228,8 +229,8 @@ MPQToLoopsLowering::paramTable(OpBuilder &b, StringRef kind,
   ParamTable table;
   if (llvm::all_of(values, [](int32_t v) { return v == 0; }))
     return table;
-  table.uniform = llvm::all_equal(values);
-  ArrayRef<int32_t> stored = table.uniform ? values.take_front() : values;
+  ArrayRef<int32_t> stored =
+      llvm::all_equal(values) ? values.take_front() : values;
   unsigned bits = 8;
   for (int32_t v : stored)
     bits = std::max(bits, llvm::isInt<8>(v)    ? 8u

@@ -163,6 +163,22 @@ func.func @fake_quant_wide(%x: tensor<4xf32>) {
 
 // -----
 
+func.func @fake_quant_per_layer_grid(%w: tensor<4x2xf32>) {
+  // expected-error @+1 {{per_layer asks calibration for one grid; it needs an !mpq.bits type and no learned range}}
+  %0 = mpq.fake_quant %w to !mpq.uniform<i8, 0.5:0> {per_layer, rounding = #mpq.rounding<half_to_even>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_per_layer_range(%w: tensor<4x2xf32>) {
+  // expected-error @+1 {{per_layer asks calibration for one grid; it needs an !mpq.bits type and no learned range}}
+  %0 = mpq.fake_quant %w to !mpq.bits<i8> {per_layer, min = -1.0, max = 1.0, rounding = #mpq.rounding<half_to_even>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
 func.func @fake_quant_unsigned_bias(%b: tensor<4xf32>) {
   // expected-error @+1 {{fake-quantization to 32 bits is for an int32 bias, which is signed}}
   %0 = mpq.fake_quant %b to !mpq.uniform<u32, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<4xf32>

@@ -77,6 +77,15 @@ func.func @fake_quant(%x: tensor<1x4x4x2xf32>, %w: tensor<2x3x3x2xf32>) -> (tens
 }
 
 // A bias on its int32 grid s_x * s_w,c (per output channel).
+// A weight placeholder for one grid per tensor (strategy=search's per-layer
+// weights).
+// CHECK-LABEL: func.func @fake_quant_per_layer
+func.func @fake_quant_per_layer(%w: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {per_layer, rounding = #mpq.rounding<half_to_even>} : tensor<4x2xf32>
+  %q = mpq.fake_quant %w to !mpq.bits<i4> {per_layer, rounding = #mpq.rounding<half_to_even>} : tensor<4x2xf32>
+  return %q : tensor<4x2xf32>
+}
+
 // CHECK-LABEL: func.func @fake_quant_bias
 func.func @fake_quant_bias(%b: tensor<2xf32>) -> tensor<2xf32> {
   // CHECK: mpq.fake_quant %{{.*}} to !mpq.uniform<i32:0, {5.000000e-02:0, 2.500000e-02:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>

@@ -492,6 +492,29 @@ TEST(PrecisionSearch, InvalidRequestsAreReported) {
   EXPECT_EQ(r.error, "the sensitivity of the weights of 'L1' is not a finite "
                      "non-negative number");
 
+  // Per-layer rows: one per step, and only on weight layers.
+  auto perLayer = std::make_shared<SensitivityTable>(
+      proxySensitivity(g, req.candidateBits));
+  perLayer->weightPerLayer.assign(1, {0, 1, 2});
+  req.sensitivity = perLayer;
+  r = SearchStrategy().assign(g, req);
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.error, "the sensitivity table has 1 per-layer weight rows for 2 "
+                     "steps");
+  GraphDesc pooled = fcChain({10, 20, 5});
+  const int pool = pooled.addTensor("pool", {1, 5}, 3);
+  pooled.addStep("pool", StepKind::Other, {2}, pool);
+  AssignmentRequest preq = request(kHuge, kHuge);
+  auto weightless = std::make_shared<SensitivityTable>(
+      proxySensitivity(pooled, preq.candidateBits));
+  weightless->weightPerLayer.assign(3, {});
+  weightless->weightPerLayer[2] = {0, 1, 2};
+  preq.sensitivity = weightless;
+  r = SearchStrategy().assign(pooled, preq);
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.error, "the sensitivity table prices per-layer weights for "
+                     "'pool', which has none");
+
   // The dynamic program does not take a DAG.
   GraphDesc dag = fireGraph(8, 8, 8, false, 4);
   AssignmentRequest dreq = request(kHuge, kHuge);

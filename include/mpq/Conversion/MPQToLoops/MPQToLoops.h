@@ -116,8 +116,8 @@ public:
   /// - otherwise one entry per channel;
   /// each entry in the narrowest of i8, i16 and i32 that holds every value.
   struct ParamTable {
+    /// Null when every entry is zero; one element when all are equal.
     Value global;
-    bool uniform = false;
     /// Channel `c`'s entry (an index), sign-extended to i32.
     Value at(LoopEmitter &e, Value c) const;
   };
