@@ -54,6 +54,7 @@ void mlir::mpq::buildMPQIntegerStage(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   MPQPlanBuffersPassOptions plan;
   plan.algorithm = options.algorithm;
+  plan.inPlace = options.inPlace;
   pm.addPass(createMPQPlanBuffersPass(plan, outcome));
 }
 

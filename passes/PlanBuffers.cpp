@@ -83,8 +83,11 @@ llvm::json::Value planReportJson(const PlanSummary &summary) {
         {"size", b.size},
         {"first_step", b.firstUse},
         {"last_step", b.lastUse}};
-    if (b.inPlaceOf >= 0 && plan.offsets[b.inPlaceOf] == plan.offsets[i])
-      row["in_place_of"] = buffers[b.inPlaceOf].name;
+    if (i < plan.inPlaceSource.size() && plan.inPlaceSource[i] >= 0) {
+      row["in_place_of"] = buffers[plan.inPlaceSource[i]].name;
+      if (b.inPlaceShift > 0)
+        row["in_place_shift"] = b.inPlaceShift;
+    }
     bufferRows.push_back(std::move(row));
   }
   return Object{

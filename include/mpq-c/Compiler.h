@@ -204,6 +204,11 @@ mpqCompileOptionsAddCalibrationFile(MpqCompileOptions options,
 MPQ_CAPI_EXPORTED void
 mpqCompileOptionsSetSyntheticInputs(MpqCompileOptions options, unsigned count);
 
+/** Whether a layer may write its output over an input that dies there
+ * (mpqc's --in-place; the default: nonzero). */
+MPQ_CAPI_EXPORTED void mpqCompileOptionsSetInPlace(MpqCompileOptions options,
+                                                   int enabled);
+
 /** The outputs to produce, a comma-separated list of obj, header, report,
  * svg, mlir, llvm-ir (the default: obj,header,report,svg). The object is
  * always generated, since its sizes are checked, but returned only if asked

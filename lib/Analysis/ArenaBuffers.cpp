@@ -276,26 +276,83 @@ FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func) {
 }
 
 /// The operand whose buffer step `k`'s result may reuse (file comment), or
-/// -1.
+/// -1; `shift` gets the in-place shift (0 for elementwise steps).
 static int inPlaceOperand(const ArenaGraph &graph, int k,
-                          const std::vector<Buffer> &lifetimes, int64_t step) {
+                          const std::vector<Buffer> &lifetimes, int64_t step,
+                          int64_t &shift) {
+  shift = 0;
   const ArenaStep &arenaStep = graph.steps[k];
-  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, TableOp>(arenaStep.op))
-    return -1;
-  Value output = arenaStep.op->getResult(0);
+  Operation *op = arenaStep.op;
+  Value output =
+      arenaStep.epilogue ? arenaStep.epilogue->getResult(0) : op->getResult(0);
   auto outType = cast<RankedTensorType>(output.getType());
-  for (Value operand : arenaStep.op->getOperands()) {
+  // The operand's buffer must die here and not be read by the caller.
+  auto dying = [&](Value operand) -> int {
     auto it = graph.tensorOf.find(operand);
     if (it == graph.tensorOf.end())
-      continue;
+      return -1;
     const int tensor = it->second;
+    if (graph.graph.tensors[tensor].isOutput ||
+        lifetimes[tensor].lastUse != step)
+      return -1;
+    return tensor;
+  };
+
+  // Window ops: conv (any kernel) and pooling write NHWC output rows in
+  // order, reading only input rows from r * stride - pad up.
+  ArrayRef<int64_t> strides, pads, kernel;
+  if (auto conv = dyn_cast<QConv2DOp>(op); conv && arenaStep.epilogue) {
+    strides = conv.getStrides();
+    pads = conv.getPads();
+    kernel = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
+    kernel = kernel.slice(1, 2);
+  } else if (auto pool = dyn_cast<MaxPool2DOp>(op)) {
+    strides = pool.getStrides();
+    pads = pool.getPads();
+    kernel = pool.getKernel();
+  } else if (auto pool = dyn_cast<QAvgPool2DOp>(op)) {
+    strides = pool.getStrides();
+    pads = pool.getPads();
+    kernel = pool.getKernel();
+  }
+  if (!strides.empty()) {
+    Value input = op->getOperand(0);
+    const int tensor = dying(input);
+    auto inType = cast<RankedTensorType>(input.getType());
+    const unsigned inBits = storedWidth(inType), outBits = storedWidth(outType);
+    if (tensor < 0 || inType.getRank() != 4 || outType.getRank() != 4 ||
+        inBits == 0 || outBits == 0)
+      return -1;
+    ArrayRef<int64_t> in = inType.getShape(), out = outType.getShape();
+    const int64_t inPixel = packedTensorBytes({in[3]}, inBits);
+    const int64_t outPixel = packedTensorBytes({out[3]}, outBits);
+    const bool pointwise = kernel[0] == 1 && kernel[1] == 1 &&
+                           strides[0] == 1 && strides[1] == 1 &&
+                           llvm::all_of(pads, [](int64_t p) { return p == 0; });
+    if (pointwise) {
+      // The product kernel works on pairs of pixels across rows and images:
+      // rows of two pixels, one image.
+      const int64_t pairs = (in[0] * in[1] * in[2] + 1) / 2;
+      shift =
+          windowInPlaceShift(1, pairs, 2 * outPixel, pairs, 2 * inPixel, 1, 0);
+    } else {
+      shift = windowInPlaceShift(out[0], out[1], out[2] * outPixel, in[1],
+                                 in[2] * inPixel, strides[0], pads[0]);
+    }
+    // A shift at or beyond the output's size saves nothing.
+    const int64_t outBytes = packedTensorBytes(out.vec(), outBits);
+    return shift < outBytes ? tensor : -1;
+  }
+
+  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, TableOp>(op))
+    return -1;
+  for (Value operand : op->getOperands()) {
     auto inType = cast<RankedTensorType>(operand.getType());
     if (inType.getShape() != outType.getShape() ||
-        storedWidth(inType) < storedWidth(outType) ||
-        graph.graph.tensors[tensor].isOutput ||
-        lifetimes[tensor].lastUse != step)
+        storedWidth(inType) < storedWidth(outType))
       continue;
-    return tensor;
+    if (int tensor = dying(operand); tensor >= 0)
+      return tensor;
   }
   return -1;
 }
@@ -311,7 +368,8 @@ ArenaBufferSet mlir::mpq::collectArenaBuffers(const ArenaGraph &graph,
     const int result = graph.graph.ops[k].result;
     if (inPlace)
       set.buffers[result].inPlaceOf =
-          inPlaceOperand(graph, k, set.buffers, static_cast<int64_t>(s));
+          inPlaceOperand(graph, k, set.buffers, static_cast<int64_t>(s),
+                         set.buffers[result].inPlaceShift);
     if (int64_t bytes = graph.steps[k].scratchBytes; bytes > 0) {
       set.scratchBuffer[k] = static_cast<int>(set.buffers.size());
       Buffer scratch;

@@ -92,6 +92,8 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers) {
     if (b.firstUse < 0 || b.lastUse < b.firstUse)
       return who + " has an invalid lifetime [" + std::to_string(b.firstUse) +
              ", " + std::to_string(b.lastUse) + "]";
+    if (b.inPlaceShift < 0)
+      return who + " has a negative in-place shift";
     if (b.inPlaceOf == -1)
       continue;
     if (b.inPlaceOf < 0 || b.inPlaceOf >= n || b.inPlaceOf == i)
@@ -102,7 +104,7 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers) {
       return who + " may reuse '" + a.name +
              "' only if that buffer's last use (" + std::to_string(a.lastUse) +
              ") is its first use (" + std::to_string(b.firstUse) + ")";
-    if (b.size > a.size)
+    if (b.inPlaceShift == 0 && b.size > a.size)
       return who + " (" + std::to_string(b.size) +
              " bytes) cannot reuse the smaller buffer '" + a.name + "' (" +
              std::to_string(a.size) + " bytes) in place";
@@ -110,7 +112,22 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers) {
   return "";
 }
 
-std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers) {
+int64_t windowInPlaceShift(int64_t batches, int64_t outRows,
+                           int64_t outRowBytes, int64_t inRows,
+                           int64_t inRowBytes, int64_t stride, int64_t pad) {
+  int64_t shift = 0;
+  for (int64_t n = 0; n < batches; ++n)
+    for (int64_t r = 0; r < outRows; ++r) {
+      const int64_t firstIn =
+          std::clamp<int64_t>(r * stride - pad, 0, inRows) + n * inRows;
+      const int64_t outEnd = (n * outRows + r + 1) * outRowBytes;
+      shift = std::max(shift, outEnd - firstIn * inRowBytes);
+    }
+  return shift;
+}
+
+std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers,
+                                 const std::vector<bool> &allowed) {
   const int n = static_cast<int>(buffers.size());
   std::vector<int> source(n, -1);
   if (!verifyBuffers(buffers).empty())
@@ -127,7 +144,7 @@ std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers) {
 
   std::vector<int> hinted;
   for (int i = 0; i < n; ++i)
-    if (buffers[i].inPlaceOf >= 0)
+    if (buffers[i].inPlaceOf >= 0 && (allowed.empty() || allowed[i]))
       hinted.push_back(i);
   std::stable_sort(hinted.begin(), hinted.end(), [&](int x, int y) {
     return buffers[x].firstUse < buffers[y].firstUse;
@@ -184,19 +201,42 @@ static int64_t peakOfEvents(std::vector<std::pair<int64_t, int64_t>> &events) {
 int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
   if (align < 1 || !verifyBuffers(buffers).empty())
     return -1;
-  std::vector<int> source = honouredInPlace(buffers);
+  const int n = static_cast<int>(buffers.size());
+  // At most one buffer overlaps a dying source (two born at its last step
+  // cannot overlap each other), so each source saves at most its best
+  // pair's saving: that of its honourable elementwise hint (shift 0, the
+  // chains honouredInPlace allows) or of any shifted hint on it.
+  std::vector<bool> elementwise(n, false);
+  for (int i = 0; i < n; ++i)
+    elementwise[i] = buffers[i].inPlaceOf >= 0 && buffers[i].inPlaceShift == 0;
+  const std::vector<int> source = honouredInPlace(buffers, elementwise);
+  auto saving = [&](int b, int a) {
+    const int64_t sourceBytes = alignTo(buffers[a].size, align);
+    const int64_t bytes = alignTo(buffers[b].size, align);
+    const int64_t shift = alignTo(buffers[b].inPlaceShift, align);
+    return std::max<int64_t>(0, sourceBytes + bytes -
+                                    std::max(sourceBytes + shift, bytes));
+  };
+  std::vector<int64_t> saved(n, 0);
+  for (int i = 0; i < n; ++i) {
+    if (source[i] >= 0)
+      saved[source[i]] = std::max(saved[source[i]], saving(i, source[i]));
+    else if (buffers[i].inPlaceOf >= 0 && buffers[i].inPlaceShift > 0)
+      saved[buffers[i].inPlaceOf] = std::max(saved[buffers[i].inPlaceOf],
+                                             saving(i, buffers[i].inPlaceOf));
+  }
   // Sweep over (step, delta) events; all deltas of one step are applied
   // before the load is read, which gives the inclusive-interval semantics.
   std::vector<std::pair<int64_t, int64_t>> events;
-  for (size_t i = 0; i < buffers.size(); ++i) {
+  for (int i = 0; i < n; ++i) {
     const Buffer &b = buffers[i];
     const int64_t bytes = alignTo(b.size, align);
     events.push_back({b.firstUse, bytes});
     events.push_back({b.lastUse + 1, -bytes});
-    if (source[i] >= 0) {
-      // At the one shared step b lies inside its source.
-      events.push_back({b.firstUse, -bytes});
-      events.push_back({b.firstUse + 1, bytes});
+    if (saved[i] > 0) {
+      // At its last step the source shares bytes with its best pair.
+      events.push_back({b.lastUse, -saved[i]});
+      events.push_back({b.lastUse + 1, saved[i]});
     }
   }
   return peakOfEvents(events);
@@ -207,11 +247,23 @@ int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// A member of a unit that moves with it: live over [first, last], at `rel`
+/// bytes above the unit's offset, `extent` bytes tall.
+struct Piece {
+  int64_t first = 0, last = 0, rel = 0, extent = 0;
+};
+
 struct Unit {
   int64_t first = 0;
   int64_t last = 0;
-  /// Largest member size rounded up to the alignment: the placed extent.
+  /// The placed extent: the top of the highest member above the unit's
+  /// offset (the largest member size rounded up to the alignment when the
+  /// unit is one rectangle).
   int64_t extent = 0;
+  /// A chain with shifted members keeps each member as a piece (its own
+  /// lifetime and place); any other unit is the one rectangle [first, last]
+  /// x [0, extent) and leaves this empty.
+  std::vector<Piece> pieces;
   /// Largest raw member size, for the baseline's sort key.
   int64_t rawSize = 0;
   /// Smallest member index, for deterministic tie-breaks.
@@ -247,12 +299,69 @@ bool conflict(const Unit &x, const Unit &y) {
 /// already placed units it conflicts with, in address order (Pisarchyk & Lee,
 /// Algorithm 3). When no gap fits the unit goes above all conflicting units.
 /// `height` is the arena TwoSided aims for.
+/// The unit's pieces, or its one rectangle.
+std::vector<Piece> piecesOf(const Unit &unit) {
+  if (!unit.pieces.empty())
+    return unit.pieces;
+  return {Piece{unit.first, unit.last, 0, unit.extent}};
+}
+
+/// placeInOrder's choice for a unit made of pieces (or placed beside such
+/// units): the offsets o >= 0 where none of its pieces meets a piece of a
+/// placed unit live at the same step form intervals; best fit takes the
+/// shortest bounded one (for rectangles: the smallest gap that fits), first
+/// fit the lowest, two-sided may push against `height`.
+int64_t placePieces(const std::vector<Unit> &units,
+                    const std::vector<int> &placed,
+                    const std::vector<int64_t> &offsets, int u, FitRule rule,
+                    int64_t height) {
+  const Unit &unit = units[u];
+  const std::vector<Piece> mine = piecesOf(unit);
+  // Forbidden open intervals (lo, hi) of o.
+  std::vector<std::pair<int64_t, int64_t>> forbidden;
+  for (int p : placed) {
+    if (!conflict(unit, units[p]))
+      continue;
+    for (const Piece &q : piecesOf(units[p]))
+      for (const Piece &m : mine)
+        if (q.extent > 0 && m.extent > 0 &&
+            lifetimesIntersect(m.first, m.last, q.first, q.last))
+          forbidden.push_back({offsets[p] + q.rel - m.rel - m.extent,
+                               offsets[p] + q.rel + q.extent - m.rel});
+  }
+  std::sort(forbidden.begin(), forbidden.end());
+  int64_t lo = 0, bestOffset = -1;
+  int64_t bestLength = std::numeric_limits<int64_t>::max();
+  for (const auto &[from, to] : forbidden) {
+    if (from >= lo) {
+      // [lo, from] is feasible.
+      const int64_t length = from - lo;
+      if (length < bestLength) {
+        bestLength = length;
+        bestOffset = lo;
+        if (rule == FitRule::FirstFit)
+          return bestOffset;
+      }
+    }
+    lo = std::max(lo, to);
+  }
+  if (rule == FitRule::TwoSided && height - unit.extent >= lo) {
+    const int64_t length = height - unit.extent - lo;
+    if (length < bestLength)
+      bestOffset = lo > 0 ? height - unit.extent : 0;
+  }
+  return bestOffset < 0 ? lo : bestOffset;
+}
+
 int64_t placeInOrder(const std::vector<Unit> &units,
                      const std::vector<int> &order, FitRule rule,
                      std::vector<int64_t> &offsets, int64_t height = 0) {
   offsets.assign(units.size(), 0);
   std::vector<int> placed; // sorted by offset
   placed.reserve(units.size());
+  const bool anyPieces =
+      std::any_of(units.begin(), units.end(),
+                  [](const Unit &x) { return !x.pieces.empty(); });
   int64_t arena = 0;
   for (int u : order) {
     const Unit &unit = units[u];
@@ -260,28 +369,32 @@ int64_t placeInOrder(const std::vector<Unit> &units,
       offsets[u] = 0;
       continue;
     }
-    int64_t prevEnd = 0;
     int64_t bestOffset = -1;
-    int64_t bestGap = std::numeric_limits<int64_t>::max();
-    for (int p : placed) {
-      if (!conflict(unit, units[p]))
-        continue;
-      const int64_t gap = offsets[p] - prevEnd;
-      if (gap >= unit.extent && gap < bestGap) {
-        bestGap = gap;
-        bestOffset = prevEnd;
-        if (rule == FitRule::FirstFit)
-          break;
+    if (anyPieces) {
+      bestOffset = placePieces(units, placed, offsets, u, rule, height);
+    } else {
+      int64_t prevEnd = 0;
+      int64_t bestGap = std::numeric_limits<int64_t>::max();
+      for (int p : placed) {
+        if (!conflict(unit, units[p]))
+          continue;
+        const int64_t gap = offsets[p] - prevEnd;
+        if (gap >= unit.extent && gap < bestGap) {
+          bestGap = gap;
+          bestOffset = prevEnd;
+          if (rule == FitRule::FirstFit)
+            break;
+        }
+        prevEnd = std::max(prevEnd, offsets[p] + units[p].extent);
       }
-      prevEnd = std::max(prevEnd, offsets[p] + units[p].extent);
+      if (rule == FitRule::TwoSided) {
+        const int64_t topGap = height - prevEnd;
+        if (topGap >= unit.extent && topGap < bestGap)
+          bestOffset = prevEnd > 0 ? height - unit.extent : 0;
+      }
+      if (bestOffset < 0)
+        bestOffset = prevEnd;
     }
-    if (rule == FitRule::TwoSided) {
-      const int64_t topGap = height - prevEnd;
-      if (topGap >= unit.extent && topGap < bestGap)
-        bestOffset = prevEnd > 0 ? height - unit.extent : 0;
-    }
-    if (bestOffset < 0)
-      bestOffset = prevEnd;
     offsets[u] = bestOffset;
     auto pos = std::upper_bound(
         placed.begin(), placed.end(), bestOffset,
@@ -297,8 +410,35 @@ int64_t placeInOrder(const std::vector<Unit> &units,
 int64_t unitLoadPeak(const std::vector<Unit> &units) {
   std::vector<std::pair<int64_t, int64_t>> events;
   for (const Unit &u : units) {
-    events.push_back({u.first, u.extent});
-    events.push_back({u.last + 1, -u.extent});
+    if (u.pieces.empty()) {
+      events.push_back({u.first, u.extent});
+      events.push_back({u.last + 1, -u.extent});
+      continue;
+    }
+    // Others may use the holes between a unit's pieces: count the bytes
+    // its live pieces cover at each step where that changes.
+    std::vector<int64_t> steps;
+    for (const Piece &p : u.pieces) {
+      steps.push_back(p.first);
+      steps.push_back(p.last + 1);
+    }
+    std::sort(steps.begin(), steps.end());
+    steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+    int64_t previous = 0;
+    for (int64_t step : steps) {
+      std::vector<std::pair<int64_t, int64_t>> live;
+      for (const Piece &p : u.pieces)
+        if (p.first <= step && step <= p.last && p.extent > 0)
+          live.push_back({p.rel, p.rel + p.extent});
+      std::sort(live.begin(), live.end());
+      int64_t covered = 0, end = std::numeric_limits<int64_t>::min();
+      for (const auto &[from, to] : live) {
+        covered += std::max<int64_t>(0, to - std::max(from, end));
+        end = std::max(end, to);
+      }
+      events.push_back({step, covered - previous});
+      previous = covered;
+    }
   }
   return peakOfEvents(events);
 }
@@ -643,6 +783,10 @@ private:
   }
 
   void exact() {
+    // The exact search places rectangles (see the file comment).
+    for (const Unit &u : units)
+      if (!u.pieces.empty())
+        return;
     int nonEmpty = 0;
     for (const Unit &u : units)
       nonEmpty += u.extent > 0;
@@ -667,24 +811,36 @@ private:
 };
 } // namespace
 
-std::string planBuffers(const std::vector<Buffer> &buffers,
-                        const PlanOptions &options, Plan &plan) {
-  if (options.align < 1)
-    return "alignment must be at least 1, got " + std::to_string(options.align);
-  std::string error = verifyBuffers(buffers);
-  if (!error.empty())
-    return error;
-
-  // Build the units: each honoured in-place chain becomes one.
+/// Plans `buffers` honouring the hints of `source` (from honouredInPlace):
+/// each chain is one unit, its members at fixed distances from the chain's
+/// head.
+static Plan planChains(const std::vector<Buffer> &buffers,
+                       const std::vector<int> &source,
+                       const PlanOptions &options, int64_t bound) {
   const int n = static_cast<int>(buffers.size());
-  std::vector<int> source = honouredInPlace(buffers);
+  // Offsets relative to the chain's head: S below the source, aligned.
+  std::vector<int> headOf(n, -1);
+  std::vector<int64_t> rel(n, 0);
+  std::function<void(int)> place = [&](int i) {
+    if (headOf[i] >= 0)
+      return;
+    if (source[i] < 0) {
+      headOf[i] = i;
+      rel[i] = 0;
+      return;
+    }
+    place(source[i]);
+    headOf[i] = headOf[source[i]];
+    rel[i] = rel[source[i]] - alignTo(buffers[i].inPlaceShift, options.align);
+  };
+  for (int i = 0; i < n; ++i)
+    place(i);
+
   std::vector<int> unitOf(n, -1);
   std::vector<Unit> units;
+  std::vector<int64_t> low, high; // per unit: the lowest rel, highest end
   for (int i = 0; i < n; ++i) {
-    // Chains are followed back to their head; heads get units first.
-    int head = i;
-    while (source[head] >= 0)
-      head = source[head];
+    const int head = headOf[i];
     if (unitOf[head] < 0) {
       unitOf[head] = static_cast<int>(units.size());
       Unit u;
@@ -692,17 +848,34 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
       u.last = buffers[head].lastUse;
       u.index = head;
       units.push_back(u);
+      low.push_back(0);
+      high.push_back(0);
     }
-    Unit &u = units[unitOf[head]];
-    unitOf[i] = unitOf[head];
+    const int k = unitOf[head];
+    Unit &u = units[k];
+    unitOf[i] = k;
     u.first = std::min(u.first, buffers[i].firstUse);
     u.last = std::max(u.last, buffers[i].lastUse);
-    u.extent = std::max(u.extent, alignTo(buffers[i].size, options.align));
     u.rawSize = std::max(u.rawSize, buffers[i].size);
     u.index = std::min(u.index, i);
+    low[k] = std::min(low[k], rel[i]);
+    high[k] =
+        std::max(high[k], rel[i] + alignTo(buffers[i].size, options.align));
   }
+  for (size_t k = 0; k < units.size(); ++k)
+    units[k].extent = high[k] - low[k];
+  // A chain with a shifted member is placed as its pieces: a rectangle over
+  // the whole chain would hold the shifted union for every step.
+  std::vector<bool> shiftedUnit(units.size(), false);
+  for (int i = 0; i < n; ++i)
+    if (source[i] >= 0 && buffers[i].inPlaceShift > 0)
+      shiftedUnit[unitOf[i]] = true;
+  for (int i = 0; i < n; ++i)
+    if (const int k = unitOf[i]; shiftedUnit[k])
+      units[k].pieces.push_back({buffers[i].firstUse, buffers[i].lastUse,
+                                 rel[i] - low[k],
+                                 alignTo(buffers[i].size, options.align)});
 
-  const int64_t bound = lowerBound(buffers, options.align);
   // Inside the unit model nothing beats the unit load peak; stopping there
   // saves the search when chains shrink and the true bound is out of reach.
   const int64_t target = std::max(bound, unitLoadPeak(units));
@@ -722,9 +895,10 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
     exactFinished = planner.exactFinished();
   }
 
+  Plan plan;
   plan.offsets.assign(n, 0);
   for (int i = 0; i < n; ++i)
-    plan.offsets[i] = chosen.offsets[unitOf[i]];
+    plan.offsets[i] = chosen.offsets[unitOf[i]] + rel[i] - low[unitOf[i]];
   plan.arenaSize = chosen.arena;
   plan.lowerBound = bound;
   plan.align = options.align;
@@ -732,6 +906,59 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
   plan.baselineArenaSize = baseline.arena;
   plan.method = chosen.method;
   plan.provenOptimal = chosen.arena <= target || exactFinished;
+  plan.inPlaceSource = source;
+  return plan;
+}
+
+std::string planBuffers(const std::vector<Buffer> &buffers,
+                        const PlanOptions &options, Plan &plan) {
+  if (options.align < 1)
+    return "alignment must be at least 1, got " + std::to_string(options.align);
+  std::string error = verifyBuffers(buffers);
+  if (!error.empty())
+    return error;
+
+  const int n = static_cast<int>(buffers.size());
+  const int64_t bound = lowerBound(buffers, options.align);
+  // The elementwise hints (shift 0) cost nothing: take them all. Shifted
+  // hints make their chain's rectangle taller for its whole lifetime, so
+  // each is kept only if the arena drops, trying first those whose pair is
+  // largest (where a peak is likeliest).
+  std::vector<bool> allowed(n, false);
+  std::vector<int> shifted;
+  for (int i = 0; i < n; ++i) {
+    if (buffers[i].inPlaceOf < 0)
+      continue;
+    if (buffers[i].inPlaceShift == 0)
+      allowed[i] = true;
+    else
+      shifted.push_back(i);
+  }
+  Plan best =
+      planChains(buffers, honouredInPlace(buffers, allowed), options, bound);
+  auto pairBytes = [&](int i) {
+    return buffers[i].size + buffers[buffers[i].inPlaceOf].size;
+  };
+  std::stable_sort(shifted.begin(), shifted.end(),
+                   [&](int x, int y) { return pairBytes(x) > pairBytes(y); });
+  if (static_cast<int>(shifted.size()) > options.maxShiftedTrials)
+    shifted.resize(options.maxShiftedTrials);
+  for (int i : shifted) {
+    if (best.arenaSize <= bound)
+      break;
+    allowed[i] = true;
+    std::vector<int> source = honouredInPlace(buffers, allowed);
+    if (source[i] < 0) {
+      allowed[i] = false;
+      continue;
+    }
+    Plan trial = planChains(buffers, source, options, bound);
+    if (trial.arenaSize < best.arenaSize)
+      best = std::move(trial);
+    else
+      allowed[i] = false;
+  }
+  plan = std::move(best);
   return "";
 }
 
@@ -773,7 +1000,8 @@ std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan) {
   auto inPlacePair = [&](size_t a, size_t b) {
     const Buffer &x = buffers[a], &y = buffers[b];
     return y.inPlaceOf == static_cast<int>(a) && x.lastUse == y.firstUse &&
-           plan.offsets[a] == plan.offsets[b] && y.size <= x.size;
+           plan.offsets[b] + y.inPlaceShift <= plan.offsets[a] &&
+           (y.inPlaceShift > 0 || y.size <= x.size);
   };
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = i + 1; j < n; ++j) {

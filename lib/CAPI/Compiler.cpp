@@ -408,6 +408,11 @@ void mpqCompileOptionsSetSyntheticInputs(MpqCompileOptions options,
     impl->options.syntheticInputs = count;
 }
 
+void mpqCompileOptionsSetInPlace(MpqCompileOptions options, int enabled) {
+  if (OptionsImpl *impl = unwrap(options))
+    impl->options.inPlace = enabled != 0;
+}
+
 MpqLogicalResult mpqCompileOptionsSetEmit(MpqCompileOptions options,
                                           const char *kinds) {
   SmallVector<StringRef> names;

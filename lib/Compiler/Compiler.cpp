@@ -688,6 +688,7 @@ void Compilation::setPipelineOptions() {
                                    std::to_string(pin.outputBits));
   pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
   pipelineOptions.synthetic = options.syntheticInputs;
+  pipelineOptions.inPlace = options.inPlace;
 }
 
 FailureOr<CompileResult> Compilation::probe(const std::string &bytecode,

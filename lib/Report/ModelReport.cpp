@@ -113,7 +113,10 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
   std::vector<int> order(graph->steps.size());
   for (size_t s = 0; s < order.size(); ++s)
     order[s] = static_cast<int>(s);
-  ArenaBufferSet buffers = collectArenaBuffers(*graph, order, false);
+  // With the in-place hints the kernels allow: an output that overlaps such
+  // a source is reported as written over it.
+  ArenaBufferSet buffers = collectArenaBuffers(*graph, order, true);
+  std::vector<int> rowOfTensor(graph->tensors.size(), -1);
 
   // The weight layers of the assignment by node name, in order: the k-th
   // integer layer of a node is the k-th assigned layer of that node.
@@ -134,6 +137,18 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
     row.lastStep = buffer.lastUse;
     row.arenaOffset =
         getArenaOffset(graph->tensors[it->second].value.getDefiningOp());
+    rowOfTensor[it->second] = static_cast<int>(rows.size());
+    if (const int source = buffer.inPlaceOf;
+        source >= 0 && rowOfTensor[source] >= 0 && row.arenaOffset) {
+      const Buffer &in = buffers.buffers[source];
+      std::optional<int64_t> inOffset =
+          getArenaOffset(graph->tensors[source].value.getDefiningOp());
+      if (inOffset && *inOffset < *row.arenaOffset + buffer.size &&
+          *row.arenaOffset < *inOffset + in.size) {
+        row.inPlaceOf = rows[rowOfTensor[source]].name;
+        row.inPlaceShift = buffer.inPlaceShift;
+      }
+    }
     if (auto type = dyn_cast<ShapedType>(out.getType()))
       if (std::optional<StorageInfo> info =
               getStorageInfo(type.getElementType())) {
@@ -335,6 +350,12 @@ llvm::json::Value mlir::mpq::modelReportJson(const ModelReport &report) {
                {"param_bytes", layer.paramBytes},
                {"activation_bytes", layer.activationBytes},
                {"arena_offset", bytesOrNull(layer.arenaOffset)},
+               {"in_place_of", layer.inPlaceOf.empty()
+                                   ? llvm::json::Value(nullptr)
+                                   : llvm::json::Value(layer.inPlaceOf)},
+               {"in_place_shift", layer.inPlaceOf.empty()
+                                      ? llvm::json::Value(nullptr)
+                                      : llvm::json::Value(layer.inPlaceShift)},
                {"first_step", layer.firstStep >= 0
                                   ? llvm::json::Value(int64_t(layer.firstStep))
                                   : llvm::json::Value(nullptr)},
@@ -464,6 +485,8 @@ void mlir::mpq::printModelReportJson(raw_ostream &os,
                                     "param_bytes",
                                     "activation_bytes",
                                     "arena_offset",
+                                    "in_place_of",
+                                    "in_place_shift",
                                     "first_step",
                                     "last_step",
                                     "validation",

@@ -191,8 +191,8 @@ std::string renderPlanSvg(const std::vector<Buffer> &buffers, const Plan &plan,
         std::to_string(b.size) + " B at offset " +
         std::to_string(plan.offsets[i]) + ", steps " +
         std::to_string(b.firstUse) + ".." + std::to_string(b.lastUse);
-    if (b.inPlaceOf >= 0 && static_cast<size_t>(b.inPlaceOf) < n)
-      tooltip += ", in place of " + buffers[b.inPlaceOf].name;
+    if (i < plan.inPlaceSource.size() && plan.inPlaceSource[i] >= 0)
+      tooltip += ", in place of " + buffers[plan.inPlaceSource[i]].name;
     svg += "<rect class=\"buf\" x=\"" + formatNumber(x + 0.5) + "\" y=\"" +
            formatNumber(yTop) + "\" width=\"" +
            formatNumber(std::max(1.0, w - 1)) + "\" height=\"" +

@@ -339,6 +339,35 @@ int main(int argc, char **argv) {
   mpqCompileResultDestroy(perLayer);
   mpqCompileOptionsDestroy(tight);
 
+  /* In place (the default) against out of place. Out of place the 8-bit
+   * arena is the first max pool's input + output, 6,272 + 1,568 = 7,840 B.
+   * In place the pool's 14x14x8 output starts one output row (112 B) below
+   * its input, so the lower bound is 6,272 + 112 = 6,384 B, and the arena
+   * is smaller than out of place. */
+  MpqCompileOptions inPlaceOptions = budgetOptions();
+  MpqCompileResult overlapped = mpqCompileFile(inPlaceOptions, model);
+  MpqCompileOptions outOfPlace = budgetOptions();
+  mpqCompileOptionsSetInPlace(outOfPlace, 0);
+  MpqCompileResult separate = mpqCompileFile(outOfPlace, model);
+  CHECK(mpqCompileResultSucceeded(separate) &&
+            mpqCompileResultGetArenaBytes(separate) == 7840 &&
+            mpqCompileResultGetArenaLowerBoundBytes(separate) == 7840,
+        "out of place: arena %lld, bound %lld (%s)",
+        (long long)mpqCompileResultGetArenaBytes(separate),
+        (long long)mpqCompileResultGetArenaLowerBoundBytes(separate),
+        mpqCompileResultGetError(separate).data);
+  CHECK(mpqCompileResultSucceeded(overlapped) &&
+            mpqCompileResultGetArenaLowerBoundBytes(overlapped) == 6384 &&
+            mpqCompileResultGetArenaBytes(overlapped) <
+                mpqCompileResultGetArenaBytes(separate),
+        "in place: arena %lld, bound %lld",
+        (long long)mpqCompileResultGetArenaBytes(overlapped),
+        (long long)mpqCompileResultGetArenaLowerBoundBytes(overlapped));
+  mpqCompileResultDestroy(overlapped);
+  mpqCompileOptionsDestroy(inPlaceOptions);
+  mpqCompileResultDestroy(separate);
+  mpqCompileOptionsDestroy(outOfPlace);
+
   /* A shape for an input the model does not have. */
   MpqCompileOptions shaped = budgetOptions();
   CHECK(mpqLogicalResultIsSuccess(

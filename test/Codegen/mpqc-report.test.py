@@ -37,6 +37,44 @@ def conv_macs(model_path):
     return macs
 
 
+def windows(model_path):
+    """Kernel, strides and pads of every Conv/MaxPool/AveragePool by name."""
+    model = onnx.load(model_path)
+    inits = {i.name: list(i.dims) for i in model.graph.initializer}
+    found = {}
+    for node in model.graph.node:
+        if node.op_type not in ("Conv", "MaxPool", "AveragePool"):
+            continue
+        attrs = {a.name: list(a.ints) for a in node.attribute}
+        kernel = attrs.get("kernel_shape") or inits[node.input[1]][2:]
+        pads = attrs.get("pads", [0, 0, 0, 0])
+        found[node.name] = (kernel, attrs.get("strides", [1, 1]), pads)
+    return found
+
+
+def in_place_shift(window, src, dst):
+    """The least distance dst's output must start below src's (the window
+    contract of docs/design.md, restated): output rows written in order,
+    row r reading input rows from r * stride - pad up; a 1x1 layer works on
+    pairs of pixels. Elementwise rows (no window): 0."""
+    if window is None:
+        return 0
+    kernel, strides, pads = window
+    n, ih, iw, ic = dst["input_shapes"][0]
+    _, oh, ow, oc = dst["output_shape"]
+    pin = (ic * src["output_bits"] + 7) // 8
+    pout = (oc * dst["output_bits"] + 7) // 8
+    if kernel == [1, 1] and strides == [1, 1] and not any(pads):
+        pairs = (n * ih * iw + 1) // 2
+        return max((r + 1) * 2 * pout - r * 2 * pin for r in range(pairs))
+    shift = 0
+    for b in range(n):
+        for r in range(oh):
+            first = min(max(r * strides[0] - pads[0], 0), ih) + b * ih
+            shift = max(shift, (b * oh + r + 1) * ow * pout - first * iw * pin)
+    return shift
+
+
 def sections(obj):
     readobj = "/usr/lib/llvm-22/bin/llvm-readobj"
     out = subprocess.run([readobj, "--sections", obj], capture_output=True,
@@ -83,16 +121,33 @@ def check(schema, model, stem):
         assert 0 <= l["arena_offset"] and l["arena_offset"] + l["activation_bytes"] <= arena, l
         assert l["first_step"] <= l["last_step"]
     # Two rows live at one step never overlap in the arena (views excepted:
-    # the same offset and the same bytes).
+    # the same offset and the same bytes), unless the later one is written
+    # over the earlier in place: born where it dies, at least the window
+    # contract's distance below it.
+    wins = windows(model)
+    in_place = 0
     for a in layers:
         for b in layers:
             if a is b or a["arena_offset"] == b["arena_offset"] and a["activation_bytes"] == b["activation_bytes"]:
                 continue
             if a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]:
-                assert (a["arena_offset"] + a["activation_bytes"] <= b["arena_offset"] or
-                        b["arena_offset"] + b["activation_bytes"] <= a["arena_offset"]), (a, b)
+                if (a["arena_offset"] + a["activation_bytes"] <= b["arena_offset"] or
+                        b["arena_offset"] + b["activation_bytes"] <= a["arena_offset"]):
+                    continue
+                if a["in_place_of"] == b["name"]:
+                    continue  # checked with the roles swapped
+                assert b["in_place_of"] == a["name"], ("overlap", a, b)
+                assert a["last_step"] == b["first_step"], (a, b)
+                need = in_place_shift(wins.get(b["name"]), a, b)
+                assert b["in_place_shift"] == need, (a, b, need)
+                assert a["arena_offset"] - b["arena_offset"] >= need, (a, b, need)
+                in_place += 1
+    # Every overlap is declared from one side.
+    for b in layers:
+        if b["in_place_of"] is None:
+            assert b["in_place_shift"] is None, b
     assert s["ram"]["total"] == arena + s["ram"]["stack"]
-    print("arena ok")
+    print("arena ok: %d in place" % in_place)
     sizes = sections(stem + ".o")
     code = sum(v for k, v in sizes.items() if k.startswith(".text"))
     rodata = sum(v for k, v in sizes.items() if k.startswith((".rodata", ".data.rel.ro")))

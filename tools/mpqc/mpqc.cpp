@@ -72,6 +72,11 @@ static cl::opt<ByteSize> reserveRam(
     "reserve-ram", cl::init(ByteSize(0)), cl::cat(budgetCat),
     cl::desc("RAM kept for the application's stack, heap and data (default: "
              "0)"));
+static cl::opt<bool> inPlace(
+    "in-place", cl::init(defaults.inPlace), cl::cat(budgetCat),
+    cl::desc("let a layer write its output over an input that dies there "
+             "(default: true; --in-place=false gives every output its own "
+             "bytes)"));
 static cl::opt<ByteSize> weightBudget(
     "weight-budget", cl::cat(budgetCat),
     cl::desc("weights + parameters during precision assignment (default: "
@@ -178,6 +183,7 @@ int main(int argc, char **argv) {
   options.syntheticInputs = synthetic;
   options.validationFiles.assign(validate.begin(), validate.end());
   options.validateObject = validateObject;
+  options.inPlace = inPlace;
   options.inputLayout = inputLayout;
   options.optimize = optimize;
   options.name = nameOpt;

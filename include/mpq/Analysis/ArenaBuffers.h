@@ -52,15 +52,26 @@
 // (today 0 for every kernel, so no scratch buffer exists).
 //
 // In place. With in-place allowed, a step's result may reuse the buffer of
-// an operand when all of these hold: the step is an elementwise
-// `mpq.requantize` on a quantized input (not one fused with a conv), an
-// `mpq.qadd` or an `mpq.table` (each reads element k, then writes element
-// k); the operand has the result's shape and a storage width at
-// least the result's (so, walking elements forward, output element k is
-// written at or below input element k's bit position, after that element
-// was read: the output never overwrites unread input); the operand's buffer
-// dies at this step and is not a model output. `mpq.qadd` tries lhs, then
-// rhs. Conv, pooling, pad, concat, transpose and copies are never in place.
+// an operand that dies at this step and is not a model output, in two ways
+// (the hints of BufferPlanner.h):
+// - Elementwise, at the operand's offset (shift 0): the step is an
+//   elementwise `mpq.requantize` on a quantized input (not one fused with a
+//   conv), an `mpq.qadd` or an `mpq.table` (each reads element k, then
+//   writes element k); the operand has the result's shape and a storage
+//   width at least the result's (so, walking elements forward, output
+//   element k is written at or below input element k's bit position, after
+//   that element was read: the output never overwrites unread input).
+//   `mpq.qadd` tries lhs, then rhs.
+// - Window, shifted below the operand: a fused `mpq.qconv2d` (any kernel:
+//   depthwise, grouped, dense; the SMLAD product kernel for 1x1), an
+//   `mpq.max_pool2d` or an `mpq.qavg_pool2d` on a 4-d NHWC input. Their
+//   kernels write output rows in order, and while they write row r read no
+//   input row below r * stride - pad: the result starts
+//   windowInPlaceShift bytes below the input (rows of packed pixels, so
+//   sub-byte tensors too). A 1x1, stride-1, unpadded conv works on pairs of
+//   pixels across rows and images (the product kernel), so its rows are
+//   pairs of pixels. No hint when the shift is at least the result's size.
+// Pad, concat, transpose and copies are never in place.
 //
 // Annotations (the interface with code generation)
 // -------------------------------------------------

@@ -24,27 +24,42 @@
 //   [offset, offset + size) and that arenaSize covers every end.
 //
 // * In-place hint. `Buffer::inPlaceOf = a` on buffer b says: b may reuse a's
-//   memory, because a dies at the step where b is born (an elementwise op
-//   whose input is not read after it). The hint is well-formed when
-//   a.lastUse == b.firstUse and b.size <= a.size; planBuffers rejects
-//   malformed hints with an error. An honoured hint gives b exactly a's
-//   offset; checkPlan accepts an address overlap between two live buffers
-//   only in exactly that case (declared pair, a.lastUse == b.firstUse, same
-//   offset, b.size <= a.size, so b lies inside a's extent).
+//   memory, because a dies at the step where b is born. `inPlaceShift` S
+//   says how: b must start at least S bytes below a (offset(b) + S <=
+//   offset(a)), the rest of its bytes may overlap a's.
+//   - S = 0, the elementwise case: an op that reads element k, then writes
+//     element k (requantize, qadd, table) with an output no wider than its
+//     input; b.size <= a.size is required.
+//   - S > 0, the window case: an op that writes its output row by row in
+//     order and, while it writes row r, reads no input row below the first
+//     one row r needs (conv, depthwise, pooling); S is windowInPlaceShift,
+//     the distance that keeps every output row below the input rows still
+//     to be read. b may be larger than a.
+//   The hint is well-formed when a.lastUse == b.firstUse (and, for S = 0,
+//   b.size <= a.size); planBuffers rejects malformed hints with an error.
+//   checkPlan accepts an address overlap between two live buffers only in
+//   exactly that case (declared pair, a.lastUse == b.firstUse, offset(b) +
+//   S <= offset(a)).
 //   A hint is an allowance, not an obligation: a hint is dropped when
 //   honouring it would make b overlap some other member of a's chain at a
 //   step where both live (e.g. a -> b -> c with b alive for a single step:
 //   a and c would then share bytes without a declared pair), or when another
 //   buffer already reuses a. Honoured hints join buffers into chains that
-//   the planner moves as one rectangle of the chain's largest aligned size
-//   over the chain's whole lifetime (conservative when sizes shrink along
-//   the chain; exact for the common same-size elementwise case).
+//   the planner moves as one rectangle over the chain's whole lifetime: each
+//   member at its fixed distance from the chain's head (S below its source,
+//   rounded up to the alignment), the rectangle as tall as the members'
+//   union (exact for the common same-size elementwise case, conservative
+//   elsewhere). Because a long chain of shifted pairs grows by every shift,
+//   planBuffers takes the S = 0 hints and then adds shifted hints one at a
+//   time, keeping each only if it lowers the arena.
 //
 // * Lower bound. lowerBound is max over steps t of the sum of the (aligned)
 //   sizes of the buffers live at t, minus, for every honoured in-place pair
-//   (a, b) with a.lastUse == b.firstUse == t, the size of b (b sits inside
-//   a at that one step). Every plan checkPlan accepts has an arena at least
-//   this large when computed with the same `align`, so it is a valid cutoff.
+//   (a, b) with a.lastUse == b.firstUse == t, what the pair saves at t:
+//   A + B - max(A + S, B) (A, B, S aligned: the union of the two with b S
+//   below a; B itself when S = 0). Every plan checkPlan accepts has an arena
+//   at least this large when computed with the same `align`, so it is a
+//   valid cutoff.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,7 +83,22 @@ struct Buffer {
   /// Index of the buffer whose memory this one may reuse, or -1 (see the
   /// in-place conventions in the file comment).
   int inPlaceOf = -1;
+  /// With inPlaceOf: how many bytes below the source this buffer must start
+  /// (0: at or below its offset; see the file comment).
+  int64_t inPlaceShift = 0;
 };
+
+/// The in-place window contract (file comment) for an op over `batches`
+/// images that writes output rows of `outRowBytes` in order and, for output
+/// row r of an image, reads no input row of that image below
+/// clamp(r * stride - pad, 0, inRows) (rows of `inRowBytes`; image n's rows
+/// follow image n-1's). Returns the least S such that every output row ends
+/// at or below the first input byte any later output row reads: the shift
+/// of an in-place hint. A 1x1 kernel that works on pixel pairs passes
+/// pairs of pixels as its rows.
+int64_t windowInPlaceShift(int64_t batches, int64_t outRows,
+                           int64_t outRowBytes, int64_t inRows,
+                           int64_t inRowBytes, int64_t stride, int64_t pad);
 
 enum class PlanAlgorithm {
   /// Pisarchyk & Lee greedy-by-size with best-fit gaps: the baseline.
@@ -98,6 +128,9 @@ struct PlanOptions {
   /// Best: seed of the perturbations and of the local search; fixed so that
   /// a plan is reproducible.
   uint64_t seed = 0x6d70712d706c616eULL;
+  /// Shifted (window) in-place hints tried one at a time, largest pairs
+  /// first; each trial is one plan.
+  int maxShiftedTrials = 24;
 };
 
 struct Plan {
@@ -118,6 +151,9 @@ struct Plan {
   /// is optimal among plans that honour the same in-place chains as one
   /// rectangle; with no hints that is all plans).
   bool provenOptimal = false;
+  /// For each buffer, the source whose in-place hint the plan honours, or
+  /// -1.
+  std::vector<int> inPlaceSource;
 };
 
 /// Rounds `value` up to a multiple of `align` (align >= 1).
@@ -132,10 +168,12 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers);
 /// file comment). Malformed input (verifyBuffers) gives -1.
 int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align = 1);
 
-/// For each buffer, the index of the buffer whose offset it shares because
-/// its in-place hint is honoured, or -1. planBuffers and lowerBound both use
-/// this one decision.
-std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers);
+/// For each buffer, the index of the buffer it overlaps because its in-place
+/// hint can be honoured (no chain clash), or -1, considering the hints of
+/// the buffers with `allowed[i]` (every hint when `allowed` is empty).
+/// lowerBound takes every hint; planBuffers chooses `allowed`.
+std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers,
+                                 const std::vector<bool> &allowed = {});
 
 /// Plans `buffers`. Returns an error message (and leaves `plan` alone) when
 /// verifyBuffers or the options reject the input, else the empty string.

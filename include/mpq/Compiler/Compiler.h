@@ -171,6 +171,11 @@ struct CompileOptions {
   /// this process by LLVM's ORC JIT) rather than the reference evaluator;
   /// the object's output codes are also checked against the evaluator's.
   bool validateObject = false;
+  /// Let a layer write its output over an input that dies there: an
+  /// elementwise op at the input's offset, a window layer (conv,
+  /// depthwise, pooling) a few rows below it (docs/design.md "In-place
+  /// layers"). The arena planner keeps the overlaps that make it smaller.
+  bool inPlace = true;
   /// Called as each phase starts (import, precision assignment, ...), for
   /// progress lines; the fit policy may run a phase more than once.
   std::function<void(llvm::StringRef phase)> onPhase;

@@ -35,7 +35,7 @@ namespace mlir::mpq {
 /// The schema of the JSON report; bumped on any change a reader would
 /// notice (docs/report-schema.md).
 inline constexpr const char *kReportSchema = "mpq.report";
-inline constexpr int kReportSchemaVersion = 1;
+inline constexpr int kReportSchemaVersion = 2;
 
 /// One layer: a step of the integer graph (a layer and its requantization
 /// count as one), or, when the model did not fit before it was lowered, a
@@ -65,6 +65,11 @@ struct ReportLayer {
   /// (unknown when the model did not reach planning).
   std::optional<int64_t> arenaOffset;
   int firstStep = -1, lastStep = -1;
+  /// The row whose output this one overwrites in place (docs/design.md),
+  /// and the least distance below it the kernel needs (0 for elementwise
+  /// ops); empty when the output has its own bytes.
+  std::string inPlaceOf;
+  int64_t inPlaceShift = 0;
 };
 
 struct ModelReport {

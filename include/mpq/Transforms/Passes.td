@@ -512,9 +512,11 @@ def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
            "Every offset and the arena size are multiples of this many bytes "
            "(a power of two)">,
     Option<"inPlace", "in-place", "bool", "false",
-           "Let an elementwise requantize or qadd write over an input that "
-           "dies there (see mpq/Analysis/ArenaBuffers.h); off until kernels "
-           "are tested running in place">,
+           "Let a step write its output over an input that dies there: an "
+           "elementwise requantize, qadd or table at the input's offset, a "
+           "conv, depthwise or pooling layer a few rows below it (see "
+           "mpq/Analysis/ArenaBuffers.h); the mpq-to-integer pipeline and "
+           "mpqc turn it on">,
     Option<"report", "report", "std::string", "\"\"",
            "Write the JSON plan report to this path ('-' for stdout)">,
     Option<"svg", "svg", "std::string", "\"\"",

@@ -62,6 +62,11 @@ struct IntegerPipelineOptions
   Option<PlanAlgorithm> algorithm{*this, "algorithm",
                                   llvm::cl::desc("Arena placement"),
                                   llvm::cl::init(PlanAlgorithm::Best)};
+  Option<bool> inPlace{
+      *this, "in-place",
+      llvm::cl::desc("Let a layer write its output over an input that dies "
+                     "there (mpq-plan-buffers in-place=true)"),
+      llvm::cl::init(true)};
 };
 
 /// --mpq-assign-precision with the budgets, scheme, strategy, RAM model and

@@ -570,6 +570,185 @@ TEST(CheckPlan, CatchesMutatedRandomPlans) {
 // SVG
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Window (shifted) in-place hints
+//===----------------------------------------------------------------------===//
+
+TEST(WindowInPlace, HandComputedShifts) {
+  // 3x3, stride 1, pad 1, rows of 10 B in and out: output row r needs input
+  // rows from r - 1, so it must end at or below input row r - 1's start:
+  // (r + 1) * 10 <= S + (r - 1) * 10 for r >= 1, S = 20 (two rows); row 0
+  // needs S >= 10.
+  EXPECT_EQ(windowInPlaceShift(1, 8, 10, 8, 10, 1, 1), 20);
+  // No padding: S = one row.
+  EXPECT_EQ(windowInPlaceShift(1, 6, 10, 8, 10, 1, 0), 10);
+  // Stride 2, pad 1, output rows half as long (5 B): max over r of
+  // 5 (r + 1) - 10 max(0, 2r - 1) is 5 at r = 0 (0 at r = 1, then less).
+  EXPECT_EQ(windowInPlaceShift(1, 4, 5, 8, 10, 2, 1), 5);
+  // Pointwise widening 4 B pixels to 8 B, as pairs: rows of 8 in, 16 out;
+  // the last of 3 pairs decides: 3 * 16 - 2 * 8 = 32 (in + out would be 72).
+  EXPECT_EQ(windowInPlaceShift(1, 3, 16, 3, 8, 1, 0), 32);
+  // Two images: the second image's first output row must stay below its
+  // own first input row: 5 * 10 - 4 * 10 with four rows an image... the
+  // first image already needs 20 (pad 1), the second the same.
+  EXPECT_EQ(windowInPlaceShift(2, 4, 10, 4, 10, 1, 1), 20);
+}
+
+/// A k x k window sum (stride and pad the same along both axes, padding
+/// reads nothing; every output byte the sum of its channel over the window,
+/// mod 256) over NHWC bytes, run the way mpq's kernels run: output pixels in
+/// row-major order, each written as soon as it is computed, into one byte
+/// array where the output starts `shift` bytes below the input. Returns the
+/// output.
+struct WindowCase {
+  int64_t k, stride, pad, inRows, inCols, channels;
+  int64_t outRows() const { return (inRows + 2 * pad - k) / stride + 1; }
+  int64_t outCols() const { return (inCols + 2 * pad - k) / stride + 1; }
+  int64_t inRowBytes() const { return inCols * channels; }
+  int64_t outRowBytes() const { return outCols() * channels; }
+};
+
+std::vector<uint8_t> windowSumInPlace(const WindowCase &w,
+                                      const std::vector<uint8_t> &input,
+                                      int64_t shift) {
+  const int64_t outBytes = w.outRows() * w.outRowBytes();
+  std::vector<uint8_t> memory(shift + input.size() + outBytes, 0xee);
+  std::copy(input.begin(), input.end(), memory.begin() + shift);
+  for (int64_t r = 0; r < w.outRows(); ++r)
+    for (int64_t x = 0; x < w.outCols(); ++x)
+      for (int64_t c = 0; c < w.channels; ++c) {
+        unsigned sum = 0;
+        for (int64_t i = 0; i < w.k; ++i)
+          for (int64_t j = 0; j < w.k; ++j) {
+            int64_t row = r * w.stride - w.pad + i;
+            int64_t col = x * w.stride - w.pad + j;
+            if (row >= 0 && row < w.inRows && col >= 0 && col < w.inCols)
+              sum +=
+                  memory[shift + row * w.inRowBytes() + col * w.channels + c];
+          }
+        memory[r * w.outRowBytes() + x * w.channels + c] =
+            static_cast<uint8_t>(sum);
+      }
+  return std::vector<uint8_t>(memory.begin(), memory.begin() + outBytes);
+}
+
+TEST(WindowInPlace, ShiftKeepsEveryInputRowUntilRead) {
+  std::mt19937_64 rng(11);
+  int tight = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    WindowCase w;
+    w.k = 1 + static_cast<int64_t>(rng() % 5);
+    w.stride = 1 + static_cast<int64_t>(rng() % w.k);
+    w.pad = static_cast<int64_t>(rng() % w.k);
+    w.inRows = w.k + static_cast<int64_t>(rng() % 10);
+    w.inCols = w.k + static_cast<int64_t>(rng() % 6);
+    w.channels = 1 + static_cast<int64_t>(rng() % 3);
+    std::vector<uint8_t> input(w.inRows * w.inRowBytes());
+    for (uint8_t &v : input)
+      v = static_cast<uint8_t>(rng());
+    // Disjoint: the output entirely below the input.
+    std::vector<uint8_t> expected =
+        windowSumInPlace(w, input, w.outRows() * w.outRowBytes());
+    const int64_t shift =
+        windowInPlaceShift(1, w.outRows(), w.outRowBytes(), w.inRows,
+                           w.inRowBytes(), w.stride, w.pad);
+    EXPECT_EQ(windowSumInPlace(w, input, shift), expected)
+        << "k " << w.k << " stride " << w.stride << " pad " << w.pad << " rows "
+        << w.inRows << " cols " << w.inCols;
+    // One output row less overwrites input before it is read whenever the
+    // window is wider than one pixel: the shift is the least at row
+    // granularity.
+    if (w.k > 1 && shift >= w.outRowBytes() &&
+        windowSumInPlace(w, input, shift - w.outRowBytes()) != expected)
+      ++tight;
+  }
+  EXPECT_GT(tight, 50);
+}
+
+TEST(BufferPlanner, ShiftedInPlacePair) {
+  // a: 100 B [0,1] and b: 100 B [1,2] may overlap with b 20 B below a: the
+  // pair takes 120 B where it took 200.
+  std::vector<Buffer> buffers = {makeBuffer("a", 100, 0, 1),
+                                 makeBuffer("b", 100, 1, 2, 0)};
+  buffers[1].inPlaceShift = 20;
+  EXPECT_EQ(lowerBound(buffers, 1), 120);
+  Plan p = plan(buffers, PlanAlgorithm::Best, 1);
+  EXPECT_EQ(p.arenaSize, 120);
+  EXPECT_EQ(p.offsets[0] - p.offsets[1], 20);
+  EXPECT_EQ(p.inPlaceSource, (std::vector<int>{-1, 0}));
+  EXPECT_EQ(checkPlan(buffers, p), "");
+  // Less than the shift apart is an overlap the hint does not allow.
+  Plan bad = p;
+  bad.offsets = {19, 0};
+  EXPECT_NE(checkPlan(buffers, bad), "");
+  // More than the shift apart is allowed (the output even further down).
+  bad.offsets = {30, 0};
+  bad.arenaSize = 130;
+  EXPECT_EQ(checkPlan(buffers, bad), "");
+  // With the alignment the shift rounds up: 32 + 112 = 144.
+  p = plan(buffers, PlanAlgorithm::Best, 16);
+  EXPECT_EQ(p.arenaSize, 144);
+  EXPECT_EQ(checkPlan(buffers, p), "");
+  // A shifted output may be larger than its source: b spans [a - 20,
+  // a + 130), 150 B for the pair.
+  buffers[1].size = 150;
+  EXPECT_EQ(verifyBuffers(buffers), "");
+  p = plan(buffers, PlanAlgorithm::Best, 1);
+  EXPECT_EQ(p.arenaSize, 150);
+  EXPECT_EQ(checkPlan(buffers, p), "");
+  buffers[1].inPlaceShift = -1;
+  EXPECT_NE(verifyBuffers(buffers), "");
+}
+
+TEST(BufferPlanner, ShiftedHintsKeptOnlyWhereTheyHelp) {
+  // A chain of window layers 100 -> 100 -> 200 -> 200 B, each able to run
+  // in place with a shift. Honouring every hint makes one rectangle whose
+  // height adds the shifts up; the planner keeps only the hints that lower
+  // the arena, so it never does worse than without them.
+  std::vector<Buffer> buffers = chain({100, 100, 200, 200});
+  for (int i = 1; i < 4; ++i) {
+    buffers[i].inPlaceOf = i - 1;
+    buffers[i].inPlaceShift = 110;
+  }
+  std::vector<Buffer> none = buffers;
+  for (Buffer &b : none)
+    b.inPlaceOf = -1;
+  Plan with = plan(buffers, PlanAlgorithm::Best, 1);
+  Plan without = plan(none, PlanAlgorithm::Best, 1);
+  EXPECT_EQ(without.arenaSize, 400);
+  // t1 -> t2 (100 -> 200, shift 110): 310 at step 2; step 3 (t2 + t3) is
+  // then the peak unless t3 also runs in place of t2 (shift 110: 310).
+  EXPECT_EQ(with.arenaSize, 310);
+  EXPECT_EQ(checkPlan(buffers, with), "");
+}
+
+TEST(BufferPlanner, RandomShiftedHintsAreValidAndNeverWorse) {
+  std::mt19937_64 rng(29);
+  for (int s = 0; s < 300; ++s) {
+    std::vector<Buffer> buffers = randomBuffers(rng, 2 + s % 16, false);
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      if (rng() % 2)
+        continue;
+      std::vector<int> sources;
+      for (size_t j = 0; j < buffers.size(); ++j)
+        if (j != i && buffers[j].lastUse == buffers[i].firstUse)
+          sources.push_back(static_cast<int>(j));
+      if (sources.empty())
+        continue;
+      buffers[i].inPlaceOf = sources[rng() % sources.size()];
+      buffers[i].inPlaceShift = static_cast<int64_t>(rng() % 400);
+    }
+    std::vector<Buffer> none = buffers;
+    for (Buffer &b : none)
+      b.inPlaceOf = -1;
+    Plan with = plan(buffers, PlanAlgorithm::Best);
+    Plan without = plan(none, PlanAlgorithm::Best);
+    ASSERT_EQ(checkPlan(buffers, with), "") << "set " << s;
+    EXPECT_LE(with.arenaSize, without.arenaSize) << "set " << s;
+    EXPECT_GE(with.arenaSize, lowerBound(buffers, 16)) << "set " << s;
+  }
+}
+
 TEST(RenderPlanSvg, OneRectanglePerBufferAndLabels) {
   std::mt19937_64 rng(8);
   std::vector<Buffer> buffers = randomBuffers(rng, 60, true);
