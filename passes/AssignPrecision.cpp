@@ -133,6 +133,7 @@ LogicalResult AssignPrecisionPass::parseOptions(
       failed(takeBudget("ram", ram, request.ramBudget)))
     return failure();
   request.scheme = scheme;
+  request.inPlace = inPlace;
   if (!(delta >= 0.0 && delta < 1.0))
     return optionError("delta")
            << "the share margin must be in [0, 1), got " << delta;
@@ -335,7 +336,7 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
   for (int round = 0;; ++round) {
     std::string error;
     plannedArena = plannedArenaBytes(graph, result.assignment, scratch,
-                                     PlanOptions(), error);
+                                     PlanOptions(), error, request.inPlace);
     activationBudget = lowered.ramBudget;
     if (plannedArena < 0)
       return getOperation().emitError()
@@ -353,6 +354,15 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
     AssignmentResult next;
     if (lowered.ramBudget > 0 && round < kMaxPlannedRounds)
       next = strategyImpl.assign(graph, lowered);
+    if ((!next.valid || !next.fits) && lowered.inPlace) {
+      // The rule's in-place terms count every layer's overlap, but a run of
+      // layers in place drifts down the arena and the planner may realize
+      // only some. Start again from the budget with in + out terms (the
+      // arena is still planned in place).
+      lowered = request;
+      lowered.inPlace = false;
+      next = strategyImpl.assign(graph, lowered);
+    }
     if (!next.valid || !next.fits) {
       // Flash does not depend on the activation budget: this is RAM.
       result.fits = result.ramFits = false;

@@ -83,8 +83,14 @@ llvm::json::Value planReportJson(const PlanSummary &summary) {
         {"size", b.size},
         {"first_step", b.firstUse},
         {"last_step", b.lastUse}};
-    if (i < plan.inPlaceSource.size() && plan.inPlaceSource[i] >= 0) {
-      row["in_place_of"] = buffers[plan.inPlaceSource[i]].name;
+    // A pair the plan honours but placed apart (the shift rounded up to
+    // the alignment can leave no overlap) is not in place.
+    const int source =
+        i < plan.inPlaceSource.size() ? plan.inPlaceSource[i] : -1;
+    if (source >= 0 &&
+        plan.offsets[i] < plan.offsets[source] + buffers[source].size &&
+        plan.offsets[source] < plan.offsets[i] + b.size) {
+      row["in_place_of"] = buffers[source].name;
       if (b.inPlaceShift > 0)
         row["in_place_shift"] = b.inPlaceShift;
     }

@@ -115,14 +115,26 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers) {
 int64_t windowInPlaceShift(int64_t batches, int64_t outRows,
                            int64_t outRowBytes, int64_t inRows,
                            int64_t inRowBytes, int64_t stride, int64_t pad) {
+  if (batches <= 0 || outRows <= 0 || stride <= 0)
+    return 0;
+  // Output row r of image n must end at or below the first input row any
+  // later row reads: (n * outRows + r + 1) * outRowBytes - (n * inRows +
+  // first(r)) * inRowBytes <= S. The bound is linear in n, and in r on each
+  // of the three pieces of first(r) = clamp(r * stride - pad, 0, inRows), so
+  // its maximum is at n = 0 or the last image and at an end of a piece.
+  auto need = [&](int64_t n, int64_t r) {
+    const int64_t first =
+        std::clamp<int64_t>(r * stride - pad, 0, inRows) + n * inRows;
+    return (n * outRows + r + 1) * outRowBytes - first * inRowBytes;
+  };
   int64_t shift = 0;
-  for (int64_t n = 0; n < batches; ++n)
-    for (int64_t r = 0; r < outRows; ++r) {
-      const int64_t firstIn =
-          std::clamp<int64_t>(r * stride - pad, 0, inRows) + n * inRows;
-      const int64_t outEnd = (n * outRows + r + 1) * outRowBytes;
-      shift = std::max(shift, outEnd - firstIn * inRowBytes);
-    }
+  const int64_t lastZero = pad >= 0 ? pad / stride : -1;
+  const int64_t lastInside = (inRows + pad) / stride;
+  for (int64_t n : {int64_t(0), batches - 1})
+    for (int64_t r : {int64_t(0), outRows - 1, lastZero, lastZero + 1,
+                      lastInside, lastInside + 1})
+      if (r >= 0 && r < outRows)
+        shift = std::max(shift, need(n, r));
   return shift;
 }
 
@@ -921,9 +933,9 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
   const int n = static_cast<int>(buffers.size());
   const int64_t bound = lowerBound(buffers, options.align);
   // The elementwise hints (shift 0) cost nothing: take them all. Shifted
-  // hints make their chain's rectangle taller for its whole lifetime, so
-  // each is kept only if the arena drops, trying first those whose pair is
-  // largest (where a peak is likeliest).
+  // hints fix their chain's members to one another, which may cost more
+  // than it saves, so each is kept only if the arena does not grow, trying
+  // first those whose pair is largest (where a peak is likeliest).
   std::vector<bool> allowed(n, false);
   std::vector<int> shifted;
   for (int i = 0; i < n; ++i) {
@@ -936,6 +948,20 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
   }
   Plan best =
       planChains(buffers, honouredInPlace(buffers, allowed), options, bound);
+  // An elementwise chain is one rectangle over its whole lifetime, which a
+  // long-lived narrow member can make costlier than no reuse at all.
+  // (`best` only: greedy-size stays the plain baseline.)
+  const int64_t baselineArena = best.baselineArenaSize;
+  if (options.algorithm == PlanAlgorithm::Best &&
+      std::find(allowed.begin(), allowed.end(), true) != allowed.end() &&
+      best.arenaSize > bound) {
+    Plan separate =
+        planChains(buffers, std::vector<int>(n, -1), options, bound);
+    if (separate.arenaSize < best.arenaSize) {
+      best = std::move(separate);
+      std::fill(allowed.begin(), allowed.end(), false);
+    }
+  }
   auto pairBytes = [&](int i) {
     return buffers[i].size + buffers[buffers[i].inPlaceOf].size;
   };
@@ -952,12 +978,19 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
       allowed[i] = false;
       continue;
     }
+    // Ties are kept: a run of layers in place often lowers the arena only
+    // once all of them are (each alone leaves the next step the peak).
     Plan trial = planChains(buffers, source, options, bound);
-    if (trial.arenaSize < best.arenaSize)
+    if (trial.arenaSize <= best.arenaSize)
       best = std::move(trial);
     else
       allowed[i] = false;
   }
+  // Optimality within one choice of chains says little once the chains
+  // were chosen greedily: only the lower bound proves it then.
+  if (!shifted.empty())
+    best.provenOptimal = best.arenaSize <= bound;
+  best.baselineArenaSize = baselineArena;
   plan = std::move(best);
   return "";
 }

@@ -158,6 +158,16 @@ LogicalResult GraphBuilder::visitLayer(Operation *op, Value input, Value weight,
   const int var = addVariable(op->getResult(0), /*isInput=*/false);
   const int out = graph().addTensor(name + "_out", *outShape, var);
   graph().addLayer(name, kind, weightShape, outChannels, *in, out);
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    // The window contract of the conv kernels (MemoryModel.h).
+    GraphStep &step = graph().steps.back();
+    ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads();
+    step.windowStride = strides[0];
+    step.windowPadTop = pads[0];
+    step.windowPointwise = (*wShape)[1] == 1 && (*wShape)[2] == 1 &&
+                           strides[0] == 1 && strides[1] == 1 &&
+                           llvm::all_of(pads, [](int64_t p) { return p == 0; });
+  }
   result.steps.push_back(StepSite{op, weightOperand, existing});
   tensorOf[op->getResult(0)] = out;
   return success();
@@ -194,6 +204,15 @@ LogicalResult GraphBuilder::visitPassThrough(Operation *op, Value input) {
   std::string name = stepName(op, mnemonic);
   const int out = graph().addTensor(name + "_out", *shape, variableOf(*in));
   graph().addStep(name, StepKind::Other, {*in}, out);
+  // Pooling kernels keep the window contract (MemoryModel.h).
+  GraphStep &step = graph().steps.back();
+  if (auto pool = dyn_cast<MaxPool2DOp>(op)) {
+    step.windowStride = pool.getStrides()[0];
+    step.windowPadTop = pool.getPads()[0];
+  } else if (auto pool = dyn_cast<AvgPool2DOp>(op)) {
+    step.windowStride = pool.getStrides()[0];
+    step.windowPadTop = pool.getPads()[0];
+  }
   addStepSite(op);
   tensorOf[op->getResult(0)] = out;
   return success();

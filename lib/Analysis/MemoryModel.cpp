@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpq/Analysis/MemoryModel.h"
+#include "mpq/Analysis/BufferPlanner.h"
 
 #include "mpq/Support/Packing.h"
 
@@ -315,9 +316,39 @@ int64_t mlir::mpq::stepParamBytes(const GraphDesc &graph, size_t s,
   return 0;
 }
 
+int64_t mlir::mpq::stepInPlaceShift(const GraphDesc &graph,
+                                    const std::vector<LiveRange> &ranges,
+                                    size_t s, const BitAssignment &assignment) {
+  const GraphStep &step = graph.steps[s];
+  if (step.windowStride <= 0 || step.inputs.size() != 1)
+    return -1;
+  const int in = step.inputs.front();
+  if (ranges[in].last != static_cast<int>(s))
+    return -1;
+  const ActivationTensor &x = graph.tensors[in],
+                         &y = graph.tensors[step.output];
+  if (x.shape.size() != 4 || y.shape.size() != 4)
+    return -1;
+  const unsigned inBits = assignment.activationBits[x.variable];
+  const unsigned outBits = assignment.activationBits[y.variable];
+  const int64_t inPixel = packedTensorBytes({x.shape[3]}, inBits);
+  const int64_t outPixel = packedTensorBytes({y.shape[3]}, outBits);
+  int64_t shift;
+  if (step.windowPointwise) {
+    const int64_t pairs = (x.shape[0] * x.shape[1] * x.shape[2] + 1) / 2;
+    shift =
+        windowInPlaceShift(1, pairs, 2 * outPixel, pairs, 2 * inPixel, 1, 0);
+  } else {
+    shift = windowInPlaceShift(y.shape[0], y.shape[1], y.shape[2] * outPixel,
+                               x.shape[1], x.shape[2] * inPixel,
+                               step.windowStride, step.windowPadTop);
+  }
+  return shift < packedTensorBytes(y.shape, outBits) ? shift : -1;
+}
+
 Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,
                                       const BitAssignment &assignment,
-                                      QuantScheme scheme) {
+                                      QuantScheme scheme, bool inPlace) {
   Footprint fp;
   std::vector<int64_t> tensorBytes;
   for (const ActivationTensor &t : graph.tensors)
@@ -340,11 +371,15 @@ Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,
       if (ranges[t].first <= static_cast<int>(s) &&
           static_cast<int>(s) <= ranges[t].last)
         sf.liveBytes += tensorBytes[t];
+    if (inPlace) {
+      sf.inPlaceShift = stepInPlaceShift(graph, ranges, s, assignment);
+      sf.liveBytes -= sf.ioBytes() - sf.heldBytes();
+    }
 
     fp.weightBytes += sf.weightBytes;
     fp.paramBytes += sf.paramBytes;
-    if (hasWeights(step.kind) && sf.ioBytes() > fp.ramBytes) {
-      fp.ramBytes = sf.ioBytes();
+    if (hasWeights(step.kind) && sf.heldBytes() > fp.ramBytes) {
+      fp.ramBytes = sf.heldBytes();
       fp.ramStep = static_cast<int>(s);
     }
     if (sf.liveBytes > fp.peakLiveBytes) {

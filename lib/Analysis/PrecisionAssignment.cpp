@@ -46,7 +46,7 @@ std::vector<bool> producedVariables(const GraphDesc &graph) {
 class RuleRun {
 public:
   RuleRun(const GraphDesc &g, const AssignmentRequest &req)
-      : graph(g), request(req) {}
+      : graph(g), request(req), ranges(computeLiveRanges(g)) {}
 
   /// Checks the request and sets up the starting widths; returns an error
   /// message or "".
@@ -59,6 +59,7 @@ public:
 private:
   const GraphDesc &graph;
   const AssignmentRequest &request;
+  const std::vector<LiveRange> ranges;
   BitAssignment bits;
   std::vector<bool> varFixed;
   std::vector<bool> weightFixed;
@@ -89,6 +90,11 @@ private:
     return packedTensorBytes(t.shape, bits.activationBits[t.variable]);
   }
   int varOf(int tensor) const { return graph.tensors[tensor].variable; }
+  /// With in-place requested, how far below its input step `s` writes its
+  /// output at the current widths, or -1.
+  int64_t inPlaceShift(int s) const {
+    return request.inPlace ? stepInPlaceShift(graph, ranges, s, bits) : -1;
+  }
   std::string sideText(int tensor) const {
     int var = varOf(tensor);
     std::string text = std::to_string(bits.activationBits[var]) + " bits";
@@ -158,14 +164,19 @@ void RuleRun::runChainActivationPass() {
       const int inT = step.inputs[0], outT = step.output;
       while (true) {
         const int64_t in = tensorBytes(inT), out = tensorBytes(outT);
-        if (in + out <= budget)
+        const int64_t shift = inPlaceShift(s);
+        const int64_t held = shift < 0 ? in + out : std::max(in + shift, out);
+        if (held <= budget)
           break;
         allWithin = false;
         const bool inCut = variableCuttable(varOf(inT));
         const bool outCut = variableCuttable(varOf(outT));
         const std::string need =
-            "'" + step.name + "' needs " + std::to_string(in + out) +
-            " B (in " + std::to_string(in) + " + out " + std::to_string(out) +
+            "'" + step.name + "' needs " + std::to_string(held) + " B (in " +
+            std::to_string(in) + " + out " + std::to_string(out) +
+            (shift < 0 ? std::string()
+                       : ", in place with the output " + std::to_string(shift) +
+                             " B below the input") +
             ") > " + bytesText(budget);
         if (!inCut && !outCut) {
           ramStopStep = s;
@@ -245,6 +256,12 @@ void RuleRun::runDagActivationPass() {
           best = t;
           bestBytes = b;
         }
+      }
+      // A step in place holds its input and output as their union.
+      if (const int64_t shift = inPlaceShift(s); shift >= 0) {
+        const int64_t in = tensorBytes(graph.steps[s].inputs.front());
+        const int64_t out = tensorBytes(graph.steps[s].output);
+        live -= in + out - std::max(in + shift, out);
       }
       if (live <= budget)
         break;
@@ -326,7 +343,7 @@ AssignmentResult RuleRun::finish(bool chainRule) {
   r.valid = true;
   r.chainRule = chainRule;
   r.assignment = bits;
-  r.footprint = computeFootprint(graph, bits, request.scheme);
+  r.footprint = computeFootprint(graph, bits, request.scheme, request.inPlace);
   r.ramUsed = chainRule ? r.footprint.ramBytes : r.footprint.peakLiveBytes;
   r.ramFits = r.ramUsed <= request.ramBudget;
   r.flashFits = r.footprint.flashBytes <= request.flashBudget;
@@ -347,7 +364,8 @@ AssignmentResult RuleRun::finish(bool chainRule) {
   for (size_t s = 0; s < graph.steps.size(); ++s)
     if (hasWeights(graph.steps[s].kind) && !weightFixed[s])
       smallest.weightBits[s] = minBits;
-  r.smallestFootprint = computeFootprint(graph, smallest, request.scheme);
+  r.smallestFootprint =
+      computeFootprint(graph, smallest, request.scheme, request.inPlace);
   const Footprint &least = r.smallestFootprint;
   const std::string minText = std::to_string(minBits) + " bits";
 
@@ -365,7 +383,12 @@ AssignmentResult RuleRun::finish(bool chainRule) {
            graph.steps[b].name + "' (";
     if (chainRule)
       msg += "input " + bytesText(sf.inputBytes) + " + output " +
-             bytesText(sf.outputBytes) + ")";
+             bytesText(sf.outputBytes) +
+             (sf.inPlaceShift < 0
+                  ? std::string()
+                  : ", in place with the output " + bytesText(sf.inPlaceShift) +
+                        " below the input") +
+             ")";
     else
       msg += bytesText(sf.liveBytes) + " live)";
     if (!ramStopText.empty())

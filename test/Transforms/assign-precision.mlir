@@ -107,6 +107,7 @@
 // JSON-NEXT: "strategy": "rule",
 // JSON-NEXT: "scheme": "pc-icn",
 // JSON:      "ram_model": "paper",
+// JSON-NEXT: "in_place": false,
 // JSON-NEXT: "activation_rule": "chain",
 // JSON-NEXT: "flash_budget": 1900,
 // JSON-NEXT: "ram_budget": 1000,

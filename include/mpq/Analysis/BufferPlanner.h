@@ -51,7 +51,7 @@
 //   union (exact for the common same-size elementwise case, conservative
 //   elsewhere). Because a long chain of shifted pairs grows by every shift,
 //   planBuffers takes the S = 0 hints and then adds shifted hints one at a
-//   time, keeping each only if it lowers the arena.
+//   time, largest pair first, keeping each unless the arena grows.
 //
 // * Lower bound. lowerBound is max over steps t of the sum of the (aligned)
 //   sizes of the buffers live at t, minus, for every honoured in-place pair

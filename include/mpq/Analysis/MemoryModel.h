@@ -51,6 +51,7 @@
 #ifndef MPQ_ANALYSIS_MEMORYMODEL_H
 #define MPQ_ANALYSIS_MEMORYMODEL_H
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -96,6 +97,14 @@ struct GraphStep {
   /// (1, or one per channel), each of one byte per code of its input in
   /// flash, counted with the parameters (lookupTableBytes); 0 otherwise.
   int64_t lookupTables = 0;
+  /// A step whose kernel writes its NHWC output row by row, reading input
+  /// rows from r * stride - pad up (conv, depthwise, pooling: the window
+  /// contract of mpq/Analysis/BufferPlanner.h): its vertical stride (0: not
+  /// such a step, never in place) and top padding. `windowPointwise` marks a
+  /// 1x1, stride-1, unpadded conv, whose kernel works on pairs of pixels.
+  int64_t windowStride = 0;
+  int64_t windowPadTop = 0;
+  bool windowPointwise = false;
 };
 
 struct GraphDesc {
@@ -189,7 +198,16 @@ struct StepFootprint {
   int64_t inputBytes = 0; ///< Sum over the tensors the step reads.
   int64_t outputBytes = 0;
   int64_t liveBytes = 0; ///< All tensors live at this step.
+  /// In place (computeFootprint with inPlace): how far below its input the
+  /// output starts, or -1 when the step does not run in place.
+  int64_t inPlaceShift = -1;
   int64_t ioBytes() const { return inputBytes + outputBytes; }
+  /// The bytes input and output take together: in + out, or in place their
+  /// union, max(in + shift, out).
+  int64_t heldBytes() const {
+    return inPlaceShift < 0 ? ioBytes()
+                            : std::max(inputBytes + inPlaceShift, outputBytes);
+  }
 };
 
 struct Footprint {
@@ -207,8 +225,22 @@ struct Footprint {
 
 /// The footprint of `graph` at `assignment` under `scheme`. Requires a valid
 /// graph and an assignment that passes validateAssignment.
+/// With `inPlace`, a step that may run in place (stepInPlaceShift) holds its
+/// input and output as their union: the layer's RAM (the paper's in + out)
+/// and the live bytes at that step count it.
 Footprint computeFootprint(const GraphDesc &graph,
-                           const BitAssignment &assignment, QuantScheme scheme);
+                           const BitAssignment &assignment, QuantScheme scheme,
+                           bool inPlace = false);
+
+/// How far below its input step `s` may start its output at `assignment`'s
+/// widths (windowInPlaceShift over rows of packed pixels), or -1 when it
+/// cannot run in place: not a window step, more than one input, an input
+/// whose live range (`ranges`, from computeLiveRanges) does not end at `s`,
+/// or a shift that saves nothing. The integer graph's planner decides the
+/// same way (mpq/Analysis/ArenaBuffers.h).
+int64_t stepInPlaceShift(const GraphDesc &graph,
+                         const std::vector<LiveRange> &ranges, size_t s,
+                         const BitAssignment &assignment);
 
 /// MobileNetV1 (Howard et al. 2017) with width multiplier `alpha` at input
 /// `resolution`: conv0 3x3/2 with int(32a) channels, 13 depthwise-separable

@@ -31,16 +31,20 @@ namespace mlir::mpq {
 /// tensor (same index), then one per step with `scratchBytes[step] > 0`
 /// (`scratchBytes` may be empty: no scratch). Requires a valid graph and
 /// assignment.
+/// With `inPlace`, a step that may run in place (stepInPlaceShift) gets the
+/// shifted hint the integer graph's planner would give it.
 std::vector<Buffer> activationBuffers(const GraphDesc &graph,
                                       const BitAssignment &assignment,
-                                      const std::vector<int64_t> &scratchBytes);
+                                      const std::vector<int64_t> &scratchBytes,
+                                      bool inPlace = false);
 
 /// Plans activationBuffers with `options`; returns the arena in bytes, or -1
 /// with `error` set if the planner rejects the buffers.
 int64_t plannedArenaBytes(const GraphDesc &graph,
                           const BitAssignment &assignment,
                           const std::vector<int64_t> &scratchBytes,
-                          const PlanOptions &options, std::string &error);
+                          const PlanOptions &options, std::string &error,
+                          bool inPlace = false);
 
 } // namespace mlir::mpq
 

@@ -159,6 +159,10 @@ struct AssignmentRequest {
   /// The search's objective; null: proxySensitivity. The rule ignores it.
   std::shared_ptr<const SensitivityTable> sensitivity;
   SearchSolver solver = SearchSolver::Auto;
+  /// Layers may run in place (stepInPlaceShift): the rule budgets a layer
+  /// that does as the union of its input and output, not in + out. The
+  /// search keeps in + out (its RAM rows are linear in the widths).
+  bool inPlace = false;
 };
 
 /// What the search adds to a result: how it solved, the objective, the

@@ -9,7 +9,9 @@
 // (writePrecisionReport prints them in this order):
 //
 //   fits, error (only if it does not fit), strategy, scheme, delta,
-//   ram_model, activation_rule ("chain": docs/paper.md §4 exactly; "dag": the
+//   ram_model, in_place (layers budgeted in place: the union of input and
+//   output where stepInPlaceShift allows), activation_rule ("chain":
+//   docs/paper.md §4 exactly; "dag": the
 //   live-tensor generalization, docs/decisions.md §2), flash_budget,
 //   ram_budget, planned_arena_bytes and activation_budget (ram-model=planned
 //   only: the arena checked against ram_budget and the lowered activation

@@ -199,6 +199,12 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "planned (the arena the buffer planner gives the activations: "
            "while it exceeds the budget, the rule runs again with the "
            "activation budget lowered by the excess)">,
+    Option<"inPlace", "in-place", "bool", "false",
+           "Layers may run in place as mpq-plan-buffers in-place=true plans "
+           "them: the rule budgets a conv, depthwise or pooling layer whose "
+           "input dies there as the union of input and output (the output "
+           "a few rows below the input), not in + out, and "
+           "ram-model=planned plans the same overlaps">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
