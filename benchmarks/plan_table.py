@@ -120,20 +120,27 @@ def main():
         "- *greedy*: the Pisarchyk & Lee greedy-by-size baseline",
         "  (`algorithm=greedy-size`) on the same buffers; *naive*: one buffer per",
         "  tensor, the sum of all aligned sizes.",
-        "- *in-place*: arena and lower bound with `in-place=true` (an elementwise",
-        "  requantize or qadd writes over an input that dies there); off by default.",
+        "- *in-place*: arena and lower bound with `in-place=true` (the default of",
+        "  mpqc and of the `mpq-to-integer` pipeline, off by default in the pass): an",
+        "  elementwise op writes over an input that dies there, a conv, depthwise or",
+        "  pooling layer a few rows below (or, written from its last pixel, above)",
+        "  it (docs/design.md, \"In-place layers\"); *in-place / arena*: the in-place",
+        "  arena against the layer-by-layer one, at the same widths (the widths of",
+        "  the paper's rule: mpqc, which assigns them in place, keeps more at 8",
+        "  bits).",
         "- *8-bit*: budgets large enough that nothing is cut; *mixed*: the rule of",
         "  `--mpq-assign-precision` under the budgets given (flash / RAM).",
         "",
-        "| model | assignment | steps | arena | lower bound | ratio | greedy | naive | in-place arena | in-place bound |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | assignment | steps | arena | lower bound | ratio | greedy | naive | in-place arena | in-place bound | in-place / arena |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for family, name, assignment, plain, in_place in rows:
         lines.append(
             f"| {name} | {assignment} | {plain['schedule']['steps']} | {fmt(plain['arena_bytes'])} | "
             f"{fmt(plain['lower_bound_bytes'])} | {plain['ratio']:.3f} | "
             f"{fmt(plain['baseline_arena_bytes'])} | {fmt(plain['naive_bytes'])} | "
-            f"{fmt(in_place['arena_bytes'])} | {fmt(in_place['lower_bound_bytes'])} |")
+            f"{fmt(in_place['arena_bytes'])} | {fmt(in_place['lower_bound_bytes'])} | "
+            f"{in_place['arena_bytes'] / plain['arena_bytes']:.3f} |")
     lines += ["", "Planning criteria (docs/decisions.md §6): " + ("all met." if not failures else "NOT met:")]
     lines += [f"- {f}" for f in failures]
     if not any(r[0] == "BlazeFace" for r in rows):

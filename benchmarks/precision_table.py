@@ -57,8 +57,18 @@ def main():
                 with open(report) as f:
                     r = json.load(f)
                 weights, acts = r["bits"].split()
+                # In place (the default of mpqc): the rule budgets layers in
+                # place and the planner checks the arena.
+                placed = os.path.join(tmp, name + ".in_place.json")
+                subprocess.run([os.path.join(bin_dir, "mpq-opt"), mlir,
+                                f"--mpq-assign-precision=flash={FLASH} ram={RAM} "
+                                f"in-place=true ram-model=planned report={placed}",
+                                "-o", os.devnull], stderr=subprocess.DEVNULL)
+                with open(placed) as f:
+                    p = json.load(f)
                 rows.append((alpha, res, r["fits"], not r["cuts"], weights[2:], acts[2:],
-                             r["flash_bytes"], r["ram_bytes"], seconds))
+                             r["flash_bytes"], r["ram_bytes"], p["fits"],
+                             p["bits"].split()[1][2:], p.get("planned_arena_bytes", -1), seconds))
     lines = [
         "# Precision assignment on MobileNetV1",
         "",
@@ -71,15 +81,25 @@ def main():
         "image, then each layer's output. Flash = weights + per-channel parameters;",
         "RAM = max over layers of input + output bytes.",
         "",
-        "| variant | fits | fits at 8 bit | weight bits | activation bits | flash (B) | RAM (B) |",
-        "|---|---|---|---|---|---|---|",
+        "*In place*: the same pass with `in-place=true ram-model=planned` (what",
+        "mpqc does): a layer whose input dies there is budgeted as the union of",
+        "its input and output (docs/design.md, \"In-place layers\"), and the arena",
+        "the planner gives those widths must fit the RAM budget. The weights are",
+        "the same (flash does not depend on it).",
+        "",
+        "| variant | fits | fits at 8 bit | weight bits | activation bits (paper's rule) | flash (B) | RAM (B) | activation bits in place | arena in place (B) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for alpha, res, fits, all8, w, a, flash, ram, _ in rows:
+    for alpha, res, fits, all8, w, a, flash, ram, pfits, pa, parena, _ in rows:
         lines.append(f"| {alpha}_{res} | {'yes' if fits else 'no'} | {'yes' if all8 and fits else 'no'} "
-                     f"| `{w}` | `{a}` | {flash:,} | {ram:,} |")
+                     f"| `{w}` | `{a}` | {flash:,} | {ram:,} | "
+                     + (f"`{pa}` | {parena:,} |" if pfits else "does not fit | - |"))
     slowest = max(rows, key=lambda row: row[-1])
     lines += ["", f"Variants that fit at all-8-bit: "
               + ", ".join(f"{a}_{r}" for a, r, fits, all8, *_ in rows if fits and all8) + ".",
+              "", "Variants whose activations all stay at 8 bits in place: "
+              + ", ".join(f"{row[0]}_{row[1]}" for row in rows
+                          if row[8] and set(row[9]) == {"8"}) + ".",
               "", f"The pass took at most {slowest[-1]:.2f} s per variant on this run "
               f"({slowest[0]}_{slowest[1]}, including MLIR parsing)."]
     with open(args.out, "w") as f:

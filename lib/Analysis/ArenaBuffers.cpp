@@ -276,11 +276,13 @@ FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func) {
 }
 
 /// The operand whose buffer step `k`'s result may reuse (file comment), or
-/// -1; `shift` gets the in-place shift (0 for elementwise steps).
+/// -1; `shift` gets the in-place shift (0 for elementwise steps), `shiftUp`
+/// the shift with rows written from the last (-1: not allowed).
 static int inPlaceOperand(const ArenaGraph &graph, int k,
                           const std::vector<Buffer> &lifetimes, int64_t step,
-                          int64_t &shift) {
+                          int64_t &shift, int64_t &shiftUp) {
   shift = 0;
+  shiftUp = -1;
   const ArenaStep &arenaStep = graph.steps[k];
   Operation *op = arenaStep.op;
   Value output =
@@ -299,11 +301,13 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
   };
 
   // Window ops: conv (any kernel) and pooling write NHWC output rows in
-  // order, reading only input rows from r * stride - pad up.
-  ArrayRef<int64_t> strides, pads, kernel;
+  // order (or from the last), reading only input rows from r * stride - pad
+  // up (up to r * stride - pad + extent - 1).
+  ArrayRef<int64_t> strides, pads, kernel, dilations;
   if (auto conv = dyn_cast<QConv2DOp>(op); conv && arenaStep.epilogue) {
     strides = conv.getStrides();
     pads = conv.getPads();
+    dilations = conv.getDilations();
     kernel = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
     kernel = kernel.slice(1, 2);
   } else if (auto pool = dyn_cast<MaxPool2DOp>(op)) {
@@ -330,18 +334,23 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
                            strides[0] == 1 && strides[1] == 1 &&
                            llvm::all_of(pads, [](int64_t p) { return p == 0; });
     if (pointwise) {
-      // The product kernel works on pairs of pixels across rows and images:
-      // rows of two pixels, one image.
-      const int64_t pairs = (in[0] * in[1] * in[2] + 1) / 2;
-      shift =
-          windowInPlaceShift(1, pairs, 2 * outPixel, pairs, 2 * inPixel, 1, 0);
+      // The product kernel works on pairs of pixels across rows and images.
+      const int64_t pixels = in[0] * in[1] * in[2];
+      shift = pairInPlaceShift(pixels, outPixel, inPixel, false);
+      shiftUp = pairInPlaceShift(pixels, outPixel, inPixel, true);
     } else {
+      const int64_t dilation = dilations.empty() ? 1 : dilations[0];
       shift = windowInPlaceShift(out[0], out[1], out[2] * outPixel, in[1],
                                  in[2] * inPixel, strides[0], pads[0]);
+      shiftUp = windowInPlaceShiftDescending(
+          out[0], out[1], out[2] * outPixel, in[1], in[2] * inPixel, strides[0],
+          pads[0], (kernel[0] - 1) * dilation + 1);
     }
     // A shift at or beyond the output's size saves nothing.
     const int64_t outBytes = packedTensorBytes(out.vec(), outBits);
-    return shift < outBytes ? tensor : -1;
+    if (shiftUp >= outBytes)
+      shiftUp = -1;
+    return shift < outBytes || shiftUp >= 0 ? tensor : -1;
   }
 
   if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, TableOp>(op))
@@ -366,10 +375,14 @@ ArenaBufferSet mlir::mpq::collectArenaBuffers(const ArenaGraph &graph,
   for (size_t s = 0; s < order.size(); ++s) {
     const int k = order[s];
     const int result = graph.graph.ops[k].result;
-    if (inPlace)
-      set.buffers[result].inPlaceOf =
+    if (inPlace) {
+      Buffer &buffer = set.buffers[result];
+      buffer.inPlaceOf =
           inPlaceOperand(graph, k, set.buffers, static_cast<int64_t>(s),
-                         set.buffers[result].inPlaceShift);
+                         buffer.inPlaceShift, buffer.inPlaceShiftUp);
+      if (buffer.inPlaceOf < 0)
+        buffer.inPlaceShift = 0, buffer.inPlaceShiftUp = -1;
+    }
     if (int64_t bytes = graph.steps[k].scratchBytes; bytes > 0) {
       set.scratchBuffer[k] = static_cast<int>(set.buffers.size());
       Buffer scratch;
@@ -441,6 +454,11 @@ void mlir::mpq::annotateArenaPlan(const ArenaGraph &graph,
       setArenaOffsets(op, list);
   }
   for (size_t k = 0; k < graph.steps.size(); ++k) {
+    // A step whose output sits above its input writes rows from the last.
+    const int result = graph.graph.ops[k].result;
+    if (result >= 0 && static_cast<size_t>(result) < plan.descending.size() &&
+        plan.descending[result])
+      setRowsDescending(graph.steps[k].op, true);
     const int scratch = buffers.scratchBuffer[k];
     if (scratch < 0)
       continue;
@@ -498,7 +516,16 @@ std::string mlir::mpq::verifyArenaAnnotations(func::FuncOp func) {
                "' does not repeat its offset";
     plan.offsets[t] = *offset;
   }
+  plan.descending.assign(buffers.buffers.size(), false);
   for (size_t k = 0; k < graph->steps.size(); ++k) {
+    if (getRowsDescending(graph->steps[k].op)) {
+      const int result = graph->graph.ops[k].result;
+      if (result < 0 || buffers.buffers[result].inPlaceShiftUp < 0)
+        return "step '" + graph->graph.ops[k].name +
+               "' is marked to write its rows from the last but does not "
+               "run in place";
+      plan.descending[result] = true;
+    }
     const int scratch = buffers.scratchBuffer[k];
     if (scratch < 0)
       continue;

@@ -94,6 +94,9 @@ std::string verifyBuffers(const std::vector<Buffer> &buffers) {
              ", " + std::to_string(b.lastUse) + "]";
     if (b.inPlaceShift < 0)
       return who + " has a negative in-place shift";
+    if (b.inPlaceShiftUp >= 0 && b.inPlaceShift == 0)
+      return who + " may be written from its last row, but only a window "
+                   "hint (a positive shift) can";
     if (b.inPlaceOf == -1)
       continue;
     if (b.inPlaceOf < 0 || b.inPlaceOf >= n || b.inPlaceOf == i)
@@ -135,6 +138,42 @@ int64_t windowInPlaceShift(int64_t batches, int64_t outRows,
                       lastInside, lastInside + 1})
       if (r >= 0 && r < outRows)
         shift = std::max(shift, need(n, r));
+  return shift;
+}
+
+int64_t windowInPlaceShiftDescending(int64_t batches, int64_t outRows,
+                                     int64_t outRowBytes, int64_t inRows,
+                                     int64_t inRowBytes, int64_t stride,
+                                     int64_t pad, int64_t extent) {
+  // Output row R (over all images) starts at the output's end less
+  // (total - R) rows; it must not be below the end of input row lastIn(R),
+  // the input's end less (total - lastIn - 1) rows.
+  int64_t shift = 0;
+  const int64_t outTotal = batches * outRows, inTotal = batches * inRows;
+  for (int64_t n = 0; n < batches; ++n)
+    for (int64_t r = 0; r < outRows; ++r) {
+      const int64_t lastIn =
+          std::clamp<int64_t>(r * stride - pad + extent - 1, -1, inRows - 1) +
+          n * inRows;
+      shift = std::max(shift, (outTotal - (n * outRows + r)) * outRowBytes -
+                                  (inTotal - lastIn - 1) * inRowBytes);
+    }
+  return shift;
+}
+
+int64_t pairInPlaceShift(int64_t pixels, int64_t outPixelBytes,
+                         int64_t inPixelBytes, bool descending) {
+  // Blocks [first, end) of pixels: pairs from 0, the odd last pixel alone.
+  // Each is written while its own input pixels are still read, and later
+  // blocks read only pixels after (in order) or before (descending).
+  int64_t shift = 0;
+  for (int64_t first = 0; first < pixels; first += 2) {
+    const int64_t end = std::min(first + 2, pixels);
+    shift = std::max(shift, descending
+                                ? (pixels - first) * outPixelBytes -
+                                      (pixels - end) * inPixelBytes
+                                : end * outPixelBytes - first * inPixelBytes);
+  }
   return shift;
 }
 
@@ -215,28 +254,32 @@ int64_t lowerBound(const std::vector<Buffer> &buffers, int64_t align) {
     return -1;
   const int n = static_cast<int>(buffers.size());
   // At most one buffer overlaps a dying source (two born at its last step
-  // cannot overlap each other), so each source saves at most its best
-  // pair's saving: that of its honourable elementwise hint (shift 0, the
-  // chains honouredInPlace allows) or of any shifted hint on it.
-  std::vector<bool> elementwise(n, false);
-  for (int i = 0; i < n; ++i)
-    elementwise[i] = buffers[i].inPlaceOf >= 0 && buffers[i].inPlaceShift == 0;
-  const std::vector<int> source = honouredInPlace(buffers, elementwise);
+  // cannot overlap each other). With elementwise hints only, the pairs are
+  // those honouredInPlace joins (a chain through a one-step buffer can have
+  // only one of its two pairs). With window hints a plan may honour other
+  // pairs than those, so each source saves at most the best saving of any
+  // hint on it.
+  bool windows = false;
+  for (const Buffer &b : buffers)
+    windows |= b.inPlaceOf >= 0 && b.inPlaceShift > 0;
+  const std::vector<int> honoured = honouredInPlace(buffers);
   auto saving = [&](int b, int a) {
     const int64_t sourceBytes = alignTo(buffers[a].size, align);
     const int64_t bytes = alignTo(buffers[b].size, align);
     const int64_t shift = alignTo(buffers[b].inPlaceShift, align);
-    return std::max<int64_t>(0, sourceBytes + bytes -
-                                    std::max(sourceBytes + shift, bytes));
+    int64_t best = sourceBytes + bytes - std::max(sourceBytes + shift, bytes);
+    if (const int64_t up = buffers[b].inPlaceShiftUp; up >= 0)
+      // Ends aligned to each other: the union spans max(a + S', b) raw
+      // bytes (fewer than aligned, so the bound stays a bound).
+      best =
+          std::max(best, sourceBytes + bytes -
+                             std::max(buffers[a].size + up, buffers[b].size));
+    return std::max<int64_t>(0, best);
   };
   std::vector<int64_t> saved(n, 0);
-  for (int i = 0; i < n; ++i) {
-    if (source[i] >= 0)
-      saved[source[i]] = std::max(saved[source[i]], saving(i, source[i]));
-    else if (buffers[i].inPlaceOf >= 0 && buffers[i].inPlaceShift > 0)
-      saved[buffers[i].inPlaceOf] = std::max(saved[buffers[i].inPlaceOf],
-                                             saving(i, buffers[i].inPlaceOf));
-  }
+  for (int i = 0; i < n; ++i)
+    if (const int a = windows ? buffers[i].inPlaceOf : honoured[i]; a >= 0)
+      saved[a] = std::max(saved[a], saving(i, a));
   // Sweep over (step, delta) events; all deltas of one step are applied
   // before the load is read, which gives the inclusive-interval semantics.
   std::vector<std::pair<int64_t, int64_t>> events;
@@ -828,9 +871,11 @@ private:
 /// head.
 static Plan planChains(const std::vector<Buffer> &buffers,
                        const std::vector<int> &source,
+                       const std::vector<bool> &descending,
                        const PlanOptions &options, int64_t bound) {
   const int n = static_cast<int>(buffers.size());
-  // Offsets relative to the chain's head: S below the source, aligned.
+  // Offsets relative to the chain's head: S below the source, or
+  // (descending) ending S' above its end, aligned.
   std::vector<int> headOf(n, -1);
   std::vector<int64_t> rel(n, 0);
   std::function<void(int)> place = [&](int i) {
@@ -843,7 +888,16 @@ static Plan planChains(const std::vector<Buffer> &buffers,
     }
     place(source[i]);
     headOf[i] = headOf[source[i]];
-    rel[i] = rel[source[i]] - alignTo(buffers[i].inPlaceShift, options.align);
+    const int a = source[i];
+    if (!descending.empty() && descending[i]) {
+      // The least aligned offset with offset + size >= a's end + S'.
+      const int64_t least = rel[a] + buffers[a].size +
+                            buffers[i].inPlaceShiftUp - buffers[i].size;
+      const int64_t align = options.align;
+      rel[i] = least >= 0 ? alignTo(least, align) : -((-least) / align * align);
+    } else {
+      rel[i] = rel[a] - alignTo(buffers[i].inPlaceShift, options.align);
+    }
   };
   for (int i = 0; i < n; ++i)
     place(i);
@@ -919,6 +973,9 @@ static Plan planChains(const std::vector<Buffer> &buffers,
   plan.method = chosen.method;
   plan.provenOptimal = chosen.arena <= target || exactFinished;
   plan.inPlaceSource = source;
+  plan.descending.assign(n, false);
+  for (int i = 0; i < n; ++i)
+    plan.descending[i] = source[i] >= 0 && !descending.empty() && descending[i];
   return plan;
 }
 
@@ -946,8 +1003,9 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
     else
       shifted.push_back(i);
   }
-  Plan best =
-      planChains(buffers, honouredInPlace(buffers, allowed), options, bound);
+  std::vector<bool> descending(n, false);
+  Plan best = planChains(buffers, honouredInPlace(buffers, allowed), descending,
+                         options, bound);
   // An elementwise chain is one rectangle over its whole lifetime, which a
   // long-lived narrow member can make costlier than no reuse at all.
   // (`best` only: greedy-size stays the plain baseline.)
@@ -955,8 +1013,8 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
   if (options.algorithm == PlanAlgorithm::Best &&
       std::find(allowed.begin(), allowed.end(), true) != allowed.end() &&
       best.arenaSize > bound) {
-    Plan separate =
-        planChains(buffers, std::vector<int>(n, -1), options, bound);
+    Plan separate = planChains(buffers, std::vector<int>(n, -1), descending,
+                               options, bound);
     if (separate.arenaSize < best.arenaSize) {
       best = std::move(separate);
       std::fill(allowed.begin(), allowed.end(), false);
@@ -980,11 +1038,24 @@ std::string planBuffers(const std::vector<Buffer> &buffers,
     }
     // Ties are kept: a run of layers in place often lowers the arena only
     // once all of them are (each alone leaves the next step the peak).
-    Plan trial = planChains(buffers, source, options, bound);
-    if (trial.arenaSize <= best.arenaSize)
+    // Rows in order first; a layer that can also write them from the last
+    // tries that too (alternating directions keeps a run of layers from
+    // drifting down the arena).
+    Plan trial = planChains(buffers, source, descending, options, bound);
+    if (buffers[i].inPlaceShiftUp >= 0) {
+      descending[i] = true;
+      Plan up = planChains(buffers, source, descending, options, bound);
+      if (up.arenaSize < trial.arenaSize)
+        trial = std::move(up);
+      else
+        descending[i] = false;
+    }
+    if (trial.arenaSize <= best.arenaSize) {
       best = std::move(trial);
-    else
+    } else {
       allowed[i] = false;
+      descending[i] = false;
+    }
   }
   // Optimality within one choice of chains says little once the chains
   // were chosen greedily: only the lower bound proves it then.
@@ -1006,6 +1077,10 @@ std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan) {
   if (plan.offsets.size() != n)
     return "plan has " + std::to_string(plan.offsets.size()) + " offsets for " +
            std::to_string(n) + " buffers";
+  for (size_t i = 0; i < plan.descending.size() && i < n; ++i)
+    if (plan.descending[i] && buffers[i].inPlaceShiftUp < 0)
+      return "buffer '" + buffers[i].name +
+             "' is written from its last row, which its step cannot do";
   if (plan.align < 1)
     return "plan alignment " + std::to_string(plan.align) + " is not positive";
   auto describe = [&](size_t i) {
@@ -1032,8 +1107,14 @@ std::string checkPlan(const std::vector<Buffer> &buffers, const Plan &plan) {
   // allows.
   auto inPlacePair = [&](size_t a, size_t b) {
     const Buffer &x = buffers[a], &y = buffers[b];
-    return y.inPlaceOf == static_cast<int>(a) && x.lastUse == y.firstUse &&
-           plan.offsets[b] + y.inPlaceShift <= plan.offsets[a] &&
+    if (y.inPlaceOf != static_cast<int>(a) || x.lastUse != y.firstUse)
+      return false;
+    // Rows from the last: the output's end at least S' above the input's.
+    if (b < plan.descending.size() && plan.descending[b])
+      return y.inPlaceShiftUp >= 0 &&
+             plan.offsets[b] + y.size >=
+                 plan.offsets[a] + x.size + y.inPlaceShiftUp;
+    return plan.offsets[b] + y.inPlaceShift <= plan.offsets[a] &&
            (y.inPlaceShift > 0 || y.size <= x.size);
   };
   for (size_t i = 0; i < n; ++i) {

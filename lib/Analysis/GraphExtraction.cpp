@@ -164,6 +164,7 @@ LogicalResult GraphBuilder::visitLayer(Operation *op, Value input, Value weight,
     ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads();
     step.windowStride = strides[0];
     step.windowPadTop = pads[0];
+    step.windowExtent = ((*wShape)[1] - 1) * conv.getDilations()[0] + 1;
     step.windowPointwise = (*wShape)[1] == 1 && (*wShape)[2] == 1 &&
                            strides[0] == 1 && strides[1] == 1 &&
                            llvm::all_of(pads, [](int64_t p) { return p == 0; });
@@ -209,9 +210,11 @@ LogicalResult GraphBuilder::visitPassThrough(Operation *op, Value input) {
   if (auto pool = dyn_cast<MaxPool2DOp>(op)) {
     step.windowStride = pool.getStrides()[0];
     step.windowPadTop = pool.getPads()[0];
+    step.windowExtent = pool.getKernel()[0];
   } else if (auto pool = dyn_cast<AvgPool2DOp>(op)) {
     step.windowStride = pool.getStrides()[0];
     step.windowPadTop = pool.getPads()[0];
+    step.windowExtent = pool.getKernel()[0];
   }
   addStepSite(op);
   tensorOf[op->getResult(0)] = out;

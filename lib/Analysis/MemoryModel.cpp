@@ -316,34 +316,50 @@ int64_t mlir::mpq::stepParamBytes(const GraphDesc &graph, size_t s,
   return 0;
 }
 
-int64_t mlir::mpq::stepInPlaceShift(const GraphDesc &graph,
-                                    const std::vector<LiveRange> &ranges,
-                                    size_t s, const BitAssignment &assignment) {
+std::pair<int64_t, int64_t>
+mlir::mpq::stepInPlaceShifts(const GraphDesc &graph,
+                             const std::vector<LiveRange> &ranges, size_t s,
+                             const BitAssignment &assignment) {
+  const std::pair<int64_t, int64_t> none{-1, -1};
   const GraphStep &step = graph.steps[s];
   if (step.windowStride <= 0 || step.inputs.size() != 1)
-    return -1;
+    return none;
   const int in = step.inputs.front();
   if (ranges[in].last != static_cast<int>(s))
-    return -1;
+    return none;
   const ActivationTensor &x = graph.tensors[in],
                          &y = graph.tensors[step.output];
   if (x.shape.size() != 4 || y.shape.size() != 4)
-    return -1;
+    return none;
   const unsigned inBits = assignment.activationBits[x.variable];
   const unsigned outBits = assignment.activationBits[y.variable];
   const int64_t inPixel = packedTensorBytes({x.shape[3]}, inBits);
   const int64_t outPixel = packedTensorBytes({y.shape[3]}, outBits);
-  int64_t shift;
+  int64_t below, up;
   if (step.windowPointwise) {
-    const int64_t pairs = (x.shape[0] * x.shape[1] * x.shape[2] + 1) / 2;
-    shift =
-        windowInPlaceShift(1, pairs, 2 * outPixel, pairs, 2 * inPixel, 1, 0);
+    const int64_t pixels = x.shape[0] * x.shape[1] * x.shape[2];
+    below = pairInPlaceShift(pixels, outPixel, inPixel, false);
+    up = pairInPlaceShift(pixels, outPixel, inPixel, true);
   } else {
-    shift = windowInPlaceShift(y.shape[0], y.shape[1], y.shape[2] * outPixel,
+    below = windowInPlaceShift(y.shape[0], y.shape[1], y.shape[2] * outPixel,
                                x.shape[1], x.shape[2] * inPixel,
                                step.windowStride, step.windowPadTop);
+    up = windowInPlaceShiftDescending(y.shape[0], y.shape[1],
+                                      y.shape[2] * outPixel, x.shape[1],
+                                      x.shape[2] * inPixel, step.windowStride,
+                                      step.windowPadTop, step.windowExtent);
   }
-  return shift < packedTensorBytes(y.shape, outBits) ? shift : -1;
+  const int64_t outBytes = packedTensorBytes(y.shape, outBits);
+  return {below < outBytes ? below : -1, up < outBytes ? up : -1};
+}
+
+int64_t mlir::mpq::stepInPlaceShift(const GraphDesc &graph,
+                                    const std::vector<LiveRange> &ranges,
+                                    size_t s, const BitAssignment &assignment) {
+  auto [below, up] = stepInPlaceShifts(graph, ranges, s, assignment);
+  if (below < 0 || (up >= 0 && up < below))
+    return up;
+  return below;
 }
 
 Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,

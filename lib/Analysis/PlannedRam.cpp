@@ -26,11 +26,16 @@ std::vector<Buffer> mlir::mpq::activationBuffers(
   }
   if (inPlace)
     for (size_t s = 0; s < graph.steps.size(); ++s)
-      if (int64_t shift = stepInPlaceShift(graph, ranges, s, assignment);
-          shift >= 0) {
-        Buffer &out = buffers[graph.steps[s].output];
-        out.inPlaceOf = graph.steps[s].inputs.front();
-        out.inPlaceShift = shift;
+      if (auto [below, up] = stepInPlaceShifts(graph, ranges, s, assignment);
+          below >= 0 || up >= 0) {
+        // The planner's hint: rows in order always (the shift may save
+        // nothing), from the last where that saves.
+        const GraphStep &step = graph.steps[s];
+        Buffer &out = buffers[step.output];
+        out.inPlaceOf = step.inputs.front();
+        out.inPlaceShift =
+            below >= 0 ? below : buffers[out.inPlaceOf].size + out.size;
+        out.inPlaceShiftUp = up;
       }
   for (size_t s = 0; s < scratchBytes.size() && s < graph.steps.size(); ++s) {
     if (scratchBytes[s] <= 0)

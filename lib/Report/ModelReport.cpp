@@ -146,7 +146,13 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       if (inOffset && *inOffset < *row.arenaOffset + buffer.size &&
           *row.arenaOffset < *inOffset + in.size) {
         row.inPlaceOf = rows[rowOfTensor[source]].name;
-        row.inPlaceShift = buffer.inPlaceShift;
+        Operation *step = graph->tensors[it->second].value.getDefiningOp();
+        if (auto rq = dyn_cast_or_null<RequantizeOp>(step))
+          if (Operation *layer = rq.getInput().getDefiningOp())
+            step = layer;
+        row.inPlaceDescending = step && getRowsDescending(step);
+        row.inPlaceShift =
+            row.inPlaceDescending ? buffer.inPlaceShiftUp : buffer.inPlaceShift;
       }
     }
     if (auto type = dyn_cast<ShapedType>(out.getType()))
@@ -327,41 +333,45 @@ llvm::json::Value mlir::mpq::modelReportJson(const ModelReport &report) {
     Array inputs;
     for (const auto &shape : layer.inputShapes)
       inputs.push_back(Array(shape));
-    Object row{{"index", static_cast<int64_t>(index)},
-               {"name", layer.name},
-               {"op", layer.op},
-               {"input_shapes", std::move(inputs)},
-               {"output_shape", Array(layer.outputShape)},
-               {"macs", layer.macs},
-               {"weight_bits",
-                layer.weightBits ? llvm::json::Value(int64_t(layer.weightBits))
-                                 : llvm::json::Value(nullptr)},
-               {"weight_origin", layer.weightBits
-                                     ? llvm::json::Value(layer.weightOrigin)
-                                     : llvm::json::Value(nullptr)},
-               {"weight_granularity",
-                layer.weightBits && !layer.weightGranularity.empty()
-                    ? llvm::json::Value(layer.weightGranularity)
-                    : llvm::json::Value(nullptr)},
-               {"output_bits", static_cast<int64_t>(layer.outputBits)},
-               {"output_signed", layer.outputSigned},
-               {"output_origin", layer.outputOrigin},
-               {"weight_bytes", layer.weightBytes},
-               {"param_bytes", layer.paramBytes},
-               {"activation_bytes", layer.activationBytes},
-               {"arena_offset", bytesOrNull(layer.arenaOffset)},
-               {"in_place_of", layer.inPlaceOf.empty()
-                                   ? llvm::json::Value(nullptr)
-                                   : llvm::json::Value(layer.inPlaceOf)},
-               {"in_place_shift", layer.inPlaceOf.empty()
-                                      ? llvm::json::Value(nullptr)
-                                      : llvm::json::Value(layer.inPlaceShift)},
-               {"first_step", layer.firstStep >= 0
-                                  ? llvm::json::Value(int64_t(layer.firstStep))
-                                  : llvm::json::Value(nullptr)},
-               {"last_step", layer.lastStep >= 0
-                                 ? llvm::json::Value(int64_t(layer.lastStep))
-                                 : llvm::json::Value(nullptr)}};
+    Object row{
+        {"index", static_cast<int64_t>(index)},
+        {"name", layer.name},
+        {"op", layer.op},
+        {"input_shapes", std::move(inputs)},
+        {"output_shape", Array(layer.outputShape)},
+        {"macs", layer.macs},
+        {"weight_bits", layer.weightBits
+                            ? llvm::json::Value(int64_t(layer.weightBits))
+                            : llvm::json::Value(nullptr)},
+        {"weight_origin", layer.weightBits
+                              ? llvm::json::Value(layer.weightOrigin)
+                              : llvm::json::Value(nullptr)},
+        {"weight_granularity",
+         layer.weightBits && !layer.weightGranularity.empty()
+             ? llvm::json::Value(layer.weightGranularity)
+             : llvm::json::Value(nullptr)},
+        {"output_bits", static_cast<int64_t>(layer.outputBits)},
+        {"output_signed", layer.outputSigned},
+        {"output_origin", layer.outputOrigin},
+        {"weight_bytes", layer.weightBytes},
+        {"param_bytes", layer.paramBytes},
+        {"activation_bytes", layer.activationBytes},
+        {"arena_offset", bytesOrNull(layer.arenaOffset)},
+        {"in_place_of", layer.inPlaceOf.empty()
+                            ? llvm::json::Value(nullptr)
+                            : llvm::json::Value(layer.inPlaceOf)},
+        {"in_place_shift", layer.inPlaceOf.empty()
+                               ? llvm::json::Value(nullptr)
+                               : llvm::json::Value(layer.inPlaceShift)},
+        {"in_place_descending",
+         layer.inPlaceOf.empty() ? llvm::json::Value(nullptr)
+                                 : llvm::json::Value(layer.inPlaceDescending)},
+        {"first_step", layer.firstStep >= 0
+                           ? llvm::json::Value(int64_t(layer.firstStep))
+                           : llvm::json::Value(nullptr)},
+        {"last_step", layer.lastStep >= 0
+                          ? llvm::json::Value(int64_t(layer.lastStep))
+                          : llvm::json::Value(nullptr)}};
     layers.push_back(std::move(row));
   }
   Object root{{"schema", kReportSchema},
@@ -487,6 +497,7 @@ void mlir::mpq::printModelReportJson(raw_ostream &os,
                                     "arena_offset",
                                     "in_place_of",
                                     "in_place_shift",
+                                    "in_place_descending",
                                     "first_step",
                                     "last_step",
                                     "validation",

@@ -48,7 +48,8 @@ def windows(model_path):
         attrs = {a.name: list(a.ints) for a in node.attribute}
         kernel = attrs.get("kernel_shape") or inits[node.input[1]][2:]
         pads = attrs.get("pads", [0, 0, 0, 0])
-        found[node.name] = (kernel, attrs.get("strides", [1, 1]), pads)
+        dil = attrs.get("dilations", [1, 1])
+        found[node.name] = (kernel, attrs.get("strides", [1, 1]), pads, dil)
     return found
 
 
@@ -56,22 +57,35 @@ def in_place_shift(window, src, dst):
     """The least distance dst's output must start below src's (the window
     contract of docs/design.md, restated): output rows written in order,
     row r reading input rows from r * stride - pad up; a 1x1 layer works on
-    pairs of pixels. Elementwise rows (no window): 0."""
+    pairs of pixels. With pixels written from the last (in_place_descending),
+    the least distance dst's output must end above src's end, row r reading
+    input rows up to r * stride - pad + extent - 1. Elementwise rows (no
+    window): 0."""
     if window is None:
         return 0
-    kernel, strides, pads = window
+    kernel, strides, pads, dil = window
+    down = dst["in_place_descending"]
     n, ih, iw, ic = dst["input_shapes"][0]
     _, oh, ow, oc = dst["output_shape"]
     pin = (ic * src["output_bits"] + 7) // 8
     pout = (oc * dst["output_bits"] + 7) // 8
     if kernel == [1, 1] and strides == [1, 1] and not any(pads):
-        pairs = (n * ih * iw + 1) // 2
-        return max((r + 1) * 2 * pout - r * 2 * pin for r in range(pairs))
+        p = n * ih * iw
+        blocks = [(f, min(f + 2, p)) for f in range(0, p, 2)]
+        if down:
+            return max((p - f) * pout - (p - e) * pin for f, e in blocks)
+        return max(e * pout - f * pin for f, e in blocks)
     shift = 0
+    extent = (kernel[0] - 1) * dil[0] + 1
     for b in range(n):
         for r in range(oh):
-            first = min(max(r * strides[0] - pads[0], 0), ih) + b * ih
-            shift = max(shift, (b * oh + r + 1) * ow * pout - first * iw * pin)
+            if down:
+                last = min(max(r * strides[0] - pads[0] + extent - 1, -1), ih - 1) + b * ih
+                need = (n * oh - (b * oh + r)) * ow * pout - (n * ih - last - 1) * iw * pin
+            else:
+                first = min(max(r * strides[0] - pads[0], 0), ih) + b * ih
+                need = (b * oh + r + 1) * ow * pout - first * iw * pin
+            shift = max(shift, need)
     return shift
 
 
@@ -89,29 +103,9 @@ def sections(obj):
     return sizes
 
 
-def check(schema, model, stem):
-    r = load(stem, schema)
-    s, layers = r["summary"], r["layers"]
-    want = conv_macs(model)
-    got = {l["name"]: l["macs"] for l in layers if l["macs"]}
-    assert got == want, (got, want)
-    assert s["macs"] == sum(want.values())
-    print("macs ok: %d layers, %d in all" % (len(want), s["macs"]))
-    weighted = [l for l in layers if l["weight_bits"]]
-    assert sum(l["weight_bytes"] for l in weighted) == s["flash"]["weights"]
-    assert sum(l["param_bytes"] for l in weighted) == s["flash"]["parameters"]
-    for l in weighted:  # packed rows: O x ceil(K*bits/8)
-        o, k = l["output_shape"][-1], 1
-        if l["op"].startswith("conv"):
-            kh, kw = map(int, l["op"].split()[1].split("/")[0].split("x"))
-            k = kh * kw * l["input_shapes"][0][-1]
-        else:
-            k = l["input_shapes"][0][-1]
-        assert l["weight_bytes"] == o * ((k * l["weight_bits"] + 7) // 8), l
-    f = s["flash"]
-    assert f["total"] == f["rodata"] + f["code"]
-    assert f["left"] == f["budget"] - f["reserve"] - f["total"]
-    print("bytes ok")
+def check_arena(model, s, layers):
+    """The arena rows against the arena, and every overlap a declared
+    in-place pair at its contract's distance."""
     arena = s["ram"]["arena"]
     for l in layers:
         size = 1
@@ -144,14 +138,53 @@ def check(schema, model, stem):
                 assert a["last_step"] == b["first_step"], (a, b)
                 need = in_place_shift(wins.get(b["name"]), a, b)
                 assert b["in_place_shift"] == need, (a, b, need)
-                assert a["arena_offset"] - b["arena_offset"] >= need, (a, b, need)
+                if b["in_place_descending"]:
+                    assert (b["arena_offset"] + b["activation_bytes"] -
+                            a["arena_offset"] - a["activation_bytes"]) >= need, (a, b, need)
+                else:
+                    assert a["arena_offset"] - b["arena_offset"] >= need, (a, b, need)
                 in_place += 1
     # Every overlap is declared from one side.
     for b in layers:
         if b["in_place_of"] is None:
-            assert b["in_place_shift"] is None, b
+            assert b["in_place_shift"] is None and b["in_place_descending"] is None, b
     assert s["ram"]["total"] == arena + s["ram"]["stack"]
     print("arena ok: %s in place" % ("some" if in_place else "none"))
+    return in_place
+
+
+def arena_only(schema, model, stem):
+    r = load(stem, schema)
+    in_place = check_arena(model, r["summary"], r["layers"])
+    for l in r["layers"]:
+        if l["in_place_of"]:
+            print("in place: %s over %s, %s %d B" % (l["name"], l["in_place_of"], "end above by" if l["in_place_descending"] else "below by", l["in_place_shift"]))
+
+
+def check(schema, model, stem):
+    r = load(stem, schema)
+    s, layers = r["summary"], r["layers"]
+    want = conv_macs(model)
+    got = {l["name"]: l["macs"] for l in layers if l["macs"]}
+    assert got == want, (got, want)
+    assert s["macs"] == sum(want.values())
+    print("macs ok: %d layers, %d in all" % (len(want), s["macs"]))
+    weighted = [l for l in layers if l["weight_bits"]]
+    assert sum(l["weight_bytes"] for l in weighted) == s["flash"]["weights"]
+    assert sum(l["param_bytes"] for l in weighted) == s["flash"]["parameters"]
+    for l in weighted:  # packed rows: O x ceil(K*bits/8)
+        o, k = l["output_shape"][-1], 1
+        if l["op"].startswith("conv"):
+            kh, kw = map(int, l["op"].split()[1].split("/")[0].split("x"))
+            k = kh * kw * l["input_shapes"][0][-1]
+        else:
+            k = l["input_shapes"][0][-1]
+        assert l["weight_bytes"] == o * ((k * l["weight_bits"] + 7) // 8), l
+    f = s["flash"]
+    assert f["total"] == f["rodata"] + f["code"]
+    assert f["left"] == f["budget"] - f["reserve"] - f["total"]
+    print("bytes ok")
+    check_arena(model, s, layers)
     sizes = sections(stem + ".o")
     code = sum(v for k, v in sizes.items() if k.startswith(".text"))
     rodata = sum(v for k, v in sizes.items() if k.startswith((".rodata", ".data.rel.ro")))
@@ -179,4 +212,4 @@ def left(stem):
 
 
 if __name__ == "__main__":
-    {"check": check, "unfit": unfit, "left": left}[sys.argv[1]](*sys.argv[2:])
+    {"check": check, "arena": arena_only, "unfit": unfit, "left": left}[sys.argv[1]](*sys.argv[2:])

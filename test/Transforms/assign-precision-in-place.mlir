@@ -13,9 +13,12 @@
 //   r - 1) = 256 B below the input: 2,048 + 256 = 2,304 B, no cut. conv1
 //   works on pixel pairs (16 B in, 4 B out): S = max over pairs of 4 (r + 1)
 //   - 16 r = 4, max(2,048 + 4, 512) = 2,052 B.
-// - ram-model=planned plans the same overlaps: the image at the top, conv0's
-//   output 256 B below it, conv1's 16 B (4 aligned) below that: 2,048 + 272
-//   = 2,320 B.
+// - ram-model=planned plans the same overlaps. With every output below its
+//   input the three would drift to 2,048 + 256 + 16 = 2,320 B; conv1
+//   writing its pixels from the last instead (its end 4 B above its
+//   input's: the pair it writes first, pixels 254 and 255, is 2 x 2 B of
+//   output over the input's end) keeps the plan at the conv0 pair's
+//   2,304 B, the lower bound.
 //
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1MB ram=2400 in-place=true table" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TABLE
 // TABLE: RAM   2304 B of 2400 B (at 'conv0')
@@ -25,7 +28,7 @@
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1MB ram=2400 in-place=true ram-model=planned report=-" -o /dev/null | FileCheck %s --check-prefix=PLANNED
 // PLANNED: "fits": true
 // PLANNED: "in_place": true
-// PLANNED: "planned_arena_bytes": 2320
+// PLANNED: "planned_arena_bytes": 2304
 // PLANNED: "ram_bytes": 2304
 // PLANNED: "bits": "w=88 a=888"
 // RUN: not mpq-opt %s -mpq-assign-precision="flash=1MB ram=2400 table" -o /dev/null 2>&1 | FileCheck %s --check-prefix=OUT

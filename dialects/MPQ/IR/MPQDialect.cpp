@@ -122,12 +122,26 @@ void mlir::mpq::setArenaAlign(Operation *func, int64_t align) {
       .setAttr(func, i64Attr(func, align));
 }
 
+bool mlir::mpq::getRowsDescending(Operation *op) {
+  return MPQDialect::RowsDescendingAttrHelper(op->getContext())
+      .isAttrPresent(op);
+}
+
+void mlir::mpq::setRowsDescending(Operation *op, bool descending) {
+  MPQDialect::RowsDescendingAttrHelper helper(op->getContext());
+  if (descending)
+    helper.setAttr(op, UnitAttr::get(op->getContext()));
+  else
+    helper.removeAttr(op);
+}
+
 void mlir::mpq::removeArenaPlacement(Operation *op) {
   MLIRContext *ctx = op->getContext();
   for (StringAttr name : {MPQDialect::OffsetAttrHelper(ctx).getName(),
                           MPQDialect::OffsetsAttrHelper(ctx).getName(),
                           MPQDialect::ScratchOffsetAttrHelper(ctx).getName(),
-                          MPQDialect::ScratchSizeAttrHelper(ctx).getName()})
+                          MPQDialect::ScratchSizeAttrHelper(ctx).getName(),
+                          MPQDialect::RowsDescendingAttrHelper(ctx).getName()})
     op->removeAttr(name);
 }
 
@@ -151,6 +165,16 @@ LogicalResult MPQDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name << "' must be an i64 integer attribute, not "
              << value;
+    return success();
+  }
+  if (name == RowsDescendingAttrHelper::getNameStr()) {
+    if (!isa<UnitAttr>(value))
+      return op->emitError()
+             << "'" << name << "' must be a unit attribute, not " << value;
+    if (!isa<QConv2DOp, MaxPool2DOp, QAvgPool2DOp>(op))
+      return op->emitError() << "'" << name
+                             << "' is only for qconv2d, max_pool2d and "
+                                "qavg_pool2d, whose kernels write rows";
     return success();
   }
   return op->emitError() << "'" << name

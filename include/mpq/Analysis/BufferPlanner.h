@@ -34,7 +34,11 @@
 //     order and, while it writes row r, reads no input row below the first
 //     one row r needs (conv, depthwise, pooling); S is windowInPlaceShift,
 //     the distance that keeps every output row below the input rows still
-//     to be read. b may be larger than a.
+//     to be read. b may be larger than a. Such an op may instead write its
+//     output pixels from the last (`inPlaceShiftUp` S' >= 0): then b must
+//     end at least S' above a's end (offset(b) + size(b) >= offset(a) +
+//     size(a) + S'); Plan::descending says which a plan chose, and code
+//     generation reads it as `mpq.rows_descending`.
 //   The hint is well-formed when a.lastUse == b.firstUse (and, for S = 0,
 //   b.size <= a.size); planBuffers rejects malformed hints with an error.
 //   checkPlan accepts an address overlap between two live buffers only in
@@ -51,15 +55,18 @@
 //   union (exact for the common same-size elementwise case, conservative
 //   elsewhere). Because a long chain of shifted pairs grows by every shift,
 //   planBuffers takes the S = 0 hints and then adds shifted hints one at a
-//   time, largest pair first, keeping each unless the arena grows.
+//   time, largest pair first, in order or descending, keeping each unless
+//   the arena grows (alternating directions stops a chain's drift).
 //
 // * Lower bound. lowerBound is max over steps t of the sum of the (aligned)
 //   sizes of the buffers live at t, minus, for every honoured in-place pair
 //   (a, b) with a.lastUse == b.firstUse == t, what the pair saves at t:
 //   A + B - max(A + S, B) (A, B, S aligned: the union of the two with b S
-//   below a; B itself when S = 0). Every plan checkPlan accepts has an arena
-//   at least this large when computed with the same `align`, so it is a
-//   valid cutoff.
+//   below a; B itself when S = 0; descending, with the raw sizes and S').
+//   With elementwise hints only, the pairs are those honouredInPlace
+//   joins; with window hints, each source saves the most any hint on it
+//   could. Every plan checkPlan accepts has an arena at least this large
+//   when computed with the same `align`, so it is a valid cutoff.
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,6 +93,12 @@ struct Buffer {
   /// With inPlaceOf: how many bytes below the source this buffer must start
   /// (0: at or below its offset; see the file comment).
   int64_t inPlaceShift = 0;
+  /// With a window hint: the kernel may instead write its rows from the
+  /// last to the first, and then this buffer must end at least this many
+  /// bytes above the source's end (offset(b) + size(b) >= offset(a) +
+  /// size(a) + shiftUp); -1 when it cannot. A plan says which it chose
+  /// (Plan::descending).
+  int64_t inPlaceShiftUp = -1;
 };
 
 /// The in-place window contract (file comment) for an op over `batches`
@@ -99,6 +112,23 @@ struct Buffer {
 int64_t windowInPlaceShift(int64_t batches, int64_t outRows,
                            int64_t outRowBytes, int64_t inRows,
                            int64_t inRowBytes, int64_t stride, int64_t pad);
+
+/// The same contract with the rows written from the last (of the last
+/// image) to the first, output row r reading no input row above
+/// min(r * stride - pad + extent - 1, inRows - 1) (`extent`: the window's
+/// height with dilation): the least S' such that every output row starts at
+/// or above the end of the last input row any later row reads, measured
+/// between the ends of the two buffers (Buffer::inPlaceShiftUp).
+int64_t windowInPlaceShiftDescending(int64_t batches, int64_t outRows,
+                                     int64_t outRowBytes, int64_t inRows,
+                                     int64_t inRowBytes, int64_t stride,
+                                     int64_t pad, int64_t extent);
+
+/// A 1x1 kernel on pairs of pixels (`pixels` in all, the odd last one
+/// alone), in order or (`descending`) from the last: the shift of its
+/// in-place hint (below the input; or, descending, between the ends).
+int64_t pairInPlaceShift(int64_t pixels, int64_t outPixelBytes,
+                         int64_t inPixelBytes, bool descending);
 
 enum class PlanAlgorithm {
   /// Pisarchyk & Lee greedy-by-size with best-fit gaps: the baseline.
@@ -154,6 +184,9 @@ struct Plan {
   /// For each buffer, the source whose in-place hint the plan honours, or
   /// -1.
   std::vector<int> inPlaceSource;
+  /// For each buffer, whether its step writes rows from the last to the
+  /// first (an honoured hint placed by inPlaceShiftUp). Empty: none.
+  std::vector<bool> descending;
 };
 
 /// Rounds `value` up to a multiple of `align` (align >= 1).

@@ -104,6 +104,8 @@ struct GraphStep {
   /// 1x1, stride-1, unpadded conv, whose kernel works on pairs of pixels.
   int64_t windowStride = 0;
   int64_t windowPadTop = 0;
+  /// The window's height with dilation: (kernel - 1) * dilation + 1.
+  int64_t windowExtent = 1;
   bool windowPointwise = false;
 };
 
@@ -233,7 +235,9 @@ Footprint computeFootprint(const GraphDesc &graph,
                            bool inPlace = false);
 
 /// How far below its input step `s` may start its output at `assignment`'s
-/// widths (windowInPlaceShift over rows of packed pixels), or -1 when it
+/// widths (windowInPlaceShift over rows of packed pixels, or the descending
+/// shift when smaller: the union is max(in + shift, out) either way), or -1
+/// when it
 /// cannot run in place: not a window step, more than one input, an input
 /// whose live range (`ranges`, from computeLiveRanges) does not end at `s`,
 /// or a shift that saves nothing. The integer graph's planner decides the
@@ -241,6 +245,14 @@ Footprint computeFootprint(const GraphDesc &graph,
 int64_t stepInPlaceShift(const GraphDesc &graph,
                          const std::vector<LiveRange> &ranges, size_t s,
                          const BitAssignment &assignment);
+
+/// Both shifts of step `s`: rows in order (the output starting `first` bytes
+/// below the input) and from the last (its end `second` bytes above the
+/// input's); -1 for one that saves nothing or when the step cannot run in
+/// place. stepInPlaceShift is the smaller of those that save.
+std::pair<int64_t, int64_t>
+stepInPlaceShifts(const GraphDesc &graph, const std::vector<LiveRange> &ranges,
+                  size_t s, const BitAssignment &assignment);
 
 /// MobileNetV1 (Howard et al. 2017) with width multiplier `alpha` at input
 /// `resolution`: conv0 3x3/2 with int(32a) channels, 13 depthwise-separable

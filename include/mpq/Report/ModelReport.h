@@ -70,6 +70,9 @@ struct ReportLayer {
   /// ops); empty when the output has its own bytes.
   std::string inPlaceOf;
   int64_t inPlaceShift = 0;
+  /// The step writes its output pixels from the last, ending inPlaceShift
+  /// above its input's end (mpq.rows_descending).
+  bool inPlaceDescending = false;
 };
 
 struct ModelReport {

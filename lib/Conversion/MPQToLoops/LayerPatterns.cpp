@@ -461,10 +461,20 @@ void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
   auto conv = cast<QConv2DOp>(f.layer);
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations();
   const PackedBuffer &out = f.out;
+  // In place above its input (mpq.rows_descending), the output pixels go
+  // from the last to the first: images, rows and pixels in a row (a 1x1
+  // layer's shift counts on every pixel, not only every row, in reverse).
+  const bool descending = getRowsDescending(conv);
   e.loopNest(
       {out.shape[0], out.shape[1], out.shape[2], s.groups},
       [&](ArrayRef<Value> ivs) {
-        ConvPosition p{ivs[0], ivs[1], ivs[2], ivs[3], Value(), false};
+        Value n = ivs[0], oy = ivs[1], ox = ivs[2];
+        if (descending) {
+          n = e.sub(e.index(out.shape[0] - 1), n);
+          oy = e.sub(e.index(out.shape[1] - 1), oy);
+          ox = e.sub(e.index(out.shape[2] - 1), ox);
+        }
+        ConvPosition p{n, oy, ox, ivs[3], Value(), false};
         p.firstChannel = e.mul(p.group, e.index(s.inPerGroup));
         auto position = [&](bool checked) {
           p.checked = checked;
@@ -765,6 +775,17 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       }
     });
   };
+  // In place above its input (mpq.rows_descending): the odd last pixel
+  // first, then the pairs from the last.
+  if (getRowsDescending(f.layer)) {
+    if (m.pixels % 2)
+      pixelBlock(e.index(m.pixels - 1), 1);
+    e.loopNest({m.pixels / 2}, [&](ArrayRef<Value> ivs) {
+      Value pair = e.sub(e.index(m.pixels / 2 - 1), ivs[0]);
+      pixelBlock(e.mul(pair, e.index(2)), 2);
+    });
+    return;
+  }
   e.loopNest({m.pixels / 2}, [&](ArrayRef<Value> ivs) {
     pixelBlock(e.mul(ivs[0], e.index(2)), 2);
   });

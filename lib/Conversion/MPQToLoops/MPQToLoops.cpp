@@ -594,7 +594,13 @@ protected:
                                                 pool->getOperand(0).getType())
                                                 .getElementType())
                               .getZeroPoint();
-    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+    // In place above its input (mpq.rows_descending): pixels from the last.
+    const bool descending = getRowsDescending(pool);
+    e.loopNest(out.shape, [&](ArrayRef<Value> loopIvs) {
+      SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
+      if (descending)
+        for (int axis = 0; axis < 3; ++axis)
+          ivs[axis] = e.sub(e.index(out.shape[axis] - 1), ivs[axis]);
       Value n = ivs[0], oy = ivs[1], ox = ivs[2], c = ivs[3];
       Value init = e.i32(isMax ? INT32_MIN : 0);
       Value result = e.reduceNest(

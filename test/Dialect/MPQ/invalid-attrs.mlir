@@ -37,3 +37,33 @@ func.func @unknown() attributes {mpq.arena_bytes = 16 : i64} {
 func.func @ok() attributes {mpq.arena_size = 32 : i64, mpq.arena_align = 16 : i64} {
   return
 }
+
+// -----
+
+// mpq.rows_descending (a step in place above its input writes its rows from
+// the last) is a unit attribute, and only on ops whose kernels write rows.
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @rows_descending_value(%in: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2x!u8> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!u8>
+  // expected-error @+1 {{'mpq.rows_descending' must be a unit attribute, not true}}
+  %p = mpq.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, mpq.rows_descending = true} : tensor<1x4x4x2x!u8> -> tensor<1x2x2x2x!u8>
+  return %p : tensor<1x2x2x2x!u8>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @rows_descending_elementwise(%in: tensor<1x4xf32>) -> tensor<1x4x!u8> {
+  // expected-error @+1 {{'mpq.rows_descending' is only for qconv2d, max_pool2d and qavg_pool2d, whose kernels write rows}}
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>, mpq.rows_descending} : tensor<1x4xf32> -> tensor<1x4x!u8>
+  return %x : tensor<1x4x!u8>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @rows_descending_ok(%in: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2x!u8> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!u8>
+  %p = mpq.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, mpq.rows_descending} : tensor<1x4x4x2x!u8> -> tensor<1x2x2x2x!u8>
+  return %p : tensor<1x2x2x2x!u8>
+}

@@ -694,6 +694,168 @@ TEST(WindowInPlace, ShiftKeepsEveryInputRowUntilRead) {
   EXPECT_GT(tight, 50);
 }
 
+/// The same window sum with the output pixels written from the last (image,
+/// row and pixel in the row), the output's end `shiftUp` bytes above the
+/// input's: mpq's kernels under mpq.rows_descending.
+std::vector<uint8_t> windowSumDescending(const WindowCase &w,
+                                         const std::vector<uint8_t> &input,
+                                         int64_t shiftUp) {
+  const int64_t outBytes = w.outRows() * w.outRowBytes();
+  const int64_t inBytes = static_cast<int64_t>(input.size());
+  // Input at `base`, output ending shiftUp above the input's end.
+  const int64_t base = std::max<int64_t>(0, outBytes - inBytes - shiftUp);
+  const int64_t outStart = base + inBytes + shiftUp - outBytes;
+  std::vector<uint8_t> memory(base + inBytes + shiftUp + 1, 0xee);
+  std::copy(input.begin(), input.end(), memory.begin() + base);
+  for (int64_t r = w.outRows() - 1; r >= 0; --r)
+    for (int64_t x = w.outCols() - 1; x >= 0; --x)
+      for (int64_t c = 0; c < w.channels; ++c) {
+        unsigned sum = 0;
+        for (int64_t i = 0; i < w.k; ++i)
+          for (int64_t j = 0; j < w.k; ++j) {
+            int64_t row = r * w.stride - w.pad + i;
+            int64_t col = x * w.stride - w.pad + j;
+            if (row >= 0 && row < w.inRows && col >= 0 && col < w.inCols)
+              sum += memory[base + row * w.inRowBytes() + col * w.channels + c];
+          }
+        memory[outStart + r * w.outRowBytes() + x * w.channels + c] =
+            static_cast<uint8_t>(sum);
+      }
+  return std::vector<uint8_t>(memory.begin() + outStart,
+                              memory.begin() + outStart + outBytes);
+}
+
+TEST(WindowInPlace, DescendingShiftKeepsEveryInputRowUntilRead) {
+  std::mt19937_64 rng(13);
+  int tight = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    WindowCase w;
+    w.k = 1 + static_cast<int64_t>(rng() % 5);
+    w.stride = 1 + static_cast<int64_t>(rng() % w.k);
+    w.pad = static_cast<int64_t>(rng() % w.k);
+    w.inRows = w.k + static_cast<int64_t>(rng() % 10);
+    w.inCols = w.k + static_cast<int64_t>(rng() % 6);
+    w.channels = 1 + static_cast<int64_t>(rng() % 3);
+    std::vector<uint8_t> input(w.inRows * w.inRowBytes());
+    for (uint8_t &v : input)
+      v = static_cast<uint8_t>(rng());
+    // Disjoint: the output entirely above the input.
+    std::vector<uint8_t> expected =
+        windowSumDescending(w, input, w.outRows() * w.outRowBytes());
+    const int64_t shift =
+        windowInPlaceShiftDescending(1, w.outRows(), w.outRowBytes(), w.inRows,
+                                     w.inRowBytes(), w.stride, w.pad, w.k);
+    EXPECT_EQ(windowSumDescending(w, input, shift), expected)
+        << "k " << w.k << " stride " << w.stride << " pad " << w.pad << " rows "
+        << w.inRows << " cols " << w.inCols;
+    if (w.k > 1 && shift >= w.outRowBytes() &&
+        windowSumDescending(w, input, shift - w.outRowBytes()) != expected)
+      ++tight;
+  }
+  EXPECT_GT(tight, 50);
+}
+
+/// The 1x1 product kernel's order: pixels in pairs (the odd last alone),
+/// each pair's output written channel by channel while both its input
+/// pixels are read again for every channel; pairs in order or from the
+/// last. Every output byte: the sum of its pixel's input bytes plus its
+/// channel, mod 256.
+std::vector<uint8_t> pairKernel(const std::vector<uint8_t> &input,
+                                int64_t pixels, int64_t inPixel,
+                                int64_t outPixel, bool descending,
+                                int64_t gap) {
+  // In order: the output `gap` below the input's start; descending: its end
+  // `gap` above the input's end.
+  const int64_t inBytes = pixels * inPixel, outBytes = pixels * outPixel;
+  const int64_t base =
+      descending ? std::max<int64_t>(0, outBytes - inBytes - gap) : gap;
+  const int64_t outStart = descending ? base + inBytes + gap - outBytes : 0;
+  std::vector<uint8_t> memory(std::max(base + inBytes, outStart + outBytes) + 1,
+                              0xee);
+  std::copy(input.begin(), input.end(), memory.begin() + base);
+  std::vector<std::pair<int64_t, int64_t>> blocks;
+  for (int64_t first = 0; first < pixels; first += 2)
+    blocks.push_back({first, std::min(first + 2, pixels)});
+  if (descending)
+    std::reverse(blocks.begin(), blocks.end());
+  for (auto [first, end] : blocks)
+    for (int64_t c = 0; c < outPixel; ++c)
+      for (int64_t p = first; p < end; ++p) {
+        unsigned sum = static_cast<unsigned>(c);
+        for (int64_t q = first; q < end; ++q) // reads both pixels each time
+          for (int64_t k = 0; k < inPixel; ++k)
+            sum += (q == p) * memory[base + q * inPixel + k];
+        memory[outStart + p * outPixel + c] = static_cast<uint8_t>(sum);
+      }
+  return std::vector<uint8_t>(memory.begin() + outStart,
+                              memory.begin() + outStart + outBytes);
+}
+
+TEST(WindowInPlace, PairShiftsBothWays) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t pixels = 1 + static_cast<int64_t>(rng() % 12);
+    const int64_t inPixel = 1 + static_cast<int64_t>(rng() % 5);
+    const int64_t outPixel = 1 + static_cast<int64_t>(rng() % 5);
+    std::vector<uint8_t> input(pixels * inPixel);
+    for (uint8_t &v : input)
+      v = static_cast<uint8_t>(rng());
+    for (bool descending : {false, true}) {
+      const int64_t apart = pixels * (inPixel + outPixel);
+      std::vector<uint8_t> expected =
+          pairKernel(input, pixels, inPixel, outPixel, descending, apart);
+      const int64_t shift =
+          pairInPlaceShift(pixels, outPixel, inPixel, descending);
+      EXPECT_EQ(pairKernel(input, pixels, inPixel, outPixel, descending, shift),
+                expected)
+          << pixels << " pixels, " << inPixel << " -> " << outPixel << " B"
+          << (descending ? ", descending" : "");
+    }
+  }
+  // Hand-worked: 4 pixels of 8 B to 16 B. In order the last pair decides:
+  // 4 * 16 - 2 * 8 = 48; descending the first pair: 4 * 16 - 2 * 8 = 48.
+  EXPECT_EQ(pairInPlaceShift(4, 16, 8, false), 48);
+  EXPECT_EQ(pairInPlaceShift(4, 16, 8, true), 48);
+  // 3 pixels: the odd last one alone: in order max(2 * 16 - 0, 3 * 16 - 2 *
+  // 8) = 32; descending max(1 * 16 - 0, 3 * 16 - 1 * 8) = 40.
+  EXPECT_EQ(pairInPlaceShift(3, 16, 8, false), 32);
+  EXPECT_EQ(pairInPlaceShift(3, 16, 8, true), 40);
+}
+
+TEST(BufferPlanner, DescendingStopsTheDrift) {
+  // Four 100 B layers in a chain, each able to run in place 60 B below its
+  // input or ending 60 B above it. Rows in order only, the chain drifts
+  // down 60 B a layer, so the planner keeps only the overlaps that do not
+  // stack (t0 -> t1, t2 -> t3): step 2 holds t1 + t2 = 200 B. Alternating
+  // directions, t1 below t0, t2 back up, t3 below again: 160 B.
+  std::vector<Buffer> buffers = chain({100, 100, 100, 100});
+  for (int i = 1; i < 4; ++i) {
+    buffers[i].inPlaceOf = i - 1;
+    buffers[i].inPlaceShift = 60;
+  }
+  Plan forward = plan(buffers, PlanAlgorithm::Best, 1);
+  EXPECT_EQ(forward.arenaSize, 200);
+  for (int i = 1; i < 4; ++i)
+    buffers[i].inPlaceShiftUp = 60;
+  Plan both = plan(buffers, PlanAlgorithm::Best, 1);
+  EXPECT_EQ(both.arenaSize, 160);
+  EXPECT_EQ(checkPlan(buffers, both), "");
+  EXPECT_EQ(std::count(both.descending.begin(), both.descending.end(), true),
+            1);
+  // The checker holds a descending buffer to its own rule: moved 1 B down
+  // its end is 59 B above its source's.
+  for (int i = 1; i < 4; ++i)
+    if (both.descending[i]) {
+      Plan bad = both;
+      bad.offsets[i] -= 1;
+      EXPECT_NE(checkPlan(buffers, bad), "");
+      // And a step that cannot run descending may not be marked so.
+      std::vector<Buffer> noUp = buffers;
+      noUp[i].inPlaceShiftUp = -1;
+      EXPECT_NE(checkPlan(noUp, both), "");
+    }
+}
+
 TEST(BufferPlanner, ShiftedInPlacePair) {
   // a: 100 B [0,1] and b: 100 B [1,2] may overlap with b 20 B below a: the
   // pair takes 120 B where it took 200.
@@ -783,6 +945,9 @@ TEST(BufferPlanner, RandomShiftedHintsAreValidAndNeverWorse) {
       buffers[i].inPlaceOf = sources[rng() % sources.size()];
       buffers[i].inPlaceShift =
           elementwise ? 0 : 1 + static_cast<int64_t>(rng() % 400);
+      // Half the window hints may also run descending.
+      if (!elementwise && rng() % 2)
+        buffers[i].inPlaceShiftUp = static_cast<int64_t>(rng() % 400);
     }
     std::vector<Buffer> none = buffers;
     for (Buffer &b : none)

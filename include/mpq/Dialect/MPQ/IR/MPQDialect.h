@@ -100,8 +100,14 @@ void setArenaSize(Operation *func, int64_t size);
 std::optional<int64_t> getArenaAlign(Operation *func);
 void setArenaAlign(Operation *func, int64_t align);
 
-/// Removes the per-op annotations (offsets and scratch) from `op`, so that a
-/// new plan replaces an old one.
+/// `mpq.rows_descending` on a step op (conv, pooling) that runs in place
+/// with its output above its input: its kernel writes the output rows from
+/// the last to the first (mpq/Analysis/BufferPlanner.h, inPlaceShiftUp).
+bool getRowsDescending(Operation *op);
+void setRowsDescending(Operation *op, bool descending);
+
+/// Removes the per-op annotations (offsets, scratch, row order) from `op`,
+/// so that a new plan replaces an old one.
 void removeArenaPlacement(Operation *op);
 
 //===----------------------------------------------------------------------===//

@@ -45,7 +45,8 @@ def MPQ_Dialect : Dialect {
     "::mlir::IntegerAttr":$scratch_offset,
     "::mlir::IntegerAttr":$scratch_size,
     "::mlir::IntegerAttr":$arena_size,
-    "::mlir::IntegerAttr":$arena_align
+    "::mlir::IntegerAttr":$arena_align,
+    "::mlir::UnitAttr":$rows_descending
   );
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
