@@ -588,9 +588,10 @@ TEST(WindowInPlace, HandComputedShifts) {
   // Pointwise widening 4 B pixels to 8 B, as pairs: rows of 8 in, 16 out;
   // the last of 3 pairs decides: 3 * 16 - 2 * 8 = 32 (in + out would be 72).
   EXPECT_EQ(windowInPlaceShift(1, 3, 16, 3, 8, 1, 0), 32);
-  // Two images: the second image's first output row must stay below its
-  // own first input row: 5 * 10 - 4 * 10 with four rows an image... the
-  // first image already needs 20 (pad 1), the second the same.
+  // Two images of four rows: rows count across images, and the second
+  // image's output rows need its own input rows from r - 1: row 1 of image
+  // 1 (global output row 5) ends at 60, its first input row (global 4)
+  // starts at 40: 20, as in the first image.
   EXPECT_EQ(windowInPlaceShift(2, 4, 10, 4, 10, 1, 1), 20);
 }
 
@@ -661,38 +662,26 @@ std::vector<uint8_t> windowSumInPlace(const WindowCase &w,
   return std::vector<uint8_t>(memory.begin(), memory.begin() + outBytes);
 }
 
-TEST(WindowInPlace, ShiftKeepsEveryInputRowUntilRead) {
-  std::mt19937_64 rng(11);
-  int tight = 0;
-  for (int trial = 0; trial < 300; ++trial) {
-    WindowCase w;
-    w.k = 1 + static_cast<int64_t>(rng() % 5);
-    w.stride = 1 + static_cast<int64_t>(rng() % w.k);
-    w.pad = static_cast<int64_t>(rng() % w.k);
-    w.inRows = w.k + static_cast<int64_t>(rng() % 10);
-    w.inCols = w.k + static_cast<int64_t>(rng() % 6);
-    w.channels = 1 + static_cast<int64_t>(rng() % 3);
-    std::vector<uint8_t> input(w.inRows * w.inRowBytes());
-    for (uint8_t &v : input)
-      v = static_cast<uint8_t>(rng());
-    // Disjoint: the output entirely below the input.
-    std::vector<uint8_t> expected =
-        windowSumInPlace(w, input, w.outRows() * w.outRowBytes());
-    const int64_t shift =
-        windowInPlaceShift(1, w.outRows(), w.outRowBytes(), w.inRows,
-                           w.inRowBytes(), w.stride, w.pad);
-    EXPECT_EQ(windowSumInPlace(w, input, shift), expected)
-        << "k " << w.k << " stride " << w.stride << " pad " << w.pad << " rows "
-        << w.inRows << " cols " << w.inCols;
-    // One output row less overwrites input before it is read whenever the
-    // window is wider than one pixel: the shift is the least at row
-    // granularity.
-    if (w.k > 1 && shift >= w.outRowBytes() &&
-        windowSumInPlace(w, input, shift - w.outRowBytes()) != expected)
-      ++tight;
-  }
-  EXPECT_GT(tight, 50);
+/// A random window (stride at most the kernel: every input row is read)
+/// and random bytes.
+WindowCase randomWindowCase(std::mt19937_64 &rng) {
+  WindowCase w;
+  w.k = 1 + static_cast<int64_t>(rng() % 5);
+  w.stride = 1 + static_cast<int64_t>(rng() % w.k);
+  w.pad = static_cast<int64_t>(rng() % w.k);
+  w.inRows = w.k + static_cast<int64_t>(rng() % 10);
+  w.inCols = w.k + static_cast<int64_t>(rng() % 6);
+  w.channels = 1 + static_cast<int64_t>(rng() % 3);
+  return w;
 }
+
+std::vector<uint8_t> randomBytes(std::mt19937_64 &rng, int64_t size) {
+  std::vector<uint8_t> bytes(size);
+  for (uint8_t &v : bytes)
+    v = static_cast<uint8_t>(rng());
+  return bytes;
+}
+
 
 /// The same window sum with the output pixels written from the last (image,
 /// row and pixel in the row), the output's end `shiftUp` bytes above the
@@ -725,34 +714,43 @@ std::vector<uint8_t> windowSumDescending(const WindowCase &w,
                               memory.begin() + outStart + outBytes);
 }
 
-TEST(WindowInPlace, DescendingShiftKeepsEveryInputRowUntilRead) {
-  std::mt19937_64 rng(13);
+/// Runs the window sum at random shapes with the output at the contract's
+/// shift (always right) and one output row closer (often wrong: the shift is
+/// the least at row granularity), in order or from the last pixel.
+void checkWindowContract(uint64_t seed, bool descending) {
+  std::mt19937_64 rng(seed);
+  auto run = descending ? windowSumDescending : windowSumInPlace;
   int tight = 0;
   for (int trial = 0; trial < 300; ++trial) {
-    WindowCase w;
-    w.k = 1 + static_cast<int64_t>(rng() % 5);
-    w.stride = 1 + static_cast<int64_t>(rng() % w.k);
-    w.pad = static_cast<int64_t>(rng() % w.k);
-    w.inRows = w.k + static_cast<int64_t>(rng() % 10);
-    w.inCols = w.k + static_cast<int64_t>(rng() % 6);
-    w.channels = 1 + static_cast<int64_t>(rng() % 3);
-    std::vector<uint8_t> input(w.inRows * w.inRowBytes());
-    for (uint8_t &v : input)
-      v = static_cast<uint8_t>(rng());
-    // Disjoint: the output entirely above the input.
+    WindowCase w = randomWindowCase(rng);
+    std::vector<uint8_t> input = randomBytes(rng, w.inRows * w.inRowBytes());
+    // Disjoint: the output entirely beside the input.
     std::vector<uint8_t> expected =
-        windowSumDescending(w, input, w.outRows() * w.outRowBytes());
+        run(w, input, w.outRows() * w.outRowBytes());
     const int64_t shift =
-        windowInPlaceShiftDescending(1, w.outRows(), w.outRowBytes(), w.inRows,
-                                     w.inRowBytes(), w.stride, w.pad, w.k);
-    EXPECT_EQ(windowSumDescending(w, input, shift), expected)
+        descending ? windowInPlaceShiftDescending(
+                         1, w.outRows(), w.outRowBytes(), w.inRows,
+                         w.inRowBytes(), w.stride, w.pad, w.k)
+                   : windowInPlaceShift(1, w.outRows(), w.outRowBytes(),
+                                        w.inRows, w.inRowBytes(), w.stride,
+                                        w.pad);
+    EXPECT_EQ(run(w, input, shift), expected)
         << "k " << w.k << " stride " << w.stride << " pad " << w.pad << " rows "
-        << w.inRows << " cols " << w.inCols;
+        << w.inRows << " cols " << w.inCols
+        << (descending ? ", descending" : "");
     if (w.k > 1 && shift >= w.outRowBytes() &&
-        windowSumDescending(w, input, shift - w.outRowBytes()) != expected)
+        run(w, input, shift - w.outRowBytes()) != expected)
       ++tight;
   }
   EXPECT_GT(tight, 50);
+}
+
+TEST(WindowInPlace, ShiftKeepsEveryInputRowUntilRead) {
+  checkWindowContract(11, false);
+}
+
+TEST(WindowInPlace, DescendingShiftKeepsEveryInputRowUntilRead) {
+  checkWindowContract(13, true);
 }
 
 /// The 1x1 product kernel's order: pixels in pairs (the odd last alone),
@@ -797,9 +795,7 @@ TEST(WindowInPlace, PairShiftsBothWays) {
     const int64_t pixels = 1 + static_cast<int64_t>(rng() % 12);
     const int64_t inPixel = 1 + static_cast<int64_t>(rng() % 5);
     const int64_t outPixel = 1 + static_cast<int64_t>(rng() % 5);
-    std::vector<uint8_t> input(pixels * inPixel);
-    for (uint8_t &v : input)
-      v = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> input = randomBytes(rng, pixels * inPixel);
     for (bool descending : {false, true}) {
       const int64_t apart = pixels * (inPixel + outPixel);
       std::vector<uint8_t> expected =
