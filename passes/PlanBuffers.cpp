@@ -91,8 +91,13 @@ llvm::json::Value planReportJson(const PlanSummary &summary) {
         plan.offsets[i] < plan.offsets[source] + buffers[source].size &&
         plan.offsets[source] < plan.offsets[i] + b.size) {
       row["in_place_of"] = buffers[source].name;
-      if (b.inPlaceShift > 0)
-        row["in_place_shift"] = b.inPlaceShift;
+      // Window layers: how far below the input the output starts, or,
+      // written from the last pixel, how far above the input's end it ends.
+      const bool descending = i < plan.descending.size() && plan.descending[i];
+      if (descending || b.inPlaceShift > 0)
+        row["in_place_shift"] = descending ? b.inPlaceShiftUp : b.inPlaceShift;
+      if (descending)
+        row["in_place_descending"] = true;
     }
     bufferRows.push_back(std::move(row));
   }

@@ -389,6 +389,10 @@ Footprint mlir::mpq::computeFootprint(const GraphDesc &graph,
         sf.liveBytes += tensorBytes[t];
     if (inPlace) {
       sf.inPlaceShift = stepInPlaceShift(graph, ranges, s, assignment);
+      sf.inPlaceFromLast =
+          sf.inPlaceShift >= 0 &&
+          stepInPlaceShifts(graph, ranges, s, assignment).first !=
+              sf.inPlaceShift;
       sf.liveBytes -= sf.ioBytes() - sf.heldBytes();
     }
 

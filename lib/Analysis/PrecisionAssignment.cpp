@@ -41,6 +41,16 @@ std::vector<bool> producedVariables(const GraphDesc &graph) {
   return produced;
 }
 
+/// ", in place ..." for a step that runs in place with `shift`, in order
+/// (the output that far below the input) or from its last pixel.
+static std::string inPlaceWords(int64_t shift, bool fromLast) {
+  if (fromLast)
+    return ", in place from the last pixel with the output's end " +
+           std::to_string(shift) + " B above the input's";
+  return ", in place with the output " + std::to_string(shift) +
+         " B below the input";
+}
+
 /// Everything the rule needs while it runs: the current widths, which of
 /// them are fixed, and the log.
 class RuleRun {
@@ -90,10 +100,15 @@ private:
     return packedTensorBytes(t.shape, bits.activationBits[t.variable]);
   }
   int varOf(int tensor) const { return graph.tensors[tensor].variable; }
-  /// With in-place requested, how far below its input step `s` writes its
-  /// output at the current widths, or -1.
+  /// With in-place requested, the shift step `s` runs in place with at the
+  /// current widths (the smaller of both directions), or -1.
   int64_t inPlaceShift(int s) const {
     return request.inPlace ? stepInPlaceShift(graph, ranges, s, bits) : -1;
+  }
+  /// How the step runs in place with `shift`, for the log.
+  std::string inPlaceText(int s, int64_t shift) const {
+    auto [below, up] = stepInPlaceShifts(graph, ranges, s, bits);
+    return inPlaceWords(shift, !(below >= 0 && below == shift));
   }
   std::string sideText(int tensor) const {
     int var = varOf(tensor);
@@ -174,10 +189,8 @@ void RuleRun::runChainActivationPass() {
         const std::string need =
             "'" + step.name + "' needs " + std::to_string(held) + " B (in " +
             std::to_string(in) + " + out " + std::to_string(out) +
-            (shift < 0 ? std::string()
-                       : ", in place with the output " + std::to_string(shift) +
-                             " B below the input") +
-            ") > " + bytesText(budget);
+            (shift < 0 ? std::string() : inPlaceText(s, shift)) + ") > " +
+            bytesText(budget);
         if (!inCut && !outCut) {
           ramStopStep = s;
           ramStopText = "the rule stopped at layer '" + step.name + "' in " +
@@ -386,8 +399,7 @@ AssignmentResult RuleRun::finish(bool chainRule) {
              bytesText(sf.outputBytes) +
              (sf.inPlaceShift < 0
                   ? std::string()
-                  : ", in place with the output " + bytesText(sf.inPlaceShift) +
-                        " below the input") +
+                  : inPlaceWords(sf.inPlaceShift, sf.inPlaceFromLast)) +
              ")";
     else
       msg += bytesText(sf.liveBytes) + " live)";

@@ -146,10 +146,12 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       if (inOffset && *inOffset < *row.arenaOffset + buffer.size &&
           *row.arenaOffset < *inOffset + in.size) {
         row.inPlaceOf = rows[rowOfTensor[source]].name;
-        Operation *step = graph->tensors[it->second].value.getDefiningOp();
-        if (auto rq = dyn_cast_or_null<RequantizeOp>(step))
-          if (Operation *layer = rq.getInput().getDefiningOp())
-            step = layer;
+        // The step that writes this tensor (a fused layer's conv, not its
+        // requantize) carries the row order.
+        Operation *step = nullptr;
+        for (size_t k = 0; k < graph->steps.size(); ++k)
+          if (graph->graph.ops[k].result == it->second)
+            step = graph->steps[k].op;
         row.inPlaceDescending = step && getRowsDescending(step);
         row.inPlaceShift =
             row.inPlaceDescending ? buffer.inPlaceShiftUp : buffer.inPlaceShift;

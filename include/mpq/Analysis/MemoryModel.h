@@ -203,6 +203,9 @@ struct StepFootprint {
   /// In place (computeFootprint with inPlace): how far below its input the
   /// output starts, or -1 when the step does not run in place.
   int64_t inPlaceShift = -1;
+  /// That shift is the one from the last pixel (the output's end above the
+  /// input's end), not the one in order.
+  bool inPlaceFromLast = false;
   int64_t ioBytes() const { return inputBytes + outputBytes; }
   /// The bytes input and output take together: in + out, or in place their
   /// union, max(in + shift, out).
