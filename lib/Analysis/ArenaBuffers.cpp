@@ -327,30 +327,18 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
     if (tensor < 0 || inType.getRank() != 4 || outType.getRank() != 4 ||
         inBits == 0 || outBits == 0)
       return -1;
-    ArrayRef<int64_t> in = inType.getShape(), out = outType.getShape();
-    const int64_t inPixel = packedTensorBytes({in[3]}, inBits);
-    const int64_t outPixel = packedTensorBytes({out[3]}, outBits);
+    std::vector<int64_t> in(inType.getShape()), out(outType.getShape());
     const bool pointwise = kernel[0] == 1 && kernel[1] == 1 &&
                            strides[0] == 1 && strides[1] == 1 &&
                            llvm::all_of(pads, [](int64_t p) { return p == 0; });
-    if (pointwise) {
-      // The product kernel works on pairs of pixels across rows and images.
-      const int64_t pixels = in[0] * in[1] * in[2];
-      shift = pairInPlaceShift(pixels, outPixel, inPixel, false);
-      shiftUp = pairInPlaceShift(pixels, outPixel, inPixel, true);
-    } else {
-      const int64_t dilation = dilations.empty() ? 1 : dilations[0];
-      shift = windowInPlaceShift(out[0], out[1], out[2] * outPixel, in[1],
-                                 in[2] * inPixel, strides[0], pads[0]);
-      shiftUp = windowInPlaceShiftDescending(
-          out[0], out[1], out[2] * outPixel, in[1], in[2] * inPixel, strides[0],
-          pads[0], (kernel[0] - 1) * dilation + 1);
-    }
-    // A shift at or beyond the output's size saves nothing.
-    const int64_t outBytes = packedTensorBytes(out.vec(), outBits);
-    if (shiftUp >= outBytes)
-      shiftUp = -1;
-    return shift < outBytes || shiftUp >= 0 ? tensor : -1;
+    const int64_t dilation = dilations.empty() ? 1 : dilations[0];
+    WindowShifts shifts =
+        windowInPlaceShifts(in, packedTensorBytes({in[3]}, inBits), out,
+                            packedTensorBytes({out[3]}, outBits), strides[0],
+                            pads[0], (kernel[0] - 1) * dilation + 1, pointwise);
+    shift = shifts.below;
+    shiftUp = shifts.up;
+    return shifts.saves() ? tensor : -1;
   }
 
   if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, TableOp>(op))

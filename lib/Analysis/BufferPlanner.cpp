@@ -177,6 +177,32 @@ int64_t pairInPlaceShift(int64_t pixels, int64_t outPixelBytes,
   return shift;
 }
 
+WindowShifts windowInPlaceShifts(const std::vector<int64_t> &in,
+                                 int64_t inPixelBytes,
+                                 const std::vector<int64_t> &out,
+                                 int64_t outPixelBytes, int64_t stride,
+                                 int64_t padTop, int64_t extent,
+                                 bool pointwise) {
+  WindowShifts shifts;
+  if (pointwise) {
+    // The product kernel works on pairs of pixels across rows and images.
+    const int64_t pixels = in[0] * in[1] * in[2];
+    shifts.below = pairInPlaceShift(pixels, outPixelBytes, inPixelBytes, false);
+    shifts.up = pairInPlaceShift(pixels, outPixelBytes, inPixelBytes, true);
+  } else {
+    shifts.below =
+        windowInPlaceShift(out[0], out[1], out[2] * outPixelBytes, in[1],
+                           in[2] * inPixelBytes, stride, padTop);
+    shifts.up = windowInPlaceShiftDescending(
+        out[0], out[1], out[2] * outPixelBytes, in[1], in[2] * inPixelBytes,
+        stride, padTop, extent);
+  }
+  shifts.outBytes = out[0] * out[1] * out[2] * outPixelBytes;
+  if (shifts.up >= shifts.outBytes)
+    shifts.up = -1;
+  return shifts;
+}
+
 std::vector<int> honouredInPlace(const std::vector<Buffer> &buffers,
                                  const std::vector<bool> &allowed) {
   const int n = static_cast<int>(buffers.size());

@@ -333,24 +333,11 @@ mlir::mpq::stepInPlaceShifts(const GraphDesc &graph,
     return none;
   const unsigned inBits = assignment.activationBits[x.variable];
   const unsigned outBits = assignment.activationBits[y.variable];
-  const int64_t inPixel = packedTensorBytes({x.shape[3]}, inBits);
-  const int64_t outPixel = packedTensorBytes({y.shape[3]}, outBits);
-  int64_t below, up;
-  if (step.windowPointwise) {
-    const int64_t pixels = x.shape[0] * x.shape[1] * x.shape[2];
-    below = pairInPlaceShift(pixels, outPixel, inPixel, false);
-    up = pairInPlaceShift(pixels, outPixel, inPixel, true);
-  } else {
-    below = windowInPlaceShift(y.shape[0], y.shape[1], y.shape[2] * outPixel,
-                               x.shape[1], x.shape[2] * inPixel,
-                               step.windowStride, step.windowPadTop);
-    up = windowInPlaceShiftDescending(y.shape[0], y.shape[1],
-                                      y.shape[2] * outPixel, x.shape[1],
-                                      x.shape[2] * inPixel, step.windowStride,
-                                      step.windowPadTop, step.windowExtent);
-  }
-  const int64_t outBytes = packedTensorBytes(y.shape, outBits);
-  return {below < outBytes ? below : -1, up < outBytes ? up : -1};
+  WindowShifts shifts = windowInPlaceShifts(
+      x.shape, packedTensorBytes({x.shape[3]}, inBits), y.shape,
+      packedTensorBytes({y.shape[3]}, outBits), step.windowStride,
+      step.windowPadTop, step.windowExtent, step.windowPointwise);
+  return {shifts.belowSaves() ? shifts.below : -1, shifts.up};
 }
 
 int64_t mlir::mpq::stepInPlaceShift(const GraphDesc &graph,

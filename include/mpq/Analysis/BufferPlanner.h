@@ -124,6 +124,25 @@ int64_t windowInPlaceShiftDescending(int64_t batches, int64_t outRows,
                                      int64_t inRowBytes, int64_t stride,
                                      int64_t pad, int64_t extent);
 
+/// Both in-place shifts of a window step over NHWC tensors of `inShape`
+/// and `outShape` (4-d) with rows of packed pixels at `inPixelBytes` and
+/// `outPixelBytes`: `below` (rows in order; pairs of pixels when
+/// `pointwise`) and `up` (from the last pixel, -1 when it saves nothing). A
+/// shift saves something when it is less than the output's bytes. The
+/// integer graph (ArenaBuffers.h) and the graph-level memory model
+/// (MemoryModel.h) both decide through it.
+struct WindowShifts {
+  int64_t below = 0, up = -1, outBytes = 0;
+  bool belowSaves() const { return below < outBytes; }
+  bool saves() const { return belowSaves() || up >= 0; }
+};
+WindowShifts windowInPlaceShifts(const std::vector<int64_t> &inShape,
+                                 int64_t inPixelBytes,
+                                 const std::vector<int64_t> &outShape,
+                                 int64_t outPixelBytes, int64_t stride,
+                                 int64_t padTop, int64_t extent,
+                                 bool pointwise);
+
 /// A 1x1 kernel on pairs of pixels (`pixels` in all, the odd last one
 /// alone), in order or (`descending`) from the last: the shift of its
 /// in-place hint (below the input; or, descending, between the ends).

@@ -682,7 +682,6 @@ std::vector<uint8_t> randomBytes(std::mt19937_64 &rng, int64_t size) {
   return bytes;
 }
 
-
 /// The same window sum with the output pixels written from the last (image,
 /// row and pixel in the row), the output's end `shiftUp` bytes above the
 /// input's: mpq's kernels under mpq.rows_descending.
@@ -728,12 +727,12 @@ void checkWindowContract(uint64_t seed, bool descending) {
     std::vector<uint8_t> expected =
         run(w, input, w.outRows() * w.outRowBytes());
     const int64_t shift =
-        descending ? windowInPlaceShiftDescending(
-                         1, w.outRows(), w.outRowBytes(), w.inRows,
-                         w.inRowBytes(), w.stride, w.pad, w.k)
-                   : windowInPlaceShift(1, w.outRows(), w.outRowBytes(),
-                                        w.inRows, w.inRowBytes(), w.stride,
-                                        w.pad);
+        descending
+            ? windowInPlaceShiftDescending(1, w.outRows(), w.outRowBytes(),
+                                           w.inRows, w.inRowBytes(), w.stride,
+                                           w.pad, w.k)
+            : windowInPlaceShift(1, w.outRows(), w.outRowBytes(), w.inRows,
+                                 w.inRowBytes(), w.stride, w.pad);
     EXPECT_EQ(run(w, input, shift), expected)
         << "k " << w.k << " stride " << w.stride << " pad " << w.pad << " rows "
         << w.inRows << " cols " << w.inCols
