@@ -188,7 +188,8 @@ LogicalResult GraphBuilder::visitEpilogue(Operation *op, Value input) {
     if (isa<ReluOp>(op))
       site.nonNegative = true;
     else if (auto clip = dyn_cast<ClipOp>(op))
-      site.nonNegative = clip.getMin().convertToFloat() >= 0.0f;
+      site.nonNegative =
+          site.nonNegative || clip.getMin().convertToFloat() >= 0.0f;
     else
       site.nonNegative = false;
   }
@@ -235,7 +236,15 @@ LogicalResult GraphBuilder::visitJoin(Operation *op, StepKind kind,
   if (failed(shape))
     return failure();
   std::string name = stepName(op, stepKindName(kind));
+  // A sum or a concatenation of non-negative tensors is non-negative (read
+  // before addVariable, which may move the sites).
+  const bool nonNegative =
+      (kind == StepKind::Add || kind == StepKind::Concat) &&
+      llvm::all_of(ins, [&](int in) {
+        return result.variables[variableOf(in)].nonNegative;
+      });
   const int var = addVariable(op->getResult(0), /*isInput=*/false);
+  result.variables[var].nonNegative = nonNegative;
   const int out = graph().addTensor(name + "_out", *shape, var);
   graph().addStep(name, kind, ins, out);
   addStepSite(op);

@@ -385,6 +385,8 @@ private:
   LogicalResult evalTranspose(TransposeOp transpose);
   LogicalResult evalPad(PadOp pad);
   LogicalResult evalConcat(ConcatOp concat);
+  LogicalResult evalSlice(SliceOp slice);
+  LogicalResult evalResizeNearest(ResizeNearestOp resize);
 
   const EvalOptions &options;
   /// Tensors are immutable once computed, so a pass-through op or a cached
@@ -969,6 +971,35 @@ LogicalResult Evaluator::evalPad(PadOp pad) {
   return success();
 }
 
+LogicalResult Evaluator::evalSlice(SliceOp slice) {
+  const EvalTensor &in = get(slice.getInput());
+  std::vector<int64_t> outShape = shapeOf(slice->getResult(0));
+  auto inStrides = rowMajorStrides(in.shape);
+  auto outStrides = rowMajorStrides(outShape);
+  ArrayRef<int64_t> offsets = slice.getOffsets(), strides = slice.getStrides();
+  return moveElements(slice, in, [&](int64_t i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < outShape.size(); ++d)
+      src += (offsets[d] + (i / outStrides[d]) % outShape[d] * strides[d]) *
+             inStrides[d];
+    return src;
+  });
+}
+
+LogicalResult Evaluator::evalResizeNearest(ResizeNearestOp resize) {
+  const EvalTensor &in = get(resize.getInput());
+  std::vector<int64_t> outShape = shapeOf(resize->getResult(0));
+  auto inStrides = rowMajorStrides(in.shape);
+  auto outStrides = rowMajorStrides(outShape);
+  ArrayRef<int64_t> factors = resize.getFactors();
+  return moveElements(resize, in, [&](int64_t i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < outShape.size(); ++d)
+      src += (i / outStrides[d]) % outShape[d] / factors[d] * inStrides[d];
+    return src;
+  });
+}
+
 LogicalResult Evaluator::evalConcat(ConcatOp concat) {
   std::vector<int64_t> outShape = shapeOf(concat->getResult(0));
   int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + outShape.size()
@@ -1026,6 +1057,8 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](TransposeOp transpose) { return evalTranspose(transpose); })
       .Case([&](PadOp pad) { return evalPad(pad); })
       .Case([&](ConcatOp concat) { return evalConcat(concat); })
+      .Case([&](SliceOp slice) { return evalSlice(slice); })
+      .Case([&](ResizeNearestOp resize) { return evalResizeNearest(resize); })
       .Default([&](Operation *) {
         return op->emitError() << "the reference evaluator does not support '"
                                << op->getName() << "'";

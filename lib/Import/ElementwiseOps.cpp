@@ -198,6 +198,50 @@ static LogicalResult importPRelu(Importer &im, const Node &node) {
   return success();
 }
 
+/// Max or Min of an activation and a scalar constant: a clamp (a ReLU for
+/// Max with 0), which the integer graph folds into the requantization
+/// before it, as exporters write ReLU6 as Min(Max(x, 0), 6).
+static LogicalResult importMaxMin(Importer &im, const Node &node) {
+  bool isMax = node.opType == "Max";
+  if (node.inputs.size() != 2)
+    return im.nodeError(node) << "is supported with two inputs (an activation "
+                                 "and a scalar constant), not "
+                              << node.inputs.size();
+  auto a = im.dataInput(node, 0);
+  auto b = im.dataInput(node, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  const Entry *x = &*a, *k = &*b;
+  if (x->host)
+    std::swap(x, k);
+  if (!k->host || k->host->numElements() != 1 || !k->host->isFloat())
+    return im.nodeError(node)
+           << (k->host ? "the constant must be one float"
+                       : "of two activations is not supported (of an "
+                         "activation and a scalar constant it is)");
+  float c = k->host->floats[0];
+  if (!std::isfinite(c))
+    return im.nodeError(node) << "the constant " << c << " is not finite";
+  // The result has the activation's shape (a scalar broadcasts).
+  if (x->shape.empty())
+    return im.nodeError(node) << "a scalar activation is not supported";
+  Location loc = im.nodeLoc(node);
+  Value y;
+  if (isMax && c == 0.0f) {
+    y = im.create<ReluOp>(loc, x->value.getType(), x->value);
+  } else {
+    float inf = std::numeric_limits<float>::infinity();
+    y = im.create<ClipOp>(
+        loc, x->value.getType(), x->value,
+        {im.builder.getNamedAttr("min",
+                                 im.builder.getF32FloatAttr(isMax ? c : -inf)),
+         im.builder.getNamedAttr("max",
+                                 im.builder.getF32FloatAttr(isMax ? inf : c))});
+  }
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
 static LogicalResult importBinary(Importer &im, const Node &node) {
   // (importNode lets integer tensors reach only Add here.)
   for (size_t i = 0; i < node.inputs.size(); ++i)
@@ -348,6 +392,8 @@ void mlir::mpq::onnx_import::registerElementwiseOps(OpTable &table) {
        {"Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu"})
     table.add(op, importElementwiseFunction);
   table.add("PRelu", importPRelu);
+  table.add("Max", importMaxMin);
+  table.add("Min", importMaxMin);
   table.add("Identity", importIdentity, Inputs::IntegerAware);
   table.add("Dropout", importIdentity, Inputs::IntegerAware);
 }

@@ -576,6 +576,60 @@ static void walk(ArrayRef<int64_t> shape, ArrayRef<int64_t> step, int64_t base,
   }
 }
 
+FailureOr<SliceGeometry> mlir::mpq::onnx_import::resolveSlice(
+    Importer &im, const Node &node, ArrayRef<int64_t> shape,
+    ArrayRef<int64_t> starts, ArrayRef<int64_t> ends, SmallVector<int64_t> axes,
+    SmallVector<int64_t> steps) {
+  int64_t rank = shape.size();
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return im.nodeError(node)
+           << "starts, ends, axes and steps must have the same length";
+  SliceGeometry g;
+  g.begin.assign(rank, 0);
+  g.step.assign(rank, 1);
+  g.shape.assign(shape.begin(), shape.end());
+  SmallVector<bool> seen(rank, false);
+  for (size_t k = 0; k < starts.size(); ++k) {
+    auto axis = im.normalizeAxis(node, axes[k], rank);
+    if (failed(axis))
+      return failure();
+    if (seen[*axis])
+      return im.nodeError(node) << "axis " << axes[k] << " is repeated";
+    seen[*axis] = true;
+    int64_t dim = shape[*axis], step = steps[k];
+    if (step == 0)
+      return im.nodeError(node) << "step 0 on axis " << axes[k];
+    // Negative indices count from the end; adding dim to a negative int64
+    // cannot overflow.
+    int64_t s = starts[k] < 0 ? starts[k] + dim : starts[k];
+    int64_t e = ends[k] < 0 ? ends[k] + dim : ends[k];
+    int64_t count;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      count = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      // step = INT64_MIN: one element at most.
+      count = s > e ? (step == std::numeric_limits<int64_t>::min()
+                           ? 1
+                           : (s - e - step - 1) / -step)
+                    : 0;
+    }
+    g.begin[*axis] = s;
+    g.step[*axis] = step;
+    g.shape[*axis] = count;
+  }
+  return g;
+}
+
 static Outputs foldSlice(Importer &im, const Node &node, HostInputs in) {
   auto data = need(im, node, in, 0, "data");
   if (failed(data))
@@ -609,50 +663,10 @@ static Outputs foldSlice(Importer &im, const Node &node, HostInputs in) {
       steps = *st;
     }
   }
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i)
-      axes.push_back(i);
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
-    return im.nodeError(node)
-           << "starts, ends, axes and steps must have the same length";
-  Shape begin(rank, 0), stride(rank, 1),
-      outShape(x.shape.begin(), x.shape.end());
-  SmallVector<bool> seen(rank, false);
-  for (size_t k = 0; k < starts.size(); ++k) {
-    auto axis = im.normalizeAxis(node, axes[k], rank);
-    if (failed(axis))
-      return failure();
-    if (seen[*axis])
-      return im.nodeError(node) << "axis " << axes[k] << " is repeated";
-    seen[*axis] = true;
-    int64_t dim = x.shape[*axis], step = steps[k];
-    if (step == 0)
-      return im.nodeError(node) << "step 0 on axis " << axes[k];
-    // Negative indices count from the end; adding dim to a negative int64
-    // cannot overflow.
-    int64_t s = starts[k] < 0 ? starts[k] + dim : starts[k];
-    int64_t e = ends[k] < 0 ? ends[k] + dim : ends[k];
-    int64_t count;
-    if (step > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      count = e > s ? (e - s + step - 1) / step : 0;
-    } else {
-      s = std::clamp<int64_t>(s, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-      // step = INT64_MIN: one element at most.
-      count = s > e ? (step == std::numeric_limits<int64_t>::min()
-                           ? 1
-                           : (s - e - step - 1) / -step)
-                    : 0;
-    }
-    begin[*axis] = s;
-    stride[*axis] = step;
-    outShape[*axis] = count;
-  }
+  auto g = resolveSlice(im, node, x.shape, starts, ends, axes, steps);
+  if (failed(g))
+    return failure();
+  Shape begin = g->begin, stride = g->step, outShape = g->shape;
   // An empty result may start past the end, and its input's strides may
   // have saturated: nothing to walk.
   if (product(outShape) == 0)
@@ -668,29 +682,10 @@ static Outputs foldSlice(Importer &im, const Node &node, HostInputs in) {
   return SmallVector<Tensor>{std::move(out)};
 }
 
-static Outputs foldSplit(Importer &im, const Node &node, HostInputs in) {
-  auto data = need(im, node, in, 0, "input");
-  auto axisAttr = im.intAttr(node, "axis", 0);
-  if (failed(data) || failed(axisAttr))
-    return failure();
-  const Tensor &x = **data;
-  int64_t rank = x.shape.size();
-  auto axis = im.normalizeAxis(node, *axisAttr, rank);
-  if (failed(axis))
-    return failure();
-  int64_t dim = x.shape[*axis], parts = node.outputs.size();
-  SmallVector<int64_t> sizes;
-  if (im.opset >= 13 && in.size() > 1 && in[1]) {
-    auto s = intsOf(im, node, in, 1, "split");
-    if (failed(s))
-      return failure();
-    sizes = *s;
-  } else if (im.opset < 13) {
-    auto s = im.intsAttr(node, "split", {});
-    if (failed(s))
-      return failure();
-    sizes = *s;
-  }
+FailureOr<SmallVector<int64_t>>
+mlir::mpq::onnx_import::resolveSplit(Importer &im, const Node &node,
+                                     int64_t dim, SmallVector<int64_t> sizes) {
+  int64_t parts = node.outputs.size();
   if (sizes.empty()) {
     auto n = im.intAttr(node, "num_outputs", parts);
     if (failed(n))
@@ -713,6 +708,36 @@ static Outputs foldSplit(Importer &im, const Node &node, HostInputs in) {
   if (total != dim)
     return im.nodeError(node) << "split sizes add up to " << total
                               << ", not the axis size " << dim;
+  return sizes;
+}
+
+static Outputs foldSplit(Importer &im, const Node &node, HostInputs in) {
+  auto data = need(im, node, in, 0, "input");
+  auto axisAttr = im.intAttr(node, "axis", 0);
+  if (failed(data) || failed(axisAttr))
+    return failure();
+  const Tensor &x = **data;
+  int64_t rank = x.shape.size();
+  auto axis = im.normalizeAxis(node, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  int64_t dim = x.shape[*axis];
+  SmallVector<int64_t> sizes;
+  if (im.opset >= 13 && in.size() > 1 && in[1]) {
+    auto s = intsOf(im, node, in, 1, "split");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else if (im.opset < 13) {
+    auto s = im.intsAttr(node, "split", {});
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  }
+  auto resolved = resolveSplit(im, node, dim, sizes);
+  if (failed(resolved))
+    return failure();
+  sizes = *resolved;
   SmallVector<Tensor> outs;
   Shape strides = stridesOf(x.shape);
   int64_t offset = 0;

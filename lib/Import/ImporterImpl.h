@@ -398,6 +398,25 @@ void registerIntegerOps(OpTable &table);
 /// The constant folder's evaluators (FoldOps.cpp).
 void registerFoldOps(OpTable &table);
 
+/// ONNX Slice resolved against a shape: along axis d, output element i is
+/// input element begin[d] + i * step[d], and there are shape[d] of them.
+struct SliceGeometry {
+  Shape begin, step, shape;
+};
+/// Resolves Slice's starts, ends, axes and steps (axes and steps may be
+/// empty: all axes, steps of 1) on `shape` as ONNX defines it (negative
+/// indices from the end, clamping); an error naming `node` if they are
+/// inconsistent (FoldOps.cpp).
+FailureOr<SliceGeometry>
+resolveSlice(Importer &im, const Node &node, ArrayRef<int64_t> shape,
+             ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
+             SmallVector<int64_t> axes, SmallVector<int64_t> steps);
+/// The size of each of Split's outputs along an axis of size `dim`: `sizes`
+/// if given (they must add up to `dim`), else equal parts (FoldOps.cpp).
+FailureOr<SmallVector<int64_t>> resolveSplit(Importer &im, const Node &node,
+                                             int64_t dim,
+                                             SmallVector<int64_t> sizes);
+
 /// Rewrites the QDQ patterns exporters write into the form the integer
 /// pipeline takes, exactly (QuantOps.cpp): relu(fake_quant(x)) becomes
 /// fake_quant(relu(x)), a fake_quant of a fake_quant on the same grid the

@@ -4,7 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// MaxPool, AveragePool and GlobalAveragePool.
+// MaxPool, AveragePool and GlobalAveragePool, and ReduceMean over two axes
+// of a 4-D activation (a global average pool as Keras, tf2onnx and
+// `x.mean((2, 3))` write it). (On constants, ReduceMean is folded:
+// FoldOps.cpp.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,6 +93,57 @@ static LogicalResult importGlobalAveragePool(Importer &im, const Node &node) {
   return success();
 }
 
+static LogicalResult importReduceMean(Importer &im, const Node &node) {
+  auto x = im.activationInput(node, 0);
+  auto keepDims = im.intAttr(node, "keepdims", 1);
+  auto noopEmpty = im.intAttr(node, "noop_with_empty_axes", 0);
+  // Axes: an attribute before opset 18, an input from it on.
+  auto axes = im.opset < 18 ? im.intsAttr(node, "axes", {})
+                            : im.intsFromInputOrAttr(node, 1, "axes");
+  if (failed(x) || failed(keepDims) || failed(noopEmpty) || failed(axes))
+    return failure();
+  int64_t rank = x->shape.size();
+  SmallVector<int64_t> reduced;
+  for (int64_t a : *axes) {
+    auto axis = im.normalizeAxis(node, a, rank);
+    if (failed(axis))
+      return failure();
+    if (llvm::is_contained(reduced, *axis))
+      return im.nodeError(node) << "axis " << a << " is repeated";
+    reduced.push_back(*axis);
+  }
+  llvm::sort(reduced);
+  if (rank != 4 || reduced.size() != 2 || reduced[0] == 0) {
+    auto diag = im.nodeError(node)
+                << "a mean of an activation is supported over two axes of a "
+                   "4-D tensor other than the first (a global average pool), "
+                   "not over axes [";
+    llvm::interleaveComma(reduced, diag);
+    return diag << "] of a rank-" << rank << " tensor";
+  }
+  // Stored [kept0, reduced0, reduced1, kept1]: the pool's N, H, W, C.
+  Perm perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(reduced, d))
+      perm.push_back(d);
+  perm.insert(perm.begin() + 1, reduced.begin(), reduced.end());
+  Location loc = im.nodeLoc(node);
+  auto xs = im.materialize(*x, perm, loc);
+  if (failed(xs))
+    return failure();
+  int64_t outer = x->shape[perm[0]], channels = x->shape[perm[3]];
+  Value y =
+      im.create<GlobalAvgPoolOp>(loc, im.f32({outer, 1, 1, channels}), *xs);
+  if (*keepDims) {
+    im.define(node, im.stored(y, perm));
+  } else {
+    // [outer, 1, 1, channels] and [outer, channels] are the same bytes.
+    Value flat = im.create<ReshapeOp>(loc, im.f32({outer, channels}), y);
+    im.define(node, im.stored(flat, {0, 1}));
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
@@ -99,4 +153,5 @@ void mlir::mpq::onnx_import::registerPoolOps(OpTable &table) {
   table.add("MaxPool", importPool, Inputs::IntegerAware);
   table.add("AveragePool", importPool);
   table.add("GlobalAveragePool", importGlobalAveragePool);
+  table.add("ReduceMean", importReduceMean);
 }

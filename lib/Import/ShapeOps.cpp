@@ -4,13 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Transpose (bookkeeping only), Reshape, Flatten, Squeeze, Unsqueeze, Pad
-// and Concat.
+// Transpose (bookkeeping only), Reshape, Flatten, Squeeze, Unsqueeze, Pad,
+// Concat, Slice, Split and nearest Resize (and the older Upsample) of
+// activations. (On constants, Slice and Split are folded: FoldOps.cpp.)
 //
 //===----------------------------------------------------------------------===//
 
 #include "ImporterImpl.h"
 
+#include <cmath>
 #include <string>
 
 using namespace mlir;
@@ -322,6 +324,264 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
   return success();
 }
 
+/// A copy of the elements of `x` (an activation, stored with x.perm) that
+/// `g` selects, in the same layout: one mpq.slice.
+static LogicalResult defineSlice(Importer &im, const Node &node, const Entry &x,
+                                 const SliceGeometry &g, size_t output) {
+  if (llvm::is_contained(g.shape, 0))
+    return im.nodeError(node) << "output " << output
+                              << " is empty: an empty activation is not "
+                                 "supported";
+  // Stored dim i is logical dim perm[i].
+  Shape offsets, strides;
+  for (int64_t p : x.perm) {
+    offsets.push_back(g.begin[p]);
+    strides.push_back(g.step[p]);
+  }
+  Value y = im.create<SliceOp>(im.nodeLoc(node),
+                               cast<RankedTensorType>(x.value.getType())
+                                   .clone(permuteShape(g.shape, x.perm)),
+                               x.value,
+                               {im.namedI64Array("offsets", offsets),
+                                im.namedI64Array("strides", strides)});
+  im.define(node, im.stored(y, x.perm), output);
+  return success();
+}
+
+static LogicalResult importSlice(Importer &im, const Node &node) {
+  auto x = im.activationInput(node, 0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (im.opset < 10) {
+    auto s = im.intsAttr(node, "starts", {});
+    auto e = im.intsAttr(node, "ends", {});
+    auto a = im.intsAttr(node, "axes", {});
+    if (failed(s) || failed(e) || failed(a))
+      return failure();
+    starts = *s, ends = *e, axes = *a;
+  } else {
+    for (auto [i, name, values] :
+         {std::make_tuple(1, "starts", &starts),
+          std::make_tuple(2, "ends", &ends), std::make_tuple(3, "axes", &axes),
+          std::make_tuple(4, "steps", &steps)}) {
+      if (!im.hasInput(node, i)) {
+        if (i <= 2)
+          return im.nodeError(node)
+                 << "missing input " << i << " (" << name << ")";
+        continue;
+      }
+      auto v = im.intsFromInputOrAttr(node, i, name);
+      if (failed(v))
+        return failure();
+      *values = std::move(*v);
+    }
+  }
+  auto g = resolveSlice(im, node, x->shape, starts, ends, axes, steps);
+  if (failed(g))
+    return failure();
+  return defineSlice(im, node, *x, *g, 0);
+}
+
+/// Split of an activation: one mpq.slice per output.
+static LogicalResult importSplit(Importer &im, const Node &node) {
+  auto x = im.activationInput(node, 0);
+  auto axisAttr = im.intAttr(node, "axis", 0);
+  if (failed(x) || failed(axisAttr))
+    return failure();
+  int64_t rank = x->shape.size();
+  auto axis = im.normalizeAxis(node, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> sizes;
+  if (im.opset >= 13 && im.hasInput(node, 1)) {
+    auto s = im.intsFromInputOrAttr(node, 1, "split");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else if (im.opset < 13) {
+    auto s = im.intsAttr(node, "split", {});
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  }
+  auto resolved = resolveSplit(im, node, x->shape[*axis], sizes);
+  if (failed(resolved))
+    return failure();
+  SliceGeometry g;
+  g.begin.assign(rank, 0);
+  g.step.assign(rank, 1);
+  g.shape.assign(x->shape.begin(), x->shape.end());
+  for (auto [i, size] : llvm::enumerate(*resolved)) {
+    g.shape[*axis] = size;
+    if (failed(defineSlice(im, node, *x, g, i)))
+      return failure();
+    g.begin[*axis] += size;
+  }
+  return success();
+}
+
+/// ONNX's nearest-neighbour source index of output index `i` along an axis
+/// of `in` input and `out` output elements, with `scale` the axis's scale
+/// (out / in when sizes are given), or std::nullopt for a transformation mode
+/// this importer does not map.
+static std::optional<int64_t> nearestSource(int64_t i, int64_t in, int64_t out,
+                                            double scale, StringRef transform,
+                                            StringRef rounding) {
+  double x = static_cast<double>(i);
+  double src;
+  if (transform == "half_pixel")
+    src = (x + 0.5) / scale - 0.5;
+  else if (transform == "pytorch_half_pixel")
+    src = out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+  else if (transform == "asymmetric")
+    src = x / scale;
+  else if (transform == "tf_half_pixel_for_nn")
+    src = (x + 0.5) / scale;
+  else if (transform == "align_corners")
+    src = out == 1
+              ? 0.0
+              : x * static_cast<double>(in - 1) / static_cast<double>(out - 1);
+  else
+    return std::nullopt;
+  double r;
+  if (rounding == "floor")
+    r = std::floor(src);
+  else if (rounding == "ceil")
+    r = std::ceil(src);
+  else if (rounding == "round_prefer_ceil")
+    r = std::floor(src + 0.5);
+  else // round_prefer_floor
+    r = std::ceil(src - 0.5);
+  return std::clamp<int64_t>(static_cast<int64_t>(r), 0, in - 1);
+}
+
+/// Resize (and Upsample) in nearest mode by integer factors: each output
+/// element along an axis of factor f is input element i floordiv f, which
+/// the importer checks ONNX's index mapping gives for the node's
+/// coordinate_transformation_mode and nearest_mode (it does for the modes
+/// exporters write: asymmetric + floor from PyTorch, half_pixel +
+/// round_prefer_floor by default).
+static LogicalResult importResize(Importer &im, const Node &node) {
+  bool upsample = node.opType == "Upsample";
+  auto x = im.activationInput(node, 0);
+  auto mode = im.stringAttr(node, "mode", "nearest");
+  auto transform =
+      im.stringAttr(node, "coordinate_transformation_mode",
+                    upsample || im.opset < 11 ? "asymmetric" : "half_pixel");
+  auto rounding =
+      im.stringAttr(node, "nearest_mode",
+                    upsample || im.opset < 11 ? "floor" : "round_prefer_floor");
+  auto antialias = im.intAttr(node, "antialias", 0);
+  if (failed(x) || failed(mode) || failed(transform) || failed(rounding) ||
+      failed(antialias))
+    return failure();
+  if (*mode != "nearest")
+    return im.nodeError(node)
+           << "mode '" << *mode << "' is not supported (nearest is)";
+  if (!llvm::is_contained(
+          {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"},
+          *rounding))
+    return im.nodeError(node)
+           << "nearest_mode '" << *rounding << "' is not an ONNX nearest mode";
+  if (*antialias != 0)
+    return im.nodeError(node) << "antialias is not supported";
+  if (node.attributes.count("axes"))
+    return im.nodeError(node) << "the axes attribute is not supported";
+  int64_t rank = x->shape.size();
+  // Scales: Upsample's attribute (opset 7) or input 1, Resize's input 1
+  // (opset 10) or 2; sizes: Resize's input 3.
+  SmallVector<double> scales;
+  SmallVector<int64_t> sizes;
+  size_t scalesInput = upsample || im.opset < 11 ? 1 : 2;
+  if (upsample && im.opset < 9) {
+    auto it = node.attributes.find("scales");
+    if (it == node.attributes.end())
+      return im.nodeError(node) << "missing attribute 'scales'";
+    scales.assign(it->second.floats.begin(), it->second.floats.end());
+  } else if (im.hasInput(node, scalesInput) &&
+             im.input(node, scalesInput).shape != Shape{0}) {
+    auto t = im.hostInput(node, scalesInput, "scales");
+    if (failed(t))
+      return failure();
+    if (!(*t)->isFloat())
+      return im.nodeError(node) << "scales must be floats";
+    scales.assign((*t)->floats.begin(), (*t)->floats.end());
+  } else if (!upsample && im.hasInput(node, 3)) {
+    auto s = im.intsFromInputOrAttr(node, 3, "sizes");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else {
+    return im.nodeError(node) << "needs scales or sizes";
+  }
+  if (!scales.empty() && static_cast<int64_t>(scales.size()) != rank)
+    return im.nodeError(node)
+           << "has " << scales.size() << " scales for rank " << rank;
+  if (!sizes.empty() && static_cast<int64_t>(sizes.size()) != rank)
+    return im.nodeError(node)
+           << "has " << sizes.size() << " sizes for rank " << rank;
+  Shape outShape, factors;
+  SmallVector<double> scaleOf;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = x->shape[d];
+    if (in == 0)
+      return im.nodeError(node) << "axis " << d << " of the input is empty";
+    double scale;
+    int64_t out;
+    if (!scales.empty()) {
+      scale = scales[d];
+      if (!(scale > 0.0) || !std::isfinite(scale) || scale * in > 1e12)
+        return im.nodeError(node) << "scale " << scale << " on axis " << d
+                                  << " is not a positive size factor";
+      out = static_cast<int64_t>(std::floor(scale * static_cast<double>(in)));
+    } else {
+      out = sizes[d];
+      if (out <= 0 || out > (int64_t{1} << 40))
+        return im.nodeError(node)
+               << "size " << out << " on axis " << d << " is not positive";
+      scale = static_cast<double>(out) / static_cast<double>(in);
+    }
+    if (out < in || out % in != 0 || out / in > (int64_t{1} << 16))
+      return im.nodeError(node)
+             << "axis " << d << " goes from " << in << " to " << out
+             << " elements: only upsampling by an integer factor (up to "
+                "65536) is supported";
+    outShape.push_back(out);
+    factors.push_back(out / in);
+    scaleOf.push_back(scale);
+  }
+  // (Checked before the index maps are walked: each axis is then within
+  // the element limit.)
+  if (failed(im.checkShape(node, outShape, "the output")))
+    return failure();
+  // The mapping ONNX defines must be i floordiv factor.
+  for (int64_t d = 0; d < rank; ++d) {
+    for (int64_t i = 0; i < outShape[d]; ++i) {
+      std::optional<int64_t> src = nearestSource(
+          i, x->shape[d], outShape[d], scaleOf[d], *transform, *rounding);
+      if (!src)
+        return im.nodeError(node) << "coordinate_transformation_mode '"
+                                  << *transform << "' is not supported";
+      if (*src != i / factors[d])
+        return im.nodeError(node)
+               << "with coordinate_transformation_mode '" << *transform
+               << "' and nearest_mode '" << *rounding << "', output " << i
+               << " on axis " << d << " reads input " << *src << ", not "
+               << i / factors[d]
+               << ": only nearest upsampling that repeats each input "
+                  "element is supported";
+    }
+  }
+  Value y = im.create<ResizeNearestOp>(
+      im.nodeLoc(node),
+      cast<RankedTensorType>(x->value.getType())
+          .clone(permuteShape(outShape, x->perm)),
+      x->value, {im.namedI64Array("factors", permuteShape(factors, x->perm))});
+  im.define(node, im.stored(y, x->perm));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
@@ -334,4 +594,8 @@ void mlir::mpq::onnx_import::registerShapeOps(OpTable &table) {
   table.add("Unsqueeze", importSqueezeUnsqueeze, Inputs::IntegerAware);
   table.add("Pad", importPad);
   table.add("Concat", importConcat);
+  table.add("Slice", importSlice, Inputs::IntegerAware);
+  table.add("Split", importSplit, Inputs::IntegerAware);
+  table.add("Resize", importResize, Inputs::IntegerAware);
+  table.add("Upsample", importResize, Inputs::IntegerAware);
 }

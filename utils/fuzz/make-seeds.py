@@ -2,6 +2,7 @@
 """Seed corpora for mpq's libFuzzer targets (docs/reliability.md).
 
   make-seeds.py onnx SRC_ROOT OUTDIR    the small test models: utils/models/onnx_ops.py,
+                                        utils/models/data_movement.py,
                                         test/Import/Inputs/*.py, test/Hostile/Inputs/*.py
   make-seeds.py types SRC_ROOT OUTDIR   every !mpq.* type and #mpq.* attribute written in
                                         the .mlir tests, one per file
@@ -30,7 +31,8 @@ def onnx_seeds(src, out):
         gens = [[os.path.join(src, "utils/models/onnx_ops.py"), "--all", os.path.join(tmp, "ops"), "--quiet"],
                 [os.path.join(src, "test/Import/Inputs/handmade_models.py"), os.path.join(tmp, "hand")],
                 [os.path.join(src, "test/Import/Inputs/integer_models.py"), os.path.join(tmp, "int")],
-                [os.path.join(src, "test/Hostile/Inputs/hostile_models.py"), os.path.join(tmp, "hostile")]]
+                [os.path.join(src, "test/Hostile/Inputs/hostile_models.py"), os.path.join(tmp, "hostile")],
+                [os.path.join(src, "utils/models/data_movement.py"), "--out", os.path.join(tmp, "movement")]]
         for g in gens:
             subprocess.run([PY] + g, check=True, stdout=subprocess.DEVNULL)
         for root, _, files in os.walk(tmp):

@@ -13,6 +13,11 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
 using namespace mlir;
 using namespace mlir::mpq;
 
@@ -378,6 +383,54 @@ LogicalResult ClipOp::verify() {
   return success();
 }
 
+namespace {
+/// The bounds of a clamp activation (relu: [0, inf)), or std::nullopt.
+std::optional<std::pair<float, float>> clampBounds(Operation *op) {
+  if (isa_and_nonnull<ReluOp>(op))
+    return std::make_pair(0.0f, std::numeric_limits<float>::infinity());
+  if (auto clip = dyn_cast_or_null<ClipOp>(op))
+    return std::make_pair(clip.getMin().convertToFloat(),
+                          clip.getMax().convertToFloat());
+  return std::nullopt;
+}
+
+/// clamp(clamp(x, a, b), c, d) = clamp(x, max(a, c), min(b, d)) when the
+/// two ranges meet (else the result is constant: left alone).
+template <typename OpTy>
+struct MergeClamps : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Operation *inner = op.getInput().getDefiningOp();
+    auto in = clampBounds(inner), out = clampBounds(op);
+    if (!in || !out)
+      return failure();
+    float lo = std::max(in->first, out->first);
+    float hi = std::min(in->second, out->second);
+    if (lo > hi)
+      return failure();
+    Value x = inner->getOperand(0);
+    if (lo == 0.0f && hi == std::numeric_limits<float>::infinity())
+      rewriter.replaceOpWithNewOp<ReluOp>(op, op.getType(), x);
+    else
+      rewriter.replaceOpWithNewOp<ClipOp>(op, op.getType(), x,
+                                          rewriter.getF32FloatAttr(lo),
+                                          rewriter.getF32FloatAttr(hi));
+    return success();
+  }
+};
+} // namespace
+
+void ReluOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps<ReluOp>>(context);
+}
+
+void ClipOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps<ClipOp>>(context);
+}
+
 ElementwiseFunction SigmoidOp::getFunction() {
   return {ElementwiseFunctionKind::Sigmoid};
 }
@@ -557,6 +610,62 @@ LogicalResult PadOp::verify() {
         value > uniform.getStorageMax())
       return emitOpError() << "padding value " << formatNumber(value)
                            << " is not a code of " << uniform;
+  }
+  return verifyOutputShape(*this, output, shape);
+}
+
+LogicalResult SliceOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())) ||
+      failed(requireStatic(*this, input, "input")) ||
+      failed(requireStatic(*this, output, "result")))
+    return failure();
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
+  if (failed(requireSize(*this, offsets, rank, "offsets")) ||
+      failed(requireSize(*this, strides, rank, "strides")))
+    return failure();
+  if (output.getRank() != rank)
+    return emitOpError() << "expected a result of rank " << rank << ", got "
+                         << output;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = input.getDimSize(d), count = output.getDimSize(d);
+    if (strides[d] == 0)
+      return emitOpError() << "stride 0 on dimension " << d;
+    if (count == 0)
+      continue;
+    // The first and the last index read; both in the input. (|offset| and
+    // |stride| are checked against the size first, so nothing overflows.)
+    int64_t last = count - 1;
+    bool inside = offsets[d] >= 0 && offsets[d] < size && strides[d] >= -size &&
+                  strides[d] <= size && offsets[d] + last * strides[d] >= 0 &&
+                  offsets[d] + last * strides[d] < size;
+    if (!inside)
+      return emitOpError() << "dimension " << d << " reads indices "
+                           << offsets[d] << " + i * " << strides[d]
+                           << " for i < " << count << ", outside the input's "
+                           << size;
+  }
+  return success();
+}
+
+LogicalResult ResizeNearestOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(requireSameElementType(*this, input.getElementType(),
+                                    output.getElementType())) ||
+      failed(requireStatic(*this, input, "input")))
+    return failure();
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> factors = getFactors();
+  if (failed(requireSize(*this, factors, rank, "factors")))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (factors[d] < 1 || factors[d] > (int64_t{1} << 16))
+      return emitOpError() << "factor " << factors[d] << " on dimension " << d
+                           << " is not an integer in [1, 65536]";
+    shape.push_back(input.getDimSize(d) * factors[d]);
   }
   return verifyOutputShape(*this, output, shape);
 }

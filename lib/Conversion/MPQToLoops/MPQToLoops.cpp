@@ -797,6 +797,68 @@ protected:
   }
 };
 
+class SliceLowering : public MovementLowering<SliceOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(SliceOp slice, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(slice, ins, out)))
+      return failure();
+    LoopEmitter e(b, slice.getLoc());
+    ArrayRef<int64_t> offsets = slice.getOffsets(),
+                      strides = slice.getStrides();
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      SmallVector<Value> from;
+      for (auto [d, iv] : llvm::enumerate(ivs)) {
+        // offset + i * stride, in index arithmetic (the stride may be
+        // negative; the verifier keeps every index in the input).
+        Value scaled = strides[d] == 1 ? iv : e.mul(iv, e.index(strides[d]));
+        from.push_back(offsets[d] == 0 ? scaled
+                                       : e.add(scaled, e.index(offsets[d])));
+      }
+      copyElement(e, ins[0], from, out, ivs);
+    });
+    return success();
+  }
+};
+
+class ResizeNearestLowering : public MovementLowering<ResizeNearestOp> {
+public:
+  using MovementLowering::MovementLowering;
+
+protected:
+  LogicalResult emit(ResizeNearestOp resize, OpBuilder &b) const override {
+    SmallVector<PackedBuffer> ins;
+    PackedBuffer out;
+    if (failed(prepare(resize, ins, out)))
+      return failure();
+    LoopEmitter e(b, resize.getLoc());
+    ArrayRef<int64_t> factors = resize.getFactors();
+    // Loops over the input, each element written factor-fold along each
+    // axis: no division.
+    SmallVector<int64_t> nest;
+    for (auto [size, factor] : llvm::zip(ins[0].shape, factors)) {
+      nest.push_back(size);
+      nest.push_back(factor);
+    }
+    e.loopNest(nest, [&](ArrayRef<Value> ivs) {
+      SmallVector<Value> from, to;
+      for (size_t d = 0; d < factors.size(); ++d) {
+        from.push_back(ivs[2 * d]);
+        to.push_back(factors[d] == 1
+                         ? ivs[2 * d]
+                         : e.add(e.mul(ivs[2 * d], e.index(factors[d])),
+                                 ivs[2 * d + 1]));
+      }
+      copyElement(e, ins[0], from, out, to);
+    });
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
@@ -804,12 +866,13 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
                                            const MPQToLoopsOptions &options) {
   MLIRContext *context = patterns.getContext();
   populateMPQLayerToLoopsPatterns(patterns, lowering, options);
-  patterns.add<RequantizeLowering, QAddLowering, TableLowering,
-               PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,
-               ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
-               ErasedOpLowering<QuantizeOp>, ErasedOpLowering<DequantizeOp>,
-               ErasedOpLowering<QConstantOp>, ReturnLowering,
-               UnsupportedOpLowering>(context, lowering);
+  patterns
+      .add<RequantizeLowering, QAddLowering, TableLowering,
+           PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,
+           ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
+           SliceLowering, ResizeNearestLowering, ErasedOpLowering<QuantizeOp>,
+           ErasedOpLowering<DequantizeOp>, ErasedOpLowering<QConstantOp>,
+           ReturnLowering, UnsupportedOpLowering>(context, lowering);
   patterns.add<AccumulatorLowering>(context);
 }
 

@@ -93,3 +93,41 @@ func.func @concat_front(%x: tensor<2x3xf32>) -> (tensor<2x4xf32>, tensor<2x5xf32
   %d = mpq.concat %x, %n {axis = 1} : (tensor<2x3xf32>, tensor<2x2xf32>) -> tensor<2x5xf32>
   return %c, %d : tensor<2x4xf32>, tensor<2x5xf32>
 }
+
+// -----
+
+// A clamp of a clamp is one clamp: ReLU6 as exporters write it,
+// Min(Max(x, 0), 6), and the other way round.
+// CHECK-LABEL: func.func @relu6_from_clamps
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[C:.*]] = mpq.clip %[[X]] {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+// CHECK-NEXT: %[[D:.*]] = mpq.clip %[[X]] {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+// CHECK-NEXT: return %[[C]], %[[D]]
+func.func @relu6_from_clamps(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = mpq.relu %x : tensor<4xf32>
+  %1 = mpq.clip %0 {min = 0xFF800000 : f32, max = 6.0 : f32} : tensor<4xf32>
+  %2 = mpq.clip %x {min = 0xFF800000 : f32, max = 6.0 : f32} : tensor<4xf32>
+  %3 = mpq.relu %2 : tensor<4xf32>
+  return %1, %3 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Two clips intersect; a relu of a relu is one relu; clamps whose ranges do
+// not meet (a constant result) stay as they are.
+// CHECK-LABEL: func.func @clamp_merge
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[A:.*]] = mpq.clip %[[X]] {max = 8.000000e-01 : f32, min = -3.000000e-01 : f32}
+// CHECK-NEXT: %[[R:.*]] = mpq.relu %[[X]]
+// CHECK-NEXT: %[[L:.*]] = mpq.clip %[[X]] {max = 1.000000e+00 : f32, min = 0.000000e+00 : f32}
+// CHECK-NEXT: %[[H:.*]] = mpq.clip %[[L]] {max = 3.000000e+00 : f32, min = 2.000000e+00 : f32}
+// CHECK-NEXT: return %[[A]], %[[R]], %[[H]]
+func.func @clamp_merge(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %0 = mpq.clip %x {min = -1.0 : f32, max = 0.8 : f32} : tensor<4xf32>
+  %1 = mpq.clip %0 {min = -0.3 : f32, max = 2.0 : f32} : tensor<4xf32>
+  %2 = mpq.relu %x : tensor<4xf32>
+  %3 = mpq.relu %2 : tensor<4xf32>
+  %4 = mpq.clip %x {min = 0.0 : f32, max = 1.0 : f32} : tensor<4xf32>
+  %5 = mpq.clip %4 {min = 2.0 : f32, max = 3.0 : f32} : tensor<4xf32>
+  return %1, %3, %5 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}

@@ -573,3 +573,59 @@ func.func @table_scalar_axis(%x: tensor<!mpq.uniform<i2, 1.0:0>>) {
   %0 = mpq.table %x {table = array<i32: 0, 1, 2, 3>, axis = 0} : tensor<!mpq.uniform<i2, 1.0:0>> -> tensor<!mpq.uniform<u4, 1.0:0>>
   return
 }
+
+// -----
+
+func.func @slice_stride_zero(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{stride 0 on dimension 3}}
+  %0 = mpq.slice %x {offsets = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1, 1, 0>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_outside(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{dimension 3 reads indices 2 + i * 3 for i < 3, outside the input's 8}}
+  %0 = mpq.slice %x {offsets = array<i64: 0, 0, 0, 2>, strides = array<i64: 1, 1, 1, 3>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_backwards_outside(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{dimension 2 reads indices 1 + i * -1 for i < 3, outside the input's 4}}
+  %0 = mpq.slice %x {offsets = array<i64: 0, 0, 1, 0>, strides = array<i64: 1, 1, -1, 1>} : tensor<1x4x4x8xf32> -> tensor<1x4x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_sizes(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{expected 4 values in 'strides', got 3}}
+  %0 = mpq.slice %x {offsets = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1, 1>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_grid(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{element types differ: '!mpq.uniform<u8, 5.000000e-01:0>' vs '!mpq.uniform<u8, 2.500000e-01:0>'}}
+  %0 = mpq.slice %x {offsets = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<u8, 0.25:0>>
+  return
+}
+
+// -----
+
+func.func @resize_shape(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{expected result shape [1, 8, 8, 8], got 'tensor<1x8x4x8xf32>'}}
+  %0 = mpq.resize_nearest %x {factors = array<i64: 1, 2, 2, 1>} : tensor<1x4x4x8xf32> -> tensor<1x8x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_factor(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{factor 0 on dimension 1 is not an integer in [1, 65536]}}
+  %0 = mpq.resize_nearest %x {factors = array<i64: 1, 0, 2, 1>} : tensor<1x4x4x8xf32> -> tensor<1x0x8x8xf32>
+  return
+}

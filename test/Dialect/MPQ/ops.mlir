@@ -205,3 +205,14 @@ func.func @table_per_slice(%x: tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>) -> tensor<
      : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>> -> tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
   return %y : tensor<1x2x3x!mpq.uniform<u2, 1.0:0>>
 }
+
+// CHECK-LABEL: func.func @slice_resize
+func.func @slice_resize(%x: tensor<1x4x4x8x!mpq.uniform<u2, 0.5:0>>) -> tensor<1x8x4x3x!mpq.uniform<u2, 0.5:0>> {
+  // CHECK: mpq.slice %{{.*}} {offsets = array<i64: 0, 0, 3, 1>, strides = array<i64: 1, 1, -2, 3>} : tensor<1x4x4x8x!mpq.uniform<u2, 5.000000e-01:0>> -> tensor<1x4x2x3x!mpq.uniform<u2, 5.000000e-01:0>>
+  %s = mpq.slice %x {offsets = array<i64: 0, 0, 3, 1>, strides = array<i64: 1, 1, -2, 3>}
+     : tensor<1x4x4x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x4x2x3x!mpq.uniform<u2, 0.5:0>>
+  // CHECK: mpq.resize_nearest %{{.*}} {factors = array<i64: 1, 2, 2, 1>} : tensor<1x4x2x3x!mpq.uniform<u2, 5.000000e-01:0>> -> tensor<1x8x4x3x!mpq.uniform<u2, 5.000000e-01:0>>
+  %r = mpq.resize_nearest %s {factors = array<i64: 1, 2, 2, 1>}
+     : tensor<1x4x2x3x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x4x3x!mpq.uniform<u2, 0.5:0>>
+  return %r : tensor<1x8x4x3x!mpq.uniform<u2, 0.5:0>>
+}

@@ -116,7 +116,7 @@ def MPQ_ElementwiseFunctionOpInterface
 //
 // From narrowest to widest; each implies the next:
 //   PermutesElements  reshape, transpose
-//   CopiesElements    + pad, concat
+//   CopiesElements    + pad, concat, slice, resize_nearest
 //   ElementTypeAgnostic + max_pool2d
 //   KeepsInputGrid    + avg_pool2d, global_avg_pool
 

@@ -173,6 +173,9 @@ def MPQ_ReluOp
   let arguments = (ins MPQ_FloatTensor:$input);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  // A clamp of a clamp is one clamp (exporters write ReLU6 as
+  // Min(Max(x, 0), 6)): the epilogue of a layer holds one.
+  let hasCanonicalizer = 1;
 }
 
 def MPQ_ClipOp
@@ -182,6 +185,7 @@ def MPQ_ClipOp
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 // Element-wise nonlinearities: one op per function, as TOSA has
@@ -333,6 +337,48 @@ def MPQ_ConcatOp : MPQ_PureOp<"concat", MPQ_CopyTraits> {
   // concat(x, splat) and concat(splat, x) become mpq.pad (channel padding
   // as TF exports it: ONNX ConstantOfShape + Concat).
   let hasCanonicalizer = 1;
+}
+
+def MPQ_SliceOp : MPQ_PureOp<"slice", MPQ_CopyTraits> {
+  let summary = "a strided slice: output[i] = input[offsets + i * strides]";
+  let description = [{
+    Along each dimension d, output element i is input element
+    `offsets[d] + i * strides[d]` (ONNX Slice with its starts, ends and steps
+    resolved at import, and each part of a Split). A stride may be negative
+    (a reversed slice) but not zero; every index read lies in the input.
+    Copies codes and floats alike.
+
+    ```mlir
+    %1 = mpq.slice %0 {offsets = array<i64: 0, 0, 0, 8>,
+                       strides = array<i64: 1, 1, 1, 1>}
+       : tensor<1x4x4x16xf32> -> tensor<1x4x4x8xf32>
+    ```
+  }];
+  let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$offsets,
+                   DenseI64ArrayAttr:$strides);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_ResizeNearestOp : MPQ_PureOp<"resize_nearest", MPQ_CopyTraits> {
+  let summary = "nearest-neighbour upsampling by integer factors";
+  let description = [{
+    Along each dimension d, output element i is input element
+    `i floordiv factors[d]`, and the output's size is the input's times the
+    factor: ONNX Resize in `nearest` mode by integer scales, whose
+    coordinate transformation and rounding the importer checked map to this
+    (as FPN and U-Net decoders upsample). Copies codes and floats alike.
+
+    ```mlir
+    %1 = mpq.resize_nearest %0 {factors = array<i64: 1, 2, 2, 1>}
+       : tensor<1x4x4x8xf32> -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins MPQ_Tensor:$input, DenseI64ArrayAttr:$factors);
+  let results = (outs MPQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d", MPQ_AgnosticTraits> {
