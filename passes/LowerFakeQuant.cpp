@@ -222,6 +222,7 @@ private:
   LogicalResult lowerFakeQuant(FakeQuantOp op);
   LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
+  LogicalResult lowerMul(MulOp mul);
   /// `op` (an element-wise function of `input`) and the fake_quant after it
   /// as one mpq.table: one table per entry of `functions` (one, or one per
   /// channel).
@@ -513,6 +514,48 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   return success();
 }
 
+LogicalResult Lowering::lowerMul(MulOp mul) {
+  Value lhs = lookup(mul.getLhs()), rhs = lookup(mul.getRhs());
+  if (!lhs || !rhs)
+    return mul.emitError() << "both operands of " << layerName(mul)
+                           << " must be fake-quantized";
+  for (Value v : {lhs, rhs})
+    if (uniformOf(v).isPerAxis() || uniformOf(v).getWidth() > 8)
+      return mul.emitError()
+             << "the operands of " << layerName(mul)
+             << " must be quantized per tensor with at most 8 bits, got "
+             << uniformOf(v);
+  FailureOr<Epilogue> e = matchEpilogue(mul, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, mul);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
+  auto m = multiplierFor(uniformOf(lhs).getScale() * uniformOf(rhs).getScale() /
+                             outType.getScale(),
+                         mul);
+  if (failed(m))
+    return failure();
+  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
+  auto [lo, hi] = activationClamp(*e, outType, mode);
+  builder.setInsertionPoint(e->fakeQuant);
+  record(e->fakeQuant.getResult(),
+         QMulOp::create(
+             builder, mul.getLoc(),
+             withElement(e->fakeQuant.getResult(), outType), lhs, rhs,
+             builder.getI32IntegerAttr(m->m0), builder.getI32IntegerAttr(m->n0),
+             e->fakeQuant.getRoundingAttr(),
+             lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
+                                           : nullptr,
+             hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
+                                           : nullptr));
+  consume(e->fakeQuant);
+  if (e->activation)
+    consume(e->activation);
+  return success();
+}
+
 LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
                                      ArrayRef<ElementwiseFunction> functions,
                                      int64_t axis) {
@@ -720,7 +763,7 @@ LogicalResult Lowering::run() {
               }
               if (auto add = dyn_cast<AddOp>(op))
                 return lowerAdd(add);
-              return success(); // Left for the final check.
+              return lowerMul(cast<MulOp>(op));
             })
             .Case([&](ElementwiseFunctionOpInterface function) {
               return lowerToTable(function, function.getInput(),

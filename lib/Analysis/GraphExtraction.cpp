@@ -236,10 +236,13 @@ LogicalResult GraphBuilder::visitJoin(Operation *op, StepKind kind,
   if (failed(shape))
     return failure();
   std::string name = stepName(op, stepKindName(kind));
-  // A sum or a concatenation of non-negative tensors is non-negative (read
-  // before addVariable, which may move the sites).
+  // A sum, a product or a concatenation of non-negative tensors is
+  // non-negative (read before addVariable, which may move the sites). (Not
+  // an add or mul by a constant, also a join here: the constant may be
+  // negative.)
   const bool nonNegative =
-      (kind == StepKind::Add || kind == StepKind::Concat) &&
+      (kind == StepKind::Add || kind == StepKind::Concat ||
+       (isa<MulOp>(op) && ins.size() == 2)) &&
       llvm::all_of(ins, [&](int in) {
         return result.variables[variableOf(in)].nonNegative;
       });
@@ -320,6 +323,11 @@ LogicalResult GraphBuilder::run() {
             .Case([&](AddOp add) {
               return visitJoin(add, StepKind::Add, add->getOperands());
             })
+            .Case([&](MulOp mul) {
+              // Of two activations (by a constant it is a table, above):
+              // a new activation on a grid of its own.
+              return visitJoin(mul, StepKind::Other, mul->getOperands());
+            })
             .Case([&](ConcatOp concat) {
               return visitJoin(concat, StepKind::Concat, concat.getInputs());
             })
@@ -354,9 +362,10 @@ LogicalResult GraphBuilder::run() {
               return other->emitError()
                      << "'" << other->getName()
                      << "' is not supported by precision assignment yet "
-                        "(convolutions, fully connected layers, add, concat, "
-                        "pooling, pad, reshape, transpose, clamping "
-                        "activations and element-wise functions are)";
+                        "(convolutions, fully connected layers, add, mul, "
+                        "concat, pooling, pad, slice, resize, reshape, "
+                        "transpose, clamping activations and element-wise "
+                        "functions are)";
             });
     if (failed(visited))
       return failure();

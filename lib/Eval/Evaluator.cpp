@@ -368,6 +368,7 @@ private:
   template <typename OpTy>
   LogicalResult evalAddOrMul(OpTy binary);
   LogicalResult evalQAdd(QAddOp add);
+  LogicalResult evalQMul(QMulOp mul);
   LogicalResult evalRelu(ReluOp relu);
   LogicalResult evalClip(ClipOp clip);
   LogicalResult evalSoftmax(SoftmaxOp softmax);
@@ -670,6 +671,25 @@ LogicalResult Evaluator::evalAddOrMul(OpTy binary) {
                                     : a.reals[i] * b.reals[j];
                    });
   return setFloats(binary, std::move(out));
+}
+
+LogicalResult Evaluator::evalQMul(QMulOp mul) {
+  const EvalTensor &a = get(mul.getLhs()), &b = get(mul.getRhs());
+  int64_t za = zeroPointOf(mul.getLhs()), zb = zeroPointOf(mul.getRhs());
+  UniformType outType = uniformOf(mul.getOutput());
+  auto [lo, hi] = clampRange(mul.getClampMin(), mul.getClampMax(), outType);
+  RoundingMode mode = toRoundingMode(mul.getRounding());
+  std::vector<int64_t> out(
+      EvalTensor::integers(shapeOf(mul->getResult(0)), {}).numElements());
+  forEachBroadcast(shapeOf(mul->getResult(0)), a.shape, b.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     int64_t product = (a.ints[i] - za) * (b.ints[j] - zb);
+                     int64_t y = outType.getZeroPoint() +
+                                 shiftRound(product * mul.getMultiplier(),
+                                            31 - mul.getExponent(), mode);
+                     out[o] = saturate(y, lo, hi);
+                   });
+  return setInts(mul, std::move(out));
 }
 
 LogicalResult Evaluator::evalQAdd(QAddOp add) {
@@ -1038,6 +1058,7 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](BatchNormOp bn) { return evalBatchNorm(bn); })
       .Case<AddOp, MulOp>([&](auto binary) { return evalAddOrMul(binary); })
       .Case([&](QAddOp add) { return evalQAdd(add); })
+      .Case([&](QMulOp mul) { return evalQMul(mul); })
       .Case([&](ReluOp relu) { return evalRelu(relu); })
       .Case([&](ClipOp clip) { return evalClip(clip); })
       .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })

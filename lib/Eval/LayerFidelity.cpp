@@ -43,6 +43,8 @@ std::string layerKind(Value integer, Value fakeQuant) {
   }
   if (isa<QAddOp>(def))
     return "qadd";
+  if (isa<QMulOp>(def))
+    return "qmul";
   if (isa<QAvgPool2DOp>(def))
     return "qavg_pool2d";
   if (isa<TableOp>(def))

@@ -853,6 +853,27 @@ LogicalResult RequantizeOp::verify() {
                      uniformElement(getOutput()));
 }
 
+LogicalResult QMulOp::verify() {
+  for (auto [value, what] :
+       {std::pair{getLhs(), "lhs"}, {getRhs(), "rhs"}, {getOutput(), "result"}})
+    if (failed(requirePerTensor(*this, value, what)))
+      return failure();
+  auto lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+  if (lhs.getRank() != rhs.getRank())
+    return emitOpError() << "operands must have one rank, got " << lhs
+                         << " and " << rhs;
+  for (Value v : {getLhs(), getRhs()})
+    if (uniformElement(v).getWidth() > 8)
+      return emitOpError() << "operands must be at most 8 bits wide, got "
+                           << v.getType();
+  if (failed(verifyBroadcast(*this, lhs, rhs, tensorType(getOutput()))) ||
+      failed(verifyMultiplier(*this, getMultiplier(), getExponent(),
+                              "multiplier")))
+    return failure();
+  return verifyClamp(*this, getClampMin(), getClampMax(),
+                     uniformElement(getOutput()));
+}
+
 LogicalResult QAddOp::verify() {
   for (auto [value, what] :
        {std::pair{getLhs(), "lhs"}, {getRhs(), "rhs"}, {getOutput(), "result"}})

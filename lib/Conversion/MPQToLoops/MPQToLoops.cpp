@@ -797,6 +797,53 @@ protected:
   }
 };
 
+class QMulLowering : public LoopPattern<QMulOp> {
+public:
+  using LoopPattern::LoopPattern;
+
+protected:
+  LogicalResult emit(QMulOp mul, OpBuilder &b) const override {
+    auto lhs = lowering.bufferFor(mul.getLhs(), mul),
+         rhs = lowering.bufferFor(mul.getRhs(), mul);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    if (failed(lowering.assignStorage(mul)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(mul.getResult());
+    LoopEmitter e(b, mul.getLoc());
+    UniformType outElem = cast<UniformType>(mul.getType().getElementType());
+    int64_t lo = mul.getClampMin().value_or(outElem.getStorageMin());
+    int64_t hi = mul.getClampMax().value_or(outElem.getStorageMax());
+    RoundingMode mode = toRoundingMode(mul.getRounding());
+    auto zp = [](Value v) {
+      return cast<UniformType>(
+                 cast<RankedTensorType>(v.getType()).getElementType())
+          .getZeroPoint();
+    };
+    int64_t za = zp(mul.getLhs()), zb = zp(mul.getRhs());
+    // One loop per result dimension; an operand of size 1 along a
+    // dimension (broadcast) reads index 0 there.
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      auto code = [&](const PackedBuffer &buf, int64_t z) {
+        SmallVector<Value> idx;
+        for (auto [d, iv] : llvm::enumerate(ivs))
+          idx.push_back(buf.shape[d] == 1 ? e.index(0) : iv);
+        return e.sub(e.load(buf, flatRow(e, buf.shape, idx), idx.back()),
+                     e.i32(z));
+      };
+      // |a - za|, |b - zb| <= 255: the product fits i32, times M0 i64.
+      Value product = e.toI64(e.mul(code(*lhs, za), code(*rhs, zb)));
+      Value y = e.add(e.i64(outElem.getZeroPoint()),
+                      e.shiftRound(e.mul(product, e.i64(mul.getMultiplier())),
+                                   e.i64(31 - mul.getExponent()), mode));
+      y = arith::MaxSIOp::create(b, e.loc, y, e.i64(lo));
+      y = arith::MinSIOp::create(b, e.loc, y, e.i64(hi));
+      e.store(out, flatRow(e, out.shape, ivs), ivs.back(), e.toI32(y));
+    });
+    return success();
+  }
+};
+
 class SliceLowering : public MovementLowering<SliceOp> {
 public:
   using MovementLowering::MovementLowering;
@@ -867,7 +914,7 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
   MLIRContext *context = patterns.getContext();
   populateMPQLayerToLoopsPatterns(patterns, lowering, options);
   patterns
-      .add<RequantizeLowering, QAddLowering, TableLowering,
+      .add<RequantizeLowering, QAddLowering, QMulLowering, TableLowering,
            PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,
            ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
            SliceLowering, ResizeNearestLowering, ErasedOpLowering<QuantizeOp>,

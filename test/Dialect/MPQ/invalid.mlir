@@ -629,3 +629,27 @@ func.func @resize_factor(%x: tensor<1x4x4x8xf32>) {
   %0 = mpq.resize_nearest %x {factors = array<i64: 1, 0, 2, 1>} : tensor<1x4x4x8xf32> -> tensor<1x0x8x8xf32>
   return
 }
+
+// -----
+
+func.func @qmul_rank(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, %b: tensor<8x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{operands must have one rank, got 'tensor<1x4x4x8x!mpq.uniform<u8, 5.000000e-01:0>>' and 'tensor<8x!mpq.uniform<u8, 5.000000e-01:0>>'}}
+  %0 = mpq.qmul %a, %b {multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_to_even>} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<8x!mpq.uniform<u8, 0.5:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qmul_broadcast(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, %b: tensor<1x1x1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{do not broadcast}}
+  %0 = mpq.qmul %a, %b {multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_to_even>} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<1x1x1x4x!mpq.uniform<u8, 0.5:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qmul_multiplier(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, %b: tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{multiplier 12345 is not a normalized Q1.31 value (|M0| in [2^30, 2^31) or 0)}}
+  %0 = mpq.qmul %a, %b {multiplier = 12345 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_to_even>} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
+  return
+}

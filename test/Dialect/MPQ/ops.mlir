@@ -216,3 +216,11 @@ func.func @slice_resize(%x: tensor<1x4x4x8x!mpq.uniform<u2, 0.5:0>>) -> tensor<1
      : tensor<1x4x2x3x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x4x3x!mpq.uniform<u2, 0.5:0>>
   return %r : tensor<1x8x4x3x!mpq.uniform<u2, 0.5:0>>
 }
+
+// CHECK-LABEL: func.func @qmul
+func.func @qmul(%a: tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, %b: tensor<1x1x1x8x!mpq.uniform<u2, 0.25:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.1:0>> {
+  // CHECK: mpq.qmul %{{.*}}, %{{.*}} {clamp_max = 200 : i64, exponent = 0 : i32, multiplier = 1342177280 : i32, rounding = #mpq.rounding<half_to_even>} : (tensor<1x4x4x8x!mpq.uniform<i4, 5.000000e-01:-8>>, tensor<1x1x1x8x!mpq.uniform<u2, 2.500000e-01:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 1.000000e-01:0>>
+  %y = mpq.qmul %a, %b {multiplier = 1342177280 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_to_even>, clamp_max = 200 : i64}
+     : (tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, tensor<1x1x1x8x!mpq.uniform<u2, 0.25:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.1:0>>
+  return %y : tensor<1x4x4x8x!mpq.uniform<u8, 0.1:0>>
+}

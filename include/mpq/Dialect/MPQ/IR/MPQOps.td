@@ -509,6 +509,29 @@ def MPQ_QAddOp : MPQ_PureOp<"qadd", [MPQ_IntegerLevel]> {
   let hasVerifier = 1;
 }
 
+def MPQ_QMulOp : MPQ_PureOp<"qmul", [MPQ_IntegerLevel]> {
+  let summary = "quantized elementwise product of two activations";
+  let description = [{
+        y = clamp(zp_out + shift_round((a - zp_a) * (b - zp_b) * M, 31 - N),
+                  clamp_min, clamp_max)
+    with M * 2^(N - 31) = s_a * s_b / s_out: the product of the two
+    dequantized values on the output's grid (squeeze-and-excite's
+    x * sigmoid(s)). The product of two codes of at most 8 bits needs 17
+    bits, times M below 2^31 it fits int64. Shapes follow numpy
+    broadcasting (the excitation [N, 1, 1, C] against [N, H, W, C]).
+  }];
+  let arguments = (ins MPQ_QTensor:$lhs, MPQ_QTensor:$rhs,
+                   MPQ_SI32Attr:$multiplier, MPQ_SI32Attr:$exponent,
+                   MPQ_RoundingModeAttr:$rounding,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
   let summary = "element-wise lookup table from input codes to output codes";
   let description = [{
