@@ -28,6 +28,7 @@ void mlir::mpq::buildMPQPrecisionStage(OpPassManager &pm,
   assign.strategy = options.strategy;
   assign.sensitivity = options.sensitivity;
   assign.ramModel = options.ramModel;
+  assign.activationRounding = options.activationRounding;
   assign.inPlace = options.inPlace;
   assign.pins.assign(options.pins.begin(), options.pins.end());
   pm.addPass(createMPQAssignPrecisionPass(assign, outcome));

@@ -135,6 +135,12 @@ mpqCompileOptionsSetScheme(MpqCompileOptions options, const char *scheme);
 MPQ_CAPI_EXPORTED MpqLogicalResult
 mpqCompileOptionsSetStrategy(MpqCompileOptions options, const char *strategy);
 
+/** How the activations the assignment quantizes round: "nearest" (default,
+ * post-training quantization) or "floor" (PACT, for a model trained with
+ * it); a model's own fake-quants keep their rounding. */
+MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetActivationRounding(
+    MpqCompileOptions options, const char *rounding);
+
 /** strategy=search: a JSON table of each layer's sensitivity per width
  * (the `sensitivity=` file of --mpq-assign-precision); "" for the proxy. */
 MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetSensitivityFile(

@@ -267,6 +267,12 @@ MpqLogicalResult mpqCompileOptionsSetStrategy(MpqCompileOptions options,
   return setEnum(options, strategy, &CompileOptions::strategy);
 }
 
+MpqLogicalResult
+mpqCompileOptionsSetActivationRounding(MpqCompileOptions options,
+                                       const char *rounding) {
+  return setEnum(options, rounding, &CompileOptions::activationRounding);
+}
+
 MpqLogicalResult mpqCompileOptionsSetSensitivityFile(MpqCompileOptions options,
                                                      const char *path) {
   if (!unwrap(options))

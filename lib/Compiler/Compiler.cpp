@@ -689,6 +689,7 @@ void Compilation::setPipelineOptions() {
   pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
   pipelineOptions.synthetic = options.syntheticInputs;
   pipelineOptions.inPlace = options.inPlace;
+  pipelineOptions.activationRounding = options.activationRounding;
 }
 
 FailureOr<CompileResult> Compilation::probe(const std::string &bytecode,

@@ -151,6 +151,7 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
   assign.flash = ByteSize(kUnlimited);
   assign.ram = ByteSize(kUnlimited);
   assign.scheme = options.scheme;
+  assign.activationRounding = options.activationRounding;
   assign.pins.assign(options.pins.begin(), options.pins.end());
   if (failed(runPasses(*base, [&](OpPassManager &pm) {
         pm.addPass(createMPQAssignPrecisionPass(assign, nullptr));

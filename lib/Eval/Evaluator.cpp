@@ -702,12 +702,12 @@ LogicalResult Evaluator::evalQAdd(QAddOp add) {
       EvalTensor::integers(shapeOf(add->getResult(0)), {}).numElements());
   forEachBroadcast(shapeOf(add->getResult(0)), a.shape, b.shape,
                    [&](int64_t o, int64_t i, int64_t j) {
-                     int64_t sum =
-                         outType.getZeroPoint() +
-                         shiftRound((a.ints[i] - za) * add.getLhsMultiplier(),
-                                    31 - add.getLhsExponent(), mode) +
-                         shiftRound((b.ints[j] - zb) * add.getRhsMultiplier(),
-                                    31 - add.getRhsExponent(), mode);
+                     int64_t sum = outType.getZeroPoint() +
+                                   roundedRescaledSum(
+                                       a.ints[i] - za, add.getLhsMultiplier(),
+                                       add.getLhsExponent(), b.ints[j] - zb,
+                                       add.getRhsMultiplier(),
+                                       add.getRhsExponent(), mode);
                      out[o] = saturate(sum, lo, hi);
                    });
   return setInts(add, std::move(out));

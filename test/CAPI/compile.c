@@ -288,6 +288,15 @@ int main(int argc, char **argv) {
   CHECK_SETTER_FAILS(mpqCompileOptionsSetStrategy(options, "rl"), options,
                      "'rl' is not a valid precision strategy (expected one "
                      "of rule, search)");
+  CHECK_SETTER_FAILS(
+      mpqCompileOptionsSetActivationRounding(options, "up"), options,
+      "'up' is not a valid activation rounding (expected one of nearest, "
+      "floor)");
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetActivationRounding(options, "floor")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetActivationRounding(options, "nearest")),
+        "%s", mpqCompileOptionsGetError(options).data);
   CHECK_SETTER_FAILS(mpqCompileOptionsSetSensitivityFile(options, NULL),
                      options, "no sensitivity file (a null string)");
   /* Any case, '_' for '-': the spellings mpqc takes. */

@@ -36,13 +36,14 @@ func.func @pools(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>)
   return %m, %a : tensor<1x1x1x1x!mpq.uniform<u8, 1.0:0>>, tensor<1x1x1x1x!mpq.uniform<u8, 1.0:1>>
 }
 
-// qadd of x (zero point 0) with itself, each side scaled by 2^30 * 2^(0-31)
-// = 0.5 and floored: x/2 + x/2 -> [0+0, 1+1, 1+1, 2+2] = [0, 2, 2, 4], output
-// zero point 1 -> [1, 3, 3, 5], clamped to clamp_max = 4 -> [1, 3, 3, 4].
-// The requantize back to zero point 0 at factor 2^30 * 2^(1-31) = 1 removes
-// the input zero point: [0, 2, 2, 3]. Then concat along channels with the
+// qadd of x = [1, 2, 3, 4] (zero point 0) with itself, each side scaled by
+// 2^30 * 2^(0-31) = 0.5, the sum floored once: x/2 + x/2 = x -> [1, 2, 3,
+// 4] (rounding each half first would give [0, 2, 2, 4]), output zero point
+// 1 -> [2, 3, 4, 5], clamped to clamp_max = 4 -> [2, 3, 4, 4]. The
+// requantize back to zero point 0 at factor 2^30 * 2^(1-31) = 1 removes the
+// output zero point: [1, 2, 3, 3]. Then concat along channels with the
 // input [1, 2, 3, 4] and pad the channel axis with code 7 on the high side.
-// ADD: output #0 shape [1, 2, 2, 3]: 0 1 7 2 2 7 2 3 7 3 4 7
+// ADD: output #0 shape [1, 2, 2, 3]: 1 1 7 2 2 7 3 3 7 3 4 7
 func.func @add_concat(%x: tensor<1x2x2x1x!mpq.uniform<u4, 1.0:0>>) -> tensor<1x2x2x3x!mpq.uniform<u4, 1.0:0>> {
   %s = mpq.qadd %x, %x {lhs_multiplier = 1073741824 : i32, lhs_exponent = 0 : i32,
                         rhs_multiplier = 1073741824 : i32, rhs_exponent = 0 : i32,

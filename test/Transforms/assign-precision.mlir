@@ -3,6 +3,8 @@
 //
 // RUN: mpq-opt %s -mpq-assign-precision="flash=4kB ram=2kB" | FileCheck %s --check-prefixes=CHECK,NOCUT
 // RUN: mpq-opt %s -mpq-assign-precision="flash=4kB ram=1000" | FileCheck %s --check-prefixes=CHECK,ACT
+// The paper's PACT rounding for the activations (the image still nearest).
+// RUN: mpq-opt %s -mpq-assign-precision="flash=4kB ram=1000 activation-rounding=floor" | FileCheck %s --check-prefixes=FLOOR
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1900 ram=4KiB" | FileCheck %s --check-prefixes=CHECK,WGT
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1900 ram=4KiB delta=0" | FileCheck %s --check-prefixes=CHECK,DELTA0
 // RUN: mpq-opt %s -mpq-assign-precision="flash=1900 ram=4KiB pins=pw3:8:0,conv0:0:4" | FileCheck %s --check-prefixes=CHECK,PIN
@@ -58,9 +60,14 @@
 // PIN:    %[[W0Q:.*]] = mpq.fake_quant %[[W0]] to !mpq.bits<i2>
 // CHECK: %[[C0:.*]] = mpq.conv2d %[[X]], %[[W0Q]]
 // CHECK: %[[R0:.*]] = mpq.relu %[[C0]]
-// Activations are stored after the fused ReLU, unsigned, floor (PACT).
-// NOCUT:  %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8> {rounding = #mpq.rounding<floor>}
-// ACT:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}
+// Activations are stored after the fused ReLU, unsigned, rounded to the
+// nearest code (half to even) by default, down with
+// activation-rounding=floor (PACT).
+// NOCUT:  %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// ACT:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// FLOOR:  mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x4xf32>
+// FLOOR:  mpq.relu
+// FLOOR-NEXT: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}
 // WGT:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8>
 // DELTA0: %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8>
 // PIN:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u4>
@@ -78,7 +85,7 @@
 // CHECK: %[[C2:.*]] = mpq.conv2d %[[A1]], %[[W2Q]] {groups = 16
 // A Clip with min >= 0 also gives an unsigned activation.
 // CHECK: %[[R2:.*]] = mpq.clip %[[C2]]
-// CHECK: %[[A2:.*]] = mpq.fake_quant %[[R2]] to !mpq.bits<u8> {rounding = #mpq.rounding<floor>}
+// CHECK: %[[A2:.*]] = mpq.fake_quant %[[R2]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK: %[[W3:.*]] = arith.constant
 // NOCUT:  %[[W3Q:.*]] = mpq.fake_quant %[[W3]] to !mpq.bits<i8>
 // ACT:    %[[W3Q:.*]] = mpq.fake_quant %[[W3]] to !mpq.bits<i8>
@@ -100,7 +107,7 @@
 // PIN:    %[[W4Q:.*]] = mpq.fake_quant %[[W4]] to !mpq.bits<i4>
 // CHECK: %[[Y:.*]] = mpq.fully_connected %[[F]], %[[W4Q]], %[[B4]]
 // The logits: 8 bits, signed (no ReLU).
-// CHECK: %[[YQ:.*]] = mpq.fake_quant %[[Y]] to !mpq.bits<i8> {rounding = #mpq.rounding<floor>}
+// CHECK: %[[YQ:.*]] = mpq.fake_quant %[[Y]] to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK: return %[[YQ]]
 
 // JSON:      "fits": true,

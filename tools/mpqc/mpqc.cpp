@@ -88,6 +88,12 @@ static cl::opt<PrecisionStrategyKind>
     strategy("strategy", cl::init(defaults.strategy), cl::cat(precisionCat),
              cl::desc("rule (docs/paper.md §4, default) or search (the widths "
                       "of least total sensitivity that fit both budgets)"));
+static cl::opt<ActivationRounding> activationRounding(
+    "activation-rounding", cl::init(defaults.activationRounding),
+    cl::cat(precisionCat),
+    cl::desc("how the activations mpqc quantizes round: nearest (default, "
+             "post-training quantization) or floor (PACT, for a model trained "
+             "with it; a model's own fake-quants keep their rounding)"));
 static cl::opt<std::string> sensitivity(
     "sensitivity", cl::cat(precisionCat), cl::value_desc("file.json"),
     cl::desc("--strategy=search: each layer's sensitivity per width "
@@ -178,6 +184,7 @@ int main(int argc, char **argv) {
   options.weightBudgetBytes = weightBudget.getValue().bytes;
   options.scheme = scheme;
   options.strategy = strategy;
+  options.activationRounding = activationRounding;
   options.sensitivityFile = sensitivity;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
   options.syntheticInputs = synthetic;

@@ -258,6 +258,15 @@ public:
 /// The strategies by name: the `strategy=` option (PassOptions.h).
 enum class PrecisionStrategyKind { Rule, Search };
 
+/// How the activations precision assignment quantizes are rounded (the
+/// `activation-rounding=` option, PassOptions.h): to the nearest code, ties
+/// to even, as post-training quantization and ONNX Runtime round; or down,
+/// as the paper's PACT activations are (docs/paper.md §1), which suits a
+/// model trained with that rounding but puts a bias of half a step on every
+/// activation of one that was not. Fake-quants a model brings keep their
+/// own rounding.
+enum class ActivationRounding { Nearest, Floor };
+
 /// What every strategy starts from: each width at the first candidate, the
 /// image (any variable no step creates) and the last layers' outputs at 8
 /// bits, the pins applied. `weightFixed` / `variableFixed` mark the widths

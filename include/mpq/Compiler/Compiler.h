@@ -130,6 +130,9 @@ struct CompileOptions {
   std::optional<int64_t> weightBudgetBytes;
   QuantScheme scheme = QuantScheme::PC_ICN;
   PrecisionStrategyKind strategy = PrecisionStrategyKind::Rule;
+  /// How the activations the assignment quantizes round (a model's own
+  /// fake-quants keep theirs).
+  ActivationRounding activationRounding = ActivationRounding::Nearest;
   /// strategy=search: the sensitivity table (the `sensitivity=` file of
   /// --mpq-assign-precision); empty: the proxy.
   std::string sensitivityFile;

@@ -315,6 +315,42 @@ constexpr int64_t requantize(int64_t acc, int32_t m0, int n0, int32_t zpOut,
   return saturate(saturatingAdd(scaled, zpOut), lo, hi);
 }
 
+/// Where the two products of a rescaled sum (qadd) meet: each term a * m_a
+/// is an integer times 2^-(31 - n_a); the sum is taken at the binary point of
+/// the finer term (`shift` = the larger of 31 - n_a and 31 - n_b), the
+/// coarser term shifted left to it exactly (`lhs`/`rhs` negative: a left
+/// shift by that much), and rounded once. When the two points are more than
+/// kMaxSumAlign bits apart (one multiplier over 2^22 times the other), the
+/// common point is kMaxSumAlign bits finer than the coarser term's and the
+/// finer term is rounded to it first (`lhs`/`rhs` positive), an error of at
+/// most 2^-23 of an output step; that keeps every term below 2^62 for codes
+/// of at most 8 bits (|a| < 2^9, |m| < 2^31, times 2^22).
+inline constexpr int kMaxSumAlign = 22;
+struct RescaledSumShifts {
+  int lhs = 0, rhs = 0, shift = 0;
+};
+constexpr RescaledSumShifts rescaledSumShifts(int lhsExponent,
+                                              int rhsExponent) {
+  int sa = 31 - lhsExponent, sb = 31 - rhsExponent;
+  int shift = sa > sb ? sa : sb;
+  int coarse = sa < sb ? sa : sb;
+  if (shift > coarse + kMaxSumAlign)
+    shift = coarse + kMaxSumAlign;
+  return {sa - shift, sb - shift, shift};
+}
+
+/// The sum of qadd: a * m_a * 2^(n_a - 31) + b * m_b * 2^(n_b - 31), rounded
+/// once per `mode` (as the float sum of two dequantized tensors is quantized
+/// once), for a and b codes minus their zero points (|a|, |b| < 2^9) and
+/// exponents in [-32, 31] (mpq.qadd's verifier).
+constexpr int64_t roundedRescaledSum(int64_t a, int32_t ma, int na, int64_t b,
+                                     int32_t mb, int nb, RoundingMode mode) {
+  RescaledSumShifts s = rescaledSumShifts(na, nb);
+  int64_t ta = shiftRound(saturatingMul(a, ma), s.lhs, mode);
+  int64_t tb = shiftRound(saturatingMul(b, mb), s.rhs, mode);
+  return shiftRound(saturatingAdd(ta, tb), s.shift, mode);
+}
+
 //===----------------------------------------------------------------------===//
 // Float to integer quantization (model boundaries, constant weights)
 //===----------------------------------------------------------------------===//

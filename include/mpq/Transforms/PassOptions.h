@@ -54,6 +54,17 @@ struct EnumTraits<PrecisionStrategyKind> {
 };
 
 template <>
+struct EnumTraits<ActivationRounding> {
+  static constexpr const char *kind = "activation rounding";
+  static llvm::ArrayRef<EnumEntry<ActivationRounding>> entries() {
+    static const EnumEntry<ActivationRounding> table[] = {
+        {ActivationRounding::Nearest, "nearest"},
+        {ActivationRounding::Floor, "floor"}};
+    return table;
+  }
+};
+
+template <>
 struct EnumTraits<PlanAlgorithm> {
   static constexpr const char *kind = "planning algorithm";
   static llvm::ArrayRef<EnumEntry<PlanAlgorithm>> entries() {
@@ -70,5 +81,6 @@ MPQ_ENUM_OPTION(::mlir::mpq::QuantScheme)
 MPQ_ENUM_OPTION(::mlir::mpq::RamModel)
 MPQ_ENUM_OPTION(::mlir::mpq::PrecisionStrategyKind)
 MPQ_ENUM_OPTION(::mlir::mpq::PlanAlgorithm)
+MPQ_ENUM_OPTION(::mlir::mpq::ActivationRounding)
 
 #endif // MPQ_TRANSFORMS_PASSOPTIONS_H

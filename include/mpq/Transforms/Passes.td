@@ -199,6 +199,13 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "planned (the arena the buffer planner gives the activations: "
            "while it exceeds the budget, the rule runs again with the "
            "activation budget lowered by the excess)">,
+    Option<"activationRounding", "activation-rounding",
+           "::mlir::mpq::ActivationRounding",
+           "::mlir::mpq::ActivationRounding::Nearest",
+           "How the activation fake-quants this pass adds round: nearest "
+           "(half to even, post-training quantization) or floor (PACT, the "
+           "paper's quantization-aware training); the image is always "
+           "rounded to nearest, and a model's own fake-quants keep theirs">,
     Option<"inPlace", "in-place", "bool", "false",
            "Layers may run in place as mpq-plan-buffers in-place=true plans "
            "them: the rule budgets a conv, depthwise or pooling layer whose "

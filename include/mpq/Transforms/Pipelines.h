@@ -45,6 +45,11 @@ struct IntegerPipelineOptions
   Option<std::string> sensitivity{
       *this, "sensitivity",
       llvm::cl::desc("strategy=search: the sensitivity table (JSON)")};
+  Option<ActivationRounding> activationRounding{
+      *this, "activation-rounding",
+      llvm::cl::desc("How assigned activations round: nearest (post-training "
+                     "quantization) or floor (PACT)"),
+      llvm::cl::init(ActivationRounding::Nearest)};
   Option<RamModel> ramModel{
       *this, "ram-model",
       llvm::cl::desc("RAM model of precision assignment (planned: the arena "

@@ -498,17 +498,26 @@ protected:
                  cast<RankedTensorType>(v.getType()).getElementType())
           .getZeroPoint();
     };
+    // roundedRescaledSum (IntegerSemantics.h): both products at one binary
+    // point, rounded once.
+    RescaledSumShifts shifts =
+        rescaledSumShifts(add.getLhsExponent(), add.getRhsExponent());
     e.loopNest({out.rows(), out.inner()}, [&](ArrayRef<Value> ivs) {
       auto term = [&](const PackedBuffer &buf, int64_t z, int32_t m,
-                      int32_t n0) {
+                      int align) {
         Value x = e.toI64(e.sub(e.load(buf, ivs[0], ivs[1]), e.i32(z)));
-        return e.shiftRound(e.mul(x, e.i64(m)), e.i64(31 - n0), mode);
+        Value product = e.mul(x, e.i64(m));
+        if (align < 0)
+          return e.mul(product, e.i64(int64_t{1} << -align));
+        if (align > 0)
+          return e.shiftRound(product, e.i64(align), mode);
+        return product;
       };
+      Value sum = e.add(
+          term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(), shifts.lhs),
+          term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(), shifts.rhs));
       Value y = e.add(e.i64(outElem.getZeroPoint()),
-                      e.add(term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(),
-                                 add.getLhsExponent()),
-                            term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(),
-                                 add.getRhsExponent())));
+                      e.shiftRound(sum, e.i64(shifts.shift), mode));
       y = arith::MaxSIOp::create(b, e.loc, y, e.i64(lo));
       y = arith::MinSIOp::create(b, e.loc, y, e.i64(hi));
       e.store(out, ivs[0], ivs[1], e.toI32(y));

@@ -19,13 +19,15 @@
 // A store into a shared byte keeps the other field.
 // CHECK: arith.xori %{{.*}}, %c-1_i32 : i32
 // CHECK: memref.store
-// qadd (QAddLowering): both operands scaled by their multipliers, rounded,
-// summed (here the same operand twice, one term after CSE).
+// qadd (QAddLowering): both operands scaled by their multipliers at one
+// binary point (here the same operand twice, one term after CSE), summed,
+// then rounded once by the shift 31 - N0.
 // CHECK-LABEL: func.func private @ew_step1
 // CHECK: scf.for %{{.*}} = %c0 to %c16
 // CHECK: scf.for %{{.*}} = %c0 to %c2
-// CHECK: %[[T:.*]] = arith.addi %{{.*}} : i64
-// CHECK: arith.addi %[[T]], %[[T]] : i64
+// CHECK: %[[T:.*]] = arith.muli %{{.*}}, %c1073741824_i64 : i64
+// CHECK: %[[S:.*]] = arith.addi %[[T]], %[[T]] : i64
+// CHECK: arith.shrsi %[[S]], %c31_i64 : i64
 // CHECK: memref.store
 // max_pool2d (PoolLowering): a maximum over the 2x2 window from INT32_MIN.
 // CHECK-LABEL: func.func private @ew_step2

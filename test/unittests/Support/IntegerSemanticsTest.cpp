@@ -1021,3 +1021,93 @@ TEST(LookupTable, HardSwishFourBits) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// roundedRescaledSum (qadd)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The exact sum a m_a 2^(n_a - 31) + b m_b 2^(n_b - 31), rounded once.
+int64_t refRescaledSum(int64_t a, int32_t ma, int na, int64_t b, int32_t mb,
+                       int nb, RoundingMode mode) {
+  int sa = 31 - na, sb = 31 - nb, s = std::max(sa, sb);
+  I128 num = static_cast<I128>(a) * ma * pow2(s - sa) +
+             static_cast<I128>(b) * mb * pow2(s - sb);
+  return static_cast<int64_t>(refRound(num, pow2(s), mode));
+}
+
+} // namespace
+
+// Hand-computed, with m_a = 0.75 (M0 = 3 * 2^29, N0 = 0) and m_b = 0.25
+// (M0 = 2^30, N0 = -1):
+// - 3 * 0.75 + 1 * 0.25 = 2.5, a tie: 2 to even and under Floor, 3 away
+//   from zero and up.
+// - 7 * 0.75 + 1 * 0.25 = 5.5 -> 6 to even. Rounding each term first would
+//   give round(5.25) + round(0.25) = 5: the sum is rounded once.
+// - -7 * 0.75 + 3 * 0.25 = -4.5 -> -4 to even, -5 away from zero, -4 up.
+TEST(RoundedRescaledSumTest, HandComputed) {
+  const int32_t m075 = 3 << 29, m025 = 1 << 30;
+  auto sum = [&](int64_t a, int64_t b, RoundingMode mode) {
+    return roundedRescaledSum(a, m075, 0, b, m025, -1, mode);
+  };
+  EXPECT_EQ(sum(3, 1, RoundingMode::HalfToEven), 2);
+  EXPECT_EQ(sum(3, 1, RoundingMode::HalfAwayFromZero), 3);
+  EXPECT_EQ(sum(3, 1, RoundingMode::HalfUp), 3);
+  EXPECT_EQ(sum(3, 1, RoundingMode::Floor), 2);
+  EXPECT_EQ(sum(7, 1, RoundingMode::HalfToEven), 6);
+  EXPECT_EQ(sum(-7, 3, RoundingMode::HalfToEven), -4);
+  EXPECT_EQ(sum(-7, 3, RoundingMode::HalfAwayFromZero), -5);
+  EXPECT_EQ(sum(-7, 3, RoundingMode::HalfUp), -4);
+  EXPECT_EQ(sum(-7, 3, RoundingMode::Floor), -5);
+}
+
+// Random codes and multipliers, exponents within kMaxSumAlign of each other:
+// exactly the once-rounded real sum, in every mode.
+TEST(RoundedRescaledSumTest, MatchesExactSumWhenAligned) {
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> code(-511, 511);
+  std::uniform_int_distribution<int32_t> mantissa(1 << 30, kI32Max);
+  std::uniform_int_distribution<int> exponent(-32, 31);
+  int checked = 0;
+  while (checked < 20000) {
+    int na = exponent(rng), nb = exponent(rng);
+    if (std::abs((31 - na) - (31 - nb)) > kMaxSumAlign)
+      continue;
+    int64_t a = code(rng), b = code(rng);
+    int32_t ma = mantissa(rng), mb = mantissa(rng);
+    if (rng() & 1)
+      ma = -ma;
+    for (RoundingMode mode : kAllModes)
+      ASSERT_EQ(roundedRescaledSum(a, ma, na, b, mb, nb, mode),
+                refRescaledSum(a, ma, na, b, mb, nb, mode))
+          << a << " " << ma << " " << na << " " << b << " " << mb << " " << nb;
+    ++checked;
+  }
+}
+
+// Exponents further apart: the finer term is rounded to a point 2^-22 of
+// the coarser term's unit first; the result is within one step of the
+// exact once-rounded sum, and Floor stays exact (floor of a floor).
+TEST(RoundedRescaledSumTest, FarApartExponentsStayWithinOneStep) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> code(-511, 511);
+  std::uniform_int_distribution<int32_t> mantissa(1 << 30, kI32Max);
+  std::uniform_int_distribution<int> exponent(-32, 31);
+  int checked = 0;
+  while (checked < 20000) {
+    int na = exponent(rng), nb = exponent(rng);
+    if (std::abs(na - nb) <= kMaxSumAlign)
+      continue;
+    int64_t a = code(rng), b = code(rng);
+    int32_t ma = mantissa(rng), mb = mantissa(rng);
+    ASSERT_EQ(roundedRescaledSum(a, ma, na, b, mb, nb, RoundingMode::Floor),
+              refRescaledSum(a, ma, na, b, mb, nb, RoundingMode::Floor));
+    for (RoundingMode mode : kAllModes) {
+      int64_t got = roundedRescaledSum(a, ma, na, b, mb, nb, mode);
+      int64_t want = refRescaledSum(a, ma, na, b, mb, nb, mode);
+      ASSERT_LE(std::abs(got - want), 1);
+    }
+    ++checked;
+  }
+}

@@ -491,10 +491,13 @@ def MPQ_RequantizeOp : MPQ_PureOp<"requantize", [MPQ_IntegerLevel]> {
 def MPQ_QAddOp : MPQ_PureOp<"qadd", [MPQ_IntegerLevel]> {
   let summary = "quantized elementwise sum, each input rescaled to the output";
   let description = [{
-        y = clamp(zp_out + shift_round((a - zp_a) * M_a, 31 - N_a)
-                         + shift_round((b - zp_b) * M_b, 31 - N_b),
+        y = clamp(zp_out + round((a - zp_a) * M_a * 2^(N_a - 31)
+                                 + (b - zp_b) * M_b * 2^(N_b - 31)),
                   clamp_min, clamp_max)
-    Shapes follow numpy broadcasting.
+    with the sum rounded once (roundedRescaledSum in
+    mpq/Support/IntegerSemantics.h: both products at one binary point), as
+    the float sum of the two dequantized tensors is quantized once. Shapes
+    follow numpy broadcasting.
   }];
   let arguments = (ins MPQ_QTensor:$lhs, MPQ_QTensor:$rhs,
                    MPQ_SI32Attr:$lhs_multiplier, MPQ_SI32Attr:$lhs_exponent,
