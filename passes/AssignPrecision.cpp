@@ -318,9 +318,9 @@ void AssignPrecisionPass::writeBack(ExtractedGraph &extracted,
     auto fq = FakeQuantOp::create(
         builder, loc, stored,
         BitsType::get(ctx, width, /*isSigned=*/!site.nonNegative),
-        site.isInput || activationRounding == ActivationRounding::Nearest
-            ? Rounding::half_to_even
-            : Rounding::floor,
+        site.isInput ? Rounding::half_to_even
+        : activationRounding == ActivationRounding::Nearest ? Rounding::half_up
+                                                            : Rounding::floor,
         /*narrow=*/false, /*min=*/nullptr, /*max=*/nullptr);
     stored.replaceAllUsesExcept(fq, fq);
   }

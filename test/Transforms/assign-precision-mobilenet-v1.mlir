@@ -22,88 +22,88 @@
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<1x224x224x3xf32>
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u2> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u2> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i4> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i2> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.conv2d
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i2> {rounding = #mpq.rounding<half_to_even>}
 // CHECK-NEXT: mpq.fully_connected
-// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_up>}
 // CHECK-NOT: mpq.fake_quant
 
 // JSON:      "fits": true,

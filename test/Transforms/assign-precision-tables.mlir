@@ -11,9 +11,9 @@
 
 // CHECK-LABEL: func.func @net
 // CHECK: %[[C:.*]] = mpq.conv2d
-// CHECK-NEXT: %[[A:.*]] = mpq.fake_quant %[[C]] to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK-NEXT: %[[A:.*]] = mpq.fake_quant %[[C]] to !mpq.bits<i8> {rounding = #mpq.rounding<half_up>}
 // CHECK-NEXT: %[[S:.*]] = mpq.sigmoid %[[A]]
-// CHECK-NEXT: %[[B:.*]] = mpq.fake_quant %[[S]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK-NEXT: %[[B:.*]] = mpq.fake_quant %[[S]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: mpq.conv2d %[[B]]
 // REPORT: "params_bytes": 322
 // REPORT4: "params_bytes": 82

@@ -61,10 +61,10 @@
 // CHECK: %[[C0:.*]] = mpq.conv2d %[[X]], %[[W0Q]]
 // CHECK: %[[R0:.*]] = mpq.relu %[[C0]]
 // Activations are stored after the fused ReLU, unsigned, rounded to the
-// nearest code (half to even) by default, down with
+// nearest code (ties up) by default, down with
 // activation-rounding=floor (PACT).
-// NOCUT:  %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
-// ACT:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u4> {rounding = #mpq.rounding<half_to_even>}
+// NOCUT:  %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
+// ACT:    %[[A0:.*]] = mpq.fake_quant %[[R0]] to !mpq.bits<u4> {rounding = #mpq.rounding<half_up>}
 // FLOOR:  mpq.fake_quant %{{.*}} to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x4xf32>
 // FLOOR:  mpq.relu
 // FLOOR-NEXT: mpq.fake_quant %{{.*}} to !mpq.bits<u4> {rounding = #mpq.rounding<floor>}
@@ -85,7 +85,7 @@
 // CHECK: %[[C2:.*]] = mpq.conv2d %[[A1]], %[[W2Q]] {groups = 16
 // A Clip with min >= 0 also gives an unsigned activation.
 // CHECK: %[[R2:.*]] = mpq.clip %[[C2]]
-// CHECK: %[[A2:.*]] = mpq.fake_quant %[[R2]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: %[[A2:.*]] = mpq.fake_quant %[[R2]] to !mpq.bits<u8> {rounding = #mpq.rounding<half_up>}
 // CHECK: %[[W3:.*]] = arith.constant
 // NOCUT:  %[[W3Q:.*]] = mpq.fake_quant %[[W3]] to !mpq.bits<i8>
 // ACT:    %[[W3Q:.*]] = mpq.fake_quant %[[W3]] to !mpq.bits<i8>
@@ -107,7 +107,7 @@
 // PIN:    %[[W4Q:.*]] = mpq.fake_quant %[[W4]] to !mpq.bits<i4>
 // CHECK: %[[Y:.*]] = mpq.fully_connected %[[F]], %[[W4Q]], %[[B4]]
 // The logits: 8 bits, signed (no ReLU).
-// CHECK: %[[YQ:.*]] = mpq.fake_quant %[[Y]] to !mpq.bits<i8> {rounding = #mpq.rounding<half_to_even>}
+// CHECK: %[[YQ:.*]] = mpq.fake_quant %[[Y]] to !mpq.bits<i8> {rounding = #mpq.rounding<half_up>}
 // CHECK: return %[[YQ]]
 
 // JSON:      "fits": true,

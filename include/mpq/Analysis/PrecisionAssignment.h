@@ -260,7 +260,9 @@ enum class PrecisionStrategyKind { Rule, Search };
 
 /// How the activations precision assignment quantizes are rounded (the
 /// `activation-rounding=` option, PassOptions.h): to the nearest code, ties
-/// to even, as post-training quantization and ONNX Runtime round; or down,
+/// up (`half_up`: one add before the requantization's shift on the target,
+/// as CMSIS-NN rounds; ties are rare in real data, so the grid is as
+/// unbiased as ONNX Runtime's half to even); or down,
 /// as the paper's PACT activations are (docs/paper.md §1), which suits a
 /// model trained with that rounding but puts a bias of half a step on every
 /// activation of one that was not. Fake-quants a model brings keep their

@@ -203,7 +203,8 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "::mlir::mpq::ActivationRounding",
            "::mlir::mpq::ActivationRounding::Nearest",
            "How the activation fake-quants this pass adds round: nearest "
-           "(half to even, post-training quantization) or floor (PACT, the "
+           "(ties up: post-training quantization, one add before the shift "
+           "on the target, as CMSIS-NN rounds) or floor (PACT, the "
            "paper's quantization-aware training); the image is always "
            "rounded to nearest, and a model's own fake-quants keep theirs">,
     Option<"inPlace", "in-place", "bool", "false",

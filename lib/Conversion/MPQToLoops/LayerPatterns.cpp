@@ -51,7 +51,7 @@ struct FusedLayer {
   int64_t channels = 0, zx = 0, lo = 0, hi = 0;
   RoundingMode mode = RoundingMode::Floor;
   SmallVector<int32_t> zeroPoints;
-  bool weightZeroPoints = false, narrowTotal = false, floorHigh = false;
+  bool weightZeroPoints = false, narrowTotal = false, highWord = false;
   MPQToLoopsLowering::ChannelParams params;
   MPQToLoopsLowering::ParamTable zw;
 
@@ -132,13 +132,16 @@ FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
     taps *= f.w.shape[d];
   f.narrowTotal = static_cast<double>(taps) * maxX * maxW + maxB < 2147483647.0;
 
-  // Floor with every shift 31 - N0 >= 32 (real multipliers below 1/2, the
-  // usual case) and a narrow output: the requantization works on the
-  // product's high word.
-  f.floorHigh =
-      f.narrowTotal && f.mode == RoundingMode::Floor &&
+  // Floor with every shift 31 - N0 >= 32, or HalfUp with every shift >= 33
+  // (real multipliers below 1/2 or 1/4, the usual case), and a narrow
+  // output: the requantization works on the product's high word.
+  const int32_t maxExponent = f.mode == RoundingMode::HalfUp ? -2 : -1;
+  f.highWord =
+      f.narrowTotal &&
+      (f.mode == RoundingMode::Floor || f.mode == RoundingMode::HalfUp) &&
       f.outElem.getWidth() <= 16 &&
-      llvm::all_of(rq.getExponent(), [](int32_t n0) { return n0 <= -1; });
+      llvm::all_of(rq.getExponent(),
+                   [&](int32_t n0) { return n0 <= maxExponent; });
   f.weightZeroPoints =
       llvm::any_of(f.zeroPoints, [](int32_t z) { return z != 0; });
   return f;
@@ -189,9 +192,9 @@ public:
     Value shift = f.params.shifts.at(e, o);
     Value total = f.narrowTotal ? e.toI64(e.add(acc, bias))
                                 : e.add(e.toI64(acc), e.toI64(bias));
-    return f.floorHigh
-               ? e.requantizeFloorHigh(total, m0, shift,
-                                       f.outElem.getZeroPoint(), f.lo, f.hi)
+    return f.highWord
+               ? e.requantizeHigh(total, m0, shift, f.outElem.getZeroPoint(),
+                                  f.lo, f.hi, f.mode)
                : e.requantize(total, m0, e.toI64(shift),
                               f.outElem.getZeroPoint(), f.lo, f.hi, f.mode);
   }

@@ -513,9 +513,13 @@ protected:
           return e.shiftRound(product, e.i64(align), mode);
         return product;
       };
-      Value sum = e.add(
-          term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(), shifts.lhs),
-          term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(), shifts.rhs));
+      // (One statement each: the IR must not depend on the order in which
+      // the host compiler evaluates arguments.)
+      Value ta =
+          term(*lhs, zp(add.getLhs()), add.getLhsMultiplier(), shifts.lhs);
+      Value tb =
+          term(*rhs, zp(add.getRhs()), add.getRhsMultiplier(), shifts.rhs);
+      Value sum = e.add(ta, tb);
       Value y = e.add(e.i64(outElem.getZeroPoint()),
                       e.shiftRound(sum, e.i64(shifts.shift), mode));
       y = arith::MaxSIOp::create(b, e.loc, y, e.i64(lo));
@@ -841,7 +845,11 @@ protected:
                      e.i32(z));
       };
       // |a - za|, |b - zb| <= 255: the product fits i32, times M0 i64.
-      Value product = e.toI64(e.mul(code(*lhs, za), code(*rhs, zb)));
+      // (One statement each: the IR must not depend on the order in which
+      // the host compiler evaluates arguments.)
+      Value a = code(*lhs, za);
+      Value bCode = code(*rhs, zb);
+      Value product = e.toI64(e.mul(a, bCode));
       Value y = e.add(e.i64(outElem.getZeroPoint()),
                       e.shiftRound(e.mul(product, e.i64(mul.getMultiplier())),
                                    e.i64(31 - mul.getExponent()), mode));

@@ -5,15 +5,20 @@
 // load and store locates its field, bit position / 8 and % 8), in program
 // order.
 // requantize (RequantizeLowering): element by element, parameters per
-// channel, int64 product, half-up rounding (remainder above or at half).
+// channel, int64 product, half-up rounding: half a step (2^s / 2) added
+// before the arithmetic shift, no tie test.
 // CHECK-LABEL: func.func private @ew_step0
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK: scf.for %{{.*}} = %c0 to %c16
 // CHECK: scf.for %{{.*}} = %c0 to %c2
 // CHECK: arith.divui %{{.*}}, %c8 : index
 // CHECK: arith.remui %{{.*}}, %c8 : index
-// CHECK: arith.muli %{{.*}} : i64
-// CHECK: arith.cmpi ugt
+// CHECK: %[[P:.*]] = arith.muli %{{.*}} : i64
+// CHECK: %[[ONE:.*]] = arith.shli %c1_i64, %[[S:.*]] : i64
+// CHECK: %[[HALF:.*]] = arith.shrui %[[ONE]], %c1_i64 : i64
+// CHECK: %[[SUM:.*]] = arith.addi %[[P]], %[[HALF]] : i64
+// CHECK: arith.shrsi %[[SUM]], %[[S]] : i64
+// CHECK-NOT: arith.cmpi
 // CHECK: arith.maxsi %{{.*}}, %c0_i64 : i64
 // CHECK: arith.minsi %{{.*}}, %c15_i64 : i64
 // A store into a shared byte keeps the other field.

@@ -18,12 +18,13 @@
 // CHECK: scf.for %[[H:.*]] = %c0 to %c2
 // CHECK: scf.for %[[W:.*]] = %c0 to %c2
 // CHECK: scf.for %[[C:.*]] = %c0 to %c4
-// The 4-bit excitation: its field by the channel alone.
+// The 8-bit features at (h, w, c), less their zero point 3; the 4-bit
+// excitation's field by the channel alone.
+// CHECK: arith.muli %[[H]], %c2 : index
+// CHECK: %[[X:.*]] = arith.subi %{{.*}}, %c3_i32 : i32
 // CHECK: %[[SB:.*]] = arith.muli %[[C]], %c4 : index
 // CHECK: arith.divui %[[SB]], %c8 : index
 // CHECK: %[[S:.*]] = arith.andi %{{.*}}, %c15_i32 : i32
-// CHECK: arith.muli %[[H]], %c2 : index
-// CHECK: %[[X:.*]] = arith.subi %{{.*}}, %c3_i32 : i32
 // CHECK: %[[P:.*]] = arith.muli %[[X]], %[[S]] : i32
 // CHECK: %[[P64:.*]] = arith.extsi %[[P]] : i32 to i64
 // CHECK: arith.muli %[[P64]], %c1342177280_i64 : i64

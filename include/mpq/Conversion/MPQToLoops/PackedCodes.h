@@ -115,13 +115,15 @@ public:
   Value requantize(Value acc, Value m0, Value shift, int64_t zp, int64_t lo,
                    int64_t hi, RoundingMode mode);
 
-  /// requantize() under Floor when every shift is at least 32, the total
-  /// fits in int32 and the output range is narrow: the same value from the
-  /// product's high word, floor(x / 2^s) = floor(floor(x / 2^32) /
-  /// 2^(s - 32)), all in i32 (|x| < 2^62, so the quotient is below 2^30 in
-  /// magnitude). `shift` is i32.
-  Value requantizeFloorHigh(Value acc, Value m0, Value shift, int64_t zp,
-                            int64_t lo, int64_t hi);
+  /// requantize() under Floor or HalfUp when every shift is at least 32,
+  /// the total fits in int32 and the output range is narrow: the same value
+  /// from the product's high word, floor(x / 2^s) = floor(floor(x / 2^32) /
+  /// 2^(s - 32)), all in i32 after the product (|x| < 2^62, so the quotient
+  /// is below 2^30 in magnitude). HalfUp, for shifts of at least 33, is
+  /// floor((floor(x / 2^(s-1)) + 1) / 2): one add and one shift more, no tie
+  /// test. `shift` is i32.
+  Value requantizeHigh(Value acc, Value m0, Value shift, int64_t zp, int64_t lo,
+                       int64_t hi, RoundingMode mode);
 
   OpBuilder &b;
   Location loc;
