@@ -260,8 +260,10 @@ LogicalResult GraphBuilder::visitFakeQuant(FakeQuantOp op) {
   auto it = tensorOf.find(op.getInput());
   if (it == tensorOf.end())
     return readActivation(op, op.getInput(), "input");
-  tensorOf[op.getOutput()] = it->second;
-  result.variables[variableOf(it->second)].existing.push_back(op);
+  // (Copied first: inserting the output may grow the map and move `it`.)
+  const int tensor = it->second;
+  tensorOf[op.getOutput()] = tensor;
+  result.variables[variableOf(tensor)].existing.push_back(op);
   return success();
 }
 
