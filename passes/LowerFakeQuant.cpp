@@ -238,6 +238,12 @@ private:
   /// The output clamp of an epilogue's activation on `type`'s codes.
   std::pair<int64_t, int64_t>
   activationClamp(const Epilogue &e, UniformType type, RoundingMode mode);
+  /// The epilogue's clamp as the optional clamp_min / clamp_max attributes
+  /// of an integer op: null where it is the output type's own bound.
+  std::pair<IntegerAttr, IntegerAttr> clampAttrs(const Epilogue &e,
+                                                 UniformType outType);
+  /// Marks the epilogue's ops lowered (the integer op replaces them).
+  void consumeEpilogue(const Epilogue &e);
   /// Requantizes an integer value to `type`, or returns it if it has it.
   Value rescale(Value value, UniformType type, Rounding rounding, Location loc);
   /// The grid a concat of differently quantized `inputs` takes.
@@ -278,6 +284,24 @@ std::pair<int64_t, int64_t> Lowering::activationClamp(const Epilogue &e,
     return {code(clip.getMin().convertToDouble()),
             code(clip.getMax().convertToDouble())};
   return {lo, hi};
+}
+
+std::pair<IntegerAttr, IntegerAttr>
+Lowering::clampAttrs(const Epilogue &e, UniformType outType) {
+  auto [lo, hi] = activationClamp(
+      e, outType, toRoundingMode(FakeQuantOp(e.fakeQuant).getRounding()));
+  return {lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
+                                        : nullptr,
+          hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
+                                        : nullptr};
+}
+
+void Lowering::consumeEpilogue(const Epilogue &e) {
+  consume(e.fakeQuant);
+  if (e.batchNorm)
+    consume(e.batchNorm);
+  if (e.activation)
+    consume(e.activation);
 }
 
 Value Lowering::rescale(Value value, UniformType type, Rounding rounding,
@@ -456,8 +480,7 @@ LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
     acc = QFullyConnectedOp::create(builder, layer->getLoc(), accType, qInput,
                                     qWeight);
   }
-  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
-  auto [lo, hi] = activationClamp(*e, outType, mode);
+  auto [clampMin, clampMax] = clampAttrs(*e, outType);
   record(e->fakeQuant.getResult(),
          RequantizeOp::create(
              builder, layer->getLoc(),
@@ -466,15 +489,8 @@ LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
              builder.getDenseI32ArrayAttr(exponents),
              builder.getDenseI32ArrayAttr(biases),
              e->fakeQuant.getRoundingAttr(),
-             lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
-                                           : nullptr,
-             hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
-                                           : nullptr));
-  consume(e->fakeQuant);
-  if (e->batchNorm)
-    consume(e->batchNorm);
-  if (e->activation)
-    consume(e->activation);
+             clampMin, clampMax));
+  consumeEpilogue(*e);
   return success();
 }
 
@@ -494,8 +510,7 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   auto mr = multiplierFor(uniformOf(rhs).getScale() / outType.getScale(), add);
   if (failed(ml) || failed(mr))
     return failure();
-  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
-  auto [lo, hi] = activationClamp(*e, outType, mode);
+  auto [clampMin, clampMax] = clampAttrs(*e, outType);
   builder.setInsertionPoint(e->fakeQuant);
   record(
       e->fakeQuant.getResult(),
@@ -504,13 +519,8 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
           lhs, rhs, builder.getI32IntegerAttr(ml->m0),
           builder.getI32IntegerAttr(ml->n0), builder.getI32IntegerAttr(mr->m0),
           builder.getI32IntegerAttr(mr->n0), e->fakeQuant.getRoundingAttr(),
-          lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
-                                        : nullptr,
-          hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
-                                        : nullptr));
-  consume(e->fakeQuant);
-  if (e->activation)
-    consume(e->activation);
+          clampMin, clampMax));
+  consumeEpilogue(*e);
   return success();
 }
 
@@ -537,8 +547,7 @@ LogicalResult Lowering::lowerMul(MulOp mul) {
                          mul);
   if (failed(m))
     return failure();
-  RoundingMode mode = toRoundingMode(e->fakeQuant.getRounding());
-  auto [lo, hi] = activationClamp(*e, outType, mode);
+  auto [clampMin, clampMax] = clampAttrs(*e, outType);
   builder.setInsertionPoint(e->fakeQuant);
   record(e->fakeQuant.getResult(),
          QMulOp::create(
@@ -546,13 +555,8 @@ LogicalResult Lowering::lowerMul(MulOp mul) {
              withElement(e->fakeQuant.getResult(), outType), lhs, rhs,
              builder.getI32IntegerAttr(m->m0), builder.getI32IntegerAttr(m->n0),
              e->fakeQuant.getRoundingAttr(),
-             lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
-                                           : nullptr,
-             hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
-                                           : nullptr));
-  consume(e->fakeQuant);
-  if (e->activation)
-    consume(e->activation);
+             clampMin, clampMax));
+  consumeEpilogue(*e);
   return success();
 }
 
@@ -600,9 +604,7 @@ LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
          TableOp::create(builder, op->getLoc(),
                          withElement(e->fakeQuant.getResult(), outType), input,
                          builder.getDenseI32ArrayAttr(table), axisAttr));
-  consume(e->fakeQuant);
-  if (e->activation)
-    consume(e->activation);
+  consumeEpilogue(*e);
   return success();
 }
 

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::mpq;
@@ -78,6 +79,26 @@ static LogicalResult importRelu(Importer &im, const Node &node) {
   return success();
 }
 
+/// Defines `node` as x clamped to [lo, hi] (either bound may be absent):
+/// mpq.relu for [0, inf), else mpq.clip.
+static void defineClamp(Importer &im, const Node &node, const Entry &x,
+                        std::optional<float> lo, std::optional<float> hi) {
+  Location loc = im.nodeLoc(node);
+  Value y;
+  if (lo && *lo == 0.0f && !hi) {
+    y = im.create<ReluOp>(loc, x.value.getType(), x.value);
+  } else {
+    float inf = std::numeric_limits<float>::infinity();
+    y = im.create<ClipOp>(
+        loc, x.value.getType(), x.value,
+        {im.builder.getNamedAttr("min",
+                                 im.builder.getF32FloatAttr(lo.value_or(-inf))),
+         im.builder.getNamedAttr(
+             "max", im.builder.getF32FloatAttr(hi.value_or(inf)))});
+  }
+  im.define(node, im.stored(y, x.perm));
+}
+
 static LogicalResult importClip(Importer &im, const Node &node) {
   auto x = im.activationInput(node, 0);
   if (failed(x))
@@ -102,20 +123,7 @@ static LogicalResult importClip(Importer &im, const Node &node) {
       (i == 1 ? lo : hi) = (*t)->floats[0];
     }
   }
-  Location loc = im.nodeLoc(node);
-  Value y;
-  if (lo && *lo == 0.0f && !hi) {
-    y = im.create<ReluOp>(loc, x->value.getType(), x->value);
-  } else {
-    float inf = std::numeric_limits<float>::infinity();
-    y = im.create<ClipOp>(
-        loc, x->value.getType(), x->value,
-        {im.builder.getNamedAttr("min",
-                                 im.builder.getF32FloatAttr(lo.value_or(-inf))),
-         im.builder.getNamedAttr(
-             "max", im.builder.getF32FloatAttr(hi.value_or(inf)))});
-  }
-  im.define(node, im.stored(y, x->perm));
+  defineClamp(im, node, *x, lo, hi);
   return success();
 }
 
@@ -225,20 +233,10 @@ static LogicalResult importMaxMin(Importer &im, const Node &node) {
   // The result has the activation's shape (a scalar broadcasts).
   if (x->shape.empty())
     return im.nodeError(node) << "a scalar activation is not supported";
-  Location loc = im.nodeLoc(node);
-  Value y;
-  if (isMax && c == 0.0f) {
-    y = im.create<ReluOp>(loc, x->value.getType(), x->value);
-  } else {
-    float inf = std::numeric_limits<float>::infinity();
-    y = im.create<ClipOp>(
-        loc, x->value.getType(), x->value,
-        {im.builder.getNamedAttr("min",
-                                 im.builder.getF32FloatAttr(isMax ? c : -inf)),
-         im.builder.getNamedAttr("max",
-                                 im.builder.getF32FloatAttr(isMax ? inf : c))});
-  }
-  im.define(node, im.stored(y, x->perm));
+  if (isMax)
+    defineClamp(im, node, *x, c, std::nullopt);
+  else
+    defineClamp(im, node, *x, std::nullopt, c);
   return success();
 }
 

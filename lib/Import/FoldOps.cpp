@@ -576,10 +576,35 @@ static void walk(ArrayRef<int64_t> shape, ArrayRef<int64_t> step, int64_t base,
   }
 }
 
-FailureOr<SliceGeometry> mlir::mpq::onnx_import::resolveSlice(
-    Importer &im, const Node &node, ArrayRef<int64_t> shape,
-    ArrayRef<int64_t> starts, ArrayRef<int64_t> ends, SmallVector<int64_t> axes,
-    SmallVector<int64_t> steps) {
+FailureOr<SliceGeometry>
+mlir::mpq::onnx_import::resolveSlice(Importer &im, const Node &node,
+                                     ArrayRef<int64_t> shape) {
+  // Attributes before opset 10, constant inputs from it on.
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (im.opset < 10) {
+    auto s = im.intsAttr(node, "starts", {});
+    auto e = im.intsAttr(node, "ends", {});
+    auto a = im.intsAttr(node, "axes", {});
+    if (failed(s) || failed(e) || failed(a))
+      return failure();
+    starts = *s, ends = *e, axes = *a;
+  } else {
+    for (auto [i, name, values] :
+         {std::make_tuple(1, "starts", &starts),
+          std::make_tuple(2, "ends", &ends), std::make_tuple(3, "axes", &axes),
+          std::make_tuple(4, "steps", &steps)}) {
+      if (!im.hasInput(node, i)) {
+        if (i <= 2)
+          return im.nodeError(node)
+                 << "missing input " << i << " (" << name << ")";
+        continue;
+      }
+      auto v = im.intsFromInputOrAttr(node, i, name);
+      if (failed(v))
+        return failure();
+      *values = std::move(*v);
+    }
+  }
   int64_t rank = shape.size();
   if (axes.empty())
     for (size_t i = 0; i < starts.size(); ++i)
@@ -636,34 +661,7 @@ static Outputs foldSlice(Importer &im, const Node &node, HostInputs in) {
     return failure();
   const Tensor &x = **data;
   int64_t rank = x.shape.size();
-  SmallVector<int64_t> starts, ends, axes, steps;
-  if (im.opset < 10) {
-    auto s = im.intsAttr(node, "starts", {});
-    auto e = im.intsAttr(node, "ends", {});
-    auto a = im.intsAttr(node, "axes", {});
-    if (failed(s) || failed(e) || failed(a))
-      return failure();
-    starts = *s, ends = *e, axes = *a;
-  } else {
-    auto s = intsOf(im, node, in, 1, "starts");
-    auto e = intsOf(im, node, in, 2, "ends");
-    if (failed(s) || failed(e))
-      return failure();
-    starts = *s, ends = *e;
-    if (in.size() > 3 && in[3]) {
-      auto a = intsOf(im, node, in, 3, "axes");
-      if (failed(a))
-        return failure();
-      axes = *a;
-    }
-    if (in.size() > 4 && in[4]) {
-      auto st = intsOf(im, node, in, 4, "steps");
-      if (failed(st))
-        return failure();
-      steps = *st;
-    }
-  }
-  auto g = resolveSlice(im, node, x.shape, starts, ends, axes, steps);
+  auto g = resolveSlice(im, node, x.shape);
   if (failed(g))
     return failure();
   Shape begin = g->begin, stride = g->step, outShape = g->shape;

@@ -403,14 +403,14 @@ void registerFoldOps(OpTable &table);
 struct SliceGeometry {
   Shape begin, step, shape;
 };
-/// Resolves Slice's starts, ends, axes and steps (axes and steps may be
-/// empty: all axes, steps of 1) on `shape` as ONNX defines it (negative
-/// indices from the end, clamping); an error naming `node` if they are
-/// inconsistent (FoldOps.cpp).
-FailureOr<SliceGeometry>
-resolveSlice(Importer &im, const Node &node, ArrayRef<int64_t> shape,
-             ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
-             SmallVector<int64_t> axes, SmallVector<int64_t> steps);
+/// Reads Slice's starts, ends, axes and steps (attributes before opset 10,
+/// constant inputs from it on; no axes or steps: all axes, steps of 1) and
+/// resolves them on `shape` as ONNX defines it (negative indices from the
+/// end, clamping); an error naming `node` if they are missing or
+/// inconsistent (FoldOps.cpp; the folder and the handler of activations
+/// both call it).
+FailureOr<SliceGeometry> resolveSlice(Importer &im, const Node &node,
+                                      ArrayRef<int64_t> shape);
 /// The size of each of Split's outputs along an axis of size `dim`: `sizes`
 /// if given (they must add up to `dim`), else equal parts (FoldOps.cpp).
 FailureOr<SmallVector<int64_t>> resolveSplit(Importer &im, const Node &node,

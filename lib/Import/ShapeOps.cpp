@@ -352,32 +352,7 @@ static LogicalResult importSlice(Importer &im, const Node &node) {
   auto x = im.activationInput(node, 0);
   if (failed(x))
     return failure();
-  SmallVector<int64_t> starts, ends, axes, steps;
-  if (im.opset < 10) {
-    auto s = im.intsAttr(node, "starts", {});
-    auto e = im.intsAttr(node, "ends", {});
-    auto a = im.intsAttr(node, "axes", {});
-    if (failed(s) || failed(e) || failed(a))
-      return failure();
-    starts = *s, ends = *e, axes = *a;
-  } else {
-    for (auto [i, name, values] :
-         {std::make_tuple(1, "starts", &starts),
-          std::make_tuple(2, "ends", &ends), std::make_tuple(3, "axes", &axes),
-          std::make_tuple(4, "steps", &steps)}) {
-      if (!im.hasInput(node, i)) {
-        if (i <= 2)
-          return im.nodeError(node)
-                 << "missing input " << i << " (" << name << ")";
-        continue;
-      }
-      auto v = im.intsFromInputOrAttr(node, i, name);
-      if (failed(v))
-        return failure();
-      *values = std::move(*v);
-    }
-  }
-  auto g = resolveSlice(im, node, x->shape, starts, ends, axes, steps);
+  auto g = resolveSlice(im, node, x->shape);
   if (failed(g))
     return failure();
   return defineSlice(im, node, *x, *g, 0);
