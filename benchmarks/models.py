@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""The MLPerf-Tiny model zoo at all-8-bit: mpq against ONNX Runtime (docs/models.md).
+"""The model zoo at all-8-bit: mpq against ONNX Runtime (docs/models.md).
 
 The zoo is utils/models/mlperf_tiny.py: DS-CNN (KWS), MobileNetV1 0.25 (VWW), ResNet-8 (IC) and the
-FC AutoEncoder (AD), each exported by python3-torch three ways from one set of float weights
-(float, eager-mode PTQ QDQ, QAT QDQ).  Inputs are calibration-matched: drawn by the generator's
+FC AutoEncoder (AD), and utils/models/zoo_dag.py: a SqueezeNet-style classifier (fire modules,
+Concat) and a U-Net/FPN-style decoder (nearest Resize, Add and Concat skips, per-pixel head), each
+exported by python3-torch three ways from one set of float weights (float, eager-mode PTQ QDQ,
+QAT QDQ).  Inputs are calibration-matched: drawn by the generator's
 own input function (smooth random fields, the distribution the BN statistics and every
 calibration come from) with the seed of its test inputs, --count of them (the first 16 are the
 zoo's <arch>_inputs.npy).
@@ -19,7 +21,8 @@ for the QDQ files, also with none (each node in float32).
 Figures (per output tensor, over all inputs):
   SQNR      10 log10(sum ref^2 / sum (out - ref)^2), in dB, against the reference named
   max|err|  the largest absolute difference
-  top-1     share of inputs whose arg max agrees (the three classifiers)
+  top-1     share of inputs whose arg max agrees (the classifiers); for the decoder, share of
+            pixels whose arg max over the classes agrees
   codes     share of output codes identical (QDQ files: in the output grid the file gives), and
             the largest difference in codes
 
@@ -54,13 +57,20 @@ sys.path.insert(0, os.path.join(ROOT, "utils", "models"))
 import numpy as np  # noqa: E402
 
 import mlperf_tiny  # noqa: E402
+import zoo_dag  # noqa: E402
 
 TITLES = {
     "kws_dscnn": "DS-CNN (KWS)",
     "vww_mbv1": "MobileNetV1 0.25 (VWW)",
     "ic_resnet8": "ResNet-8 (IC)",
     "ad_autoencoder": "FC AutoEncoder (AD)",
+    "squeezenet_fire": "SqueezeNet fire (IC)",
+    "unet_decoder": "U-Net/FPN decoder (seg.)",
 }
+# (generator module, architecture), in table order.
+ZOO = [(mlperf_tiny, a) for a in mlperf_tiny.ARCHS] + [(zoo_dag, a) for a in zoo_dag.ARCHS]
+# What "top-1" means for each architecture: per input (classifier), per pixel (segmentation), none.
+KIND = {"ad_autoencoder": None, "unet_decoder": "segmentation"}
 
 
 def run(cmd, **kw):
@@ -72,11 +82,17 @@ def run(cmd, **kw):
 
 
 def agreement(ref, got, classifier):
+    """classifier: True / "classifier" (arg max per input), "segmentation" (arg max over the
+    classes, axis 1 of an NCHW output, per pixel), or None / False."""
+    shape = ref.shape
     ref, got = ref.astype(np.float64).reshape(len(ref), -1), got.astype(np.float64).reshape(len(ref), -1)
     err = got - ref
     out = {"sqnr": float(10 * np.log10(np.sum(ref ** 2) / max(np.sum(err ** 2), 1e-30))),
            "max": float(np.abs(err).max())}
-    if classifier:
+    if classifier == "segmentation":
+        per_class = (len(ref), shape[1], -1)
+        out["top1"] = float(np.mean(ref.reshape(per_class).argmax(1) == got.reshape(per_class).argmax(1)))
+    elif classifier:
         out["top1"] = float(np.mean(ref.argmax(1) == got.argmax(1)))
     return out
 
@@ -214,17 +230,18 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
     zoo = os.path.join(work, "zoo")
-    run([sys.executable, os.path.join(ROOT, "utils", "models", "mlperf_tiny.py"), "--all", zoo, "--quiet"])
+    for gen in ("mlperf_tiny.py", "zoo_dag.py"):
+        run([sys.executable, os.path.join(ROOT, "utils", "models", gen), "--all", zoo, "--quiet"])
     rows1, rows2, rows3, rows4, failures = [], [], [], [], []
-    for arch in mlperf_tiny.ARCHS:
-        classifier = arch != "ad_autoencoder"
+    for module, arch in ZOO:
+        classifier = KIND.get(arch, "classifier")
         calib = os.path.join(zoo, arch + "_calib.npy")
-        batch = mlperf_tiny.make_inputs(arch, args.count, mlperf_tiny.SPECS[arch][3] + 1000)
+        batch = module.make_inputs(arch, args.count, module.SPECS[arch][3] + 1000)
         inputs = os.path.join(work, arch + "_eval.npy")
         np.save(inputs, batch)
         ref = {}
         mpq = {}
-        for export in mlperf_tiny.EXPORTS:
+        for export in module.EXPORTS:
             model = os.path.join(zoo, "%s_%s.onnx" % (arch, export))
             ref[export] = ort(args.node, model, inputs, os.path.join(work, "%s_%s_ort.npy" % (arch, export)))
             if export != "float":
@@ -245,6 +262,7 @@ def main(argv=None):
         if "float" in mpq:
             rows1.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
                           agreement(ref["float"], ref["ptq"], classifier)))
+        if "float" in mpq and module is mlperf_tiny:  # simulate() models the MLPerf-Tiny nets only
             calib_x = np.load(calib)
             rows4.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
                           agreement(ref["float"], simulate(arch, calib_x, batch, "floor"), classifier),
@@ -265,7 +283,8 @@ def main(argv=None):
 
     lines = []
     lines.append("Table 1. Float export, all-8-bit: agreement with the float model (ONNX Runtime, float), "
-                 "%d calibration-matched inputs per model. Cells: SQNR, max|err|, top-1 agreement." % args.count)
+                 "%d calibration-matched inputs per model. Cells: SQNR, max|err|, top-1 agreement "
+                 "(the decoder: per pixel)." % args.count)
     lines.append("")
     lines.append("| model | mpq, float export (mpq calibrates, x86 object) | ONNX Runtime int8 (PTQ QDQ export) "
                  "| mpq at least as good (SQNR) |")
@@ -298,7 +317,8 @@ def main(argv=None):
                         "{:,}".format(m7["flash"]["total"]), "{:,}".format(m7["ram"]["total"]),
                         "{:,}".format(rep["flash"]["total"]), "{:,}".format(rep["ram"]["total"])))
     lines.append("")
-    lines.append("Table 4. Where Table 1's gap comes from: the float model in torch with every tensor on the "
+    lines.append("Table 4. Where Table 1's gap comes from (the MLPerf-Tiny models): the float model in torch with "
+                 "every tensor on the "
                  "grid mpq's float-model path gives it (simulate() in this script: 8-bit per-channel weights, "
                  "max-calibrated activations, the pool on its input's grid), activations rounded down (PACT, "
                  "`mpqc --activation-rounding=floor`) or to nearest (mpqc's default). SQNR against the float "

@@ -223,6 +223,8 @@ private:
   LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
   LogicalResult lowerMul(MulOp mul);
+  LogicalResult lowerSoftmax(SoftmaxOp softmax);
+  LogicalResult lowerLayerNorm(LayerNormOp norm);
   /// `op` (an element-wise function of `input`) and the fake_quant after it
   /// as one mpq.table: one table per entry of `functions` (one, or one per
   /// channel).
@@ -560,6 +562,160 @@ LogicalResult Lowering::lowerMul(MulOp mul) {
   return success();
 }
 
+/// The input of a row normalization (softmax, layer_norm): per tensor, at
+/// most 8 bits, normalized along its last axis.
+static FailureOr<UniformType> rowInput(Operation *op, Value input) {
+  if (!input)
+    return op->emitError() << "the input of " << layerName(op)
+                           << " is not fake-quantized";
+  UniformType type = uniformOf(input);
+  if (type.isPerAxis() || type.getWidth() > 8)
+    return op->emitError() << "the input of " << layerName(op)
+                           << " must be quantized per tensor with at most 8 "
+                              "bits, got "
+                           << type;
+  return type;
+}
+
+LogicalResult Lowering::lowerSoftmax(SoftmaxOp softmax) {
+  // A softmax whose result is not fake-quantized is the model's final one,
+  // left to the caller (lowerReturn).
+  Value result = softmax.getResult();
+  if (!result.hasOneUse() || !isa<FakeQuantOp>(*result.getUsers().begin()))
+    return success();
+  Value input = lookup(softmax.getInput());
+  FailureOr<UniformType> inType = rowInput(softmax, input);
+  if (failed(inType))
+    return failure();
+  int64_t rank = cast<ShapedType>(input.getType()).getRank();
+  int64_t axis =
+      softmax.getAxis() < 0 ? softmax.getAxis() + rank : softmax.getAxis();
+  if (axis != rank - 1)
+    return softmax.emitError()
+           << layerName(softmax) << " normalizes along axis " << axis
+           << " of its stored layout; the integer softmax normalizes along "
+              "the last (the channels, or the features)";
+  int64_t row = cast<ShapedType>(input.getType()).getShape().back();
+  if (row > kMaxSoftmaxRow)
+    return softmax.emitError() << layerName(softmax) << " has rows of " << row
+                               << " elements; the integer softmax takes at "
+                                  "most "
+                               << kMaxSoftmaxRow;
+  FailureOr<Epilogue> e = matchEpilogue(softmax, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  if (e->activation)
+    return e->activation->emitError()
+           << "a clamp after " << layerName(softmax)
+           << " is not supported (its result is in [0, 1] already)";
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, softmax);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
+  std::optional<QuantizedMultiplier> m =
+      quantizeMultiplier(1.0 / outType.getScale());
+  if (!m || m->n0 < 0 || m->n0 > 31)
+    return e->fakeQuant.emitError()
+           << "the output grid of " << layerName(softmax) << " has scale "
+           << formatNumber(outType.getScale())
+           << "; the integer softmax needs one in (2^-31, 2]";
+  std::vector<int32_t> table =
+      softmaxExpTable(inType->getScale(), inType->getWidth());
+  builder.setInsertionPoint(e->fakeQuant);
+  record(e->fakeQuant.getResult(),
+         QSoftmaxOp::create(builder, softmax.getLoc(),
+                            withElement(e->fakeQuant.getResult(), outType),
+                            input, builder.getDenseI32ArrayAttr(table),
+                            builder.getI32IntegerAttr(m->m0),
+                            builder.getI32IntegerAttr(m->n0)));
+  consumeEpilogue(*e);
+  return success();
+}
+
+LogicalResult Lowering::lowerLayerNorm(LayerNormOp norm) {
+  Value input = lookup(norm.getInput());
+  FailureOr<UniformType> inType = rowInput(norm, input);
+  if (failed(inType))
+    return failure();
+  auto gamma = constantValues(norm.getScale(), norm, "the scale");
+  if (failed(gamma))
+    return failure();
+  auto beta = constantValues(norm.getBias(), norm, "the bias");
+  if (failed(beta))
+    return failure();
+  const int64_t n = cast<ShapedType>(input.getType()).getShape().back();
+  if (n > kMaxLayerNormRow)
+    return norm.emitError() << layerName(norm) << " normalizes rows of " << n
+                            << " features; the integer layer norm takes at "
+                               "most "
+                            << kMaxLayerNormRow;
+  FailureOr<Epilogue> e = matchEpilogue(norm, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, norm);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
+  // epsilon in the units of the integer variance: N^3 eps / s_in^2.
+  const double sIn = inType->getScale();
+  const double epsTerm =
+      std::nearbyint(static_cast<double>(n) * n * n *
+                     norm.getEpsilon().convertToDouble() / (sIn * sIn));
+  if (!(epsTerm < static_cast<double>(n) * std::ldexp(1.0, 44)))
+    return norm.emitError()
+           << "epsilon " << formatNumber(norm.getEpsilon().convertToDouble())
+           << " of " << layerName(norm)
+           << " is too large for the input grid (scale " << formatNumber(sIn)
+           << ")";
+  // The scale as codes of at most 12 bits, the bias below 2^29, on one grid
+  // of step sG / 2^shift, with the largest shift (at most 16) that keeps
+  // q * scale + bias within int32 (|q| <= 2^shift (isqrt(N-1) + 1) + 1).
+  constexpr int64_t kScaleMax = 2047, kBiasMax = int64_t(1) << 29;
+  int shift = 16;
+  while (shift > 0 &&
+         ((int64_t(1) << shift) * (integerSqrt(n - 1) + 1) + 1) * kScaleMax +
+                 kBiasMax >=
+             (int64_t(1) << 31))
+    --shift;
+  double maxGamma = 0, maxBeta = 0;
+  for (double g : *gamma)
+    maxGamma = std::max(maxGamma, std::abs(g));
+  for (double b : *beta)
+    maxBeta = std::max(maxBeta, std::abs(b));
+  double sG = std::max(maxGamma / kScaleMax,
+                       maxBeta * std::ldexp(1.0, shift) / kBiasMax);
+  if (!(sG > 0) || !std::isfinite(sG))
+    sG = 1.0;
+  SmallVector<int32_t> scaleCodes, biasCodes;
+  for (int64_t i = 0; i < n; ++i) {
+    scaleCodes.push_back(static_cast<int32_t>(
+        saturate(static_cast<int64_t>(std::nearbyint((*gamma)[i] / sG)),
+                 -kScaleMax, kScaleMax)));
+    biasCodes.push_back(static_cast<int32_t>(
+        saturate(static_cast<int64_t>(
+                     std::nearbyint((*beta)[i] * std::ldexp(1.0, shift) / sG)),
+                 -kBiasMax, kBiasMax)));
+  }
+  auto m =
+      multiplierFor(sG * std::ldexp(1.0, -shift) / outType.getScale(), norm);
+  if (failed(m))
+    return failure();
+  auto [clampMin, clampMax] = clampAttrs(*e, outType);
+  builder.setInsertionPoint(e->fakeQuant);
+  record(e->fakeQuant.getResult(),
+         QLayerNormOp::create(
+             builder, norm.getLoc(),
+             withElement(e->fakeQuant.getResult(), outType), input,
+             builder.getDenseI32ArrayAttr(scaleCodes),
+             builder.getDenseI32ArrayAttr(biasCodes),
+             builder.getI64IntegerAttr(static_cast<int64_t>(epsTerm)),
+             builder.getI32IntegerAttr(shift), builder.getI32IntegerAttr(m->m0),
+             builder.getI32IntegerAttr(m->n0), e->fakeQuant.getRoundingAttr(),
+             clampMin, clampMax));
+  consumeEpilogue(*e);
+  return success();
+}
+
 LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
                                      ArrayRef<ElementwiseFunction> functions,
                                      int64_t axis) {
@@ -787,6 +943,8 @@ LogicalResult Lowering::run() {
                   pool, {shape.getDimSize(1), shape.getDimSize(2)}, {1, 1},
                   {0, 0, 0, 0});
             })
+            .Case([&](SoftmaxOp softmax) { return lowerSoftmax(softmax); })
+            .Case([&](LayerNormOp norm) { return lowerLayerNorm(norm); })
             .Case([&](func::ReturnOp ret) { return lowerReturn(ret); })
             .Default([&](Operation *other) {
               // Data movement is the same op on codes.

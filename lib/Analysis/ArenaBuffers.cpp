@@ -182,7 +182,7 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp>(
+      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp, QSoftmaxOp, QLayerNormOp>(
           [&](Operation *step) -> LogicalResult {
             return addStep(step, nullptr, step->getResult(0));
           })

@@ -317,10 +317,25 @@ LogicalResult GraphBuilder::run() {
             .Case([&](BatchNormOp bn) {
               return visitEpilogue(bn, bn.getInput());
             })
-            .Case([&](SoftmaxOp softmax) {
-              // Left to the caller by the integer graph: its result is the
-              // logits', as if it were not there.
-              return visitPassThrough(softmax, softmax.getInput());
+            .Case([&](SoftmaxOp softmax) -> LogicalResult {
+              // The model's final softmax is left to the caller by the
+              // integer graph: its result is the logits', as if it were not
+              // there. Any other is an integer softmax (mpq.qsoftmax), a new
+              // activation in [0, 1].
+              if (llvm::all_of(softmax->getUsers(), [](Operation *user) {
+                    return isa<func::ReturnOp>(user);
+                  }))
+                return visitPassThrough(softmax, softmax.getInput());
+              if (failed(
+                      visitJoin(softmax, StepKind::Other, softmax.getInput())))
+                return failure();
+              result.variables.back().nonNegative = true;
+              return success();
+            })
+            .Case([&](LayerNormOp norm) {
+              // Integer layer normalization (mpq.qlayer_norm): a new
+              // activation on a grid of its own.
+              return visitJoin(norm, StepKind::Other, norm.getInput());
             })
             .Case([&](AddOp add) {
               return visitJoin(add, StepKind::Add, add->getOperands());
@@ -366,8 +381,8 @@ LogicalResult GraphBuilder::run() {
                      << "' is not supported by precision assignment yet "
                         "(convolutions, fully connected layers, add, mul, "
                         "concat, pooling, pad, slice, resize, reshape, "
-                        "transpose, clamping activations and element-wise "
-                        "functions are)";
+                        "transpose, softmax, layer_norm, clamping "
+                        "activations and element-wise functions are)";
             });
     if (failed(visited))
       return failure();

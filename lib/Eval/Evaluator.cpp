@@ -372,6 +372,9 @@ private:
   LogicalResult evalRelu(ReluOp relu);
   LogicalResult evalClip(ClipOp clip);
   LogicalResult evalSoftmax(SoftmaxOp softmax);
+  LogicalResult evalQSoftmax(QSoftmaxOp softmax);
+  LogicalResult evalLayerNorm(LayerNormOp norm);
+  LogicalResult evalQLayerNorm(QLayerNormOp norm);
   LogicalResult evalElementwiseFunction(ElementwiseFunctionOpInterface op);
   LogicalResult evalTable(TableOp table);
   LogicalResult evalFakeQuant(FakeQuantOp fq);
@@ -750,6 +753,68 @@ LogicalResult Evaluator::evalSoftmax(SoftmaxOp softmax) {
   return setFloats(softmax, std::move(out));
 }
 
+LogicalResult Evaluator::evalQSoftmax(QSoftmaxOp softmax) {
+  const EvalTensor &in = get(softmax.getInput());
+  UniformType outType = uniformOf(softmax.getOutput());
+  ArrayRef<int32_t> table = softmax.getExpTable();
+  const int64_t n = in.shape.back();
+  std::vector<int64_t> out(in.ints.size());
+  for (size_t row = 0; row < in.ints.size(); row += n) {
+    const int64_t *x = in.ints.data() + row;
+    const int64_t m = *std::max_element(x, x + n);
+    int64_t sum = 0;
+    for (int64_t j = 0; j < n; ++j)
+      sum += table[m - x[j]];
+    for (int64_t j = 0; j < n; ++j)
+      out[row + j] = softmaxCode(
+          table[m - x[j]], sum, softmax.getMultiplier(), softmax.getExponent(),
+          static_cast<int32_t>(outType.getZeroPoint()), outType.getStorageMin(),
+          outType.getStorageMax());
+  }
+  return setInts(softmax, std::move(out));
+}
+
+LogicalResult Evaluator::evalLayerNorm(LayerNormOp norm) {
+  const EvalTensor &in = get(norm.getInput());
+  const auto &scale = get(norm.getScale()).reals,
+             &bias = get(norm.getBias()).reals;
+  const double eps = norm.getEpsilon().convertToDouble();
+  const size_t n = scale.size();
+  std::vector<double> out(in.reals.size());
+  for (size_t row = 0; row < out.size(); row += n) {
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < n; ++i)
+      mean += in.reals[row + i];
+    mean /= static_cast<double>(n);
+    for (size_t i = 0; i < n; ++i)
+      var += (in.reals[row + i] - mean) * (in.reals[row + i] - mean);
+    var /= static_cast<double>(n);
+    const double inv = 1.0 / std::sqrt(var + eps);
+    for (size_t i = 0; i < n; ++i)
+      out[row + i] = (in.reals[row + i] - mean) * inv * scale[i] + bias[i];
+  }
+  return setFloats(norm, std::move(out));
+}
+
+LogicalResult Evaluator::evalQLayerNorm(QLayerNormOp norm) {
+  const EvalTensor &in = get(norm.getInput());
+  UniformType outType = uniformOf(norm.getOutput());
+  auto [lo, hi] = clampRange(norm.getClampMin(), norm.getClampMax(), outType);
+  RoundingMode mode = toRoundingMode(norm.getRounding());
+  ArrayRef<int32_t> scale = norm.getScale(), bias = norm.getBias();
+  const int64_t n = in.shape.back();
+  std::vector<int64_t> q(n), out(in.ints.size());
+  for (size_t row = 0; row < in.ints.size(); row += n) {
+    layerNormRow(in.ints.data() + row, n, norm.getEpsTerm(), norm.getShift(),
+                 q.data());
+    for (int64_t i = 0; i < n; ++i)
+      out[row + i] = requantize(
+          q[i] * scale[i] + bias[i], norm.getMultiplier(), norm.getExponent(),
+          static_cast<int32_t>(outType.getZeroPoint()), lo, hi, mode);
+  }
+  return setInts(norm, std::move(out));
+}
+
 LogicalResult
 Evaluator::evalElementwiseFunction(ElementwiseFunctionOpInterface op) {
   ElementwiseFunction f = op.getFunction();
@@ -1062,6 +1127,9 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](ReluOp relu) { return evalRelu(relu); })
       .Case([&](ClipOp clip) { return evalClip(clip); })
       .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })
+      .Case([&](QSoftmaxOp softmax) { return evalQSoftmax(softmax); })
+      .Case([&](LayerNormOp norm) { return evalLayerNorm(norm); })
+      .Case([&](QLayerNormOp norm) { return evalQLayerNorm(norm); })
       .Case([&](ElementwiseFunctionOpInterface function) {
         return evalElementwiseFunction(function);
       })

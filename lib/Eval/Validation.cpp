@@ -144,6 +144,30 @@ std::optional<std::string> nodeOf(Operation *op) {
   return std::nullopt;
 }
 
+/// softmax(x) along `axis` of `shape`, in double: what the caller of a
+/// compiled model applies to the logits when mpqc left the model's final
+/// softmax to it.
+std::vector<double> softmaxAlong(ArrayRef<double> x, ArrayRef<int64_t> shape,
+                                 int64_t axis) {
+  int64_t inner = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  const int64_t n = shape[axis], outer = x.size() / (n * inner);
+  std::vector<double> y(x.begin(), x.end());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * n * inner + i;
+      double m = -std::numeric_limits<double>::infinity(), sum = 0;
+      for (int64_t j = 0; j < n; ++j)
+        m = std::max(m, x[base + j * inner]);
+      for (int64_t j = 0; j < n; ++j)
+        sum += (y[base + j * inner] = std::exp(x[base + j * inner] - m));
+      for (int64_t j = 0; j < n; ++j)
+        y[base + j * inner] /= sum;
+    }
+  return y;
+}
+
 } // namespace
 
 Agreement mlir::mpq::compareValues(ArrayRef<double> ref, ArrayRef<double> got) {
@@ -182,6 +206,16 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
       outputGrids.push_back(grid);
     }
   }
+  // A final softmax left to the caller: the compiled model returns the
+  // logits, which are compared after the caller's softmax.
+  std::vector<std::optional<int64_t>> callerSoftmax(numOutputs);
+  auto floatRet = cast<func::ReturnOp>(floatFunc.getBody().front().back());
+  for (unsigned k = 0; k < numOutputs && k < floatRet.getNumOperands(); ++k)
+    if (auto softmax = floatRet.getOperand(k).getDefiningOp<SoftmaxOp>()) {
+      int64_t rank = softmax.getType().getRank();
+      callerSoftmax[k] =
+          softmax.getAxis() < 0 ? softmax.getAxis() + rank : softmax.getAxis();
+    }
   std::vector<AgreementSums> outputSums(numOutputs);
   std::vector<int64_t> top1(numOutputs, 0);
   std::vector<bool> classifier(numOutputs, false);
@@ -289,8 +323,9 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
     }
     for (unsigned k = 0; k < numOutputs; ++k) {
       const EvalTensor &ref = floatRun->outputs[k];
-      const EvalTensor &got =
-          runner ? objectOutputs[k] : integerRun->outputs[k];
+      EvalTensor got = runner ? objectOutputs[k] : integerRun->outputs[k];
+      if (callerSoftmax[k] && !got.reals.empty())
+        got.reals = softmaxAlong(got.reals, got.shape, *callerSoftmax[k]);
       if (ref.reals.size() != got.reals.size())
         return integerFunc.emitError()
                << "validation: output " << k << " has " << got.reals.size()

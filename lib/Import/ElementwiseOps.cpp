@@ -358,6 +358,79 @@ static LogicalResult importSoftmax(Importer &im, const Node &node) {
   return success();
 }
 
+/// LayerNormalization over the last axis (axis = -1), and the subgraph
+/// torch writes for it below opset 17 (fused by fuseExporterPatterns, with
+/// an absent scale or bias meaning ones or zeros).
+static LogicalResult importLayerNorm(Importer &im, const Node &node) {
+  auto x = im.activationInput(node, 0);
+  auto axisAttr = im.intAttr(node, "axis", -1);
+  auto epsilon = im.floatAttr(node, "epsilon", 1e-5f);
+  if (failed(x) || failed(axisAttr) || failed(epsilon))
+    return failure();
+  for (size_t i = 1; i < node.outputs.size(); ++i)
+    if (!node.outputs[i].empty())
+      return im.nodeError(node) << "only the Y output is supported (the Mean "
+                                   "and InvStdDev outputs are for training)";
+  int64_t rank = x->shape.size();
+  auto axis = im.normalizeAxis(node, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  if (*axis != rank - 1 && node.attributes.count(kFusedSingleAxis))
+    return im.nodeError(node)
+           << "the LayerNorm subgraph normalizes over axis " << *axis
+           << " of a rank-" << rank
+           << " tensor; only a normalization over the last axis is supported";
+  if (*axis != rank - 1)
+    return im.nodeError(node)
+           << "normalizing over axes " << *axis << ".." << rank - 1
+           << " is not supported: only over the last axis "
+              "(axis = -1)";
+  if (!(*epsilon >= 0.0f) || std::isinf(*epsilon))
+    return im.nodeError(node) << "epsilon must be finite and non-negative";
+  const int64_t features = x->shape.back();
+  Location loc = im.nodeLoc(node);
+  // The features last in the stored layout too.
+  Perm perm = x->perm;
+  if (perm.back() != rank - 1)
+    perm = identityPerm(rank);
+  auto input = im.materialize(*x, perm, loc);
+  if (failed(input))
+    return failure();
+  SmallVector<Value> operands = {*input};
+  for (size_t i = 1; i <= 2; ++i) {
+    Tensor fill;
+    std::shared_ptr<const Tensor> param;
+    if (im.hasInput(node, i)) {
+      auto host = im.hostInput(node, i, i == 1 ? "the scale" : "the bias");
+      if (failed(host))
+        return failure();
+      if ((*host)->shape != std::vector<int64_t>{features} &&
+          !((*host)->shape.size() > 1 && product((*host)->shape) == features &&
+            (*host)->shape.back() == features))
+        return im.nodeError(node)
+               << (i == 1 ? "the scale" : "the bias") << " must be a vector of "
+               << features << " elements (the last axis), got "
+               << shapeString((*host)->shape);
+      fill = **host;
+      fill.shape = {features};
+    } else {
+      fill.dataType = kFloat;
+      fill.shape = {features};
+      fill.floats.assign(features, i == 1 ? 1.0f : 0.0f);
+    }
+    auto v = im.hostConstant(fill, {0}, loc);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  Value y = im.create<LayerNormOp>(
+      loc, (*input).getType(), operands,
+      {im.builder.getNamedAttr("epsilon",
+                               im.builder.getF32FloatAttr(*epsilon))});
+  im.define(node, im.stored(y, perm));
+  return success();
+}
+
 static LogicalResult importIdentity(Importer &im, const Node &node) {
   if (node.opType == "Dropout") {
     for (size_t i = 1; i < node.outputs.size(); ++i)
@@ -386,6 +459,7 @@ void mlir::mpq::onnx_import::registerElementwiseOps(OpTable &table) {
   table.add("Mul", importBinary);
   table.add("Div", importBinary);
   table.add("Softmax", importSoftmax);
+  table.add("LayerNormalization", importLayerNorm);
   for (StringRef op :
        {"Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu"})
     table.add(op, importElementwiseFunction);

@@ -58,6 +58,14 @@ inline constexpr llvm::StringLiteral kQonnxDomain = "qonnx.custom_op.general";
 /// NCHW to NHWC (and OIHW to OHWI): out dim i = in dim kToNHWC[i].
 inline constexpr int64_t kToNHWC[] = {0, 2, 3, 1};
 
+/// Replaces the subgraphs exporters write for ops their opset lacks (the
+/// LayerNormalization pattern of torch below opset 17) by those ops
+/// (ExporterPatterns.cpp). Run on the model before import.
+void fuseExporterPatterns(Model &model);
+/// The attribute of a LayerNormalization fused from the subgraph, which
+/// normalizes over that one axis only.
+inline constexpr const char *kFusedSingleAxis = "mpq.fused_single_axis";
+
 //===----------------------------------------------------------------------===//
 // Host-side tensor arithmetic (constant folding at import)
 //===----------------------------------------------------------------------===//

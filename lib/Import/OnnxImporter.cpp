@@ -841,6 +841,7 @@ mlir::mpq::importOnnxBuffer(StringRef bytes, StringRef fileName,
     emitError(FileLineColLoc::get(context, fileName, 0, 0)) << error;
     return nullptr;
   }
+  fuseExporterPatterns(model);
   return Importer(context, model, fileName, options).run();
 }
 

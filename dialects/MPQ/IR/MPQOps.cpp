@@ -475,6 +475,23 @@ LogicalResult SoftmaxOp::verify() {
   return normalizeAxis(*this, getAxis(), tensorType(getInput()).getRank());
 }
 
+LogicalResult LayerNormOp::verify() {
+  auto input = tensorType(getInput());
+  if (failed(requireSameShape(*this, input, tensorType(getOutput()))))
+    return failure();
+  if (input.getRank() < 1)
+    return emitOpError() << "input must have at least one axis";
+  int64_t features = input.getShape().back();
+  for (Value param : {getScale(), getBias()})
+    if (tensorType(param).getShape() != ArrayRef<int64_t>{features})
+      return emitOpError() << "scale and bias must be vectors of " << features
+                           << " elements (the size of the last axis), got "
+                           << param.getType();
+  if (!(getEpsilon().convertToFloat() >= 0.0f))
+    return emitOpError() << "epsilon must be non-negative";
+  return success();
+}
+
 LogicalResult FakeQuantOp::verify() {
   Type quant = getQuant();
   auto storage = getStorageInfo(quant);
@@ -849,6 +866,83 @@ LogicalResult RequantizeOp::verify() {
   for (auto [m, e] : llvm::zip(multiplier, exponent))
     if (failed(verifyMultiplier(*this, m, e, "multiplier")))
       return failure();
+  return verifyClamp(*this, getClampMin(), getClampMax(),
+                     uniformElement(getOutput()));
+}
+
+/// The row of a qsoftmax or qlayer_norm: a per-tensor input, a per-tensor
+/// result of the same shape, at most `maxRow` codes along
+/// the last axis.
+static LogicalResult verifyRowNormalization(Operation *op, Value input,
+                                            Value output, int64_t maxRow) {
+  if (failed(requirePerTensor(op, input, "input")) ||
+      failed(requirePerTensor(op, output, "result")) ||
+      failed(requireSameShape(op, tensorType(input), tensorType(output))))
+    return failure();
+  // (Stored types are at most 8 bits wide: the operand type says so.)
+  auto shape = tensorType(input).getShape();
+  if (shape.empty() || shape.back() < 1 || shape.back() > maxRow)
+    return op->emitOpError() << "rows (the last axis) must have 1 to " << maxRow
+                             << " elements, got " << input.getType();
+  return success();
+}
+
+LogicalResult QSoftmaxOp::verify() {
+  if (failed(verifyRowNormalization(*this, getInput(), getOutput(),
+                                    kMaxSoftmaxRow)))
+    return failure();
+  ArrayRef<int32_t> table = getExpTable();
+  const int64_t entries = int64_t(1) << uniformElement(getInput()).getWidth();
+  if (static_cast<int64_t>(table.size()) != entries)
+    return emitOpError() << "exp_table must have one entry per code "
+                            "difference ("
+                         << entries << "), got " << table.size();
+  const int32_t one = int32_t(1) << kSoftmaxExpBits;
+  if (table[0] < 1 ||
+      llvm::any_of(table, [&](int32_t e) { return e < 0 || e > one; }))
+    return emitOpError() << "exp_table entries must be in [0, " << one
+                         << "] with a positive first entry";
+  if (getExponent() < 0 || getExponent() > 31)
+    return emitOpError() << "exponent " << getExponent()
+                         << " is outside [0, 31] (an output scale in "
+                            "(2^-31, 2])";
+  return verifyMultiplier(*this, getMultiplier(), getExponent(), "multiplier");
+}
+
+LogicalResult QLayerNormOp::verify() {
+  if (failed(verifyRowNormalization(*this, getInput(), getOutput(),
+                                    kMaxLayerNormRow)))
+    return failure();
+  const int64_t n = tensorType(getInput()).getShape().back();
+  if (static_cast<int64_t>(getScale().size()) != n ||
+      static_cast<int64_t>(getBias().size()) != n)
+    return emitOpError() << "scale and bias must have " << n
+                         << " entries (the size of the last axis), got "
+                         << getScale().size() << " and " << getBias().size();
+  if (getShift() < 0 || getShift() > 16)
+    return emitOpError() << "shift " << getShift() << " is outside [0, 16]";
+  if (getEpsTerm() < 0 || getEpsTerm() >= n * (int64_t(1) << 44))
+    return emitOpError() << "eps_term " << getEpsTerm()
+                         << " is outside [0, N * 2^44)";
+  // |q| <= 2^shift * sqrt(N) + 1 (|x - mean| / std <= sqrt(N - 1)): the
+  // accumulator q * scale + bias must fit int32.
+  int64_t maxScale = 0, maxBias = 0;
+  for (int32_t g : getScale())
+    maxScale = std::max<int64_t>(maxScale, g < 0 ? -int64_t(g) : g);
+  for (int32_t b : getBias())
+    maxBias = std::max<int64_t>(maxBias, b < 0 ? -int64_t(b) : b);
+  const int64_t maxQ =
+      (int64_t(1) << getShift()) * (integerSqrt(n - 1) + 1) + 1;
+  if (maxScale >= (int64_t(1) << 15) ||
+      maxQ * maxScale + maxBias >= (int64_t(1) << 31))
+    return emitOpError() << "scale and bias overflow the int32 accumulator: "
+                            "at shift "
+                         << getShift() << " and " << n << " features, |scale| "
+                         << maxScale << " and |bias| " << maxBias
+                         << " can exceed 2^31";
+  if (failed(verifyMultiplier(*this, getMultiplier(), getExponent(),
+                              "multiplier")))
+    return failure();
   return verifyClamp(*this, getClampMin(), getClampMax(),
                      uniformElement(getOutput()));
 }

@@ -352,6 +352,109 @@ constexpr int64_t roundedRescaledSum(int64_t a, int32_t ma, int na, int64_t b,
 }
 
 //===----------------------------------------------------------------------===//
+// Row normalizations: integer softmax and layer normalization
+//===----------------------------------------------------------------------===//
+
+/// floor(sqrt(v)) for 0 <= v < 2^62, 0 for v <= 0: the integer square root,
+/// which is unique, computed digit by digit (two bits per step, 31 steps, no
+/// division), as I-BERT's integer LayerNorm needs it and as the kernels
+/// emit it.
+constexpr int64_t integerSqrt(int64_t v) {
+  if (v <= 0)
+    return 0;
+  int64_t rem = v, root = 0;
+  for (int64_t bit = int64_t(1) << 60; bit > 0; bit >>= 2) {
+    if (rem >= root + bit) {
+      rem -= root + bit;
+      root = (root >> 1) + bit;
+    } else {
+      root >>= 1;
+    }
+  }
+  return root;
+}
+
+/// num / den rounded to the nearest integer, ties away from zero, for
+/// den > 0 and |num| + den / 2 < 2^63: sign(num) * ((|num| + den/2) / den).
+constexpr int64_t divideRoundHalfAway(int64_t num, int64_t den) {
+  int64_t magnitude = num < 0 ? -num : num;
+  int64_t q = (magnitude + den / 2) / den;
+  return num < 0 ? -q : q;
+}
+
+/// Integer softmax (mpq.qsoftmax), the table formulation of integer runtimes
+/// (TFLite's LUT softmax, CMSIS-NN's arm_softmax_s8): for a row x of codes
+/// on an input grid of scale s,
+///
+///   m   = max_j x_j
+///   e_j = table[m - x_j],  table[d] = round(2^14 * exp(-s * d))
+///   S   = sum_j e_j                                  (< 2^30 for rows of
+///                                                     at most 2^16 codes)
+///   y_j = clamp(zp + divideRoundHalfAway(e_j * M0, S * 2^(31 - N0)))
+///
+/// with M0 * 2^(N0 - 31) = 1 / s_out and 0 <= N0 <= 31 (an output scale
+/// in (2^-31, 2]). exp(-s * d) for d >= 0 is in (0, 1], so the table has one
+/// entry per code difference (2^bits entries) in [0, 2^14]; e_0 = 2^14 makes
+/// S >= 2^14. The error against the float softmax is the table's rounding
+/// (2^-15 relative to the row's largest term) plus the output rounding.
+inline constexpr int kSoftmaxExpBits = 14;
+inline constexpr int64_t kMaxSoftmaxRow = int64_t(1) << 16;
+
+inline std::vector<int32_t> softmaxExpTable(double inputScale, unsigned bits) {
+  std::vector<int32_t> table;
+  if (!isValidStorageBits(bits) || bits > 16 || !(inputScale > 0))
+    return table;
+  const double one = std::ldexp(1.0, kSoftmaxExpBits);
+  for (int64_t d = 0; d < (int64_t(1) << bits); ++d)
+    table.push_back(static_cast<int32_t>(
+        std::nearbyint(one * std::exp(-inputScale * static_cast<double>(d)))));
+  return table;
+}
+
+/// One output code of the integer softmax: e (a table entry) over the row's
+/// sum, on the output grid.
+constexpr int64_t softmaxCode(int64_t e, int64_t sum, int32_t m0, int n0,
+                              int32_t zpOut, int64_t lo, int64_t hi) {
+  int64_t y = divideRoundHalfAway(e * m0, sum << (31 - n0));
+  return saturate(y + zpOut, lo, hi);
+}
+
+/// Integer layer normalization (mpq.qlayer_norm), after I-BERT (Kim et al.
+/// 2021): integer mean, variance and square root. For a row x of N codes,
+/// exactly (d_i is N times x_i's distance to the mean, in codes):
+///
+///   d_i   = N * x_i - sum_j x_j                      (|d_i| < 2^(log2 N + 9))
+///   V     = (sum_i d_i^2 + E) / N                    (floor; E encodes the
+///                                                     epsilon, N^3 eps/s^2)
+///   sigma = max(1, integerSqrt(V * 2^16))            (256 N sqrt(var + eps),
+///                                                     in codes)
+///   q_i   = divideRoundHalfAway(d_i * 2^(K + 8), sigma)
+///
+/// so that q_i is (x_i - mean) / sqrt(var + eps) with K fractional bits. For
+/// N <= 2^14 and codes of at most 8 bits every step fits int64. The op then
+/// adds the affine part and requantizes: acc_i = q_i * g_i + b_i (int32),
+/// y_i = requantize(acc_i, M0, N0) (see mpq.qlayer_norm).
+inline constexpr int64_t kMaxLayerNormRow = int64_t(1) << 14;
+
+inline void layerNormRow(const int64_t *x, int64_t n, int64_t epsTerm,
+                         int shift, int64_t *q) {
+  int64_t sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += x[i];
+  int64_t squares = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t d = n * x[i] - sum;
+    squares += d * d;
+  }
+  int64_t variance = (squares + epsTerm) / n;
+  int64_t sigma = integerSqrt(variance << 16);
+  if (sigma < 1)
+    sigma = 1;
+  for (int64_t i = 0; i < n; ++i)
+    q[i] = divideRoundHalfAway((n * x[i] - sum) << (shift + 8), sigma);
+}
+
+//===----------------------------------------------------------------------===//
 // Float to integer quantization (model boundaries, constant weights)
 //===----------------------------------------------------------------------===//
 

@@ -67,6 +67,10 @@ protected:
   MPQToLoopsLowering &lowering;
 };
 
+/// The row normalizations: qsoftmax and qlayer_norm (RowPatterns.cpp).
+void populateMPQRowToLoopsPatterns(RewritePatternSet &patterns,
+                                   MPQToLoopsLowering &lowering);
+
 } // namespace mlir::mpq
 
 #endif // MPQ_LIB_CONVERSION_MPQTOLOOPS_LOOPPATTERN_H

@@ -930,6 +930,7 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
                                            const MPQToLoopsOptions &options) {
   MLIRContext *context = patterns.getContext();
   populateMPQLayerToLoopsPatterns(patterns, lowering, options);
+  populateMPQRowToLoopsPatterns(patterns, lowering);
   patterns
       .add<RequantizeLowering, QAddLowering, QMulLowering, TableLowering,
            PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,

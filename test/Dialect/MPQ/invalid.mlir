@@ -653,3 +653,75 @@ func.func @qmul_multiplier(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, %b: tens
   %0 = mpq.qmul %a, %b {multiplier = 12345 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_to_even>} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
   return
 }
+
+// -----
+
+func.func @layer_norm_params(%x: tensor<2x4xf32>, %g: tensor<3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{scale and bias must be vectors of 4 elements (the size of the last axis), got 'tensor<3xf32>'}}
+  %0 = mpq.layer_norm %x, %g, %b : (tensor<2x4xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_epsilon(%x: tensor<2x4xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = mpq.layer_norm %x, %g, %g {epsilon = -1.0 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_table(%x: tensor<1x8x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{exp_table must have one entry per code difference (4), got 3}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027>, multiplier = 1073741824 : i32, exponent = 9 : i32} : tensor<1x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_entries(%x: tensor<1x8x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{exp_table entries must be in [0, 16384] with a positive first entry}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16385, 9937, 6027, 3656>, multiplier = 1073741824 : i32, exponent = 9 : i32} : tensor<1x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_exponent(%x: tensor<1x8x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{exponent -1 is outside [0, 31] (an output scale in (2^-31, 2])}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027, 3656>, multiplier = 1073741824 : i32, exponent = -1 : i32} : tensor<1x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_shape(%x: tensor<1x8x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{input and result shapes differ}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027, 3656>, multiplier = 1073741824 : i32, exponent = 9 : i32} : tensor<1x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x4x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qlayer_norm_params(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{scale and bias must have 4 entries (the size of the last axis), got 3 and 4}}
+  %0 = mpq.qlayer_norm %x {scale = array<i32: 1, 2, 3>, bias = array<i32: 0, 0, 0, 0>, eps_term = 0 : i64, shift = 12 : i32, multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_up>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<i8, 0.05:0>>
+  return
+}
+
+// -----
+
+func.func @qlayer_norm_overflow(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{scale and bias overflow the int32 accumulator: at shift 16 and 4 features, |scale| 20000 and |bias| 0 can exceed 2^31}}
+  %0 = mpq.qlayer_norm %x {scale = array<i32: 20000, 2, 3, 4>, bias = array<i32: 0, 0, 0, 0>, eps_term = 0 : i64, shift = 16 : i32, multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_up>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<i8, 0.05:0>>
+  return
+}
+
+// -----
+
+func.func @qlayer_norm_eps(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{eps_term -1 is outside [0, N * 2^44)}}
+  %0 = mpq.qlayer_norm %x {scale = array<i32: 1, 2, 3, 4>, bias = array<i32: 0, 0, 0, 0>, eps_term = -1 : i64, shift = 12 : i32, multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_up>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<i8, 0.05:0>>
+  return
+}

@@ -224,3 +224,17 @@ func.func @qmul(%a: tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, %b: tensor<1x1x1x8
      : (tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, tensor<1x1x1x8x!mpq.uniform<u2, 0.25:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.1:0>>
   return %y : tensor<1x4x4x8x!mpq.uniform<u8, 0.1:0>>
 }
+
+// CHECK-LABEL: func.func @row_norms
+func.func @row_norms(%x: tensor<2x4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>,
+                     %q: tensor<2x4x!mpq.uniform<u2, 0.5:0>>) -> (tensor<2x4xf32>, tensor<2x4x!mpq.uniform<u8, 0.00390625:0>>, tensor<2x4x!mpq.uniform<i8, 0.05:0>>) {
+  // CHECK: mpq.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %n = mpq.layer_norm %x, %g, %b {epsilon = 1.0e-3 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  // CHECK: mpq.qsoftmax %{{.*}} {exp_table = array<i32: 16384, 9937, 6027, 3656>, exponent = 9 : i32, multiplier = 1073741824 : i32} : tensor<2x4x!mpq.uniform<u2, 5.000000e-01:0>> -> tensor<2x4x!mpq.uniform<u8, 3.906250e-03:0>>
+  %s = mpq.qsoftmax %q {exp_table = array<i32: 16384, 9937, 6027, 3656>, multiplier = 1073741824 : i32, exponent = 9 : i32}
+     : tensor<2x4x!mpq.uniform<u2, 0.5:0>> -> tensor<2x4x!mpq.uniform<u8, 0.00390625:0>>
+  // CHECK: mpq.qlayer_norm %{{.*}} {bias = array<i32: 0, 1, -1, 4>, clamp_min = 0 : i64, eps_term = 12 : i64, exponent = -3 : i32, multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_up>, scale = array<i32: 2047, 100, -5, 1>, shift = 12 : i32}
+  %l = mpq.qlayer_norm %q {scale = array<i32: 2047, 100, -5, 1>, bias = array<i32: 0, 1, -1, 4>, eps_term = 12 : i64, shift = 12 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_up>, clamp_min = 0 : i64}
+     : tensor<2x4x!mpq.uniform<u2, 0.5:0>> -> tensor<2x4x!mpq.uniform<i8, 0.05:0>>
+  return %n, %s, %l : tensor<2x4xf32>, tensor<2x4x!mpq.uniform<u8, 0.00390625:0>>, tensor<2x4x!mpq.uniform<i8, 0.05:0>>
+}

@@ -1111,3 +1111,135 @@ TEST(RoundedRescaledSumTest, FarApartExponentsStayWithinOneStep) {
     ++checked;
   }
 }
+
+//===----------------------------------------------------------------------===//
+// Row normalizations
+//===----------------------------------------------------------------------===//
+
+TEST(IntegerSqrtTest, FloorOfTheSquareRoot) {
+  EXPECT_EQ(integerSqrt(0), 0);
+  EXPECT_EQ(integerSqrt(-5), 0);
+  EXPECT_EQ(integerSqrt(1), 1);
+  EXPECT_EQ(integerSqrt(3), 1);
+  EXPECT_EQ(integerSqrt(4), 2);
+  EXPECT_EQ(integerSqrt(99), 9);
+  EXPECT_EQ(integerSqrt(100), 10);
+  // Around the largest argument the kernels pass (< 2^62).
+  const int64_t r = 2147483647; // floor(sqrt(2^62 - 1))
+  EXPECT_EQ(integerSqrt(r * r), r);
+  EXPECT_EQ(integerSqrt(r * r - 1), r - 1);
+  EXPECT_EQ(integerSqrt((int64_t(1) << 62) - 1), r);
+  // Against the definition on a sweep (r^2 <= v < (r+1)^2).
+  for (int64_t v = 0; v < 200000; v += 7) {
+    int64_t s = integerSqrt(v);
+    EXPECT_LE(s * s, v);
+    EXPECT_GT((s + 1) * (s + 1), v);
+  }
+}
+
+TEST(DivideRoundTest, TiesAwayFromZero) {
+  EXPECT_EQ(divideRoundHalfAway(7, 2), 4);
+  EXPECT_EQ(divideRoundHalfAway(-7, 2), -4);
+  EXPECT_EQ(divideRoundHalfAway(5, 3), 2);
+  EXPECT_EQ(divideRoundHalfAway(-5, 3), -2);
+  EXPECT_EQ(divideRoundHalfAway(4, 3), 1);
+  EXPECT_EQ(divideRoundHalfAway(-4, 3), -1);
+  EXPECT_EQ(divideRoundHalfAway(0, 9), 0);
+  for (int64_t num = -300; num <= 300; ++num)
+    for (int64_t den = 1; den <= 17; ++den)
+      EXPECT_EQ(divideRoundHalfAway(num, den),
+                static_cast<int64_t>(std::round(double(num) / double(den))))
+          << num << "/" << den;
+}
+
+TEST(SoftmaxTest, TableIsTheScaledExponential) {
+  std::vector<int32_t> table = softmaxExpTable(0.5, 2);
+  ASSERT_EQ(table.size(), 4u);
+  // round(16384 * exp(-0.5 d)) for d = 0..3, by hand: 16384, 9937.4,
+  // 6027.3, 3655.7.
+  EXPECT_EQ(table[0], 16384);
+  EXPECT_EQ(table[1], 9937);
+  EXPECT_EQ(table[2], 6027);
+  EXPECT_EQ(table[3], 3656);
+  EXPECT_TRUE(softmaxExpTable(0.0, 8).empty());
+}
+
+TEST(SoftmaxTest, HandComputedRow) {
+  // Codes {3, 1, 0} at s = 0.5: e = table[0, 2, 3] = 16384, 6027, 3656;
+  // S = 26067. Output u8 with s_out = 1/256 (1/s_out = 256 = 2^30 * 2^(9-31)):
+  // y = round(e * 256 / S) = round(160.91), round(59.19), round(35.91).
+  std::vector<int32_t> table = softmaxExpTable(0.5, 8);
+  int64_t sum = table[0] + table[2] + table[3];
+  EXPECT_EQ(sum, 26067);
+  auto code = [&](int64_t e) {
+    return softmaxCode(e, sum, int32_t(1) << 30, 9, 0, 0, 255);
+  };
+  EXPECT_EQ(code(table[0]), 161);
+  EXPECT_EQ(code(table[2]), 59);
+  EXPECT_EQ(code(table[3]), 36);
+}
+
+TEST(SoftmaxTest, CloseToTheFloatSoftmax) {
+  // A row of 10 logits at s = 0.1: every output within one output step
+  // (1/256) of the float softmax of the dequantized codes.
+  const int64_t codes[10] = {-128, -40, 0, 13, 27, 60, 61, 90, 120, 127};
+  const double s = 0.1;
+  std::vector<int32_t> table = softmaxExpTable(s, 8);
+  int64_t m = 127, sum = 0;
+  double fsum = 0;
+  for (int64_t c : codes) {
+    sum += table[m - c];
+    fsum += std::exp(s * double(c - m));
+  }
+  for (int64_t c : codes) {
+    double want = std::exp(s * double(c - m)) / fsum * 256.0;
+    int64_t got =
+        softmaxCode(table[m - c], sum, int32_t(1) << 30, 9, 0, 0, 255);
+    EXPECT_LE(std::abs(double(got) - want), 0.5 + 1e-3) << c;
+  }
+}
+
+TEST(LayerNormTest, HandComputedRow) {
+  // Codes {1, 2, 3, 6}: sum 12, N 4, d = 4x - 12 = {-8, -4, 0, 12},
+  // sum d^2 = 224, eps 0: V = 56, sigma = isqrt(56 * 65536) = 1915 (1915^2 =
+  // 3667225 <= 3670016 < 1916^2). K = 4: q = round(d * 4096 / 1915) =
+  // {-17.11, -8.56, 0, 25.67} -> {-17, -9, 0, 26}. Float: mean 3, std
+  // sqrt(3.5) = 1.8708, normalized {-1.069, -0.535, 0, 1.604} * 16 =
+  // {-17.10, -8.55, 0, 25.66}.
+  const int64_t x[4] = {1, 2, 3, 6};
+  int64_t q[4];
+  layerNormRow(x, 4, 0, 4, q);
+  EXPECT_EQ(q[0], -17);
+  EXPECT_EQ(q[1], -9);
+  EXPECT_EQ(q[2], 0);
+  EXPECT_EQ(q[3], 26);
+  // A constant row with eps 0: sigma is clamped to 1 and every q is 0.
+  const int64_t flat[3] = {5, 5, 5};
+  int64_t z[3] = {9, 9, 9};
+  layerNormRow(flat, 3, 0, 12, z);
+  EXPECT_EQ(z[0], 0);
+  EXPECT_EQ(z[2], 0);
+}
+
+TEST(LayerNormTest, CloseToTheFloatNormalization) {
+  // 64 codes, eps term for eps = 1e-3 at s = 0.05 (E = N^3 eps / s^2):
+  // every q within 2^-K * 2 of the float normalization.
+  const int n = 64, k = 12;
+  std::vector<int64_t> x(n);
+  for (int i = 0; i < n; ++i)
+    x[i] = ((i * 37) % 251) - 120;
+  const double s = 0.05, eps = 1e-3;
+  const int64_t e =
+      static_cast<int64_t>(std::nearbyint(double(n) * n * n * eps / (s * s)));
+  std::vector<int64_t> q(n);
+  layerNormRow(x.data(), n, e, k, q.data());
+  double mean = 0, var = 0;
+  for (int64_t v : x)
+    mean += s * double(v) / n;
+  for (int64_t v : x)
+    var += (s * double(v) - mean) * (s * double(v) - mean) / n;
+  for (int i = 0; i < n; ++i) {
+    double want = (s * double(x[i]) - mean) / std::sqrt(var + eps);
+    EXPECT_NEAR(double(q[i]) / double(1 << k), want, 2.0 / (1 << k)) << i;
+  }
+}

@@ -239,6 +239,29 @@ def MPQ_SoftmaxOp : MPQ_PureOp<"softmax", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def MPQ_LayerNormOp : MPQ_PureOp<"layer_norm"> {
+  let summary = "layer normalization over the last axis";
+  let description = [{
+    For every row along the last axis (the features):
+
+        y = scale * (x - mean) / sqrt(variance + epsilon) + bias
+
+    with the mean and the (biased) variance of the row, and `scale` and
+    `bias` vectors of the last axis' size (ONNX LayerNormalization with
+    `axis = -1`, and the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add
+    pattern exporters write for it).
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$scale,
+                   MPQ_FloatTensor:$bias,
+                   DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
   let summary = "quantize and dequantize: marks a tensor's quantization";
   let description = [{
@@ -569,6 +592,64 @@ def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
     /// `axis` in [0, rank).
     int64_t getNormalizedAxis();
   }];
+}
+
+def MPQ_QSoftmaxOp : MPQ_PureOp<"qsoftmax", [MPQ_IntegerLevel]> {
+  let summary = "integer softmax along the last axis: exponential by table";
+  let description = [{
+    For every row along the last axis, with m the row's largest code:
+
+        e_j = exp_table[m - x_j]
+        y_j = clamp(zp_out + round(e_j * multiplier
+                                   / (sum_k e_k * 2^(31 - exponent))))
+
+    rounded to nearest, ties away from zero (softmaxCode in
+    mpq/Support/IntegerSemantics.h), where multiplier * 2^(exponent - 31) is
+    1 / s_out and `exp_table` has one entry per code difference d (2^bits
+    entries), round(2^14 * exp(-s_in * d)) (softmaxExpTable), computed at
+    compile time from the input's grid. The integer formulation of TFLite's
+    and CMSIS-NN's int8 softmax, with an exact division per element.
+
+    ```mlir
+    %y = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027, 3656>,
+                          multiplier = 1073741824 : i32, exponent = 9 : i32}
+       : tensor<1x10x!mpq.uniform<u2, 0.5:0>>
+      -> tensor<1x10x!mpq.uniform<u8, 0.00390625:0>>
+    ```
+  }];
+  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$exp_table,
+                   MPQ_SI32Attr:$multiplier, MPQ_SI32Attr:$exponent);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_QLayerNormOp : MPQ_PureOp<"qlayer_norm", [MPQ_IntegerLevel]> {
+  let summary = "integer layer normalization along the last axis (I-BERT)";
+  let description = [{
+    For every row x of N codes along the last axis, q_i is the integer
+    normalization of layerNormRow (mpq/Support/IntegerSemantics.h):
+    (x_i - mean) / sqrt(var + eps) with `shift` fractional bits, from an
+    integer mean, variance and square root, where `eps_term` is
+    round(N^3 * eps / s_in^2). Then per feature i:
+
+        acc_i = q_i * scale[i] + bias[i]                       (int32)
+        y_i   = clamp(zp_out + shift_round(acc_i * multiplier,
+                                           31 - exponent, rounding))
+
+    with `scale` and `bias` the affine parameters on one grid chosen at
+    compile time (scale codes of at most 12 bits), and multiplier *
+    2^(exponent - 31) their step over 2^shift, divided by s_out.
+  }];
+  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$scale,
+                   DenseI32ArrayAttr:$bias, MPQ_SI64Attr:$eps_term,
+                   MPQ_SI32Attr:$shift, MPQ_SI32Attr:$multiplier,
+                   MPQ_SI32Attr:$exponent, MPQ_RoundingModeAttr:$rounding,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
 }
 
 def MPQ_QAvgPool2DOp : MPQ_PureOp<"qavg_pool2d", [MPQ_IntegerLevel]> {
