@@ -92,12 +92,23 @@ struct Slot {
   }
 };
 
-/// sum over terms of coef[slot][option chosen] <= rhs.
+/// sum over terms of coef[slot][option chosen] - saving[in option][out
+/// option] <= rhs.
 struct Row {
   bool flash = false;
   int step = -1; ///< The RAM row's step.
   int64_t rhs = 0;
   std::map<int, std::vector<int64_t>> terms; ///< slot -> per-option bytes.
+  /// A step that runs in place (stepInPlaceShift) holds its input and output
+  /// as their union: in + out - saving, where the saving depends on both
+  /// widths. Empty unless the step may run in place with two variables (one
+  /// shared variable's saving is in its terms).
+  int inSlot = -1, outSlot = -1;
+  std::vector<std::vector<int64_t>> saving;
+
+  int64_t savingAt(const std::vector<int> &choice) const {
+    return saving.empty() ? 0 : saving[choice[inSlot]][choice[outSlot]];
+  }
 };
 
 struct Problem {
@@ -118,7 +129,7 @@ struct Problem {
     int64_t total = 0;
     for (const auto &[slot, coef] : row.terms)
       total += coef[choice[slot]];
-    return total;
+    return total - row.savingAt(choice);
   }
 };
 
@@ -214,7 +225,50 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
   }
   p.rows.push_back(std::move(flash));
 
-  // RAM, as the rule checks it.
+  // RAM, as the rule checks it: a step that may run in place holds its
+  // input and output as their union (the rule's in + out - saving), for the
+  // widths of both.
+  const std::vector<LiveRange> ranges = computeLiveRanges(graph);
+  auto addInPlaceSaving = [&](Row &row, size_t s) {
+    if (!request.inPlace)
+      return;
+    const GraphStep &step = graph.steps[s];
+    if (step.windowStride <= 0 || step.inputs.size() != 1)
+      return;
+    const ActivationTensor &x = graph.tensors[step.inputs.front()],
+                           &y = graph.tensors[step.output];
+    const int in = p.varSlot[x.variable], out = p.varSlot[y.variable];
+    BitAssignment widths = start.bits;
+    auto savingOf = [&](size_t i, size_t j) -> int64_t {
+      widths.activationBits[x.variable] = p.slots[in].widths[i];
+      widths.activationBits[y.variable] = p.slots[out].widths[j];
+      const int64_t shift = stepInPlaceShift(graph, ranges, s, widths);
+      if (shift < 0)
+        return 0;
+      const int64_t inBytes = packedTensorBytes(x.shape, p.slots[in].widths[i]),
+                    outBytes =
+                        packedTensorBytes(y.shape, p.slots[out].widths[j]);
+      return inBytes + outBytes - std::max(inBytes + shift, outBytes);
+    };
+    if (in == out) {
+      std::vector<int64_t> &coef = row.terms[in];
+      for (size_t i = 0; i < coef.size(); ++i)
+        coef[i] -= savingOf(i, i);
+      return;
+    }
+    std::vector<std::vector<int64_t>> saving(
+        p.slots[in].widths.size(),
+        std::vector<int64_t>(p.slots[out].widths.size(), 0));
+    bool any = false;
+    for (size_t i = 0; i < saving.size(); ++i)
+      for (size_t j = 0; j < saving[i].size(); ++j)
+        any |= (saving[i][j] = savingOf(i, j)) != 0;
+    if (!any)
+      return;
+    row.inSlot = in;
+    row.outSlot = out;
+    row.saving = std::move(saving);
+  };
   if (p.chain) {
     for (size_t s = 0; s < graph.steps.size(); ++s) {
       const GraphStep &step = graph.steps[s];
@@ -225,10 +279,10 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
       row.rhs = request.ramBudget;
       tensorTerm(row, step.inputs.front());
       tensorTerm(row, step.output);
+      addInPlaceSaving(row, s);
       p.rows.push_back(std::move(row));
     }
   } else {
-    const std::vector<LiveRange> ranges = computeLiveRanges(graph);
     for (size_t s = 0; s < graph.steps.size(); ++s) {
       Row row;
       row.step = static_cast<int>(s);
@@ -237,6 +291,7 @@ Problem buildProblem(const GraphDesc &graph, const AssignmentRequest &request,
         if (ranges[t].first <= static_cast<int>(s) &&
             static_cast<int>(s) <= ranges[t].last)
           tensorTerm(row, static_cast<int>(t));
+      addInPlaceSaving(row, s);
       p.rows.push_back(std::move(row));
     }
   }
@@ -329,7 +384,8 @@ Solved solveChainActivations(const GraphDesc &graph, const Problem &p,
       std::vector<int> from(next.size(), -1);
       for (size_t j = 0; j < next.size(); ++j)
         for (size_t i = 0; i < best.size(); ++i) {
-          if (best[i] == kInf || ci[i] + co[j] > row->rhs)
+          const int64_t saving = row->saving.empty() ? 0 : row->saving[i][j];
+          if (best[i] == kInf || ci[i] + co[j] - saving > row->rhs)
             continue;
           const double c = best[i] + p.slots[out].cost[j];
           if (c < next[j]) {
@@ -377,7 +433,28 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
     firstCol[i] = cols + 1;
     cols += static_cast<int>(p.slots[i].widths.size());
   }
+  // A row with an in-place saving: z[i][j] = x[in][i] x[out][j], continuous
+  // in [0, 1] (with both margins one-hot the only solution is the product),
+  // so the saving is linear in z.
+  std::vector<int> firstPair(p.rows.size(), 0);
+  int pairRows = 0;
+  for (size_t r = 0; r < p.rows.size(); ++r)
+    if (!p.rows[r].saving.empty()) {
+      firstPair[r] = cols + 1;
+      cols += static_cast<int>(p.slots[p.rows[r].inSlot].widths.size() *
+                               p.slots[p.rows[r].outSlot].widths.size());
+      pairRows += static_cast<int>(p.slots[p.rows[r].inSlot].widths.size() +
+                                   p.slots[p.rows[r].outSlot].widths.size());
+    }
   glp_add_cols(lp, cols);
+  for (size_t r = 0; r < p.rows.size(); ++r)
+    if (firstPair[r])
+      for (int c = firstPair[r];
+           c < firstPair[r] +
+                   static_cast<int>(p.slots[p.rows[r].inSlot].widths.size() *
+                                    p.slots[p.rows[r].outSlot].widths.size());
+           ++c)
+        glp_set_col_bnds(lp, c, GLP_DB, 0.0, 1.0);
   // Costs are scaled to at most 1 so GLPK's tolerances mean the same on
   // every table.
   double scale = 0;
@@ -393,7 +470,7 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
     }
   std::vector<int> ia = {0}, ja = {0};
   std::vector<double> ar = {0.0};
-  const int rows = static_cast<int>(p.slots.size() + p.rows.size());
+  const int rows = static_cast<int>(p.slots.size() + p.rows.size()) + pairRows;
   glp_add_rows(lp, rows);
   int r = 0;
   for (size_t i = 0; i < p.slots.size(); ++i) {
@@ -404,7 +481,8 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
       ar.push_back(1.0);
     }
   }
-  for (const Row &row : p.rows) {
+  for (size_t ri = 0; ri < p.rows.size(); ++ri) {
+    const Row &row = p.rows[ri];
     glp_set_row_bnds(lp, ++r, GLP_UP, 0.0, static_cast<double>(row.rhs));
     for (const auto &[slot, coef] : row.terms)
       for (size_t k = 0; k < coef.size(); ++k)
@@ -413,6 +491,35 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
           ja.push_back(firstCol[slot] + static_cast<int>(k));
           ar.push_back(static_cast<double>(coef[k]));
         }
+    if (row.saving.empty())
+      continue;
+    const size_t ni = row.saving.size(), nj = row.saving.front().size();
+    auto pairCol = [&](size_t i, size_t j) {
+      return firstPair[ri] + static_cast<int>(i * nj + j);
+    };
+    for (size_t i = 0; i < ni; ++i)
+      for (size_t j = 0; j < nj; ++j)
+        if (row.saving[i][j] != 0) {
+          ia.push_back(r);
+          ja.push_back(pairCol(i, j));
+          ar.push_back(-static_cast<double>(row.saving[i][j]));
+        }
+    // The margins: sum_j z[i][j] = x[in][i], sum_i z[i][j] = x[out][j].
+    auto margin = [&](int slot, size_t k, bool overJ) {
+      glp_set_row_bnds(lp, ++r, GLP_FX, 0.0, 0.0);
+      ia.push_back(r);
+      ja.push_back(firstCol[slot] + static_cast<int>(k));
+      ar.push_back(-1.0);
+      for (size_t m = 0; m < (overJ ? nj : ni); ++m) {
+        ia.push_back(r);
+        ja.push_back(overJ ? pairCol(k, m) : pairCol(m, k));
+        ar.push_back(1.0);
+      }
+    };
+    for (size_t i = 0; i < ni; ++i)
+      margin(row.inSlot, i, /*overJ=*/true);
+    for (size_t j = 0; j < nj; ++j)
+      margin(row.outSlot, j, /*overJ=*/false);
   }
   glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(),
                   ar.data());
@@ -451,7 +558,8 @@ Solved solveMilp(const Problem &p, std::vector<int> &choice,
 /// The first row that slot `i` at its option in `choice` breaks, or null.
 const Row *brokenRow(const Problem &p, const std::vector<int> &choice, int i) {
   for (const Row &row : p.rows)
-    if (row.terms.count(i) && p.rowBytes(row, choice) > row.rhs)
+    if ((row.terms.count(i) || row.inSlot == i || row.outSlot == i) &&
+        p.rowBytes(row, choice) > row.rhs)
       return &row;
   return nullptr;
 }
@@ -731,7 +839,8 @@ SearchStrategy::assign(const GraphDesc &graph,
       r.assignment.perLayerWeights[slot.index] = true;
     }
   }
-  r.footprint = computeFootprint(graph, r.assignment, request.scheme);
+  r.footprint =
+      computeFootprint(graph, r.assignment, request.scheme, request.inPlace);
   r.ramUsed = p.chain ? r.footprint.ramBytes : r.footprint.peakLiveBytes;
   r.ramFits = r.ramUsed <= request.ramBudget;
   r.flashFits = r.footprint.flashBytes <= request.flashBudget;
