@@ -5,10 +5,13 @@ The zoo is utils/models/mlperf_tiny.py: DS-CNN (KWS), MobileNetV1 0.25 (VWW), Re
 FC AutoEncoder (AD), and utils/models/zoo_dag.py: a SqueezeNet-style classifier (fire modules,
 Concat) and a U-Net/FPN-style decoder (nearest Resize, Add and Concat skips, per-pixel head), each
 exported by python3-torch three ways from one set of float weights (float, eager-mode PTQ QDQ,
-QAT QDQ).  Inputs are calibration-matched: drawn by the generator's
-own input function (smooth random fields, the distribution the BN statistics and every
-calibration come from) with the seed of its test inputs, --count of them (the first 16 are the
-zoo's <arch>_inputs.npy).
+QAT QDQ); and, float export only (torch's eager PTQ cannot quantize them), the LayerNorm MLP
+head of utils/models/layernorm_head.py at opsets 17 and 13 and the MobileNetV3-style block of
+utils/models/mobilenet_v3_block.py (HardSwish, squeeze-excite HardSigmoid and Mul, residual
+Add).  Inputs are calibration-matched: drawn by the generator's own input function (smooth
+random fields, the distribution the BN statistics and every calibration come from) with the
+seed of its test inputs, --count of them (the first 16 are the zoo's <arch>_inputs.npy; the
+first 4 the MobileNetV3 block's test inputs).
 
 For every model, mpqc compiles the export for x86-64 under the STM32H743's default budgets (2 MiB
 flash, 512 KiB RAM; every width comes out at 8 bits, checked), calibrating on the zoo's 32
@@ -29,9 +32,13 @@ Figures (per output tensor, over all inputs):
 Table 1 asks the question of issue #13: on the float export, does mpq at all-8-bit agree with the
 float model (ONNX Runtime, float) at least as well as ONNX Runtime's own int8 execution does?
 ONNX Runtime's Python quantization tool is not available here (no PyPI), so ONNX Runtime's int8
-execution of the same architecture and weights is the PTQ QDQ export (torch's eager-mode PTQ with
-the onednn qconfig: per-channel symmetric int8 weights, uint8 activations from HistogramObserver
-ranges, same calibration inputs) run by ONNX Runtime.  Table 2 compares mpq and ONNX Runtime on
+execution of the same architecture and weights is given two ways, both run by ONNX Runtime:
+the PTQ QDQ export (torch's eager-mode PTQ with the onednn qconfig: per-channel symmetric int8
+weights, uint8 activations from HistogramObserver ranges, same calibration inputs), where torch
+can export one, and the float export quantized by utils/models/ort_static_qdq.py, a mirror of
+ONNX Runtime's quantize_static(QDQ, per_channel=True, QUInt8 activations, QInt8 weights, MinMax
+calibration run by ONNX Runtime on the same calibration inputs mpq calibrates on), for every
+model.  Table 2 compares mpq and ONNX Runtime on
 the same QDQ file, beside ONNX Runtime against itself (optimized vs unoptimized).
 
   benchmarks/models.py [--bin build/bin] [--count 64] [--write docs/models.md] [--work DIR]
@@ -56,7 +63,10 @@ sys.path.insert(0, os.path.join(ROOT, "utils", "models"))
 
 import numpy as np  # noqa: E402
 
+import layernorm_head  # noqa: E402
 import mlperf_tiny  # noqa: E402
+import netbuild  # noqa: E402
+import ort_static_qdq  # noqa: E402
 import zoo_dag  # noqa: E402
 
 TITLES = {
@@ -66,9 +76,23 @@ TITLES = {
     "ad_autoencoder": "FC AutoEncoder (AD)",
     "squeezenet_fire": "SqueezeNet fire (IC)",
     "unet_decoder": "U-Net/FPN decoder (seg.)",
+    "ln_mlp_opset17": "LayerNorm MLP head, opset 17 (IC)",
+    "ln_mlp_opset13": "LayerNorm MLP head, opset 13 (IC)",
+    "mbv3_block": "MobileNetV3-style block (IC)",
 }
 # (generator module, architecture), in table order.
 ZOO = [(mlperf_tiny, a) for a in mlperf_tiny.ARCHS] + [(zoo_dag, a) for a in zoo_dag.ARCHS]
+# Float-only models (torch's eager PTQ cannot export them): name -> (float .onnx in the zoo,
+# calibration .npy in the zoo, the calibration-matched evaluation inputs: n -> array), in table order.
+FLOAT_ONLY = {
+    "ln_mlp_opset17": ("ln_mlp_opset17.onnx", "ln_mlp_calib.npy",
+                       lambda n: layernorm_head.make_inputs(n, layernorm_head.INPUT_SEED + 1000)),
+    "ln_mlp_opset13": ("ln_mlp_opset13.onnx", "ln_mlp_calib.npy",
+                       lambda n: layernorm_head.make_inputs(n, layernorm_head.INPUT_SEED + 1000)),
+    # mobilenet_v3_block.py: calibration images smooth_fields(16, 3, 64, seed=5), test seed 7.
+    "mbv3_block": ("mbv3_block.onnx", "mbv3_calib.npy",
+                   lambda n: netbuild.smooth_fields(n, 3, 64, seed=7).astype(np.float32)),
+}
 # What "top-1" means for each architecture: per input (classifier), per pixel (segmentation), none.
 KIND = {"ad_autoencoder": None, "unet_decoder": "segmentation"}
 
@@ -230,9 +254,17 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
     zoo = os.path.join(work, "zoo")
-    for gen in ("mlperf_tiny.py", "zoo_dag.py"):
+    for gen in ("mlperf_tiny.py", "zoo_dag.py", "layernorm_head.py"):
         run([sys.executable, os.path.join(ROOT, "utils", "models", gen), "--all", zoo, "--quiet"])
+    run([sys.executable, os.path.join(ROOT, "utils", "models", "mobilenet_v3_block.py"), "-o",
+         os.path.join(zoo, "mbv3_block.onnx"), "--calibration", os.path.join(zoo, "mbv3_calib.npy")])
     rows1, rows2, rows3, rows4, failures = [], [], [], [], []
+
+    def static_qdq(name, model, calib, inputs):
+        """ONNX Runtime's int8 execution of the float export quantized by ort_static_qdq.py."""
+        out = os.path.join(work, name + "_static_qdq.onnx")
+        ort_static_qdq.quantize(model, calib, out, node=args.node)
+        return ort(args.node, out, inputs, os.path.join(work, name + "_static_qdq_ort.npy"))
     for module, arch in ZOO:
         classifier = KIND.get(arch, "classifier")
         calib = os.path.join(zoo, arch + "_calib.npy")
@@ -260,8 +292,10 @@ def main(argv=None):
             mpq[export] = (reals.reshape(ref[export].shape), codes, grid)
             rows3.append((arch, export, report, m7))
         if "float" in mpq:
+            static = static_qdq(arch, os.path.join(zoo, arch + "_float.onnx"), calib, inputs)
             rows1.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
-                          agreement(ref["float"], ref["ptq"], classifier)))
+                          agreement(ref["float"], ref["ptq"], classifier),
+                          agreement(ref["float"], static, classifier)))
         if "float" in mpq and module is mlperf_tiny:  # simulate() models the MLPerf-Tiny nets only
             calib_x = np.load(calib)
             rows4.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
@@ -281,18 +315,41 @@ def main(argv=None):
                           agreement(ref["float"], reals, classifier),
                           agreement(ref["float"], ref[export], classifier)))
 
+    for name, (onnx_file, calib_file, make) in FLOAT_ONLY.items():
+        model, calib = os.path.join(zoo, onnx_file), os.path.join(zoo, calib_file)
+        batch = make(args.count)
+        inputs = os.path.join(work, name + "_eval.npy")
+        np.save(inputs, batch)
+        ref = ort(args.node, model, inputs, os.path.join(work, name + "_float_ort.npy"))
+        try:
+            static = static_qdq(name, model, calib, inputs)
+            report, reals, _, _ = compile_and_run(args.bin, model, calib, name, work, batch)
+            m7, _, _, _ = compile_and_run(args.bin, model, calib, name, work, batch, "cortex-m7")
+        except RuntimeError as e:
+            failures.append((name, "float", str(e)))
+            print("FAIL %s float: %s" % (name, e), file=sys.stderr)
+            continue
+        widths = set(re.sub(r"[wa=\s]", "", report["bits"]))
+        if widths != {"8"}:
+            failures.append((name, "float", "not all 8-bit: " + report["bits"]))
+        rows3.append((name, "float", report, m7))
+        rows1.append((name, agreement(ref, reals.reshape(ref.shape), "classifier"), None,
+                      agreement(ref, static, "classifier")))
+
     lines = []
     lines.append("Table 1. Float export, all-8-bit: agreement with the float model (ONNX Runtime, float), "
                  "%d calibration-matched inputs per model. Cells: SQNR, max|err|, top-1 agreement "
                  "(the decoder: per pixel)." % args.count)
     lines.append("")
-    lines.append("| model | mpq, float export (mpq calibrates, x86 object) | ONNX Runtime int8 (PTQ QDQ export) "
-                 "| mpq at least as good (SQNR) |")
-    lines.append("|---|---|---|---|")
-    for arch, a, b in rows1:
-        lines.append("| %s | %s | %s | %s (%+.1f dB) |" % (TITLES[arch], fmt_agree(a), fmt_agree(b),
-                                                         "yes" if a["sqnr"] >= b["sqnr"] else "**no**",
-                                                         a["sqnr"] - b["sqnr"]))
+    lines.append("| model | mpq, float export (mpq calibrates, x86 object) | ONNX Runtime int8: torch PTQ QDQ export "
+                 "| ONNX Runtime int8: static QDQ by ort_static_qdq.py | mpq at least as good (SQNR) |")
+    lines.append("|---|---|---|---|---|")
+    for arch, a, b, c in rows1:
+        others = [("PTQ", b), ("static QDQ", c)] if b is not None else [("static QDQ", c)]
+        verdict = "yes" if all(a["sqnr"] >= o["sqnr"] for _, o in others) else "**no**"
+        lines.append("| %s | %s | %s | %s | %s (%s) |" % (
+            TITLES[arch], fmt_agree(a), fmt_agree(b) if b is not None else "(torch cannot export it)", fmt_agree(c),
+            verdict, ", ".join("%+.1f dB vs %s" % (a["sqnr"] - o["sqnr"], k) for k, o in others)))
     lines.append("")
     lines.append("Table 2. QDQ exports: mpq (x86 object) against ONNX Runtime running the same file. "
                  "Codes: identical share, largest difference (output grid of the file).")
