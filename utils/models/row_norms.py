@@ -28,6 +28,7 @@ He-initialised weights, layer-norm scales around 1 and biases around 0
   err_<name>.onnx        one unsupported use each:
     ln_axis               LayerNormalization over axes 2..3 of conv1's output
     ln_mean_output        LayerNormalization whose Mean output is used
+    ln_epsilon            LayerNormalization with a negative epsilon
     softmax_axis          Softmax over the rows (axis 2) of conv1's output,
                           inside the graph: imports, but has no integer form
 """
@@ -170,6 +171,10 @@ def errors():
     g.node("LayerNormalization", [h, g.const("w", np.ones(32, np.float32))], "ln",
            outputs=["ln", "ln_mean"], axis=-1)
     out["ln_mean_output"] = g.model("ln_mean", [1, 1])
+    g = Graph("err_ln_epsilon", 5, opset=17)
+    h = g.fc("x", "fc1", 16, 32)
+    out["ln_epsilon"] = g.model(g.node("LayerNormalization", [h, g.const("w", np.ones(32, np.float32))],
+                                       "ln", axis=-1, epsilon=-1e-5), [1, 32])
     g = Graph("err_softmax_axis", 5, image=True)
     h = g.conv("x", "conv1", 3, 8)
     h = g.node("Softmax", [h], "softmax", axis=2)

@@ -11,6 +11,10 @@
 // 64-bit (__aeabi_ldivmod on a Cortex-M): one per element, on rows that are
 // a classifier's or an MLP head's features, not on feature maps.
 //
+// No call below takes two operands that each create ops: C++ leaves the
+// order of their evaluation unspecified, and the IR would differ between
+// host compilers (gcc and clang emit it in opposite orders).
+//
 //===----------------------------------------------------------------------===//
 
 #include "LoopPattern.h"
@@ -100,9 +104,10 @@ protected:
                                });
       Value den = shiftLeft(e, e.toI64(sum), denShift);
       e.loopNest({n}, [&](ArrayRef<Value> j) {
-        Value num = e.mul(e.toI64(term(j[0])), e.i64(op.getMultiplier()));
-        Value y = e.add(divideRoundHalfAway(e, num, den),
-                        e.i64(outElem.getZeroPoint()));
+        Value entry = e.toI64(term(j[0]));
+        Value num = e.mul(entry, e.i64(op.getMultiplier()));
+        Value quotient = divideRoundHalfAway(e, num, den);
+        Value y = e.add(quotient, e.i64(outElem.getZeroPoint()));
         y = clampTo(e, y, outElem.getStorageMin(), outElem.getStorageMax());
         e.store(out, row, j[0], e.toI32(y));
       });
@@ -139,25 +144,28 @@ protected:
           });
       // d_j = N x_j - sum: N times x_j's distance to the mean.
       auto distance = [&](Value j) {
-        return e.sub(e.mul(e.i64(n), e.toI64(e.load(*in, row, j))), sum);
+        Value x = e.toI64(e.load(*in, row, j));
+        return e.sub(e.mul(e.i64(n), x), sum);
       };
       Value squares = e.reduceNest({n}, e.i64(0),
                                    [&](ArrayRef<Value> j, Value acc) -> Value {
                                      Value d = distance(j[0]);
                                      return e.add(acc, e.mul(d, d));
                                    });
-      Value variance = arith::DivSIOp::create(
-          b, e.loc, e.add(squares, e.i64(op.getEpsTerm())), e.i64(n));
-      Value sigma = arith::MaxSIOp::create(
-          b, e.loc, integerSqrt(e, shiftLeft(e, variance, 16)), e.i64(1));
+      Value total = e.add(squares, e.i64(op.getEpsTerm()));
+      Value variance = arith::DivSIOp::create(b, e.loc, total, e.i64(n));
+      Value root = integerSqrt(e, shiftLeft(e, variance, 16));
+      Value sigma = arith::MaxSIOp::create(b, e.loc, root, e.i64(1));
       e.loopNest({n}, [&](ArrayRef<Value> j) {
         Value q = divideRoundHalfAway(
             e, shiftLeft(e, distance(j[0]), op.getShift() + 8), sigma);
-        Value acc = e.add(e.mul(q, e.toI64(scale.at(e, j[0]))),
-                          e.toI64(bias.at(e, j[0])));
-        Value y = e.requantize(acc, e.i64(op.getMultiplier()),
-                               e.i64(31 - op.getExponent()),
-                               outElem.getZeroPoint(), lo, hi, mode);
+        Value g = e.toI64(scale.at(e, j[0]));
+        Value beta = e.toI64(bias.at(e, j[0]));
+        Value acc = e.add(e.mul(q, g), beta);
+        Value m0 = e.i64(op.getMultiplier());
+        Value shift = e.i64(31 - op.getExponent());
+        Value y =
+            e.requantize(acc, m0, shift, outElem.getZeroPoint(), lo, hi, mode);
         e.store(out, row, j[0], y);
       });
     });
