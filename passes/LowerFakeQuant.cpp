@@ -225,6 +225,7 @@ private:
   LogicalResult lowerMul(MulOp mul);
   LogicalResult lowerSoftmax(SoftmaxOp softmax);
   LogicalResult lowerLayerNorm(LayerNormOp norm);
+  LogicalResult lowerResizeLinear(ResizeLinearOp resize);
   /// `op` (an element-wise function of `input`) and the fake_quant after it
   /// as one mpq.table: one table per entry of `functions` (one, or one per
   /// channel).
@@ -764,6 +765,66 @@ LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
   return success();
 }
 
+LogicalResult Lowering::lowerResizeLinear(ResizeLinearOp resize) {
+  Value input = lookup(resize.getInput());
+  if (!input)
+    return success(); // Not on a grid: left for the final check.
+  UniformType inType = uniformOf(input), outType = inType;
+  if (inType.isPerAxis() || inType.getWidth() > 8)
+    return resize.emitError() << "the input of " << layerName(resize)
+                              << " must be quantized per tensor with at most "
+                                 "8 bits, got "
+                              << inType;
+  // Like a pool: the input's grid unless a fake_quant follows.
+  Value result = resize.getResult();
+  FakeQuantOp next;
+  if (result.hasOneUse())
+    next = dyn_cast<FakeQuantOp>(*result.getUsers().begin());
+  if (next)
+    if (auto type = dyn_cast<UniformType>(next.getQuant());
+        type && !type.isPerAxis())
+      outType = type;
+  auto inShape = cast<ShapedType>(input.getType()).getShape();
+  auto outShape = resize.getType().getShape();
+  const std::string mode = resize.getCoordinateMode().str();
+  LinearResizeAxis h = linearResizeAxis(inShape[1], outShape[1], mode),
+                   w = linearResizeAxis(inShape[2], outShape[2], mode);
+  if (h.index.empty() || w.index.empty() ||
+      h.denominator * w.denominator > (int64_t(1) << 22))
+    return resize.emitError()
+           << layerName(resize) << " resizes " << inShape[1] << "x"
+           << inShape[2] << " to " << outShape[1] << "x" << outShape[2]
+           << " with coordinate_mode '" << mode
+           << "': its interpolation weights need a denominator of "
+           << h.denominator << " x " << w.denominator
+           << ", more than the 2^22 the integer kernel takes";
+  auto m =
+      multiplierFor(inType.getScale() / (static_cast<double>(h.denominator) *
+                                         static_cast<double>(w.denominator) *
+                                         outType.getScale()),
+                    resize);
+  if (failed(m))
+    return failure();
+  builder.setInsertionPoint(resize);
+  Rounding rounding = next ? next.getRounding() : Rounding::half_to_even;
+  Value lowered = QResizeLinearOp::create(
+      builder, resize.getLoc(), withElement(result, outType), input,
+      builder.getDenseI32ArrayAttr(h.index),
+      builder.getDenseI32ArrayAttr(h.weight),
+      builder.getI32IntegerAttr(static_cast<int32_t>(h.denominator)),
+      builder.getDenseI32ArrayAttr(w.index),
+      builder.getDenseI32ArrayAttr(w.weight),
+      builder.getI32IntegerAttr(static_cast<int32_t>(w.denominator)),
+      builder.getI32IntegerAttr(m->m0), builder.getI32IntegerAttr(m->n0),
+      RoundingAttr::get(builder.getContext(), rounding));
+  record(result, lowered);
+  if (outType != inType) {
+    record(next.getResult(), lowered);
+    consume(next);
+  }
+  return success();
+}
+
 LogicalResult Lowering::lowerAveragePool(Operation *pool,
                                          ArrayRef<int64_t> kernel,
                                          ArrayRef<int64_t> strides,
@@ -945,6 +1006,9 @@ LogicalResult Lowering::run() {
             })
             .Case([&](SoftmaxOp softmax) { return lowerSoftmax(softmax); })
             .Case([&](LayerNormOp norm) { return lowerLayerNorm(norm); })
+            .Case([&](ResizeLinearOp resize) {
+              return lowerResizeLinear(resize);
+            })
             .Case([&](func::ReturnOp ret) { return lowerReturn(ret); })
             .Default([&](Operation *other) {
               // Data movement is the same op on codes.

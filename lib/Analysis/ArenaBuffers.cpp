@@ -182,10 +182,10 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp, QSoftmaxOp, QLayerNormOp>(
-          [&](Operation *step) -> LogicalResult {
-            return addStep(step, nullptr, step->getResult(0));
-          })
+      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp, QSoftmaxOp, QLayerNormOp,
+            QResizeLinearOp>([&](Operation *step) -> LogicalResult {
+        return addStep(step, nullptr, step->getResult(0));
+      })
       .Case<ReshapeOp>([&](ReshapeOp reshape) -> LogicalResult {
         Value input = reshape.getInput();
         if (constants.contains(input)) {

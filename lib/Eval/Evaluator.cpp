@@ -391,6 +391,8 @@ private:
   LogicalResult evalConcat(ConcatOp concat);
   LogicalResult evalSlice(SliceOp slice);
   LogicalResult evalResizeNearest(ResizeNearestOp resize);
+  LogicalResult evalResizeLinear(ResizeLinearOp resize);
+  LogicalResult evalQResizeLinear(QResizeLinearOp resize);
 
   const EvalOptions &options;
   /// Tensors are immutable once computed, so a pass-through op or a cached
@@ -1071,6 +1073,87 @@ LogicalResult Evaluator::evalSlice(SliceOp slice) {
   });
 }
 
+/// The bilinear taps of an NHWC resize: for every output pixel the four
+/// input pixels and their integer weights (over h.denominator *
+/// w.denominator), in row-major order of the output; `visit(outPixel,
+/// inPixels[4], weights[4])`.
+template <typename Fn>
+static void forEachBilinearTap(ArrayRef<int64_t> inShape,
+                               ArrayRef<int64_t> outShape,
+                               const LinearResizeAxis &h,
+                               const LinearResizeAxis &w, Fn visit) {
+  const int64_t inH = inShape[1], inW = inShape[2];
+  for (int64_t n = 0; n < outShape[0]; ++n)
+    for (int64_t r = 0; r < outShape[1]; ++r) {
+      const int64_t h0 = h.index[r], h1 = std::min(h0 + 1, inH - 1);
+      const int64_t wh1 = h.weight[r], wh0 = h.denominator - wh1;
+      for (int64_t c = 0; c < outShape[2]; ++c) {
+        const int64_t w0 = w.index[c], w1 = std::min(w0 + 1, inW - 1);
+        const int64_t ww1 = w.weight[c], ww0 = w.denominator - ww1;
+        const int64_t base = n * inH;
+        const int64_t pixels[4] = {
+            (base + h0) * inW + w0, (base + h0) * inW + w1,
+            (base + h1) * inW + w0, (base + h1) * inW + w1};
+        const int64_t weights[4] = {wh0 * ww0, wh0 * ww1, wh1 * ww0, wh1 * ww1};
+        visit((n * outShape[1] + r) * outShape[2] + c, pixels, weights);
+      }
+    }
+}
+
+LogicalResult Evaluator::evalResizeLinear(ResizeLinearOp resize) {
+  const EvalTensor &in = get(resize.getInput());
+  std::vector<int64_t> outShape = shapeOf(resize->getResult(0));
+  const std::string mode = resize.getCoordinateMode().str();
+  LinearResizeAxis h = linearResizeAxis(in.shape[1], outShape[1], mode),
+                   w = linearResizeAxis(in.shape[2], outShape[2], mode);
+  const int64_t channels = in.shape[3];
+  const double scale = 1.0 / (static_cast<double>(h.denominator) *
+                              static_cast<double>(w.denominator));
+  std::vector<double> out(outShape[0] * outShape[1] * outShape[2] * channels);
+  forEachBilinearTap(
+      in.shape, outShape, h, w,
+      [&](int64_t o, const int64_t *pixels, const int64_t *weights) {
+        for (int64_t k = 0; k < channels; ++k) {
+          double sum = 0;
+          for (int t = 0; t < 4; ++t)
+            sum += static_cast<double>(weights[t]) *
+                   in.reals[pixels[t] * channels + k];
+          out[o * channels + k] = sum * scale;
+        }
+      });
+  return setFloats(resize, std::move(out));
+}
+
+LogicalResult Evaluator::evalQResizeLinear(QResizeLinearOp resize) {
+  const EvalTensor &in = get(resize.getInput());
+  std::vector<int64_t> outShape = shapeOf(resize->getResult(0));
+  LinearResizeAxis h, w;
+  h.index.assign(resize.getHIndex().begin(), resize.getHIndex().end());
+  h.weight.assign(resize.getHWeight().begin(), resize.getHWeight().end());
+  h.denominator = resize.getHDenominator();
+  w.index.assign(resize.getWIndex().begin(), resize.getWIndex().end());
+  w.weight.assign(resize.getWWeight().begin(), resize.getWWeight().end());
+  w.denominator = resize.getWDenominator();
+  const int64_t channels = in.shape[3], zin = zeroPointOf(resize.getInput());
+  UniformType outType = uniformOf(resize.getOutput());
+  RoundingMode mode = toRoundingMode(resize.getRounding());
+  std::vector<int64_t> out(outShape[0] * outShape[1] * outShape[2] * channels);
+  forEachBilinearTap(
+      in.shape, outShape, h, w,
+      [&](int64_t o, const int64_t *pixels, const int64_t *weights) {
+        for (int64_t k = 0; k < channels; ++k) {
+          int64_t acc = 0;
+          for (int t = 0; t < 4; ++t)
+            acc += weights[t] * (in.ints[pixels[t] * channels + k] - zin);
+          out[o * channels + k] = requantize(
+              acc, resize.getMultiplier(), resize.getExponent(),
+              static_cast<int32_t>(outType.getZeroPoint()),
+              outType.getStorageMin(), outType.getStorageMax(), mode);
+        }
+      });
+  return setInts(resize, std::move(out));
+}
+
 LogicalResult Evaluator::evalResizeNearest(ResizeNearestOp resize) {
   const EvalTensor &in = get(resize.getInput());
   std::vector<int64_t> outShape = shapeOf(resize->getResult(0));
@@ -1148,6 +1231,8 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case([&](ConcatOp concat) { return evalConcat(concat); })
       .Case([&](SliceOp slice) { return evalSlice(slice); })
       .Case([&](ResizeNearestOp resize) { return evalResizeNearest(resize); })
+      .Case([&](ResizeLinearOp resize) { return evalResizeLinear(resize); })
+      .Case([&](QResizeLinearOp resize) { return evalQResizeLinear(resize); })
       .Default([&](Operation *) {
         return op->emitError() << "the reference evaluator does not support '"
                                << op->getName() << "'";

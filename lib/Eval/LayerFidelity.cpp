@@ -49,6 +49,8 @@ std::string layerKind(Value integer, Value fakeQuant) {
     return "qsoftmax";
   if (isa<QLayerNormOp>(def))
     return "qlayer_norm";
+  if (isa<QResizeLinearOp>(def))
+    return "qresize_linear";
   if (isa<QAvgPool2DOp>(def))
     return "qavg_pool2d";
   if (isa<TableOp>(def))

@@ -437,6 +437,40 @@ static std::optional<int64_t> nearestSource(int64_t i, int64_t in, int64_t out,
 /// coordinate_transformation_mode and nearest_mode (it does for the modes
 /// exporters write: asymmetric + floor from PyTorch, half_pixel +
 /// round_prefer_floor by default).
+/// Resize in linear mode: bilinear over the spatial axes of an NCHW tensor,
+/// as mpq.resize_linear on NHWC.
+static LogicalResult importResizeLinear(Importer &im, const Node &node,
+                                        const Entry &x, ArrayRef<int64_t> out,
+                                        StringRef transform) {
+  if (!llvm::is_contained(
+          {"half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners"},
+          transform))
+    return im.nodeError(node)
+           << "coordinate_transformation_mode '" << transform
+           << "' is not supported in linear mode (half_pixel, "
+              "pytorch_half_pixel, asymmetric and align_corners are)";
+  if (x.shape.size() != 4 || out[0] != x.shape[0] || out[1] != x.shape[1])
+    return im.nodeError(node)
+           << "linear mode resizes the two spatial axes of an NCHW tensor "
+              "only; got "
+           << shapeString(std::vector<int64_t>(x.shape.begin(), x.shape.end()))
+           << " -> "
+           << shapeString(std::vector<int64_t>(out.begin(), out.end()));
+  Perm nhwc(std::begin(kToNHWC), std::end(kToNHWC));
+  Location loc = im.nodeLoc(node);
+  auto input = im.materialize(x, nhwc, loc);
+  if (failed(input))
+    return failure();
+  Value y = im.create<ResizeLinearOp>(
+      loc,
+      cast<RankedTensorType>((*input).getType()).clone(permuteShape(out, nhwc)),
+      *input,
+      {im.builder.getNamedAttr("coordinate_mode",
+                               im.builder.getStringAttr(transform))});
+  im.define(node, im.stored(y, nhwc));
+  return success();
+}
+
 static LogicalResult importResize(Importer &im, const Node &node) {
   bool upsample = node.opType == "Upsample";
   auto x = im.activationInput(node, 0);
@@ -451,9 +485,10 @@ static LogicalResult importResize(Importer &im, const Node &node) {
   if (failed(x) || failed(mode) || failed(transform) || failed(rounding) ||
       failed(antialias))
     return failure();
-  if (*mode != "nearest")
-    return im.nodeError(node)
-           << "mode '" << *mode << "' is not supported (nearest is)";
+  const bool linear = *mode == "linear";
+  if (*mode != "nearest" && !linear)
+    return im.nodeError(node) << "mode '" << *mode
+                              << "' is not supported (nearest and linear are)";
   if (!llvm::is_contained(
           {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"},
           *rounding))
@@ -517,7 +552,16 @@ static LogicalResult importResize(Importer &im, const Node &node) {
                << "size " << out << " on axis " << d << " is not positive";
       scale = static_cast<double>(out) / static_cast<double>(in);
     }
-    if (out < in || out % in != 0 || out / in > (int64_t{1} << 16))
+    if (linear) {
+      // Exact rational weights need the scale to be out / in.
+      if (out > (int64_t{1} << 20) ||
+          (!scales.empty() &&
+           scale * static_cast<double>(in) != static_cast<double>(out)))
+        return im.nodeError(node)
+               << "scale " << scale << " on axis " << d << " maps " << in
+               << " elements to " << out
+               << ", not exactly: linear resizing needs out / in";
+    } else if (out < in || out % in != 0 || out / in > (int64_t{1} << 16))
       return im.nodeError(node)
              << "axis " << d << " goes from " << in << " to " << out
              << " elements: only upsampling by an integer factor (up to "
@@ -530,6 +574,8 @@ static LogicalResult importResize(Importer &im, const Node &node) {
   // the element limit.)
   if (failed(im.checkShape(node, outShape, "the output")))
     return failure();
+  if (linear)
+    return importResizeLinear(im, node, *x, outShape, *transform);
   // The mapping ONNX defines must be i floordiv factor.
   for (int64_t d = 0; d < rank; ++d) {
     for (int64_t i = 0; i < outShape[d]; ++i) {

@@ -687,6 +687,75 @@ LogicalResult ResizeNearestOp::verify() {
   return verifyOutputShape(*this, output, shape);
 }
 
+/// An NHWC resize of the spatial axes only.
+static LogicalResult verifySpatialResize(Operation *op, RankedTensorType input,
+                                         RankedTensorType output) {
+  if (input.getRank() != 4 || output.getRank() != 4 ||
+      !input.hasStaticShape() || !output.hasStaticShape())
+    return op->emitOpError()
+           << "resizes static NHWC tensors, got " << input << " -> " << output;
+  if (input.getDimSize(0) != output.getDimSize(0) ||
+      input.getDimSize(3) != output.getDimSize(3))
+    return op->emitOpError()
+           << "resizes the spatial axes only: batch and channels must stay, "
+              "got "
+           << input << " -> " << output;
+  for (int d : {1, 2})
+    if (input.getDimSize(d) < 1 || output.getDimSize(d) < 1)
+      return op->emitOpError() << "spatial sizes must be positive";
+  return success();
+}
+
+LogicalResult ResizeLinearOp::verify() {
+  if (failed(verifySpatialResize(*this, tensorType(getInput()),
+                                 tensorType(getOutput()))))
+    return failure();
+  StringRef mode = getCoordinateMode();
+  if (!llvm::is_contained(
+          {"half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners"},
+          mode))
+    return emitOpError() << "coordinate_mode '" << mode
+                         << "' is not half_pixel, pytorch_half_pixel, "
+                            "asymmetric or align_corners";
+  return success();
+}
+
+LogicalResult QResizeLinearOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(verifySpatialResize(*this, input, output)) ||
+      failed(requirePerTensor(*this, getInput(), "input")) ||
+      failed(requirePerTensor(*this, getOutput(), "result")))
+    return failure();
+  auto checkAxis = [&](ArrayRef<int32_t> index, ArrayRef<int32_t> weight,
+                       int64_t denominator, int64_t in, int64_t out,
+                       StringRef name) -> LogicalResult {
+    if (denominator < 1)
+      return emitOpError() << name << "_denominator must be positive";
+    if (static_cast<int64_t>(index.size()) != out ||
+        static_cast<int64_t>(weight.size()) != out)
+      return emitOpError() << name << "_index and " << name
+                           << "_weight must have " << out
+                           << " entries (the output's size)";
+    for (int64_t i = 0; i < out; ++i)
+      if (index[i] < 0 || index[i] >= in || weight[i] < 0 ||
+          weight[i] >= denominator || (index[i] == in - 1 && weight[i] != 0))
+        return emitOpError()
+               << name << " tap " << i << " (index " << index[i] << ", weight "
+               << weight[i] << "/" << denominator << ") is outside the input's "
+               << in << " elements";
+    return success();
+  };
+  if (failed(checkAxis(getHIndex(), getHWeight(), getHDenominator(),
+                       input.getDimSize(1), output.getDimSize(1), "h")) ||
+      failed(checkAxis(getWIndex(), getWWeight(), getWDenominator(),
+                       input.getDimSize(2), output.getDimSize(2), "w")))
+    return failure();
+  if (int64_t(getHDenominator()) * getWDenominator() > (int64_t(1) << 22))
+    return emitOpError() << "h_denominator * w_denominator must be at most "
+                            "2^22 (the accumulator is int32)";
+  return verifyMultiplier(*this, getMultiplier(), getExponent(), "multiplier");
+}
+
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError() << "needs at least one input";

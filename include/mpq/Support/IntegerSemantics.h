@@ -455,6 +455,74 @@ inline void layerNormRow(const int64_t *x, int64_t n, int64_t epsTerm,
 }
 
 //===----------------------------------------------------------------------===//
+// Linear resize: exact rational weights
+//===----------------------------------------------------------------------===//
+
+/// ONNX Resize in linear mode along one axis of `in` elements resized to
+/// `out`: output i reads input index[i] with weight (denominator -
+/// weight[i]) / denominator and index[i] + 1 (index[i] itself at the last
+/// element) with weight[i] / denominator. The source coordinate is exact:
+///
+///   half_pixel     x = (i + 1/2) in / out - 1/2 = ((2i + 1) in - out) / (2
+///   out) pytorch_half_pixel  the same when out > 1, else 0 asymmetric     x =
+///   i in / out align_corners  x = i (in - 1) / (out - 1)  (0 when out = 1)
+///
+/// clamped to [0, in - 1] (ONNX Runtime's linear kernels clamp so), with
+/// the fractions over one denominator in lowest terms (half_pixel by an
+/// integer factor f: 2f, or f when f is odd; asymmetric: f). Empty for
+/// another mode, or sizes outside [1, 2^20].
+struct LinearResizeAxis {
+  std::vector<int32_t> index, weight;
+  int64_t denominator = 1;
+};
+
+inline LinearResizeAxis linearResizeAxis(int64_t in, int64_t out,
+                                         std::string_view mode) {
+  LinearResizeAxis axis;
+  if (in < 1 || out < 1 || in > (int64_t(1) << 20) || out > (int64_t(1) << 20))
+    return axis;
+  std::vector<int64_t> num(out);
+  int64_t den;
+  if (mode == "half_pixel" || (mode == "pytorch_half_pixel" && out > 1)) {
+    den = 2 * out;
+    for (int64_t i = 0; i < out; ++i)
+      num[i] = (2 * i + 1) * in - out;
+  } else if (mode == "pytorch_half_pixel" ||
+             (mode == "align_corners" && out == 1)) {
+    den = 1;
+    num.assign(out, 0);
+  } else if (mode == "asymmetric") {
+    den = out;
+    for (int64_t i = 0; i < out; ++i)
+      num[i] = i * in;
+  } else if (mode == "align_corners") {
+    den = out - 1;
+    for (int64_t i = 0; i < out; ++i)
+      num[i] = i * (in - 1);
+  } else {
+    return axis;
+  }
+  for (int64_t &n : num)
+    n = std::clamp<int64_t>(n, 0, (in - 1) * den);
+  int64_t g = den;
+  for (int64_t n : num) {
+    int64_t a = g, b = n;
+    while (b != 0) {
+      int64_t t = a % b;
+      a = b;
+      b = t;
+    }
+    g = a;
+  }
+  axis.denominator = den / g;
+  for (int64_t n : num) {
+    axis.index.push_back(static_cast<int32_t>((n / g) / axis.denominator));
+    axis.weight.push_back(static_cast<int32_t>((n / g) % axis.denominator));
+  }
+  return axis;
+}
+
+//===----------------------------------------------------------------------===//
 // Float to integer quantization (model boundaries, constant weights)
 //===----------------------------------------------------------------------===//
 

@@ -71,6 +71,10 @@ protected:
 void populateMPQRowToLoopsPatterns(RewritePatternSet &patterns,
                                    MPQToLoopsLowering &lowering);
 
+/// The bilinear resize: qresize_linear (InterpolationPatterns.cpp).
+void populateMPQInterpolationToLoopsPatterns(RewritePatternSet &patterns,
+                                             MPQToLoopsLowering &lowering);
+
 } // namespace mlir::mpq
 
 #endif // MPQ_LIB_CONVERSION_MPQTOLOOPS_LOOPPATTERN_H

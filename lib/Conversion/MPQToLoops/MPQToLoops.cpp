@@ -931,6 +931,7 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
   MLIRContext *context = patterns.getContext();
   populateMPQLayerToLoopsPatterns(patterns, lowering, options);
   populateMPQRowToLoopsPatterns(patterns, lowering);
+  populateMPQInterpolationToLoopsPatterns(patterns, lowering);
   patterns
       .add<RequantizeLowering, QAddLowering, QMulLowering, TableLowering,
            PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,

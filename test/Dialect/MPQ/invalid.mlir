@@ -725,3 +725,43 @@ func.func @qlayer_norm_eps(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
   %0 = mpq.qlayer_norm %x {scale = array<i32: 1, 2, 3, 4>, bias = array<i32: 0, 0, 0, 0>, eps_term = -1 : i64, shift = 12 : i32, multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_up>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<i8, 0.05:0>>
   return
 }
+
+// -----
+
+func.func @resize_linear_mode(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{coordinate_mode 'tf_crop_and_resize' is not half_pixel, pytorch_half_pixel, asymmetric or align_corners}}
+  %0 = mpq.resize_linear %x {coordinate_mode = "tf_crop_and_resize"} : tensor<1x4x4x8xf32> -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_linear_channels(%x: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{resizes the spatial axes only: batch and channels must stay}}
+  %0 = mpq.resize_linear %x {coordinate_mode = "half_pixel"} : tensor<1x4x4x8xf32> -> tensor<1x8x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @qresize_linear_tap(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>) {
+  // expected-error @+1 {{h tap 3 (index 1, weight 2/4) is outside the input's 2 elements}}
+  %0 = mpq.qresize_linear %x {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 2>, h_denominator = 4 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>, w_denominator = 4 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @qresize_linear_sizes(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>) {
+  // expected-error @+1 {{w_index and w_weight must have 4 entries (the output's size)}}
+  %0 = mpq.qresize_linear %x {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4 : i32, w_index = array<i32: 0, 0, 1>, w_weight = array<i32: 0, 1, 0>, w_denominator = 4 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+  return
+}
+
+// -----
+
+func.func @qresize_linear_denominator(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>) {
+  // expected-error @+1 {{h_denominator * w_denominator must be at most 2^22 (the accumulator is int32)}}
+  %0 = mpq.qresize_linear %x {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4096 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>, w_denominator = 4096 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+  return
+}

@@ -238,3 +238,12 @@ func.func @row_norms(%x: tensor<2x4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>,
      : tensor<2x4x!mpq.uniform<u2, 0.5:0>> -> tensor<2x4x!mpq.uniform<i8, 0.05:0>>
   return %n, %s, %l : tensor<2x4xf32>, tensor<2x4x!mpq.uniform<u8, 0.00390625:0>>, tensor<2x4x!mpq.uniform<i8, 0.05:0>>
 }
+
+// CHECK-LABEL: func.func @resize_linear
+func.func @resize_linear(%x: tensor<1x4x4x8xf32>, %q: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>) -> (tensor<1x8x8x8xf32>, tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>) {
+  // CHECK: mpq.resize_linear %{{.*}} {coordinate_mode = "align_corners"} : tensor<1x4x4x8xf32> -> tensor<1x8x8x8xf32>
+  %0 = mpq.resize_linear %x {coordinate_mode = "align_corners"} : tensor<1x4x4x8xf32> -> tensor<1x8x8x8xf32>
+  // CHECK: mpq.qresize_linear %{{.*}} {exponent = -3 : i32, h_denominator = 4 : i32, h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_to_even>, w_denominator = 4 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>}
+  %1 = mpq.qresize_linear %q {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>, w_denominator = 4 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+  return %0, %1 : tensor<1x8x8x8xf32>, tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+}

@@ -1243,3 +1243,59 @@ TEST(LayerNormTest, CloseToTheFloatNormalization) {
     EXPECT_NEAR(double(q[i]) / double(1 << k), want, 2.0 / (1 << k)) << i;
   }
 }
+
+TEST(LinearResizeTest, HandComputedAxes) {
+  // half_pixel 8 -> 12: x = (4i - 1) / 6 clamped to [0, 7] (by hand).
+  LinearResizeAxis a = linearResizeAxis(8, 12, "half_pixel");
+  EXPECT_EQ(a.denominator, 6);
+  EXPECT_EQ(a.index,
+            (std::vector<int32_t>{0, 0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7}));
+  EXPECT_EQ(a.weight,
+            (std::vector<int32_t>{0, 3, 1, 5, 3, 1, 5, 3, 1, 5, 3, 0}));
+  // x2 in half_pixel: quarters; x3: thirds (odd factor).
+  EXPECT_EQ(linearResizeAxis(2, 4, "half_pixel").denominator, 4);
+  EXPECT_EQ(linearResizeAxis(2, 6, "half_pixel").denominator, 3);
+  // asymmetric x2: i / 2.
+  LinearResizeAxis s = linearResizeAxis(3, 6, "asymmetric");
+  EXPECT_EQ(s.denominator, 2);
+  EXPECT_EQ(s.index, (std::vector<int32_t>{0, 0, 1, 1, 2, 2}));
+  EXPECT_EQ(s.weight, (std::vector<int32_t>{0, 1, 0, 1, 0, 0}));
+  // align_corners 3 -> 5: i * 2 / 4 = i / 2.
+  LinearResizeAxis c = linearResizeAxis(3, 5, "align_corners");
+  EXPECT_EQ(c.denominator, 2);
+  EXPECT_EQ(c.index, (std::vector<int32_t>{0, 0, 1, 1, 2}));
+  EXPECT_EQ(c.weight, (std::vector<int32_t>{0, 1, 0, 1, 0}));
+  // pytorch_half_pixel to one element reads element 0; unknown modes fail.
+  EXPECT_EQ(linearResizeAxis(4, 1, "pytorch_half_pixel").index,
+            (std::vector<int32_t>{0}));
+  EXPECT_TRUE(linearResizeAxis(4, 8, "tf_crop_and_resize").index.empty());
+}
+
+TEST(LinearResizeTest, MatchesTheOnnxCoordinates) {
+  // Against ONNX's formulas in double, every mode, many sizes.
+  for (const char *mode :
+       {"half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners"})
+    for (int64_t in = 1; in <= 9; ++in)
+      for (int64_t out = 1; out <= 23; ++out) {
+        LinearResizeAxis a = linearResizeAxis(in, out, mode);
+        ASSERT_EQ(a.index.size(), static_cast<size_t>(out));
+        const double scale = double(out) / double(in);
+        for (int64_t i = 0; i < out; ++i) {
+          double x;
+          std::string m = mode;
+          if (m == "half_pixel")
+            x = (i + 0.5) / scale - 0.5;
+          else if (m == "pytorch_half_pixel")
+            x = out > 1 ? (i + 0.5) / scale - 0.5 : 0.0;
+          else if (m == "asymmetric")
+            x = i / scale;
+          else
+            x = out > 1 ? double(i) * (in - 1) / (out - 1) : 0.0;
+          x = std::min(std::max(x, 0.0), double(in - 1));
+          const double got =
+              a.index[i] + double(a.weight[i]) / double(a.denominator);
+          EXPECT_NEAR(got, x, 1e-9) << mode << " " << in << "->" << out;
+          EXPECT_LT(a.weight[i], a.denominator);
+        }
+      }
+}

@@ -404,6 +404,29 @@ def MPQ_ResizeNearestOp : MPQ_PureOp<"resize_nearest", MPQ_CopyTraits> {
   let hasVerifier = 1;
 }
 
+def MPQ_ResizeLinearOp
+    : MPQ_PureOp<"resize_linear", [MPQ_KeepsInputGrid]> {
+  let summary = "bilinear resize of NHWC feature maps";
+  let description = [{
+    ONNX Resize in `linear` mode over the two spatial axes of an NHWC
+    tensor: each output pixel is the bilinear interpolation of the four
+    input pixels around its source coordinate, which `coordinate_mode`
+    (half_pixel, pytorch_half_pixel, asymmetric or align_corners) defines
+    exactly (linearResizeAxis in mpq/Support/IntegerSemantics.h), clamped to
+    the input. The result keeps the input's grid unless a fake_quant
+    follows (a convex combination stays in the input's range).
+
+    ```mlir
+    %1 = mpq.resize_linear %0 {coordinate_mode = "half_pixel"}
+       : tensor<1x4x4x8xf32> -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, StrAttr:$coordinate_mode);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 def MPQ_MaxPool2DOp : MPQ_PureOp<"max_pool2d", MPQ_AgnosticTraits> {
   let summary = "max pooling over NHWC windows, float or quantized";
   let description = [{
@@ -647,6 +670,31 @@ def MPQ_QLayerNormOp : MPQ_PureOp<"qlayer_norm", [MPQ_IntegerLevel]> {
                    MPQ_SI32Attr:$exponent, MPQ_RoundingModeAttr:$rounding,
                    OptionalAttr<MPQ_SI64Attr>:$clamp_min,
                    OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def MPQ_QResizeLinearOp : MPQ_PureOp<"qresize_linear", [MPQ_IntegerLevel]> {
+  let summary = "quantized bilinear resize: exact integer weights, one requantization";
+  let description = [{
+    For output pixel (r, c) and channel k, with rows h0 = h_index[r],
+    h1 = min(h0 + 1, H - 1), weights (Dh - h_weight[r], h_weight[r]) over
+    Dh = h_denominator, and the same for the columns:
+
+        acc = sum over the four taps of w_row * w_col * (x - zp_in)
+        y   = clamp(zp_out + shift_round(acc * multiplier,
+                                         31 - exponent, rounding))
+
+    where multiplier * 2^(exponent - 31) is s_in / (s_out * Dh * Dw): the
+    float interpolation's weights are exactly these integers over Dh * Dw
+    (at most 2^22, so acc fits int32 for codes of at most 8 bits).
+  }];
+  let arguments = (ins MPQ_QTensor:$input, DenseI32ArrayAttr:$h_index,
+                   DenseI32ArrayAttr:$h_weight, MPQ_SI32Attr:$h_denominator,
+                   DenseI32ArrayAttr:$w_index, DenseI32ArrayAttr:$w_weight,
+                   MPQ_SI32Attr:$w_denominator, MPQ_SI32Attr:$multiplier,
+                   MPQ_SI32Attr:$exponent, MPQ_RoundingModeAttr:$rounding);
   let results = (outs MPQ_QTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
