@@ -31,7 +31,12 @@ the onednn qconfig: per-channel symmetric int8 weights, uint8 activations from H
 ranges, same calibration inputs) run by ONNX Runtime.  Table 2 compares mpq and ONNX Runtime on
 the same QDQ file, beside ONNX Runtime against itself (optimized vs unoptimized).
 
+Table 5 (--compare-ranges minmax,percentile,mse) repeats Table 1's mpq column for each range
+estimator of mpqc --calibration-range (how calibration chooses an activation's clip range from
+the values it observed; the other tables use --calibration-range, default mpqc's own default).
+
   benchmarks/models.py [--bin build/bin] [--count 64] [--write docs/models.md] [--work DIR]
+                       [--calibration-range R] [--compare-ranges R,R,...]
 
 Exits 1 if a model fails to compile or to run.
 """
@@ -86,10 +91,12 @@ def code_agreement(a, b):
     return {"identical": float(np.mean(d == 0)), "max": int(np.abs(d).max())}
 
 
-def compile_and_run(bin_dir, model, calib, name, work, batch, target="x86_64"):
-    out = os.path.join(work, name + "_" + target)
+def compile_and_run(bin_dir, model, calib, name, work, batch, target="x86_64", calibration_range=None):
+    out = os.path.join(work, name + "_" + target + ("_" + calibration_range if calibration_range else ""))
     cmd = [os.path.join(bin_dir, "mpqc"), model, "-o", out, "--target=" + target, "--calibration=" + calib,
            "--name=" + name, "--emit=obj,header,report", "--quiet"]
+    if calibration_range:
+        cmd.append("--calibration-range=" + calibration_range)
     run(cmd)
     report = json.load(open(os.path.join(out, name + ".report.json")))["summary"]
     if target != "x86_64":
@@ -209,13 +216,17 @@ def main(argv=None):
     ap.add_argument("--node", default="node")
     ap.add_argument("--work", help="keep the models and outputs here (default: a temporary directory)")
     ap.add_argument("--write", metavar="MD", help="also write the tables into this markdown file")
+    ap.add_argument("--calibration-range", help="mpqc --calibration-range for every compile (default: mpqc's)")
+    ap.add_argument("--compare-ranges", default="",
+                    help="comma-separated range estimators for Table 5 (float exports, x86)")
     args = ap.parse_args(argv)
+    compare = [r for r in args.compare_ranges.split(",") if r]
     work = args.work or tempfile.mkdtemp(prefix="mpq-models-")
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
     zoo = os.path.join(work, "zoo")
     run([sys.executable, os.path.join(ROOT, "utils", "models", "mlperf_tiny.py"), "--all", zoo, "--quiet"])
-    rows1, rows2, rows3, rows4, failures = [], [], [], [], []
+    rows1, rows2, rows3, rows4, rows5, failures = [], [], [], [], [], []
     for arch in mlperf_tiny.ARCHS:
         classifier = arch != "ad_autoencoder"
         calib = os.path.join(zoo, arch + "_calib.npy")
@@ -231,8 +242,10 @@ def main(argv=None):
                 ref[export + "-noopt"] = ort(args.node, model, inputs,
                                              os.path.join(work, "%s_%s_ort_noopt.npy" % (arch, export)), False)
             try:
-                report, reals, codes, grid = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch)
-                m7, _, _, _ = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch, "cortex-m7")
+                report, reals, codes, grid = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch,
+                                                             calibration_range=args.calibration_range)
+                m7, _, _, _ = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch, "cortex-m7",
+                                              calibration_range=args.calibration_range)
             except RuntimeError as e:
                 failures.append((arch, export, str(e)))
                 print("FAIL %s %s: %s" % (arch, export, e), file=sys.stderr)
@@ -250,6 +263,19 @@ def main(argv=None):
                           agreement(ref["float"], simulate(arch, calib_x, batch, "floor"), classifier),
                           agreement(ref["float"], simulate(arch, calib_x, batch, "nearest"), classifier),
                           agreement(ref["float"], ref["ptq"], classifier)))
+        if compare and "float" in mpq:
+            cells = []
+            for estimator in compare:
+                model = os.path.join(zoo, "%s_float.onnx" % arch)
+                try:
+                    _, reals, _, _ = compile_and_run(args.bin, model, calib, arch + "_float", work, batch,
+                                                     calibration_range=estimator)
+                except RuntimeError as e:
+                    failures.append((arch, "float --calibration-range=" + estimator, str(e)))
+                    cells.append(None)
+                    continue
+                cells.append(agreement(ref["float"], reals.reshape(ref["float"].shape), classifier))
+            rows5.append((arch, cells, agreement(ref["float"], ref["ptq"], classifier)))
         for export in ("ptq", "qat"):
             if export not in mpq:
                 continue
@@ -309,25 +335,48 @@ def main(argv=None):
     for arch, a, fl, ne, o in rows4:
         short = lambda v: "%.1f dB" % v["sqnr"] + (", %.0f%%" % (100 * v["top1"]) if "top1" in v else "")  # noqa: E731
         lines.append("| %s | %s | %s | %s | %s |" % (TITLES[arch], short(a), short(fl), short(ne), short(o)))
+    if compare:
+        lines.append("")
+        lines.append("Table 5. Table 1's mpq column by calibration range estimator (`mpqc --calibration-range`): "
+                     "minmax (the observed range), percentile (0.01 %/99.99 % quantiles), mse (the clip range of "
+                     "least quantization MSE at the activation's width). SQNR against the float model, top-1; "
+                     "**bold**: below ONNX Runtime int8.")
+        lines.append("")
+        lines.append("| model | " + " | ".join("mpq, %s" % r for r in compare) + " | ONNX Runtime int8 |")
+        lines.append("|---|" + "---|" * (len(compare) + 1))
+        for arch, cells, o in rows5:
+            def cell(v):
+                if v is None:
+                    return "failed"
+                s = "%.1f dB" % v["sqnr"] + (", %.0f%%" % (100 * v["top1"]) if "top1" in v else "")
+                return "**%s**" % s if v["sqnr"] < o["sqnr"] else s
+            lines.append("| %s | %s | %s |" % (TITLES[arch], " | ".join(cell(c) for c in cells),
+                                              "%.1f dB" % o["sqnr"] + (", %.0f%%" % (100 * o["top1"])
+                                                                       if "top1" in o else "")))
     for arch, export, err in failures:
         lines.append("")
         lines.append("FAILED: %s %s: %s" % (arch, export, err.strip().splitlines()[-1] if err.strip() else err))
     table = "\n".join(lines)
-    print("benchmarks/models.py --count %d (mpq tools: %s), %.0f s" % (args.count, args.bin, time.time() - t0))
+    command = "benchmarks/models.py --count %d" % args.count
+    if args.calibration_range:
+        command += " --calibration-range " + args.calibration_range
+    if compare:
+        command += " --compare-ranges " + ",".join(compare)
+    print("%s (mpq tools: %s), %.0f s" % (command, args.bin, time.time() - t0))
     print()
     print(table)
     if args.write:
-        write_doc(args.write, table, args.count)
+        write_doc(args.write, table, command)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
 
 
-def write_doc(path, table, count):
+def write_doc(path, table, command):
     text = open(path).read() if os.path.exists(path) else ""
     begin, end = "<!-- models.py: begin -->", "<!-- models.py: end -->"
-    block = "%s\n_Generated by `benchmarks/models.py --count %d` on %s._\n\n%s\n%s" % (
-        begin, count, datetime.date.today().isoformat(), table, end)
+    block = "%s\n_Generated by `%s` on %s._\n\n%s\n%s" % (
+        begin, command, datetime.date.today().isoformat(), table, end)
     if begin in text and end in text:
         text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
     else:

@@ -506,6 +506,14 @@ LogicalResult FakeQuantOp::verify() {
       return emitOpError() << "learned range [" << formatNumber(min) << ", "
                            << formatNumber(max) << "] is empty";
   }
+  if (ArrayRef<double> clips = getClips(); !clips.empty()) {
+    if (!hasMin)
+      return emitOpError() << "clips need the observed range min/max";
+    if (clips.size() != 16)
+      return emitOpError() << "clips hold a range for each width 1..8 (16 "
+                              "values), got "
+                           << clips.size();
+  }
   auto input = tensorType(getInput());
   return verifyQuantizedShape([&] { return emitOpError(); }, input.clone(quant),
                               "quant");

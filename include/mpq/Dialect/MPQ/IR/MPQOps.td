@@ -260,6 +260,12 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     needs one multiplier, not one per channel. Precision search sets it
     where the parameters are what binds the flash budget.
 
+    `clips`, beside an observed `min`/`max` that `--mpq-calibrate
+    observe-only range=mse|percentile` recorded, holds the clip range its
+    estimator chose for each width 1..8 (16 values: the range for width w at
+    2(w - 1) and 2(w - 1) + 1); calibration takes the one of the width the
+    fake_quant has when it gets its grid.
+
     Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
     grid s_x * s_w,c (docs/paper.md §1), which `--mpq-calibrate` puts there so
     that the fake-quant graph adds the same bias B as the integer graph;
@@ -277,7 +283,8 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
   let arguments = (ins MPQ_FloatTensor:$input, TypeAttr:$quant,
                    MPQ_RoundingModeAttr:$rounding, UnitAttr:$narrow,
                    OptionalAttr<F64Attr>:$min, OptionalAttr<F64Attr>:$max,
-                   UnitAttr:$per_layer);
+                   UnitAttr:$per_layer,
+                   DefaultValuedOptionalAttr<DenseF64ArrayAttr, "{}">:$clips);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input `to` $quant attr-dict `:` type($input)";
   let hasVerifier = 1;
