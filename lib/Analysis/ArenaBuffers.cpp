@@ -182,7 +182,7 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp>(
+      .Case<QAddOp, QMulOp, QMaxOp, QMinOp, QAvgPool2DOp, TableOp>(
           [&](Operation *step) -> LogicalResult {
             return addStep(step, nullptr, step->getResult(0));
           })
@@ -341,7 +341,8 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
     return shifts.saves() ? tensor : -1;
   }
 
-  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, QMulOp, TableOp>(op))
+  if (arenaStep.epilogue ||
+      !isa<RequantizeOp, QAddOp, QMulOp, QMaxOp, QMinOp, TableOp>(op))
     return -1;
   for (Value operand : op->getOperands()) {
     auto inType = cast<RankedTensorType>(operand.getType());

@@ -405,14 +405,7 @@ int64_t UniformType::getStorageMax() const {
 // Grids from ranges
 //===----------------------------------------------------------------------===//
 
-/// Scale and zero point of one range; see getUniformForRange.
-static std::pair<double, int64_t> gridForRange(unsigned width, bool isSigned,
-                                               bool narrow, double min,
-                                               double max) {
-  GridParams grid =
-      ::mlir::mpq::gridForRange(width, isSigned, narrow, min, max);
-  return {grid.scale, grid.zeroPoint};
-}
+// Scale and zero point of one range: gridForRange (IntegerSemantics.h).
 
 UniformType mlir::mpq::getUniformForRange(MLIRContext *context, unsigned width,
                                           bool isSigned, bool narrow,

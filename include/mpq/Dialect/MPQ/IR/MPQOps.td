@@ -147,6 +147,27 @@ class MPQ_BinaryFloatOp<string mnemonic, string what>
 }
 def MPQ_AddOp : MPQ_BinaryFloatOp<"add", "sum">;
 def MPQ_MulOp : MPQ_BinaryFloatOp<"mul", "product">;
+// Of two activations; with a constant, ONNX Max/Min import as a clamp.
+def MPQ_MaxOp : MPQ_BinaryFloatOp<"max", "maximum">;
+def MPQ_MinOp : MPQ_BinaryFloatOp<"min", "minimum">;
+
+def MPQ_PReluOp : MPQ_PureOp<"prelu"> {
+  let summary = "x >= 0 ? x : slope * x, with a constant slope per channel";
+  let description = [{
+    ONNX PRelu with a slope that differs between channels (one slope for
+    the whole tensor imports as `mpq.leaky_relu`): `slope` is a constant
+    that broadcasts to the input and varies along at most one axis. In a
+    quantized model `--mpq-lower-fake-quant` turns it into an `mpq.table`
+    with one table per channel (leaky_relu with that channel's slope), as
+    an add or mul by per-channel constants.
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$slope);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $slope attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
 
 def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d", [MPQ_KeepsInputGrid]> {
   let summary = "average pooling over NHWC windows";
@@ -541,6 +562,30 @@ def MPQ_QMulOp : MPQ_PureOp<"qmul", [MPQ_IntegerLevel]> {
   }];
   let hasVerifier = 1;
 }
+
+class MPQ_QExtremumOp<string mnemonic, string what>
+    : MPQ_PureOp<mnemonic, [MPQ_IntegerLevel, Commutative]> {
+  let summary = "elementwise " # what # " of codes on one grid";
+  let description = [{
+        y = clamp(}] # what # [{(a, b), clamp_min, clamp_max)
+    on codes: both operands and the result have the same per-tensor grid
+    (`--mpq-lower-fake-quant` requantizes each input of an `mpq.max` /
+    `mpq.min` into the output's grid first, as a concat's inputs are).
+    Rounding is monotone, so the extremum of the requantized codes is the
+    requantized extremum: the fake-quant graph's result. Shapes follow
+    numpy broadcasting.
+  }];
+  let arguments = (ins MPQ_QTensor:$lhs, MPQ_QTensor:$rhs,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+def MPQ_QMaxOp : MPQ_QExtremumOp<"qmax", "max">;
+def MPQ_QMinOp : MPQ_QExtremumOp<"qmin", "min">;
 
 def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
   let summary = "element-wise lookup table from input codes to output codes";
