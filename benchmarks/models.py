@@ -41,7 +41,12 @@ calibration run by ONNX Runtime on the same calibration inputs mpq calibrates on
 model.  Table 2 compares mpq and ONNX Runtime on
 the same QDQ file, beside ONNX Runtime against itself (optimized vs unoptimized).
 
+Table 5 (--compare-ranges minmax,percentile,mse) repeats Table 1's mpq column for each range
+estimator of mpqc --calibration-range (how calibration chooses an activation's clip range from
+the values it observed; the other tables use --calibration-range, default mpqc's own default).
+
   benchmarks/models.py [--bin build/bin] [--count 64] [--write docs/models.md] [--work DIR]
+                       [--calibration-range R] [--compare-ranges R,R,...]
 
 Exits 1 if a model fails to compile or to run.
 """
@@ -126,10 +131,12 @@ def code_agreement(a, b):
     return {"identical": float(np.mean(d == 0)), "max": int(np.abs(d).max())}
 
 
-def compile_and_run(bin_dir, model, calib, name, work, batch, target="x86_64"):
-    out = os.path.join(work, name + "_" + target)
+def compile_and_run(bin_dir, model, calib, name, work, batch, target="x86_64", calibration_range=None):
+    out = os.path.join(work, name + "_" + target + ("_" + calibration_range if calibration_range else ""))
     cmd = [os.path.join(bin_dir, "mpqc"), model, "-o", out, "--target=" + target, "--calibration=" + calib,
            "--name=" + name, "--emit=obj,header,report", "--quiet"]
+    if calibration_range:
+        cmd.append("--calibration-range=" + calibration_range)
     run(cmd)
     report = json.load(open(os.path.join(out, name + ".report.json")))["summary"]
     if target != "x86_64":
@@ -249,6 +256,9 @@ def main(argv=None):
     ap.add_argument("--node", default="node")
     ap.add_argument("--work", help="keep the models and outputs here (default: a temporary directory)")
     ap.add_argument("--write", metavar="MD", help="also write the tables into this markdown file")
+    ap.add_argument("--calibration-range", help="mpqc --calibration-range for every compile (default: mpqc's)")
+    ap.add_argument("--compare-ranges", default="",
+                    help="comma-separated range estimators for Table 5 (float exports, x86)")
     args = ap.parse_args(argv)
     work = args.work or tempfile.mkdtemp(prefix="mpq-models-")
     os.makedirs(work, exist_ok=True)
@@ -258,7 +268,25 @@ def main(argv=None):
         run([sys.executable, os.path.join(ROOT, "utils", "models", gen), "--all", zoo, "--quiet"])
     run([sys.executable, os.path.join(ROOT, "utils", "models", "mobilenet_v3_block.py"), "-o",
          os.path.join(zoo, "mbv3_block.onnx"), "--calibration", os.path.join(zoo, "mbv3_calib.npy")])
-    rows1, rows2, rows3, rows4, failures = [], [], [], [], []
+    rows1, rows2, rows3, rows4, rows5, failures = [], [], [], [], [], []
+    compare = [r for r in args.compare_ranges.split(",") if r]
+    cr = args.calibration_range
+
+    def compare_ranges(name, model, calib, batch, ref, classifier, ort_int8):
+        """Table 5: the float export compiled with each range estimator."""
+        if not compare:
+            return
+        cells = []
+        for estimator in compare:
+            try:
+                _, reals, _, _ = compile_and_run(args.bin, model, calib, name, work, batch,
+                                                 calibration_range=estimator)
+            except RuntimeError as e:
+                failures.append((name, "float --calibration-range=" + estimator, str(e)))
+                cells.append(None)
+                continue
+            cells.append(agreement(ref, reals.reshape(ref.shape), classifier))
+        rows5.append((name, cells, ort_int8))
 
     def static_qdq(name, model, calib, inputs):
         """ONNX Runtime's int8 execution of the float export quantized by ort_static_qdq.py."""
@@ -280,8 +308,10 @@ def main(argv=None):
                 ref[export + "-noopt"] = ort(args.node, model, inputs,
                                              os.path.join(work, "%s_%s_ort_noopt.npy" % (arch, export)), False)
             try:
-                report, reals, codes, grid = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch)
-                m7, _, _, _ = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch, "cortex-m7")
+                report, reals, codes, grid = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch,
+                                                             calibration_range=cr)
+                m7, _, _, _ = compile_and_run(args.bin, model, calib, arch + "_" + export, work, batch, "cortex-m7",
+                                              calibration_range=cr)
             except RuntimeError as e:
                 failures.append((arch, export, str(e)))
                 print("FAIL %s %s: %s" % (arch, export, e), file=sys.stderr)
@@ -296,6 +326,9 @@ def main(argv=None):
             rows1.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
                           agreement(ref["float"], ref["ptq"], classifier),
                           agreement(ref["float"], static, classifier)))
+            compare_ranges(arch + "_float", os.path.join(zoo, arch + "_float.onnx"), calib, batch, ref["float"],
+                           classifier, [agreement(ref["float"], ref["ptq"], classifier),
+                                        agreement(ref["float"], static, classifier)])
         if "float" in mpq and module is mlperf_tiny:  # simulate() models the MLPerf-Tiny nets only
             calib_x = np.load(calib)
             rows4.append((arch, agreement(ref["float"], mpq["float"][0], classifier),
@@ -323,8 +356,9 @@ def main(argv=None):
         ref = ort(args.node, model, inputs, os.path.join(work, name + "_float_ort.npy"))
         try:
             static = static_qdq(name, model, calib, inputs)
-            report, reals, _, _ = compile_and_run(args.bin, model, calib, name, work, batch)
-            m7, _, _, _ = compile_and_run(args.bin, model, calib, name, work, batch, "cortex-m7")
+            report, reals, _, _ = compile_and_run(args.bin, model, calib, name, work, batch, calibration_range=cr)
+            m7, _, _, _ = compile_and_run(args.bin, model, calib, name, work, batch, "cortex-m7",
+                                          calibration_range=cr)
         except RuntimeError as e:
             failures.append((name, "float", str(e)))
             print("FAIL %s float: %s" % (name, e), file=sys.stderr)
@@ -335,6 +369,7 @@ def main(argv=None):
         rows3.append((name, "float", report, m7))
         rows1.append((name, agreement(ref, reals.reshape(ref.shape), "classifier"), None,
                       agreement(ref, static, "classifier")))
+        compare_ranges(name, model, calib, batch, ref, "classifier", [None, agreement(ref, static, "classifier")])
 
     lines = []
     lines.append("Table 1. Float export, all-8-bit: agreement with the float model (ONNX Runtime, float), "
@@ -386,25 +421,53 @@ def main(argv=None):
     for arch, a, fl, ne, o in rows4:
         short = lambda v: "%.1f dB" % v["sqnr"] + (", %.0f%%" % (100 * v["top1"]) if "top1" in v else "")  # noqa: E731
         lines.append("| %s | %s | %s | %s | %s |" % (TITLES[arch], short(a), short(fl), short(ne), short(o)))
+    if compare:
+        lines.append("")
+        lines.append("Table 5. Table 1's mpq column by calibration range estimator (`mpqc --calibration-range`): "
+                     "minmax (the observed range), percentile (0.01 %/99.99 % quantiles), mse (the clip range of "
+                     "least quantization MSE at the activation's width). SQNR against the float model, top-1; "
+                     "**bold**: below either ONNX Runtime int8 figure.")
+        lines.append("")
+        lines.append("| model | " + " | ".join("mpq, %s" % r for r in compare)
+                     + " | ONNX Runtime int8: torch PTQ | ONNX Runtime int8: static QDQ |")
+        lines.append("|---|" + "---|" * (len(compare) + 2))
+
+        def short(v):
+            return "%.1f dB" % v["sqnr"] + (", %.0f%%" % (100 * v["top1"]) if "top1" in v else "")
+        for name, cells, refs in rows5:
+            worst = max(r["sqnr"] for r in refs if r is not None)
+
+            def cell(v):
+                if v is None:
+                    return "failed"
+                return "**%s**" % short(v) if v["sqnr"] < worst - 0.05 else short(v)
+            lines.append("| %s | %s | %s |" % (
+                TITLES.get(name.replace("_float", ""), name), " | ".join(cell(c) for c in cells),
+                " | ".join(short(r) if r is not None else "-" for r in refs)))
     for arch, export, err in failures:
         lines.append("")
         lines.append("FAILED: %s %s: %s" % (arch, export, err.strip().splitlines()[-1] if err.strip() else err))
     table = "\n".join(lines)
-    print("benchmarks/models.py --count %d (mpq tools: %s), %.0f s" % (args.count, args.bin, time.time() - t0))
+    command = "benchmarks/models.py --count %d" % args.count
+    if cr:
+        command += " --calibration-range " + cr
+    if compare:
+        command += " --compare-ranges " + ",".join(compare)
+    print("%s (mpq tools: %s), %.0f s" % (command, args.bin, time.time() - t0))
     print()
     print(table)
     if args.write:
-        write_doc(args.write, table, args.count)
+        write_doc(args.write, table, command)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
 
 
-def write_doc(path, table, count):
+def write_doc(path, table, command):
     text = open(path).read() if os.path.exists(path) else ""
     begin, end = "<!-- models.py: begin -->", "<!-- models.py: end -->"
-    block = "%s\n_Generated by `benchmarks/models.py --count %d` on %s._\n\n%s\n%s" % (
-        begin, count, datetime.date.today().isoformat(), table, end)
+    block = "%s\n_Generated by `%s` on %s._\n\n%s\n%s" % (
+        begin, command, datetime.date.today().isoformat(), table, end)
     if begin in text and end in text:
         text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
     else:

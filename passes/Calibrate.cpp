@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpq/Analysis/RangeEstimator.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Eval/Evaluator.h"
 #include "mpq/Eval/Validation.h"
@@ -190,6 +191,26 @@ static void floorDeadChannels(FakeQuantOp fq, Ranges &ranges) {
     diag << ", ...";
 }
 
+/// The fake-quantization `fq` does at `width` bits, for a range estimator.
+static GridSpec gridSpec(FakeQuantOp fq, unsigned width) {
+  auto storage = getStorageInfo(fq.getQuant());
+  return {width, storage && storage->isSigned, fq.getNarrow(),
+          toRoundingMode(fq.getRounding())};
+}
+
+/// The ranges `kind` chooses for `fq` at each width 1..8, in the layout of
+/// the fake_quant's `clips`.
+static SmallVector<double> clipsPerWidth(FakeQuantOp fq,
+                                         const Histogram &histogram,
+                                         RangeEstimatorKind kind) {
+  SmallVector<double> clips;
+  for (unsigned width = 1; width <= 8; ++width) {
+    auto [min, max] = estimateRange(histogram, kind, gridSpec(fq, width));
+    clips.append({min, max});
+  }
+  return clips;
+}
+
 struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
   using Base::Base;
 
@@ -216,6 +237,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
 
     // Weights and learned ranges need no data; activations are observed.
     llvm::DenseMap<Operation *, Ranges> observed;
+    // range=percentile|mse: the values too, as one histogram per tensor.
+    llvm::DenseMap<Operation *, Histogram> histograms;
     bool needsData = false;
     for (FakeQuantOp fq : pending) {
       if (fq.getMin() || getFloatConstantValues(fq.getInput()))
@@ -234,6 +257,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       EvalConstantCache constants;
       std::vector<llvm::DenseMap<Operation *, Ranges>> perSample(
           samples->size(), observed);
+      std::vector<llvm::DenseMap<Operation *, Histogram>> perSampleHistograms(
+          range == RangeEstimatorKind::MinMax ? 0 : samples->size());
       auto observe = [&](size_t i) -> LogicalResult {
         EvalOptions options;
         options.uncalibratedFakeQuantIsIdentity = true;
@@ -243,8 +268,11 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
           auto it = perSample[i].find(op);
           if (it == perSample[i].end())
             return;
-          for (double v : valueOf(op->getOperand(0)).reals)
+          const std::vector<double> &values = valueOf(op->getOperand(0)).reals;
+          for (double v : values)
             it->second.add(0, v);
+          if (!perSampleHistograms.empty())
+            perSampleHistograms[i][op] = Histogram::of(values);
         };
         return evaluate(func, {(*samples)[i]}, options);
       };
@@ -255,6 +283,15 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         for (auto &[op, ranges] : sample) {
           observed[op].merge(ranges);
         }
+      // In sample order: the merged histogram does not depend on threads.
+      if (!perSampleHistograms.empty())
+        for (auto &entry : observed) {
+          std::vector<const Histogram *> parts;
+          for (const auto &sample : perSampleHistograms)
+            if (auto it = sample.find(entry.first); it != sample.end())
+              parts.push_back(&it->second);
+          histograms[entry.first] = Histogram::merge(parts);
+        }
     }
     if (observeOnly) {
       // Ranges, not grids: they hold for any width the fake_quant gets.
@@ -263,6 +300,12 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         if (auto it = observed.find(fq); it != observed.end()) {
           fq.setMinAttr(builder.getF64FloatAttr(it->second.mins[0]));
           fq.setMaxAttr(builder.getF64FloatAttr(it->second.maxs[0]));
+          // The estimator's range depends on the width, which precision
+          // assignment may still change: one per width.
+          if (auto h = histograms.find(fq);
+              h != histograms.end() && !h->second.empty())
+            fq.setClipsAttr(builder.getDenseF64ArrayAttr(
+                clipsPerWidth(fq, h->second, range)));
         }
       return success();
     }
@@ -272,12 +315,19 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       MLIRContext *ctx = fq.getContext();
       UniformType grid;
       if (fq.getMin()) {
-        if (failed(checkRange(fq, "given", fq.getMin()->convertToDouble(),
-                              fq.getMax()->convertToDouble())))
+        double min = fq.getMin()->convertToDouble(),
+               max = fq.getMax()->convertToDouble();
+        if (failed(checkRange(fq, "given", min, max)))
           return failure();
-        grid = getUniformForRange(
-            ctx, bits.getWidth(), bits.getIsSigned(), fq.getNarrow(),
-            fq.getMin()->convertToDouble(), fq.getMax()->convertToDouble());
+        // An observed range with its estimator's clips (observe-only).
+        if (ArrayRef<double> clips = fq.getClips(); clips.size() == 16 &&
+                                                    bits.getWidth() >= 1 &&
+                                                    bits.getWidth() <= 8) {
+          min = clips[2 * (bits.getWidth() - 1)];
+          max = clips[2 * (bits.getWidth() - 1) + 1];
+        }
+        grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
+                                  fq.getNarrow(), min, max);
       } else if (auto values = getFloatConstantValues(fq.getInput())) {
         auto type = cast<RankedTensorType>(fq.getInput().getType());
         bool perChannel = scheme == QuantScheme::PC_ICN &&
@@ -303,13 +353,19 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         const Ranges &r = observed[fq];
         if (failed(checkRange(fq, "observed", r.mins[0], r.maxs[0])))
           return failure();
+        double min = r.mins[0], max = r.maxs[0];
+        if (auto h = histograms.find(fq);
+            h != histograms.end() && !h->second.empty())
+          std::tie(min, max) =
+              estimateRange(h->second, range, gridSpec(fq, bits.getWidth()));
         grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
-                                  fq.getNarrow(), r.mins[0], r.maxs[0]);
+                                  fq.getNarrow(), min, max);
       }
       fq.setQuant(grid);
       fq.removeMinAttr();
       fq.removeMaxAttr();
       fq.removePerLayerAttr();
+      fq.removeClipsAttr();
     }
     return success();
   }

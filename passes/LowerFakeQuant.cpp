@@ -223,6 +223,9 @@ private:
   LogicalResult lowerLayer(FloatLayerOpInterface layer);
   LogicalResult lowerAdd(AddOp add);
   LogicalResult lowerMul(MulOp mul);
+  /// mpq.max / mpq.min of two activations: both requantized into the
+  /// output's grid, then mpq.qmax / mpq.qmin of the codes.
+  LogicalResult lowerExtremum(Operation *op);
   LogicalResult lowerSoftmax(SoftmaxOp softmax);
   LogicalResult lowerLayerNorm(LayerNormOp norm);
   LogicalResult lowerResizeLinear(ResizeLinearOp resize);
@@ -717,6 +720,43 @@ LogicalResult Lowering::lowerLayerNorm(LayerNormOp norm) {
   return success();
 }
 
+LogicalResult Lowering::lowerExtremum(Operation *op) {
+  Value lhs = lookup(op->getOperand(0)), rhs = lookup(op->getOperand(1));
+  if (!lhs || !rhs)
+    return op->emitError() << "both operands of " << layerName(op)
+                           << " must be fake-quantized";
+  for (Value v : {lhs, rhs})
+    if (uniformOf(v).isPerAxis())
+      return op->emitError()
+             << "the operands of " << layerName(op)
+             << " must be quantized per tensor, got " << uniformOf(v);
+  FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
+  if (failed(e))
+    return failure();
+  FailureOr<UniformType> outGrid = perTensorOutput(*e, op);
+  if (failed(outGrid))
+    return failure();
+  UniformType outType = *outGrid;
+  builder.setInsertionPoint(e->fakeQuant);
+  // The output's fake_quant rounds each operand as it rounds their
+  // extremum (rounding is monotone).
+  for (Value *operand : {&lhs, &rhs})
+    if (!(*operand = rescale(*operand, outType, e->fakeQuant.getRounding(),
+                             op->getLoc())))
+      return failure();
+  auto [clampMin, clampMax] = clampAttrs(*e, outType);
+  Type type = withElement(e->fakeQuant.getResult(), outType);
+  Value result = isa<MaxOp>(op) ? QMaxOp::create(builder, op->getLoc(), type,
+                                                 lhs, rhs, clampMin, clampMax)
+                                      .getResult()
+                                : QMinOp::create(builder, op->getLoc(), type,
+                                                 lhs, rhs, clampMin, clampMax)
+                                      .getResult();
+  record(e->fakeQuant.getResult(), result);
+  consumeEpilogue(*e);
+  return success();
+}
+
 LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
                                      ArrayRef<ElementwiseFunction> functions,
                                      int64_t axis) {
@@ -971,8 +1011,8 @@ LogicalResult Lowering::run() {
             .Case([&](FakeQuantOp fq) { return lowerFakeQuant(fq); })
             .Case(
                 [&](FloatLayerOpInterface layer) { return lowerLayer(layer); })
-            .Case<AddOp, MulOp>([&](Operation *op) -> LogicalResult {
-              // By a constant: a table per channel.
+            .Case<AddOp, MulOp, PReluOp>([&](Operation *op) -> LogicalResult {
+              // By a constant (a prelu's slope): a table per channel.
               if (auto affine = getConstantAffineOperands(op)) {
                 SmallVector<ElementwiseFunction> functions;
                 for (size_t c = 0; c < affine->constants.size(); ++c)
@@ -980,10 +1020,16 @@ LogicalResult Lowering::run() {
                 return lowerToTable(op, affine->activation, functions,
                                     affine->axis);
               }
+              if (isa<PReluOp>(op))
+                return op->emitError()
+                       << "the slope of " << layerName(op)
+                       << " must be a constant that varies along one axis";
               if (auto add = dyn_cast<AddOp>(op))
                 return lowerAdd(add);
               return lowerMul(cast<MulOp>(op));
             })
+            .Case<MaxOp, MinOp>(
+                [&](Operation *op) { return lowerExtremum(op); })
             .Case([&](ElementwiseFunctionOpInterface function) {
               return lowerToTable(function, function.getInput(),
                                   {function.getFunction()});

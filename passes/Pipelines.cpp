@@ -43,6 +43,7 @@ void mlir::mpq::buildMPQCalibrationStage(OpPassManager &pm,
   calibrate.synthetic = options.synthetic;
   calibrate.scheme = options.scheme;
   calibrate.observeOnly = observeOnly;
+  calibrate.range = options.calibrationRange;
   pm.addPass(createMPQCalibratePass(calibrate));
 }
 

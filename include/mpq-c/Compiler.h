@@ -141,6 +141,12 @@ mpqCompileOptionsSetStrategy(MpqCompileOptions options, const char *strategy);
 MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetActivationRounding(
     MpqCompileOptions options, const char *rounding);
 
+/** How calibration chooses each activation's range from the values it
+ * observed: "minmax" (default), "percentile" or "mse" (the clip range of
+ * least quantization error at the activation's width). */
+MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetCalibrationRange(
+    MpqCompileOptions options, const char *range);
+
 /** strategy=search: a JSON table of each layer's sensitivity per width
  * (the `sensitivity=` file of --mpq-assign-precision); "" for the proxy. */
 MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetSensitivityFile(

@@ -182,10 +182,11 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << " that no mpq.qconv2d or mpq.qfully_connected produced";
         return addStep(requant, nullptr, requant.getResult());
       })
-      .Case<QAddOp, QMulOp, QAvgPool2DOp, TableOp, QSoftmaxOp, QLayerNormOp,
-            QResizeLinearOp>([&](Operation *step) -> LogicalResult {
-        return addStep(step, nullptr, step->getResult(0));
-      })
+      .Case<QAddOp, QMulOp, QMaxOp, QMinOp, QAvgPool2DOp, TableOp, QSoftmaxOp,
+            QLayerNormOp, QResizeLinearOp>(
+          [&](Operation *step) -> LogicalResult {
+            return addStep(step, nullptr, step->getResult(0));
+          })
       .Case<ReshapeOp>([&](ReshapeOp reshape) -> LogicalResult {
         Value input = reshape.getInput();
         if (constants.contains(input)) {
@@ -341,7 +342,8 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
     return shifts.saves() ? tensor : -1;
   }
 
-  if (arenaStep.epilogue || !isa<RequantizeOp, QAddOp, QMulOp, TableOp>(op))
+  if (arenaStep.epilogue ||
+      !isa<RequantizeOp, QAddOp, QMulOp, QMaxOp, QMinOp, TableOp>(op))
     return -1;
   for (Value operand : op->getOperands()) {
     auto inType = cast<RankedTensorType>(operand.getType());

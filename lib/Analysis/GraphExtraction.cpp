@@ -240,12 +240,15 @@ LogicalResult GraphBuilder::visitJoin(Operation *op, StepKind kind,
   // non-negative (read before addVariable, which may move the sites). (Not
   // an add or mul by a constant, also a join here: the constant may be
   // negative.)
+  // A max is non-negative if any operand is.
+  auto isNonNegative = [&](int in) {
+    return result.variables[variableOf(in)].nonNegative;
+  };
   const bool nonNegative =
-      (kind == StepKind::Add || kind == StepKind::Concat ||
-       (isa<MulOp>(op) && ins.size() == 2)) &&
-      llvm::all_of(ins, [&](int in) {
-        return result.variables[variableOf(in)].nonNegative;
-      });
+      ((kind == StepKind::Add || kind == StepKind::Concat ||
+        (isa<MulOp, MinOp>(op) && ins.size() == 2)) &&
+       llvm::all_of(ins, isNonNegative)) ||
+      (isa<MaxOp>(op) && llvm::any_of(ins, isNonNegative));
   const int var = addVariable(op->getResult(0), /*isInput=*/false);
   result.variables[var].nonNegative = nonNegative;
   const int out = graph().addTensor(name + "_out", *shape, var);
@@ -345,6 +348,12 @@ LogicalResult GraphBuilder::run() {
               // a new activation on a grid of its own.
               return visitJoin(mul, StepKind::Other, mul->getOperands());
             })
+            .Case<MaxOp, MinOp>([&](Operation *extremum) {
+              // Of two activations: a new activation on a grid of its own,
+              // both inputs requantized into it.
+              return visitJoin(extremum, StepKind::Other,
+                               extremum->getOperands());
+            })
             .Case([&](ConcatOp concat) {
               return visitJoin(concat, StepKind::Concat, concat.getInputs());
             })
@@ -380,8 +389,8 @@ LogicalResult GraphBuilder::run() {
                      << "'" << other->getName()
                      << "' is not supported by precision assignment yet "
                         "(convolutions, fully connected layers, add, mul, "
-                        "concat, pooling, pad, slice, resize, reshape, "
-                        "transpose, softmax, layer_norm, clamping "
+                        "max, min, concat, pooling, pad, slice, resize, "
+                        "reshape, transpose, softmax, layer_norm, clamping "
                         "activations and element-wise functions are)";
             });
     if (failed(visited))

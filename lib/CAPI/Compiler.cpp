@@ -273,6 +273,11 @@ mpqCompileOptionsSetActivationRounding(MpqCompileOptions options,
   return setEnum(options, rounding, &CompileOptions::activationRounding);
 }
 
+MpqLogicalResult mpqCompileOptionsSetCalibrationRange(MpqCompileOptions options,
+                                                      const char *range) {
+  return setEnum(options, range, &CompileOptions::calibrationRange);
+}
+
 MpqLogicalResult mpqCompileOptionsSetSensitivityFile(MpqCompileOptions options,
                                                      const char *path) {
   if (!unwrap(options))

@@ -181,13 +181,15 @@ struct ObservedRange {
   Location loc;
   Type type;
   FloatAttr min, max;
+  /// The estimator's range per width (range=mse|percentile), or null.
+  DenseF64ArrayAttr clips;
 };
 
 SmallVector<ObservedRange> collectObservedRanges(ModuleOp module) {
   SmallVector<ObservedRange> ranges;
   module.walk([&](FakeQuantOp fq) {
     ranges.push_back({fq.getLoc(), fq.getInput().getType(), fq.getMinAttr(),
-                      fq.getMaxAttr()});
+                      fq.getMaxAttr(), fq.getClipsAttr()});
   });
   return ranges;
 }
@@ -207,6 +209,8 @@ bool applyObservedRanges(ModuleOp module, ArrayRef<ObservedRange> ranges) {
     if (range.min) {
       fq.setMinAttr(range.min);
       fq.setMaxAttr(range.max);
+      if (range.clips)
+        fq.setClipsAttr(range.clips);
     }
   return true;
 }
@@ -690,6 +694,7 @@ void Compilation::setPipelineOptions() {
   pipelineOptions.synthetic = options.syntheticInputs;
   pipelineOptions.inPlace = options.inPlace;
   pipelineOptions.activationRounding = options.activationRounding;
+  pipelineOptions.calibrationRange = options.calibrationRange;
 }
 
 FailureOr<CompileResult> Compilation::probe(const std::string &bytecode,

@@ -369,6 +369,11 @@ private:
   LogicalResult evalAddOrMul(OpTy binary);
   LogicalResult evalQAdd(QAddOp add);
   LogicalResult evalQMul(QMulOp mul);
+  LogicalResult evalPRelu(PReluOp prelu);
+  template <typename OpTy>
+  LogicalResult evalExtremum(OpTy op);
+  template <typename OpTy>
+  LogicalResult evalQExtremum(OpTy op);
   LogicalResult evalRelu(ReluOp relu);
   LogicalResult evalClip(ClipOp clip);
   LogicalResult evalSoftmax(SoftmaxOp softmax);
@@ -676,6 +681,51 @@ LogicalResult Evaluator::evalAddOrMul(OpTy binary) {
                                     : a.reals[i] * b.reals[j];
                    });
   return setFloats(binary, std::move(out));
+}
+
+/// mpq.max / mpq.min of two float tensors.
+template <typename OpTy>
+LogicalResult Evaluator::evalExtremum(OpTy op) {
+  const EvalTensor &a = get(op.getLhs()), &b = get(op.getRhs());
+  constexpr bool isMax = std::is_same_v<OpTy, MaxOp>;
+  std::vector<double> out(
+      EvalTensor::floats(shapeOf(op->getResult(0)), {}).numElements());
+  forEachBroadcast(shapeOf(op->getResult(0)), a.shape, b.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     out[o] = isMax ? std::max(a.reals[i], b.reals[j])
+                                    : std::min(a.reals[i], b.reals[j]);
+                   });
+  return setFloats(op, std::move(out));
+}
+
+/// mpq.qmax / mpq.qmin: the extremum of two codes on one grid, clamped.
+template <typename OpTy>
+LogicalResult Evaluator::evalQExtremum(OpTy op) {
+  const EvalTensor &a = get(op.getLhs()), &b = get(op.getRhs());
+  constexpr bool isMax = std::is_same_v<OpTy, QMaxOp>;
+  auto [lo, hi] =
+      clampRange(op.getClampMin(), op.getClampMax(), uniformOf(op.getOutput()));
+  std::vector<int64_t> out(
+      EvalTensor::integers(shapeOf(op->getResult(0)), {}).numElements());
+  forEachBroadcast(shapeOf(op->getResult(0)), a.shape, b.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     int64_t y = isMax ? std::max(a.ints[i], b.ints[j])
+                                       : std::min(a.ints[i], b.ints[j]);
+                     out[o] = saturate(y, lo, hi);
+                   });
+  return setInts(op, std::move(out));
+}
+
+LogicalResult Evaluator::evalPRelu(PReluOp prelu) {
+  const EvalTensor &x = get(prelu.getInput()), &k = get(prelu.getSlope());
+  std::vector<double> out(x.reals.size());
+  forEachBroadcast(shapeOf(prelu.getOutput()), x.shape, k.shape,
+                   [&](int64_t o, int64_t i, int64_t j) {
+                     out[o] =
+                         ElementwiseFunction{ElementwiseFunctionKind::LeakyRelu,
+                                             k.reals[j]}(x.reals[i]);
+                   });
+  return setFloats(prelu, std::move(out));
 }
 
 LogicalResult Evaluator::evalQMul(QMulOp mul) {
@@ -1207,6 +1257,9 @@ LogicalResult Evaluator::evalOp(Operation *op) {
       .Case<AddOp, MulOp>([&](auto binary) { return evalAddOrMul(binary); })
       .Case([&](QAddOp add) { return evalQAdd(add); })
       .Case([&](QMulOp mul) { return evalQMul(mul); })
+      .Case([&](PReluOp prelu) { return evalPRelu(prelu); })
+      .Case<MaxOp, MinOp>([&](auto op) { return evalExtremum(op); })
+      .Case<QMaxOp, QMinOp>([&](auto op) { return evalQExtremum(op); })
       .Case([&](ReluOp relu) { return evalRelu(relu); })
       .Case([&](ClipOp clip) { return evalClip(clip); })
       .Case([&](SoftmaxOp softmax) { return evalSoftmax(softmax); })

@@ -45,6 +45,10 @@ std::string layerKind(Value integer, Value fakeQuant) {
     return "qadd";
   if (isa<QMulOp>(def))
     return "qmul";
+  if (isa<QMaxOp>(def))
+    return "qmax";
+  if (isa<QMinOp>(def))
+    return "qmin";
   if (isa<QSoftmaxOp>(def))
     return "qsoftmax";
   if (isa<QLayerNormOp>(def))

@@ -87,6 +87,10 @@ static LogicalResult importSize(Importer &im, const Node &node) {
 }
 
 static LogicalResult importGather(Importer &im, const Node &node) {
+  if (failed(im.requireDefined(node, 0)))
+    return failure();
+  if (!im.input(node, 0).host)
+    return importActivationGather(im, node);
   auto data = im.hostInput(node, 0, "data");
   auto indices = im.hostInput(node, 1, "indices");
   auto axisAttr = im.intAttr(node, "axis", 0);

@@ -179,8 +179,7 @@ static LogicalResult importElementwiseFunction(Importer &im, const Node &node) {
 }
 
 /// PRelu with one constant slope for the whole tensor is LeakyRelu with
-/// alpha = slope; a per-channel slope (a table per channel) is not supported
-/// yet.
+/// alpha = slope; a slope per channel is mpq.prelu (a table per channel).
 static LogicalResult importPRelu(Importer &im, const Node &node) {
   auto x = im.activationInput(node, 0);
   if (failed(x))
@@ -191,14 +190,30 @@ static LogicalResult importPRelu(Importer &im, const Node &node) {
   const Tensor &k = **slope;
   if (!k.isFloat() || k.floats.empty())
     return im.nodeError(node) << "the slope must be a float constant";
+  for (float v : k.floats)
+    if (!std::isfinite(v))
+      return im.nodeError(node) << "unsupported slope " << formatNumber(v)
+                                << " (it must be a finite number)";
   float alpha = k.floats.front();
-  if (llvm::any_of(k.floats, [&](float v) { return v != alpha; }))
-    return im.nodeError(node)
-           << "a slope that differs between elements (per channel) is not "
-              "supported; only one slope for the whole tensor";
-  if (!std::isfinite(alpha))
-    return im.nodeError(node) << "unsupported slope " << formatNumber(alpha)
-                              << " (it must be a finite number)";
+  if (llvm::any_of(k.floats, [&](float v) { return v != alpha; })) {
+    // One slope per channel: broadcast to the input's rank, in its layout.
+    size_t rank = x->shape.size();
+    auto out = broadcastShapes(x->shape, k.shape);
+    if (k.shape.size() > rank || !out || *out != x->shape)
+      return im.nodeError(node) << "the slope must broadcast to the input";
+    if (llvm::count_if(k.shape, [](int64_t d) { return d != 1; }) > 1)
+      return im.nodeError(node) << "a slope that varies along more than one "
+                                   "axis is not supported (one per channel "
+                                   "is)";
+    Location loc = im.nodeLoc(node);
+    auto slopeValue = im.hostConstant(withRank(k, rank), x->perm, loc);
+    if (failed(slopeValue))
+      return failure();
+    Value y = im.create<PReluOp>(loc, x->value.getType(),
+                                 ValueRange{x->value, *slopeValue});
+    im.define(node, im.stored(y, x->perm));
+    return success();
+  }
   Value y = im.create<LeakyReluOp>(
       im.nodeLoc(node), x->value.getType(), x->value,
       {im.builder.getNamedAttr("alpha", im.builder.getF32FloatAttr(alpha))});
@@ -206,14 +221,18 @@ static LogicalResult importPRelu(Importer &im, const Node &node) {
   return success();
 }
 
+static LogicalResult importBinary(Importer &im, const Node &node);
+
 /// Max or Min of an activation and a scalar constant: a clamp (a ReLU for
 /// Max with 0), which the integer graph folds into the requantization
-/// before it, as exporters write ReLU6 as Min(Max(x, 0), 6).
+/// before it, as exporters write ReLU6 as Min(Max(x, 0), 6). Of two
+/// activations: mpq.max / mpq.min with numpy broadcasting (importBinary).
 static LogicalResult importMaxMin(Importer &im, const Node &node) {
   bool isMax = node.opType == "Max";
   if (node.inputs.size() != 2)
-    return im.nodeError(node) << "is supported with two inputs (an activation "
-                                 "and a scalar constant), not "
+    return im.nodeError(node) << "is supported with two inputs (two "
+                                 "activations, or an activation and a "
+                                 "scalar constant), not "
                               << node.inputs.size();
   auto a = im.dataInput(node, 0);
   auto b = im.dataInput(node, 1);
@@ -222,11 +241,11 @@ static LogicalResult importMaxMin(Importer &im, const Node &node) {
   const Entry *x = &*a, *k = &*b;
   if (x->host)
     std::swap(x, k);
-  if (!k->host || k->host->numElements() != 1 || !k->host->isFloat())
-    return im.nodeError(node)
-           << (k->host ? "the constant must be one float"
-                       : "of two activations is not supported (of an "
-                         "activation and a scalar constant it is)");
+  // Of two activations: mpq.max / mpq.min, broadcast as Add is.
+  if (!k->host)
+    return importBinary(im, node);
+  if (k->host->numElements() != 1 || !k->host->isFloat())
+    return im.nodeError(node) << "the constant must be one float (a clamp)";
   float c = k->host->floats[0];
   if (!std::isfinite(c))
     return im.nodeError(node) << "the constant " << c << " is not finite";
@@ -327,6 +346,10 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
   Value y;
   if (op == "Mul" || op == "Div")
     y = im.create<MulOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
+  else if (op == "Max")
+    y = im.create<MaxOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
+  else if (op == "Min")
+    y = im.create<MinOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
   else
     y = im.create<AddOp>(loc, im.f32(storedShape), ValueRange{lhsValue, *r});
   im.define(node, im.stored(y, perm));

@@ -411,6 +411,9 @@ void registerFoldOps(OpTable &table);
 struct SliceGeometry {
   Shape begin, step, shape;
 };
+/// Gather of an activation at constant indices (ShapeOps.cpp): slices of
+/// it, concatenated along the axis; a scalar index drops the axis.
+LogicalResult importActivationGather(Importer &im, const Node &node);
 /// Reads Slice's starts, ends, axes and steps (attributes before opset 10,
 /// constant inputs from it on; no axes or steps: all axes, steps of 1) and
 /// resolves them on `shape` as ONNX defines it (negative indices from the

@@ -326,8 +326,8 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
 
 /// A copy of the elements of `x` (an activation, stored with x.perm) that
 /// `g` selects, in the same layout: one mpq.slice.
-static LogicalResult defineSlice(Importer &im, const Node &node, const Entry &x,
-                                 const SliceGeometry &g, size_t output) {
+static FailureOr<Entry> sliceOf(Importer &im, const Node &node, const Entry &x,
+                                const SliceGeometry &g, size_t output) {
   if (llvm::is_contained(g.shape, 0))
     return im.nodeError(node) << "output " << output
                               << " is empty: an empty activation is not "
@@ -344,7 +344,99 @@ static LogicalResult defineSlice(Importer &im, const Node &node, const Entry &x,
                                x.value,
                                {im.namedI64Array("offsets", offsets),
                                 im.namedI64Array("strides", strides)});
-  im.define(node, im.stored(y, x.perm), output);
+  return im.stored(y, x.perm);
+}
+
+static LogicalResult defineSlice(Importer &im, const Node &node, const Entry &x,
+                                 const SliceGeometry &g, size_t output) {
+  FailureOr<Entry> y = sliceOf(im, node, x, g, output);
+  if (failed(y))
+    return failure();
+  im.define(node, *y, output);
+  return success();
+}
+
+LogicalResult mlir::mpq::onnx_import::importActivationGather(Importer &im,
+                                                             const Node &node) {
+  auto x = im.activationInput(node, 0);
+  auto axisAttr = im.intAttr(node, "axis", 0);
+  if (failed(x) || failed(axisAttr) || failed(im.requireDefined(node, 1)))
+    return failure();
+  const Entry &indices = im.input(node, 1);
+  if (!indices.host)
+    return im.nodeError(node) << "the indices must be a constant (a gather "
+                                 "of an activation at computed indices is "
+                                 "not supported)";
+  const Tensor &idx = *indices.host;
+  if (idx.isFloat())
+    return im.nodeError(node) << "the indices must be integers";
+  if (idx.shape.size() > 1)
+    return im.nodeError(node)
+           << "indices of rank " << idx.shape.size()
+           << " are not supported (a scalar or a 1-D list is)";
+  int64_t rank = x->shape.size();
+  auto axis = im.normalizeAxis(node, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  int64_t size = x->shape[*axis];
+  SmallVector<int64_t> at;
+  for (int64_t i : idx.ints) {
+    if (i < -size || i >= size)
+      return im.nodeError(node) << "index " << i << " is out of range for axis "
+                                << *axis << " of size " << size;
+    at.push_back(i < 0 ? i + size : i);
+  }
+  if (at.empty())
+    return im.nodeError(node)
+           << "output 0 is empty: an empty activation is not supported";
+  // One slice per run of indices with one step (a single slice for a
+  // range, a reversal or every k-th), concatenated along the axis.
+  Location loc = im.nodeLoc(node);
+  SmallVector<Entry> parts;
+  for (size_t start = 0; start < at.size();) {
+    size_t end = start + 1;
+    int64_t step = end < at.size() ? at[end] - at[start] : 1;
+    if (step == 0)
+      step = 1;
+    else
+      while (end < at.size() && at[end] - at[end - 1] == step)
+        ++end;
+    SliceGeometry g;
+    g.begin.assign(rank, 0);
+    g.step.assign(rank, 1);
+    g.shape.assign(x->shape.begin(), x->shape.end());
+    g.begin[*axis] = at[start];
+    g.step[*axis] = step;
+    g.shape[*axis] = static_cast<int64_t>(end - start);
+    FailureOr<Entry> part = sliceOf(im, node, *x, g, 0);
+    if (failed(part))
+      return failure();
+    parts.push_back(*part);
+    start = end;
+  }
+  Entry y = parts.front();
+  if (parts.size() > 1) {
+    Shape shape(x->shape.begin(), x->shape.end());
+    shape[*axis] = static_cast<int64_t>(at.size());
+    SmallVector<Value> operands;
+    for (const Entry &part : parts)
+      operands.push_back(part.value); // All in x's layout.
+    int64_t storedAxis = invert(x->perm)[*axis];
+    Value joined = im.create<ConcatOp>(
+        loc, im.f32(permuteShape(shape, x->perm)), operands,
+        {im.builder.getNamedAttr("axis",
+                                 im.builder.getI64IntegerAttr(storedAxis))});
+    y = im.stored(joined, x->perm);
+  }
+  // A scalar index drops the axis.
+  if (idx.shape.empty()) {
+    Shape shape(y.shape.begin(), y.shape.end());
+    shape.erase(shape.begin() + *axis);
+    if (shape.empty())
+      return im.nodeError(node) << "a scalar activation is not supported";
+    y = im.stored(im.reshapeTo(y, shape, loc), identityPerm(shape.size()));
+  }
+  im.define(node, y);
   return success();
 }
 

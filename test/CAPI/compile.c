@@ -297,6 +297,15 @@ int main(int argc, char **argv) {
             mpqLogicalResultIsSuccess(
                 mpqCompileOptionsSetActivationRounding(options, "nearest")),
         "%s", mpqCompileOptionsGetError(options).data);
+  CHECK_SETTER_FAILS(mpqCompileOptionsSetCalibrationRange(options, "kl"),
+                     options,
+                     "'kl' is not a valid range estimator (expected one of "
+                     "minmax, percentile, mse)");
+  CHECK(mpqLogicalResultIsSuccess(
+            mpqCompileOptionsSetCalibrationRange(options, "mse")) &&
+            mpqLogicalResultIsSuccess(
+                mpqCompileOptionsSetCalibrationRange(options, "minmax")),
+        "%s", mpqCompileOptionsGetError(options).data);
   CHECK_SETTER_FAILS(mpqCompileOptionsSetSensitivityFile(options, NULL),
                      options, "no sensitivity file (a null string)");
   /* Any case, '_' for '-': the spellings mpqc takes. */

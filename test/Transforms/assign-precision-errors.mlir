@@ -73,7 +73,7 @@ func.func @weight_is_computed(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // -----
 
 func.func @unsupported_op(%x: tensor<4x4xf32>) -> tensor<4x2xf32> {
-  // expected-error @+1 {{'mpq.matmul' is not supported by precision assignment yet (convolutions, fully connected layers, add, mul, concat, pooling, pad, slice, resize, reshape, transpose, softmax, layer_norm, clamping activations and element-wise functions are)}}
+  // expected-error @+1 {{'mpq.matmul' is not supported by precision assignment yet (convolutions, fully connected layers, add, mul, max, min, concat, pooling, pad, slice, resize, reshape, transpose, softmax, layer_norm, clamping activations and element-wise functions are)}}
   %m = mpq.matmul %x, %x : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %w = arith.constant dense<0.1> : tensor<2x4xf32>
   %y = mpq.fully_connected %m, %w : (tensor<4x4xf32>, tensor<2x4xf32>) -> tensor<4x2xf32>

@@ -102,6 +102,13 @@ static cl::opt<std::string> sensitivity(
 static cl::list<std::string> pins("pins", cl::CommaSeparated,
                                   cl::cat(precisionCat),
                                   cl::desc("layer:wbits:abits,... held fixed"));
+static cl::opt<RangeEstimatorKind> calibrationRange(
+    "calibration-range", cl::init(defaults.calibrationRange),
+    cl::cat(precisionCat),
+    cl::desc("how calibration chooses each activation's range: minmax "
+             "(default, the observed range), percentile (0.01 %/99.99 % "
+             "quantiles) or mse (the clip range of least quantization "
+             "error at the activation's width)"));
 static cl::list<std::string> calibration(
     "calibration", cl::CommaSeparated, cl::cat(precisionCat),
     cl::desc("calibration inputs (.npy, one input or a batch; default: "
@@ -186,6 +193,7 @@ int main(int argc, char **argv) {
   options.strategy = strategy;
   options.activationRounding = activationRounding;
   options.sensitivityFile = sensitivity;
+  options.calibrationRange = calibrationRange;
   options.calibrationFiles.assign(calibration.begin(), calibration.end());
   options.syntheticInputs = synthetic;
   options.validationFiles.assign(validate.begin(), validate.end());

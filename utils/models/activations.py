@@ -10,7 +10,8 @@ whose attributes the importer must refuse.
                      negative and positive inputs (node names conv1, <op>,
                      conv2); <op> is sigmoid, tanh, hardsigmoid (alpha 0.3,
                      beta 0.4), hardswish, leakyrelu (alpha 0.2), prelu
-                     (one slope 0.15, given as [8, 1, 1])
+                     (one slope 0.15, given as [8, 1, 1]), prelu_channel
+                     (slopes -0.25 .. 0.5, one per channel, [8, 1, 1])
   act_sigmoid_out.onnx  conv 3x3 (3 -> 8) -> Sigmoid as the model's output
   act_normalize.onnx (x - mean) / std per channel (Sub and Div by [1, 3, 1,
                      1] constants, as input normalization) -> conv 3x3
@@ -26,7 +27,9 @@ whose attributes the importer must refuse.
                        sigmoid_attr            Sigmoid with an attribute
                                                'alpha' it does not define
                        hardswish_attr          HardSwish with 'beta'
-                       prelu_channel           PRelu with a slope per channel
+                       prelu_axes              PRelu with a slope varying
+                                               along two axes
+                       prelu_inf               PRelu with an infinite slope
 """
 
 import argparse
@@ -43,6 +46,9 @@ OPS = {
     "leakyrelu": ("LeakyRelu", {"alpha": 0.2}),
     # One slope for all channels, broadcast from [8, 1, 1]: LeakyRelu.
     "prelu": ("PRelu", {"slope": np.full((8, 1, 1), 0.15, np.float32)}),
+    # A slope per channel [8, 1, 1], negative ones too: a table per channel.
+    "prelu_channel": ("PRelu", {"slope": np.linspace(-0.25, 0.5, 8).astype(
+        np.float32).reshape(8, 1, 1)}),
 }
 
 ERRORS = {
@@ -52,8 +58,9 @@ ERRORS = {
     "leakyrelu_alpha_string": ("LeakyRelu", {"alpha": "0.1"}),
     "sigmoid_attr": ("Sigmoid", {"alpha": 1.0}),
     "hardswish_attr": ("HardSwish", {"beta": 0.5}),
-    "prelu_channel": ("PRelu", {"slope": np.linspace(0.1, 0.3, 8).astype(
-        np.float32).reshape(8, 1, 1)}),
+    "prelu_axes": ("PRelu", {"slope": np.linspace(0.1, 0.3, 64).astype(
+        np.float32).reshape(8, 1, 8)}),
+    "prelu_inf": ("PRelu", {"slope": np.array([0.1, np.inf] * 4, np.float32).reshape(8, 1, 1)}),
 }
 
 
@@ -133,7 +140,7 @@ def main():
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     seeds = {"hardsigmoid": 10, "hardswish": 11, "leakyrelu": 12,
-             "sigmoid": 13, "tanh": 14, "prelu": 15}
+             "sigmoid": 13, "tanh": 14, "prelu": 15, "prelu_channel": 16}
     for name, (op_type, attrs) in OPS.items():
         with open(os.path.join(args.out, f"act_{name}.onnx"), "wb") as f:
             f.write(model(op_type, attrs, seeds[name]).SerializeToString())

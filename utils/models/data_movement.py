@@ -30,6 +30,15 @@ seeds). `--out DIR` writes:
   mv_fpn.onnx            an FPN/U-Net decoder level: conv1 -> relu1 ->
                          down (3x3 stride 2) -> relu -> Resize x2 -> Concat
                          with relu1 -> conv2
+  mv_max2.onnx           Max of two activations of one shape: relu1 and a
+                         second conv of x (signed)
+  mv_min_bcast.onnx      Min of the per-channel mean of relu1 ([1, 8, 1, 1],
+                         broadcast) and conv1b (signed), the mean first
+  mv_maxmin.onnx         both: Min(Max(relu1, conv1b), mean of relu1)
+  mv_gather.onnx         Gather of the channels at [5, 0, 1, 2, 7, 7] (runs:
+                         slices, concatenated) -> conv2
+  mv_gather_row.onnx     Gather of row -1 (a scalar index: the axis goes)
+                         -> Flatten -> Gemm
   mv_all.onnx            everything in one graph (the QEMU test's model):
                          Split/Concat shuffle, Min(Max(., 0), 6), Slice,
                          stride-2 conv, Resize x2, Concat, ReduceMean, Gemm
@@ -41,7 +50,11 @@ seeds). `--out DIR` writes:
     resize_downsample     Resize by 0.5
     resize_crop           coordinate_transformation_mode tf_crop_and_resize
     reducemean_channels   ReduceMean over the channels
-    max_two               Max of two activations
+    max_three             Max of three activations
+    max_vector            Max of an activation and a per-channel constant
+    gather_dynamic        Gather at indices that are a graph input
+    gather_range          Gather at index 8 of 8 channels
+    gather_2d             Gather at a 2-D index tensor
     slice_empty           Slice with starts = ends
 """
 
@@ -216,6 +229,48 @@ def mv_fpn():
     return g.model(g.conv(c, "conv2", 16, 4), [1, 4, 8, 8])
 
 
+def mv_max2():
+    g = Graph("mv_max2", 14)
+    h = stem(g)
+    b = g.conv("x", "conv1b", 3, 8)
+    m = g.node("Max", [h, b], "max")
+    return g.model(g.conv(m, "conv2", 8, 4), [1, 4, 8, 8])
+
+
+def mv_min_bcast():
+    g = Graph("mv_min_bcast", 15)
+    h = stem(g)
+    mean = g.node("ReduceMean", [h], "mean", axes=[2, 3], keepdims=1)
+    b = g.conv("x", "conv1b", 3, 8)
+    m = g.node("Min", [mean, b], "min")
+    return g.model(g.conv(m, "conv2", 8, 4), [1, 4, 8, 8])
+
+
+def mv_maxmin():
+    g = Graph("mv_maxmin", 16)
+    h = stem(g)
+    b = g.conv("x", "conv1b", 3, 8)
+    mx = g.node("Max", [h, b], "max")
+    mean = g.node("ReduceMean", [h], "mean", axes=[2, 3], keepdims=1)
+    mn = g.node("Min", [mx, mean], "min")
+    return g.model(g.conv(mn, "conv2", 8, 4), [1, 4, 8, 8])
+
+
+def mv_gather():
+    g = Graph("mv_gather", 17)
+    h = stem(g)
+    s = g.node("Gather", [h, g.const("idx", i64([5, 0, 1, 2, 7, 7]))], "gather", axis=1)
+    return g.model(g.conv(s, "conv2", 6, 4), [1, 4, 8, 8])
+
+
+def mv_gather_row():
+    g = Graph("mv_gather_row", 18)
+    h = stem(g)
+    s = g.node("Gather", [h, g.const("row", i64(-1))], "gather", axis=2)
+    f = g.node("Flatten", [s], "flatten")
+    return g.model(g.fc(f, "fc", 64, 5), [1, 5])
+
+
 def mv_all():
     g = Graph("mv_all", 13)
     c = g.conv("x", "conv1", 3, 8)
@@ -259,10 +314,28 @@ def errors():
     g = Graph("err_reducemean_channels", 1)
     h = stem(g)
     out["reducemean_channels"] = g.model(g.node("ReduceMean", [h], "mean", axes=[1]), [1, 1, 8, 8])
-    g = Graph("err_max_two", 1)
+    g = Graph("err_max_three", 1)
     c = g.conv("x", "conv1", 3, 8)
     d = g.conv("x", "conv1b", 3, 8)
-    out["max_two"] = g.model(g.node("Max", [c, d], "max"), [1, 8, 8, 8])
+    e = g.conv("x", "conv1c", 3, 8)
+    out["max_three"] = g.model(g.node("Max", [c, d, e], "max"), [1, 8, 8, 8])
+    g = Graph("err_max_vector", 1)
+    c = g.conv("x", "conv1", 3, 8)
+    out["max_vector"] = g.model(g.node("Max", [c, g.const("lo", f32(np.zeros((1, 8, 1, 1))))], "max"),
+                                [1, 8, 8, 8])
+    g = Graph("err_gather_range", 1)
+    h = stem(g)
+    out["gather_range"] = g.model(g.node("Gather", [h, g.const("idx", i64([0, 8]))], "gather", axis=1),
+                                  [1, 2, 8, 8])
+    g = Graph("err_gather_2d", 1)
+    h = stem(g)
+    out["gather_2d"] = g.model(g.node("Gather", [h, g.const("idx", i64([[0, 1], [2, 3]]))], "gather", axis=1),
+                               [1, 2, 2, 8, 8])
+    g = Graph("err_gather_dynamic", 1)
+    h = stem(g)
+    m = g.model(g.node("Gather", [h, "idx"], "gather", axis=1), [1, 2, 8, 8])
+    m.graph.input.append(helper.make_tensor_value_info("idx", TensorProto.INT64, [2]))
+    out["gather_dynamic"] = m
     g = Graph("err_slice_empty", 1)
     h = stem(g)
     out["slice_empty"] = g.model(g.node("Slice", [h, g.const("starts", i64([2])), g.const("ends", i64([2])),
@@ -272,7 +345,7 @@ def errors():
 
 MODELS = [mv_slice, mv_slice_reverse, mv_split_shuffle, mv_split_equal, mv_resize_torch,
           mv_resize_sizes, mv_upsample, mv_reducemean, mv_reducemean18, mv_relu6, mv_clamp,
-          mv_fpn, mv_all]
+          mv_fpn, mv_max2, mv_min_bcast, mv_maxmin, mv_gather, mv_gather_row, mv_all]
 
 
 def main():

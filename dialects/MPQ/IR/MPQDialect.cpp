@@ -405,19 +405,7 @@ int64_t UniformType::getStorageMax() const {
 // Grids from ranges
 //===----------------------------------------------------------------------===//
 
-/// Scale and zero point of one range; see getUniformForRange.
-static std::pair<double, int64_t> gridForRange(unsigned width, bool isSigned,
-                                               bool narrow, double min,
-                                               double max) {
-  int64_t lo = storageMin(width, isSigned, narrow);
-  int64_t hi = storageMax(width, isSigned, narrow);
-  min = std::min(min, 0.0);
-  max = std::max(max, 0.0);
-  double scale = max > min ? (max - min) / static_cast<double>(hi - lo) : 1.0;
-  int64_t zp =
-      saturate(lo - static_cast<int64_t>(std::nearbyint(min / scale)), lo, hi);
-  return {scale, zp};
-}
+// Scale and zero point of one range: gridForRange (IntegerSemantics.h).
 
 UniformType mlir::mpq::getUniformForRange(MLIRContext *context, unsigned width,
                                           bool isSigned, bool narrow,

@@ -51,11 +51,14 @@ mlir::mpq::getFloatConstantValues(Value value) {
 
 std::optional<ConstantAffineOperands>
 mlir::mpq::getConstantAffineOperands(Operation *op) {
-  if (!isa<AddOp, MulOp>(op))
+  if (!isa<AddOp, MulOp, PReluOp>(op))
     return std::nullopt;
   Value lhs = op->getOperand(0), rhs = op->getOperand(1);
   std::optional<std::vector<double>> lhsValues = getFloatConstantValues(lhs),
                                      rhsValues = getFloatConstantValues(rhs);
+  // A prelu's slope is its second operand.
+  if (isa<PReluOp>(op) && (lhsValues || !rhsValues))
+    return std::nullopt;
   if (lhsValues.has_value() == rhsValues.has_value())
     return std::nullopt;
   Value activation = lhsValues ? rhs : lhs, constant = lhsValues ? lhs : rhs;
@@ -81,8 +84,11 @@ mlir::mpq::getConstantAffineOperands(Operation *op) {
         return std::nullopt;
     }
   }
-  return ConstantAffineOperands{activation, std::move(values), axis,
-                                isa<MulOp>(op)};
+  ElementwiseFunctionKind kind =
+      isa<MulOp>(op)     ? ElementwiseFunctionKind::MulConstant
+      : isa<PReluOp>(op) ? ElementwiseFunctionKind::LeakyRelu
+                         : ElementwiseFunctionKind::AddConstant;
+  return ConstantAffineOperands{activation, std::move(values), axis, kind};
 }
 
 //===----------------------------------------------------------------------===//
@@ -361,6 +367,26 @@ LogicalResult MulOp::verify() {
                          tensorType(getOutput()));
 }
 
+LogicalResult MaxOp::verify() {
+  return verifyBroadcast(*this, tensorType(getLhs()), tensorType(getRhs()),
+                         tensorType(getOutput()));
+}
+
+LogicalResult MinOp::verify() {
+  return verifyBroadcast(*this, tensorType(getLhs()), tensorType(getRhs()),
+                         tensorType(getOutput()));
+}
+
+LogicalResult PReluOp::verify() {
+  auto input = tensorType(getInput()), output = tensorType(getOutput());
+  if (failed(verifyBroadcast(*this, input, tensorType(getSlope()), output)))
+    return failure();
+  if (input.getShape() != output.getShape())
+    return emitOpError() << "the slope must broadcast to the input's shape "
+                         << input << ", got " << getSlope().getType();
+  return success();
+}
+
 LogicalResult AvgPool2DOp::verify() {
   return verifyPoolShapes(*this, tensorType(getInput()),
                           tensorType(getOutput()), getKernel(), getStrides(),
@@ -522,6 +548,14 @@ LogicalResult FakeQuantOp::verify() {
     if (!(min < max))
       return emitOpError() << "learned range [" << formatNumber(min) << ", "
                            << formatNumber(max) << "] is empty";
+  }
+  if (ArrayRef<double> clips = getClips(); !clips.empty()) {
+    if (!hasMin)
+      return emitOpError() << "clips need the observed range min/max";
+    if (clips.size() != 16)
+      return emitOpError() << "clips hold a range for each width 1..8 (16 "
+                              "values), got "
+                           << clips.size();
   }
   auto input = tensorType(getInput());
   return verifyQuantizedShape([&] { return emitOpError(); }, input.clone(quant),
@@ -1035,6 +1069,36 @@ LogicalResult QMulOp::verify() {
     return failure();
   return verifyClamp(*this, getClampMin(), getClampMax(),
                      uniformElement(getOutput()));
+}
+
+/// qmax and qmin: codes of one per-tensor grid, broadcast, clamped within it.
+static LogicalResult verifyExtremum(Operation *op, Value lhs, Value rhs,
+                                    Value output, std::optional<int64_t> lo,
+                                    std::optional<int64_t> hi) {
+  for (auto [value, what] :
+       {std::pair{lhs, "lhs"}, {rhs, "rhs"}, {output, "result"}})
+    if (failed(requirePerTensor(op, value, what)))
+      return failure();
+  if (uniformElement(lhs) != uniformElement(output) ||
+      uniformElement(rhs) != uniformElement(output))
+    return op->emitOpError()
+           << "operands must be on the result's grid (requantize them "
+              "first), got "
+           << lhs.getType() << " and " << rhs.getType();
+  if (failed(verifyBroadcast(op, tensorType(lhs), tensorType(rhs),
+                             tensorType(output))))
+    return failure();
+  return verifyClamp(op, lo, hi, uniformElement(output));
+}
+
+LogicalResult QMaxOp::verify() {
+  return verifyExtremum(*this, getLhs(), getRhs(), getOutput(), getClampMin(),
+                        getClampMax());
+}
+
+LogicalResult QMinOp::verify() {
+  return verifyExtremum(*this, getLhs(), getRhs(), getOutput(), getClampMin(),
+                        getClampMax());
 }
 
 LogicalResult QAddOp::verify() {

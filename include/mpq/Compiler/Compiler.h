@@ -133,6 +133,9 @@ struct CompileOptions {
   /// How the activations the assignment quantizes round (a model's own
   /// fake-quants keep theirs).
   ActivationRounding activationRounding = ActivationRounding::Nearest;
+  /// How calibration chooses each activation's range from the observed
+  /// values (the `range=` option of --mpq-calibrate).
+  RangeEstimatorKind calibrationRange = RangeEstimatorKind::MinMax;
   /// strategy=search: the sensitivity table (the `sensitivity=` file of
   /// --mpq-assign-precision); empty: the proxy.
   std::string sensitivityFile;

@@ -241,6 +241,28 @@ constexpr int64_t storageMax(unsigned bits, bool isSigned,
   return narrow ? max - 1 : max;
 }
 
+/// Scale and zero point of the grid that spans the real range [min, max]
+/// (widened to contain 0, so that 0 is exact) with the codes of a
+/// `width`-bit type: scale (max - min) / (hi - lo), zero point
+/// lo - round(min / scale); a range of width 0 gets scale 1. The one
+/// definition behind mpq::getUniformForRange and calibration's range
+/// estimators (mpq/Analysis/RangeEstimator.h).
+struct GridParams {
+  double scale;
+  int64_t zeroPoint;
+};
+inline GridParams gridForRange(unsigned width, bool isSigned, bool narrow,
+                               double min, double max) {
+  int64_t lo = storageMin(width, isSigned, narrow);
+  int64_t hi = storageMax(width, isSigned, narrow);
+  min = std::min(min, 0.0);
+  max = std::max(max, 0.0);
+  double scale = max > min ? (max - min) / static_cast<double>(hi - lo) : 1.0;
+  int64_t zp =
+      saturate(lo - static_cast<int64_t>(std::nearbyint(min / scale)), lo, hi);
+  return {scale, zp};
+}
+
 //===----------------------------------------------------------------------===//
 // Fixed-point multipliers and requantization (ICN)
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,7 @@
 #include "mpq/Analysis/BufferPlanner.h"
 #include "mpq/Analysis/MemoryModel.h"
 #include "mpq/Analysis/PrecisionAssignment.h"
+#include "mpq/Analysis/RangeEstimator.h"
 #include "mpq/Support/EnumOption.h"
 
 namespace mlir::mpq {
@@ -65,6 +66,18 @@ struct EnumTraits<ActivationRounding> {
 };
 
 template <>
+struct EnumTraits<RangeEstimatorKind> {
+  static constexpr const char *kind = "range estimator";
+  static llvm::ArrayRef<EnumEntry<RangeEstimatorKind>> entries() {
+    static const EnumEntry<RangeEstimatorKind> table[] = {
+        {RangeEstimatorKind::MinMax, "minmax"},
+        {RangeEstimatorKind::Percentile, "percentile"},
+        {RangeEstimatorKind::Mse, "mse"}};
+    return table;
+  }
+};
+
+template <>
 struct EnumTraits<PlanAlgorithm> {
   static constexpr const char *kind = "planning algorithm";
   static llvm::ArrayRef<EnumEntry<PlanAlgorithm>> entries() {
@@ -82,5 +95,6 @@ MPQ_ENUM_OPTION(::mlir::mpq::RamModel)
 MPQ_ENUM_OPTION(::mlir::mpq::PrecisionStrategyKind)
 MPQ_ENUM_OPTION(::mlir::mpq::PlanAlgorithm)
 MPQ_ENUM_OPTION(::mlir::mpq::ActivationRounding)
+MPQ_ENUM_OPTION(::mlir::mpq::RangeEstimatorKind)
 
 #endif // MPQ_TRANSFORMS_PASSOPTIONS_H

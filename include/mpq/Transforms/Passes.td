@@ -285,6 +285,15 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
     the new fake-quants instead of calibrating again.
 
     After `observe-only`: `mpq.fake_quant %r to !mpq.bits<u4> {max = 4.000000e+00 : f64, min = 0.000000e+00 : f64, rounding = #mpq.rounding<floor>}`
+
+    `range=` says how an activation's range comes from the observed values
+    (mpq/Analysis/RangeEstimator.h): `minmax` (default) their [min, max];
+    `percentile` their 0.01 % and 99.99 % quantiles; `mse` the clip range
+    whose grid at the fake_quant's width has the least mean squared error
+    over them (a 2048-bin histogram per input, merged in input order, and a
+    search over candidate ranges: deterministic). Values beyond the range
+    saturate. With `observe-only` the range for every width 1..8 goes into
+    the fake_quant's `clips`, as the width may still change.
   }];
   let options = [
     ListOption<"inputs", "inputs", "std::string",
@@ -304,6 +313,12 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
            "Only observe: record each observed activation range as the "
            "fake_quant's min/max and give no grids (pl-fb still folds "
            "batch-norm first)">,
+    Option<"range", "range", "::mlir::mpq::RangeEstimatorKind",
+           "::mlir::mpq::RangeEstimatorKind::MinMax",
+           "How an activation's range comes from the values observed: "
+           "minmax (their [min, max]), percentile (their 0.01 % and "
+           "99.99 % quantiles) or mse (the clip range of least mean "
+           "squared quantization error at the fake_quant's width)">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }

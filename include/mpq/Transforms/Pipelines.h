@@ -45,6 +45,11 @@ struct IntegerPipelineOptions
   Option<std::string> sensitivity{
       *this, "sensitivity",
       llvm::cl::desc("strategy=search: the sensitivity table (JSON)")};
+  Option<RangeEstimatorKind> calibrationRange{
+      *this, "calibration-range",
+      llvm::cl::desc("How calibration chooses an activation's range: "
+                     "minmax, percentile or mse (mpq-calibrate range=)"),
+      llvm::cl::init(RangeEstimatorKind::MinMax)};
   Option<ActivationRounding> activationRounding{
       *this, "activation-rounding",
       llvm::cl::desc("How assigned activations round: nearest (post-training "

@@ -861,6 +861,47 @@ protected:
   }
 };
 
+/// qmax / qmin: the codes of one grid compared as integers, clamped; a
+/// broadcast operand is read at index 0 along its size-1 dimensions.
+template <typename OpTy>
+class QExtremumLowering : public LoopPattern<OpTy> {
+public:
+  using LoopPattern<OpTy>::LoopPattern;
+
+protected:
+  LogicalResult emit(OpTy op, OpBuilder &b) const override {
+    auto &lowering = this->lowering;
+    auto lhs = lowering.bufferFor(op.getLhs(), op),
+         rhs = lowering.bufferFor(op.getRhs(), op);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    if (failed(lowering.assignStorage(op)))
+      return failure();
+    PackedBuffer out = *lowering.lookupBuffer(op.getResult());
+    LoopEmitter e(b, op.getLoc());
+    UniformType outElem = cast<UniformType>(op.getType().getElementType());
+    int64_t lo = op.getClampMin().value_or(outElem.getStorageMin());
+    int64_t hi = op.getClampMax().value_or(outElem.getStorageMax());
+    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+      auto code = [&](const PackedBuffer &buf) {
+        SmallVector<Value> idx;
+        for (auto [d, iv] : llvm::enumerate(ivs))
+          idx.push_back(buf.shape[d] == 1 ? e.index(0) : iv);
+        return e.load(buf, flatRow(e, buf.shape, idx), idx.back());
+      };
+      Value a = code(*lhs);
+      Value c = code(*rhs);
+      Value y = std::is_same_v<OpTy, QMaxOp>
+                    ? arith::MaxSIOp::create(b, e.loc, a, c).getResult()
+                    : arith::MinSIOp::create(b, e.loc, a, c).getResult();
+      y = arith::MaxSIOp::create(b, e.loc, y, e.i32(lo));
+      y = arith::MinSIOp::create(b, e.loc, y, e.i32(hi));
+      e.store(out, flatRow(e, out.shape, ivs), ivs.back(), y);
+    });
+    return success();
+  }
+};
+
 class SliceLowering : public MovementLowering<SliceOp> {
 public:
   using MovementLowering::MovementLowering;
@@ -933,7 +974,8 @@ void mlir::mpq::populateMPQToLoopsPatterns(RewritePatternSet &patterns,
   populateMPQRowToLoopsPatterns(patterns, lowering);
   populateMPQInterpolationToLoopsPatterns(patterns, lowering);
   patterns
-      .add<RequantizeLowering, QAddLowering, QMulLowering, TableLowering,
+      .add<RequantizeLowering, QAddLowering, QMulLowering,
+           QExtremumLowering<QMaxOp>, QExtremumLowering<QMinOp>, TableLowering,
            PoolLowering<MaxPool2DOp>, PoolLowering<QAvgPool2DOp>,
            ReshapeLowering, TransposeLowering, PadLowering, ConcatLowering,
            SliceLowering, ResizeNearestLowering, ErasedOpLowering<QuantizeOp>,

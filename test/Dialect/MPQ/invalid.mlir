@@ -765,3 +765,35 @@ func.func @qresize_linear_denominator(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>
   %0 = mpq.qresize_linear %x {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4096 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>, w_denominator = 4096 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
   return
 }
+
+// -----
+
+func.func @qmax_grid(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, %b: tensor<1x4x4x8x!mpq.uniform<u8, 0.25:0>>) {
+  // expected-error @+1 {{operands must be on the result's grid (requantize them first)}}
+  %0 = mpq.qmax %a, %b : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<1x4x4x8x!mpq.uniform<u8, 0.25:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @qmin_clamp(%a: tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{clamp [0, 300] must be a non-empty part of the storage range [0, 255]}}
+  %0 = mpq.qmin %a, %a {clamp_max = 300 : i64} : (tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>, tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>) -> tensor<1x4x4x8x!mpq.uniform<u8, 0.5:0>>
+  return
+}
+
+// -----
+
+func.func @max_broadcast(%a: tensor<1x4x4x8xf32>, %b: tensor<1x1x1x4xf32>) {
+  // expected-error @+1 {{do not broadcast}}
+  %0 = mpq.max %a, %b : (tensor<1x4x4x8xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @prelu_slope(%x: tensor<1x1x1x8xf32>, %k: tensor<1x4x4x8xf32>) {
+  // expected-error @+1 {{the slope must broadcast to the input's shape}}
+  %0 = mpq.prelu %x, %k : (tensor<1x1x1x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return
+}

@@ -247,3 +247,24 @@ func.func @resize_linear(%x: tensor<1x4x4x8xf32>, %q: tensor<1x2x2x1x!mpq.unifor
   %1 = mpq.qresize_linear %q {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 1, 3, 0>, w_denominator = 4 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
   return %0, %1 : tensor<1x8x8x8xf32>, tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
 }
+
+// CHECK-LABEL: func.func @extremum_prelu
+func.func @extremum_prelu(%a: tensor<1x4x4x8xf32>, %b: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
+  // CHECK: %[[MAX:.*]] = mpq.max %{{.*}}, %{{.*}} : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  %0 = mpq.max %a, %b : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  // CHECK: %[[MIN:.*]] = mpq.min %[[MAX]], %{{.*}} : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  %1 = mpq.min %0, %b : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  %k = arith.constant dense<[[[[0.1, -0.2, 0.3, 0.0, 1.0, 0.5, 0.25, 0.125]]]]> : tensor<1x1x1x8xf32>
+  // CHECK: mpq.prelu %[[MIN]], %{{.*}} : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  %2 = mpq.prelu %1, %k : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+  return %2 : tensor<1x4x4x8xf32>
+}
+
+// CHECK-LABEL: func.func @qextremum
+func.func @qextremum(%a: tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, %b: tensor<1x1x1x8x!mpq.uniform<i4, 0.5:-8>>) -> tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>> {
+  // CHECK: %[[Y:.*]] = mpq.qmax %{{.*}}, %{{.*}} {clamp_min = -8 : i64} : (tensor<1x4x4x8x!mpq.uniform<i4, 5.000000e-01:-8>>, tensor<1x1x1x8x!mpq.uniform<i4, 5.000000e-01:-8>>) -> tensor<1x4x4x8x!mpq.uniform<i4, 5.000000e-01:-8>>
+  %y = mpq.qmax %a, %b {clamp_min = -8 : i64} : (tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, tensor<1x1x1x8x!mpq.uniform<i4, 0.5:-8>>) -> tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>
+  // CHECK: mpq.qmin %[[Y]], %{{.*}} : (tensor<1x4x4x8x!mpq.uniform<i4, 5.000000e-01:-8>>, tensor<1x1x1x8x!mpq.uniform<i4, 5.000000e-01:-8>>) -> tensor<1x4x4x8x!mpq.uniform<i4, 5.000000e-01:-8>>
+  %z = mpq.qmin %y, %b : (tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>, tensor<1x1x1x8x!mpq.uniform<i4, 0.5:-8>>) -> tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>
+  return %z : tensor<1x4x4x8x!mpq.uniform<i4, 0.5:-8>>
+}

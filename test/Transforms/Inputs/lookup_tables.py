@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks the lookup tables of the element-wise functions code for code.
 
-For every function (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu, and
-add / mul by a constant) and
+For every function (sigmoid, tanh, hard_sigmoid, hard_swish, leaky_relu,
+add / mul by a constant, and prelu with one slope per channel: two channels,
+one table each) and
 every pair of input/output widths in {2, 4, 8}, writes a function
 
     x -> fake_quant (input grid) -> f -> fake_quant (output grid)
@@ -52,8 +53,16 @@ FUNCTIONS = [
      lambda x: x + -0.4375, (-1.0, 1.0), (-1.5, 0.6), True),
     ("mul_constant", "mpq.mul %a, %k : ({t}, tensor<f32>) -> {t}",
      lambda x: x * 2.5, (-1.0, 1.0), (-2.5, 2.5), True),
+    # mpq.prelu with a slope per channel (0.125 and -0.5): every code in
+    # both channels, a table each.
+    ("prelu", "mpq.prelu %a, %k : ({t}, tensor<1x1x1x2xf32>) -> {t}",
+     [lambda x: x if x >= 0.0 else 0.125 * x,
+      lambda x: x if x >= 0.0 else -0.5 * x], (-2.0, 2.0), (-0.25, 2.0),
+     True),
 ]
-CONSTANTS = {"add_constant": -0.4375, "mul_constant": 2.5}
+CONSTANTS = {"add_constant": "dense<-0.4375> : tensor<f32>",
+             "mul_constant": "dense<2.5> : tensor<f32>",
+             "prelu": "dense<[[[[0.125, -0.5]]]]> : tensor<1x1x1x2xf32>"}
 WIDTHS = [(2, 2), (4, 4), (8, 8), (8, 2), (2, 8), (4, 8)]
 
 
@@ -95,6 +104,8 @@ def main():
     cases = []
     text = []
     for name, op, f, (ilo, ihi), (olo, ohi), osigned in FUNCTIONS:
+        fs = f if isinstance(f, list) else [f]  # one per channel
+        channels = len(fs)
         for bin_, bout in WIDTHS:
             for mode in (["floor", "half_to_even"] if (bin_, bout) == (8, 8)
                          else ["floor"]):
@@ -102,12 +113,13 @@ def main():
                 oscale, ozp, omin, omax = grid(bout, osigned, olo, ohi)
                 n = imax - imin + 1
                 fn = f"{name}_{bin_}_{bout}_{mode}"
-                t = f"tensor<1x1x1x{n}xf32>"
+                t = (f"tensor<1x1x1x{n}xf32>" if channels == 1 else
+                     f"tensor<1x1x{n}x{channels}xf32>")
                 it = f"!mpq.uniform<i{bin_}, {iscale!r}:{izp}>"
                 ot = (f"!mpq.uniform<{'i' if osigned else 'u'}{bout}, "
                       f"{oscale!r}:{ozp}>")
-                k = (f"  %k = arith.constant dense<{CONSTANTS[name]}> : "
-                     f"tensor<f32>\n" if name in CONSTANTS else "")
+                k = (f"  %k = arith.constant {CONSTANTS[name]}\n"
+                     if name in CONSTANTS else "")
                 text.append(
                     f"func.func @{fn}(%x: {t}) -> {t} {{\n" + k +
                     f"  %a = mpq.fake_quant %x to {it} "
@@ -117,14 +129,16 @@ def main():
                     f"{{rounding = #mpq.rounding<{mode}>}} : {t}\n"
                     f"  return %b : {t}\n}}\n")
                 codes = list(range(imin, imax + 1))
-                xs = np.array([(c - izp) * iscale for c in codes],
-                              dtype=np.float32).reshape(1, 1, 1, n)
+                xs = np.array([[(c - izp) * iscale] * channels
+                               for c in codes], dtype=np.float32)
+                xs = xs.reshape(1, 1, 1, n) if channels == 1 else \
+                    xs.reshape(1, 1, n, channels)
                 np.save(os.path.join(args.work, fn + ".npy"), xs)
                 # The reference reads the input grid's real values, which
                 # the input fake_quant restores exactly from the float32
                 # inputs (they round to their own codes).
-                ref = [reference(f, (c - izp) * iscale, oscale, ozp, omin,
-                                 omax, mode) for c in codes]
+                ref = [reference(fc, (c - izp) * iscale, oscale, ozp, omin,
+                                 omax, mode) for c in codes for fc in fs]
                 cases.append((fn, name, bin_, bout, osigned, mode, oscale,
                               ozp, ref))
     source = os.path.join(args.work, "cases.mlir")

@@ -37,13 +37,10 @@ struct ConstantAffineOperands {
   std::vector<double> constants;
   /// The result's axis the constants vary along (the last if they do not).
   int64_t axis = -1;
-  bool isMul = false;
+  /// AddConstant, MulConstant or LeakyRelu (mpq.prelu: the slope).
+  ElementwiseFunctionKind kind = ElementwiseFunctionKind::AddConstant;
   /// The function of channel c (c = 0 for a per-tensor constant).
-  ElementwiseFunction function(size_t c) const {
-    return {isMul ? ElementwiseFunctionKind::MulConstant
-                  : ElementwiseFunctionKind::AddConstant,
-            constants[c]};
-  }
+  ElementwiseFunction function(size_t c) const { return {kind, constants[c]}; }
 };
 std::optional<ConstantAffineOperands> getConstantAffineOperands(Operation *op);
 } // namespace mlir::mpq

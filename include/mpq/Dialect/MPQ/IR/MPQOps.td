@@ -147,6 +147,27 @@ class MPQ_BinaryFloatOp<string mnemonic, string what>
 }
 def MPQ_AddOp : MPQ_BinaryFloatOp<"add", "sum">;
 def MPQ_MulOp : MPQ_BinaryFloatOp<"mul", "product">;
+// Of two activations; with a constant, ONNX Max/Min import as a clamp.
+def MPQ_MaxOp : MPQ_BinaryFloatOp<"max", "maximum">;
+def MPQ_MinOp : MPQ_BinaryFloatOp<"min", "minimum">;
+
+def MPQ_PReluOp : MPQ_PureOp<"prelu"> {
+  let summary = "x >= 0 ? x : slope * x, with a constant slope per channel";
+  let description = [{
+    ONNX PRelu with a slope that differs between channels (one slope for
+    the whole tensor imports as `mpq.leaky_relu`): `slope` is a constant
+    that broadcasts to the input and varies along at most one axis. In a
+    quantized model `--mpq-lower-fake-quant` turns it into an `mpq.table`
+    with one table per channel (leaky_relu with that channel's slope), as
+    an add or mul by per-channel constants.
+  }];
+  let arguments = (ins MPQ_FloatTensor:$input, MPQ_FloatTensor:$slope);
+  let results = (outs MPQ_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $slope attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
 
 def MPQ_AvgPool2DOp : MPQ_PureOp<"avg_pool2d", [MPQ_KeepsInputGrid]> {
   let summary = "average pooling over NHWC windows";
@@ -283,6 +304,12 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     needs one multiplier, not one per channel. Precision search sets it
     where the parameters are what binds the flash budget.
 
+    `clips`, beside an observed `min`/`max` that `--mpq-calibrate
+    observe-only range=mse|percentile` recorded, holds the clip range its
+    estimator chose for each width 1..8 (16 values: the range for width w at
+    2(w - 1) and 2(w - 1) + 1); calibration takes the one of the width the
+    fake_quant has when it gets its grid.
+
     Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
     grid s_x * s_w,c (docs/paper.md §1), which `--mpq-calibrate` puts there so
     that the fake-quant graph adds the same bias B as the integer graph;
@@ -300,7 +327,8 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
   let arguments = (ins MPQ_FloatTensor:$input, TypeAttr:$quant,
                    MPQ_RoundingModeAttr:$rounding, UnitAttr:$narrow,
                    OptionalAttr<F64Attr>:$min, OptionalAttr<F64Attr>:$max,
-                   UnitAttr:$per_layer);
+                   UnitAttr:$per_layer,
+                   DefaultValuedOptionalAttr<DenseF64ArrayAttr, "{}">:$clips);
   let results = (outs MPQ_FloatTensor:$output);
   let assemblyFormat = "$input `to` $quant attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -580,6 +608,30 @@ def MPQ_QMulOp : MPQ_PureOp<"qmul", [MPQ_IntegerLevel]> {
   }];
   let hasVerifier = 1;
 }
+
+class MPQ_QExtremumOp<string mnemonic, string what>
+    : MPQ_PureOp<mnemonic, [MPQ_IntegerLevel, Commutative]> {
+  let summary = "elementwise " # what # " of codes on one grid";
+  let description = [{
+        y = clamp(}] # what # [{(a, b), clamp_min, clamp_max)
+    on codes: both operands and the result have the same per-tensor grid
+    (`--mpq-lower-fake-quant` requantizes each input of an `mpq.max` /
+    `mpq.min` into the output's grid first, as a concat's inputs are).
+    Rounding is monotone, so the extremum of the requantized codes is the
+    requantized extremum: the fake-quant graph's result. Shapes follow
+    numpy broadcasting.
+  }];
+  let arguments = (ins MPQ_QTensor:$lhs, MPQ_QTensor:$rhs,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_min,
+                   OptionalAttr<MPQ_SI64Attr>:$clamp_max);
+  let results = (outs MPQ_QTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+def MPQ_QMaxOp : MPQ_QExtremumOp<"qmax", "max">;
+def MPQ_QMinOp : MPQ_QExtremumOp<"qmin", "min">;
 
 def MPQ_TableOp : MPQ_PureOp<"table", [MPQ_IntegerLevel]> {
   let summary = "element-wise lookup table from input codes to output codes";
