@@ -473,7 +473,9 @@ inline void layerNormRow(const int64_t *x, int64_t n, int64_t epsTerm,
   if (sigma < 1)
     sigma = 1;
   for (int64_t i = 0; i < n; ++i)
-    q[i] = divideRoundHalfAway((n * x[i] - sum) << (shift + 8), sigma);
+    // (A product, not a left shift: d_i may be negative.)
+    q[i] = divideRoundHalfAway((n * x[i] - sum) * (int64_t(1) << (shift + 8)),
+                               sigma);
 }
 
 //===----------------------------------------------------------------------===//
