@@ -55,6 +55,12 @@ import shutil
 if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
     config.available_features.add("qemu")
 
+# The ASan + UBSan build (utils/sanitize.sh): tests that only measure at scale
+# (a benchmark run as a test) are skipped there; their code paths have unit
+# tests that do run under the sanitizers.
+if getattr(config, "mpq_sanitizers", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("sanitizers")
+
 # ONNX Runtime for Node, installed by utils/fetch-ort.sh: tests that compare
 # with it say `REQUIRES: onnxruntime`.
 ort_cache = os.environ.get("MPQ_ORT_CACHE",
