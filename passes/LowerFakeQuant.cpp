@@ -173,6 +173,8 @@ struct Epilogue {
   BatchNormOp batchNorm;
   Operation *activation = nullptr; // A ClampActivation: relu or clip.
   FakeQuantOp fakeQuant;
+  /// The fake_quant's grid (set by matchPerTensorEpilogue).
+  UniformType outType;
 };
 
 FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
@@ -201,14 +203,19 @@ FailureOr<Epilogue> matchEpilogue(Operation *op, bool allowBatchNorm) {
   return e;
 }
 
-/// The grid of `e`'s fake_quant, the output of `op`: per tensor, or an error.
-FailureOr<UniformType> perTensorOutput(Epilogue e, Operation *op) {
-  auto outType = dyn_cast<UniformType>(e.fakeQuant.getQuant());
-  if (!outType || outType.isPerAxis())
-    return e.fakeQuant.emitError()
+/// matchEpilogue for an op whose output grid is one per-tensor !mpq.uniform
+/// (every op the lowering creates): that grid in `outType`, or an error.
+FailureOr<Epilogue> matchPerTensorEpilogue(Operation *op,
+                                           bool allowBatchNorm = false) {
+  FailureOr<Epilogue> e = matchEpilogue(op, allowBatchNorm);
+  if (failed(e))
+    return failure();
+  e->outType = dyn_cast<UniformType>(e->fakeQuant.getQuant());
+  if (!e->outType || e->outType.isPerAxis())
+    return e->fakeQuant.emitError()
            << "the output of " << layerName(op)
            << " needs a per-tensor !mpq.uniform fake_quant (calibrate first)";
-  return outType;
+  return e;
 }
 
 class Lowering {
@@ -292,14 +299,13 @@ std::pair<int64_t, int64_t> Lowering::activationClamp(const Epilogue &e,
   return {lo, hi};
 }
 
-std::pair<IntegerAttr, IntegerAttr>
-Lowering::clampAttrs(const Epilogue &e, UniformType outType) {
+std::pair<IntegerAttr, IntegerAttr> Lowering::clampAttrs(const Epilogue &e,
+                                                         UniformType outType) {
   auto [lo, hi] = activationClamp(
       e, outType, toRoundingMode(FakeQuantOp(e.fakeQuant).getRounding()));
-  return {lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo)
-                                        : nullptr,
-          hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi)
-                                        : nullptr};
+  return {
+      lo != outType.getStorageMin() ? builder.getI64IntegerAttr(lo) : nullptr,
+      hi != outType.getStorageMax() ? builder.getI64IntegerAttr(hi) : nullptr};
 }
 
 void Lowering::consumeEpilogue(const Epilogue &e) {
@@ -411,13 +417,11 @@ LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
   if (!qWeight || !qWeight.getDefiningOp<QConstantOp>())
     return layer->emitError() << "the weight of " << layerName(layer)
                               << " must be a fake-quantized constant";
-  FailureOr<Epilogue> e = matchEpilogue(layer, /*allowBatchNorm=*/true);
+  FailureOr<Epilogue> e =
+      matchPerTensorEpilogue(layer, /*allowBatchNorm=*/true);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, layer);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
 
   int64_t channels = cast<ShapedType>(weight.getType()).getDimSize(0);
   FailureOr<LayerBias> bias = readBias(layer, channels);
@@ -488,14 +492,13 @@ LogicalResult Lowering::lowerLayer(FloatLayerOpInterface layer) {
   }
   auto [clampMin, clampMax] = clampAttrs(*e, outType);
   record(e->fakeQuant.getResult(),
-         RequantizeOp::create(
-             builder, layer->getLoc(),
-             withElement(e->fakeQuant.getResult(), outType), acc,
-             builder.getDenseI32ArrayAttr(multipliers),
-             builder.getDenseI32ArrayAttr(exponents),
-             builder.getDenseI32ArrayAttr(biases),
-             e->fakeQuant.getRoundingAttr(),
-             clampMin, clampMax));
+         RequantizeOp::create(builder, layer->getLoc(),
+                              withElement(e->fakeQuant.getResult(), outType),
+                              acc, builder.getDenseI32ArrayAttr(multipliers),
+                              builder.getDenseI32ArrayAttr(exponents),
+                              builder.getDenseI32ArrayAttr(biases),
+                              e->fakeQuant.getRoundingAttr(), clampMin,
+                              clampMax));
   consumeEpilogue(*e);
   return success();
 }
@@ -505,27 +508,24 @@ LogicalResult Lowering::lowerAdd(AddOp add) {
   if (!lhs || !rhs)
     return add.emitError() << "both operands of " << layerName(add)
                            << " must be fake-quantized";
-  FailureOr<Epilogue> e = matchEpilogue(add, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(add);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, add);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   auto ml = multiplierFor(uniformOf(lhs).getScale() / outType.getScale(), add);
   auto mr = multiplierFor(uniformOf(rhs).getScale() / outType.getScale(), add);
   if (failed(ml) || failed(mr))
     return failure();
   auto [clampMin, clampMax] = clampAttrs(*e, outType);
   builder.setInsertionPoint(e->fakeQuant);
-  record(
-      e->fakeQuant.getResult(),
-      QAddOp::create(
-          builder, add.getLoc(), withElement(e->fakeQuant.getResult(), outType),
-          lhs, rhs, builder.getI32IntegerAttr(ml->m0),
-          builder.getI32IntegerAttr(ml->n0), builder.getI32IntegerAttr(mr->m0),
-          builder.getI32IntegerAttr(mr->n0), e->fakeQuant.getRoundingAttr(),
-          clampMin, clampMax));
+  record(e->fakeQuant.getResult(),
+         QAddOp::create(builder, add.getLoc(),
+                        withElement(e->fakeQuant.getResult(), outType), lhs,
+                        rhs, builder.getI32IntegerAttr(ml->m0),
+                        builder.getI32IntegerAttr(ml->n0),
+                        builder.getI32IntegerAttr(mr->m0),
+                        builder.getI32IntegerAttr(mr->n0),
+                        e->fakeQuant.getRoundingAttr(), clampMin, clampMax));
   consumeEpilogue(*e);
   return success();
 }
@@ -541,13 +541,10 @@ LogicalResult Lowering::lowerMul(MulOp mul) {
              << "the operands of " << layerName(mul)
              << " must be quantized per tensor with at most 8 bits, got "
              << uniformOf(v);
-  FailureOr<Epilogue> e = matchEpilogue(mul, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(mul);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, mul);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   auto m = multiplierFor(uniformOf(lhs).getScale() * uniformOf(rhs).getScale() /
                              outType.getScale(),
                          mul);
@@ -556,12 +553,11 @@ LogicalResult Lowering::lowerMul(MulOp mul) {
   auto [clampMin, clampMax] = clampAttrs(*e, outType);
   builder.setInsertionPoint(e->fakeQuant);
   record(e->fakeQuant.getResult(),
-         QMulOp::create(
-             builder, mul.getLoc(),
-             withElement(e->fakeQuant.getResult(), outType), lhs, rhs,
-             builder.getI32IntegerAttr(m->m0), builder.getI32IntegerAttr(m->n0),
-             e->fakeQuant.getRoundingAttr(),
-             clampMin, clampMax));
+         QMulOp::create(builder, mul.getLoc(),
+                        withElement(e->fakeQuant.getResult(), outType), lhs,
+                        rhs, builder.getI32IntegerAttr(m->m0),
+                        builder.getI32IntegerAttr(m->n0),
+                        e->fakeQuant.getRoundingAttr(), clampMin, clampMax));
   consumeEpilogue(*e);
   return success();
 }
@@ -605,17 +601,14 @@ LogicalResult Lowering::lowerSoftmax(SoftmaxOp softmax) {
                                << " elements; the integer softmax takes at "
                                   "most "
                                << kMaxSoftmaxRow;
-  FailureOr<Epilogue> e = matchEpilogue(softmax, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(softmax);
   if (failed(e))
     return failure();
   if (e->activation)
     return e->activation->emitError()
            << "a clamp after " << layerName(softmax)
            << " is not supported (its result is in [0, 1] already)";
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, softmax);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   std::optional<QuantizedMultiplier> m =
       quantizeMultiplier(1.0 / outType.getScale());
   if (!m || m->n0 < 0 || m->n0 > 31)
@@ -653,13 +646,10 @@ LogicalResult Lowering::lowerLayerNorm(LayerNormOp norm) {
                             << " features; the integer layer norm takes at "
                                "most "
                             << kMaxLayerNormRow;
-  FailureOr<Epilogue> e = matchEpilogue(norm, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(norm);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, norm);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   // epsilon in the units of the integer variance: N^3 eps / s_in^2.
   const double sIn = inType->getScale();
   const double epsTerm =
@@ -730,13 +720,10 @@ LogicalResult Lowering::lowerExtremum(Operation *op) {
       return op->emitError()
              << "the operands of " << layerName(op)
              << " must be quantized per tensor, got " << uniformOf(v);
-  FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(op);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, op);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   builder.setInsertionPoint(e->fakeQuant);
   // The output's fake_quant rounds each operand as it rounds their
   // extremum (rounding is monotone).
@@ -765,13 +752,10 @@ LogicalResult Lowering::lowerToTable(Operation *op, Value floatInput,
     return op->emitError() << "the input of " << layerName(op)
                            << " is not fake-quantized: its lookup table "
                               "needs the input's grid";
-  FailureOr<Epilogue> e = matchEpilogue(op, /*allowBatchNorm=*/false);
+  FailureOr<Epilogue> e = matchPerTensorEpilogue(op);
   if (failed(e))
     return failure();
-  FailureOr<UniformType> outGrid = perTensorOutput(*e, op);
-  if (failed(outGrid))
-    return failure();
-  UniformType outType = *outGrid;
+  UniformType outType = e->outType;
   UniformType inType = uniformOf(input);
   if (inType.isPerAxis())
     return op->emitError() << "the input of " << layerName(op)

@@ -64,57 +64,13 @@ import sys
 
 sys.dont_write_bytecode = True  # never write __pycache__ into the source tree
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 import numpy as np  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from onnx import TensorProto, helper  # noqa: E402
 
-class Graph:
-    def __init__(self, name, seed, opset=13):
-        self.name, self.opset = name, opset
-        self.rng = np.random.default_rng(seed)
-        self.nodes, self.inits = [], []
-
-    def const(self, name, value):
-        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
-        return name
-
-    def conv(self, x, name, cin, cout, k=3, stride=1):
-        w = self.rng.standard_normal((cout, cin, k, k)) * np.sqrt(2.0 / (cin * k * k))
-        b = self.rng.standard_normal(cout) * 0.1
-        self.nodes.append(helper.make_node(
-            "Conv", [x, self.const(name + ".w", w.astype(np.float32)),
-                     self.const(name + ".b", b.astype(np.float32))],
-            [name], name=name, kernel_shape=[k, k], strides=[stride, stride],
-            pads=[k // 2] * 4))
-        return name
-
-    def relu(self, x, name):
-        self.nodes.append(helper.make_node("Relu", [x], [name], name=name))
-        return name
-
-    def fc(self, x, name, cin, cout):
-        w = self.rng.standard_normal((cout, cin)) * np.sqrt(2.0 / cin)
-        b = self.rng.standard_normal(cout) * 0.1
-        self.nodes.append(helper.make_node(
-            "Gemm", [x, self.const(name + ".w", w.astype(np.float32)),
-                     self.const(name + ".b", b.astype(np.float32))],
-            [name], name=name, transB=1))
-        return name
-
-    def node(self, op, inputs, name, outputs=None, **attrs):
-        outs = outputs or [name]
-        self.nodes.append(helper.make_node(op, inputs, outs, name=name, **attrs))
-        return outs[0] if len(outs) == 1 else outs
-
-    def model(self, output, shape):
-        graph = helper.make_graph(
-            self.nodes, self.name,
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-            [helper.make_tensor_value_info(output, TensorProto.FLOAT, shape)],
-            initializer=self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
-        m.ir_version = 8
-        return m
+from onnx_graph import Graph, write_all  # noqa: E402
 
 
 def i64(v):
@@ -352,18 +308,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     args = p.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    for make in MODELS:
-        with open(os.path.join(args.out, make.__name__ + ".onnx"), "wb") as f:
-            f.write(make().SerializeToString())
-    for name, m in errors().items():
-        with open(os.path.join(args.out, f"err_{name}.onnx"), "wb") as f:
-            f.write(m.SerializeToString())
-    rng = np.random.default_rng(7)
-    np.save(os.path.join(args.out, "mv_calib.npy"),
-            rng.uniform(-1.0, 1.0, (32, 3, 8, 8)).astype(np.float32))
-    np.save(os.path.join(args.out, "mv_inputs.npy"),
-            rng.uniform(-1.0, 1.0, (4, 3, 8, 8)).astype(np.float32))
+    write_all(args.out, MODELS, errors(), 7, [("mv", (3, 8, 8))])
 
 
 if __name__ == "__main__":

@@ -29,31 +29,14 @@ import sys
 
 sys.dont_write_bytecode = True  # never write __pycache__ into the source tree
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 import numpy as np  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+import onnx_graph  # noqa: E402
 
 
-class Graph:
-    def __init__(self, name, seed, opset=13):
-        self.name, self.opset = name, opset
-        self.rng = np.random.default_rng(seed)
-        self.nodes, self.inits = [], []
-
-    def const(self, name, value):
-        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
-        return name
-
-    def conv(self, x, name, cin, cout, stride=1):
-        w = self.rng.standard_normal((cout, cin, 3, 3)) * np.sqrt(2.0 / (cin * 9))
-        b = self.rng.standard_normal(cout) * 0.1
-        return self.node("Conv", [x, self.const(name + ".w", w.astype(np.float32)),
-                                  self.const(name + ".b", b.astype(np.float32))],
-                         name, kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[stride, stride])
-
-    def node(self, op, inputs, name, **attrs):
-        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
-
+class Graph(onnx_graph.Graph):
     def stem(self):
         return self.node("Relu", [self.conv("x", "conv1", 3, 8)], "relu1")
 
@@ -63,16 +46,6 @@ class Graph:
         if sizes:
             inputs.append(self.const("sizes", np.array(sizes, np.int64)))
         return self.node("Resize", inputs, "resize", **attrs)
-
-    def model(self, output, shape):
-        graph = helper.make_graph(
-            self.nodes, self.name,
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-            [helper.make_tensor_value_info(output, TensorProto.FLOAT, shape)],
-            initializer=self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
-        m.ir_version = 8
-        return m
 
 
 def head(g, h, hw):
@@ -153,18 +126,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     args = p.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    for make in MODELS:
-        with open(os.path.join(args.out, make.__name__ + ".onnx"), "wb") as f:
-            f.write(make().SerializeToString())
-    for name, m in errors().items():
-        with open(os.path.join(args.out, f"err_{name}.onnx"), "wb") as f:
-            f.write(m.SerializeToString())
-    rng = np.random.default_rng(17)
-    np.save(os.path.join(args.out, "rl_calib.npy"),
-            rng.uniform(-1.0, 1.0, (32, 3, 8, 8)).astype(np.float32))
-    np.save(os.path.join(args.out, "rl_inputs.npy"),
-            rng.uniform(-1.0, 1.0, (4, 3, 8, 8)).astype(np.float32))
+    onnx_graph.write_all(args.out, MODELS, errors(), 17, [("rl", (3, 8, 8))])
 
 
 if __name__ == "__main__":

@@ -39,19 +39,17 @@ import sys
 
 sys.dont_write_bytecode = True  # never write __pycache__ into the source tree
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 import numpy as np  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import helper, numpy_helper  # noqa: E402
+
+import onnx_graph  # noqa: E402
 
 
-class Graph:
+class Graph(onnx_graph.Graph):
     def __init__(self, name, seed, opset=13, image=False):
-        self.name, self.opset, self.image = name, opset, image
-        self.rng = np.random.default_rng(seed)
-        self.nodes, self.inits = [], []
-
-    def const(self, name, value):
-        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
-        return name
+        super().__init__(name, seed, opset, (1, 3, 8, 8) if image else (1, 16))
 
     def constant_node(self, name, value):
         """A Constant node, as torch writes scalars."""
@@ -59,25 +57,6 @@ class Graph:
             "Constant", [], [name], name=name,
             value=numpy_helper.from_array(np.asarray(value, np.float32), name)))
         return name
-
-    def fc(self, x, name, cin, cout):
-        w = self.rng.standard_normal((cout, cin)) * np.sqrt(2.0 / cin)
-        b = self.rng.standard_normal(cout) * 0.1
-        return self.node("Gemm", [x, self.const(name + ".w", w.astype(np.float32)),
-                                  self.const(name + ".b", b.astype(np.float32))],
-                         name, transB=1)
-
-    def conv(self, x, name, cin, cout):
-        w = self.rng.standard_normal((cout, cin, 3, 3)) * np.sqrt(2.0 / (cin * 9))
-        b = self.rng.standard_normal(cout) * 0.1
-        return self.node("Conv", [x, self.const(name + ".w", w.astype(np.float32)),
-                                  self.const(name + ".b", b.astype(np.float32))],
-                         name, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
-
-    def node(self, op, inputs, name, outputs=None, **attrs):
-        outs = outputs or [name]
-        self.nodes.append(helper.make_node(op, inputs, outs, name=name, **attrs))
-        return outs[0]
 
     def affine(self, n):
         scale = (1.0 + 0.3 * self.rng.standard_normal(n)).astype(np.float32)
@@ -97,17 +76,6 @@ class Graph:
             y = self.node("Mul", [y, self.const(prefix + ".weight", scale)], prefix + "/Mul")
             y = self.node("Add", [y, self.const(prefix + ".bias", bias)], prefix + "/Add_1")
         return y
-
-    def model(self, output, shape):
-        x_shape = [1, 3, 8, 8] if self.image else [1, 16]
-        graph = helper.make_graph(
-            self.nodes, self.name,
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
-            [helper.make_tensor_value_info(output, TensorProto.FLOAT, shape)],
-            initializer=self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
-        m.ir_version = 8
-        return m
 
 
 def rn_ln_op():
@@ -190,19 +158,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     args = p.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    for make in MODELS:
-        with open(os.path.join(args.out, make.__name__ + ".onnx"), "wb") as f:
-            f.write(make().SerializeToString())
-    for name, m in errors().items():
-        with open(os.path.join(args.out, f"err_{name}.onnx"), "wb") as f:
-            f.write(m.SerializeToString())
-    rng = np.random.default_rng(11)
-    for kind, shape in (("mlp", (16,)), ("img", (3, 8, 8))):
-        np.save(os.path.join(args.out, f"rn_{kind}_calib.npy"),
-                rng.uniform(-1.0, 1.0, (32,) + shape).astype(np.float32))
-        np.save(os.path.join(args.out, f"rn_{kind}_inputs.npy"),
-                rng.uniform(-1.0, 1.0, (4,) + shape).astype(np.float32))
+    onnx_graph.write_all(args.out, MODELS, errors(), 11, [("rn_mlp", (16,)), ("rn_img", (3, 8, 8))])
 
 
 if __name__ == "__main__":

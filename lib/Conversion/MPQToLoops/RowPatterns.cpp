@@ -157,8 +157,10 @@ protected:
       Value root = integerSqrt(e, shiftLeft(e, variance, 16));
       Value sigma = arith::MaxSIOp::create(b, e.loc, root, e.i64(1));
       e.loopNest({n}, [&](ArrayRef<Value> j) {
-        Value q = divideRoundHalfAway(
-            e, shiftLeft(e, distance(j[0]), op.getShift() + 8), sigma);
+        // A product, as layerNormRow computes it (d may be negative).
+        Value d = distance(j[0]);
+        Value scaled = e.mul(d, e.i64(int64_t(1) << (op.getShift() + 8)));
+        Value q = divideRoundHalfAway(e, scaled, sigma);
         Value g = e.toI64(scale.at(e, j[0]));
         Value beta = e.toI64(bias.at(e, j[0]));
         Value acc = e.add(e.mul(q, g), beta);

@@ -48,7 +48,7 @@
 // CHECK: arith.cmpi sge
 // CHECK: arith.maxsi %{{.*}}, %c1_i64 : i64
 // CHECK: scf.for
-// CHECK: arith.shli %{{.*}}, %c12_i64 : i64
+// CHECK: arith.muli %{{.*}}, %c4096_i64 : i64
 // CHECK: arith.divsi
 // CHECK: memref.store
 func.func @rows(%x: tensor<1x4xf32>, %l: tensor<2x4xf32>) -> (tensor<1x4xf32>, tensor<2x4xf32>) {
