@@ -797,3 +797,59 @@ func.func @prelu_slope(%x: tensor<1x1x1x8xf32>, %k: tensor<1x4x4x8xf32>) {
   %0 = mpq.prelu %x, %k : (tensor<1x1x1x8xf32>, tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
   return
 }
+
+// -----
+
+func.func @layer_norm_rank(%x: tensor<f32>, %g: tensor<1xf32>) {
+  // expected-error @+1 {{input must have at least one axis}}
+  %0 = mpq.layer_norm %x, %g, %g : (tensor<f32>, tensor<1xf32>, tensor<1xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_row(%x: tensor<1x0x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{rows (the last axis) must have 1 to 65536 elements}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027, 3656>, multiplier = 1073741824 : i32, exponent = 9 : i32} : tensor<1x0x!mpq.uniform<u2, 0.5:0>> -> tensor<1x0x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qsoftmax_multiplier(%x: tensor<1x8x!mpq.uniform<u2, 0.5:0>>) {
+  // expected-error @+1 {{multiplier 5 is not a normalized Q1.31 value (|M0| in [2^30, 2^31) or 0)}}
+  %0 = mpq.qsoftmax %x {exp_table = array<i32: 16384, 9937, 6027, 3656>, multiplier = 5 : i32, exponent = 9 : i32} : tensor<1x8x!mpq.uniform<u2, 0.5:0>> -> tensor<1x8x!mpq.uniform<u8, 0.00390625:0>>
+  return
+}
+
+// -----
+
+func.func @qlayer_norm_shift(%x: tensor<1x4x!mpq.uniform<u8, 0.5:0>>) {
+  // expected-error @+1 {{shift 17 is outside [0, 16]}}
+  %0 = mpq.qlayer_norm %x {scale = array<i32: 1, 2, 3, 4>, bias = array<i32: 0, 0, 0, 0>, eps_term = 0 : i64, shift = 17 : i32, multiplier = 1073741824 : i32, exponent = 0 : i32, rounding = #mpq.rounding<half_up>} : tensor<1x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x!mpq.uniform<i8, 0.05:0>>
+  return
+}
+
+// -----
+
+func.func @resize_linear_rank(%x: tensor<4x4x8xf32>) {
+  // expected-error @+1 {{resizes static NHWC tensors}}
+  %0 = mpq.resize_linear %x {coordinate_mode = "half_pixel"} : tensor<4x4x8xf32> -> tensor<8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_linear_empty(%x: tensor<1x0x4x8xf32>) {
+  // expected-error @+1 {{spatial sizes must be positive}}
+  %0 = mpq.resize_linear %x {coordinate_mode = "half_pixel"} : tensor<1x0x4x8xf32> -> tensor<1x8x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @qresize_linear_zero_denominator(%x: tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>>) {
+  // expected-error @+1 {{w_denominator must be positive}}
+  %0 = mpq.qresize_linear %x {h_index = array<i32: 0, 0, 0, 1>, h_weight = array<i32: 0, 1, 3, 0>, h_denominator = 4 : i32, w_index = array<i32: 0, 0, 0, 1>, w_weight = array<i32: 0, 0, 0, 0>, w_denominator = 0 : i32, multiplier = 1073741824 : i32, exponent = -3 : i32, rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x1x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x1x!mpq.uniform<u8, 1.0:0>>
+  return
+}
