@@ -16,6 +16,7 @@
 #include "mpq/Eval/Evaluator.h"
 #include "mpq/Eval/Validation.h"
 #include "mpq/Support/Npy.h"
+#include "mpq/Transforms/LowerFakeQuant.h"
 #include "mpq/Transforms/Passes.h"
 #include "mpq/Transforms/SnapBias.h"
 
@@ -27,6 +28,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace mlir::mpq {
 #define GEN_PASS_DEF_MPQCALIBRATEPASS
@@ -199,16 +201,180 @@ static GridSpec gridSpec(FakeQuantOp fq, unsigned width) {
 }
 
 /// The ranges `kind` chooses for `fq` at each width 1..8, in the layout of
-/// the fake_quant's `clips`.
+/// the fake_quant's `clips` (auto: those of each of kAutoCandidates, one
+/// after the other).
 static SmallVector<double> clipsPerWidth(FakeQuantOp fq,
                                          const Histogram &histogram,
                                          RangeEstimatorKind kind) {
   SmallVector<double> clips;
-  for (unsigned width = 1; width <= 8; ++width) {
-    auto [min, max] = estimateRange(histogram, kind, gridSpec(fq, width));
-    clips.append({min, max});
+  for (RangeEstimatorKind estimator : kAutoCandidates) {
+    if (kind != RangeEstimatorKind::Auto && estimator != kind)
+      continue;
+    for (unsigned width = 1; width <= 8; ++width) {
+      auto [min, max] =
+          estimateRange(histogram, estimator, gridSpec(fq, width));
+      clips.append({min, max});
+    }
   }
   return clips;
+}
+
+/// The candidate ranges of an activation under range=auto: one grid per
+/// estimator of kAutoCandidates, and the one in use.
+struct RangeChoice {
+  FakeQuantOp fq;
+  SmallVector<UniformType, 3> grids;
+  size_t chosen = 0;
+  void use(size_t k) {
+    chosen = k;
+    fq.setQuant(grids[k]);
+  }
+};
+
+/// The outputs of `func` on every sample, on the context's threads.
+using SampleOutputs = std::vector<std::vector<EvalTensor>>;
+static FailureOr<SampleOutputs> runSamples(func::FuncOp func,
+                                           ArrayRef<EvalTensor> samples,
+                                           EvalConstantCache &constants,
+                                           bool floatModel) {
+  SampleOutputs outputs(samples.size());
+  auto run = [&](size_t i) -> LogicalResult {
+    EvalOptions options;
+    options.bitsFakeQuantIsIdentity = floatModel;
+    options.releaseDeadValues = true;
+    options.constants = &constants;
+    FailureOr<EvalResult> result = evaluate(func, {samples[i]}, options);
+    if (failed(result))
+      return failure();
+    outputs[i] = std::move(result->outputs);
+    return success();
+  };
+  if (failed(
+          failableParallelForEachN(func.getContext(), 0, samples.size(), run)))
+    return failure();
+  return outputs;
+}
+
+/// The model's error as the SQNR of its outputs sees it, sum (got - ref)^2
+/// / sum ref^2 over every output, on all samples and on the even and the
+/// odd ones apart.
+struct ModelError {
+  double all = std::numeric_limits<double>::infinity();
+  double even = std::numeric_limits<double>::infinity();
+  double odd = std::numeric_limits<double>::infinity();
+  /// Lower on all samples, and on each half that has samples: a gain on
+  /// one half only is noise of the calibration set, which a choice among
+  /// many candidates would otherwise fit.
+  bool betterThan(const ModelError &other, size_t samples) const {
+    if (!(all < other.all))
+      return false;
+    return samples < 2 || (even < other.even && odd < other.odd);
+  }
+};
+static ModelError modelError(const SampleOutputs &got,
+                             const SampleOutputs &ref) {
+  double err[2] = {0, 0}, energy[2] = {0, 0};
+  for (size_t s = 0; s < ref.size(); ++s)
+    for (auto [g, r] : llvm::zip_equal(got[s], ref[s]))
+      for (size_t i = 0; i < r.reals.size() && i < g.reals.size(); ++i) {
+        const double d = g.reals[i] - r.reals[i];
+        err[s % 2] += d * d;
+        energy[s % 2] += r.reals[i] * r.reals[i];
+      }
+  auto ratio = [](double e, double n) { return e / std::max(n, 1e-30); };
+  return {ratio(err[0] + err[1], energy[0] + energy[1]),
+          ratio(err[0], energy[0]), ratio(err[1], energy[1])};
+}
+
+/// range=auto: with every other grid set, chooses each activation's range
+/// among its candidates by the output error of the integer model they give
+/// (a copy of `func` with its biases snapped, when `snap`, and lowered by
+/// lowerFakeQuant: what is compiled, whose pools and joins round where the
+/// fake-quant graph does not; the fake-quant graph itself if the function
+/// does not lower as it stands) against `reference` (the float model's
+/// outputs) on `samples`. First the estimator that is
+/// best for all activations at once; then, activation by activation in
+/// program order, another candidate wherever it lowers the error on all
+/// samples and on each half of them (one sweep; ModelError::betterThan).
+/// The result is never worse on the calibration inputs than the best single
+/// estimator: at most 3 + 2 A evaluations of the model per sample for A
+/// activations.
+static LogicalResult chooseRanges(func::FuncOp func,
+                                  MutableArrayRef<RangeChoice> choices,
+                                  ArrayRef<EvalTensor> samples,
+                                  const SampleOutputs &reference, bool snap) {
+  // Whether the function lowers at all, decided on the first evaluation: a
+  // graph the lowering refuses as it stands (mpq-opt on part of a model)
+  // is measured as the fake-quant graph it is.
+  std::optional<bool> integerModel;
+  auto error = [&]() -> FailureOr<ModelError> {
+    OwningOpRef<ModuleOp> holder;
+    func::FuncOp target = func;
+    if (integerModel.value_or(true)) {
+      holder = ModuleOp::create(func.getLoc());
+      auto copy = cast<func::FuncOp>(func->clone());
+      holder->push_back(copy);
+      bool lowered;
+      {
+        ScopedDiagnosticHandler quiet(func.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        lowered = (!snap || succeeded(snapBiases(copy))) &&
+                  succeeded(lowerFakeQuant(copy));
+      }
+      if (!integerModel)
+        integerModel = lowered;
+      if (lowered)
+        target = copy;
+      else if (*integerModel)
+        // A candidate the lowering refuses (a bias beyond int32, say) is
+        // not chosen; the compile reports what is wrong with the one that
+        // is.
+        return ModelError();
+    }
+    EvalConstantCache constants;
+    FailureOr<SampleOutputs> outputs =
+        runSamples(target, samples, constants, /*floatModel=*/false);
+    if (failed(outputs))
+      return failure();
+    return modelError(*outputs, reference);
+  };
+  const size_t candidates = std::size(kAutoCandidates);
+  ModelError best;
+  size_t bestK = 0;
+  for (size_t k = 0; k < candidates; ++k) {
+    for (RangeChoice &choice : choices)
+      choice.use(k);
+    FailureOr<ModelError> e = error();
+    if (failed(e))
+      return failure();
+    if (e->all < best.all) {
+      best = *e;
+      bestK = k;
+    }
+  }
+  for (RangeChoice &choice : choices)
+    choice.use(bestK);
+  for (RangeChoice &choice : choices) {
+    const size_t start = choice.chosen;
+    size_t keep = start;
+    for (size_t k = 0; k < candidates; ++k) {
+      // A candidate with a grid already tried gives the same error.
+      if (llvm::is_contained(ArrayRef(choice.grids).take_front(k),
+                             choice.grids[k]) ||
+          choice.grids[k] == choice.grids[start])
+        continue;
+      choice.use(k);
+      FailureOr<ModelError> e = error();
+      if (failed(e))
+        return failure();
+      if (e->betterThan(best, samples.size())) {
+        best = *e;
+        keep = k;
+      }
+    }
+    choice.use(keep);
+  }
+  return success();
 }
 
 struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
@@ -246,19 +412,26 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       observed[fq] = Ranges();
       needsData = true;
     }
-    if (needsData) {
-      auto samples =
+    // The calibration inputs, and the constants read once for every
+    // evaluation on them.
+    std::vector<EvalTensor> samples;
+    EvalConstantCache constants;
+    const bool chooses = range == RangeEstimatorKind::Auto && !observeOnly;
+    if (needsData || chooses) {
+      auto loaded =
           loadModelInputs(func, inputs, synthetic, "calibration input");
-      if (failed(samples))
+      if (failed(loaded))
         return failure();
+      samples = std::move(*loaded);
+    }
+    if (needsData) {
       // One evaluation per sample, on the context's threads; each observes
       // its own ranges, merged after (min and max do not depend on the
-      // order). The constants are read once for all of them.
-      EvalConstantCache constants;
-      std::vector<llvm::DenseMap<Operation *, Ranges>> perSample(
-          samples->size(), observed);
+      // order).
+      std::vector<llvm::DenseMap<Operation *, Ranges>> perSample(samples.size(),
+                                                                 observed);
       std::vector<llvm::DenseMap<Operation *, Histogram>> perSampleHistograms(
-          range == RangeEstimatorKind::MinMax ? 0 : samples->size());
+          range == RangeEstimatorKind::MinMax ? 0 : samples.size());
       auto observe = [&](size_t i) -> LogicalResult {
         EvalOptions options;
         options.uncalibratedFakeQuantIsIdentity = true;
@@ -274,9 +447,9 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
           if (!perSampleHistograms.empty())
             perSampleHistograms[i][op] = Histogram::of(values);
         };
-        return evaluate(func, {(*samples)[i]}, options);
+        return evaluate(func, {samples[i]}, options);
       };
-      if (failed(failableParallelForEachN(func.getContext(), 0, samples->size(),
+      if (failed(failableParallelForEachN(func.getContext(), 0, samples.size(),
                                           observe)))
         return failure();
       for (const auto &sample : perSample)
@@ -310,24 +483,62 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       return success();
     }
 
+    // range=auto: the float model's outputs, before any grid is set.
+    SampleOutputs reference;
+    if (chooses) {
+      auto outputs = runSamples(func, samples, constants, /*floatModel=*/true);
+      if (failed(outputs))
+        return failure();
+      reference = std::move(*outputs);
+    }
+    SmallVector<RangeChoice> choices;
+    // range=auto: one grid per estimator for an activation with ranges.
+    auto offerChoices = [&](FakeQuantOp fq,
+                            ArrayRef<std::pair<double, double>> ranges) {
+      auto bits = cast<BitsType>(fq.getQuant());
+      RangeChoice choice{fq, {}};
+      for (auto [min, max] : ranges)
+        choice.grids.push_back(
+            getUniformForRange(fq.getContext(), bits.getWidth(),
+                               bits.getIsSigned(), fq.getNarrow(), min, max));
+      choices.push_back(std::move(choice));
+      return choices.back().grids.front();
+    };
+
     for (FakeQuantOp fq : pending) {
       auto bits = cast<BitsType>(fq.getQuant());
       MLIRContext *ctx = fq.getContext();
+      const unsigned width = bits.getWidth();
       UniformType grid;
       if (fq.getMin()) {
         double min = fq.getMin()->convertToDouble(),
                max = fq.getMax()->convertToDouble();
         if (failed(checkRange(fq, "given", min, max)))
           return failure();
-        // An observed range with its estimator's clips (observe-only).
-        if (ArrayRef<double> clips = fq.getClips(); clips.size() == 16 &&
-                                                    bits.getWidth() >= 1 &&
-                                                    bits.getWidth() <= 8) {
-          min = clips[2 * (bits.getWidth() - 1)];
-          max = clips[2 * (bits.getWidth() - 1) + 1];
+        // An observed range with its estimator's clips (observe-only): 16
+        // values for one estimator, 48 for the three of auto.
+        ArrayRef<double> clips = fq.getClips();
+        const bool hasClips = (clips.size() == 16 || clips.size() == 48) &&
+                              width >= 1 && width <= 8;
+        auto clipsOf = [&](size_t estimator) {
+          size_t at = 16 * estimator + 2 * (width - 1);
+          return std::make_pair(clips[at], clips[at + 1]);
+        };
+        if (hasClips && clips.size() == 48 && chooses) {
+          SmallVector<std::pair<double, double>, 3> ranges;
+          for (size_t e = 0; e < std::size(kAutoCandidates); ++e)
+            ranges.push_back(clipsOf(e));
+          grid = offerChoices(fq, ranges);
+        } else {
+          if (hasClips)
+            std::tie(min, max) = clipsOf(
+                clips.size() == 16 || range == RangeEstimatorKind::Auto
+                    ? 0
+                    : static_cast<size_t>(llvm::find(kAutoCandidates, range) -
+                                          std::begin(kAutoCandidates)));
+          grid = getUniformForRange(ctx, width, bits.getIsSigned(),
+                                    fq.getNarrow(), min, max);
         }
-        grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
-                                  fq.getNarrow(), min, max);
       } else if (auto values = getFloatConstantValues(fq.getInput())) {
         auto type = cast<RankedTensorType>(fq.getInput().getType());
         bool perChannel = scheme == QuantScheme::PC_ICN &&
@@ -354,12 +565,23 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
         if (failed(checkRange(fq, "observed", r.mins[0], r.maxs[0])))
           return failure();
         double min = r.mins[0], max = r.maxs[0];
-        if (auto h = histograms.find(fq);
-            h != histograms.end() && !h->second.empty())
-          std::tie(min, max) =
-              estimateRange(h->second, range, gridSpec(fq, bits.getWidth()));
-        grid = getUniformForRange(ctx, bits.getWidth(), bits.getIsSigned(),
-                                  fq.getNarrow(), min, max);
+        auto h = histograms.find(fq);
+        if (h != histograms.end() && !h->second.empty() && chooses) {
+          SmallVector<std::pair<double, double>, 3> ranges;
+          for (RangeEstimatorKind estimator : kAutoCandidates)
+            ranges.push_back(
+                estimateRange(h->second, estimator, gridSpec(fq, width)));
+          grid = offerChoices(fq, ranges);
+        } else {
+          if (h != histograms.end() && !h->second.empty())
+            std::tie(min, max) = estimateRange(h->second,
+                                               range == RangeEstimatorKind::Auto
+                                                   ? RangeEstimatorKind::MinMax
+                                                   : RangeEstimatorKind(range),
+                                               gridSpec(fq, width));
+          grid = getUniformForRange(ctx, width, bits.getIsSigned(),
+                                    fq.getNarrow(), min, max);
+        }
       }
       fq.setQuant(grid);
       fq.removeMinAttr();
@@ -367,6 +589,9 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
       fq.removePerLayerAttr();
       fq.removeClipsAttr();
     }
+    if (!choices.empty() &&
+        failed(chooseRanges(func, choices, samples, reference, snapBias)))
+      return failure();
     return success();
   }
 };

@@ -142,8 +142,10 @@ MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetActivationRounding(
     MpqCompileOptions options, const char *rounding);
 
 /** How calibration chooses each activation's range from the values it
- * observed: "minmax" (default), "percentile" or "mse" (the clip range of
- * least quantization error at the activation's width). */
+ * observed: "minmax" (default), "percentile", "mse" (the clip range of
+ * least quantization error at the activation's width) or "auto" (per
+ * activation, the one of those three whose range gives the model's output
+ * the least error against the float model on the calibration inputs). */
 MPQ_CAPI_EXPORTED MpqLogicalResult mpqCompileOptionsSetCalibrationRange(
     MpqCompileOptions options, const char *range);
 

@@ -903,8 +903,9 @@ LogicalResult Evaluator::evalTable(TableOp table) {
 }
 
 LogicalResult Evaluator::evalFakeQuant(FakeQuantOp fq) {
-  if (isa<BitsType>(fq.getQuant()) && !fq.getMin() &&
-      options.uncalibratedFakeQuantIsIdentity) {
+  if (isa<BitsType>(fq.getQuant()) &&
+      (options.bitsFakeQuantIsIdentity ||
+       (!fq.getMin() && options.uncalibratedFakeQuantIsIdentity))) {
     share(fq, fq.getInput());
     return success();
   }

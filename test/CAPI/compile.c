@@ -300,9 +300,9 @@ int main(int argc, char **argv) {
   CHECK_SETTER_FAILS(mpqCompileOptionsSetCalibrationRange(options, "kl"),
                      options,
                      "'kl' is not a valid range estimator (expected one of "
-                     "minmax, percentile, mse)");
+                     "minmax, percentile, mse, auto)");
   CHECK(mpqLogicalResultIsSuccess(
-            mpqCompileOptionsSetCalibrationRange(options, "mse")) &&
+            mpqCompileOptionsSetCalibrationRange(options, "auto")) &&
             mpqLogicalResultIsSuccess(
                 mpqCompileOptionsSetCalibrationRange(options, "minmax")),
         "%s", mpqCompileOptionsGetError(options).data);

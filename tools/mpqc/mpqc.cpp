@@ -107,8 +107,10 @@ static cl::opt<RangeEstimatorKind> calibrationRange(
     cl::cat(precisionCat),
     cl::desc("how calibration chooses each activation's range: minmax "
              "(default, the observed range), percentile (0.01 %/99.99 % "
-             "quantiles) or mse (the clip range of least quantization "
-             "error at the activation's width)"));
+             "quantiles), mse (the clip range of least quantization "
+             "error at the activation's width) or auto (per activation, "
+             "the one of those three that gives the model's output the "
+             "least error on the calibration inputs: slower)"));
 static cl::list<std::string> calibration(
     "calibration", cl::CommaSeparated, cl::cat(precisionCat),
     cl::desc("calibration inputs (.npy, one input or a batch; default: "

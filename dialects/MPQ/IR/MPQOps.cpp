@@ -552,9 +552,10 @@ LogicalResult FakeQuantOp::verify() {
   if (ArrayRef<double> clips = getClips(); !clips.empty()) {
     if (!hasMin)
       return emitOpError() << "clips need the observed range min/max";
-    if (clips.size() != 16)
+    if (clips.size() != 16 && clips.size() != 48)
       return emitOpError() << "clips hold a range for each width 1..8 (16 "
-                              "values), got "
+                              "values), or one per width for each of three "
+                              "estimators (48), got "
                            << clips.size();
   }
   auto input = tensorType(getInput());

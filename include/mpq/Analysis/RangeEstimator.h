@@ -13,7 +13,11 @@
 //   mse         the range whose grid at the tensor's width gives the least
 //               mean squared quantization error over the values, as
 //               PyTorch's HistogramObserver and TensorRT's calibrators
-//               search it.
+//               search it;
+//   auto        for each activation, the one of those three ranges that
+//               gives the model's output the least error against the float
+//               model on the calibration inputs (measured by running the
+//               fake-quant model: passes/Calibrate.cpp, chooseRanges).
 //
 // The values are summarised by a Histogram per calibration input (its own
 // [min, max], 2048 bins), merged into one on the range over all inputs in
@@ -39,7 +43,13 @@
 namespace mlir::mpq {
 
 /// The estimators by name: the `range=` option (PassOptions.h).
-enum class RangeEstimatorKind { MinMax, Percentile, Mse };
+enum class RangeEstimatorKind { MinMax, Percentile, Mse, Auto };
+
+/// The estimators auto chooses between, in the order of their ranges in a
+/// fake_quant's `clips` (and ties go to the earlier one).
+inline constexpr RangeEstimatorKind kAutoCandidates[] = {
+    RangeEstimatorKind::MinMax, RangeEstimatorKind::Percentile,
+    RangeEstimatorKind::Mse};
 
 /// The share of the values percentile keeps inside the range, per end.
 inline constexpr double kRangePercentile = 0.9999;
@@ -89,9 +99,9 @@ struct GridSpec {
 double quantizationMse(const Histogram &histogram, const GridSpec &spec,
                        double min, double max);
 
-/// The clip range `kind` chooses for the values of `histogram` (not empty)
-/// at `spec`; minmax and percentile do not depend on `spec`. The range is
-/// within [histogram.min(), histogram.max()] widened to contain 0.
+/// The clip range `kind` (not auto) chooses for the values of `histogram`
+/// (not empty) at `spec`; minmax and percentile do not depend on `spec`. The
+/// range is within [histogram.min(), histogram.max()] widened to contain 0.
 std::pair<double, double> estimateRange(const Histogram &histogram,
                                         RangeEstimatorKind kind,
                                         const GridSpec &spec);

@@ -62,6 +62,10 @@ struct EvalOptions {
   /// Let a fake_quant to !mpq.bits without a range pass its input through,
   /// instead of failing: calibration runs the float graph this way.
   bool uncalibratedFakeQuantIsIdentity = false;
+  /// Let every fake_quant to !mpq.bits pass its input through, also one
+  /// with an observed range: the float model, before calibration gives
+  /// those fake_quants their grids.
+  bool bitsFakeQuantIsIdentity = false;
   /// Return, for each output computed by mpq.dequantize, the integer codes
   /// it reads: what compiled code returns.
   bool outputCodes = false;

@@ -72,7 +72,8 @@ struct EnumTraits<RangeEstimatorKind> {
     static const EnumEntry<RangeEstimatorKind> table[] = {
         {RangeEstimatorKind::MinMax, "minmax"},
         {RangeEstimatorKind::Percentile, "percentile"},
-        {RangeEstimatorKind::Mse, "mse"}};
+        {RangeEstimatorKind::Mse, "mse"},
+        {RangeEstimatorKind::Auto, "auto"}};
     return table;
   }
 };

@@ -317,8 +317,11 @@ def MPQCalibratePass : Pass<"mpq-calibrate", "ModuleOp"> {
            "::mlir::mpq::RangeEstimatorKind::MinMax",
            "How an activation's range comes from the values observed: "
            "minmax (their [min, max]), percentile (their 0.01 % and "
-           "99.99 % quantiles) or mse (the clip range of least mean "
-           "squared quantization error at the fake_quant's width)">,
+           "99.99 % quantiles), mse (the clip range of least mean "
+           "squared quantization error at the fake_quant's width) or auto "
+           "(per activation, the one of those three ranges that gives the "
+           "model's output the least error against the float model on the "
+           "calibration inputs)">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }

@@ -48,7 +48,7 @@ struct IntegerPipelineOptions
   Option<RangeEstimatorKind> calibrationRange{
       *this, "calibration-range",
       llvm::cl::desc("How calibration chooses an activation's range: "
-                     "minmax, percentile or mse (mpq-calibrate range=)"),
+                     "minmax, percentile, mse or auto (mpq-calibrate range=)"),
       llvm::cl::init(RangeEstimatorKind::MinMax)};
   Option<ActivationRounding> activationRounding{
       *this, "activation-rounding",

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Checks --mpq-calibrate range=mse|percentile against numpy on the raw values.
+"""Checks --mpq-calibrate range=mse|percentile|auto against numpy on the raw values.
 
   calibrate_range.py gen DIR            writes DIR/x.npy and DIR/x10.npy
   calibrate_range.py check DIR KIND IR  checks the grids in the IR file
+  calibrate_range.py auto DIR AUTO MINMAX PERCENTILE MSE
+                                        checks range=auto's grids (on x10.npy)
 
 The model (calibrate-range.test) fake-quantizes its input x to i4 (half to
 even) and relu(x) to u4 (floor). x.npy is one input: 4000 normal values and
@@ -14,6 +16,14 @@ within 1 % of it and beat the min/max grid by far. For percentile (on
 x10.npy: 0.01 % is 4 values), each end of the grid's range must lie between
 the sorted values around the 0.01 %/99.99 % rank, give or take a bin of
 mpq's histogram (a 2048th of the range).
+
+For auto, the model is simulated in numpy on x10.npy (the fake-quant of x,
+its ReLU, the fake-quant of that) with the grids of each IR file, and its
+output compared with the float model's, relu(x): auto's grid for each
+fake_quant must be one of the three estimators' grids for it, and auto's
+output error must be the least of the nine combinations' (auto measures the
+error with mpq's evaluator, on the fake-quant graph here: a ReLU between two
+fake_quants does not lower as it stands; this recomputes it independently).
 """
 
 import re
@@ -44,7 +54,51 @@ def mse(x, scale, zp, qlo, qhi, floor):
     return float(np.mean((x - (q - zp) * scale) ** 2))
 
 
+def grids_of(path):
+    found = re.findall(r"!mpq\.uniform<([iu])(\d), ([0-9.e+-]+):(-?\d+)>", open(path).read())
+    assert len(found) == 2, found
+    return [(float(scale), int(zp)) for _, _, scale, zp in found]
+
+
+def fake_quant(x, scale, zp, bits, signed, floor):
+    _, _, qlo, qhi = grid(0, 1, bits, signed)
+    steps = x / scale
+    q = np.clip((np.floor(steps) if floor else np.rint(steps)) + zp, qlo, qhi)
+    return (q - zp) * scale
+
+
+def output_error(x, gx, gr):
+    """The model's squared output error against relu(x), over its energy."""
+    xq = fake_quant(x, *gx, 4, True, False)
+    out = fake_quant(np.maximum(xq, 0), *gr, 4, False, True)
+    ref = np.maximum(x, 0)
+    return float(np.sum((out - ref) ** 2) / np.sum(ref ** 2))
+
+
+def check_auto(auto_ir, single_irs):
+    # float32 as the evaluator reads the input, then double.
+    x = values(10).astype(np.float64).ravel()
+    auto = grids_of(auto_ir)
+    singles = [grids_of(p) for p in single_irs]
+    for i in range(2):
+        assert any(np.isclose(auto[i][0], g[i][0], rtol=1e-6) and auto[i][1] == g[i][1]
+                   for g in singles), ("auto's grid is no estimator's", i, auto[i], singles)
+    got = output_error(x, *auto)
+    combos = {(a, b): output_error(x, singles[a][0], singles[b][1])
+              for a in range(3) for b in range(3)}
+    best = min(combos.values())
+    uniform = min(combos[(k, k)] for k in range(3))
+    print("auto %.6g, best combination %.6g, best single estimator %.6g, minmax %.6g"
+          % (got, best, uniform, combos[(0, 0)]))
+    assert got <= best * (1 + 1e-9), (got, combos)
+    assert got < combos[(0, 0)], "auto no better than minmax"
+    print("ok")
+
+
 def main():
+    if sys.argv[1] == "auto":
+        check_auto(sys.argv[3], sys.argv[4:7])
+        return
     if sys.argv[1] == "gen":
         np.save(sys.argv[2] + "/x.npy", values())
         np.save(sys.argv[2] + "/x10.npy", values(10))

@@ -308,7 +308,9 @@ def MPQ_FakeQuantOp : MPQ_PureOp<"fake_quant", [SameOperandsAndResultType]> {
     observe-only range=mse|percentile` recorded, holds the clip range its
     estimator chose for each width 1..8 (16 values: the range for width w at
     2(w - 1) and 2(w - 1) + 1); calibration takes the one of the width the
-    fake_quant has when it gets its grid.
+    fake_quant has when it gets its grid. `range=auto` records the ranges of
+    minmax, percentile and mse in that order (48 values: estimator e's range
+    for width w at 16e + 2(w - 1)), and calibration chooses between them.
 
     Widths are 1..8 bits, or 32 (signed) for a layer's bias on its int32
     grid s_x * s_w,c (docs/paper.md §1), which `--mpq-calibrate` puts there so
