@@ -266,6 +266,9 @@ def main():
     p.add_argument("--keep", help="keep the generated files in this directory")
     p.add_argument("--json", help="also write the rows as JSON")
     p.add_argument("--before", help="rows of an earlier run (its --json) for the before column")
+    p.add_argument("--before-label", default="the kernels before the pointwise/fully connected reduction "
+                   "loop walked LLVM pointers (commit b15c12a)",
+                   help="what the before column measured, for the text")
     p.add_argument("--from-json", help="only write the table from rows of an earlier run (its --json)")
     args = p.parse_args()
     rows = []
@@ -309,8 +312,7 @@ def main():
              "compares the output codes of QEMU, the reference evaluator (`mpq-eval",
              "--output-codes`) and the same model compiled for x86-64, byte for byte, and",
              "gives the number of distinct output codes (a degenerate layer proves nothing).",
-             "\"before\" is the same measure with the kernels before the pointwise/fully connected",
-             "product kernel (each layer already in its own function).",
+             "\"before\" is the same measure with %s." % args.before_label,
              ""] + table(rows, before)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
