@@ -50,6 +50,13 @@ SHAPES = {
     "dw112s2": ("depthwise 3×3 s2, 64 ch @112", "dw", 64, 64, 112, 3, 2),
     "dw14": ("depthwise 3×3 s1, 512 ch @14", "dw", 512, 512, 14, 3, 1),
     "pw8": ("pointwise 8→16 @64", "pw", 8, 16, 64, 1, 1),
+    # MobileNetV1 0.75's first pointwise layer (no peer figure): a reduction
+    # of three steps, below the product kernel's loop threshold.
+    "pw24": ("pointwise 24→48 @64", "pw", 24, 48, 64, 1, 1),
+    # MobileNetV1 0.75_128's next pointwise layers (no peer figures).
+    "pw48": ("pointwise 48→96 @32", "pw", 48, 96, 32, 1, 1),
+    "pw96": ("pointwise 96→96 @16", "pw", 96, 96, 16, 1, 1),
+    "pw192": ("pointwise 192→192 @16", "pw", 192, 192, 16, 1, 1),
     "pw32": ("pointwise 32→64 @112", "pw", 32, 64, 112, 1, 1),
     "pw64": ("pointwise 64→128 @56", "pw", 64, 128, 56, 1, 1),
     "pw128": ("pointwise 128→128 @56", "pw", 128, 128, 56, 1, 1),
@@ -267,7 +274,7 @@ def main():
     p.add_argument("--json", help="also write the rows as JSON")
     p.add_argument("--before", help="rows of an earlier run (its --json) for the before column")
     p.add_argument("--before-label", default="the kernels before the pointwise/fully connected reduction "
-                   "loop walked LLVM pointers (commit b15c12a)",
+                   "walked LLVM pointers (commit b15c12a; no figure for shapes added since)",
                    help="what the before column measured, for the text")
     p.add_argument("--from-json", help="only write the table from rows of an earlier run (its --json)")
     args = p.parse_args()

@@ -9,13 +9,14 @@
 // words and two input words loaded (one 32-bit load each) and widened
 // once, eight SMLADs. The reduction loop walks two LLVM pointers (the first
 // row's input word, the weight word), each load a constant offset from one
-// of them (the second row is one row, 16 bytes, further), and ends when the
-// input pointer reaches the row's end.
+// of them (the second row is one row, 32 bytes, further), and ends when the
+// input pointer reaches the row's end. (Rows of up to 24 codes, three
+// steps, are straight-line code instead: the fully connected case below.)
 // CHECK-LABEL: func.func private @pw_step0
-// CHECK-SAME: (%[[ARENA:.*]]: memref<60xi8>)
-// CHECK-DAG: %[[W:.*]] = memref.get_global @pw_weights{{[0-9]+}} : memref<16xi32>
+// CHECK-SAME: (%[[ARENA:.*]]: memref<108xi8>)
+// CHECK-DAG: %[[W:.*]] = memref.get_global @pw_weights{{[0-9]+}} : memref<32xi32>
 // CHECK-DAG: %[[ZP:.*]] = memref.get_global @pw_weight_zp{{[0-9]+}} : memref<4xi8>
-// CHECK: %[[X:.*]] = memref.view %[[ARENA]][%c0][] : memref<60xi8> to memref<12xi32>
+// CHECK: %[[X:.*]] = memref.view %[[ARENA]][%c0][] : memref<108xi8> to memref<24xi32>
 // CHECK: %[[XA:.*]] = memref.extract_aligned_pointer_as_index %[[ARENA]]
 // CHECK: %[[XI:.*]] = arith.index_castui %[[XA]] : index to i64
 // CHECK: %[[XB:.*]] = llvm.inttoptr %[[XI]] : i64 to !llvm.ptr
@@ -24,17 +25,17 @@
 // CHECK: %[[WB:.*]] = llvm.inttoptr %[[WI]] : i64 to !llvm.ptr
 // The input sums of the two pixels (weight zero points factored out), four
 // codes per USADA8.
-// CHECK: %[[S0:.*]] = scf.for %{{.*}} = %c0 to %c4 {{.*}} -> (i32)
+// CHECK: %[[S0:.*]] = scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32)
 // CHECK: memref.load %[[X]]
 // CHECK: llvm.call_intrinsic "llvm.arm.usada8"
-// CHECK: %[[S1:.*]] = scf.for %{{.*}} = %c0 to %c4 {{.*}} -> (i32)
+// CHECK: %[[S1:.*]] = scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32)
 // CHECK: llvm.call_intrinsic "llvm.arm.usada8"
-// Pairs of channels; each pair's weights start 8 words (32 bytes) further.
+// Pairs of channels; each pair's weights start 16 words (64 bytes) further.
 // CHECK: scf.for %[[BLK:.*]] = %c0 to %c2
-// CHECK: %[[XEND:.*]] = llvm.getelementptr %[[XB]][16] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK: %[[WOFF:.*]] = arith.muli %[[BLK]], %c32 : index
-// CHECK: %[[WOFF32:.*]] = arith.index_cast %[[WOFF]] : index to i32
-// CHECK: %[[WF:.*]] = llvm.getelementptr %[[WB]][%[[WOFF32]]]
+// CHECK-DAG: %[[XEND:.*]] = llvm.getelementptr %[[XB]][32] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-DAG: %[[WOFF:.*]] = arith.muli %[[BLK]], %c64 : index
+// CHECK-DAG: %[[WOFF32:.*]] = arith.index_cast %[[WOFF]] : index to i32
+// CHECK-DAG: %[[WF:.*]] = llvm.getelementptr %[[WB]][%[[WOFF32]]]
 // CHECK: %[[ACC:.*]]:6 = scf.while ({{.*}}, %{{.*}} = %[[XB]], %{{.*}} = %[[WF]])
 // CHECK: %[[MORE:.*]] = llvm.icmp "ult" %{{.*}}, %[[XEND]] : !llvm.ptr
 // CHECK: scf.condition(%[[MORE]])
@@ -47,15 +48,15 @@
 // CHECK: llvm.load %[[XP]] {alignment = 4 : i64}
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
-// CHECK: %[[X1:.*]] = llvm.getelementptr %[[XP]][16]
+// CHECK: %[[X1:.*]] = llvm.getelementptr %[[XP]][32]
 // CHECK: llvm.load %[[X1]]
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
-// The second word of the step: weights 8 and 12 bytes on, inputs 4 and 20.
+// The second word of the step: weights 8 and 12 bytes on, inputs 4 and 36.
 // CHECK: llvm.getelementptr %[[WP]][8]
 // CHECK: llvm.getelementptr %[[WP]][12]
 // CHECK: llvm.getelementptr %[[XP]][4]
-// CHECK: llvm.getelementptr %[[XP]][20]
+// CHECK: llvm.getelementptr %[[XP]][36]
 // CHECK: %[[XN:.*]] = llvm.getelementptr %[[XP]][8]
 // CHECK: %[[WN:.*]] = llvm.getelementptr %[[WP]][16]
 // CHECK: scf.yield {{.*}}, %[[XN]], %[[WN]]
@@ -66,20 +67,20 @@
 // CHECK: arith.subi %[[ACC]]#0, %[[P]] : i32
 // CHECK: memref.store
 // The third pixel alone: one input word a step, the same weight words.
-// CHECK: scf.for %{{.*}} = %c0 to %c4 {{.*}} -> (i32)
+// CHECK: scf.for %{{.*}} = %c0 to %c8 {{.*}} -> (i32)
 // CHECK: llvm.call_intrinsic "llvm.arm.usada8"
 // CHECK: scf.for %{{.*}} = %c0 to %c2
-// CHECK: %[[X2:.*]] = llvm.getelementptr %[[XB]][32]
+// CHECK: %[[X2:.*]] = llvm.getelementptr %[[XB]][64]
 // CHECK: scf.while ({{.*}}, %{{.*}} = %[[X2]], %{{.*}}) : (i32, i32, !llvm.ptr, !llvm.ptr)
 // CHECK: return
 // Without arm-dsp no Arm intrinsic: the stepped kernel.
 // PLAIN-LABEL: func.func private @pw_step0
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: return
-func.func @pw(%x: tensor<1x1x3x16xf32>) -> tensor<1x1x3x4xf32> {
-  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x3x16xf32> -> tensor<1x1x3x16x!mpq.uniform<u8, 0.5:0>>
-  %w = mpq.qconstant dense<3> : tensor<4x1x1x16xi8> : tensor<4x1x1x16x!mpq.uniform<i8:0, {0.5:1, 0.5:-2, 0.5:0, 0.5:3}>>
-  %acc = mpq.qconv2d %q, %w : (tensor<1x1x3x16x!mpq.uniform<u8, 0.5:0>>, tensor<4x1x1x16x!mpq.uniform<i8:0, {0.5:1, 0.5:-2, 0.5:0, 0.5:3}>>) -> tensor<1x1x3x4xi32>
+func.func @pw(%x: tensor<1x1x3x32xf32>) -> tensor<1x1x3x4xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x3x32xf32> -> tensor<1x1x3x32x!mpq.uniform<u8, 0.5:0>>
+  %w = mpq.qconstant dense<3> : tensor<4x1x1x32xi8> : tensor<4x1x1x32x!mpq.uniform<i8:0, {0.5:1, 0.5:-2, 0.5:0, 0.5:3}>>
+  %acc = mpq.qconv2d %q, %w : (tensor<1x1x3x32x!mpq.uniform<u8, 0.5:0>>, tensor<4x1x1x32x!mpq.uniform<i8:0, {0.5:1, 0.5:-2, 0.5:0, 0.5:3}>>) -> tensor<1x1x3x4xi32>
   %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>, clamp_min = 0}
      : tensor<1x1x3x4xi32> -> tensor<1x1x3x4x!mpq.uniform<u8, 0.5:0>>
   %d = mpq.dequantize %y : tensor<1x1x3x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x3x4xf32>
@@ -89,16 +90,30 @@ func.func @pw(%x: tensor<1x1x3x16xf32>) -> tensor<1x1x3x4xf32> {
 // -----
 
 // A fully connected layer: one row, four channels a block (the row's word
-// widened once for the four), the reduction two words a step.
+// widened once for the four), two words a step. A row of 16 codes is two
+// steps: straight-line code, no loop, every load at a constant offset from
+// the row's and the block's first word.
 // CHECK-LABEL: func.func private @fc_step0
 // CHECK: memref.view
+// CHECK: %[[XB:.*]] = llvm.inttoptr
 // CHECK: llvm.call_intrinsic "llvm.arm.usada8"
 // CHECK: scf.for %{{.*}} = %c0 to %c2
-// CHECK: scf.while {{.*}} : (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: } do {
+// CHECK-NOT: scf.while
+// CHECK: %[[WF:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr, i32)
+// CHECK: llvm.load %[[XB]]
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
+// CHECK: llvm.load %[[WF]]
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: llvm.getelementptr %[[WF]][4]
+// CHECK: llvm.getelementptr %[[WF]][12]
+// CHECK: llvm.getelementptr %[[XB]][4]
+// CHECK: llvm.getelementptr %[[WF]][28]
+// The second step: the row's third word, the block's words 32 bytes on.
+// CHECK-DAG: %[[W2:.*]] = llvm.getelementptr %[[WF]][32]
+// CHECK-DAG: llvm.getelementptr %[[XB]][8]
+// CHECK: llvm.getelementptr %[[W2]][28]
+// CHECK-NOT: scf.while
 // CHECK: return
 // PLAIN-LABEL: func.func private @fc_step0
 // PLAIN-NOT: llvm.call_intrinsic
