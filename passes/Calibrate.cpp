@@ -231,28 +231,17 @@ struct RangeChoice {
   }
 };
 
-/// The outputs of `func` on every sample, on the context's threads.
-using SampleOutputs = std::vector<std::vector<EvalTensor>>;
+/// The outputs of `func` on every sample: the float model's
+/// (`floatModel`: every !mpq.bits fake_quant an identity) or the model's.
 static FailureOr<SampleOutputs> runSamples(func::FuncOp func,
                                            ArrayRef<EvalTensor> samples,
                                            EvalConstantCache &constants,
                                            bool floatModel) {
-  SampleOutputs outputs(samples.size());
-  auto run = [&](size_t i) -> LogicalResult {
-    EvalOptions options;
-    options.bitsFakeQuantIsIdentity = floatModel;
-    options.releaseDeadValues = true;
-    options.constants = &constants;
-    FailureOr<EvalResult> result = evaluate(func, {samples[i]}, options);
-    if (failed(result))
-      return failure();
-    outputs[i] = std::move(result->outputs);
-    return success();
-  };
-  if (failed(
-          failableParallelForEachN(func.getContext(), 0, samples.size(), run)))
-    return failure();
-  return outputs;
+  EvalOptions options;
+  options.bitsFakeQuantIsIdentity = floatModel;
+  options.releaseDeadValues = true;
+  options.constants = &constants;
+  return evaluateSamples(func, samples, options);
 }
 
 /// The model's error as the SQNR of its outputs sees it, sum (got - ref)^2

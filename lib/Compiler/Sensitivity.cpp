@@ -65,27 +65,15 @@ FailureOr<FreeSites> freeSites(ModuleOp module, const StartingWidths &start) {
 }
 
 /// The outputs of `func` on every sample, on the context's threads.
-using SampleOutputs = std::vector<std::vector<EvalTensor>>;
 FailureOr<SampleOutputs> runSamples(func::FuncOp func,
                                     ArrayRef<EvalTensor> samples,
                                     bool uncalibratedIsIdentity) {
   EvalConstantCache constants;
-  SampleOutputs outputs(samples.size());
-  auto run = [&](size_t i) -> LogicalResult {
-    EvalOptions options;
-    options.uncalibratedFakeQuantIsIdentity = uncalibratedIsIdentity;
-    options.releaseDeadValues = true;
-    options.constants = &constants;
-    FailureOr<EvalResult> result = evaluate(func, {samples[i]}, options);
-    if (failed(result))
-      return failure();
-    outputs[i] = std::move(result->outputs);
-    return success();
-  };
-  if (failed(
-          failableParallelForEachN(func.getContext(), 0, samples.size(), run)))
-    return failure();
-  return outputs;
+  EvalOptions options;
+  options.uncalibratedFakeQuantIsIdentity = uncalibratedIsIdentity;
+  options.releaseDeadValues = true;
+  options.constants = &constants;
+  return evaluateSamples(func, samples, options);
 }
 
 /// sum (got - ref)^2 / sum ref^2 over every output of every sample.

@@ -8,6 +8,7 @@
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Support/Npy.h"
 
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include <algorithm>
@@ -358,4 +359,21 @@ mlir::mpq::validateModel(func::FuncOp floatFunc, func::FuncOp integerFunc,
                      return a.agreement.sqnrDb < b.agreement.sqnrDb;
                    });
   return result;
+}
+
+FailureOr<SampleOutputs>
+mlir::mpq::evaluateSamples(func::FuncOp func, ArrayRef<EvalTensor> samples,
+                           const EvalOptions &options) {
+  SampleOutputs outputs(samples.size());
+  auto run = [&](size_t i) -> LogicalResult {
+    FailureOr<EvalResult> result = evaluate(func, {samples[i]}, options);
+    if (failed(result))
+      return failure();
+    outputs[i] = std::move(result->outputs);
+    return success();
+  };
+  if (failed(
+          failableParallelForEachN(func.getContext(), 0, samples.size(), run)))
+    return failure();
+  return outputs;
 }

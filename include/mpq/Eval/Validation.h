@@ -37,6 +37,14 @@ FailureOr<std::vector<EvalTensor>> loadModelInputs(func::FuncOp func,
                                                    unsigned synthetic,
                                                    StringRef what);
 
+/// The outputs of `func` on each of `samples` (one evaluation per sample,
+/// on the context's threads), with `options` for every evaluation; failure
+/// (the evaluator's error emitted) if any fails.
+using SampleOutputs = std::vector<std::vector<EvalTensor>>;
+FailureOr<SampleOutputs> evaluateSamples(func::FuncOp func,
+                                         ArrayRef<EvalTensor> samples,
+                                         const EvalOptions &options);
+
 /// Agreement of two sets of real values, element by element.
 struct Agreement {
   /// 10 log10(sum ref^2 / sum (ref - got)^2); +inf when equal.
