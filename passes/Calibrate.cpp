@@ -262,17 +262,10 @@ struct ModelError {
 };
 static ModelError modelError(const SampleOutputs &got,
                              const SampleOutputs &ref) {
-  double err[2] = {0, 0}, energy[2] = {0, 0};
-  for (size_t s = 0; s < ref.size(); ++s)
-    for (auto [g, r] : llvm::zip_equal(got[s], ref[s]))
-      for (size_t i = 0; i < r.reals.size() && i < g.reals.size(); ++i) {
-        const double d = g.reals[i] - r.reals[i];
-        err[s % 2] += d * d;
-        energy[s % 2] += r.reals[i] * r.reals[i];
-      }
-  auto ratio = [](double e, double n) { return e / std::max(n, 1e-30); };
-  return {ratio(err[0] + err[1], energy[0] + energy[1]),
-          ratio(err[0], energy[0]), ratio(err[1], energy[1])};
+  auto even = [](size_t s) { return s % 2 == 0; };
+  auto odd = [](size_t s) { return s % 2 == 1; };
+  return {relativeOutputError(got, ref), relativeOutputError(got, ref, even),
+          relativeOutputError(got, ref, odd)};
 }
 
 /// range=auto: with every other grid set, chooses each activation's range
@@ -281,10 +274,10 @@ static ModelError modelError(const SampleOutputs &got,
 /// lowerFakeQuant: what is compiled, whose pools and joins round where the
 /// fake-quant graph does not; the fake-quant graph itself if the function
 /// does not lower as it stands) against `reference` (the float model's
-/// outputs) on `samples`. First the estimator that is
-/// best for all activations at once; then, activation by activation in
-/// program order, another candidate wherever it lowers the error on all
-/// samples and on each half of them (one sweep; ModelError::betterThan).
+/// outputs) on `samples`. First the estimator that is best for all
+/// activations at once; then, activation by activation in program order,
+/// another candidate wherever it lowers the error on all samples and on
+/// each half of them (one sweep; ModelError::betterThan).
 /// The result is never worse on the calibration inputs than the best single
 /// estimator: at most 3 + 2 A evaluations of the model per sample for A
 /// activations.
@@ -519,9 +512,10 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
             ranges.push_back(clipsOf(e));
           grid = offerChoices(fq, ranges);
         } else {
+          // 16 clips are the observing estimator's; of 48, take this one's.
           if (hasClips)
             std::tie(min, max) = clipsOf(
-                clips.size() == 16 || range == RangeEstimatorKind::Auto
+                clips.size() == 16
                     ? 0
                     : static_cast<size_t>(llvm::find(kAutoCandidates, range) -
                                           std::begin(kAutoCandidates)));
@@ -563,11 +557,8 @@ struct CalibratePass : ::mlir::mpq::impl::MPQCalibratePassBase<CalibratePass> {
           grid = offerChoices(fq, ranges);
         } else {
           if (h != histograms.end() && !h->second.empty())
-            std::tie(min, max) = estimateRange(h->second,
-                                               range == RangeEstimatorKind::Auto
-                                                   ? RangeEstimatorKind::MinMax
-                                                   : RangeEstimatorKind(range),
-                                               gridSpec(fq, width));
+            std::tie(min, max) =
+                estimateRange(h->second, range, gridSpec(fq, width));
           grid = getUniformForRange(ctx, width, bits.getIsSigned(),
                                     fq.getNarrow(), min, max);
         }

@@ -15,9 +15,8 @@
 #include "mpq/Report/PrecisionReport.h"
 #include "mpq/Transforms/Passes.h"
 
-#include "mlir/IR/Threading.h"
-
 #include "mlir/Pass/PassManager.h"
+
 #include <algorithm>
 
 using namespace mlir;
@@ -74,19 +73,6 @@ FailureOr<SampleOutputs> runSamples(func::FuncOp func,
   options.releaseDeadValues = true;
   options.constants = &constants;
   return evaluateSamples(func, samples, options);
-}
-
-/// sum (got - ref)^2 / sum ref^2 over every output of every sample.
-double relativeError(const SampleOutputs &got, const SampleOutputs &ref) {
-  double err = 0, energy = 0;
-  for (auto [gs, rs] : llvm::zip_equal(got, ref))
-    for (auto [g, r] : llvm::zip_equal(gs, rs))
-      for (size_t i = 0; i < r.reals.size() && i < g.reals.size(); ++i) {
-        const double d = g.reals[i] - r.reals[i];
-        err += d * d;
-        energy += r.reals[i] * r.reals[i];
-      }
-  return err / std::max(energy, 1e-30);
 }
 
 } // namespace
@@ -213,7 +199,7 @@ mlir::mpq::measureSensitivity(ModuleOp imported,
           runSamples(*runFunc, *inputs, /*uncalibratedIsIdentity=*/false);
       if (failed(result))
         return failure();
-      return relativeError(*result, *reference);
+      return relativeOutputError(*result, *reference);
     };
     for (bool weight : {true, false}) {
       if (perLayer && !weight)

@@ -377,3 +377,20 @@ mlir::mpq::evaluateSamples(func::FuncOp func, ArrayRef<EvalTensor> samples,
     return failure();
   return outputs;
 }
+
+double mlir::mpq::relativeOutputError(const SampleOutputs &got,
+                                      const SampleOutputs &ref,
+                                      function_ref<bool(size_t)> keep) {
+  double err = 0, energy = 0;
+  for (size_t s = 0; s < ref.size() && s < got.size(); ++s) {
+    if (keep && !keep(s))
+      continue;
+    for (auto [g, r] : llvm::zip_equal(got[s], ref[s]))
+      for (size_t i = 0; i < r.reals.size() && i < g.reals.size(); ++i) {
+        const double d = g.reals[i] - r.reals[i];
+        err += d * d;
+        energy += r.reals[i] * r.reals[i];
+      }
+  }
+  return err / std::max(energy, 1e-30);
+}

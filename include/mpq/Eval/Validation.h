@@ -45,6 +45,12 @@ FailureOr<SampleOutputs> evaluateSamples(func::FuncOp func,
                                          ArrayRef<EvalTensor> samples,
                                          const EvalOptions &options);
 
+/// sum (got - ref)^2 / sum ref^2 over every output of the samples `keep`
+/// accepts (all by default): the output error the SQNR of a validation
+/// sees, as one ratio.
+double relativeOutputError(const SampleOutputs &got, const SampleOutputs &ref,
+                           function_ref<bool(size_t sample)> keep = nullptr);
+
 /// Agreement of two sets of real values, element by element.
 struct Agreement {
   /// 10 log10(sum ref^2 / sum (ref - got)^2); +inf when equal.

@@ -699,9 +699,8 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   OpBuilder &b = e.b;
   int64_t rowWords = m.k / 4, block = m.block;
   // The input as words, from its own offset (word-aligned: checked by
-  // smladMatMulShape). The offset is then added once, to the view's base,
-  // not to every index (on pointwise 64 -> 128 @56: 1.68 instructions per
-  // MAC against 1.85, benchmarks/kernels.py).
+  // smladMatMulShape), for the input sums; the reduction reads it through
+  // the pointers below.
   auto viewType = MemRefType::get({(f.in.bytes() + 3) / 4}, b.getI32Type());
   Value x = memref::ViewOp::create(b, e.loc, viewType, f.in.memref,
                                    e.index(f.in.offset), ValueRange{});
@@ -836,7 +835,6 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         scf::YieldOp::create(b, e.loc, next);
         accs.assign(loop.getResults().begin(),
                     loop.getResults().begin() + block * count);
-        b.setInsertionPointAfter(loop);
       }
       for (int64_t cc = 0; cc < block; ++cc) {
         Value c = e.add(c0, e.index(cc));

@@ -179,6 +179,23 @@ func.func @fake_quant_per_layer_range(%w: tensor<4x2xf32>) {
 
 // -----
 
+func.func @fake_quant_clips_no_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{clips need the observed range min/max}}
+  %0 = mpq.fake_quant %x to !mpq.bits<u8> {clips = array<f64: 0.0, 1.0>, rounding = #mpq.rounding<floor>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+// 16 values (one estimator's range per width) or 48 (auto's three).
+func.func @fake_quant_clips_size(%x: tensor<4xf32>) {
+  // expected-error @+1 {{clips hold a range for each width 1..8 (16 values), or one per width for each of three estimators (48), got 2}}
+  %0 = mpq.fake_quant %x to !mpq.bits<u8> {clips = array<f64: 0.0, 1.0>, min = 0.0, max = 1.0, rounding = #mpq.rounding<floor>} : tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @fake_quant_unsigned_bias(%b: tensor<4xf32>) {
   // expected-error @+1 {{fake-quantization to 32 bits is for an int32 bias, which is signed}}
   %0 = mpq.fake_quant %b to !mpq.uniform<u32, 0.5:0> {rounding = #mpq.rounding<half_to_even>} : tensor<4xf32>
