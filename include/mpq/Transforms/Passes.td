@@ -413,11 +413,15 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     product's high word and stays in int32. A convolution's reduction is
     chosen by pattern benefit: with `arm-dsp` (cores with the DSP extension:
     Cortex-M4, M7, M33, M55) and
-    `channel-block` > 1, 8-bit 1x1 convolutions and fully connected layers
-    whose input has no zero point are a product of rows (benefit 4): 32-bit
-    loads of input and weight words (the weights laid out in the order the
-    kernel reads them), two pixels by two output channels per block, the
-    reduction unrolled by two words; otherwise 8-bit layers
+    `channel-block` > 1, 1x1 convolutions and fully connected layers with
+    8, 4 or 2-bit codes whose input has no zero point (and is unsigned below
+    8 bits) are a product of rows (benefit 4): 32-bit loads of input and
+    weight words (the weights laid out in the order the kernel reads them:
+    below 8 bits, one field of every byte per channel), two pixels by two
+    output channels per block, at least eight codes a step; sub-byte fields
+    are masked out of their words and widened into 16-bit lanes (signed
+    weights at the top of their bytes, the accumulator shifted back
+    exactly); otherwise 8-bit layers
     whose input has no zero point load four codes per word and
     multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after
     SXTB16/UXTB16) wherever no tap needs a padding test (benefit 3); else
@@ -432,7 +436,8 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
            "load (1, 2 or 4; 1 gives the smallest code)">,
     Option<"armDsp", "arm-dsp", "bool", "false",
            "Use the Armv7E-M DSP instructions (SMLAD: two 16-bit products "
-           "per instruction) for 8-bit products; for cores with the DSP "
+           "per instruction) for 8-bit products and sub-byte 1x1 and fully "
+           "connected layers; for cores with the DSP "
            "extension only (other targets cannot select the intrinsics)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",

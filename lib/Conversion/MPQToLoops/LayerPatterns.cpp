@@ -11,8 +11,9 @@
 // tried by benefit:
 //
 //   MatMulSmladLowering  (4, with arm-dsp; also fully connected) 1x1
-//                        convolutions as a product: 32-bit loads, 2 pixels
-//                        x 2 channels, weights laid out as read;
+//                        convolutions as a product at 8, 4 or 2 bits:
+//                        32-bit loads, 2 pixels x 2 channels, weights laid
+//                        out as read, sub-byte fields masked into lanes;
 //   ConvSmladLowering    (3, with arm-dsp) four 8-bit codes per word, two
 //                        16-bit products per SMLAD, inside the image;
 //   ConvSteppedLowering  (2) a few codes per step, so that every sub-byte
@@ -33,6 +34,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <numeric>
 #include <optional>
 
 using namespace mlir;
@@ -54,6 +56,8 @@ struct FusedLayer {
   RoundingMode mode = RoundingMode::Floor;
   SmallVector<int32_t> zeroPoints;
   bool weightZeroPoints = false, narrowTotal = false, highWord = false;
+  /// The largest |accumulator| the codes allow (without the bias).
+  double maxAccumulator = 0;
   MPQToLoopsLowering::ChannelParams params;
   MPQToLoopsLowering::ParamTable zw;
 
@@ -132,7 +136,8 @@ FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
       maxB = std::max<int64_t>(maxB, std::abs(static_cast<int64_t>(b)));
   for (size_t d = 1; d < f.w.shape.size(); ++d)
     taps *= f.w.shape[d];
-  f.narrowTotal = static_cast<double>(taps) * maxX * maxW + maxB < 2147483647.0;
+  f.maxAccumulator = static_cast<double>(taps) * maxX * maxW;
+  f.narrowTotal = f.maxAccumulator + maxB < 2147483647.0;
 
   // Floor with every shift 31 - N0 >= 32, or HalfUp with every shift >= 33
   // (real multipliers below 1/2 or 1/4, the usual case), and a narrow
@@ -621,16 +626,33 @@ protected:
 /// A 1x1 convolution (stride 1, no padding, one group) or a fully connected
 /// layer as a product of matrices: `pixels` rows of `k` input codes (NHWC:
 /// the channels of a pixel are one row) against `channels` rows of weights,
-/// in blocks of `block` output channels, `unroll` words of each row a step.
+/// in blocks of `block` output channels, `groups` groups of four codes of
+/// each row a step. A group is one field of every byte of a word (the whole
+/// bytes at 8 bits), on both sides: four codes, two 16-bit lane pairs, one
+/// SMLAD each. The inputs' groups are as the previous layer packed them; the
+/// weights are laid out at compile time so that the same field of the
+/// block's weight words holds the matching codes, one channel per field.
 struct MatMulShape {
-  int64_t pixels, k, channels, block, unroll;
+  int64_t pixels, k, channels, block, groups;
+  /// Pixels (rows of the input) a block: 2, or 1 with four channels.
+  int64_t rows;
+  /// Sub-byte signed weights are widened at the top of their bytes
+  /// (sign-extended by SXTB16 without a shift back): the accumulators carry
+  /// 2^scaleLog2 times the products.
+  int64_t scaleLog2;
 };
 
-/// Whether the SMLAD product kernel takes the layer: 8-bit codes, an input
-/// without zero point, rows of whole words (so every input word is
-/// word-aligned: the arena's buffers are), and pairs of output channels.
+/// Whether the SMLAD product kernel takes the layer: 8, 4 or 2-bit codes
+/// (sub-byte inputs unsigned), an input without zero point, rows of whole
+/// steps (so every input word is word-aligned: the arena's buffers are),
+/// pairs of output channels, and (with sub-byte signed weights) an
+/// accumulator that still fits in int32 scaled.
 std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
-  if (f.in.bits != 8 || f.w.bits != 8 || f.zx != 0 || f.in.offset % 4 != 0)
+  auto width = [](unsigned bits) {
+    return bits == 2 || bits == 4 || bits == 8;
+  };
+  if (!width(f.in.bits) || !width(f.w.bits) || f.zx != 0 ||
+      f.in.offset % 4 != 0 || (f.in.bits < 8 && f.in.isSigned))
     return std::nullopt;
   MatMulShape m;
   if (auto conv = dyn_cast<QConv2DOp>(f.layer)) {
@@ -649,34 +671,73 @@ std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
   }
   m.pixels = f.in.rows();
   m.channels = f.channels;
-  if (m.k % 4 != 0 || m.channels % 2 != 0 || f.out.rows() != m.pixels)
+  if (m.channels % 2 != 0 || f.out.rows() != m.pixels)
     return std::nullopt;
   // Two pixels by two channels: four accumulators and the widened halves of
   // two input and two weight words fit the registers (two by four spills:
   // 2.09 instructions per MAC against 1.48 at 128 -> 128). A single row
   // (fully connected) takes four channels a block.
-  m.block = m.pixels == 1 && m.channels % 4 == 0 ? 4 : 2;
-  m.unroll = m.k % 8 == 0 ? 2 : 1;
+  m.rows = m.pixels == 1 && m.channels % 4 == 0 ? 1 : 2;
+  m.block = m.rows == 1 ? 4 : 2;
+  // A step ends on whole words of the input row and of the block's
+  // weights, and covers at least eight codes where the row allows.
+  const int64_t xGroups = 8 / f.in.bits;
+  const int64_t wGroups = std::max<int64_t>(1, 8 / (m.block * f.w.bits));
+  const int64_t groups = std::lcm(xGroups, wGroups);
+  if (m.k % (4 * groups) != 0)
+    return std::nullopt;
+  m.groups = groups == 1 && m.k % 8 == 0 ? 2 : groups;
+  m.scaleLog2 = f.w.bits < 8 && f.w.isSigned ? 8 - f.w.bits : 0;
+  if (m.scaleLog2 != 0 &&
+      f.maxAccumulator * static_cast<double>(1 << m.scaleLog2) >= 2147483647.0)
+    return std::nullopt;
   return m;
 }
 
-/// The weights as words of four codes, in the order the kernel reads them:
-/// for each block of output channels, word j of each channel of the block,
-/// for j along the row.
+/// Where group `t` of a step is: for the inputs, word t / (8 / bits) of the
+/// step and field t % (8 / bits) of its bytes; for channel `cc` of the
+/// weights (one field per channel, the block's channels in consecutive
+/// fields), field index t * block + cc counted across the step's words.
+struct GroupPlace {
+  int64_t word, field;
+};
+GroupPlace inputGroup(unsigned bits, int64_t t) {
+  return {t / (8 / bits), t % (8 / bits)};
+}
+GroupPlace weightGroup(unsigned bits, int64_t block, int64_t t, int64_t cc) {
+  const int64_t n = t * block + cc;
+  return {n / (8 / bits), n % (8 / bits)};
+}
+
+/// The weights as words in the order the kernel reads them: for each block
+/// of output channels, each step along the row, the step's words, in which
+/// group t of channel cc is field t * block + cc (weightGroup): byte B of
+/// that field holds the code that byte B of the input group multiplies.
 SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
                                         const MatMulShape &m) {
   std::vector<int32_t> codes = MPQToLoopsLowering::codesOf(f.weightOp);
+  const unsigned wb = f.w.bits, xb = f.in.bits;
+  const int64_t stepCodes = 4 * m.groups;
+  const int64_t stepWords = m.groups * m.block * wb / 8;
+  const uint32_t mask = (1u << wb) - 1;
   SmallVector<int32_t> words;
-  int64_t rowWords = m.k / 4;
   for (int64_t c = 0; c < m.channels; c += m.block)
-    for (int64_t j = 0; j < rowWords; ++j)
-      for (int64_t cc = c; cc < c + m.block; ++cc) {
-        uint32_t word = 0;
-        for (int64_t t = 0; t < 4; ++t)
-          word |= static_cast<uint32_t>(codes[cc * m.k + 4 * j + t] & 0xff)
-                  << (8 * t);
+    for (int64_t s = 0; s < m.k; s += stepCodes) {
+      SmallVector<uint32_t> step(stepWords, 0);
+      for (int64_t t = 0; t < m.groups; ++t)
+        for (int64_t cc = 0; cc < m.block; ++cc) {
+          GroupPlace x = inputGroup(xb, t), w = weightGroup(wb, m.block, t, cc);
+          for (int64_t byte = 0; byte < 4; ++byte) {
+            const int64_t k =
+                s + x.word * (32 / xb) + byte * (8 / xb) + x.field;
+            const uint32_t code =
+                static_cast<uint32_t>(codes[(c + cc) * m.k + k]) & mask;
+            step[w.word] |= code << (wb * (byte * (8 / wb) + w.field));
+          }
+        }
+      for (uint32_t word : step)
         words.push_back(static_cast<int32_t>(word));
-      }
+    }
   return words;
 }
 
@@ -689,15 +750,21 @@ constexpr int64_t kMatMulStraightSteps = 3;
 
 /// Pixels two at a time (the last alone if their number is odd) against
 /// blocks of output channels: every input word and every weight word is
-/// loaded (one 32-bit load) and widened (SXTB16/UXTB16) once and serves
-/// two or four channels, two pixels; two SMLADs per pixel and channel. The
-/// input sum of a pixel (weight zero points factored out) is taken once per
-/// pixel with USADA8 (unsigned codes; two SMLADs against 1 otherwise).
+/// loaded (one 32-bit load) and widened (SXTB16/UXTB16, sub-byte fields
+/// masked first) once and serves two or four channels, two pixels; one
+/// SMLAD per lane pair, pixel and channel. The input sum of a pixel (weight
+/// zero points factored out) is taken once per pixel with USADA8 (unsigned
+/// codes; two SMLADs against 1 otherwise).
 void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
   OpBuilder &b = e.b;
-  int64_t rowWords = m.k / 4, block = m.block;
+  const unsigned xb = f.in.bits, wb = f.w.bits;
+  const int64_t block = m.block, rowBytes = f.in.rowBytes();
+  const int64_t rowWords = rowBytes / 4;
+  // Bytes of one step: of an input row, of a block's weights.
+  const int64_t xStep = m.groups * xb / 2;
+  const int64_t wStep = m.groups * block * wb / 2;
   // The input as words, from its own offset (word-aligned: checked by
   // smladMatMulShape), for the input sums; the reduction reads it through
   // the pointers below.
@@ -709,6 +776,28 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   };
   auto smlad = [&](Value x, Value y, Value acc) {
     return e.armIntrinsic("llvm.arm.smlad", {x, y, acc});
+  };
+  // A byte repeated four times.
+  auto bytes4 = [&](uint32_t byte) -> Value {
+    return e.i32(static_cast<int32_t>(byte * 0x01010101u));
+  };
+  // Field `field` (bits field * bits and up) of every byte of `word`:
+  // unsigned codes moved to the bottom (their values), signed ones to the
+  // top (2^(8 - bits) times their values once SXTB16 widens them).
+  auto field = [&](Value word, unsigned bits, bool isSigned,
+                   int64_t field) -> Value {
+    if (bits == 8)
+      return word;
+    const uint32_t ones = (1u << bits) - 1;
+    if (isSigned) {
+      const int64_t up = 8 - bits * (field + 1);
+      if (up != 0)
+        word = arith::ShLIOp::create(b, e.loc, word, e.i32(up));
+      return arith::AndIOp::create(b, e.loc, word, bytes4(ones << (8 - bits)));
+    }
+    if (field != 0)
+      word = arith::ShRUIOp::create(b, e.loc, word, e.i32(bits * field));
+    return arith::AndIOp::create(b, e.loc, word, bytes4(ones));
   };
   // Byte addresses as LLVM pointers (the reduction loop's).
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
@@ -732,9 +821,14 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   };
   Value xBase = gepConst(pointerTo(f.in.memref), f.in.offset);
   Value wBase = pointerTo(weights);
-  auto sumBytes = [&](Value word, Value acc) {
-    if (!f.in.isSigned)
-      return e.armIntrinsic("llvm.arm.usada8", {word, e.i32(0), acc});
+  // The sum of the codes of an input word.
+  auto sumCodes = [&](Value word, Value acc) {
+    if (!f.in.isSigned) {
+      for (int64_t fld = 0; fld < 8 / xb; ++fld)
+        acc = e.armIntrinsic("llvm.arm.usada8",
+                             {field(word, xb, false, fld), e.i32(0), acc});
+      return acc;
+    }
     auto [lo, hi] = e.halves(word, true);
     Value ones = e.i32(0x00010001);
     return smlad(hi, ones, smlad(lo, ones, acc));
@@ -749,11 +843,11 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       for (Value start : rowStarts)
         sums.push_back(
             e.reduceNest({rowWords}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
-              return sumBytes(load(x, e.add(start, r[0])), a);
+              return sumCodes(load(x, e.add(start, r[0])), a);
             }));
     e.loopNest({m.channels / block}, [&](ArrayRef<Value> blk) {
       Value c0 = e.mul(blk[0], e.index(block));
-      Value wStart = e.mul(blk[0], e.index(block * rowWords));
+      Value wStart = e.mul(blk[0], e.index(wStep * (m.k / (4 * m.groups))));
       // The reduction: two pointers, the input word of the first row and
       // the weight word, advanced by constants, every load at a constant
       // offset from one of them (the other rows are whole rows further),
@@ -761,60 +855,70 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       // Written with LLVM pointers so that nothing is left for LLVM to
       // rebuild: indices into the arena fold its (large) constant offsets
       // into every address and cost registers, spills and instructions.
-      Value xFirst = gep(xBase, e.mul(rows.front(), e.index(m.k)));
-      Value wFirst = gep(wBase, e.mul(wStart, e.index(4)));
-      // One step of the reduction (`unroll` words of each row) from the
-      // pointers xp and wp: the accumulators after it.
+      Value xFirst = gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
+      Value wFirst = gep(wBase, wStart);
+      // One step of the reduction (`groups` groups of four codes of each
+      // row) from the pointers xp and wp: the accumulators after it.
       auto step = [&](ValueRange a, Value xp, Value wp) {
         SmallVector<Value> next(a);
         auto word = [&](Value p, int64_t bytes) -> Value {
           return LLVM::LoadOp::create(b, e.loc, b.getI32Type(),
                                       gepConst(p, bytes), /*alignment=*/4);
         };
-        for (int64_t u = 0; u < m.unroll; ++u) {
-          auto weight = [&](int64_t cc) {
-            return e.halves(word(wp, 4 * (u * block + cc)), f.w.isSigned);
-          };
-          auto input = [&](int64_t i) {
-            return e.halves(word(xp, i * m.k + 4 * u), f.in.isSigned);
-          };
-          auto mac = [&](int64_t i, int64_t cc, std::pair<Value, Value> xh,
-                         std::pair<Value, Value> wh) {
-            Value &acc = next[block * i + cc];
-            acc = smlad(xh.second, wh.second, smlad(xh.first, wh.first, acc));
-          };
+        // Each word loaded once (a field of it per group).
+        DenseMap<int64_t, Value> wLoaded, xLoaded;
+        auto weight = [&](int64_t t, int64_t cc) {
+          GroupPlace g = weightGroup(wb, block, t, cc);
+          Value &w = wLoaded[g.word];
+          if (!w)
+            w = word(wp, 4 * g.word);
+          return e.halves(field(w, wb, f.w.isSigned, g.field), f.w.isSigned);
+        };
+        auto input = [&](int64_t i, int64_t t) {
+          GroupPlace g = inputGroup(xb, t);
+          Value &w = xLoaded[i * m.groups + g.word];
+          if (!w)
+            w = word(xp, i * rowBytes + 4 * g.word);
+          return e.halves(field(w, xb, f.in.isSigned, g.field), f.in.isSigned);
+        };
+        auto mac = [&](int64_t i, int64_t cc, std::pair<Value, Value> xh,
+                       std::pair<Value, Value> wh) {
+          Value &acc = next[block * i + cc];
+          acc = smlad(xh.second, wh.second, smlad(xh.first, wh.first, acc));
+        };
+        for (int64_t t = 0; t < m.groups; ++t) {
           if (count == 1) {
-            // One row: its word widened once, then each weight word.
-            std::pair<Value, Value> xh = input(0);
+            // One row: its group widened once, then each channel's.
+            std::pair<Value, Value> xh = input(0, t);
             for (int64_t cc = 0; cc < block; ++cc)
-              mac(0, cc, xh, weight(cc));
-          } else {
-            // The block's weight words widened once, then each pixel's
-            // input word (the order that keeps the 2x2 block in registers).
-            SmallVector<std::pair<Value, Value>> ws;
+              mac(0, cc, xh, weight(t, cc));
+            continue;
+          }
+          // The block's weight groups widened once, then each pixel's input
+          // group (the order that keeps the 2x2 block in registers).
+          SmallVector<std::pair<Value, Value>> ws;
+          for (int64_t cc = 0; cc < block; ++cc)
+            ws.push_back(weight(t, cc));
+          for (int64_t i = 0; i < count; ++i) {
+            std::pair<Value, Value> xh = input(i, t);
             for (int64_t cc = 0; cc < block; ++cc)
-              ws.push_back(weight(cc));
-            for (int64_t i = 0; i < count; ++i) {
-              std::pair<Value, Value> xh = input(i);
-              for (int64_t cc = 0; cc < block; ++cc)
-                mac(i, cc, xh, ws[cc]);
-            }
+              mac(i, cc, xh, ws[cc]);
           }
         }
         return next;
       };
       SmallVector<Value> zeros(block * count, e.i32(0));
       SmallVector<Value> accs;
-      const int64_t steps = rowWords / m.unroll;
+      const int64_t steps = m.k / (4 * m.groups);
       if (steps <= kMatMulStraightSteps) {
-        // A few steps (rows of up to 24 codes): straight-line code, each
-        // step at constant offsets from the first pointers.
+        // A few steps (rows of up to 24 codes at 8 bits): straight-line
+        // code, each step at constant offsets from the first pointers.
         accs = zeros;
         for (int64_t t = 0; t < steps; ++t)
-          accs = step(accs, gepConst(xFirst, 4 * m.unroll * t),
-                      gepConst(wFirst, 4 * m.unroll * block * t));
+          accs = step(accs, gepConst(xFirst, xStep * t),
+                      gepConst(wFirst, wStep * t));
       } else {
-        Value xEnd = gep(xFirst, e.index(m.k));
+        Value xEnd = gep(xFirst, e.index(rowBytes));
         SmallVector<Value> inits(zeros);
         inits.append({xFirst, wFirst});
         SmallVector<Type> types(ValueRange(inits).getTypes());
@@ -830,8 +934,8 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         ValueRange a = after->getArguments();
         Value xp = a[block * count], wp = a[block * count + 1];
         SmallVector<Value> next = step(a.take_front(block * count), xp, wp);
-        next.push_back(gepConst(xp, 4 * m.unroll));
-        next.push_back(gepConst(wp, 4 * m.unroll * block));
+        next.push_back(gepConst(xp, xStep));
+        next.push_back(gepConst(wp, wStep));
         scf::YieldOp::create(b, e.loc, next);
         accs.assign(loop.getResults().begin(),
                     loop.getResults().begin() + block * count);
@@ -841,28 +945,37 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         Value zw = le.loadZw(c);
         for (int64_t i = 0; i < count; ++i) {
           Value acc = accs[block * i + cc];
-          if (zw)
-            acc = e.sub(acc, e.mul(zw, sums[i]));
+          if (zw) {
+            Value term = e.mul(zw, sums[i]);
+            if (m.scaleLog2 != 0)
+              term = e.mul(term, e.i32(int64_t{1} << m.scaleLog2));
+            acc = e.sub(acc, term);
+          }
+          // Exact: the scaled accumulator fits in int32
+          // (smladMatMulShape).
+          if (m.scaleLog2 != 0)
+            acc = arith::ShRSIOp::create(b, e.loc, acc, e.i32(m.scaleLog2));
           le.finishRow(acc, c, rows[i]);
         }
       }
     });
   };
   // In place above its input (mpq.rows_descending): the odd last pixel
-  // first, then the pairs from the last.
+  // first, then the blocks from the last.
+  const int64_t tile = m.rows, tiles = m.pixels / tile;
   if (getRowsDescending(f.layer)) {
-    if (m.pixels % 2)
+    if (m.pixels % tile)
       pixelBlock(e.index(m.pixels - 1), 1);
-    e.loopNest({m.pixels / 2}, [&](ArrayRef<Value> ivs) {
-      Value pair = e.sub(e.index(m.pixels / 2 - 1), ivs[0]);
-      pixelBlock(e.mul(pair, e.index(2)), 2);
+    e.loopNest({tiles}, [&](ArrayRef<Value> ivs) {
+      Value t = e.sub(e.index(tiles - 1), ivs[0]);
+      pixelBlock(e.mul(t, e.index(tile)), tile);
     });
     return;
   }
-  e.loopNest({m.pixels / 2}, [&](ArrayRef<Value> ivs) {
-    pixelBlock(e.mul(ivs[0], e.index(2)), 2);
+  e.loopNest({tiles}, [&](ArrayRef<Value> ivs) {
+    pixelBlock(e.mul(ivs[0], e.index(tile)), tile);
   });
-  if (m.pixels % 2)
+  if (m.pixels % tile)
     pixelBlock(e.index(m.pixels - 1), 1);
 }
 

@@ -1,10 +1,11 @@
-// RUN: mpq-opt %s -split-input-file -mpq-lower-to-loops="arm-dsp=true" -canonicalize -cse | FileCheck %s
+// RUN: mpq-opt %s -split-input-file -mpq-lower-to-loops -canonicalize -cse | FileCheck %s
 
 // The stepped kernel (ConvSteppedLowering): sub-byte codes a few at a time,
 // enough that every code of a step sits at a constant shift in its byte.
 // 4-bit inputs and weights: two codes a step, 8 input channels in 4 steps,
-// one accumulator per output channel of the block of four. No SMLAD below
-// 8 bits.
+// one accumulator per output channel of the block of four. This is the
+// kernel without arm-dsp (x86-64, cores without the DSP extension); with
+// it, the SMLAD product kernel takes these 1x1 layers (matmul-smlad.mlir).
 // CHECK-LABEL: func.func private @pw4_step0
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: %[[W:.*]] = memref.get_global @pw4_weights{{[0-9]+}} : memref<16xi8>

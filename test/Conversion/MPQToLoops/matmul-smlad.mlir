@@ -127,3 +127,71 @@ func.func @fc(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
   %d = mpq.dequantize %y : tensor<1x8x!mpq.uniform<i8, 0.2:-5>> -> tensor<1x8xf32>
   return %d : tensor<1x8xf32>
 }
+
+// -----
+
+// 4-bit signed weights on 8-bit inputs: a step is eight codes (two input
+// words) against one weight word per channel pair: group t of channel cc is
+// field t * 2 + cc, so word 0 holds codes 0..3 of channel 0 in its low
+// nibbles and of channel 1 in its high ones, word 1 codes 4..7. Channel 0
+// is 1 2 3 4 5 6 7 -8, channel 1 is -1 -2 -3 -4 0 1 2 3: word 0 is bytes
+// F1 E2 D3 C4 (0xC4D3E2F1), word 1 bytes 05 16 27 38 (0x38271605). Each
+// field is moved to the top of its bytes (the low one shifted by 4, both
+// masked with 0xF0F0F0F0) and sign-extended by SXTB16: 16 times the code,
+// so the accumulator is shifted right by 4 before the requantization.
+// CHECK-LABEL: func.func private @pw4w_step0
+// CHECK: memref.get_global @pw4w_weights{{[0-9]+}} : memref<2xi32>
+// CHECK-NOT: scf.while
+// CHECK: %[[W0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[LO:.*]] = arith.shli %[[W0]], %c4_i32 : i32
+// CHECK: %[[LOM:.*]] = arith.andi %[[LO]], %c-252645136_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[LOM]])
+// CHECK: %[[HI:.*]] = arith.andi %[[W0]], %c-252645136_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[HI]])
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: %[[ACC:.*]] = llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: arith.shrsi %{{.*}}, %c4_i32 : i32
+// CHECK: memref.global "private" constant @pw4w_weights{{[0-9]+}} : memref<2xi32> = dense<[-992746767, 942085637]>
+func.func @pw4w(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x2x8xf32> -> tensor<1x1x2x8x!mpq.uniform<u8, 0.5:0>>
+  %w = mpq.qconstant dense<[[[[1, 2, 3, 4, 5, 6, 7, -8]]], [[[-1, -2, -3, -4, 0, 1, 2, 3]]]]> : tensor<2x1x1x8xi8> : tensor<2x1x1x8x!mpq.uniform<i4, 0.5:0>>
+  %acc = mpq.qconv2d %q, %w : (tensor<1x1x2x8x!mpq.uniform<u8, 0.5:0>>, tensor<2x1x1x8x!mpq.uniform<i4, 0.5:0>>) -> tensor<1x1x2x2xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>, clamp_min = 0}
+     : tensor<1x1x2x2xi32> -> tensor<1x1x2x2x!mpq.uniform<u8, 0.5:0>>
+  %d = mpq.dequantize %y : tensor<1x1x2x2x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x2x2xf32>
+  return %d : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// 8-bit weights on 4-bit inputs: an input word holds eight codes, two per
+// byte; group 0 is the low nibbles (codes 0, 2, 4, 6: masked with
+// 0x0F0F0F0F, values as they are), group 1 the high ones (codes 1, 3, 5,
+// 7: shifted right by 4 first). The weights are laid out to match: word 0
+// is channel 0's codes 0 2 4 6, word 1 channel 1's, words 2 and 3 codes
+// 1 3 5 7. Channel 0 is 1..8, channel 1 -1..-8: 0x07050301, 0xF9FBFDFF,
+// 0x08060402, 0xF8FAFCFE. No scale: no shift back.
+// CHECK-LABEL: func.func private @pw4x_step0
+// The two weight words of group 0, then the first pixel's input word.
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
+// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"
+// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"
+// CHECK: %[[X0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[XL:.*]] = arith.andi %[[X0]], %c252645135_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"(%[[XL]])
+// CHECK: %[[XS:.*]] = arith.shrui %[[X0]], %c4_i32 : i32
+// CHECK: %[[XH:.*]] = arith.andi %[[XS]], %c252645135_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"(%[[XH]])
+// CHECK-NOT: arith.shrsi %{{.*}}, %c4_i32
+// CHECK: return
+// CHECK: memref.global "private" constant @pw4x_weights{{[0-9]+}} : memref<4xi32> = dense<[117768961, -100925953, 134611970, -117768962]>
+func.func @pw4x(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x2x8xf32> -> tensor<1x1x2x8x!mpq.uniform<u4, 0.5:0>>
+  %w = mpq.qconstant dense<[[[[1, 2, 3, 4, 5, 6, 7, 8]]], [[[-1, -2, -3, -4, -5, -6, -7, -8]]]]> : tensor<2x1x1x8xi8> : tensor<2x1x1x8x!mpq.uniform<i8, 0.5:0>>
+  %acc = mpq.qconv2d %q, %w : (tensor<1x1x2x8x!mpq.uniform<u4, 0.5:0>>, tensor<2x1x1x8x!mpq.uniform<i8, 0.5:0>>) -> tensor<1x1x2x2xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>, clamp_min = 0}
+     : tensor<1x1x2x2xi32> -> tensor<1x1x2x2x!mpq.uniform<u8, 0.5:0>>
+  %d = mpq.dequantize %y : tensor<1x1x2x2x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x2x2xf32>
+  return %d : tensor<1x1x2x2xf32>
+}

@@ -49,7 +49,8 @@ struct MPQToLoopsOptions {
   /// Output channels a conv/fc computes together, sharing each input load
   /// (1, 2 or 4).
   unsigned channelBlock = 4;
-  /// Armv7E-M DSP kernels (SMLAD) for 8-bit layers.
+  /// Armv7E-M DSP kernels (SMLAD) for 8-bit layers, and for 1x1 and fully
+  /// connected layers at 8, 4 and 2 bits.
   bool armDsp = false;
 };
 

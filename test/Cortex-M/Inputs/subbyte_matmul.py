@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Two small models whose layers are products of matrices at every width the
+SMLAD product kernel takes (test/Cortex-M/dsp-subbyte-qemu.test pins the
+widths):
+
+- subbyte_pw.onnx: a depthwise 1x1 layer (so the next layer's input is an
+  activation of the pinned width, unsigned with zero point 0), then two 1x1
+  convolutions 32 -> 16 -> 16 on a 5x5 image (25 pixels: pairs and an odd
+  last one), output channels last;
+- subbyte_fc.onnx: the same depthwise layer on a 1x1 image, then two fully
+  connected layers 32 -> 16 (ReLU) -> 8.
+
+Writes the models, a calibration batch and four test inputs per model into
+--out.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "utils", "models"))
+import netbuild  # noqa: E402
+
+
+def pointwise(out):
+    calib = netbuild.smooth_fields(16, 32, 5, seed=5)
+    net = netbuild.Net("subbyte_pw", seed=3)
+    x = net.input("input", calib)
+    x = net.conv_bn_act(x, 32, 1, group=32, name="pre")
+    x = net.conv_bn_act(x, 16, 1, name="pw1")
+    x = net.conv_bn_act(x, 16, 1, name="pw2")
+    x = net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
+    net.output(x)
+    model = net.model("1x1 convolutions for the SMLAD product kernel")
+    net.verify(model)
+    netbuild.save(model, os.path.join(out, "subbyte_pw.onnx"))
+    return calib
+
+
+def fully_connected(out):
+    calib = np.random.default_rng(9).uniform(-1, 1, (16, 32, 1, 1)).astype(np.float32)
+    net = netbuild.Net("subbyte_fc", seed=4)
+    x = net.input("input", calib)
+    x = net.conv_bn_act(x, 32, 1, group=32, name="pre")
+    x = net.node("Flatten", [x], "flatten", axis=1)
+    x = net.fc(x, 16, name="fc1", out="fc1_out")
+    x = net.node("Relu", [x], "fc1_relu")
+    x = net.fc(x, 8, name="fc2", out="y")
+    net.output(x)
+    model = net.model("fully connected layers for the SMLAD product kernel")
+    net.verify(model)
+    netbuild.save(model, os.path.join(out, "subbyte_fc.onnx"))
+    return calib
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for name, build in (("pw", pointwise), ("fc", fully_connected)):
+        calib = build(args.out)
+        np.save(os.path.join(args.out, name + "_calib.npy"), calib)
+        # Test inputs other than the calibration batch.
+        rng = np.random.default_rng(17)
+        inputs = calib[:4] * rng.uniform(0.7, 1.3, calib[:4].shape).astype(np.float32)
+        np.save(os.path.join(args.out, name + "_inputs.npy"), inputs.astype(np.float32))
+
+
+if __name__ == "__main__":
+    main()
