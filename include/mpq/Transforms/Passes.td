@@ -420,8 +420,12 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     below 8 bits, one field of every byte per channel), two pixels by two
     output channels per block, at least eight codes a step; sub-byte fields
     are masked out of their words and widened into 16-bit lanes (signed
-    weights at the top of their bytes, the accumulator shifted back
-    exactly); otherwise 8-bit layers
+    weights at the top of their bytes: the accumulator is 2^k times the sum,
+    and the requantization takes it with the bias scaled and the shift k
+    longer, exactly); with `arm-dsp`, depthwise layers at the same widths
+    take four channels a word, SMLABB/SMLATT per tap and the weight zero
+    points subtracted from the widened weights (benefit 5); otherwise 8-bit
+    layers
     whose input has no zero point load four codes per word and
     multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after
     SXTB16/UXTB16) wherever no tap needs a padding test (benefit 3); else

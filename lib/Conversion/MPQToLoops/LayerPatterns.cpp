@@ -10,6 +10,9 @@
 // never reaches memory. One pattern per kernel strategy; the convolution's are
 // tried by benefit:
 //
+//   DepthwiseSmladLowering (5, with arm-dsp) depthwise at 8, 4 or 2 bits:
+//                        four channels a word, SMLABB/SMLATT per tap,
+//                        weights laid out as read;
 //   MatMulSmladLowering  (4, with arm-dsp; also fully connected) 1x1
 //                        convolutions as a product at 8, 4 or 2 bits:
 //                        32-bit loads, 2 pixels x 2 channels, weights laid
@@ -56,8 +59,12 @@ struct FusedLayer {
   RoundingMode mode = RoundingMode::Floor;
   SmallVector<int32_t> zeroPoints;
   bool weightZeroPoints = false, narrowTotal = false, highWord = false;
-  /// The largest |accumulator| the codes allow (without the bias).
-  double maxAccumulator = 0;
+  /// The largest |accumulator| the codes allow (without the bias), and
+  /// |bias|.
+  double maxAccumulator = 0, maxBias = 0;
+  /// The kernel's accumulator carries 2^accScaleLog2 times the sum
+  /// (scaleAccumulator).
+  int64_t accScaleLog2 = 0;
   MPQToLoopsLowering::ChannelParams params;
   MPQToLoopsLowering::ParamTable zw;
 
@@ -65,6 +72,14 @@ struct FusedLayer {
   /// other patterns just do not match.
   static FailureOr<FusedLayer>
   analyze(RequantizeOp rq, const MPQToLoopsLowering &lowering, bool report);
+  /// narrowTotal and highWord, for the accumulator's scale.
+  void chooseRequantization();
+  /// Whether a kernel whose accumulator is 2^k times the sum can be
+  /// requantized from it directly (the bias scaled, the shift k longer; see
+  /// requantParams): the scaled total fits in int32 and every shift stays
+  /// within [0, 63]. If so, records k and chooses the requantization again
+  /// (a longer shift may now take the high-word path). Before materialize.
+  bool scaleAccumulator(int64_t k);
   /// `weights`: also the packed weight bytes (kernels with a layout of
   /// their own make theirs).
   LogicalResult materialize(MPQToLoopsLowering &lowering, OpBuilder &b,
@@ -137,21 +152,40 @@ FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
   for (size_t d = 1; d < f.w.shape.size(); ++d)
     taps *= f.w.shape[d];
   f.maxAccumulator = static_cast<double>(taps) * maxX * maxW;
-  f.narrowTotal = f.maxAccumulator + maxB < 2147483647.0;
+  f.maxBias = static_cast<double>(maxB);
+  f.weightZeroPoints =
+      llvm::any_of(f.zeroPoints, [](int32_t z) { return z != 0; });
+  f.chooseRequantization();
+  return f;
+}
 
+void FusedLayer::chooseRequantization() {
+  const double scale = static_cast<double>(int64_t{1} << accScaleLog2);
+  narrowTotal = (maxAccumulator + maxBias) * scale < 2147483647.0;
   // Floor with every shift 31 - N0 >= 32, or HalfUp with every shift >= 33
   // (real multipliers below 1/2 or 1/4, the usual case), and a narrow
   // output: the requantization works on the product's high word.
-  const int32_t maxExponent = f.mode == RoundingMode::HalfUp ? -2 : -1;
-  f.highWord =
-      f.narrowTotal &&
-      (f.mode == RoundingMode::Floor || f.mode == RoundingMode::HalfUp) &&
-      f.outElem.getWidth() <= 16 &&
-      llvm::all_of(rq.getExponent(),
-                   [&](int32_t n0) { return n0 <= maxExponent; });
-  f.weightZeroPoints =
-      llvm::any_of(f.zeroPoints, [](int32_t z) { return z != 0; });
-  return f;
+  const int32_t maxExponent = mode == RoundingMode::HalfUp ? -2 : -1;
+  highWord = narrowTotal &&
+             (mode == RoundingMode::Floor || mode == RoundingMode::HalfUp) &&
+             outElem.getWidth() <= 16 &&
+             llvm::all_of(rq.getExponent(), [&](int32_t n0) {
+               return n0 - accScaleLog2 <= maxExponent;
+             });
+}
+
+bool FusedLayer::scaleAccumulator(int64_t k) {
+  if (k == 0)
+    return true;
+  const double scale = static_cast<double>(int64_t{1} << k);
+  if (maxAccumulator * scale >= 2147483647.0 ||
+      maxBias * scale >= 2147483647.0 ||
+      llvm::any_of(rq.getExponent(),
+                   [&](int32_t n0) { return 31 - n0 + k > 63; }))
+    return false;
+  accScaleLog2 = k;
+  chooseRequantization();
+  return true;
 }
 
 LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
@@ -161,7 +195,7 @@ LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
   out = *lowering.lookupBuffer(rq.getResult());
   if (weights)
     w.memref = lowering.weightBytes(b, weightOp, w);
-  params = lowering.requantParams(b, rq, channels);
+  params = lowering.requantParams(b, rq, channels, accScaleLog2);
   zw = lowering.paramTable(b, "weight_zp", zeroPoints);
   return success();
 }
@@ -244,6 +278,35 @@ public:
       body(os);
     });
   }
+
+  /// Byte addresses as LLVM pointers: the SMLAD kernels walk them, every
+  /// load a constant offset from a pointer, so that nothing is left for
+  /// LLVM to rebuild (indices into the arena fold its large constant
+  /// offsets into every address and cost registers and instructions).
+  Value pointerTo(Value memref) {
+    Value address =
+        memref::ExtractAlignedPointerAsIndexOp::create(e.b, e.loc, memref);
+    Value wide =
+        arith::IndexCastUIOp::create(e.b, e.loc, e.b.getI64Type(), address);
+    return LLVM::IntToPtrOp::create(e.b, e.loc, pointerType(), wide);
+  }
+  Value gep(Value p, Value bytes) {
+    return LLVM::GEPOp::create(e.b, e.loc, pointerType(), e.b.getI8Type(), p,
+                               ArrayRef<LLVM::GEPArg>{e.indexToI32(bytes)});
+  }
+  Value gep(Value p, int64_t bytes) {
+    if (bytes == 0)
+      return p;
+    return LLVM::GEPOp::create(
+        e.b, e.loc, pointerType(), e.b.getI8Type(), p,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(bytes)});
+  }
+  /// The (word-aligned) i32 `bytes` after `p`.
+  Value loadI32(Value p, int64_t bytes) {
+    return LLVM::LoadOp::create(e.b, e.loc, e.b.getI32Type(), gep(p, bytes),
+                                /*alignment=*/4);
+  }
+  Type pointerType() { return LLVM::LLVMPointerType::get(e.b.getContext()); }
 
   FusedLayer &f;
   LoopEmitter e;
@@ -623,6 +686,24 @@ protected:
 // Pointwise and fully connected: 2x2 SMLAD
 //===----------------------------------------------------------------------===//
 
+/// How the SMLAD kernels widen sub-byte fields, and the accumulator's scale
+/// that follows: a field at the top of its bytes widens to 2^(8 - bits)
+/// times its value (signed codes must be there, for their sign bit), one at
+/// the bottom to its value (unsigned codes). The requantization takes the
+/// scaled accumulator as it is (FusedLayer::scaleAccumulator: the same
+/// value, a longer shift), and the longer shift lets more layers
+/// requantize from the product's high word; but a scaled bias may leave
+/// int32, and the top of a low field costs a shift where the bottom does
+/// not (unsigned inputs are at the bottom in 8/4 pointwise: 1.78
+/// instructions per MAC, 1.87 at the top). Unsigned fields go to the top
+/// only where that makes the requantization cheaper.
+struct FieldScales {
+  bool xTop = false, wTop = false;
+  int64_t xScaleLog2 = 0, wScaleLog2 = 0;
+
+  int64_t scaleLog2() const { return xScaleLog2 + wScaleLog2; }
+};
+
 /// A 1x1 convolution (stride 1, no padding, one group) or a fully connected
 /// layer as a product of matrices: `pixels` rows of `k` input codes (NHWC:
 /// the channels of a pixel are one row) against `channels` rows of weights,
@@ -636,23 +717,51 @@ struct MatMulShape {
   int64_t pixels, k, channels, block, groups;
   /// Pixels (rows of the input) a block: 2, or 1 with four channels.
   int64_t rows;
-  /// Sub-byte signed weights are widened at the top of their bytes
-  /// (sign-extended by SXTB16 without a shift back): the accumulators carry
-  /// 2^scaleLog2 times the products.
-  int64_t scaleLog2;
+  /// Where the sub-byte fields are widened; the accumulators carry
+  /// 2^scales.scaleLog2() times the products.
+  FieldScales scales;
 };
 
-/// Whether the SMLAD product kernel takes the layer: 8, 4 or 2-bit codes
-/// (sub-byte inputs unsigned), an input without zero point, rows of whole
-/// steps (so every input word is word-aligned: the arena's buffers are),
-/// pairs of output channels, and (with sub-byte signed weights) an
-/// accumulator that still fits in int32 scaled.
-std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
+/// The codes the SMLAD kernels widen: 8, 4 or 2 bits on both sides, an
+/// input without zero point (unsigned below 8 bits) starting on a word.
+bool smladWidths(const FusedLayer &f) {
   auto width = [](unsigned bits) {
     return bits == 2 || bits == 4 || bits == 8;
   };
-  if (!width(f.in.bits) || !width(f.w.bits) || f.zx != 0 ||
-      f.in.offset % 4 != 0 || (f.in.bits < 8 && f.in.isSigned))
+  return width(f.in.bits) && width(f.w.bits) && f.zx == 0 &&
+         f.in.offset % 4 == 0 && (f.in.bits == 8 || !f.in.isSigned);
+}
+
+std::optional<FieldScales> fieldScales(const FusedLayer &f) {
+  // The candidates, least scaled first; the first whose requantization is
+  // the cheapest (high word, then an int32 total) wins.
+  std::optional<FieldScales> best;
+  int bestCost = 3;
+  for (auto [xTop, wTop] : {std::pair{false, false}, std::pair{false, true},
+                            std::pair{true, true}}) {
+    FieldScales fs;
+    fs.xTop = f.in.bits < 8 && (xTop || f.in.isSigned);
+    fs.wTop = f.w.bits < 8 && (wTop || f.w.isSigned);
+    fs.xScaleLog2 = fs.xTop ? 8 - f.in.bits : 0;
+    fs.wScaleLog2 = fs.wTop ? 8 - f.w.bits : 0;
+    FusedLayer scaled = f;
+    if (!scaled.scaleAccumulator(fs.scaleLog2()))
+      continue;
+    const int cost = scaled.highWord ? 0 : scaled.narrowTotal ? 1 : 2;
+    if (cost < bestCost) {
+      best = fs;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/// Whether the SMLAD product kernel takes the layer: the codes of
+/// smladWidths, rows of whole steps (so every input word is word-aligned:
+/// the arena's buffers are), pairs of output channels, and a scaled
+/// accumulator that fits.
+std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
+  if (!smladWidths(f))
     return std::nullopt;
   MatMulShape m;
   if (auto conv = dyn_cast<QConv2DOp>(f.layer)) {
@@ -687,10 +796,10 @@ std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
   if (m.k % (4 * groups) != 0)
     return std::nullopt;
   m.groups = groups == 1 && m.k % 8 == 0 ? 2 : groups;
-  m.scaleLog2 = f.w.bits < 8 && f.w.isSigned ? 8 - f.w.bits : 0;
-  if (m.scaleLog2 != 0 &&
-      f.maxAccumulator * static_cast<double>(1 << m.scaleLog2) >= 2147483647.0)
+  std::optional<FieldScales> scales = fieldScales(f);
+  if (!scales)
     return std::nullopt;
+  m.scales = *scales;
   return m;
 }
 
@@ -777,56 +886,15 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   auto smlad = [&](Value x, Value y, Value acc) {
     return e.armIntrinsic("llvm.arm.smlad", {x, y, acc});
   };
-  // A byte repeated four times.
-  auto bytes4 = [&](uint32_t byte) -> Value {
-    return e.i32(static_cast<int32_t>(byte * 0x01010101u));
-  };
-  // Field `field` (bits field * bits and up) of every byte of `word`:
-  // unsigned codes moved to the bottom (their values), signed ones to the
-  // top (2^(8 - bits) times their values once SXTB16 widens them).
-  auto field = [&](Value word, unsigned bits, bool isSigned,
-                   int64_t field) -> Value {
-    if (bits == 8)
-      return word;
-    const uint32_t ones = (1u << bits) - 1;
-    if (isSigned) {
-      const int64_t up = 8 - bits * (field + 1);
-      if (up != 0)
-        word = arith::ShLIOp::create(b, e.loc, word, e.i32(up));
-      return arith::AndIOp::create(b, e.loc, word, bytes4(ones << (8 - bits)));
-    }
-    if (field != 0)
-      word = arith::ShRUIOp::create(b, e.loc, word, e.i32(bits * field));
-    return arith::AndIOp::create(b, e.loc, word, bytes4(ones));
-  };
-  // Byte addresses as LLVM pointers (the reduction loop's).
-  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
-  auto gep = [&](Value p, Value bytes) -> Value {
-    return LLVM::GEPOp::create(b, e.loc, ptrType, b.getI8Type(), p,
-                               ArrayRef<LLVM::GEPArg>{e.indexToI32(bytes)});
-  };
-  auto gepConst = [&](Value p, int64_t bytes) -> Value {
-    if (bytes == 0)
-      return p;
-    return LLVM::GEPOp::create(
-        b, e.loc, ptrType, b.getI8Type(), p,
-        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(bytes)});
-  };
-  auto pointerTo = [&](Value memref) -> Value {
-    Value address =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, e.loc, memref);
-    Value wide =
-        arith::IndexCastUIOp::create(b, e.loc, b.getI64Type(), address);
-    return LLVM::IntToPtrOp::create(b, e.loc, ptrType, wide);
-  };
-  Value xBase = gepConst(pointerTo(f.in.memref), f.in.offset);
-  Value wBase = pointerTo(weights);
+  Value xBase = le.gep(le.pointerTo(f.in.memref), f.in.offset);
+  Value wBase = le.pointerTo(weights);
   // The sum of the codes of an input word.
   auto sumCodes = [&](Value word, Value acc) {
     if (!f.in.isSigned) {
       for (int64_t fld = 0; fld < 8 / xb; ++fld)
-        acc = e.armIntrinsic("llvm.arm.usada8",
-                             {field(word, xb, false, fld), e.i32(0), acc});
+        acc = e.armIntrinsic(
+            "llvm.arm.usada8",
+            {e.byteField(word, xb, fld, m.scales.xTop), e.i32(0), acc});
       return acc;
     }
     auto [lo, hi] = e.halves(word, true);
@@ -855,31 +923,29 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       // Written with LLVM pointers so that nothing is left for LLVM to
       // rebuild: indices into the arena fold its (large) constant offsets
       // into every address and cost registers, spills and instructions.
-      Value xFirst = gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
-      Value wFirst = gep(wBase, wStart);
+      Value xFirst = le.gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
+      Value wFirst = le.gep(wBase, wStart);
       // One step of the reduction (`groups` groups of four codes of each
       // row) from the pointers xp and wp: the accumulators after it.
       auto step = [&](ValueRange a, Value xp, Value wp) {
         SmallVector<Value> next(a);
-        auto word = [&](Value p, int64_t bytes) -> Value {
-          return LLVM::LoadOp::create(b, e.loc, b.getI32Type(),
-                                      gepConst(p, bytes), /*alignment=*/4);
-        };
         // Each word loaded once (a field of it per group).
         DenseMap<int64_t, Value> wLoaded, xLoaded;
         auto weight = [&](int64_t t, int64_t cc) {
           GroupPlace g = weightGroup(wb, block, t, cc);
           Value &w = wLoaded[g.word];
           if (!w)
-            w = word(wp, 4 * g.word);
-          return e.halves(field(w, wb, f.w.isSigned, g.field), f.w.isSigned);
+            w = le.loadI32(wp, 4 * g.word);
+          return e.halves(e.byteField(w, wb, g.field, m.scales.wTop),
+                          f.w.isSigned);
         };
         auto input = [&](int64_t i, int64_t t) {
           GroupPlace g = inputGroup(xb, t);
           Value &w = xLoaded[i * m.groups + g.word];
           if (!w)
-            w = word(xp, i * rowBytes + 4 * g.word);
-          return e.halves(field(w, xb, f.in.isSigned, g.field), f.in.isSigned);
+            w = le.loadI32(xp, i * rowBytes + 4 * g.word);
+          return e.halves(e.byteField(w, xb, g.field, m.scales.xTop),
+                          f.in.isSigned);
         };
         auto mac = [&](int64_t i, int64_t cc, std::pair<Value, Value> xh,
                        std::pair<Value, Value> wh) {
@@ -915,10 +981,10 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         // code, each step at constant offsets from the first pointers.
         accs = zeros;
         for (int64_t t = 0; t < steps; ++t)
-          accs = step(accs, gepConst(xFirst, xStep * t),
-                      gepConst(wFirst, wStep * t));
+          accs =
+              step(accs, le.gep(xFirst, xStep * t), le.gep(wFirst, wStep * t));
       } else {
-        Value xEnd = gep(xFirst, e.index(rowBytes));
+        Value xEnd = le.gep(xFirst, e.index(rowBytes));
         SmallVector<Value> inits(zeros);
         inits.append({xFirst, wFirst});
         SmallVector<Type> types(ValueRange(inits).getTypes());
@@ -934,8 +1000,8 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         ValueRange a = after->getArguments();
         Value xp = a[block * count], wp = a[block * count + 1];
         SmallVector<Value> next = step(a.take_front(block * count), xp, wp);
-        next.push_back(gepConst(xp, xStep));
-        next.push_back(gepConst(wp, wStep));
+        next.push_back(le.gep(xp, xStep));
+        next.push_back(le.gep(wp, wStep));
         scf::YieldOp::create(b, e.loc, next);
         accs.assign(loop.getResults().begin(),
                     loop.getResults().begin() + block * count);
@@ -947,14 +1013,11 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
           Value acc = accs[block * i + cc];
           if (zw) {
             Value term = e.mul(zw, sums[i]);
-            if (m.scaleLog2 != 0)
-              term = e.mul(term, e.i32(int64_t{1} << m.scaleLog2));
+            // The inputs' scale is in the sum already.
+            if (m.scales.wScaleLog2 != 0)
+              term = e.mul(term, e.i32(int64_t{1} << m.scales.wScaleLog2));
             acc = e.sub(acc, term);
           }
-          // Exact: the scaled accumulator fits in int32
-          // (smladMatMulShape).
-          if (m.scaleLog2 != 0)
-            acc = arith::ShRSIOp::create(b, e.loc, acc, e.i32(m.scaleLog2));
           le.finishRow(acc, c, rows[i]);
         }
       }
@@ -1011,14 +1074,294 @@ protected:
 
   LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
     FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, true);
-    if (failed(f) || failed(f->materialize(lowering, b, /*weights=*/false)))
+    if (failed(f))
       return failure();
+    f->out.shape =
+        SmallVector<int64_t>(cast<RankedTensorType>(rq.getType()).getShape());
     std::optional<MatMulShape> m = smladMatMulShape(*f);
-    if (!m)
+    if (!m || !f->scaleAccumulator(m->scales.scaleLog2()))
       return rq.emitError() << "internal: the 2x2 SMLAD kernel does not apply";
+    if (failed(f->materialize(lowering, b, /*weights=*/false)))
+      return failure();
     Value weights = lowering.global(b, "weights", blockedWeightWords(*f, *m));
     LayerEmitter le(*f, b, options.channelBlock);
     emitSmladMatMul(le, *m, weights);
+    return success();
+  }
+
+private:
+  MPQToLoopsOptions options;
+};
+
+//===----------------------------------------------------------------------===//
+// Depthwise: four channels a word, SMLABB/SMLATT
+//===----------------------------------------------------------------------===//
+
+/// Taps up to which the depthwise kernel unrolls its window (5x5).
+constexpr int64_t kDepthwiseMaxTaps = 25;
+
+/// A depthwise convolution (one input and one output channel per group) for
+/// the SMLAxy kernel: per output pixel, the channels in groups of four (one
+/// field of every byte of a word, on both sides), `groups` groups a unit
+/// (whole words of the input pixel and of a tap's weights).
+struct DepthwiseShape {
+  int64_t kh, kw, groups;
+  /// As MatMulShape::scales.
+  FieldScales scales;
+
+  int64_t taps() const { return kh * kw; }
+};
+
+/// Whether the depthwise kernel takes the layer: 8, 4 or 2-bit codes
+/// (sub-byte inputs unsigned), an input without zero point, whole units of
+/// channels, a window of at most kDepthwiseMaxTaps taps, and (with sub-byte
+/// signed weights) an accumulator that still fits in int32 scaled.
+std::optional<DepthwiseShape> depthwiseShape(const FusedLayer &f) {
+  auto conv = dyn_cast<QConv2DOp>(f.layer);
+  if (!conv || !smladWidths(f) || conv.getGroups() != f.channels ||
+      f.w.shape[3] != 1 || f.in.shape.size() != 4 ||
+      f.in.shape[3] != f.channels)
+    return std::nullopt;
+  DepthwiseShape s;
+  s.kh = f.w.shape[1];
+  s.kw = f.w.shape[2];
+  s.groups = std::lcm<int64_t>(8 / f.in.bits, 8 / f.w.bits);
+  if (s.taps() > kDepthwiseMaxTaps || f.channels % (4 * s.groups) != 0)
+    return std::nullopt;
+  std::optional<FieldScales> scales = fieldScales(f);
+  if (!scales)
+    return std::nullopt;
+  s.scales = *scales;
+  return s;
+}
+
+/// Channel group `g` (four channels, one per byte of a word's field): its
+/// channel at byte `byte`, for inputs of `bits` bits (the input words are
+/// the pixel's channels in order, `8 / bits` fields a byte).
+int64_t groupChannel(unsigned bits, int64_t g, int64_t byte) {
+  const int64_t fields = 8 / bits;
+  return g / fields * (32 / bits) + byte * fields + g % fields;
+}
+
+/// The weights as words in the order the kernel reads them: for each
+/// weight word of channel groups (`8 / bits` groups, one a field), the word
+/// of each tap; byte B of group g's field holds the weight of the channel
+/// that byte B of the input group's field holds.
+SmallVector<int32_t> depthwiseWeightWords(const FusedLayer &f,
+                                          const DepthwiseShape &s) {
+  std::vector<int32_t> codes = MPQToLoopsLowering::codesOf(f.weightOp);
+  const unsigned wb = f.w.bits;
+  const int64_t perWord = 8 / wb, groups = f.channels / 4;
+  const uint32_t mask = (1u << wb) - 1;
+  SmallVector<int32_t> words;
+  for (int64_t q = 0; q < groups / perWord; ++q)
+    for (int64_t t = 0; t < s.taps(); ++t) {
+      uint32_t word = 0;
+      for (int64_t field = 0; field < perWord; ++field)
+        for (int64_t byte = 0; byte < 4; ++byte) {
+          int64_t c = groupChannel(f.in.bits, q * perWord + field, byte);
+          uint32_t code = static_cast<uint32_t>(codes[c * s.taps() + t]) & mask;
+          word |= code << (wb * (byte * perWord + field));
+        }
+      words.push_back(static_cast<int32_t>(word));
+    }
+  return words;
+}
+
+/// The weight zero points of each channel group as the kernel subtracts
+/// them from the widened weights (SSUB16): two words of 16-bit lanes, the
+/// channels of bytes 0 and 2, then of bytes 1 and 3, scaled as the weights.
+SmallVector<int32_t> depthwiseZeroPointPairs(const FusedLayer &f,
+                                             const DepthwiseShape &s) {
+  SmallVector<int32_t> words;
+  auto lane = [&](int64_t g, int64_t byte) {
+    int64_t z = f.zeroPoints[groupChannel(f.in.bits, g, byte)];
+    return static_cast<uint32_t>(z * (int64_t{1} << s.scales.wScaleLog2)) &
+           0xffff;
+  };
+  for (int64_t g = 0; g < f.channels / 4; ++g)
+    for (int64_t byte = 0; byte < 2; ++byte)
+      words.push_back(
+          static_cast<int32_t>(lane(g, byte) | lane(g, byte + 2) << 16));
+  return words;
+}
+
+/// Per output pixel (from the last where the layer runs in place above its
+/// input) and channel group: one input word and one weight word per tap,
+/// each widened once (SXTB16/UXTB16 after the field's mask), four
+/// multiply-accumulates into four channels (SMLABB and SMLATT on the even
+/// and odd bytes); the weight zero points subtracted from the widened
+/// weights (SSUB16), so the accumulators need no input sums. Inside the
+/// image the taps are constant offsets from the window's first pixel;
+/// where the window may reach into the padding, each tap's address is
+/// clamped into the image and a tap outside reads as 0 (the input has no
+/// zero point).
+void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
+                   Value zeroPointPairs) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  OpBuilder &b = e.b;
+  auto conv = cast<QConv2DOp>(f.layer);
+  ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
+                    pads = conv.getPads();
+  const unsigned xb = f.in.bits, wb = f.w.bits;
+  const int64_t rowBytes = f.in.rowBytes(), width = f.in.shape[2];
+  const int64_t xFields = 8 / xb, wFields = 8 / wb;
+  const int64_t units = f.channels / (4 * s.groups);
+  const bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  Value xBase = le.gep(le.pointerTo(f.in.memref), f.in.offset);
+  Value wBase = le.pointerTo(weights);
+  Value zBase = zeroPointPairs ? le.pointerTo(zeroPointPairs) : Value();
+  const PackedBuffer &out = f.out;
+
+  // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
+  // pointer) and whether it is inside the image (null: it is).
+  using TapFn = function_ref<std::pair<Value, Value>(Value, int64_t)>;
+  auto pixel = [&](Value outRow, TapFn tapAt) {
+    e.loopNest({units}, [&](ArrayRef<Value> unit) {
+      Value u = unit[0];
+      Value xUnit = e.mul(u, e.index(s.groups / xFields * 4));
+      Value wUnit =
+          le.gep(wBase, e.mul(u, e.index(s.groups / wFields * s.taps() * 4)));
+      Value zUnit =
+          zBase ? le.gep(zBase, e.mul(u, e.index(s.groups * 8))) : Value();
+      for (int64_t g = 0; g < s.groups; ++g) {
+        std::pair<Value, Value> zw;
+        if (zUnit)
+          zw = {le.loadI32(zUnit, 8 * g), le.loadI32(zUnit, 8 * g + 4)};
+        // A loop over the window's rows, its columns unrolled: a few taps
+        // in flight keep the accumulators and operands in registers.
+        SmallVector<Value> accs = e.reduceNest(
+            {s.kh}, SmallVector<Value>(4, e.i32(0)),
+            [&](ArrayRef<Value> r, ValueRange a) {
+              SmallVector<Value> next(a);
+              Value wRow = le.gep(wUnit, e.mul(r[0], e.index(s.kw * 4)));
+              for (int64_t kx = 0; kx < s.kw; ++kx) {
+                auto [tap, inside] = tapAt(r[0], kx);
+                Value x = le.loadI32(le.gep(tap, xUnit), g / xFields * 4);
+                if (inside)
+                  x = e.select(inside, x, e.i32(0));
+                Value w = le.loadI32(wRow, (g / wFields * s.taps() + kx) * 4);
+                auto [xe, xo] =
+                    e.halves(e.byteField(x, xb, g % xFields, s.scales.xTop),
+                             f.in.isSigned);
+                auto [we, wo] =
+                    e.halves(e.byteField(w, wb, g % wFields, s.scales.wTop),
+                             f.w.isSigned);
+                // Even bytes (channels of bytes 0 and 2), then odd ones.
+                auto mac = [&](Value xh, Value wh, Value z, Value &bottom,
+                               Value &top) {
+                  if (z)
+                    wh = e.armIntrinsic("llvm.arm.ssub16", {wh, z});
+                  bottom = e.armIntrinsic("llvm.arm.smlabb", {xh, wh, bottom});
+                  top = e.armIntrinsic("llvm.arm.smlatt", {xh, wh, top});
+                };
+                mac(xe, we, zw.first, next[0], next[2]);
+                mac(xo, wo, zw.second, next[1], next[3]);
+              }
+              return next;
+            });
+        // Channel of byte B: the unit's first, then as groupChannel.
+        Value first = e.mul(u, e.index(s.groups * 4));
+        for (int64_t byte = 0; byte < 4; ++byte) {
+          Value c = e.add(first, e.index(groupChannel(xb, g, byte)));
+          le.finishRow(accs[byte], c, outRow);
+        }
+      }
+    });
+  };
+
+  const bool descending = getRowsDescending(conv);
+  e.loopNest({out.shape[0], out.shape[1], out.shape[2]}, [&](ArrayRef<Value>
+                                                                 ivs) {
+    Value n = ivs[0], oy = ivs[1], ox = ivs[2];
+    if (descending) {
+      n = e.sub(e.index(out.shape[0] - 1), n);
+      oy = e.sub(e.index(out.shape[1] - 1), oy);
+      ox = e.sub(e.index(out.shape[2] - 1), ox);
+    }
+    Value outRow = flatRow(e, out.shape, {n, oy, ox, Value()});
+    // The window's first pixel inside the image: every tap a constant
+    // offset from it.
+    auto interior = [&]() {
+      WindowTap first =
+          windowTap(e, f.in.shape, n, oy, ox, e.index(0), e.index(0), strides,
+                    dil, pads, /*checked=*/false);
+      Value origin = le.gep(xBase, e.mul(first.row, e.index(rowBytes)));
+      pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
+        Value row =
+            le.gep(origin, e.mul(ky, e.index(dil[0] * width * rowBytes)));
+        return {le.gep(row, kx * dil[1] * rowBytes), Value()};
+      });
+    };
+    auto border = [&]() {
+      pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
+        WindowTap tap = windowTap(e, f.in.shape, n, oy, ox, ky, e.index(kx),
+                                  strides, dil, pads, /*checked=*/true);
+        return {le.gep(xBase, e.mul(tap.row, e.index(rowBytes))), tap.inside};
+      });
+    };
+    if (!padded) {
+      interior();
+      return;
+    }
+    using P = arith::CmpIPredicate;
+    auto within = [&](Value o, int64_t axis) {
+      Value first =
+          e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
+      Value last = e.add(first, e.index((f.w.shape[1 + axis] - 1) * dil[axis]));
+      return arith::AndIOp::create(
+          b, e.loc, e.cmp(P::sge, first, e.index(0)),
+          e.cmp(P::slt, last, e.index(f.in.shape[1 + axis])));
+    };
+    Value inside =
+        arith::AndIOp::create(b, e.loc, within(oy, 0), within(ox, 1));
+    auto branch = scf::IfOp::create(b, e.loc, inside, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    interior();
+    b.setInsertionPointToStart(branch.elseBlock());
+    border();
+  });
+}
+
+/// A depthwise qconv2d + requantize with the SMLAxy kernel (arm-dsp and
+/// channel-block > 1; benefit 5, above every other layer kernel).
+class DepthwiseSmladLowering : public LoopPattern<RequantizeOp> {
+public:
+  DepthwiseSmladLowering(MLIRContext *context, MPQToLoopsLowering &lowering,
+                         const MPQToLoopsOptions &options)
+      : LoopPattern(context, lowering, /*benefit=*/5), options(options) {}
+
+protected:
+  LogicalResult matchKernel(RequantizeOp rq,
+                            PatternRewriter &rewriter) const override {
+    if (!rq.getInput().getDefiningOp<QConv2DOp>())
+      return failure();
+    if (options.channelBlock < 2)
+      return rewriter.notifyMatchFailure(rq, "channel-block=1");
+    FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, false);
+    if (failed(f) || !depthwiseShape(*f))
+      return rewriter.notifyMatchFailure(rq, "not an SMLAxy depthwise layer");
+    return success();
+  }
+
+  LogicalResult emit(RequantizeOp rq, OpBuilder &b) const override {
+    FailureOr<FusedLayer> f = FusedLayer::analyze(rq, lowering, true);
+    if (failed(f))
+      return failure();
+    std::optional<DepthwiseShape> s = depthwiseShape(*f);
+    if (!s || !f->scaleAccumulator(s->scales.scaleLog2()))
+      return rq.emitError() << "internal: the depthwise kernel does not apply";
+    if (failed(f->materialize(lowering, b, /*weights=*/false)))
+      return failure();
+    Value weights = lowering.global(b, "weights", depthwiseWeightWords(*f, *s));
+    Value zeroPoints = f->weightZeroPoints
+                           ? lowering.global(b, "weight_zp_pairs",
+                                             depthwiseZeroPointPairs(*f, *s))
+                           : Value();
+    LayerEmitter le(*f, b, options.channelBlock);
+    emitDepthwise(le, *s, weights, zeroPoints);
     return success();
   }
 
@@ -1035,6 +1378,7 @@ void mlir::mpq::populateMPQLayerToLoopsPatterns(
   patterns.add<FullyConnectedLowering, ConvSteppedLowering, ConvScalarLowering>(
       context, lowering, options);
   if (options.armDsp)
-    patterns.add<MatMulSmladLowering, ConvSmladLowering>(context, lowering,
-                                                         options);
+    patterns
+        .add<DepthwiseSmladLowering, MatMulSmladLowering, ConvSmladLowering>(
+            context, lowering, options);
 }

@@ -242,7 +242,7 @@ MPQToLoopsLowering::paramTable(OpBuilder &b, StringRef kind,
 
 MPQToLoopsLowering::ChannelParams
 MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
-                                  int64_t channels) {
+                                  int64_t channels, int64_t accScaleLog2) {
   // Arrays of one entry apply to every channel.
   auto perChannel = [&](ArrayRef<int32_t> values) {
     SmallVector<int32_t> full;
@@ -252,9 +252,11 @@ MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
   };
   SmallVector<int32_t> shifts;
   for (int32_t n0 : perChannel(rq.getExponent()))
-    shifts.push_back(31 - n0);
+    shifts.push_back(31 - n0 + accScaleLog2);
   SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
                                            : SmallVector<int32_t>(channels, 0);
+  for (int32_t &v : bias)
+    v = static_cast<int32_t>(static_cast<int64_t>(v) << accScaleLog2);
   return {paramTable(b, "multiplier", perChannel(rq.getMultiplier())),
           paramTable(b, "shift", shifts), paramTable(b, "bias", bias)};
 }

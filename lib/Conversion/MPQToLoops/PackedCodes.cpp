@@ -135,6 +135,26 @@ std::pair<Value, Value> LoopEmitter::halves(Value word, bool isSigned) {
   return {armIntrinsic(name, word), armIntrinsic(name, rotated)};
 }
 
+Value LoopEmitter::byteField(Value word, unsigned bits, int64_t field,
+                             bool top) {
+  if (bits == 8)
+    return word;
+  // The mask of one field, in every byte.
+  auto everyByte = [&](uint32_t byte) {
+    return i32(static_cast<int32_t>(byte * 0x01010101u));
+  };
+  const uint32_t ones = (1u << bits) - 1;
+  if (top) {
+    const int64_t up = 8 - bits * (field + 1);
+    if (up != 0)
+      word = arith::ShLIOp::create(b, loc, word, i32(up));
+    return arith::AndIOp::create(b, loc, word, everyByte(ones << (8 - bits)));
+  }
+  if (field != 0)
+    word = arith::ShRUIOp::create(b, loc, word, i32(bits * field));
+  return arith::AndIOp::create(b, loc, word, everyByte(ones));
+}
+
 Value LoopEmitter::load(const PackedBuffer &buf, Value row, Value col) {
   Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
   if (buf.bits == 32) // four little-endian bytes

@@ -138,7 +138,9 @@ func.func @fc(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
 // F1 E2 D3 C4 (0xC4D3E2F1), word 1 bytes 05 16 27 38 (0x38271605). Each
 // field is moved to the top of its bytes (the low one shifted by 4, both
 // masked with 0xF0F0F0F0) and sign-extended by SXTB16: 16 times the code,
-// so the accumulator is shifted right by 4 before the requantization.
+// so the accumulator is 16 times the sum, and the requantization takes it
+// as it is with a shift 4 bits longer (31 - (-3) + 4 = 38) and the bias
+// scaled by 16: the same value, exactly.
 // CHECK-LABEL: func.func private @pw4w_step0
 // CHECK: memref.get_global @pw4w_weights{{[0-9]+}} : memref<2xi32>
 // CHECK-NOT: scf.while
@@ -150,9 +152,10 @@ func.func @fc(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
 // CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[HI]])
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
-// CHECK: %[[ACC:.*]] = llvm.call_intrinsic "llvm.arm.smlad"
-// CHECK: arith.shrsi %{{.*}}, %c4_i32 : i32
-// CHECK: memref.global "private" constant @pw4w_weights{{[0-9]+}} : memref<2xi32> = dense<[-992746767, 942085637]>
+// CHECK-NOT: arith.shrsi %{{.*}}, %c4_i32
+// CHECK: return
+// CHECK-DAG: memref.global "private" constant @pw4w_weights{{[0-9]+}} : memref<2xi32> = dense<[-992746767, 942085637]>
+// CHECK-DAG: memref.global "private" constant @pw4w_shift{{[0-9]+}} : memref<1xi8> = dense<38>
 func.func @pw4w(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x2x8xf32> -> tensor<1x1x2x8x!mpq.uniform<u8, 0.5:0>>
   %w = mpq.qconstant dense<[[[[1, 2, 3, 4, 5, 6, 7, -8]]], [[[-1, -2, -3, -4, 0, 1, 2, 3]]]]> : tensor<2x1x1x8xi8> : tensor<2x1x1x8x!mpq.uniform<i4, 0.5:0>>
@@ -171,7 +174,7 @@ func.func @pw4w(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
 // 7: shifted right by 4 first). The weights are laid out to match: word 0
 // is channel 0's codes 0 2 4 6, word 1 channel 1's, words 2 and 3 codes
 // 1 3 5 7. Channel 0 is 1..8, channel 1 -1..-8: 0x07050301, 0xF9FBFDFF,
-// 0x08060402, 0xF8FAFCFE. No scale: no shift back.
+// 0x08060402, 0xF8FAFCFE. No scale: the shift is 31 - (-3) = 34.
 // CHECK-LABEL: func.func private @pw4x_step0
 // The two weight words of group 0, then the first pixel's input word.
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
@@ -183,9 +186,9 @@ func.func @pw4w(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
 // CHECK: %[[XS:.*]] = arith.shrui %[[X0]], %c4_i32 : i32
 // CHECK: %[[XH:.*]] = arith.andi %[[XS]], %c252645135_i32 : i32
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"(%[[XH]])
-// CHECK-NOT: arith.shrsi %{{.*}}, %c4_i32
 // CHECK: return
-// CHECK: memref.global "private" constant @pw4x_weights{{[0-9]+}} : memref<4xi32> = dense<[117768961, -100925953, 134611970, -117768962]>
+// CHECK-DAG: memref.global "private" constant @pw4x_weights{{[0-9]+}} : memref<4xi32> = dense<[117768961, -100925953, 134611970, -117768962]>
+// CHECK-DAG: memref.global "private" constant @pw4x_shift{{[0-9]+}} : memref<1xi8> = dense<34>
 func.func @pw4x(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x2x8xf32> -> tensor<1x1x2x8x!mpq.uniform<u4, 0.5:0>>
   %w = mpq.qconstant dense<[[[[1, 2, 3, 4, 5, 6, 7, 8]]], [[[-1, -2, -3, -4, -5, -6, -7, -8]]]]> : tensor<2x1x1x8xi8> : tensor<2x1x1x8x!mpq.uniform<i8, 0.5:0>>

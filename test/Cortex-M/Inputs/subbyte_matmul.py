@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Two small models whose layers are products of matrices at every width the
-SMLAD product kernel takes (test/Cortex-M/dsp-subbyte-qemu.test pins the
-widths):
+"""Small models for the DSP kernels at every width they take
+(test/Cortex-M/dsp-subbyte-qemu.test pins the widths):
 
 - subbyte_pw.onnx: a depthwise 1x1 layer (so the next layer's input is an
   activation of the pinned width, unsigned with zero point 0), then two 1x1
   convolutions 32 -> 16 -> 16 on a 5x5 image (25 pixels: pairs and an odd
   last one), output channels last;
 - subbyte_fc.onnx: the same depthwise layer on a 1x1 image, then two fully
-  connected layers 32 -> 16 (ReLU) -> 8.
+  connected layers 32 -> 16 (ReLU) -> 8;
+- subbyte_dw.onnx: the same depthwise 1x1 layer, then two depthwise 3x3
+  layers (stride 1 and 2, padding "same") on a 7x7 image with 16 channels:
+  windows inside the image and across its border.
 
 Writes the models, a calibration batch and four test inputs per model into
 --out.
@@ -54,12 +56,27 @@ def fully_connected(out):
     return calib
 
 
+def depthwise(out):
+    calib = netbuild.smooth_fields(16, 16, 7, seed=6)
+    net = netbuild.Net("subbyte_dw", seed=5)
+    x = net.input("input", calib)
+    x = net.conv_bn_act(x, 16, 1, group=16, name="pre")
+    x = net.conv_bn_act(x, 16, 3, group=16, name="dw1")
+    x = net.conv_bn_act(x, 16, 3, stride=2, group=16, name="dw2")
+    x = net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
+    net.output(x)
+    model = net.model("depthwise 3x3 layers for the SMLAxy kernel")
+    net.verify(model)
+    netbuild.save(model, os.path.join(out, "subbyte_dw.onnx"))
+    return calib
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    for name, build in (("pw", pointwise), ("fc", fully_connected)):
+    for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise)):
         calib = build(args.out)
         np.save(os.path.join(args.out, name + "_calib.npy"), calib)
         # Test inputs other than the calibration batch.

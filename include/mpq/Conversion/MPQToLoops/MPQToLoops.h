@@ -126,11 +126,16 @@ public:
   /// named `<prefix>_<kind><n>`.
   ParamTable paramTable(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
   /// Per-channel requantization parameters of `rq` (multiplier M0, right
-  /// shift 31 - N0, bias) as parameter tables of `channels` entries.
+  /// shift 31 - N0, bias) as parameter tables of `channels` entries. For an
+  /// accumulator that carries 2^accScaleLog2 times the sum (a kernel that
+  /// widens sub-byte codes at the top of their bytes), the bias is scaled
+  /// the same and the shift is that much longer: the requantized value is
+  /// the same, exactly (the caller checks that the scaled values fit).
   struct ChannelParams {
     ParamTable multipliers, shifts, biases;
   };
-  ChannelParams requantParams(OpBuilder &b, RequantizeOp rq, int64_t channels);
+  ChannelParams requantParams(OpBuilder &b, RequantizeOp rq, int64_t channels,
+                              int64_t accScaleLog2 = 0);
   /// A byte copy loop.
   void copyBytes(OpBuilder &b, Value from, int64_t fromOffset, Value to,
                  int64_t toOffset, int64_t bytes);

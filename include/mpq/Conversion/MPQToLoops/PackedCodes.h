@@ -105,6 +105,13 @@ public:
   /// (SXTB16/UXTB16, the odd ones after a rotation by 8).
   std::pair<Value, Value> halves(Value word, bool isSigned);
 
+  /// Field `field` (bits field * bits and up) of every byte of `word`,
+  /// ready for halves(): moved to the top of their bytes (`top`: 2^(8 -
+  /// bits) times their values once SXTB16/UXTB16 widens them; signed codes
+  /// need it, for their sign bit) or to the bottom (their values; unsigned
+  /// codes only). 8-bit codes are the word itself.
+  Value byteField(Value word, unsigned bits, int64_t field, bool top);
+
   /// shift_round(x, s) of IntegerSemantics.h for s in [0, 63] (the range
   /// mpq.requantize's verifier allows), on i64.
   Value shiftRound(Value x, Value s, RoundingMode mode);
