@@ -1118,7 +1118,8 @@ struct DepthwiseShape {
 /// signed weights) an accumulator that still fits in int32 scaled.
 std::optional<DepthwiseShape> depthwiseShape(const FusedLayer &f) {
   auto conv = dyn_cast<QConv2DOp>(f.layer);
-  if (!conv || !smladWidths(f) || conv.getGroups() != f.channels ||
+  if (!conv || !smladWidths(f) ||
+      static_cast<int64_t>(conv.getGroups()) != f.channels ||
       f.w.shape[3] != 1 || f.in.shape.size() != 4 ||
       f.in.shape[3] != f.channels)
     return std::nullopt;
