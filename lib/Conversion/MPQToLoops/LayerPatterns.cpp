@@ -520,37 +520,76 @@ SmallVector<Value> scalarKernel(LayerEmitter &le, const ConvShape &s,
       });
 }
 
-/// The loop nest of a convolution: output positions and groups, the input
-/// sum where the weight zero point is factored out, channel blocks, and
-/// `interior` for the reduction where no tap needs a padding test,
-/// `border` where one may. With padding (and channel-block > 1), the
-/// positions whose window lies inside the image (most of them) take a copy
-/// of the kernel without padding tests.
-void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
-                     ConvKernel border) {
+/// Whether the window of output pixel (oy, ox) lies inside the image.
+Value windowInside(LayerEmitter &le, Value oy, Value ox) {
+  FusedLayer &f = le.f;
+  LoopEmitter &e = le.e;
+  auto conv = cast<QConv2DOp>(f.layer);
+  ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
+                    pads = conv.getPads();
+  using P = arith::CmpIPredicate;
+  auto within = [&](Value o, int64_t axis) {
+    Value first = e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
+    Value last = e.add(first, e.index((f.w.shape[1 + axis] - 1) * dil[axis]));
+    return arith::AndIOp::create(
+        e.b, e.loc, e.cmp(P::sge, first, e.index(0)),
+        e.cmp(P::slt, last, e.index(f.in.shape[1 + axis])));
+  };
+  return arith::AndIOp::create(e.b, e.loc, within(oy, 0), within(ox, 1));
+}
+
+/// The output pixels (n, oy, ox) of a convolution, from the last where it
+/// runs in place above its input (mpq.rows_descending: images, rows and
+/// pixels in a row in reverse; a 1x1 layer's shift counts on every pixel,
+/// not only every row). `body(n, oy, ox, checked)` is emitted once, its
+/// taps checked where the layer has padding; or, with padding and `split`,
+/// twice under an scf.if: for the windows inside the image (most of them,
+/// checked = false) and for the others.
+void emitOutputPixels(LayerEmitter &le, bool split,
+                      function_ref<void(Value, Value, Value, bool)> body) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
   OpBuilder &b = e.b;
   auto conv = cast<QConv2DOp>(f.layer);
-  ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations();
+  const bool padded =
+      llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; });
   const PackedBuffer &out = f.out;
-  // In place above its input (mpq.rows_descending), the output pixels go
-  // from the last to the first: images, rows and pixels in a row (a 1x1
-  // layer's shift counts on every pixel, not only every row, in reverse).
   const bool descending = getRowsDescending(conv);
-  e.loopNest(
-      {out.shape[0], out.shape[1], out.shape[2], s.groups},
-      [&](ArrayRef<Value> ivs) {
-        Value n = ivs[0], oy = ivs[1], ox = ivs[2];
-        if (descending) {
-          n = e.sub(e.index(out.shape[0] - 1), n);
-          oy = e.sub(e.index(out.shape[1] - 1), oy);
-          ox = e.sub(e.index(out.shape[2] - 1), ox);
-        }
-        ConvPosition p{n, oy, ox, ivs[3], Value(), false};
-        p.firstChannel = e.mul(p.group, e.index(s.inPerGroup));
-        auto position = [&](bool checked) {
-          p.checked = checked;
+  e.loopNest({out.shape[0], out.shape[1], out.shape[2]},
+             [&](ArrayRef<Value> ivs) {
+               Value n = ivs[0], oy = ivs[1], ox = ivs[2];
+               if (descending) {
+                 n = e.sub(e.index(out.shape[0] - 1), n);
+                 oy = e.sub(e.index(out.shape[1] - 1), oy);
+                 ox = e.sub(e.index(out.shape[2] - 1), ox);
+               }
+               if (!padded || !split) {
+                 body(n, oy, ox, padded);
+                 return;
+               }
+               Value inside = windowInside(le, oy, ox);
+               auto branch = scf::IfOp::create(b, e.loc, inside,
+                                               /*withElseRegion=*/true);
+               OpBuilder::InsertionGuard guard(b);
+               b.setInsertionPointToStart(branch.thenBlock());
+               body(n, oy, ox, false);
+               b.setInsertionPointToStart(branch.elseBlock());
+               body(n, oy, ox, true);
+             });
+}
+
+/// The loop nest of a convolution: output positions (emitOutputPixels,
+/// split with channel-block > 1) and groups, the input sum where the weight
+/// zero point is factored out, channel blocks, and `interior` for the
+/// reduction where no tap needs a padding test, `border` where one may.
+void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
+                     ConvKernel border) {
+  LoopEmitter &e = le.e;
+  emitOutputPixels(
+      le, le.channelBlock != 1, [&](Value n, Value oy, Value ox, bool checked) {
+        e.loopNest({s.groups}, [&](ArrayRef<Value> ivs) {
+          ConvPosition p{n, oy, ox, ivs[0], Value(), checked};
+          p.firstChannel = e.mul(p.group, e.index(s.inPerGroup));
           Value sum;
           if (s.factored)
             sum = e.reduceNest({s.kh, s.kw, s.inPerGroup}, e.i32(0),
@@ -567,30 +606,7 @@ void emitConvolution(LayerEmitter &le, const ConvShape &s, ConvKernel interior,
               return SmallVector<Value>{p.n, p.oy, p.ox, o};
             });
           });
-        };
-        if (!s.padded || le.channelBlock == 1) {
-          position(s.padded);
-          return;
-        }
-        using P = arith::CmpIPredicate;
-        auto within = [&](Value o, int64_t axis) {
-          Value first = e.sub(e.mul(o, e.index(strides[axis])),
-                              e.index(conv.getPads()[axis]));
-          Value last =
-              e.add(first, e.index((f.w.shape[1 + axis] - 1) * dil[axis]));
-          return arith::AndIOp::create(
-              b, e.loc, e.cmp(P::sge, first, e.index(0)),
-              e.cmp(P::slt, last, e.index(f.in.shape[1 + axis])));
-        };
-        Value interiorPos =
-            arith::AndIOp::create(b, e.loc, within(p.oy, 0), within(p.ox, 1));
-        auto branch = scf::IfOp::create(b, e.loc, interiorPos,
-                                        /*withElseRegion=*/true);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(branch.thenBlock());
-        position(false);
-        b.setInsertionPointToStart(branch.elseBlock());
-        position(true);
+        });
       });
 }
 
@@ -1201,7 +1217,6 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
                    Value zeroPointPairs) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
-  OpBuilder &b = e.b;
   auto conv = cast<QConv2DOp>(f.layer);
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
                     pads = conv.getPads();
@@ -1209,12 +1224,12 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
   const int64_t rowBytes = f.in.rowBytes(), width = f.in.shape[2];
   const int64_t xFields = 8 / xb, wFields = 8 / wb;
   const int64_t units = f.channels / (4 * s.groups);
-  const bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
   Value xBase = le.gep(le.pointerTo(f.in.memref), f.in.offset);
   Value wBase = le.pointerTo(weights);
   Value zBase = zeroPointPairs ? le.pointerTo(zeroPointPairs) : Value();
-  const PackedBuffer &out = f.out;
 
+  // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
+  // pointer) and whether it is inside the image (null: it is).
   // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
   // pointer) and whether it is inside the image (null: it is).
   using TapFn = function_ref<std::pair<Value, Value>(Value, int64_t)>;
@@ -1272,19 +1287,10 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
     });
   };
 
-  const bool descending = getRowsDescending(conv);
-  e.loopNest({out.shape[0], out.shape[1], out.shape[2]}, [&](ArrayRef<Value>
-                                                                 ivs) {
-    Value n = ivs[0], oy = ivs[1], ox = ivs[2];
-    if (descending) {
-      n = e.sub(e.index(out.shape[0] - 1), n);
-      oy = e.sub(e.index(out.shape[1] - 1), oy);
-      ox = e.sub(e.index(out.shape[2] - 1), ox);
-    }
-    Value outRow = flatRow(e, out.shape, {n, oy, ox, Value()});
-    // The window's first pixel inside the image: every tap a constant
-    // offset from it.
-    auto interior = [&]() {
+  emitOutputPixels(le, true, [&](Value n, Value oy, Value ox, bool checked) {
+    Value outRow = flatRow(e, f.out.shape, {n, oy, ox, Value()});
+    if (!checked) {
+      // The window's first pixel: every tap a constant offset from it.
       WindowTap first =
           windowTap(e, f.in.shape, n, oy, ox, e.index(0), e.index(0), strides,
                     dil, pads, /*checked=*/false);
@@ -1294,35 +1300,13 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
             le.gep(origin, e.mul(ky, e.index(dil[0] * width * rowBytes)));
         return {le.gep(row, kx * dil[1] * rowBytes), Value()};
       });
-    };
-    auto border = [&]() {
-      pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
-        WindowTap tap = windowTap(e, f.in.shape, n, oy, ox, ky, e.index(kx),
-                                  strides, dil, pads, /*checked=*/true);
-        return {le.gep(xBase, e.mul(tap.row, e.index(rowBytes))), tap.inside};
-      });
-    };
-    if (!padded) {
-      interior();
       return;
     }
-    using P = arith::CmpIPredicate;
-    auto within = [&](Value o, int64_t axis) {
-      Value first =
-          e.sub(e.mul(o, e.index(strides[axis])), e.index(pads[axis]));
-      Value last = e.add(first, e.index((f.w.shape[1 + axis] - 1) * dil[axis]));
-      return arith::AndIOp::create(
-          b, e.loc, e.cmp(P::sge, first, e.index(0)),
-          e.cmp(P::slt, last, e.index(f.in.shape[1 + axis])));
-    };
-    Value inside =
-        arith::AndIOp::create(b, e.loc, within(oy, 0), within(ox, 1));
-    auto branch = scf::IfOp::create(b, e.loc, inside, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(branch.thenBlock());
-    interior();
-    b.setInsertionPointToStart(branch.elseBlock());
-    border();
+    pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
+      WindowTap tap = windowTap(e, f.in.shape, n, oy, ox, ky, e.index(kx),
+                                strides, dil, pads, /*checked=*/true);
+      return {le.gep(xBase, e.mul(tap.row, e.index(rowBytes))), tap.inside};
+    });
   });
 }
 

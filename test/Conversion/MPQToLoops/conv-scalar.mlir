@@ -8,9 +8,9 @@
 // CHECK-LABEL: func.func private @dw4_step0
 // CHECK: scf.for %{{.*}} = %c0 to %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c4
+// CHECK: scf.if
 // One group (channel) at a time, one accumulator.
 // CHECK: scf.for %[[G:.*]] = %c0 to %c4
-// CHECK: scf.if
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
 // CHECK-NOT: arith.select
@@ -21,6 +21,7 @@
 // CHECK: arith.muli %[[X]], %[[WV]] : i32
 // CHECK: scf.yield
 // CHECK: } else {
+// CHECK: scf.for %{{.*}} = %c0 to %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
 // CHECK: arith.select %{{.*}} : index
