@@ -25,50 +25,47 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "ut
 import netbuild  # noqa: E402
 
 
-def pointwise(out):
-    calib = netbuild.smooth_fields(16, 32, 5, seed=5)
-    net = netbuild.Net("subbyte_pw", seed=3)
+def build(out, name, calib, seed, doc, layers):
+    """A model named subbyte_<name>: the input, a depthwise 1x1 layer (its
+    output is the next layer's input, at the pinned width), `layers(net, x)`;
+    written to <out>/subbyte_<name>.onnx. Returns the calibration batch."""
+    net = netbuild.Net("subbyte_" + name, seed=seed)
     x = net.input("input", calib)
-    x = net.conv_bn_act(x, 32, 1, group=32, name="pre")
-    x = net.conv_bn_act(x, 16, 1, name="pw1")
-    x = net.conv_bn_act(x, 16, 1, name="pw2")
-    x = net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
-    net.output(x)
-    model = net.model("1x1 convolutions for the SMLAD product kernel")
+    x = net.conv_bn_act(x, calib.shape[1], 1, group=calib.shape[1], name="pre")
+    net.output(layers(net, x))
+    model = net.model(doc)
     net.verify(model)
-    netbuild.save(model, os.path.join(out, "subbyte_pw.onnx"))
+    netbuild.save(model, os.path.join(out, f"subbyte_{name}.onnx"))
     return calib
+
+
+def to_nhwc(net, x):
+    return net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
+
+
+def pointwise(out):
+    def layers(net, x):
+        x = net.conv_bn_act(x, 16, 1, name="pw1")
+        return to_nhwc(net, net.conv_bn_act(x, 16, 1, name="pw2"))
+    return build(out, "pw", netbuild.smooth_fields(16, 32, 5, seed=5), 3,
+                 "1x1 convolutions for the SMLAD product kernel", layers)
 
 
 def fully_connected(out):
+    def layers(net, x):
+        x = net.node("Flatten", [x], "flatten", axis=1)
+        x = net.node("Relu", [net.fc(x, 16, name="fc1", out="fc1_out")], "fc1_relu")
+        return net.fc(x, 8, name="fc2", out="y")
     calib = np.random.default_rng(9).uniform(-1, 1, (16, 32, 1, 1)).astype(np.float32)
-    net = netbuild.Net("subbyte_fc", seed=4)
-    x = net.input("input", calib)
-    x = net.conv_bn_act(x, 32, 1, group=32, name="pre")
-    x = net.node("Flatten", [x], "flatten", axis=1)
-    x = net.fc(x, 16, name="fc1", out="fc1_out")
-    x = net.node("Relu", [x], "fc1_relu")
-    x = net.fc(x, 8, name="fc2", out="y")
-    net.output(x)
-    model = net.model("fully connected layers for the SMLAD product kernel")
-    net.verify(model)
-    netbuild.save(model, os.path.join(out, "subbyte_fc.onnx"))
-    return calib
+    return build(out, "fc", calib, 4, "fully connected layers for the SMLAD product kernel", layers)
 
 
 def depthwise(out):
-    calib = netbuild.smooth_fields(16, 16, 7, seed=6)
-    net = netbuild.Net("subbyte_dw", seed=5)
-    x = net.input("input", calib)
-    x = net.conv_bn_act(x, 16, 1, group=16, name="pre")
-    x = net.conv_bn_act(x, 16, 3, group=16, name="dw1")
-    x = net.conv_bn_act(x, 16, 3, stride=2, group=16, name="dw2")
-    x = net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
-    net.output(x)
-    model = net.model("depthwise 3x3 layers for the SMLAxy kernel")
-    net.verify(model)
-    netbuild.save(model, os.path.join(out, "subbyte_dw.onnx"))
-    return calib
+    def layers(net, x):
+        x = net.conv_bn_act(x, 16, 3, group=16, name="dw1")
+        return to_nhwc(net, net.conv_bn_act(x, 16, 3, stride=2, group=16, name="dw2"))
+    return build(out, "dw", netbuild.smooth_fields(16, 16, 7, seed=6), 5,
+                 "depthwise 3x3 layers for the SMLAxy kernel", layers)
 
 
 def main():
