@@ -255,8 +255,10 @@ MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
     shifts.push_back(31 - n0 + accScaleLog2);
   SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
                                            : SmallVector<int32_t>(channels, 0);
+  // A multiplication: a left shift of a negative value is undefined.
   for (int32_t &v : bias)
-    v = static_cast<int32_t>(static_cast<int64_t>(v) << accScaleLog2);
+    v = static_cast<int32_t>(static_cast<int64_t>(v) *
+                             (int64_t{1} << accScaleLog2));
   return {paramTable(b, "multiplier", perChannel(rq.getMultiplier())),
           paramTable(b, "shift", shifts), paramTable(b, "bias", bias)};
 }
