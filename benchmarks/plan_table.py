@@ -6,7 +6,8 @@ CNN, through the real tools: mpq-translate --import-onnx, mpq-opt
 --mpq-assign-precision, --mpq-calibrate (synthetic inputs), --mpq-lower-fake-
 quant, --mpq-plan-buffers (report=...). For each model: arena, lower bound
 (peak of live bytes), their ratio, the greedy-by-size baseline's arena, the
-naive sum of all buffers, and the same with in-place reuse allowed.
+naive sum of all buffers, the same with in-place reuse allowed, and with row
+groups (--mpq-fuse-rows) on top.
 
   benchmarks/plan_table.py [--build build] [--out docs/planning.md]
 
@@ -39,7 +40,8 @@ def run(cmd):
 
 
 def plan_model(bin_dir, tmp, name, onnx, budgets):
-    """Runs the flow; returns the plan reports without and with in-place."""
+    """Runs the flow; returns the plan reports without and with in-place, and
+    with row groups and in-place."""
     opt = os.path.join(bin_dir, "mpq-opt")
     base = os.path.join(tmp, name)
     run([os.path.join(bin_dir, "mpq-translate"), "--import-onnx", onnx, "-o", base + ".f.mlir"])
@@ -55,6 +57,11 @@ def plan_model(bin_dir, tmp, name, onnx, budgets):
              "-o", os.devnull])
         with open(report) as f:
             reports.append(json.load(f))
+    report = f"{base}.rows.json"
+    run([opt, base + ".i.mlir", "--mpq-fuse-rows=in-place=true",
+         f"--mpq-plan-buffers=in-place=true report={report}", "-o", os.devnull])
+    with open(report) as f:
+        reports.append(json.load(f))
     return reports
 
 
@@ -88,8 +95,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for family, name, onnx, assignment, budgets in models(args.build):
             tag = name + ("_8bit" if budgets == UNCONSTRAINED else "_mixed")
-            plain, in_place = plan_model(bin_dir, tmp, tag, onnx, budgets)
-            rows.append((family, name, assignment, plain, in_place))
+            plain, in_place, fused = plan_model(bin_dir, tmp, tag, onnx, budgets)
+            rows.append((family, name, assignment, plain, in_place, fused))
             arena, bound = plain["arena_bytes"], plain["lower_bound_bytes"]
             print(f"{name:24} {assignment:28} arena {arena:>9} bound {bound:>9} "
                   f"greedy {plain['baseline_arena_bytes']:>9}", file=sys.stderr)
@@ -128,19 +135,29 @@ def main():
         "  arena against the layer-by-layer one, at the same widths (the widths of",
         "  the paper's rule: mpqc, which assigns them in place, keeps more at 8",
         "  bits).",
+        "- *rows*: the arena with row groups as well (`--mpq-fuse-rows`, then",
+        "  `--mpq-plan-buffers=in-place=true`; docs/design.md, \"Row groups\": a",
+        "  chain of convolutions runs row by row, the tensors between them in line",
+        "  buffers), the groups chosen (first..last layer), and that arena against",
+        "  the layer-by-layer one (*arena*, the classical bound's plan), at the same",
+        "  widths.",
         "- *8-bit*: budgets large enough that nothing is cut; *mixed*: the rule of",
         "  `--mpq-assign-precision` under the budgets given (flash / RAM).",
         "",
-        "| model | assignment | steps | arena | lower bound | ratio | greedy | naive | in-place arena | in-place bound | in-place / arena |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | assignment | steps | arena | lower bound | ratio | greedy | naive | in-place arena | in-place bound | in-place / arena | rows arena | row groups | rows / arena |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    for family, name, assignment, plain, in_place in rows:
+    for family, name, assignment, plain, in_place, fused in rows:
+        groups = [b["name"] for b in fused["buffers"]
+                  if ".." in b["name"] and not b["name"].endswith(".scratch")]
         lines.append(
             f"| {name} | {assignment} | {plain['schedule']['steps']} | {fmt(plain['arena_bytes'])} | "
             f"{fmt(plain['lower_bound_bytes'])} | {plain['ratio']:.3f} | "
             f"{fmt(plain['baseline_arena_bytes'])} | {fmt(plain['naive_bytes'])} | "
             f"{fmt(in_place['arena_bytes'])} | {fmt(in_place['lower_bound_bytes'])} | "
-            f"{in_place['arena_bytes'] / plain['arena_bytes']:.3f} |")
+            f"{in_place['arena_bytes'] / plain['arena_bytes']:.3f} | "
+            f"{fmt(fused['arena_bytes'])} | {', '.join(groups) or '-'} | "
+            f"{fused['arena_bytes'] / plain['arena_bytes']:.3f} |")
     lines += ["", "Planning criteria (docs/decisions.md §6): " + ("all met." if not failures else "NOT met:")]
     lines += [f"- {f}" for f in failures]
     if not any(r[0] == "BlazeFace" for r in rows):

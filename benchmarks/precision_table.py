@@ -57,18 +57,25 @@ def main():
                 with open(report) as f:
                     r = json.load(f)
                 weights, acts = r["bits"].split()
+                def assign(options, tag):
+                    """The pass with `options` as well; its report."""
+                    path = os.path.join(tmp, f"{name}.{tag}.json")
+                    subprocess.run([os.path.join(bin_dir, "mpq-opt"), mlir,
+                                    f"--mpq-assign-precision=flash={FLASH} ram={RAM} "
+                                    f"{options} report={path}",
+                                    "-o", os.devnull], stderr=subprocess.DEVNULL)
+                    with open(path) as f:
+                        return json.load(f)
                 # In place (the default of mpqc): the rule budgets layers in
                 # place and the planner checks the arena.
-                placed = os.path.join(tmp, name + ".in_place.json")
-                subprocess.run([os.path.join(bin_dir, "mpq-opt"), mlir,
-                                f"--mpq-assign-precision=flash={FLASH} ram={RAM} "
-                                f"in-place=true ram-model=planned report={placed}",
-                                "-o", os.devnull], stderr=subprocess.DEVNULL)
-                with open(placed) as f:
-                    p = json.load(f)
+                p = assign("in-place=true ram-model=planned", "in_place")
+                # With row groups as well (mpqc --fuse-rows).
+                q = assign("in-place=true ram-model=planned fuse-rows=true", "rows")
                 rows.append((alpha, res, r["fits"], not r["cuts"], weights[2:], acts[2:],
                              r["flash_bytes"], r["ram_bytes"], p["fits"],
-                             p["bits"].split()[1][2:], p.get("planned_arena_bytes", -1), seconds))
+                             p["bits"].split()[1][2:], p.get("planned_arena_bytes", -1),
+                             q["fits"], q["bits"].split()[1][2:],
+                             q.get("planned_arena_bytes", -1), seconds))
     lines = [
         "# Precision assignment on MobileNetV1",
         "",
@@ -87,19 +94,30 @@ def main():
         "the planner gives those widths must fit the RAM budget. The weights are",
         "the same (flash does not depend on it).",
         "",
-        "| variant | fits | fits at 8 bit | weight bits | activation bits (paper's rule) | flash (B) | RAM (B) | activation bits in place | arena in place (B) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "*Row groups*: in place and `fuse-rows=true` as well (`mpqc --fuse-rows`):",
+        "the planned arena counts the row groups `--mpq-fuse-rows` will choose",
+        "(chains of convolutions run row by row, docs/design.md \"Row groups\"), and",
+        "the widths are those of the largest budget for the rule whose planned",
+        "arena fits 512,000 B.",
+        "",
+        "| variant | fits | fits at 8 bit | weight bits | activation bits (paper's rule) | flash (B) | RAM (B) | activation bits in place | arena in place (B) | activation bits with row groups | arena with row groups (B) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for alpha, res, fits, all8, w, a, flash, ram, pfits, pa, parena, _ in rows:
+    for (alpha, res, fits, all8, w, a, flash, ram, pfits, pa, parena,
+         qfits, qa, qarena, _) in rows:
         lines.append(f"| {alpha}_{res} | {'yes' if fits else 'no'} | {'yes' if all8 and fits else 'no'} "
                      f"| `{w}` | `{a}` | {flash:,} | {ram:,} | "
-                     + (f"`{pa}` | {parena:,} |" if pfits else "does not fit | - |"))
+                     + (f"`{pa}` | {parena:,} |" if pfits else "does not fit | - |")
+                     + (f" `{qa}` | {qarena:,} |" if qfits else " does not fit | - |"))
     slowest = max(rows, key=lambda row: row[-1])
     lines += ["", f"Variants that fit at all-8-bit: "
               + ", ".join(f"{a}_{r}" for a, r, fits, all8, *_ in rows if fits and all8) + ".",
               "", "Variants whose activations all stay at 8 bits in place: "
               + ", ".join(f"{row[0]}_{row[1]}" for row in rows
                           if row[8] and set(row[9]) == {"8"}) + ".",
+              "", "Variants whose activations all stay at 8 bits with row groups: "
+              + ", ".join(f"{row[0]}_{row[1]}" for row in rows
+                          if row[11] and set(row[12]) == {"8"}) + ".",
               "", f"The pass took at most {slowest[-1]:.2f} s per variant on this run "
               f"({slowest[0]}_{slowest[1]}, including MLIR parsing)."]
     with open(args.out, "w") as f:

@@ -19,6 +19,7 @@
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Report/PrecisionReport.h"
+#include "mpq/Support/Packing.h"
 #include "mpq/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -334,11 +335,53 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
   std::vector<int64_t> scratch;
   for (const StepSite &site : extracted.steps)
     scratch.push_back(kernelScratchBytes(site.op));
+  if (fuseRows) {
+    // The rule's per-layer terms do not see row groups, which can hold far
+    // less than in + out: the widths are those of the largest budget for
+    // the rule whose planned arena, with row groups, fits the budget (by
+    // bisection to 1%; larger budgets keep more at 8 bits).
+    auto fused = [&](int64_t ramBudget, AssignmentResult &out) {
+      AssignmentRequest wide = request;
+      wide.ramBudget = ramBudget;
+      out = strategyImpl.assign(graph, wide);
+      if (!out.valid || !out.fits)
+        return false;
+      std::string error;
+      const int64_t arena =
+          plannedArenaBytes(graph, out.assignment, scratch, PlanOptions(),
+                            error, request.inPlace, /*fuseRows=*/true);
+      return arena >= 0 && arena <= request.ramBudget;
+    };
+    int64_t high = 0;
+    for (const ActivationTensor &tensor : graph.tensors)
+      high += packedTensorBytes(tensor.shape, 8);
+    high = std::max(high, request.ramBudget);
+    AssignmentResult candidate;
+    if (fused(high, candidate)) {
+      result = std::move(candidate);
+    } else if (fused(request.ramBudget, candidate)) {
+      int64_t low = request.ramBudget;
+      AssignmentResult best = std::move(candidate);
+      while (high - low > std::max<int64_t>(1, low / 100)) {
+        const int64_t middle = low + (high - low) / 2;
+        if (fused(middle, candidate)) {
+          low = middle;
+          best = std::move(candidate);
+        } else {
+          high = middle;
+        }
+      }
+      result = std::move(best);
+    }
+    // The rule's RAM is its own budget's; the plan is what must fit.
+    result.ramFits = true;
+  }
   AssignmentRequest lowered = request;
   for (int round = 0;; ++round) {
     std::string error;
-    plannedArena = plannedArenaBytes(graph, result.assignment, scratch,
-                                     PlanOptions(), error, request.inPlace);
+    plannedArena =
+        plannedArenaBytes(graph, result.assignment, scratch, PlanOptions(),
+                          error, request.inPlace, fuseRows);
     activationBudget = lowered.ramBudget;
     if (plannedArena < 0)
       return getOperation().emitError()

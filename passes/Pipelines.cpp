@@ -30,6 +30,7 @@ void mlir::mpq::buildMPQPrecisionStage(OpPassManager &pm,
   assign.ramModel = options.ramModel;
   assign.activationRounding = options.activationRounding;
   assign.inPlace = options.inPlace;
+  assign.fuseRows = options.fuseRows;
   assign.pins.assign(options.pins.begin(), options.pins.end());
   pm.addPass(createMPQAssignPrecisionPass(assign, outcome));
 }
@@ -55,6 +56,11 @@ void mlir::mpq::buildMPQIntegerStage(OpPassManager &pm,
     pm.addPass(createMPQLowerFakeQuantPass());
   pm.addPass(createMPQCheckIntegerOnlyPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.fuseRows) {
+    MPQFuseRowsPassOptions fuse;
+    fuse.inPlace = options.inPlace;
+    pm.addPass(createMPQFuseRowsPass(fuse));
+  }
   MPQPlanBuffersPassOptions plan;
   plan.algorithm = options.algorithm;
   plan.inPlace = options.inPlace;

@@ -223,6 +223,12 @@ mpqCompileOptionsSetSyntheticInputs(MpqCompileOptions options, unsigned count);
 MPQ_CAPI_EXPORTED void mpqCompileOptionsSetInPlace(MpqCompileOptions options,
                                                    int enabled);
 
+/** Whether chains of convolutions may run row by row, the tensors between
+ * them in line buffers of a few rows, where that lowers the arena (mpqc's
+ * --fuse-rows; the default: 0). */
+MPQ_CAPI_EXPORTED void mpqCompileOptionsSetFuseRows(MpqCompileOptions options,
+                                                    int enabled);
+
 /** The outputs to produce, a comma-separated list of obj, header, report,
  * svg, mlir, llvm-ir (the default: obj,header,report,svg). The object is
  * always generated, since its sizes are checked, but returned only if asked

@@ -6,6 +6,7 @@
 
 #include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Analysis/RowGroups.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Support/Packing.h"
 
@@ -73,22 +74,31 @@ private:
   FailureOr<int64_t> arenaSize(Operation *op, Value value);
   /// Arena tensors read by `op` (each must be in the arena or a constant).
   FailureOr<std::vector<int>> arenaOperands(Operation *op);
-  LogicalResult addStep(Operation *op, Operation *epilogue, Value value);
+  /// `name`: the step's, if not the op's.
+  LogicalResult addStep(Operation *op, Operation *epilogue, Value value,
+                        std::string name = "");
   LogicalResult visit(Operation &op);
   std::string uniqueName(Operation *op, StringRef fallback);
+  std::string uniqueName(std::string name);
 
   ArenaGraph result;
   /// Values computed from constants only (flash): qconstants and views.
   llvm::DenseSet<Value> constants;
   /// Requantize ops fused into the conv / fc step before them.
   llvm::DenseSet<Operation *> epilogues;
+  /// Row groups (RowGroups.h): each member's group and place in it.
+  std::vector<RowGroup> rowGroups;
+  llvm::DenseMap<Operation *, std::pair<size_t, size_t>> rowMember;
   llvm::StringSet<> usedNames;
 };
 
 } // namespace
 
 std::string ArenaGraphBuilder::uniqueName(Operation *op, StringRef fallback) {
-  std::string name = nameFromLocation(op->getLoc()).value_or(fallback.str());
+  return uniqueName(nameFromLocation(op->getLoc()).value_or(fallback.str()));
+}
+
+std::string ArenaGraphBuilder::uniqueName(std::string name) {
   if (!usedNames.insert(name).second) {
     name += "_" + std::to_string(usedNames.size());
     usedNames.insert(name);
@@ -137,15 +147,15 @@ FailureOr<std::vector<int>> ArenaGraphBuilder::arenaOperands(Operation *op) {
 }
 
 LogicalResult ArenaGraphBuilder::addStep(Operation *op, Operation *epilogue,
-                                         Value value) {
+                                         Value value, std::string name) {
   Operation *writer = epilogue ? epilogue : op;
   FailureOr<int64_t> size = arenaSize(writer, value);
   FailureOr<std::vector<int>> operands = arenaOperands(op);
   if (failed(size) || failed(operands))
     return failure();
-  const std::string name =
-      uniqueName(op, op->getName().stripDialect().str() +
-                         std::to_string(result.graph.ops.size()));
+  if (name.empty())
+    name = uniqueName(op, op->getName().stripDialect().str() +
+                              std::to_string(result.graph.ops.size()));
   int tensor = result.graph.addOp(name, *size, *operands);
   result.tensors.push_back({value, {}, ArenaTensorKind::Activation});
   result.tensorOf[value] = tensor;
@@ -171,7 +181,26 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << "' must be read by exactly one mpq.requantize (the pair "
                     "is one step)";
         epilogues.insert(requant);
-        return addStep(layer, requant, requant.getResult());
+        auto member = rowMember.find(layer);
+        if (member == rowMember.end())
+          return addStep(layer, requant, requant.getResult());
+        // A row group is one step, from its first member's input to its
+        // last member's result, with the line buffers as its scratch; the
+        // other members' results never exist whole.
+        const RowGroup &group = rowGroups[member->second.first];
+        if (member->second.second + 1 < group.members.size())
+          return success();
+        // Named by its first and last layers: "pw1..dw4".
+        auto nameOf = [&](Operation *member) {
+          return nameFromLocation(member->getLoc())
+              .value_or(member->getName().stripDialect().str());
+        };
+        Operation *first = group.members.front().layer;
+        if (failed(addStep(first, requant, requant.getResult(),
+                           uniqueName(nameOf(first) + ".." + nameOf(layer)))))
+          return failure();
+        result.steps.back().scratchBytes = group.schedule.scratchBytes;
+        return success();
       })
       .Case<RequantizeOp>([&](RequantizeOp requant) -> LogicalResult {
         if (epilogues.contains(requant))
@@ -239,6 +268,13 @@ FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
              << arg.getType()
              << ": buffer planning expects float model inputs, quantized "
                 "into the arena by mpq.quantize";
+  FailureOr<std::vector<RowGroup>> groups = collectRowGroups(func);
+  if (failed(groups))
+    return failure();
+  rowGroups = std::move(*groups);
+  for (size_t g = 0; g < rowGroups.size(); ++g)
+    for (size_t m = 0; m < rowGroups[g].members.size(); ++m)
+      rowMember[rowGroups[g].members[m].layer] = {g, m};
   Block &body = func.front();
   // Model inputs first: they are live from step 0 whatever reads them.
   for (QuantizeOp quantize : body.getOps<QuantizeOp>()) {
@@ -286,6 +322,10 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
   shiftUp = -1;
   const ArenaStep &arenaStep = graph.steps[k];
   Operation *op = arenaStep.op;
+  // A row group reads its input and writes its output whole, at rows no
+  // single window describes: never in place.
+  if (getRowGroup(op))
+    return -1;
   Value output =
       arenaStep.epilogue ? arenaStep.epilogue->getResult(0) : op->getResult(0);
   auto outType = cast<RankedTensorType>(output.getType());

@@ -424,6 +424,11 @@ void mpqCompileOptionsSetInPlace(MpqCompileOptions options, int enabled) {
     impl->options.inPlace = enabled != 0;
 }
 
+void mpqCompileOptionsSetFuseRows(MpqCompileOptions options, int enabled) {
+  if (OptionsImpl *impl = unwrap(options))
+    impl->options.fuseRows = enabled != 0;
+}
+
 MpqLogicalResult mpqCompileOptionsSetEmit(MpqCompileOptions options,
                                           const char *kinds) {
   SmallVector<StringRef> names;

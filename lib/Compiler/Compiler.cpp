@@ -693,6 +693,7 @@ void Compilation::setPipelineOptions() {
   pipelineOptions.calibration = ArrayRef<std::string>(options.calibrationFiles);
   pipelineOptions.synthetic = options.syntheticInputs;
   pipelineOptions.inPlace = options.inPlace;
+  pipelineOptions.fuseRows = options.fuseRows;
   pipelineOptions.activationRounding = options.activationRounding;
   pipelineOptions.calibrationRange = options.calibrationRange;
 }

@@ -381,6 +381,20 @@ int main(int argc, char **argv) {
         "in place: arena %lld, bound %lld",
         (long long)mpqCompileResultGetArenaBytes(overlapped),
         (long long)mpqCompileResultGetArenaLowerBoundBytes(overlapped));
+  /* Row groups: the CNN has no chain of convolutions (a pool follows each),
+   * so --fuse-rows gives the in-place arena. */
+  MpqCompileOptions rowOptions = budgetOptions();
+  mpqCompileOptionsSetFuseRows(rowOptions, 1);
+  MpqCompileResult rowResult = mpqCompileFile(rowOptions, model);
+  CHECK(mpqCompileResultSucceeded(rowResult) &&
+            mpqCompileResultGetArenaBytes(rowResult) ==
+                mpqCompileResultGetArenaBytes(overlapped),
+        "fuse rows: arena %lld, in place %lld (%s)",
+        (long long)mpqCompileResultGetArenaBytes(rowResult),
+        (long long)mpqCompileResultGetArenaBytes(overlapped),
+        mpqCompileResultGetError(rowResult).data);
+  mpqCompileResultDestroy(rowResult);
+  mpqCompileOptionsDestroy(rowOptions);
   mpqCompileResultDestroy(overlapped);
   mpqCompileOptionsDestroy(inPlaceOptions);
   mpqCompileResultDestroy(separate);

@@ -77,6 +77,11 @@ static cl::opt<bool> inPlace(
     cl::desc("let a layer write its output over an input that dies there "
              "(default: true; --in-place=false gives every output its own "
              "bytes)"));
+static cl::opt<bool> fuseRows(
+    "fuse-rows", cl::init(defaults.fuseRows), cl::cat(budgetCat),
+    cl::desc("run chains of convolutions row by row, their intermediate "
+             "tensors in line buffers of a few rows, where that lowers the "
+             "arena (default: false)"));
 static cl::opt<ByteSize> weightBudget(
     "weight-budget", cl::cat(budgetCat),
     cl::desc("weights + parameters during precision assignment (default: "
@@ -201,6 +206,7 @@ int main(int argc, char **argv) {
   options.validationFiles.assign(validate.begin(), validate.end());
   options.validateObject = validateObject;
   options.inPlace = inPlace;
+  options.fuseRows = fuseRows;
   options.inputLayout = inputLayout;
   options.optimize = optimize;
   options.name = nameOpt;

@@ -135,6 +135,18 @@ void mlir::mpq::setRowsDescending(Operation *op, bool descending) {
     helper.removeAttr(op);
 }
 
+std::optional<int64_t> mlir::mpq::getRowGroup(Operation *op) {
+  return intValue(MPQDialect::RowGroupAttrHelper(op->getContext()).getAttr(op));
+}
+
+void mlir::mpq::setRowGroup(Operation *op, std::optional<int64_t> group) {
+  MPQDialect::RowGroupAttrHelper helper(op->getContext());
+  if (group)
+    helper.setAttr(op, i64Attr(op, *group));
+  else
+    helper.removeAttr(op);
+}
+
 void mlir::mpq::removeArenaPlacement(Operation *op) {
   MLIRContext *ctx = op->getContext();
   for (StringAttr name : {MPQDialect::OffsetAttrHelper(ctx).getName(),
@@ -165,6 +177,18 @@ LogicalResult MPQDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name << "' must be an i64 integer attribute, not "
              << value;
+    return success();
+  }
+  if (name == RowGroupAttrHelper::getNameStr()) {
+    auto integer = dyn_cast<IntegerAttr>(value);
+    if (!integer || !integer.getType().isSignlessInteger(64))
+      return op->emitError()
+             << "'" << name << "' must be an i64 integer attribute, not "
+             << value;
+    if (!isa<QConv2DOp>(op))
+      return op->emitError() << "'" << name
+                             << "' is only for qconv2d, whose kernels run "
+                                "row by row";
     return success();
   }
   if (name == RowsDescendingAttrHelper::getNameStr()) {

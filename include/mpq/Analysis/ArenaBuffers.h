@@ -73,6 +73,13 @@
 //   pairs of pixels. No hint when the shift is at least the result's size.
 // Pad, concat, transpose and copies are never in place.
 //
+// Row groups (RowGroups.h). The layers of a row group are ONE step: op =
+// the first member's qconv2d, epilogue = the last member's requantize, its
+// result the last member's; it reads the first member's arena operands, and
+// its scratch is the group's line buffers (RowSchedule::scratchBytes). The
+// other members' results are not arena tensors. A row group is never in
+// place.
+//
 // Annotations (the interface with code generation)
 // -------------------------------------------------
 // After planning, the function's ops are in schedule order (program order IS

@@ -21,6 +21,7 @@
 
 #include "mpq/Analysis/BufferPlanner.h"
 #include "mpq/Analysis/MemoryModel.h"
+#include "mpq/Analysis/RowSchedule.h"
 
 #include <string>
 #include <vector>
@@ -33,10 +34,20 @@ namespace mlir::mpq {
 /// assignment.
 /// With `inPlace`, a step that may run in place (stepInPlaceShift) gets the
 /// shifted hint the integer graph's planner would give it.
+/// With `fuseRows`, the layers --mpq-fuse-rows would run as row groups
+/// (RowSchedule.h, chooseRowGroups on graphRowRuns) do: a group's inner
+/// tensors are its line buffers, live over the group's steps, its input and
+/// output are live over all of them, and none of them is in place.
 std::vector<Buffer> activationBuffers(const GraphDesc &graph,
                                       const BitAssignment &assignment,
                                       const std::vector<int64_t> &scratchBytes,
-                                      bool inPlace = false);
+                                      bool inPlace = false,
+                                      bool fuseRows = false);
+
+/// The runs of steps of `graph` that may share row groups: consecutive
+/// convolutions (windowStride > 0) on one NHWC image, each reading the
+/// previous one's output, its only reader. Each run lists its steps.
+std::vector<std::vector<int>> graphRowRuns(const GraphDesc &graph);
 
 /// Plans activationBuffers with `options`; returns the arena in bytes, or -1
 /// with `error` set if the planner rejects the buffers.
@@ -44,7 +55,7 @@ int64_t plannedArenaBytes(const GraphDesc &graph,
                           const BitAssignment &assignment,
                           const std::vector<int64_t> &scratchBytes,
                           const PlanOptions &options, std::string &error,
-                          bool inPlace = false);
+                          bool inPlace = false, bool fuseRows = false);
 
 } // namespace mlir::mpq
 

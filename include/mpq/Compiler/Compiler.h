@@ -182,6 +182,10 @@ struct CompileOptions {
   /// depthwise, pooling) a few rows below it (docs/design.md "In-place
   /// layers"). The arena planner keeps the overlaps that make it smaller.
   bool inPlace = true;
+  /// Run chains of convolutions row by row, their intermediate tensors in
+  /// line buffers of a few rows, where that lowers the arena
+  /// (--mpq-fuse-rows; docs/design.md "Row groups").
+  bool fuseRows = false;
   /// Called as each phase starts (import, precision assignment, ...), for
   /// progress lines; the fit policy may run a phase more than once.
   std::function<void(llvm::StringRef phase)> onPhase;

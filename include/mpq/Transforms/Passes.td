@@ -213,6 +213,11 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "input dies there as the union of input and output (the output "
            "a few rows below the input), not in + out, and "
            "ram-model=planned plans the same overlaps">,
+    Option<"fuseRows", "fuse-rows", "bool", "false",
+           "ram-model=planned plans the row groups mpq-fuse-rows will "
+           "choose (chains of convolutions run row by row), and the widths "
+           "are those of the largest RAM budget for the rule whose planned "
+           "arena fits the budget given">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
@@ -497,6 +502,48 @@ def MPQMergeStepsPass : Pass<"mpq-merge-steps", "ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def MPQFuseRowsPass : Pass<"mpq-fuse-rows", "ModuleOp"> {
+  let summary = "Run chains of convolutions row by row with line buffers";
+  let description = [{
+    On the integer-only model function (after `--mpq-lower-fake-quant`,
+    before `--mpq-plan-buffers`): marks chains of `mpq.qconv2d` layers
+    (dense, depthwise, pointwise; one image, NHWC) that run as one step, row
+    by row, with every intermediate tensor in a line buffer of a few rows
+    instead of whole (`mpq.row_group = <id>` on each member's qconv2d;
+    `mpq/Analysis/RowGroups.h` and `RowSchedule.h` have the schedule and
+    the contract). Every layer computes exactly the codes it computes alone.
+
+    The choice is greedy: among all runs of consecutive layers that can
+    share a group (each reads the previous one's result, its only reader),
+    the one whose fusion lowers the arena's lower bound
+    (`mpq/Analysis/BufferPlanner.h`, with the in-place hints of
+    `in-place`) the most, merged with the groups it overlaps; again until no
+    run lowers it. A model whose bound no fusion lowers is left as it is.
+    Existing `mpq.row_group` attributes are replaced.
+
+    Before:
+    ```mlir
+    %a = mpq.qconv2d %x, %w0 {pads = array<i64: 1, 1, 1, 1>, ...}
+    %y0 = mpq.requantize %a ...
+    %b = mpq.qconv2d %y0, %w1 ...
+    %y1 = mpq.requantize %b ...
+    ```
+    After:
+    ```mlir
+    %a = mpq.qconv2d %x, %w0 {mpq.row_group = 0 : i64, ...}
+    %y0 = mpq.requantize %a ...
+    %b = mpq.qconv2d %y0, %w1 {mpq.row_group = 0 : i64, ...}
+    %y1 = mpq.requantize %b ...
+    ```
+  }];
+  let options = [
+    Option<"inPlace", "in-place", "bool", "false",
+           "Measure the bound with the in-place hints --mpq-plan-buffers "
+           "in-place=true will use">,
+  ];
+  let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
 
 def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {

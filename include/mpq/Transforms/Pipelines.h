@@ -77,6 +77,11 @@ struct IntegerPipelineOptions
       llvm::cl::desc("Let a layer write its output over an input that dies "
                      "there (mpq-plan-buffers in-place=true)"),
       llvm::cl::init(true)};
+  Option<bool> fuseRows{
+      *this, "fuse-rows",
+      llvm::cl::desc("Run chains of convolutions row by row where that "
+                     "lowers the arena (mpq-fuse-rows)"),
+      llvm::cl::init(false)};
 };
 
 /// --mpq-assign-precision with the budgets, scheme, strategy, RAM model and

@@ -67,6 +67,14 @@ struct FusedLayer {
   int64_t accScaleLog2 = 0;
   MPQToLoopsLowering::ChannelParams params;
   MPQToLoopsLowering::ParamTable zw;
+  /// Set by materialize.
+  MPQToLoopsLowering *lowering = nullptr;
+
+  /// In a row group, the one output image row the kernel computes (and the
+  /// lowering then knows the kernel honours it); null otherwise.
+  Value groupRow() const {
+    return lowering ? lowering->rowGroupRow() : Value();
+  }
 
   /// Diagnostics go to the layer only when `report` (the fallback pattern);
   /// other patterns just do not match.
@@ -192,6 +200,7 @@ LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
                                       OpBuilder &b, bool weights) {
   if (failed(lowering.assignStorage(rq)))
     return failure();
+  this->lowering = &lowering;
   out = *lowering.lookupBuffer(rq.getResult());
   if (weights)
     w.memref = lowering.weightBytes(b, weightOp, w);
@@ -289,6 +298,11 @@ public:
     Value wide =
         arith::IndexCastUIOp::create(e.b, e.loc, e.b.getI64Type(), address);
     return LLVM::IntToPtrOp::create(e.b, e.loc, pointerType(), wide);
+  }
+  /// A pointer to `buf`'s first code (LoopEmitter::start).
+  Value startPointer(const PackedBuffer &buf) {
+    Value p = gep(pointerTo(buf.memref), buf.offset);
+    return buf.dynamicOffset ? gep(p, buf.dynamicOffset) : p;
   }
   Value gep(Value p, Value bytes) {
     return LLVM::GEPOp::create(e.b, e.loc, pointerType(), e.b.getI8Type(), p,
@@ -555,27 +569,35 @@ void emitOutputPixels(LayerEmitter &le, bool split,
       llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; });
   const PackedBuffer &out = f.out;
   const bool descending = getRowsDescending(conv);
-  e.loopNest({out.shape[0], out.shape[1], out.shape[2]},
-             [&](ArrayRef<Value> ivs) {
-               Value n = ivs[0], oy = ivs[1], ox = ivs[2];
-               if (descending) {
-                 n = e.sub(e.index(out.shape[0] - 1), n);
-                 oy = e.sub(e.index(out.shape[1] - 1), oy);
-                 ox = e.sub(e.index(out.shape[2] - 1), ox);
-               }
-               if (!padded || !split) {
-                 body(n, oy, ox, padded);
-                 return;
-               }
-               Value inside = windowInside(le, oy, ox);
-               auto branch = scf::IfOp::create(b, e.loc, inside,
-                                               /*withElseRegion=*/true);
-               OpBuilder::InsertionGuard guard(b);
-               b.setInsertionPointToStart(branch.thenBlock());
-               body(n, oy, ox, false);
-               b.setInsertionPointToStart(branch.elseBlock());
-               body(n, oy, ox, true);
-             });
+  // In a row group: one image (N = 1), one row.
+  Value groupRow = f.groupRow();
+  SmallVector<int64_t> bounds{out.shape[0], out.shape[1], out.shape[2]};
+  if (groupRow)
+    bounds = {out.shape[2]};
+  e.loopNest(bounds, [&](ArrayRef<Value> ivs) {
+    Value n, oy, ox;
+    if (groupRow)
+      n = e.index(0), oy = groupRow, ox = ivs[0];
+    else
+      n = ivs[0], oy = ivs[1], ox = ivs[2];
+    if (descending && !groupRow) {
+      n = e.sub(e.index(out.shape[0] - 1), n);
+      oy = e.sub(e.index(out.shape[1] - 1), oy);
+      ox = e.sub(e.index(out.shape[2] - 1), ox);
+    }
+    if (!padded || !split) {
+      body(n, oy, ox, padded);
+      return;
+    }
+    Value inside = windowInside(le, oy, ox);
+    auto branch = scf::IfOp::create(b, e.loc, inside,
+                                    /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    body(n, oy, ox, false);
+    b.setInsertionPointToStart(branch.elseBlock());
+    body(n, oy, ox, true);
+  });
 }
 
 /// The loop nest of a convolution: output positions (emitOutputPixels,
@@ -895,14 +917,14 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   // the pointers below.
   auto viewType = MemRefType::get({(f.in.bytes() + 3) / 4}, b.getI32Type());
   Value x = memref::ViewOp::create(b, e.loc, viewType, f.in.memref,
-                                   e.index(f.in.offset), ValueRange{});
+                                   e.start(f.in), ValueRange{});
   auto load = [&](Value memref, Value at) -> Value {
     return memref::LoadOp::create(b, e.loc, memref, ValueRange{at});
   };
   auto smlad = [&](Value x, Value y, Value acc) {
     return e.armIntrinsic("llvm.arm.smlad", {x, y, acc});
   };
-  Value xBase = le.gep(le.pointerTo(f.in.memref), f.in.offset);
+  Value xBase = le.startPointer(f.in);
   Value wBase = le.pointerTo(weights);
   // The sum of the codes of an input word.
   auto sumCodes = [&](Value word, Value acc) {
@@ -1041,7 +1063,19 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   };
   // In place above its input (mpq.rows_descending): the odd last pixel
   // first, then the blocks from the last.
-  const int64_t tile = m.rows, tiles = m.pixels / tile;
+  const int64_t tile = m.rows;
+  if (Value row = f.groupRow()) {
+    // A row group's row: its pixels only.
+    const int64_t width = f.out.shape[2];
+    Value first = e.mul(row, e.index(width));
+    e.loopNest({width / tile}, [&](ArrayRef<Value> ivs) {
+      pixelBlock(e.add(first, e.mul(ivs[0], e.index(tile))), tile);
+    });
+    if (width % tile)
+      pixelBlock(e.add(first, e.index(width - 1)), 1);
+    return;
+  }
+  const int64_t tiles = m.pixels / tile;
   if (getRowsDescending(f.layer)) {
     if (m.pixels % tile)
       pixelBlock(e.index(m.pixels - 1), 1);
@@ -1224,12 +1258,10 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
   const int64_t rowBytes = f.in.rowBytes(), width = f.in.shape[2];
   const int64_t xFields = 8 / xb, wFields = 8 / wb;
   const int64_t units = f.channels / (4 * s.groups);
-  Value xBase = le.gep(le.pointerTo(f.in.memref), f.in.offset);
+  Value xBase = le.startPointer(f.in);
   Value wBase = le.pointerTo(weights);
   Value zBase = zeroPointPairs ? le.pointerTo(zeroPointPairs) : Value();
 
-  // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
-  // pointer) and whether it is inside the image (null: it is).
   // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
   // pointer) and whether it is inside the image (null: it is).
   using TapFn = function_ref<std::pair<Value, Value>(Value, int64_t)>;

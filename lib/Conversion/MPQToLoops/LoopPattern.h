@@ -46,7 +46,7 @@ public:
         if (failed(emit(op, rewriter)))
           lowering.setFailed();
       } else {
-        lowering.beginStep(rewriter, op->getLoc());
+        lowering.beginStep(rewriter, op);
         if (failed(emit(op, rewriter)))
           lowering.setFailed();
         lowering.endStep(rewriter);

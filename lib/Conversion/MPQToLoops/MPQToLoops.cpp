@@ -67,13 +67,48 @@ MPQToLoopsLowering::lookupBuffer(Value value) const {
     return std::nullopt;
   PackedBuffer buf = it->second;
   buf.memref = stepArena ? stepArena : arena;
+  // A line buffer: the current step writes it (its result) or reads it.
+  if (lineBuffers.contains(value) && stepMember) {
+    RequantizeOp writer =
+        rowGroups[stepMember->first].group.members[stepMember->second].requant;
+    buf.dynamicOffset =
+        value == writer.getResult() ? stepOutShift : stepInShift;
+  }
   return buf;
 }
 
-void MPQToLoopsLowering::beginStep(OpBuilder &b, Location loc) {
+int64_t MPQToLoopsLowering::lineBase(size_t g) {
+  RowGroupState &state = rowGroups[g];
+  if (state.lineBase < 0) {
+    // Planned: the group's scratch; otherwise after everything so far.
+    QConv2DOp first = state.group.members.front().layer;
+    std::optional<int64_t> planned = getScratchOffset(first);
+    state.lineBase = planned ? *planned : (arenaSize + 15) / 16 * 16;
+    arenaSize =
+        std::max(arenaSize, state.lineBase + state.group.schedule.scratchBytes);
+  }
+  return state.lineBase;
+}
+
+Value MPQToLoopsLowering::rowGroupRow() {
+  if (!stepMember)
+    return Value();
+  stepRowUsed = true;
+  return stepRow;
+}
+
+void MPQToLoopsLowering::beginStep(OpBuilder &b, Operation *op) {
+  Location loc = op->getLoc();
   b.setInsertionPoint(entry);
-  auto type = b.getFunctionType(
-      {MemRefType::get({ShapedType::kDynamic}, b.getI8Type())}, {});
+  stepMember.reset();
+  stepRowUsed = false;
+  auto arenaType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  SmallVector<Type> argTypes{arenaType};
+  if (auto it = rowMembers.find(op); it != rowMembers.end()) {
+    stepMember = it->second;
+    argTypes.append(3, b.getIndexType());
+  }
+  auto type = b.getFunctionType(argTypes, {});
   step = func::FuncOp::create(
       b, loc, prefix + "_step" + std::to_string(steps.size()), type);
   step.setPrivate();
@@ -85,26 +120,148 @@ void MPQToLoopsLowering::beginStep(OpBuilder &b, Location loc) {
   step->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
   Block *body = step.addEntryBlock();
   stepArena = body->getArgument(0);
+  if (stepMember) {
+    stepRow = body->getArgument(1);
+    stepInShift = body->getArgument(2);
+    stepOutShift = body->getArgument(3);
+  }
   b.setInsertionPointToEnd(body);
 }
 
 void MPQToLoopsLowering::endStep(RewriterBase &b) {
   func::FuncOp done = step;
+  std::optional<std::pair<size_t, size_t>> member = stepMember;
   step = nullptr;
   stepArena = nullptr;
+  stepMember.reset();
+  stepRow = stepInShift = stepOutShift = nullptr;
   Block *body = &done.getBody().front();
+  if (member && !hadError && (body->empty() || !stepRowUsed)) {
+    // Every pattern that can take a row group's layer computes one row.
+    done.emitError() << "internal: the kernel of this layer of row group "
+                     << rowGroups[member->first].group.id
+                     << " does not compute one row at a time";
+    hadError = true;
+  }
   if (body->empty()) {
     b.eraseOp(done);
     return;
   }
   b.setInsertionPointToEnd(body);
   func::ReturnOp::create(b, done.getLoc());
-  b.setInsertionPointToEnd(&entry.getBody().front());
-  func::CallOp::create(b, done.getLoc(), done, ValueRange{arena});
   steps.push_back(done);
+  if (!member) {
+    b.setInsertionPointToEnd(&entry.getBody().front());
+    func::CallOp::create(b, done.getLoc(), done, ValueRange{arena});
+    return;
+  }
+  RowGroupState &state = rowGroups[member->first];
+  state.stepFunctions.push_back(done);
+  if (state.stepFunctions.size() == state.group.members.size() && !hadError)
+    emitRowGroupDriver(b, member->first);
+}
+
+void MPQToLoopsLowering::emitRowGroupDriver(OpBuilder &b, size_t g) {
+  const RowGroupState &state = rowGroups[g];
+  const RowSchedule &schedule = state.group.schedule;
+  const size_t n = state.group.members.size();
+  RequantizeOp last = state.group.members.back().requant;
+  Location loc = last.getLoc();
+  b.setInsertionPointToEnd(&entry.getBody().front());
+  LoopEmitter e(b, loc);
+  using P = arith::CmpIPredicate;
+  const int64_t base = state.lineBase;
+  // The loop of RowSchedule.h: each turn, every layer in order writes its
+  // next row if its window's rows are there. The counts of rows written
+  // are the loop's values.
+  auto loop =
+      scf::ForOp::create(b, loc, e.index(0), e.index(schedule.iterations),
+                         e.index(1), SmallVector<Value>(n, e.index(0)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> written(loop.getRegionIterArgs());
+  for (size_t i = 0; i < n; ++i) {
+    const RowLayer &l = state.group.members[i].rows;
+    Value y = written[i];
+    Value available = i == 0 ? e.index(l.inRows) : written[i - 1];
+    Value need = arith::MinSIOp::create(
+        b, loc, e.add(e.mul(y, e.index(l.stride)), e.index(l.extent - l.pad)),
+        e.index(l.inRows));
+    Value ready =
+        arith::AndIOp::create(b, loc, e.cmp(P::slt, y, e.index(l.outRows)),
+                              e.cmp(P::sle, need, available));
+    auto branch = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, ready,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(branch.thenBlock());
+      // The output's line buffer drops its oldest row: rows [1, R) move to
+      // [0, R - 1), and the new row goes to slot R - 1.
+      Value outShift = e.index(0), inShift = e.index(0);
+      if (i + 1 < n) {
+        const int64_t rows = schedule.lineRows[i];
+        const int64_t at = base + schedule.lineOffsets[i];
+        if (rows > 1)
+          moveBytes(b, at + l.outRowBytes, at, (rows - 1) * l.outRowBytes);
+        outShift = e.mul(e.sub(e.index(rows - 1), y), e.index(l.outRowBytes));
+      }
+      if (i > 0)
+        inShift = e.mul(e.sub(e.index(schedule.lineRows[i - 1]), available),
+                        e.index(l.inRowBytes));
+      func::CallOp::create(b, loc, state.stepFunctions[i],
+                           ValueRange{arena, y, inShift, outShift});
+      scf::YieldOp::create(b, loc, ValueRange{e.add(y, e.index(1))});
+      b.setInsertionPointToStart(branch.elseBlock());
+      scf::YieldOp::create(b, loc, ValueRange{y});
+    }
+    written[i] = branch.getResult(0);
+  }
+  scf::YieldOp::create(b, loc, written);
+}
+
+void MPQToLoopsLowering::moveBytes(OpBuilder &b, int64_t from, int64_t to,
+                                   int64_t bytes) {
+  // Forward, so that an overlapping move to a lower address is right; in
+  // words where every address is a multiple of 4 (LLVM may still call
+  // memmove).
+  Location loc = model.getLoc();
+  LoopEmitter e(b, loc);
+  const int64_t unit = from % 4 == 0 && to % 4 == 0 && bytes % 4 == 0 ? 4 : 1;
+  Value memref = arena;
+  if (unit == 4) {
+    auto words = MemRefType::get({ShapedType::kDynamic}, b.getI32Type());
+    memref = memref::ViewOp::create(
+        b, loc, words, arena, e.index(0),
+        ValueRange{e.index((std::max(from, to) + bytes) / 4)});
+  }
+  e.loopNest({bytes / unit}, [&](ArrayRef<Value> ivs) {
+    Value v = memref::LoadOp::create(
+        b, loc, memref, ValueRange{e.add(ivs[0], e.index(from / unit))});
+    memref::StoreOp::create(b, loc, v, memref,
+                            ValueRange{e.add(ivs[0], e.index(to / unit))});
+  });
 }
 
 LogicalResult MPQToLoopsLowering::assignStorage(Operation *op) {
+  if (auto it = rowMembers.find(op); it != rowMembers.end()) {
+    auto [g, m] = it->second;
+    // A member's result before the last: a line buffer of the group.
+    if (m + 1 < rowGroups[g].group.members.size()) {
+      Value result = op->getResult(0);
+      auto type = cast<RankedTensorType>(result.getType());
+      auto uniform = cast<UniformType>(type.getElementType());
+      PackedBuffer buf;
+      buf.memref = stepArena ? stepArena : arena;
+      buf.shape.assign(type.getShape().begin(), type.getShape().end());
+      buf.bits = uniform.getWidth();
+      buf.isSigned = uniform.getIsSigned();
+      buf.offset = lineBase(g) + rowGroups[g].group.schedule.lineOffsets[m];
+      buffers[result] = buf;
+      lineBuffers[result] = {g, m};
+      return success();
+    }
+    lineBase(g);
+  }
   Value result = op->getResult(0);
   auto type = cast<RankedTensorType>(result.getType());
   auto uniform = dyn_cast<UniformType>(type.getElementType());
@@ -309,6 +466,15 @@ LogicalResult MPQToLoopsLowering::begin(OpBuilder &b) {
   arena = body->getArguments().back();
   b.setInsertionPointToEnd(body);
 
+  FailureOr<std::vector<RowGroup>> groups = collectRowGroups(model);
+  if (failed(groups))
+    return failure();
+  for (RowGroup &group : *groups) {
+    for (size_t m = 0; m < group.members.size(); ++m)
+      rowMembers[group.members[m].requant] = {rowGroups.size(), m};
+    rowGroups.push_back({std::move(group), -1, {}});
+  }
+
   for (auto [i, q] : llvm::enumerate(inputs)) {
     if (failed(assignStorage(q)))
       return failure();
@@ -349,7 +515,9 @@ void MPQToLoopsLowering::end(OpBuilder &b) {
   entry.setFunctionType(b.getFunctionType(argTypes, {b.getI32Type()}));
   for (func::FuncOp s : steps) {
     s.getArgument(0).setType(arenaType);
-    s.setFunctionType(b.getFunctionType({arenaType}, {}));
+    SmallVector<Type> types(s.getArgumentTypes());
+    types.front() = arenaType;
+    s.setFunctionType(b.getFunctionType(types, {}));
   }
   setArenaSize(entry, size);
 }

@@ -47,6 +47,11 @@ Value LoopEmitter::indexToI32(Value v) {
   return arith::IndexCastOp::create(b, loc, b.getI32Type(), v);
 }
 
+Value LoopEmitter::start(const PackedBuffer &buf) {
+  Value offset = index(buf.offset);
+  return buf.dynamicOffset ? add(offset, buf.dynamicOffset) : offset;
+}
+
 void LoopEmitter::loopNest(ArrayRef<int64_t> ubs,
                            function_ref<void(ArrayRef<Value>)> body) {
   SmallVector<Value> ivs;
@@ -86,9 +91,9 @@ void LoopEmitter::storeWide(const PackedBuffer &buf, Value rowStart, Value col,
 
 Value LoopEmitter::loadAfter(const PackedBuffer &buf, Value row, Value colBytes,
                              int64_t k) {
-  Value at = add(
-      add(add(index(buf.offset), mul(row, index(buf.rowBytes()))), colBytes),
-      index(k * buf.bits / 8));
+  Value at =
+      add(add(add(start(buf), mul(row, index(buf.rowBytes()))), colBytes),
+          index(k * buf.bits / 8));
   Value byte = memref::LoadOp::create(b, loc, buf.memref, ValueRange{at});
   if (buf.bits == 8)
     return buf.isSigned
@@ -107,8 +112,7 @@ Value LoopEmitter::loadAfter(const PackedBuffer &buf, Value row, Value colBytes,
 }
 
 Value LoopEmitter::loadWord(const PackedBuffer &buf, Value row, Value col) {
-  Value first =
-      add(add(index(buf.offset), mul(row, index(buf.rowBytes()))), col);
+  Value first = add(add(start(buf), mul(row, index(buf.rowBytes()))), col);
   Value word = i32(0);
   for (int64_t k = 0; k < 4; ++k) {
     Value byte = arith::ExtUIOp::create(
@@ -156,7 +160,7 @@ Value LoopEmitter::byteField(Value word, unsigned bits, int64_t field,
 }
 
 Value LoopEmitter::load(const PackedBuffer &buf, Value row, Value col) {
-  Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
+  Value rowStart = add(start(buf), mul(row, index(buf.rowBytes())));
   if (buf.bits == 32) // four little-endian bytes
     return loadWord(buf, row, mul(col, index(4)));
   if (buf.bits == 8) {
@@ -182,7 +186,7 @@ Value LoopEmitter::load(const PackedBuffer &buf, Value row, Value col) {
 
 void LoopEmitter::store(const PackedBuffer &buf, Value row, Value col,
                         Value code) {
-  Value rowStart = add(index(buf.offset), mul(row, index(buf.rowBytes())));
+  Value rowStart = add(start(buf), mul(row, index(buf.rowBytes())));
   if (buf.bits > 8)
     return storeWide(buf, rowStart, col, code);
   Value narrow = arith::TruncIOp::create(b, loc, b.getI8Type(), code);
@@ -350,8 +354,14 @@ WindowTap mlir::mpq::windowTap(LoopEmitter &e, ArrayRef<int64_t> shape, Value n,
       both(e.cmp(P::sge, iy, e.index(0)), e.cmp(P::slt, iy, e.index(shape[1]))),
       both(e.cmp(P::sge, ix, e.index(0)),
            e.cmp(P::slt, ix, e.index(shape[2]))));
-  Value row = flatRow(e, shape,
-                      {n, e.select(inside, iy, e.index(0)),
-                       e.select(inside, ix, e.index(0)), Value()});
+  // A tap in the padding reads the nearest pixel of the image (the value is
+  // discarded): it lies in the rows the window reads anyway, which is all a
+  // row group's line buffer holds (mpq/Analysis/RowSchedule.h).
+  auto clamp = [&](Value v, int64_t size) {
+    Value low = arith::MaxSIOp::create(e.b, e.loc, v, e.index(0));
+    return Value(arith::MinSIOp::create(e.b, e.loc, low, e.index(size - 1)));
+  };
+  Value row =
+      flatRow(e, shape, {n, clamp(iy, shape[1]), clamp(ix, shape[2]), Value()});
   return {inside, row};
 }

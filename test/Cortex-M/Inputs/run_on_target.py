@@ -65,6 +65,8 @@ def main():
     p.add_argument("--flash", required=True)
     p.add_argument("--ram", required=True)
     p.add_argument("--pins", help="mpqc --pins for both compiles")
+    p.add_argument("--mpqc-option", action="append", default=[],
+                   help="another mpqc option for both compiles (repeatable)")
     args = p.parse_args()
 
     work = os.path.abspath(args.work)
@@ -74,6 +76,7 @@ def main():
               f"--ram={args.ram}", "--quiet"]
     if args.pins:
         common.append(f"--pins={args.pins}")
+    common += args.mpqc_option
     cmd = ["mpqc", args.model, "-o", arm, f"--target={args.target}",
            f"--flash={args.flash}", "--emit=obj,header,report,mlir"] + common
     if args.float_abi:

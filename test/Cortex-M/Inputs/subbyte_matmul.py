@@ -10,7 +10,11 @@
   connected layers 32 -> 16 (ReLU) -> 8;
 - subbyte_dw.onnx: the same depthwise 1x1 layer, then two depthwise 3x3
   layers (stride 1 and 2, padding "same") on a 7x7 image with 16 channels:
-  windows inside the image and across its border.
+  windows inside the image and across its border;
+- subbyte_rows.onnx: the same depthwise 1x1 layer, then a MobileNet-style
+  chain on a 12x12 image with 8 channels (depthwise 3x3, pointwise 8 -> 32,
+  depthwise 3x3 stride 2, pointwise 32 -> 16) for row groups
+  (test/Cortex-M/row-groups-qemu.test).
 
 Writes the models, a calibration batch and four test inputs per model into
 --out.
@@ -68,12 +72,23 @@ def depthwise(out):
                  "depthwise 3x3 layers for the SMLAxy kernel", layers)
 
 
+def rows(out):
+    def layers(net, x):
+        x = net.conv_bn_act(x, 8, 3, group=8, name="dw1")
+        x = net.conv_bn_act(x, 32, 1, name="pw1")
+        x = net.conv_bn_act(x, 32, 3, stride=2, group=32, name="dw2")
+        return to_nhwc(net, net.conv_bn_act(x, 16, 1, name="pw2"))
+    return build(out, "rows", netbuild.smooth_fields(16, 8, 12, seed=7), 6,
+                 "a depthwise-separable chain for row groups", layers)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise)):
+    for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise),
+                        ("rows", rows)):
         calib = build(args.out)
         np.save(os.path.join(args.out, name + "_calib.npy"), calib)
         # Test inputs other than the calibration batch.

@@ -67,3 +67,26 @@ func.func @rows_descending_ok(%in: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2x!u8> {
   %p = mpq.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, mpq.rows_descending} : tensor<1x4x4x2x!u8> -> tensor<1x2x2x2x!u8>
   return %p : tensor<1x2x2x2x!u8>
 }
+
+// -----
+
+// mpq.row_group (the row group a layer runs in) is an i64, only on qconv2d.
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @row_group_value(%in: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2x!u8> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!u8>
+  // expected-error @+1 {{'mpq.row_group' is only for qconv2d, whose kernels run row by row}}
+  %p = mpq.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, mpq.row_group = 0 : i64} : tensor<1x4x4x2x!u8> -> tensor<1x2x2x2x!u8>
+  return %p : tensor<1x2x2x2x!u8>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 1.0:0>
+!w8 = !mpq.uniform<i8, 1.0:0>
+func.func @row_group_type(%in: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi32> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!u8>
+  %w = mpq.qconstant dense<1> : tensor<2x1x1x2xi8> : tensor<2x1x1x2x!w8>
+  // expected-error @+1 {{'mpq.row_group' must be an i64 integer attribute, not "g"}}
+  %a = mpq.qconv2d %x, %w {mpq.row_group = "g"} : (tensor<1x4x4x2x!u8>, tensor<2x1x1x2x!w8>) -> tensor<1x4x4x2xi32>
+  return %a : tensor<1x4x4x2xi32>
+}

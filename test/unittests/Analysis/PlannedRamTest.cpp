@@ -45,4 +45,71 @@ TEST(PlannedRamTest, SizesAndScratch) {
             48 + 16 + 112);
 }
 
+/// Over 16x16 pixels: depthwise 3x3 (8 channels), pointwise 8 -> 16,
+/// depthwise 3x3 stride 2 (test/Transforms/fuse-rows.mlir, on the integer
+/// graph).
+GraphDesc rowChain() {
+  GraphDesc g;
+  int x = g.addTensor("x", {1, 16, 16, 8}, 0);
+  int a = g.addTensor("dw1_out", {1, 16, 16, 8}, 1);
+  g.addLayer("dw1", StepKind::Depthwise, {3, 3, 8}, 8, x, a);
+  int b = g.addTensor("pw1_out", {1, 16, 16, 16}, 2);
+  g.addLayer("pw1", StepKind::Conv, {16, 1, 1, 8}, 16, a, b);
+  int c = g.addTensor("dw2_out", {1, 8, 8, 16}, 3);
+  g.addLayer("dw2", StepKind::Depthwise, {3, 3, 16}, 16, b, c, true);
+  const int64_t strides[] = {1, 1, 2}, pads[] = {1, 0, 1},
+                extents[] = {3, 1, 3};
+  for (int s = 0; s < 3; ++s) {
+    g.steps[s].windowStride = strides[s];
+    g.steps[s].windowPadTop = pads[s];
+    g.steps[s].windowExtent = extents[s];
+  }
+  return g;
+}
+
+// Row groups on the graph: layer by layer the pointwise step holds 2048 +
+// 4096 B; as one group the input and output whole (2048 + 1024) and the
+// lines of 128 B (one row of dw1's output) and 768 B (three rows of pw1's),
+// live over the group's steps: 3968 B, what --mpq-fuse-rows and
+// --mpq-plan-buffers give the integer graph.
+TEST(PlannedRamTest, RowGroups) {
+  GraphDesc graph = rowChain();
+  ASSERT_EQ(graphRowRuns(graph), (std::vector<std::vector<int>>{{0, 1, 2}}));
+  BitAssignment bits = uniformAssignment(graph, 8);
+  std::string error;
+  EXPECT_EQ(plannedArenaBytes(graph, bits, {}, PlanOptions(), error), 6144);
+  std::vector<Buffer> buffers =
+      activationBuffers(graph, bits, {}, /*inPlace=*/false, /*fuseRows=*/true);
+  ASSERT_EQ(buffers.size(), 4u);
+  EXPECT_EQ(buffers[1].size, 128);
+  EXPECT_EQ(buffers[2].size, 768);
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(buffers[t].firstUse, 0) << t;
+    EXPECT_EQ(buffers[t].lastUse, 2) << t;
+  }
+  EXPECT_EQ(
+      plannedArenaBytes(graph, bits, {}, PlanOptions(), error, false, true),
+      3968);
+  // In place, dw1 writes over the image two rows (256 B) below it (2304 B
+  // together), and the better group is pw1 .. dw2: dw1's output and dw2's
+  // whole with pw1's three-row line, 2048 + 1024 + 768 = 3840 B.
+  buffers = activationBuffers(graph, bits, {}, /*inPlace=*/true, true);
+  EXPECT_EQ(buffers[1].inPlaceOf, 0);
+  EXPECT_EQ(buffers[1].size, 2048);
+  EXPECT_EQ(buffers[2].size, 768);
+  EXPECT_EQ(buffers[2].inPlaceOf, -1);
+  EXPECT_EQ(buffers[3].inPlaceOf, -1);
+  EXPECT_EQ(
+      plannedArenaBytes(graph, bits, {}, PlanOptions(), error, true, true),
+      3840);
+}
+
+// A tensor read twice (dw1's output, also copied) ends a run.
+TEST(PlannedRamTest, RowRunsAreChains) {
+  GraphDesc graph = rowChain();
+  int extra = graph.addTensor("extra", {1, 16, 16, 8}, 4);
+  graph.addStep("copy", StepKind::Other, {1}, extra);
+  EXPECT_EQ(graphRowRuns(graph), (std::vector<std::vector<int>>{{1, 2}}));
+}
+
 } // namespace

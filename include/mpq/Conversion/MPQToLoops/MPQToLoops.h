@@ -27,6 +27,7 @@
 #ifndef MPQ_CONVERSION_MPQTOLOOPS_MPQTOLOOPS_H
 #define MPQ_CONVERSION_MPQTOLOOPS_MPQTOLOOPS_H
 
+#include "mpq/Analysis/RowGroups.h"
 #include "mpq/Conversion/MPQToLoops/PackedCodes.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 
@@ -79,11 +80,21 @@ public:
 
   func::FuncOp getModelFunction() const { return model; }
 
-  /// Starts the function of the next step, `<prefix>_step<k>(%arena)`; the
-  /// builder appends to its body until endStep, which calls it from the
-  /// entry function (or drops it if it has no code: a view).
-  void beginStep(OpBuilder &b, Location loc);
+  /// Starts the function of the next step, `<prefix>_step<k>(%arena)`, for
+  /// `op`; the builder appends to its body until endStep, which calls it
+  /// from the entry function (or drops it if it has no code: a view).
+  /// A member of a row group (mpq/Analysis/RowGroups.h) gets
+  /// `<prefix>_step<k>(%arena, %row, %in_shift, %out_shift)` and computes
+  /// output row %row only, its line buffers moved by the two shifts (bytes);
+  /// the group's driver loop in the entry function calls its members once
+  /// the last one is done.
+  void beginStep(OpBuilder &b, Operation *op);
   void endStep(RewriterBase &b);
+
+  /// In a step of a row group, the output image row to compute (an index),
+  /// and records that the kernel computes that row only; null elsewhere.
+  /// endStep fails a row group's step whose kernel did not ask.
+  Value rowGroupRow();
 
   /// The storage of `value`, or an error at `user` if it has none. Buffers
   /// read the arena of the current step.
@@ -136,6 +147,9 @@ public:
   };
   ChannelParams requantParams(OpBuilder &b, RequantizeOp rq, int64_t channels,
                               int64_t accScaleLog2 = 0);
+  /// Moves `bytes` arena bytes from `from` to `to` (lower or
+  /// non-overlapping), in the entry function.
+  void moveBytes(OpBuilder &b, int64_t from, int64_t to, int64_t bytes);
   /// A byte copy loop.
   void copyBytes(OpBuilder &b, Value from, int64_t fromOffset, Value to,
                  int64_t toOffset, int64_t bytes);
@@ -156,6 +170,28 @@ private:
   Value stepArena;
   SmallVector<func::FuncOp> steps;
   int64_t arenaSize = 0;
+
+  /// Row groups: their layout, and their members' step functions so far.
+  struct RowGroupState {
+    RowGroup group;
+    int64_t lineBase = -1;
+    SmallVector<func::FuncOp> stepFunctions;
+  };
+  std::vector<RowGroupState> rowGroups;
+  /// The requantize of each member: its group and place in it.
+  llvm::DenseMap<Operation *, std::pair<size_t, size_t>> rowMembers;
+  /// Results kept in line buffers: the group and the producer's place.
+  llvm::DenseMap<Value, std::pair<size_t, size_t>> lineBuffers;
+  /// The current step's place in a row group, its arguments, whether its
+  /// kernel asked for the row.
+  std::optional<std::pair<size_t, size_t>> stepMember;
+  Value stepRow, stepInShift, stepOutShift;
+  bool stepRowUsed = false;
+  /// The byte offset of row group g's line buffers in the arena.
+  int64_t lineBase(size_t g);
+  /// The driver loop of row group g, at the end of the entry function.
+  void emitRowGroupDriver(OpBuilder &b, size_t g);
+
   unsigned globals = 0;
   bool hadError = false;
   SmallVector<QuantizeOp> inputs;

@@ -35,6 +35,11 @@ struct PackedBuffer {
   SmallVector<int64_t> shape;
   unsigned bits = 8;
   bool isSigned = false;
+  /// Bytes (index) added to `offset` at run time, or null: a row group's
+  /// line buffer, where image row r of the tensor sits at a place that
+  /// moves as rows come and go (mpq/Analysis/RowSchedule.h). Addresses of
+  /// rows outside the buffer are meaningless.
+  Value dynamicOffset;
 
   int64_t inner() const { return shape.empty() ? 1 : shape.back(); }
   int64_t rows() const {
@@ -65,6 +70,10 @@ public:
   Value toI64(Value v);
   Value toI32(Value v);
   Value indexToI32(Value v);
+
+  /// The byte index of `buf`'s first code: its offset, plus its dynamic
+  /// offset if it has one.
+  Value start(const PackedBuffer &buf);
 
   /// Loops over [0, ubs[i]) nested in order; `body` gets the induction
   /// variables.

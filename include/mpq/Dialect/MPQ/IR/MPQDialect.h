@@ -106,6 +106,12 @@ void setArenaAlign(Operation *func, int64_t align);
 bool getRowsDescending(Operation *op);
 void setRowsDescending(Operation *op, bool descending);
 
+/// `mpq.row_group` on a qconv2d: the id of the row group (a chain of layers
+/// run row by row with line buffers, mpq/Analysis/RowGroups.h) the layer
+/// belongs to.
+std::optional<int64_t> getRowGroup(Operation *op);
+void setRowGroup(Operation *op, std::optional<int64_t> group);
+
 /// Removes the per-op annotations (offsets, scratch, row order) from `op`,
 /// so that a new plan replaces an old one.
 void removeArenaPlacement(Operation *op);

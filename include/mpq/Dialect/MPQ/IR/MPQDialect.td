@@ -39,6 +39,8 @@ def MPQ_Dialect : Dialect {
   // `mpq.scratch_size` (i64). On the function (and the llvm.func it
   // becomes): `mpq.arena_size` and `mpq.arena_align` (i64). The dialect
   // verifies their types and rejects any other `mpq.` attribute.
+  // `mpq.row_group` (i64, on qconv2d ops; --mpq-fuse-rows) names the row
+  // group a layer runs in (mpq/Analysis/RowGroups.h).
   let discardableAttrs = (ins
     "::mlir::IntegerAttr":$offset,
     "::mlir::DenseI64ArrayAttr":$offsets,
@@ -46,7 +48,8 @@ def MPQ_Dialect : Dialect {
     "::mlir::IntegerAttr":$scratch_size,
     "::mlir::IntegerAttr":$arena_size,
     "::mlir::IntegerAttr":$arena_align,
-    "::mlir::UnitAttr":$rows_descending
+    "::mlir::UnitAttr":$rows_descending,
+    "::mlir::IntegerAttr":$row_group
   );
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{

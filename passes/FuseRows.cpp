@@ -1,0 +1,125 @@
+//===- FuseRows.cpp - --mpq-fuse-rows -------------------------------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Chooses the row groups of an integer-only model function (Passes.td has
+// the contract; mpq/Analysis/RowGroups.h what a group is): greedily, the
+// chain of layers whose fusion lowers the arena's lower bound the most,
+// until no fusion lowers it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/ArenaBuffers.h"
+#include "mpq/Analysis/RowGroups.h"
+#include "mpq/Dialect/MPQ/IR/MPQOps.h"
+#include "mpq/Dialect/MPQ/IR/ModelFunction.h"
+#include "mpq/Transforms/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+namespace mlir::mpq {
+#define GEN_PASS_DEF_MPQFUSEROWSPASS
+#include "mpq/Transforms/Passes.h.inc"
+} // namespace mlir::mpq
+
+using namespace mlir;
+using namespace mlir::mpq;
+
+namespace {
+
+/// The arena's lower bound for the function as it is annotated (program
+/// order, in place as asked), or -1.
+int64_t arenaLowerBound(func::FuncOp func, bool inPlace) {
+  FailureOr<ArenaGraph> graph = extractArenaGraph(func);
+  if (failed(graph))
+    return -1;
+  std::vector<int> order(graph->steps.size());
+  for (size_t k = 0; k < order.size(); ++k)
+    order[k] = static_cast<int>(k);
+  return lowerBound(collectArenaBuffers(*graph, order, inPlace).buffers, 16);
+}
+
+/// Runs of layers that can share a row group: consecutive members in
+/// program order, each reading the previous one's result, its only reader.
+std::vector<std::vector<RowGroupMember>> candidateChains(func::FuncOp func) {
+  std::vector<std::vector<RowGroupMember>> chains;
+  std::vector<RowGroupMember> chain;
+  auto flush = [&] {
+    if (chain.size() >= 2)
+      chains.push_back(chain);
+    chain.clear();
+  };
+  for (Operation &op : func.getBody().front()) {
+    if (isa<QConstantOp>(op) || isa<RequantizeOp>(op))
+      continue;
+    auto layer = dyn_cast<QConv2DOp>(op);
+    std::string why;
+    std::optional<RowGroupMember> member =
+        layer ? rowGroupMember(layer, why) : std::nullopt;
+    if (!member) {
+      flush();
+      continue;
+    }
+    if (!chain.empty()) {
+      Value previous = chain.back().requant.getResult();
+      bool linked = layer.getInput() == previous && previous.hasOneUse();
+      // Nothing but constants between the two (requantizes of other layers
+      // are steps too).
+      for (Operation *o = chain.back().requant->getNextNode();
+           linked && o && o != layer.getOperation(); o = o->getNextNode())
+        linked = isa<QConstantOp>(o);
+      if (!linked)
+        flush();
+    }
+    chain.push_back(*member);
+  }
+  flush();
+  return chains;
+}
+
+struct FuseRowsPass : ::mlir::mpq::impl::MPQFuseRowsPassBase<FuseRowsPass> {
+  using Base::Base;
+  void runOnOperation() override;
+};
+
+} // namespace
+
+void FuseRowsPass::runOnOperation() {
+  FailureOr<func::FuncOp> found = getModelFunction(getOperation());
+  if (failed(found))
+    return signalPassFailure();
+  func::FuncOp func = *found;
+  // Start from no groups: the choice replaces the function's.
+  func.walk([](QConv2DOp layer) { setRowGroup(layer, std::nullopt); });
+  if (arenaLowerBound(func, inPlace) < 0)
+    return signalPassFailure();
+  std::vector<std::vector<RowGroupMember>> chains = candidateChains(func);
+  std::vector<std::vector<RowLayer>> runs;
+  for (const auto &chain : chains) {
+    runs.emplace_back();
+    for (const RowGroupMember &member : chain)
+      runs.back().push_back(member.rows);
+  }
+  auto apply = [&](const RowGroupChoice &choice) {
+    for (size_t c = 0; c < chains.size(); ++c)
+      for (size_t m = 0; m < chains[c].size(); ++m) {
+        std::optional<int64_t> id;
+        if (choice[c][m] >= 0)
+          id = choice[c][m];
+        setRowGroup(chains[c][m].layer, id);
+      }
+  };
+  RowGroupChoice choice;
+  {
+    // Diagnostics of trial extractions are not the user's.
+    ScopedDiagnosticHandler quiet(&getContext(),
+                                  [](Diagnostic &) { return success(); });
+    choice = chooseRowGroups(runs, [&](const RowGroupChoice &trial) {
+      apply(trial);
+      return arenaLowerBound(func, inPlace);
+    });
+  }
+  apply(choice);
+}

@@ -1,0 +1,72 @@
+// Row groups (mpq.row_group, mpq/Analysis/RowGroups.h) that cannot run:
+// each is an error on the op, from buffer planning and from the lowering
+// to loops alike (both read the groups the same way), and the dialect's
+// verifier checks the attribute itself.
+//
+// RUN: mpq-opt %s -split-input-file -mpq-plan-buffers -verify-diagnostics
+// RUN: mpq-opt %s -split-input-file -mpq-lower-to-loops -verify-diagnostics
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// The first member's result is read twice (also returned): not a chain.
+func.func @two_readers(%x: tensor<1x4x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 0 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  // expected-error @below {{row group 0 is not a chain: this layer must read the previous member's result, and be its only reader}}
+  %a2 = mpq.qconv2d %y1, %w {mpq.row_group = 0 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y2 = mpq.requantize %a2 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  %d1 = mpq.dequantize %y1 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  %d2 = mpq.dequantize %y2 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  return %d1, %d2 : tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// Two images: a group runs the rows of one.
+func.func @batch(%x: tensor<2x4x4x8xf32>) -> tensor<2x4x4x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<2x4x4x8xf32> -> tensor<2x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  // expected-error @below {{cannot run in row group 1: row groups take one image (N = 1), not 2}}
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 1 : i64} : (tensor<2x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<2x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<2x4x4x8xi32> -> tensor<2x4x4x8x!u8>
+  %d = mpq.dequantize %y1 : tensor<2x4x4x8x!u8> -> tensor<2x4x4x8xf32>
+  return %d : tensor<2x4x4x8xf32>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// Another step between two members: the group runs as one step.
+func.func @interleaved(%x: tensor<1x4x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 2 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  // expected-error @below {{runs inside row group 2, whose members must be consecutive}}
+  %other = mpq.requantize %q {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8x!u8>
+  %a2 = mpq.qconv2d %y1, %w {mpq.row_group = 2 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y2 = mpq.requantize %a2 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  %d1 = mpq.dequantize %other : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  %d2 = mpq.dequantize %y2 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  return %d1, %d2 : tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// A group of one layer: nothing to run row by row.
+func.func @alone(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  // expected-error @below {{row group 5: a row group needs at least two layers}}
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 5 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  %d = mpq.dequantize %y1 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  return %d : tensor<1x4x4x8xf32>
+}

@@ -1,0 +1,238 @@
+//===- RowScheduleTest.cpp - Tests of the row-group schedule --------------===//
+//
+// Part of the mpq project.
+//
+//===----------------------------------------------------------------------===//
+//
+// scheduleRowGroup against hand-counted schedules, and against a model of
+// the driver (RowSchedule.h's file comment, restated here): chains of window
+// sums run whole and row by row through line buffers of the scheduled rows
+// give the same bytes, and a buffer one row smaller loses a row some window
+// still reads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpq/Analysis/RowSchedule.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <vector>
+
+using namespace mlir::mpq;
+
+namespace {
+
+/// A k x k window sum of one channel (same stride and pad along both axes;
+/// the padding reads nothing), bytes wrapping.
+struct Window {
+  int64_t k = 3, stride = 1, pad = 1;
+};
+
+int64_t outSize(int64_t in, const Window &w) {
+  return (in + 2 * w.pad - w.k) / w.stride + 1;
+}
+
+RowLayer rowLayer(int64_t inH, int64_t inW, const Window &w) {
+  RowLayer l;
+  l.inRows = inH;
+  l.outRows = outSize(inH, w);
+  l.stride = w.stride;
+  l.pad = w.pad;
+  l.extent = w.k;
+  l.inRowBytes = inW;
+  l.outRowBytes = outSize(inW, w);
+  return l;
+}
+
+/// Output row y of `w` over an input whose row r is `row(r)` (nullptr: the
+/// row is not available, and the caller fails).
+std::vector<uint8_t>
+windowRow(const Window &w, int64_t inH, int64_t inW, int64_t y,
+          const std::function<const uint8_t *(int64_t)> &row, bool &ok) {
+  std::vector<uint8_t> out(outSize(inW, w), 0);
+  for (int64_t ky = 0; ky < w.k; ++ky) {
+    const int64_t r = y * w.stride - w.pad + ky;
+    if (r < 0 || r >= inH)
+      continue;
+    const uint8_t *in = row(r);
+    if (!in) {
+      ok = false;
+      return out;
+    }
+    for (size_t x = 0; x < out.size(); ++x)
+      for (int64_t kx = 0; kx < w.k; ++kx) {
+        const int64_t c = static_cast<int64_t>(x) * w.stride - w.pad + kx;
+        if (c >= 0 && c < inW)
+          out[x] = static_cast<uint8_t>(out[x] + in[c]);
+      }
+  }
+  return out;
+}
+
+/// The chain run whole: the last layer's rows.
+std::vector<uint8_t> runWhole(const std::vector<Window> &chain,
+                              std::vector<uint8_t> image, int64_t h,
+                              int64_t w) {
+  for (const Window &win : chain) {
+    const int64_t oh = outSize(h, win), ow = outSize(w, win);
+    std::vector<uint8_t> next;
+    for (int64_t y = 0; y < oh; ++y) {
+      bool ok = true;
+      std::vector<uint8_t> row = windowRow(
+          win, h, w, y, [&](int64_t r) { return &image[r * w]; }, ok);
+      next.insert(next.end(), row.begin(), row.end());
+    }
+    image = std::move(next);
+    h = oh, w = ow;
+  }
+  return image;
+}
+
+/// The chain run by the driver with line buffers of `rows[i]` rows for the
+/// output of layer i; false if some window reads a row its buffer no longer
+/// (or not yet) holds.
+bool runRows(const std::vector<Window> &chain, const std::vector<RowLayer> &ls,
+             const std::vector<int64_t> &rows, int64_t iterations,
+             const std::vector<uint8_t> &image, std::vector<uint8_t> &result) {
+  const size_t n = chain.size();
+  std::vector<std::vector<uint8_t>> lines(n);
+  for (size_t i = 0; i + 1 < n; ++i)
+    lines[i].assign(rows[i] * ls[i].outRowBytes, 0xAA);
+  result.assign(ls.back().outRows * ls.back().outRowBytes, 0);
+  std::vector<int64_t> written(n, 0);
+  for (int64_t t = 0; t < iterations; ++t)
+    for (size_t i = 0; i < n; ++i) {
+      const RowLayer &l = ls[i];
+      const int64_t y = written[i];
+      const int64_t available = i == 0 ? l.inRows : written[i - 1];
+      if (y >= l.outRows || inputRowsNeeded(l, y) > available)
+        continue;
+      bool ok = true;
+      std::vector<uint8_t> out = windowRow(
+          chain[i], l.inRows, l.inRowBytes, y,
+          [&](int64_t r) -> const uint8_t * {
+            if (i == 0)
+              return &image[r * l.inRowBytes];
+            // Row r of a buffer of R rows after `available` rows: slot
+            // r - available + R.
+            const int64_t slot = r - available + rows[i - 1];
+            if (slot < 0 || slot >= rows[i - 1] || r >= available)
+              return nullptr;
+            return &lines[i - 1][slot * l.inRowBytes];
+          },
+          ok);
+      if (!ok)
+        return false;
+      if (i + 1 < n) {
+        // Rows [1, R) move to [0, R - 1); the new row goes to slot R - 1.
+        std::vector<uint8_t> &line = lines[i];
+        line.erase(line.begin(), line.begin() + l.outRowBytes);
+        line.insert(line.end(), out.begin(), out.end());
+      } else {
+        std::copy(out.begin(), out.end(), result.begin() + y * l.outRowBytes);
+      }
+      ++written[i];
+    }
+  return written.back() == ls.back().outRows;
+}
+
+std::vector<RowLayer> layersOf(const std::vector<Window> &chain, int64_t h,
+                               int64_t w) {
+  std::vector<RowLayer> ls;
+  for (const Window &win : chain) {
+    ls.push_back(rowLayer(h, w, win));
+    h = ls.back().outRows;
+    w = ls.back().outRowBytes;
+  }
+  return ls;
+}
+
+TEST(RowSchedule, HandCountedChain) {
+  // 8 rows: a 3x3 pad-1 layer, a 1x1, a 3x3 stride-2 pad-1 one. The 1x1
+  // reads the row just written (1 row); the stride-2 layer's row y reads
+  // rows 2y - 1 .. 2y + 1 once row 2y + 1 is written (3 rows back from the
+  // newest); the last row is written in turn 8.
+  std::vector<RowLayer> ls = layersOf({{3, 1, 1}, {1, 1, 0}, {3, 2, 1}}, 8, 8);
+  RowSchedule s;
+  ASSERT_EQ(scheduleRowGroup(ls, s), "");
+  EXPECT_EQ(s.lineRows, (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(s.iterations, 8);
+  // Rows of 8 bytes: 8 and 24 bytes, each at a multiple of 16.
+  EXPECT_EQ(s.lineOffsets, (std::vector<int64_t>{0, 16}));
+  EXPECT_EQ(s.lineBytes, (std::vector<int64_t>{8, 24}));
+  EXPECT_EQ(s.scratchBytes, 48);
+  // Each of the 8 rows of the 1x1 layer first moves 2 rows of 8 bytes.
+  EXPECT_EQ(s.movedBytes, 8 * 2 * 8);
+}
+
+TEST(RowSchedule, TwoWindowsNeedThreeRowsAndADrainTurn) {
+  // Two 3x3 pad-1 layers over 8 rows: the second's row y reads y - 1 ..
+  // y + 1 when the first has written y + 2 rows; its last row needs a turn
+  // after the first is done.
+  RowSchedule s;
+  ASSERT_EQ(scheduleRowGroup(layersOf({{3, 1, 1}, {3, 1, 1}}, 8, 8), s), "");
+  EXPECT_EQ(s.lineRows, (std::vector<int64_t>{3}));
+  EXPECT_EQ(s.iterations, 9);
+}
+
+TEST(RowSchedule, RejectsBrokenChains) {
+  RowSchedule s;
+  std::vector<RowLayer> one = layersOf({{3, 1, 1}}, 8, 8);
+  EXPECT_NE(scheduleRowGroup(one, s), "");
+  std::vector<RowLayer> two = layersOf({{3, 1, 1}, {3, 1, 1}}, 8, 8);
+  two[1].inRows = 7;
+  EXPECT_NE(scheduleRowGroup(two, s).find("does not read the rows"),
+            std::string::npos);
+}
+
+TEST(RowSchedule, DriverMatchesWholeRunAndRowsAreTight) {
+  std::mt19937 rng(7);
+  const std::vector<Window> kinds = {{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 1, 2},
+                                     {3, 1, 0}, {2, 2, 0}, {5, 2, 2}};
+  int tight = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t h = 6 + rng() % 20, w = 4 + rng() % 6;
+    std::vector<Window> chain;
+    const int length = 2 + rng() % 4;
+    int64_t rowsLeft = h;
+    for (int k = 0; k < length; ++k) {
+      Window win = kinds[rng() % kinds.size()];
+      if (outSize(rowsLeft, win) < 1 || outSize(w, win) < 1)
+        win = {1, 1, 0};
+      chain.push_back(win);
+      rowsLeft = outSize(rowsLeft, win);
+    }
+    std::vector<RowLayer> ls = layersOf(chain, h, w);
+    bool empty = false;
+    for (const RowLayer &l : ls)
+      empty |= l.outRowBytes < 1;
+    if (empty)
+      continue;
+    std::vector<uint8_t> image(h * w);
+    for (uint8_t &b : image)
+      b = static_cast<uint8_t>(rng());
+    RowSchedule s;
+    ASSERT_EQ(scheduleRowGroup(ls, s), "") << "trial " << trial;
+    std::vector<uint8_t> got;
+    ASSERT_TRUE(runRows(chain, ls, s.lineRows, s.iterations, image, got))
+        << "trial " << trial;
+    EXPECT_EQ(got, runWhole(chain, image, h, w)) << "trial " << trial;
+    // One row fewer in any buffer holding more than one loses a row.
+    for (size_t i = 0; i < s.lineRows.size(); ++i) {
+      if (s.lineRows[i] < 2)
+        continue;
+      std::vector<int64_t> fewer = s.lineRows;
+      --fewer[i];
+      std::vector<uint8_t> lost;
+      EXPECT_FALSE(runRows(chain, ls, fewer, s.iterations, image, lost))
+          << "trial " << trial << ", buffer " << i;
+      ++tight;
+    }
+  }
+  EXPECT_GT(tight, 100);
+}
+
+} // namespace
