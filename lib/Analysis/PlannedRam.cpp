@@ -113,9 +113,15 @@ static RowLayer graphRowLayer(const GraphDesc &graph, int s,
 /// `buffers` (separateBuffers) with the row groups of `choice` over `runs`.
 static std::vector<Buffer>
 groupedBuffers(const GraphDesc &graph, const BitAssignment &assignment,
-               std::vector<Buffer> buffers,
+               bool inPlace, std::vector<Buffer> buffers,
                const std::vector<std::vector<int>> &runs,
                const RowGroupChoice &choice) {
+  // Tensors read once: a group's input may be overwritten only then, and a
+  // model output (no reader) never.
+  std::vector<int> readers(graph.tensors.size(), 0);
+  for (const GraphStep &step : graph.steps)
+    for (int t : step.inputs)
+      ++readers[t];
   for (size_t c = 0; c < runs.size(); ++c) {
     for (size_t first = 0; first < runs[c].size();) {
       size_t last = first;
@@ -137,9 +143,19 @@ groupedBuffers(const GraphDesc &graph, const BitAssignment &assignment,
       const int64_t s0 = runs[c][first], s1 = runs[c][last];
       const int in = graph.steps[s0].inputs.front();
       const int out = graph.steps[s1].output;
+      // The group is one step of the integer graph: its input and line
+      // buffers live to its last layer's step, where its output starts (it
+      // is written all along, but the input and lines are live with it).
       buffers[in].lastUse = std::max(buffers[in].lastUse, s1);
-      buffers[out].firstUse = std::min(buffers[out].firstUse, s0);
       buffers[out].inPlaceOf = -1;
+      // In place over an input that dies in the group (as the arena plan's
+      // hint: ArenaBuffers.h).
+      if (inPlace && buffers[in].lastUse == s1 && readers[in] == 1 &&
+          schedule.inPlaceShift < buffers[out].size) {
+        buffers[out].inPlaceOf = in;
+        buffers[out].inPlaceShift = schedule.inPlaceShift;
+        buffers[out].inPlaceShiftUp = -1;
+      }
       for (size_t m = first; m < last; ++m) {
         Buffer &line = buffers[graph.steps[runs[c][m]].output];
         line.size = schedule.lineBytes[m - first];
@@ -172,9 +188,11 @@ std::vector<Buffer> mlir::mpq::activationBuffers(
   const RowGroupChoice choice =
       chooseRowGroups(layers, [&](const RowGroupChoice &trial) {
         return lowerBound(
-            groupedBuffers(graph, assignment, buffers, runs, trial), 16);
+            groupedBuffers(graph, assignment, inPlace, buffers, runs, trial),
+            16);
       });
-  return groupedBuffers(graph, assignment, std::move(buffers), runs, choice);
+  return groupedBuffers(graph, assignment, inPlace, std::move(buffers), runs,
+                        choice);
 }
 
 int64_t mlir::mpq::plannedArenaBytes(const GraphDesc &graph,

@@ -41,6 +41,9 @@ std::string mlir::mpq::scheduleRowGroup(const std::vector<RowLayer> &layers,
              "input row";
   }
   std::vector<int64_t> written(n, 0), rows(n, 1);
+  // Per turn: the first input row the first layer read (inRows if it did
+  // not), and the rows of the last layer written by its end.
+  std::vector<int64_t> firstRead, lastWritten;
   int64_t turns = 0;
   // Each turn the first layer writes a row until it is done, and every
   // later layer writes at most one; the bound only guards the loop.
@@ -51,12 +54,15 @@ std::string mlir::mpq::scheduleRowGroup(const std::vector<RowLayer> &layers,
     if (++turns > bound)
       return "the row schedule does not finish";
     bool progress = false;
+    firstRead.push_back(layers.front().inRows);
     for (size_t i = 0; i < n; ++i) {
       const RowLayer &l = layers[i];
       const int64_t y = written[i];
       const int64_t available = i == 0 ? l.inRows : written[i - 1];
       if (y >= l.outRows || inputRowsNeeded(l, y) > available)
         continue;
+      if (i == 0)
+        firstRead.back() = firstInputRow(l, y);
       if (i > 0)
         rows[i - 1] = std::max(rows[i - 1], available - firstInputRow(l, y));
       ++written[i];
@@ -64,8 +70,19 @@ std::string mlir::mpq::scheduleRowGroup(const std::vector<RowLayer> &layers,
     }
     if (!progress)
       return "the row schedule does not progress";
+    lastWritten.push_back(written.back());
   }
   schedule.iterations = turns;
+  // In place: the first input row read from turn t + 1 on, against the
+  // rows written by the end of turn t.
+  const RowLayer &first = layers.front(), &last = layers.back();
+  int64_t later = first.inRows;
+  for (int64_t t = turns - 1; t >= 0; --t) {
+    schedule.inPlaceShift =
+        std::max(schedule.inPlaceShift,
+                 lastWritten[t] * last.outRowBytes - later * first.inRowBytes);
+    later = std::min(later, firstRead[t]);
+  }
   // Every row a producer writes first moves R - 1 rows.
   int64_t offset = 0;
   for (size_t i = 0; i + 1 < n; ++i) {

@@ -38,6 +38,10 @@
 // LOOPS: func.func private @chain_step2(
 // LOOPS-SAME: index, %{{.*}}: index, %{{.*}}: index)
 // LOOPS: scf.for %{{.*}} = %c0 to %c8 step %c1 {
+// Its input is a line buffer: a tap in the padding reads the nearest pixel
+// of the image (in the rows the buffer holds), not pixel (0, 0).
+// LOOPS: arith.maxsi %{{.*}}, %c0 : index
+// LOOPS-NEXT: arith.minsi %{{.*}}, %c15 : index
 // The driver: 16 turns (the stride-2 layer's last row needs all 16 rows of
 // its input, written in turn 16), the rows written so far as loop values.
 // LOOPS-LABEL: func.func @chain_run

@@ -77,8 +77,10 @@
 // the first member's qconv2d, epilogue = the last member's requantize, its
 // result the last member's; it reads the first member's arena operands, and
 // its scratch is the group's line buffers (RowSchedule::scratchBytes). The
-// other members' results are not arena tensors. A row group is never in
-// place.
+// other members' results are not arena tensors. In place, a row group's
+// output may start RowSchedule::inPlaceShift bytes below its input when the
+// input dies there (the group reads input rows in order and writes output
+// rows in order).
 //
 // Annotations (the interface with code generation)
 // -------------------------------------------------
@@ -130,6 +132,9 @@ struct ArenaStep {
   /// The requantize fused after a qconv2d / qfully_connected, else null.
   Operation *epilogue = nullptr;
   int64_t scratchBytes = 0;
+  /// For a row group: the shift of its output below its input in place
+  /// (RowSchedule::inPlaceShift); -1 for other steps.
+  int64_t rowGroupShift = -1;
 };
 
 /// One buffer-holding tensor.
@@ -155,7 +160,10 @@ struct ArenaGraph {
 /// Reads `func` (see the file comment). Emits an error on the offending op
 /// and fails on anything that is not an integer-only graph, a dynamic shape,
 /// an unsupported storage width or a size beyond int64.
-FailureOr<ArenaGraph> extractArenaGraph(func::FuncOp func);
+/// With `rowGroups` false, the layers of row groups are steps of their own
+/// (the layer-by-layer graph, for the classical bound).
+FailureOr<ArenaGraph> extractArenaGraph(func::FuncOp func,
+                                        bool rowGroups = true);
 
 /// The buffers to plan for the step order `order`: one per arena tensor
 /// (same index), then one per step with scratch.

@@ -67,6 +67,13 @@ struct RowSchedule {
   int64_t scratchBytes = 0;
   /// Bytes moved by the line-buffer shifts in one run of the group.
   int64_t movedBytes = 0;
+  /// The group as one step in place (the window contract of
+  /// BufferPlanner.h): the least S >= 0 such that its output may start S
+  /// bytes below its input. When the last layer writes its row y (in turn
+  /// t, after the first layer's read of that turn), the output's first
+  /// (y + 1) rows must end at or below the first input row any later turn
+  /// reads: S = max over y of (y + 1) * outRowBytes - first * inRowBytes.
+  int64_t inPlaceShift = 0;
 };
 
 /// Simulates the driver on `layers` (a chain: layer i + 1 reads layer i's

@@ -443,7 +443,8 @@ Value centeredTap(LayerEmitter &le, const ConvPosition &p, ArrayRef<Value> r) {
   auto conv = cast<QConv2DOp>(f.layer);
   auto [inside, row] =
       windowTap(e, f.in.shape, p.n, p.oy, p.ox, r[0], r[1], conv.getStrides(),
-                conv.getDilations(), conv.getPads(), p.checked);
+                conv.getDilations(), conv.getPads(), p.checked,
+                /*nearest=*/f.in.dynamicOffset != nullptr);
   Value v = e.sub(e.load(f.in, row, e.add(p.firstChannel, r[2])), e.i32(f.zx));
   return e.select(inside, v, e.i32(0));
 }
@@ -492,7 +493,8 @@ SmallVector<Value> steppedKernel(LayerEmitter &le, const ConvShape &s,
       [&](ArrayRef<Value> r, ValueRange a) {
         auto [inside, row] = windowTap(
             e, f.in.shape, p.n, p.oy, p.ox, r[0], r[1], conv.getStrides(),
-            conv.getDilations(), conv.getPads(), p.checked);
+            conv.getDilations(), conv.getPads(), p.checked,
+            /*nearest=*/f.in.dynamicOffset != nullptr);
         Value xBytes = e.add(e.mul(p.group, e.index(s.inPerGroup * xBits / 8)),
                              e.mul(r[2], e.index(step * xBits / 8)));
         Value wBytes = e.mul(r[2], e.index(step * f.w.bits / 8));
@@ -1336,7 +1338,8 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
     }
     pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
       WindowTap tap = windowTap(e, f.in.shape, n, oy, ox, ky, e.index(kx),
-                                strides, dil, pads, /*checked=*/true);
+                                strides, dil, pads, /*checked=*/true,
+                                /*nearest=*/f.in.dynamicOffset != nullptr);
       return {le.gep(xBase, e.mul(tap.row, e.index(rowBytes))), tap.inside};
     });
   });

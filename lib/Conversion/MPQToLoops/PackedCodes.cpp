@@ -336,7 +336,8 @@ WindowTap mlir::mpq::windowTap(LoopEmitter &e, ArrayRef<int64_t> shape, Value n,
                                Value oy, Value ox, Value ky, Value kx,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> dilations,
-                               ArrayRef<int64_t> pads, bool checked) {
+                               ArrayRef<int64_t> pads, bool checked,
+                               bool nearest) {
   Value iy = e.add(e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0])),
                    e.mul(ky, e.index(dilations[0])));
   Value ix = e.add(e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1])),
@@ -354,10 +355,13 @@ WindowTap mlir::mpq::windowTap(LoopEmitter &e, ArrayRef<int64_t> shape, Value n,
       both(e.cmp(P::sge, iy, e.index(0)), e.cmp(P::slt, iy, e.index(shape[1]))),
       both(e.cmp(P::sge, ix, e.index(0)),
            e.cmp(P::slt, ix, e.index(shape[2]))));
-  // A tap in the padding reads the nearest pixel of the image (the value is
-  // discarded): it lies in the rows the window reads anyway, which is all a
-  // row group's line buffer holds (mpq/Analysis/RowSchedule.h).
+  // A tap in the padding reads pixel (0, 0) (the value is discarded), or
+  // with `nearest` the image pixel nearest the tap: it lies in the rows the
+  // window reads anyway, all a row group's line buffer holds
+  // (mpq/Analysis/RowSchedule.h).
   auto clamp = [&](Value v, int64_t size) {
+    if (!nearest)
+      return e.select(inside, v, e.index(0));
     Value low = arith::MaxSIOp::create(e.b, e.loc, v, e.index(0));
     return Value(arith::MinSIOp::create(e.b, e.loc, low, e.index(size - 1)));
   };

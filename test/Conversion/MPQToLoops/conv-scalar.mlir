@@ -24,10 +24,7 @@
 // CHECK: scf.for %{{.*}} = %c0 to %c4
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
 // CHECK: scf.for %{{.*}} = %c0 to %c3 {{.*}} -> (i32)
-// A tap in the padding reads the nearest pixel of the image (row and
-// column clamped to [0, 3]) and contributes 0.
-// CHECK: arith.maxsi %{{.*}}, %c0 : index
-// CHECK-NEXT: arith.minsi %{{.*}}, %c3 : index
+// CHECK: arith.select %{{.*}} : index
 // CHECK: arith.select %{{.*}} : i32
 // CHECK: arith.muli %{{.*}} : i32
 // CHECK: return

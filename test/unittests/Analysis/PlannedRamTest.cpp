@@ -83,25 +83,30 @@ TEST(PlannedRamTest, RowGroups) {
   ASSERT_EQ(buffers.size(), 4u);
   EXPECT_EQ(buffers[1].size, 128);
   EXPECT_EQ(buffers[2].size, 768);
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < 3; ++t) {
     EXPECT_EQ(buffers[t].firstUse, 0) << t;
     EXPECT_EQ(buffers[t].lastUse, 2) << t;
   }
+  EXPECT_EQ(buffers[3].firstUse, 2);
   EXPECT_EQ(
       plannedArenaBytes(graph, bits, {}, PlanOptions(), error, false, true),
       3968);
   // In place, dw1 writes over the image two rows (256 B) below it (2304 B
-  // together), and the better group is pw1 .. dw2: dw1's output and dw2's
-  // whole with pw1's three-row line, 2048 + 1024 + 768 = 3840 B.
+  // together), and the better group is pw1 .. dw2, itself in place: its
+  // output row y is written once pw1 has read dw1's rows up to 2y + 1, and
+  // later reads start at row 2y + 2 (rows of 128 B on both sides), so the
+  // output may start at dw1's (shift 0) and lies within it. dw1's output
+  // with pw1's three-row line: 2048 + 768 = 2816 B.
   buffers = activationBuffers(graph, bits, {}, /*inPlace=*/true, true);
   EXPECT_EQ(buffers[1].inPlaceOf, 0);
   EXPECT_EQ(buffers[1].size, 2048);
   EXPECT_EQ(buffers[2].size, 768);
   EXPECT_EQ(buffers[2].inPlaceOf, -1);
-  EXPECT_EQ(buffers[3].inPlaceOf, -1);
+  EXPECT_EQ(buffers[3].inPlaceOf, 1);
+  EXPECT_EQ(buffers[3].inPlaceShift, 0);
   EXPECT_EQ(
       plannedArenaBytes(graph, bits, {}, PlanOptions(), error, true, true),
-      3840);
+      2816);
 }
 
 // A tensor read twice (dw1's output, also copied) ends a run.

@@ -94,14 +94,30 @@ std::vector<uint8_t> runWhole(const std::vector<Window> &chain,
 /// The chain run by the driver with line buffers of `rows[i]` rows for the
 /// output of layer i; false if some window reads a row its buffer no longer
 /// (or not yet) holds.
+/// With `shift` >= 0, the image and the result share one array, the result
+/// `shift` bytes below the image (the group in place).
 bool runRows(const std::vector<Window> &chain, const std::vector<RowLayer> &ls,
              const std::vector<int64_t> &rows, int64_t iterations,
-             const std::vector<uint8_t> &image, std::vector<uint8_t> &result) {
+             const std::vector<uint8_t> &image, std::vector<uint8_t> &result,
+             int64_t shift = -1) {
   const size_t n = chain.size();
   std::vector<std::vector<uint8_t>> lines(n);
   for (size_t i = 0; i + 1 < n; ++i)
     lines[i].assign(rows[i] * ls[i].outRowBytes, 0xAA);
-  result.assign(ls.back().outRows * ls.back().outRowBytes, 0);
+  const int64_t outBytes = ls.back().outRows * ls.back().outRowBytes;
+  const int64_t inBytes = static_cast<int64_t>(image.size());
+  std::vector<uint8_t> shared;
+  uint8_t *in = nullptr, *outBase = nullptr;
+  std::vector<uint8_t> own(image), ownOut(outBytes);
+  if (shift >= 0) {
+    shared.assign(std::max(shift + inBytes, outBytes), 0);
+    std::copy(image.begin(), image.end(), shared.begin() + shift);
+    in = shared.data() + shift;
+    outBase = shared.data();
+  } else {
+    in = own.data();
+    outBase = ownOut.data();
+  }
   std::vector<int64_t> written(n, 0);
   for (int64_t t = 0; t < iterations; ++t)
     for (size_t i = 0; i < n; ++i) {
@@ -115,7 +131,7 @@ bool runRows(const std::vector<Window> &chain, const std::vector<RowLayer> &ls,
           chain[i], l.inRows, l.inRowBytes, y,
           [&](int64_t r) -> const uint8_t * {
             if (i == 0)
-              return &image[r * l.inRowBytes];
+              return in + r * l.inRowBytes;
             // Row r of a buffer of R rows after `available` rows: slot
             // r - available + R.
             const int64_t slot = r - available + rows[i - 1];
@@ -132,10 +148,11 @@ bool runRows(const std::vector<Window> &chain, const std::vector<RowLayer> &ls,
         line.erase(line.begin(), line.begin() + l.outRowBytes);
         line.insert(line.end(), out.begin(), out.end());
       } else {
-        std::copy(out.begin(), out.end(), result.begin() + y * l.outRowBytes);
+        std::copy(out.begin(), out.end(), outBase + y * l.outRowBytes);
       }
       ++written[i];
     }
+  result.assign(outBase, outBase + outBytes);
   return written.back() == ls.back().outRows;
 }
 
@@ -166,6 +183,13 @@ TEST(RowSchedule, HandCountedChain) {
   EXPECT_EQ(s.scratchBytes, 48);
   // Each of the 8 rows of the 1x1 layer first moves 2 rows of 8 bytes.
   EXPECT_EQ(s.movedBytes, 8 * 2 * 8);
+  // In place: the last layer's row y (4-byte rows) is written in turn
+  // 2y + 2, after which the first layer reads from row 2y + 2 on (its row
+  // 2y + 3 reads rows 2y + 2 ..; 8-byte rows): 4 (y + 1) - 8 (2y + 2) < 0
+  // for every y but the last, whose turn 8 is the first layer's last read:
+  // nothing is read later, so the whole output may sit below the image's
+  // end: S = 16 - 64 < 0, so S = 0.
+  EXPECT_EQ(s.inPlaceShift, 0);
 }
 
 TEST(RowSchedule, TwoWindowsNeedThreeRowsAndADrainTurn) {
@@ -192,7 +216,7 @@ TEST(RowSchedule, DriverMatchesWholeRunAndRowsAreTight) {
   std::mt19937 rng(7);
   const std::vector<Window> kinds = {{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 1, 2},
                                      {3, 1, 0}, {2, 2, 0}, {5, 2, 2}};
-  int tight = 0;
+  int tight = 0, shifted = 0, shiftTight = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const int64_t h = 6 + rng() % 20, w = 4 + rng() % 6;
     std::vector<Window> chain;
@@ -219,7 +243,22 @@ TEST(RowSchedule, DriverMatchesWholeRunAndRowsAreTight) {
     std::vector<uint8_t> got;
     ASSERT_TRUE(runRows(chain, ls, s.lineRows, s.iterations, image, got))
         << "trial " << trial;
-    EXPECT_EQ(got, runWhole(chain, image, h, w)) << "trial " << trial;
+    const std::vector<uint8_t> whole = runWhole(chain, image, h, w);
+    EXPECT_EQ(got, whole) << "trial " << trial;
+    // In place: the output S bytes below the image gives the same bytes;
+    // one byte less overwrites a row some window still reads (almost
+    // always visibly: the bytes are random).
+    std::vector<uint8_t> inPlace;
+    ASSERT_TRUE(runRows(chain, ls, s.lineRows, s.iterations, image, inPlace,
+                        s.inPlaceShift));
+    EXPECT_EQ(inPlace, whole) << "trial " << trial << ", S " << s.inPlaceShift;
+    if (s.inPlaceShift > 0) {
+      ++shifted;
+      std::vector<uint8_t> overlapped;
+      runRows(chain, ls, s.lineRows, s.iterations, image, overlapped,
+              s.inPlaceShift - 1);
+      shiftTight += overlapped != whole;
+    }
     // One row fewer in any buffer holding more than one loses a row.
     for (size_t i = 0; i < s.lineRows.size(); ++i) {
       if (s.lineRows[i] < 2)
@@ -233,6 +272,8 @@ TEST(RowSchedule, DriverMatchesWholeRunAndRowsAreTight) {
     }
   }
   EXPECT_GT(tight, 100);
+  EXPECT_GT(shifted, 5);
+  EXPECT_GT(shiftTight, shifted * 9 / 10);
 }
 
 } // namespace

@@ -160,16 +160,18 @@ private:
 Value flatRow(LoopEmitter &e, ArrayRef<int64_t> shape, ArrayRef<Value> idx);
 
 /// One tap (ky, kx) of the window of output (oy, ox) over the NHWC input of
-/// `shape`: whether it falls inside the image, and the row to read, clamped
-/// to row 0 of the image when it does not (a valid address whose value the
-/// caller discards).
+/// `shape`: whether it falls inside the image, and the row to read when it
+/// does not (a valid address whose value the caller discards): pixel (0, 0)
+/// of the image, or with `nearest` the image pixel nearest the tap, which
+/// lies in the rows the window reads (all a row group's line buffer holds,
+/// mpq/Analysis/RowSchedule.h; it costs a few instructions more).
 struct WindowTap {
   Value inside, row;
 };
 WindowTap windowTap(LoopEmitter &e, ArrayRef<int64_t> shape, Value n, Value oy,
                     Value ox, Value ky, Value kx, ArrayRef<int64_t> strides,
                     ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
-                    bool checked = true);
+                    bool checked = true, bool nearest = false);
 
 } // namespace mlir::mpq
 
