@@ -279,7 +279,7 @@ def main():
                   "MobileNetV1 with every activation at 8 bits (`--flash=2048000 --ram=2MB",
                   "--input-layout=nhwc`: the weights are cut to fit QEMU's 4 MB of code),",
                   "compiled without and with",
-                  "`--fuse-rows` (docs/design.md, \"Row groups\": chains of convolutions run",
+                  "`--fuse-rows` (docs/design.md, \"Row groups\": groups of layers run",
                   "row by row, the tensors between them in line buffers), on the same input.",
                   "",
                   "| model | bits | arena (B) | fused arena (B) | instructions | fused instructions | fused / unfused | fused QEMU = evaluator | fused QEMU = x86 |",

@@ -141,7 +141,7 @@ def main():
         "  bits).",
         "- *rows*: the arena with row groups as well (`--mpq-fuse-rows`, then",
         "  `--mpq-plan-buffers=in-place=true`; docs/design.md, \"Row groups\": a",
-        "  chain of convolutions runs row by row, the tensors between them in line",
+        "  group of layers runs row by row, the tensors between them in line",
         "  buffers), the groups chosen (first..last layer), and that arena against",
         "  the layer-by-layer one (*arena*, the classical bound's plan), at the same",
         "  widths.",

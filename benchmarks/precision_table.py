@@ -96,7 +96,7 @@ def main():
         "",
         "*Row groups*: in place and `fuse-rows=true` as well (`mpqc --fuse-rows`):",
         "the planned arena counts the row groups `--mpq-fuse-rows` will choose",
-        "(chains of convolutions run row by row, docs/design.md \"Row groups\"), and",
+        "(groups of layers run row by row, docs/design.md \"Row groups\"), and",
         "the widths are those of the largest budget for the rule whose planned",
         "arena fits 512,000 B.",
         "",

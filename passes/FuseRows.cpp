@@ -6,7 +6,7 @@
 //
 // Chooses the row groups of an integer-only model function (Passes.td has
 // the contract; mpq/Analysis/RowGroups.h what a group is): greedily, the
-// chain of layers whose fusion lowers the arena's lower bound the most,
+// consecutive layers whose fusion lowers the arena's lower bound the most,
 // until no fusion lowers it.
 //
 //===----------------------------------------------------------------------===//
@@ -41,44 +41,6 @@ int64_t arenaLowerBound(func::FuncOp func, bool inPlace) {
   return lowerBound(collectArenaBuffers(*graph, order, inPlace).buffers, 16);
 }
 
-/// Runs of layers that can share a row group: consecutive members in
-/// program order, each reading the previous one's result, its only reader.
-std::vector<std::vector<RowGroupMember>> candidateChains(func::FuncOp func) {
-  std::vector<std::vector<RowGroupMember>> chains;
-  std::vector<RowGroupMember> chain;
-  auto flush = [&] {
-    if (chain.size() >= 2)
-      chains.push_back(chain);
-    chain.clear();
-  };
-  for (Operation &op : func.getBody().front()) {
-    if (isa<QConstantOp>(op) || isa<RequantizeOp>(op))
-      continue;
-    auto layer = dyn_cast<QConv2DOp>(op);
-    std::string why;
-    std::optional<RowGroupMember> member =
-        layer ? rowGroupMember(layer, why) : std::nullopt;
-    if (!member) {
-      flush();
-      continue;
-    }
-    if (!chain.empty()) {
-      Value previous = chain.back().requant.getResult();
-      bool linked = layer.getInput() == previous && previous.hasOneUse();
-      // Nothing but constants between the two (requantizes of other layers
-      // are steps too).
-      for (Operation *o = chain.back().requant->getNextNode();
-           linked && o && o != layer.getOperation(); o = o->getNextNode())
-        linked = isa<QConstantOp>(o);
-      if (!linked)
-        flush();
-    }
-    chain.push_back(*member);
-  }
-  flush();
-  return chains;
-}
-
 struct FuseRowsPass : ::mlir::mpq::impl::MPQFuseRowsPassBase<FuseRowsPass> {
   using Base::Base;
   void runOnOperation() override;
@@ -92,23 +54,17 @@ void FuseRowsPass::runOnOperation() {
     return signalPassFailure();
   func::FuncOp func = *found;
   // Start from no groups: the choice replaces the function's.
-  func.walk([](QConv2DOp layer) { setRowGroup(layer, std::nullopt); });
+  func.walk([](Operation *op) { setRowGroup(op, std::nullopt); });
   if (arenaLowerBound(func, inPlace) < 0)
     return signalPassFailure();
-  std::vector<std::vector<RowGroupMember>> chains = candidateChains(func);
-  std::vector<std::vector<RowLayer>> runs;
-  for (const auto &chain : chains) {
-    runs.emplace_back();
-    for (const RowGroupMember &member : chain)
-      runs.back().push_back(member.rows);
-  }
+  RowRuns runs = collectRowRuns(func);
   auto apply = [&](const RowGroupChoice &choice) {
-    for (size_t c = 0; c < chains.size(); ++c)
-      for (size_t m = 0; m < chains[c].size(); ++m) {
+    for (size_t c = 0; c < runs.members.size(); ++c)
+      for (size_t m = 0; m < runs.members[c].size(); ++m) {
         std::optional<int64_t> id;
         if (choice[c][m] >= 0)
           id = choice[c][m];
-        setRowGroup(chains[c][m].layer, id);
+        setRowGroup(runs.members[c][m].op, id);
       }
   };
   RowGroupChoice choice;
@@ -116,7 +72,7 @@ void FuseRowsPass::runOnOperation() {
     // Diagnostics of trial extractions are not the user's.
     ScopedDiagnosticHandler quiet(&getContext(),
                                   [](Diagnostic &) { return success(); });
-    choice = chooseRowGroups(runs, [&](const RowGroupChoice &trial) {
+    choice = chooseRowGroups(runs.candidates, [&](const RowGroupChoice &trial) {
       apply(trial);
       return arenaLowerBound(func, inPlace);
     });

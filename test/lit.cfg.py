@@ -49,6 +49,11 @@ blazeface = os.path.join(model_cache, "face_detection_front_128x128_barracuda.on
 if os.path.isfile(blazeface):
     config.available_features.add("blazeface")
     config.substitutions.append(("%blazeface", blazeface))
+# The back-camera BlazeFace, 256x256 (`REQUIRES: blazeface-back`).
+blazeface_back = os.path.join(model_cache, "face_detection_back_256x256_barracuda.onnx")
+if os.path.isfile(blazeface_back):
+    config.available_features.add("blazeface-back")
+    config.substitutions.append(("%back_blazeface", blazeface_back))
 
 # Cortex-M7 runs need the cross toolchain and QEMU (utils/install-deps.sh).
 import shutil

@@ -223,8 +223,9 @@ mpqCompileOptionsSetSyntheticInputs(MpqCompileOptions options, unsigned count);
 MPQ_CAPI_EXPORTED void mpqCompileOptionsSetInPlace(MpqCompileOptions options,
                                                    int enabled);
 
-/** Whether chains of convolutions may run row by row, the tensors between
- * them in line buffers of a few rows, where that lowers the arena (mpqc's
+/** Whether groups of layers (chains of convolutions, residual blocks) may
+ * run row by row, the tensors between them in line buffers of a few rows, where
+ * that lowers the arena (mpqc's
  * --fuse-rows; the default: 0). */
 MPQ_CAPI_EXPORTED void mpqCompileOptionsSetFuseRows(MpqCompileOptions options,
                                                     int enabled);

@@ -81,6 +81,8 @@ private:
   LogicalResult addStep(Operation *op, Operation *epilogue, Value value,
                         std::string name = "");
   LogicalResult visit(Operation &op);
+  /// Member `m` of `group`: the group's step at its last member.
+  LogicalResult visitRowMember(const RowGroup &group, size_t m);
   std::string uniqueName(Operation *op, StringRef fallback);
   std::string uniqueName(std::string name);
 
@@ -167,7 +169,40 @@ LogicalResult ArenaGraphBuilder::addStep(Operation *op, Operation *epilogue,
   return success();
 }
 
+LogicalResult ArenaGraphBuilder::visitRowMember(const RowGroup &group,
+                                                size_t m) {
+  const RowGroupMember &member = group.members[m];
+  if (member.writer != member.op)
+    epilogues.insert(member.writer);
+  // A row group is one step, from its first member's input to its last
+  // member's result, with the line buffers as its scratch; the other
+  // members' results never exist whole.
+  if (m + 1 < group.members.size())
+    return success();
+  // Named by its first and last layers: "pw1..dw4".
+  auto nameOf = [&](Operation *op) {
+    return nameFromLocation(op->getLoc())
+        .value_or(op->getName().stripDialect().str());
+  };
+  Operation *first = group.members.front().op;
+  if (failed(addStep(first, member.writer, member.result(),
+                     uniqueName(nameOf(first) + ".." + nameOf(member.op)))))
+    return failure();
+  ArenaStep &step = result.steps.back();
+  step.scratchBytes = group.schedule.scratchBytes;
+  step.rowGroupShift = group.schedule.inPlaceShift;
+  for (const RowGroupMember &k : group.members) {
+    step.groupOps.push_back(k.op);
+    if (k.writer != k.op)
+      step.groupOps.push_back(k.writer);
+  }
+  return success();
+}
+
 LogicalResult ArenaGraphBuilder::visit(Operation &op) {
+  if (auto member = rowMember.find(&op); member != rowMember.end())
+    return visitRowMember(rowGroups[member->second.first],
+                          member->second.second);
   return TypeSwitch<Operation *, LogicalResult>(&op)
       .Case<QuantizeOp, func::ReturnOp>([](auto) { return success(); })
       .Case<QConstantOp>([&](QConstantOp constant) -> LogicalResult {
@@ -185,27 +220,7 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
                  << "' must be read by exactly one mpq.requantize (the pair "
                     "is one step)";
         epilogues.insert(requant);
-        auto member = rowMember.find(layer);
-        if (member == rowMember.end())
-          return addStep(layer, requant, requant.getResult());
-        // A row group is one step, from its first member's input to its
-        // last member's result, with the line buffers as its scratch; the
-        // other members' results never exist whole.
-        const RowGroup &group = rowGroups[member->second.first];
-        if (member->second.second + 1 < group.members.size())
-          return success();
-        // Named by its first and last layers: "pw1..dw4".
-        auto nameOf = [&](Operation *member) {
-          return nameFromLocation(member->getLoc())
-              .value_or(member->getName().stripDialect().str());
-        };
-        Operation *first = group.members.front().layer;
-        if (failed(addStep(first, requant, requant.getResult(),
-                           uniqueName(nameOf(first) + ".." + nameOf(layer)))))
-          return failure();
-        result.steps.back().scratchBytes = group.schedule.scratchBytes;
-        result.steps.back().rowGroupShift = group.schedule.inPlaceShift;
-        return success();
+        return addStep(layer, requant, requant.getResult());
       })
       .Case<RequantizeOp>([&](RequantizeOp requant) -> LogicalResult {
         if (epilogues.contains(requant))
@@ -233,8 +248,10 @@ LogicalResult ArenaGraphBuilder::visit(Operation &op) {
             storedWidth(reshape.getType()) == bits &&
             isViewReshape(cast<RankedTensorType>(input.getType()),
                           reshape.getType(), bits)) {
-          result.tensorOf[reshape.getResult()] = it->second;
-          result.tensors[it->second].views.push_back(reshape.getResult());
+          // (A copy: inserting into tensorOf moves its entries.)
+          const int tensor = it->second;
+          result.tensorOf[reshape.getResult()] = tensor;
+          result.tensors[tensor].views.push_back(reshape.getResult());
           return success();
         }
         return addStep(reshape, nullptr, reshape.getResult());
@@ -280,7 +297,7 @@ FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
   rowGroups = std::move(*groups);
   for (size_t g = 0; g < rowGroups.size(); ++g)
     for (size_t m = 0; m < rowGroups[g].members.size(); ++m)
-      rowMember[rowGroups[g].members[m].layer] = {g, m};
+      rowMember[rowGroups[g].members[m].op] = {g, m};
   Block &body = func.front();
   // Model inputs first: they are live from step 0 whatever reads them.
   for (QuantizeOp quantize : body.getOps<QuantizeOp>()) {
@@ -450,6 +467,7 @@ void mlir::mpq::applyStepOrder(const ArenaGraph &graph,
     stepOps.insert(step.op);
     if (step.epilogue)
       stepOps.insert(step.epilogue);
+    stepOps.insert(step.groupOps.begin(), step.groupOps.end());
   }
   // Emits `op` after the non-step ops it reads (constants, inputs, views);
   // the producers of step operands were emitted with their steps.
@@ -464,6 +482,9 @@ void mlir::mpq::applyStepOrder(const ArenaGraph &graph,
   };
   for (int k : order) {
     emit(graph.steps[k].op);
+    // A row group's members in their order (RowGroups.h).
+    for (Operation *member : graph.steps[k].groupOps)
+      emit(member);
     if (graph.steps[k].epilogue)
       emit(graph.steps[k].epilogue);
   }

@@ -50,20 +50,32 @@ separateBuffers(const GraphDesc &graph, const BitAssignment &assignment,
   return buffers;
 }
 
+/// Whether tensor `t` is an NHWC image of one sample.
+static bool isImage(const GraphDesc &graph, int t) {
+  const std::vector<int64_t> &shape = graph.tensors[t].shape;
+  return shape.size() == 4 && shape[0] == 1;
+}
+
+/// Whether step `s` may be a member of a row group (RowGroups.h): a
+/// convolution or pooling with a window, or a sum of two tensors of its
+/// output's shape, on NHWC images.
+static bool isRowMember(const GraphDesc &graph, const GraphStep &step) {
+  if (!isImage(graph, step.output))
+    return false;
+  const bool window =
+      step.windowStride > 0 && step.inputs.size() == 1 &&
+      (step.kind == StepKind::Conv || step.kind == StepKind::Depthwise ||
+       step.kind == StepKind::Other) &&
+      isImage(graph, step.inputs.front());
+  const bool sum =
+      step.kind == StepKind::Add && step.inputs.size() == 2 &&
+      isImage(graph, step.inputs[0]) && isImage(graph, step.inputs[1]) &&
+      graph.tensors[step.inputs[0]].shape == graph.tensors[step.output].shape &&
+      graph.tensors[step.inputs[1]].shape == graph.tensors[step.output].shape;
+  return window || sum;
+}
+
 std::vector<std::vector<int>> mlir::mpq::graphRowRuns(const GraphDesc &graph) {
-  std::vector<int> readers(graph.tensors.size(), 0);
-  for (const GraphStep &step : graph.steps)
-    for (int in : step.inputs)
-      ++readers[in];
-  auto image = [&](int t) {
-    const std::vector<int64_t> &shape = graph.tensors[t].shape;
-    return shape.size() == 4 && shape[0] == 1;
-  };
-  auto member = [&](const GraphStep &step) {
-    return (step.kind == StepKind::Conv || step.kind == StepKind::Depthwise) &&
-           step.windowStride > 0 && step.inputs.size() == 1 &&
-           image(step.inputs.front()) && image(step.output);
-  };
   std::vector<std::vector<int>> runs;
   std::vector<int> run;
   auto flush = [&] {
@@ -72,56 +84,76 @@ std::vector<std::vector<int>> mlir::mpq::graphRowRuns(const GraphDesc &graph) {
     run.clear();
   };
   for (size_t s = 0; s < graph.steps.size(); ++s) {
-    const GraphStep &step = graph.steps[s];
-    if (!member(step)) {
+    if (!isRowMember(graph, graph.steps[s]))
       flush();
-      continue;
-    }
-    if (!run.empty()) {
-      const int previous = graph.steps[run.back()].output;
-      if (run.back() + 1 != static_cast<int>(s) ||
-          step.inputs.front() != previous || readers[previous] != 1)
-        flush();
-    }
-    run.push_back(static_cast<int>(s));
+    else
+      run.push_back(static_cast<int>(s));
   }
   flush();
   return runs;
 }
 
-/// The rows of step `s` at `assignment`'s widths.
-static RowLayer graphRowLayer(const GraphDesc &graph, int s,
-                              const BitAssignment &assignment) {
-  const GraphStep &step = graph.steps[s];
-  const ActivationTensor &in = graph.tensors[step.inputs.front()];
-  const ActivationTensor &out = graph.tensors[step.output];
-  auto rowBytes = [&](const ActivationTensor &t) {
-    return t.shape[2] *
-           packedRowBytes(t.shape[3], assignment.activationBits[t.variable]);
-  };
-  RowLayer l;
-  l.inRows = in.shape[1];
-  l.outRows = out.shape[1];
-  l.stride = step.windowStride;
-  l.pad = step.windowPadTop;
-  l.extent = step.windowExtent;
-  l.inRowBytes = rowBytes(in);
-  l.outRowBytes = rowBytes(out);
-  return l;
+/// Bytes of one image row of tensor `t` at `assignment`'s widths.
+static int64_t graphRowBytes(const GraphDesc &graph, int t,
+                             const BitAssignment &assignment) {
+  const ActivationTensor &tensor = graph.tensors[t];
+  return tensor.shape[2] *
+         packedRowBytes(tensor.shape[3],
+                        assignment.activationBits[tensor.variable]);
 }
 
-/// `buffers` (separateBuffers) with the row groups of `choice` over `runs`.
-static std::vector<Buffer>
-groupedBuffers(const GraphDesc &graph, const BitAssignment &assignment,
-               bool inPlace, std::vector<Buffer> buffers,
-               const std::vector<std::vector<int>> &runs,
-               const RowGroupChoice &choice) {
-  // Tensors read once: a group's input may be overwritten only then, and a
-  // model output (no reader) never.
+/// Step `s` as a candidate of chooseRowGroups at `assignment`'s widths.
+static RowCandidate graphRowCandidate(const GraphDesc &graph, int s,
+                                      const BitAssignment &assignment,
+                                      const std::vector<int> &readers) {
+  const GraphStep &step = graph.steps[s];
+  RowCandidate c;
+  RowLayer &l = c.rows;
+  l.inRows = graph.tensors[step.inputs.front()].shape[1];
+  l.outRows = graph.tensors[step.output].shape[1];
+  if (step.windowStride > 0) {
+    l.stride = step.windowStride;
+    l.pad = step.windowPadTop;
+    l.extent = step.windowExtent;
+  }
+  l.inRowBytes = graphRowBytes(graph, step.inputs.front(), assignment);
+  l.outRowBytes = graphRowBytes(graph, step.output, assignment);
+  for (int in : step.inputs) {
+    c.inputs.push_back(in);
+    c.inputRowBytes.push_back(graphRowBytes(graph, in, assignment));
+  }
+  c.output = step.output;
+  // A tensor nothing reads is the caller's.
+  c.reads = std::max(readers[step.output], 1);
+  return c;
+}
+
+/// The candidates of `runs` at `assignment`'s widths.
+static std::vector<std::vector<RowCandidate>>
+graphRowCandidates(const GraphDesc &graph,
+                   const std::vector<std::vector<int>> &runs,
+                   const BitAssignment &assignment) {
   std::vector<int> readers(graph.tensors.size(), 0);
   for (const GraphStep &step : graph.steps)
     for (int t : step.inputs)
       ++readers[t];
+  std::vector<std::vector<RowCandidate>> candidates;
+  for (const std::vector<int> &run : runs) {
+    candidates.emplace_back();
+    for (int s : run)
+      candidates.back().push_back(
+          graphRowCandidate(graph, s, assignment, readers));
+  }
+  return candidates;
+}
+
+/// `buffers` (separateBuffers) with the row groups of `choice` over `runs`.
+static std::vector<Buffer>
+groupedBuffers(const GraphDesc &graph, bool inPlace,
+               std::vector<Buffer> buffers,
+               const std::vector<std::vector<int>> &runs,
+               const std::vector<std::vector<RowCandidate>> &candidates,
+               const RowGroupChoice &choice) {
   for (size_t c = 0; c < runs.size(); ++c) {
     for (size_t first = 0; first < runs[c].size();) {
       size_t last = first;
@@ -133,10 +165,9 @@ groupedBuffers(const GraphDesc &graph, const BitAssignment &assignment,
         continue;
       }
       std::vector<RowLayer> layers;
-      for (size_t m = first; m <= last; ++m)
-        layers.push_back(graphRowLayer(graph, runs[c][m], assignment));
       RowSchedule schedule;
-      if (!scheduleRowGroup(layers, schedule, 16).empty()) {
+      if (!rowGroupLayers(candidates[c], first, last, layers).empty() ||
+          !scheduleRowGroup(layers, schedule, 16).empty()) {
         first = last + 1;
         continue;
       }
@@ -150,7 +181,7 @@ groupedBuffers(const GraphDesc &graph, const BitAssignment &assignment,
       buffers[out].inPlaceOf = -1;
       // In place over an input that dies in the group (as the arena plan's
       // hint: ArenaBuffers.h).
-      if (inPlace && buffers[in].lastUse == s1 && readers[in] == 1 &&
+      if (inPlace && buffers[in].lastUse == s1 &&
           schedule.inPlaceShift < buffers[out].size) {
         buffers[out].inPlaceOf = in;
         buffers[out].inPlaceShift = schedule.inPlaceShift;
@@ -177,21 +208,15 @@ std::vector<Buffer> mlir::mpq::activationBuffers(
   if (!fuseRows)
     return buffers;
   const std::vector<std::vector<int>> runs = graphRowRuns(graph);
-  std::vector<std::vector<RowLayer>> layers;
-  for (const std::vector<int> &run : runs) {
-    layers.emplace_back();
-    for (int s : run)
-      layers.back().push_back(graphRowLayer(graph, s, assignment));
-  }
-  // A group's tensors are never in place (the group's output is cleared
-  // above; its input and inner tensors die inside the group).
+  const std::vector<std::vector<RowCandidate>> candidates =
+      graphRowCandidates(graph, runs, assignment);
   const RowGroupChoice choice =
-      chooseRowGroups(layers, [&](const RowGroupChoice &trial) {
+      chooseRowGroups(candidates, [&](const RowGroupChoice &trial) {
         return lowerBound(
-            groupedBuffers(graph, assignment, inPlace, buffers, runs, trial),
+            groupedBuffers(graph, inPlace, buffers, runs, candidates, trial),
             16);
       });
-  return groupedBuffers(graph, assignment, inPlace, std::move(buffers), runs,
+  return groupedBuffers(graph, inPlace, std::move(buffers), runs, candidates,
                         choice);
 }
 

@@ -21,81 +21,170 @@ static int64_t imageRowBytes(RankedTensorType type) {
          packedRowBytes(type.getDimSize(3), elem.getWidth());
 }
 
-std::optional<RowGroupMember> mlir::mpq::rowGroupMember(QConv2DOp layer,
-                                                        std::string &why) {
-  Value acc = layer.getResult();
-  auto requant = acc.hasOneUse()
-                     ? dyn_cast<RequantizeOp>(*acc.getUsers().begin())
-                     : RequantizeOp();
-  if (!requant) {
-    why = "its accumulator is not read by exactly one mpq.requantize";
-    return std::nullopt;
-  }
-  auto in = cast<RankedTensorType>(layer.getInput().getType());
-  auto out = cast<RankedTensorType>(requant.getType());
-  auto weight = cast<RankedTensorType>(layer.getWeight().getType());
-  if (in.getRank() != 4 || out.getRank() != 4 || !in.hasStaticShape() ||
-      !out.hasStaticShape()) {
+/// The rows of an NHWC tensor of one image of stored codes, or why not.
+static bool imageRows(Value value, int64_t &rows, int64_t &rowBytes,
+                      std::string &why) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() != 4 || !type.hasStaticShape()) {
     why = "row groups take static 4-d NHWC tensors";
-    return std::nullopt;
+    return false;
   }
-  if (in.getDimSize(0) != 1) {
+  if (type.getDimSize(0) != 1) {
     why = "row groups take one image (N = 1), not " +
-          std::to_string(in.getDimSize(0));
-    return std::nullopt;
+          std::to_string(type.getDimSize(0));
+    return false;
   }
-  RowGroupMember m;
-  m.layer = layer;
-  m.requant = requant;
-  RowLayer &r = m.rows;
-  r.inRows = in.getDimSize(1);
-  r.outRows = out.getDimSize(1);
-  r.stride = layer.getStrides()[0];
-  r.pad = layer.getPads()[0];
-  r.extent = (weight.getDimSize(1) - 1) * layer.getDilations()[0] + 1;
-  r.inRowBytes = imageRowBytes(in);
-  r.outRowBytes = imageRowBytes(out);
-  if (r.inRowBytes <= 0 || r.outRowBytes <= 0) {
+  rows = type.getDimSize(1);
+  rowBytes = imageRowBytes(type);
+  if (rowBytes <= 0) {
     why = "row groups take tensors of stored codes";
+    return false;
+  }
+  return true;
+}
+
+std::optional<RowGroupMember> mlir::mpq::rowGroupMember(Operation *op,
+                                                        std::string &why) {
+  RowGroupMember m;
+  m.op = op;
+  m.writer = op;
+  RowLayer &r = m.rows;
+  if (auto layer = dyn_cast<QConv2DOp>(op)) {
+    Value acc = layer.getResult();
+    auto requant = acc.hasOneUse()
+                       ? dyn_cast<RequantizeOp>(*acc.getUsers().begin())
+                       : RequantizeOp();
+    if (!requant) {
+      why = "its accumulator is not read by exactly one mpq.requantize";
+      return std::nullopt;
+    }
+    m.writer = requant;
+    m.inputs.push_back(layer.getInput());
+    auto weight = cast<RankedTensorType>(layer.getWeight().getType());
+    r.stride = layer.getStrides()[0];
+    r.pad = layer.getPads()[0];
+    r.extent = (weight.getDimSize(1) - 1) * layer.getDilations()[0] + 1;
+  } else if (auto add = dyn_cast<QAddOp>(op)) {
+    if (add.getLhs().getType().getShape() != add.getType().getShape() ||
+        add.getRhs().getType().getShape() != add.getType().getShape()) {
+      why = "a sum in a row group takes operands of its result's shape";
+      return std::nullopt;
+    }
+    m.inputs.append({add.getLhs(), add.getRhs()});
+  } else if (isa<MaxPool2DOp, QAvgPool2DOp>(op)) {
+    ArrayRef<int64_t> strides, pads, kernel;
+    if (auto pool = dyn_cast<MaxPool2DOp>(op)) {
+      strides = pool.getStrides(), pads = pool.getPads();
+      kernel = pool.getKernel();
+    } else {
+      auto avg = cast<QAvgPool2DOp>(op);
+      strides = avg.getStrides(), pads = avg.getPads();
+      kernel = avg.getKernel();
+    }
+    m.inputs.push_back(op->getOperand(0));
+    r.stride = strides[0];
+    r.pad = pads[0];
+    r.extent = kernel[0];
+  } else {
+    why = "only convolutions, sums and poolings run in row groups";
     return std::nullopt;
   }
-  r.macs = out.getNumElements() * weight.getDimSize(1) * weight.getDimSize(2) *
-           weight.getDimSize(3);
+  int64_t rows = 0, bytes = 0;
+  if (!imageRows(m.result(), r.outRows, r.outRowBytes, why))
+    return std::nullopt;
+  for (Value input : m.inputs) {
+    if (!imageRows(input, rows, bytes, why))
+      return std::nullopt;
+    if (r.inRowBytes == 0)
+      r.inRows = rows, r.inRowBytes = bytes;
+  }
   return m;
+}
+
+/// Ops that may sit between the members of a group: constants (weights).
+static bool isBetweenMembers(Operation *op) { return isa<QConstantOp>(op); }
+
+RowRuns mlir::mpq::collectRowRuns(func::FuncOp func) {
+  RowRuns runs;
+  std::vector<RowGroupMember> members;
+  llvm::DenseMap<Value, int64_t> ids;
+  auto id = [&](Value v) {
+    return ids.try_emplace(v, static_cast<int64_t>(ids.size())).first->second;
+  };
+  auto flush = [&] {
+    if (members.size() >= 2) {
+      std::vector<RowCandidate> candidates;
+      for (const RowGroupMember &m : members) {
+        RowCandidate c;
+        c.rows = m.rows;
+        for (Value input : m.inputs) {
+          c.inputs.push_back(id(input));
+          int64_t rows = 0, bytes = 0;
+          std::string why;
+          imageRows(input, rows, bytes, why);
+          c.inputRowBytes.push_back(bytes);
+        }
+        c.output = id(m.result());
+        c.reads = static_cast<int64_t>(
+            std::distance(m.result().use_begin(), m.result().use_end()));
+        candidates.push_back(std::move(c));
+      }
+      runs.members.push_back(members);
+      runs.candidates.push_back(std::move(candidates));
+    }
+    members.clear();
+  };
+  Operation *skip = nullptr;
+  for (Operation &op : func.getBody().front()) {
+    if (&op == skip || isBetweenMembers(&op))
+      continue;
+    std::string why;
+    std::optional<RowGroupMember> member = rowGroupMember(&op, why);
+    if (!member) {
+      flush();
+      continue;
+    }
+    // A conv's requantize follows it, constants aside; anything else ends
+    // the run.
+    if (member->writer != member->op) {
+      Operation *o = op.getNextNode();
+      while (o && o != member->writer && isBetweenMembers(o))
+        o = o->getNextNode();
+      if (o != member->writer) {
+        flush();
+        continue;
+      }
+      skip = member->writer;
+    }
+    members.push_back(*member);
+  }
+  flush();
+  return runs;
 }
 
 FailureOr<std::vector<RowGroup>>
 mlir::mpq::collectRowGroups(func::FuncOp func) {
   llvm::MapVector<int64_t, RowGroup> groups;
-  WalkResult walk = func.walk([&](QConv2DOp layer) {
-    std::optional<int64_t> id = getRowGroup(layer);
+  WalkResult walk = func.walk([&](Operation *op) {
+    std::optional<int64_t> id = getRowGroup(op);
     if (!id)
       return WalkResult::advance();
     std::string why;
-    std::optional<RowGroupMember> member = rowGroupMember(layer, why);
+    std::optional<RowGroupMember> member = rowGroupMember(op, why);
     if (!member) {
-      layer.emitError() << "cannot run in row group " << *id << ": " << why;
+      op->emitError() << "cannot run in row group " << *id << ": " << why;
       return WalkResult::interrupt();
     }
     RowGroup &group = groups[*id];
     group.id = *id;
     if (!group.members.empty()) {
-      RowGroupMember last = group.members.back();
-      Value previous = last.requant.getResult();
-      if (layer.getInput() != previous || !previous.hasOneUse()) {
-        layer.emitError()
-            << "row group " << *id
-            << " is not a chain: this layer must read the previous member's "
-               "result, and be its only reader";
-        return WalkResult::interrupt();
-      }
       // Constants (the weights) may sit between members; steps may not:
       // the group runs as one step.
-      for (Operation *op = last.requant->getNextNode();
-           op && op != layer.getOperation(); op = op->getNextNode())
-        if (!isa<QConstantOp>(op)) {
-          op->emitError() << "runs inside row group " << *id
-                          << ", whose members must be consecutive";
+      for (Operation *o = group.members.back().writer->getNextNode();
+           o && o != op; o = o->getNextNode())
+        if (!isBetweenMembers(o)) {
+          o->emitError() << "runs inside row group " << *id
+                         << ", whose members must be consecutive";
           return WalkResult::interrupt();
         }
     }
@@ -106,12 +195,42 @@ mlir::mpq::collectRowGroups(func::FuncOp func) {
     return failure();
   std::vector<RowGroup> result;
   for (auto &[id, group] : groups) {
+    const size_t n = group.members.size();
+    llvm::DenseMap<Value, int64_t> producer;
     std::vector<RowLayer> layers;
-    for (const RowGroupMember &m : group.members)
-      layers.push_back(m.rows);
+    const Value input = group.members.front().inputs.front();
+    for (size_t m = 0; m < n; ++m) {
+      RowGroupMember &member = group.members[m];
+      member.rows.inputs.clear();
+      for (Value v : member.inputs) {
+        auto it = producer.find(v);
+        if (it == producer.end() && v != input)
+          return member.op->emitError()
+                 << "row group " << id
+                 << " reads a tensor from outside the group other than its "
+                    "input (the first member's input)";
+        int64_t rows = 0, bytes = 0;
+        std::string why;
+        imageRows(v, rows, bytes, why);
+        member.rows.inputs.push_back(
+            {it == producer.end() ? -1 : it->second, bytes});
+      }
+      if (m + 1 < n)
+        for (Operation *user : member.result().getUsers())
+          if (getRowGroup(user) != id ||
+              llvm::none_of(group.members, [&](const RowGroupMember &k) {
+                return k.op == user;
+              }))
+            return member.op->emitError()
+                   << "row group " << id
+                   << ": this member's result is read outside the group "
+                      "(only the last member's result may be)";
+      producer[member.result()] = static_cast<int64_t>(m);
+      layers.push_back(member.rows);
+    }
     if (std::string error = scheduleRowGroup(layers, group.schedule, 16);
         !error.empty())
-      return group.members.front().layer.emitError()
+      return group.members.front().op->emitError()
              << "row group " << id << ": " << error;
     result.push_back(std::move(group));
   }

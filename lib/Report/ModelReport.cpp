@@ -8,6 +8,7 @@
 #include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
 #include "mpq/Analysis/MemoryModel.h"
+#include "mpq/Analysis/RowGroups.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Support/JsonOrder.h"
 #include "mpq/Support/Packing.h"
@@ -179,18 +180,49 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
       addTensorRow(row, tensor.value);
       rows.push_back(std::move(row));
     }
-  for (const ArenaStep &step : graph->steps) {
-    Operation *op = step.op;
-    Value out = (step.epilogue ? step.epilogue : op)->getResult(0);
+  // Row groups: each group's first member, and the results in line buffers.
+  FailureOr<std::vector<RowGroup>> groups = collectRowGroups(func);
+  if (failed(groups))
+    return failure();
+  llvm::DenseMap<Operation *, const RowGroup *> groupOf;
+  llvm::DenseSet<Value> lineValues;
+  for (const RowGroup &group : *groups) {
+    groupOf[group.members.front().op] = &group;
+    for (size_t m = 0; m + 1 < group.members.size(); ++m)
+      lineValues.insert(group.members[m].result());
+  }
+  // One row per layer: a row group's members each have theirs, the
+  // results before the last in line buffers (RowSchedule.h).
+  auto addStepRow = [&](Operation *op, Value out, const RowGroup *group,
+                        size_t member, int64_t step) {
     ReportLayer row;
     row.name = nameFromLocation(op->getLoc()).value_or("");
     row.op = opKind(op);
     for (Value operand : op->getOperands())
-      if (operand != weightOf(op) && graph->tensorOf.count(operand))
+      if (operand != weightOf(op) &&
+          (graph->tensorOf.count(operand) || lineValues.contains(operand)))
         row.inputShapes.push_back(shapeOf(operand));
     row.outputShape = shapeOf(out);
     row.macs = layerMacs(op);
-    addTensorRow(row, out);
+    if (group && member + 1 < group->members.size()) {
+      row.rowGroup = group->id;
+      row.lineRows = group->schedule.lineRows[member];
+      row.activationBytes = group->schedule.lineBytes[member];
+      if (std::optional<int64_t> base =
+              getScratchOffset(group->members.front().op))
+        row.arenaOffset = *base + group->schedule.lineOffsets[member];
+      row.firstStep = row.lastStep = static_cast<int>(step);
+      if (auto type = dyn_cast<ShapedType>(out.getType()))
+        if (std::optional<StorageInfo> info =
+                getStorageInfo(type.getElementType())) {
+          row.outputBits = info->width;
+          row.outputSigned = info->isSigned;
+        }
+    } else {
+      if (group)
+        row.rowGroup = group->id;
+      addTensorRow(row, out);
+    }
     if (Value weight = weightOf(op)) {
       auto type = cast<ShapedType>(weight.getType());
       std::optional<StorageInfo> info = getStorageInfo(type.getElementType());
@@ -233,6 +265,21 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
             ArenaTensorKind::Output)
       row.outputOrigin = integerModel ? "imported" : "io";
     rows.push_back(std::move(row));
+  };
+  for (size_t k = 0; k < graph->steps.size(); ++k) {
+    const ArenaStep &step = graph->steps[k];
+    auto group = groupOf.find(step.op);
+    if (group == groupOf.end()) {
+      addStepRow(step.op,
+                 (step.epilogue ? step.epilogue : step.op)->getResult(0),
+                 nullptr, 0, static_cast<int64_t>(k));
+      continue;
+    }
+    for (size_t m = 0; m < group->second->members.size(); ++m) {
+      const RowGroupMember &member = group->second->members[m];
+      addStepRow(member.op, member.result(), group->second, m,
+                 static_cast<int64_t>(k));
+    }
   }
   return rows;
 }
@@ -368,6 +415,10 @@ llvm::json::Value mlir::mpq::modelReportJson(const ModelReport &report) {
         {"in_place_descending",
          layer.inPlaceOf.empty() ? llvm::json::Value(nullptr)
                                  : llvm::json::Value(layer.inPlaceDescending)},
+        {"row_group", layer.rowGroup ? llvm::json::Value(*layer.rowGroup)
+                                     : llvm::json::Value(nullptr)},
+        {"line_rows", layer.lineRows ? llvm::json::Value(layer.lineRows)
+                                     : llvm::json::Value(nullptr)},
         {"first_step", layer.firstStep >= 0
                            ? llvm::json::Value(int64_t(layer.firstStep))
                            : llvm::json::Value(nullptr)},
@@ -500,6 +551,8 @@ void mlir::mpq::printModelReportJson(raw_ostream &os,
                                     "in_place_of",
                                     "in_place_shift",
                                     "in_place_descending",
+                                    "row_group",
+                                    "line_rows",
                                     "first_step",
                                     "last_step",
                                     "validation",
@@ -552,6 +605,8 @@ void mlir::mpq::printLayerTable(raw_ostream &os, const ModelReport &report) {
                                                 : "-")
        << " | "
        << (layer.activationBytes ? grouped(layer.activationBytes) : "-")
+       << (layer.lineRows ? " (" + std::to_string(layer.lineRows) + "-row line)"
+                          : std::string())
        << " | "
        << (layer.arenaOffset ? grouped(*layer.arenaOffset) : std::string("-"))
        << " | "

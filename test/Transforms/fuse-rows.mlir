@@ -46,11 +46,12 @@
 // its input, written in turn 16), the rows written so far as loop values.
 // LOOPS-LABEL: func.func @chain_run
 // LOOPS: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%[[A:.*]] = %c0, %[[B:.*]] = %c0, %[[C:.*]] = %c0) -> (index, index, index)
-// The depthwise layer writes row A into its one-row buffer: shift -128 A.
+// The depthwise layer writes row A into its one-row buffer: shift -128 A
+// (its input, the group's, is whole: shift 0).
 // LOOPS: %[[NA:.*]] = scf.if
 // LOOPS: %[[NEG:.*]] = arith.subi %c0, %[[A]]
 // LOOPS: %[[OUT0:.*]] = arith.muli %[[NEG]], %c128
-// LOOPS: func.call @chain_step0(%{{.*}}, %[[A]], %c0, %[[OUT0]])
+// LOOPS: func.call @chain_step0(%{{.*}}, %[[A]], %[[OUT0]], %c0)
 // The 1x1 layer's row B once NA > B: first its three-row buffer's rows 1
 // and 2 move to 0 and 1 (128 words from byte 3456 to 3200), then the call.
 // LOOPS: scf.if

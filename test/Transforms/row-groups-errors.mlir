@@ -8,13 +8,14 @@
 
 !u8 = !mpq.uniform<u8, 0.02:0>
 !w8 = !mpq.uniform<i8, 0.01:0>
-// The first member's result is read twice (also returned): not a chain.
+// The first member's result is read outside the group (also returned): it
+// would exist only as a line buffer.
 func.func @two_readers(%x: tensor<1x4x4x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
   %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  // expected-error @below {{row group 0: this member's result is read outside the group (only the last member's result may be)}}
   %a1 = mpq.qconv2d %q, %w {mpq.row_group = 0 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
   %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
-  // expected-error @below {{row group 0 is not a chain: this layer must read the previous member's result, and be its only reader}}
   %a2 = mpq.qconv2d %y1, %w {mpq.row_group = 0 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
   %y2 = mpq.requantize %a2 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
   %d1 = mpq.dequantize %y1 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
@@ -68,5 +69,23 @@ func.func @alone(%x: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %a1 = mpq.qconv2d %q, %w {mpq.row_group = 5 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
   %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
   %d = mpq.dequantize %y1 : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  return %d : tensor<1x4x4x8xf32>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// A sum whose second operand comes from outside the group and is not its
+// input: a group reads one tensor from outside.
+func.func @outside(%x: tensor<1x4x4x8xf32>, %z: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %r = mpq.quantize %z {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 3 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  // expected-error @below {{row group 3 reads a tensor from outside the group other than its input (the first member's input)}}
+  %s = mpq.qadd %y1, %r {lhs_exponent = 0 : i32, lhs_multiplier = 1073741824 : i32, rhs_exponent = 0 : i32, rhs_multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_up>, mpq.row_group = 3 : i64} : (tensor<1x4x4x8x!u8>, tensor<1x4x4x8x!u8>) -> tensor<1x4x4x8x!u8>
+  %d = mpq.dequantize %s : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
   return %d : tensor<1x4x4x8xf32>
 }

@@ -79,7 +79,8 @@ static cl::opt<bool> inPlace(
              "bytes)"));
 static cl::opt<bool> fuseRows(
     "fuse-rows", cl::init(defaults.fuseRows), cl::cat(budgetCat),
-    cl::desc("run chains of convolutions row by row, their intermediate "
+    cl::desc("run groups of layers (chains of convolutions, residual and "
+             "downsampling blocks) row by row, their intermediate "
              "tensors in line buffers of a few rows, where that lowers the "
              "arena (default: false)"));
 static cl::opt<ByteSize> weightBudget(

@@ -74,8 +74,9 @@
 // Pad, concat, transpose and copies are never in place.
 //
 // Row groups (RowGroups.h). The layers of a row group are ONE step: op =
-// the first member's qconv2d, epilogue = the last member's requantize, its
-// result the last member's; it reads the first member's arena operands, and
+// the first member's op, epilogue = the op writing the last member's result
+// (a requantize, or the qadd or pooling itself); it reads the first
+// member's arena operands (the group's input), and
 // its scratch is the group's line buffers (RowSchedule::scratchBytes). The
 // other members' results are not arena tensors. In place, a row group's
 // output may start RowSchedule::inPlaceShift bytes below its input when the
@@ -135,6 +136,9 @@ struct ArenaStep {
   /// For a row group: the shift of its output below its input in place
   /// (RowSchedule::inPlaceShift); -1 for other steps.
   int64_t rowGroupShift = -1;
+  /// For a row group: its members' ops in program order (each member's op
+  /// and, for a qconv2d, its requantize), `op` and `epilogue` among them.
+  SmallVector<Operation *> groupOps;
 };
 
 /// One buffer-holding tensor.

@@ -37,7 +37,8 @@ namespace mlir::mpq {
 /// With `fuseRows`, the layers --mpq-fuse-rows would run as row groups
 /// (RowSchedule.h, chooseRowGroups on graphRowRuns) do: a group's inner
 /// tensors are its line buffers, live over the group's steps, its input and
-/// output are live over all of them, and none of them is in place.
+/// output are live over all of them, and its output may be in place over
+/// its input where the input dies in the group.
 std::vector<Buffer> activationBuffers(const GraphDesc &graph,
                                       const BitAssignment &assignment,
                                       const std::vector<int64_t> &scratchBytes,
@@ -45,8 +46,9 @@ std::vector<Buffer> activationBuffers(const GraphDesc &graph,
                                       bool fuseRows = false);
 
 /// The runs of steps of `graph` that may share row groups: consecutive
-/// convolutions (windowStride > 0) on one NHWC image, each reading the
-/// previous one's output, its only reader. Each run lists its steps.
+/// steps that are convolutions or poolings with a window (windowStride >
+/// 0) or sums of two tensors of their output's shape, on one NHWC image
+/// (the members RowGroups.h takes). Each run lists its steps.
 std::vector<std::vector<int>> graphRowRuns(const GraphDesc &graph);
 
 /// Plans activationBuffers with `options`; returns the arena in bytes, or -1

@@ -182,7 +182,8 @@ struct CompileOptions {
   /// depthwise, pooling) a few rows below it (docs/design.md "In-place
   /// layers"). The arena planner keeps the overlaps that make it smaller.
   bool inPlace = true;
-  /// Run chains of convolutions row by row, their intermediate tensors in
+  /// Run groups of layers (chains of convolutions, residual and downsampling
+  /// blocks) row by row, their intermediate tensors in
   /// line buffers of a few rows, where that lowers the arena
   /// (--mpq-fuse-rows; docs/design.md "Row groups").
   bool fuseRows = false;

@@ -35,7 +35,7 @@ namespace mlir::mpq {
 /// The schema of the JSON report; bumped on any change a reader would
 /// notice (docs/report-schema.md).
 inline constexpr const char *kReportSchema = "mpq.report";
-inline constexpr int kReportSchemaVersion = 2;
+inline constexpr int kReportSchemaVersion = 3;
 
 /// One layer: a step of the integer graph (a layer and its requantization
 /// count as one), or, when the model did not fit before it was lowered, a
@@ -73,6 +73,11 @@ struct ReportLayer {
   /// The step writes its output pixels from the last, ending inPlaceShift
   /// above its input's end (mpq.rows_descending).
   bool inPlaceDescending = false;
+  /// The row group the layer runs in (mpq/Analysis/RowGroups.h), and for a
+  /// result before the group's last, the rows of its line buffer
+  /// (activationBytes and arenaOffset are the line buffer's).
+  std::optional<int64_t> rowGroup;
+  int64_t lineRows = 0;
 };
 
 struct ModelReport {

@@ -215,7 +215,7 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "ram-model=planned plans the same overlaps">,
     Option<"fuseRows", "fuse-rows", "bool", "false",
            "ram-model=planned plans the row groups mpq-fuse-rows will "
-           "choose (chains of convolutions run row by row), and the widths "
+           "choose (groups of layers run row by row), and the widths "
            "are those of the largest RAM budget for the rule whose planned "
            "arena fits the budget given">,
     ListOption<"pins", "pins", "std::string",
@@ -505,19 +505,22 @@ def MPQMergeStepsPass : Pass<"mpq-merge-steps", "ModuleOp"> {
 }
 
 def MPQFuseRowsPass : Pass<"mpq-fuse-rows", "ModuleOp"> {
-  let summary = "Run chains of convolutions row by row with line buffers";
+  let summary = "Run groups of layers row by row with line buffers";
   let description = [{
     On the integer-only model function (after `--mpq-lower-fake-quant`,
-    before `--mpq-plan-buffers`): marks chains of `mpq.qconv2d` layers
-    (dense, depthwise, pointwise; one image, NHWC) that run as one step, row
-    by row, with every intermediate tensor in a line buffer of a few rows
-    instead of whole (`mpq.row_group = <id>` on each member's qconv2d;
+    before `--mpq-plan-buffers`): marks groups of consecutive layers
+    (`mpq.qconv2d`: dense, depthwise, pointwise; `mpq.qadd`; `mpq.max_pool2d`
+    and `mpq.qavg_pool2d`; one image, NHWC) that run as one step, row by
+    row, with every intermediate tensor in a line buffer of a few rows
+    instead of whole (`mpq.row_group = <id>` on each member;
     `mpq/Analysis/RowGroups.h` and `RowSchedule.h` have the schedule and
-    the contract). Every layer computes exactly the codes it computes alone.
+    the contract). A group reads one tensor from outside (a residual
+    block's input may be read by its first convolution and by its sum) and
+    only its last member's result is read outside it. Every layer computes
+    exactly the codes it computes alone.
 
-    The choice is greedy: among all runs of consecutive layers that can
-    share a group (each reads the previous one's result, its only reader),
-    the one whose fusion lowers the arena's lower bound
+    The choice is greedy: among all sets of consecutive layers that can
+    form a group, the one whose fusion lowers the arena's lower bound
     (`mpq/Analysis/BufferPlanner.h`, with the in-place hints of
     `in-place`) the most, merged with the groups it overlaps; again until no
     run lowers it. A model whose bound no fusion lowers is left as it is.

@@ -79,7 +79,7 @@ struct IntegerPipelineOptions
       llvm::cl::init(true)};
   Option<bool> fuseRows{
       *this, "fuse-rows",
-      llvm::cl::desc("Run chains of convolutions row by row where that "
+      llvm::cl::desc("Run groups of layers row by row where that "
                      "lowers the arena (mpq-fuse-rows)"),
       llvm::cl::init(false)};
 };

@@ -69,10 +69,13 @@ MPQToLoopsLowering::lookupBuffer(Value value) const {
   buf.memref = stepArena ? stepArena : arena;
   // A line buffer: the current step writes it (its result) or reads it.
   if (lineBuffers.contains(value) && stepMember) {
-    RequantizeOp writer =
-        rowGroups[stepMember->first].group.members[stepMember->second].requant;
-    buf.dynamicOffset =
-        value == writer.getResult() ? stepOutShift : stepInShift;
+    const RowGroupMember &member =
+        rowGroups[stepMember->first].group.members[stepMember->second];
+    if (value == member.result())
+      buf.dynamicOffset = stepOutShift;
+    for (size_t i = 0; i < member.inputs.size() && !buf.dynamicOffset; ++i)
+      if (member.inputs[i] == value)
+        buf.dynamicOffset = stepInShifts[i];
   }
   return buf;
 }
@@ -81,7 +84,7 @@ int64_t MPQToLoopsLowering::lineBase(size_t g) {
   RowGroupState &state = rowGroups[g];
   if (state.lineBase < 0) {
     // Planned: the group's scratch; otherwise after everything so far.
-    QConv2DOp first = state.group.members.front().layer;
+    Operation *first = state.group.members.front().op;
     std::optional<int64_t> planned = getScratchOffset(first);
     state.lineBase = planned ? *planned : (arenaSize + 15) / 16 * 16;
     arenaSize =
@@ -106,7 +109,9 @@ void MPQToLoopsLowering::beginStep(OpBuilder &b, Operation *op) {
   SmallVector<Type> argTypes{arenaType};
   if (auto it = rowMembers.find(op); it != rowMembers.end()) {
     stepMember = it->second;
-    argTypes.append(3, b.getIndexType());
+    const RowGroupMember &member =
+        rowGroups[it->second.first].group.members[it->second.second];
+    argTypes.append(2 + member.inputs.size(), b.getIndexType());
   }
   auto type = b.getFunctionType(argTypes, {});
   step = func::FuncOp::create(
@@ -120,10 +125,12 @@ void MPQToLoopsLowering::beginStep(OpBuilder &b, Operation *op) {
   step->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
   Block *body = step.addEntryBlock();
   stepArena = body->getArgument(0);
+  stepInShifts.clear();
   if (stepMember) {
     stepRow = body->getArgument(1);
-    stepInShift = body->getArgument(2);
-    stepOutShift = body->getArgument(3);
+    stepOutShift = body->getArgument(2);
+    for (unsigned i = 3; i < body->getNumArguments(); ++i)
+      stepInShifts.push_back(body->getArgument(i));
   }
   b.setInsertionPointToEnd(body);
 }
@@ -134,7 +141,8 @@ void MPQToLoopsLowering::endStep(RewriterBase &b) {
   step = nullptr;
   stepArena = nullptr;
   stepMember.reset();
-  stepRow = stepInShift = stepOutShift = nullptr;
+  stepRow = stepOutShift = nullptr;
+  stepInShifts.clear();
   Block *body = &done.getBody().front();
   if (member && !hadError && (body->empty() || !stepRowUsed)) {
     // Every pattern that can take a row group's layer computes one row.
@@ -165,14 +173,13 @@ void MPQToLoopsLowering::emitRowGroupDriver(OpBuilder &b, size_t g) {
   const RowGroupState &state = rowGroups[g];
   const RowSchedule &schedule = state.group.schedule;
   const size_t n = state.group.members.size();
-  RequantizeOp last = state.group.members.back().requant;
-  Location loc = last.getLoc();
+  Location loc = state.group.members.back().writer->getLoc();
   b.setInsertionPointToEnd(&entry.getBody().front());
   LoopEmitter e(b, loc);
   using P = arith::CmpIPredicate;
   const int64_t base = state.lineBase;
-  // The loop of RowSchedule.h: each turn, every layer in order writes its
-  // next row if its window's rows are there. The counts of rows written
+  // The loop of RowSchedule.h: each turn, every member in order writes its
+  // next row if its windows' rows are there. The counts of rows written
   // are the loop's values.
   auto loop =
       scf::ForOp::create(b, loc, e.index(0), e.index(schedule.iterations),
@@ -183,13 +190,14 @@ void MPQToLoopsLowering::emitRowGroupDriver(OpBuilder &b, size_t g) {
   for (size_t i = 0; i < n; ++i) {
     const RowLayer &l = state.group.members[i].rows;
     Value y = written[i];
-    Value available = i == 0 ? e.index(l.inRows) : written[i - 1];
     Value need = arith::MinSIOp::create(
         b, loc, e.add(e.mul(y, e.index(l.stride)), e.index(l.extent - l.pad)),
         e.index(l.inRows));
-    Value ready =
-        arith::AndIOp::create(b, loc, e.cmp(P::slt, y, e.index(l.outRows)),
-                              e.cmp(P::sle, need, available));
+    Value ready = e.cmp(P::slt, y, e.index(l.outRows));
+    for (const RowInput &in : l.inputs)
+      if (in.source >= 0)
+        ready = arith::AndIOp::create(b, loc, ready,
+                                      e.cmp(P::sle, need, written[in.source]));
     auto branch = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, ready,
                                     /*withElseRegion=*/true);
     {
@@ -197,19 +205,23 @@ void MPQToLoopsLowering::emitRowGroupDriver(OpBuilder &b, size_t g) {
       b.setInsertionPointToStart(branch.thenBlock());
       // The output's line buffer drops its oldest row: rows [1, R) move to
       // [0, R - 1), and the new row goes to slot R - 1.
-      Value outShift = e.index(0), inShift = e.index(0);
+      SmallVector<Value> operands{arena, y, e.index(0)};
       if (i + 1 < n) {
         const int64_t rows = schedule.lineRows[i];
         const int64_t at = base + schedule.lineOffsets[i];
         if (rows > 1)
           moveBytes(b, at + l.outRowBytes, at, (rows - 1) * l.outRowBytes);
-        outShift = e.mul(e.sub(e.index(rows - 1), y), e.index(l.outRowBytes));
+        operands[2] =
+            e.mul(e.sub(e.index(rows - 1), y), e.index(l.outRowBytes));
       }
-      if (i > 0)
-        inShift = e.mul(e.sub(e.index(schedule.lineRows[i - 1]), available),
-                        e.index(l.inRowBytes));
-      func::CallOp::create(b, loc, state.stepFunctions[i],
-                           ValueRange{arena, y, inShift, outShift});
+      // Each line buffer read: row r is at slot r - written + R.
+      for (const RowInput &in : l.inputs)
+        operands.push_back(
+            in.source < 0 ? e.index(0)
+                          : e.mul(e.sub(e.index(schedule.lineRows[in.source]),
+                                        written[in.source]),
+                                  e.index(in.rowBytes)));
+      func::CallOp::create(b, loc, state.stepFunctions[i], operands);
       scf::YieldOp::create(b, loc, ValueRange{e.add(y, e.index(1))});
       b.setInsertionPointToStart(branch.elseBlock());
       scf::YieldOp::create(b, loc, ValueRange{y});
@@ -471,7 +483,7 @@ LogicalResult MPQToLoopsLowering::begin(OpBuilder &b) {
     return failure();
   for (RowGroup &group : *groups) {
     for (size_t m = 0; m < group.members.size(); ++m)
-      rowMembers[group.members[m].requant] = {rowGroups.size(), m};
+      rowMembers[group.members[m].writer] = {rowGroups.size(), m};
     rowGroups.push_back({std::move(group), -1, {}});
   }
 
@@ -674,7 +686,13 @@ protected:
     // point, rounded once.
     RescaledSumShifts shifts =
         rescaledSumShifts(add.getLhsExponent(), add.getRhsExponent());
-    e.loopNest({out.rows(), out.inner()}, [&](ArrayRef<Value> ivs) {
+    // In a row group, the W pixels of one image row (N = 1, NHWC).
+    Value imageRow = lowering.rowGroupRow();
+    const int64_t width = imageRow ? out.shape[2] : out.rows();
+    e.loopNest({width, out.inner()}, [&](ArrayRef<Value> loopIvs) {
+      SmallVector<Value, 2> ivs(loopIvs.begin(), loopIvs.end());
+      if (imageRow)
+        ivs[0] = e.add(e.mul(imageRow, e.index(width)), ivs[0]);
       auto term = [&](const PackedBuffer &buf, int64_t z, int32_t m,
                       int align) {
         Value x = e.toI64(e.sub(e.load(buf, ivs[0], ivs[1]), e.i32(z)));
@@ -781,17 +799,27 @@ protected:
                               .getZeroPoint();
     // In place above its input (mpq.rows_descending): pixels from the last.
     const bool descending = getRowsDescending(pool);
-    e.loopNest(out.shape, [&](ArrayRef<Value> loopIvs) {
+    // In a row group, output image row %row only (N = 1); a tap in the
+    // padding reads the nearest pixel, in the rows a line buffer holds.
+    Value imageRow = lowering.rowGroupRow();
+    SmallVector<int64_t> extent(out.shape);
+    if (imageRow)
+      extent[0] = extent[1] = 1;
+    e.loopNest(extent, [&](ArrayRef<Value> loopIvs) {
       SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
-      if (descending)
+      if (imageRow)
+        ivs[1] = imageRow;
+      else if (descending)
         for (int axis = 0; axis < 3; ++axis)
           ivs[axis] = e.sub(e.index(out.shape[axis] - 1), ivs[axis]);
       Value n = ivs[0], oy = ivs[1], ox = ivs[2], c = ivs[3];
       Value init = e.i32(isMax ? INT32_MIN : 0);
       Value result = e.reduceNest(
           {kernel[0], kernel[1]}, init, [&](ArrayRef<Value> r, Value a) {
-            auto [inside, row] = windowTap(e, in->shape, n, oy, ox, r[0], r[1],
-                                           strides, {1, 1}, pads);
+            auto [inside, row] =
+                windowTap(e, in->shape, n, oy, ox, r[0], r[1], strides, {1, 1},
+                          pads, /*checked=*/true,
+                          /*nearest=*/in->dynamicOffset != nullptr);
             Value v = e.load(*in, row, c);
             if (isMax)
               return Value(arith::MaxSIOp::create(

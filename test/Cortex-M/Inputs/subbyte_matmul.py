@@ -14,7 +14,12 @@
 - subbyte_rows.onnx: the same depthwise 1x1 layer, then a MobileNet-style
   chain on a 12x12 image with 8 channels (depthwise 3x3, pointwise 8 -> 32,
   depthwise 3x3 stride 2, pointwise 32 -> 16) for row groups
-  (test/Cortex-M/row-groups-qemu.test).
+  (test/Cortex-M/row-groups-qemu.test);
+- subbyte_residual.onnx: the same depthwise 1x1 layer, then BlazeFace's two
+  residual blocks on a 12x12 image with 8 channels: depthwise 3x3,
+  pointwise 8 -> 8 (linear), the sum with the block's input and ReLU; then
+  a 2x2 max pool of that beside depthwise 3x3 stride 2 and pointwise
+  8 -> 8, their sum and ReLU (row groups over sums and pools).
 
 Writes the models, a calibration batch and four test inputs per model into
 --out.
@@ -82,13 +87,26 @@ def rows(out):
                  "a depthwise-separable chain for row groups", layers)
 
 
+def residual(out):
+    def layers(net, x):
+        y = net.conv_bn_act(x, 8, 3, group=8, act=None, name="dw1")
+        y = net.conv_bn_act(y, 8, 1, act=None, name="pw1")
+        x = net.node("Relu", [net.add(x, y, "add1")], "relu1")
+        pool = net.node("MaxPool", [x], "pool", kernel_shape=[2, 2], strides=[2, 2])
+        y = net.conv_bn_act(x, 8, 3, stride=2, group=8, act=None, name="dw2")
+        y = net.conv_bn_act(y, 8, 1, act=None, name="pw2")
+        return to_nhwc(net, net.node("Relu", [net.add(pool, y, "add2")], "relu2"))
+    return build(out, "residual", netbuild.smooth_fields(16, 8, 12, seed=8), 7,
+                 "residual and downsampling blocks for row groups", layers)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise),
-                        ("rows", rows)):
+                        ("rows", rows), ("residual", residual)):
         calib = build(args.out)
         np.save(os.path.join(args.out, name + "_calib.npy"), calib)
         # Test inputs other than the calibration batch.

@@ -109,12 +109,17 @@ TEST(PlannedRamTest, RowGroups) {
       2816);
 }
 
-// A tensor read twice (dw1's output, also copied) ends a run.
-TEST(PlannedRamTest, RowRunsAreChains) {
+// A tensor read outside a group (dw1's output, also copied by a step that is
+// no member) may only be a group's last result, never a line buffer.
+TEST(PlannedRamTest, RowGroupResultsReadOutsideStayWhole) {
   GraphDesc graph = rowChain();
   int extra = graph.addTensor("extra", {1, 16, 16, 8}, 4);
   graph.addStep("copy", StepKind::Other, {1}, extra);
-  EXPECT_EQ(graphRowRuns(graph), (std::vector<std::vector<int>>{{1, 2}}));
+  EXPECT_EQ(graphRowRuns(graph), (std::vector<std::vector<int>>{{0, 1, 2}}));
+  BitAssignment bits = uniformAssignment(graph, 8);
+  std::vector<Buffer> buffers =
+      activationBuffers(graph, bits, {}, /*inPlace=*/false, /*fuseRows=*/true);
+  EXPECT_EQ(buffers[1].size, 16 * 16 * 8);
 }
 
 } // namespace

@@ -182,7 +182,6 @@ TEST(RowSchedule, HandCountedChain) {
   EXPECT_EQ(s.lineBytes, (std::vector<int64_t>{8, 24}));
   EXPECT_EQ(s.scratchBytes, 48);
   // Each of the 8 rows of the 1x1 layer first moves 2 rows of 8 bytes.
-  EXPECT_EQ(s.movedBytes, 8 * 2 * 8);
   // In place: the last layer's row y (4-byte rows) is written in turn
   // 2y + 2, after which the first layer reads from row 2y + 2 on (its row
   // 2y + 3 reads rows 2y + 2 ..; 8-byte rows): 4 (y + 1) - 8 (2y + 2) < 0
@@ -209,6 +208,105 @@ TEST(RowSchedule, RejectsBrokenChains) {
   std::vector<RowLayer> two = layersOf({{3, 1, 1}, {3, 1, 1}}, 8, 8);
   two[1].inRows = 7;
   EXPECT_NE(scheduleRowGroup(two, s).find("does not read the rows"),
+            std::string::npos);
+}
+
+/// A layer over `rows` image rows of `rowBytes` (out: `outRows`,
+/// `outBytes`) with the window (k, stride, pad) reading `inputs`.
+RowLayer dagLayer(int64_t rows, int64_t rowBytes, int64_t outRows,
+                  int64_t outBytes, const Window &w,
+                  std::vector<RowInput> inputs) {
+  RowLayer l;
+  l.inRows = rows;
+  l.inRowBytes = rowBytes;
+  l.outRows = outRows;
+  l.outRowBytes = outBytes;
+  l.extent = w.k;
+  l.stride = w.stride;
+  l.pad = w.pad;
+  l.inputs = std::move(inputs);
+  return l;
+}
+
+TEST(RowSchedule, HandCountedResidualBlock) {
+  // A residual block over 4 rows of 8 bytes: depthwise 3x3 pad 1 (0) and
+  // pointwise (1) on the group's input x, then the sum (2) of x and the
+  // pointwise result. Each turn the three write row y: the pointwise and
+  // the sum read the row just written (one-row lines). The sum reads x's
+  // row y, the depthwise rows y - 1 .. y + 1: x's row y - 1 is still read
+  // when the sum's row y is written, so the output starts one row (8 B)
+  // below x: S = max over y of 8 (y + 1) - 8 max(0, y - 1) = 8 (y = 0, 1).
+  std::vector<RowLayer> ls = {
+      dagLayer(4, 8, 4, 8, {3, 1, 1}, {{-1, 8}}),
+      dagLayer(4, 8, 4, 8, {1, 1, 0}, {{0, 8}}),
+      dagLayer(4, 8, 4, 8, {1, 1, 0}, {{-1, 8}, {1, 8}})};
+  RowSchedule s;
+  ASSERT_EQ(scheduleRowGroup(ls, s), "");
+  EXPECT_EQ(s.iterations, 4);
+  EXPECT_EQ(s.lineRows, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(s.inPlaceShift, 8);
+}
+
+TEST(RowSchedule, HandCountedDownsamplingBlock) {
+  // BlazeFace's downsampling block over 4 rows of 8 bytes (4 pixels of 2
+  // channels): a 2x2 stride-2 max pool (0) and a 3x3 stride-2 pad-1
+  // depthwise layer (1) both on x, a pointwise layer (2) on the depthwise
+  // result, the sum (3) of the pool's and the pointwise results (2 rows of
+  // 4 bytes). Row y of the pool and of the depthwise layer need x's rows up
+  // to 2y + 1 (all there); each line holds one row. After turn 1 the sum
+  // has written 4 B and x is read from row 1 on (the depthwise row 1's
+  // window; 8 B rows): 4 - 8 < 0; after turn 2, 8 B and nothing is read:
+  // 8 - 32 < 0. So S = 0.
+  std::vector<RowLayer> ls = {
+      dagLayer(4, 8, 2, 4, {2, 2, 0}, {{-1, 8}}),
+      dagLayer(4, 8, 2, 4, {3, 2, 1}, {{-1, 8}}),
+      dagLayer(2, 4, 2, 4, {1, 1, 0}, {{1, 4}}),
+      dagLayer(2, 4, 2, 4, {1, 1, 0}, {{0, 4}, {2, 4}})};
+  RowSchedule s;
+  ASSERT_EQ(scheduleRowGroup(ls, s), "");
+  EXPECT_EQ(s.iterations, 2);
+  EXPECT_EQ(s.lineRows, (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_EQ(s.inPlaceShift, 0);
+  // A line must be read in the group, and rows and bytes must match.
+  std::vector<RowLayer> unread = ls;
+  unread[3].inputs = {{2, 4}, {2, 4}};
+  EXPECT_NE(scheduleRowGroup(unread, s).find("nothing in the group reads"),
+            std::string::npos);
+  std::vector<RowLayer> wrong = ls;
+  wrong[3].inputs = {{-1, 8}, {2, 4}};
+  EXPECT_NE(scheduleRowGroup(wrong, s).find("does not read the rows"),
+            std::string::npos);
+}
+
+TEST(RowSchedule, CandidatesFormGroupsOnlyWhenClosed) {
+  // Tensors: x = 0, a = 1, b = 2, y = 3. dw: x -> a, pw: a -> b, add:
+  // (x, b) -> y; b is also read once outside.
+  auto candidate = [](std::vector<int64_t> inputs, int64_t output,
+                      int64_t reads, int64_t k) {
+    RowCandidate c;
+    c.rows = dagLayer(4, 8, 4, 8, {k, 1, (k - 1) / 2}, {});
+    c.inputs = inputs;
+    c.inputRowBytes.assign(inputs.size(), 8);
+    c.output = output;
+    c.reads = reads;
+    return c;
+  };
+  std::vector<RowCandidate> run = {candidate({0}, 1, 1, 3),
+                                   candidate({1}, 2, 1, 1),
+                                   candidate({0, 2}, 3, 1, 1)};
+  std::vector<RowLayer> layers;
+  ASSERT_EQ(rowGroupLayers(run, 0, 2, layers), "");
+  ASSERT_EQ(layers.size(), 3u);
+  EXPECT_EQ(layers[2].inputs[0].source, -1);
+  EXPECT_EQ(layers[2].inputs[1].source, 1);
+  // Without the depthwise layer the sum reads x, which is not the group's
+  // input (a).
+  EXPECT_NE(rowGroupLayers(run, 1, 2, layers).find("from outside the group"),
+            std::string::npos);
+  // b read outside: it may end a group, not be a line.
+  run[1].reads = 2;
+  EXPECT_EQ(rowGroupLayers(run, 0, 1, layers), "");
+  EXPECT_NE(rowGroupLayers(run, 0, 2, layers).find("read outside the group"),
             std::string::npos);
 }
 

@@ -84,8 +84,9 @@ public:
   /// `op`; the builder appends to its body until endStep, which calls it
   /// from the entry function (or drops it if it has no code: a view).
   /// A member of a row group (mpq/Analysis/RowGroups.h) gets
-  /// `<prefix>_step<k>(%arena, %row, %in_shift, %out_shift)` and computes
-  /// output row %row only, its line buffers moved by the two shifts (bytes);
+  /// `<prefix>_step<k>(%arena, %row, %out_shift, %in_shift...)` (one input
+  /// shift per tensor it reads) and computes output row %row only, its line
+  /// buffers moved by the shifts (bytes);
   /// the group's driver loop in the entry function calls its members once
   /// the last one is done.
   void beginStep(OpBuilder &b, Operation *op);
@@ -178,14 +179,17 @@ private:
     SmallVector<func::FuncOp> stepFunctions;
   };
   std::vector<RowGroupState> rowGroups;
-  /// The requantize of each member: its group and place in it.
+  /// The op writing each member's result (RowGroupMember::writer): its
+  /// group and place in it.
   llvm::DenseMap<Operation *, std::pair<size_t, size_t>> rowMembers;
   /// Results kept in line buffers: the group and the producer's place.
   llvm::DenseMap<Value, std::pair<size_t, size_t>> lineBuffers;
   /// The current step's place in a row group, its arguments, whether its
   /// kernel asked for the row.
   std::optional<std::pair<size_t, size_t>> stepMember;
-  Value stepRow, stepInShift, stepOutShift;
+  Value stepRow, stepOutShift;
+  /// One shift per tensor the member reads (RowGroupMember::inputs).
+  SmallVector<Value, 2> stepInShifts;
   bool stepRowUsed = false;
   /// The byte offset of row group g's line buffers in the arena.
   int64_t lineBase(size_t g);

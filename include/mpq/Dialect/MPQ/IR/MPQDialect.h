@@ -106,8 +106,8 @@ void setArenaAlign(Operation *func, int64_t align);
 bool getRowsDescending(Operation *op);
 void setRowsDescending(Operation *op, bool descending);
 
-/// `mpq.row_group` on a qconv2d: the id of the row group (a chain of layers
-/// run row by row with line buffers, mpq/Analysis/RowGroups.h) the layer
+/// `mpq.row_group` on a qconv2d, qadd or pooling: the id of the row group
+/// (ops run row by row with line buffers, mpq/Analysis/RowGroups.h) the op
 /// belongs to.
 std::optional<int64_t> getRowGroup(Operation *op);
 void setRowGroup(Operation *op, std::optional<int64_t> group);

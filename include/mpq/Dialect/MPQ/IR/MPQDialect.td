@@ -39,8 +39,9 @@ def MPQ_Dialect : Dialect {
   // `mpq.scratch_size` (i64). On the function (and the llvm.func it
   // becomes): `mpq.arena_size` and `mpq.arena_align` (i64). The dialect
   // verifies their types and rejects any other `mpq.` attribute.
-  // `mpq.row_group` (i64, on qconv2d ops; --mpq-fuse-rows) names the row
-  // group a layer runs in (mpq/Analysis/RowGroups.h).
+  // `mpq.row_group` (i64, on qconv2d, qadd, max_pool2d and qavg_pool2d;
+  // --mpq-fuse-rows) names the row group an op runs in
+  // (mpq/Analysis/RowGroups.h).
   let discardableAttrs = (ins
     "::mlir::IntegerAttr":$offset,
     "::mlir::DenseI64ArrayAttr":$offsets,
