@@ -57,8 +57,8 @@ static bool isImage(const GraphDesc &graph, int t) {
 }
 
 /// Whether step `s` may be a member of a row group (RowGroups.h): a
-/// convolution or pooling with a window, or a sum of two tensors of its
-/// output's shape, on NHWC images.
+/// convolution or pooling with a window, a sum of two tensors of its
+/// output's shape, or a pad of the channels, on NHWC images.
 static bool isRowMember(const GraphDesc &graph, const GraphStep &step) {
   if (!isImage(graph, step.output))
     return false;
@@ -72,7 +72,9 @@ static bool isRowMember(const GraphDesc &graph, const GraphStep &step) {
       isImage(graph, step.inputs[0]) && isImage(graph, step.inputs[1]) &&
       graph.tensors[step.inputs[0]].shape == graph.tensors[step.output].shape &&
       graph.tensors[step.inputs[1]].shape == graph.tensors[step.output].shape;
-  return window || sum;
+  const bool pad = step.channelPad && step.inputs.size() == 1 &&
+                   isImage(graph, step.inputs.front());
+  return window || sum || pad;
 }
 
 std::vector<std::vector<int>> mlir::mpq::graphRowRuns(const GraphDesc &graph) {

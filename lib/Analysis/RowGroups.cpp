@@ -85,8 +85,18 @@ std::optional<RowGroupMember> mlir::mpq::rowGroupMember(Operation *op,
     r.stride = strides[0];
     r.pad = pads[0];
     r.extent = kernel[0];
+  } else if (auto pad = dyn_cast<PadOp>(op)) {
+    // Channels only: each output pixel from the same input pixel.
+    ArrayRef<int64_t> pads = pad.getPads();
+    if (pads.size() != 8 || pads[0] || pads[1] || pads[2] || pads[4] ||
+        pads[5] || pads[6]) {
+      why = "a pad in a row group pads channels only";
+      return std::nullopt;
+    }
+    m.inputs.push_back(pad.getInput());
   } else {
-    why = "only convolutions, sums and poolings run in row groups";
+    why = "only convolutions, sums, poolings and channel pads run in row "
+          "groups";
     return std::nullopt;
   }
   int64_t rows = 0, bytes = 0;

@@ -185,10 +185,11 @@ LogicalResult MPQDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name << "' must be an i64 integer attribute, not "
              << value;
-    if (!isa<QConv2DOp, QAddOp, MaxPool2DOp, QAvgPool2DOp>(op))
+    if (!isa<QConv2DOp, QAddOp, MaxPool2DOp, QAvgPool2DOp, PadOp>(op))
       return op->emitError() << "'" << name
-                             << "' is only for qconv2d, qadd, max_pool2d and "
-                                "qavg_pool2d, whose kernels run row by row";
+                             << "' is only for qconv2d, qadd, max_pool2d, "
+                                "qavg_pool2d and pad, whose kernels run row by "
+                                "row";
     return success();
   }
   if (name == RowsDescendingAttrHelper::getNameStr()) {

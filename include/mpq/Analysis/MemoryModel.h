@@ -107,6 +107,9 @@ struct GraphStep {
   /// The window's height with dilation: (kernel - 1) * dilation + 1.
   int64_t windowExtent = 1;
   bool windowPointwise = false;
+  /// A pad of an NHWC tensor's channels only: each output pixel from the
+  /// same input pixel (a member of row groups, RowGroups.h).
+  bool channelPad = false;
 };
 
 struct GraphDesc {

@@ -960,7 +960,15 @@ protected:
     ArrayRef<int64_t> pads = pad.getPads();
     int64_t rank = out.shape.size();
     int64_t code = static_cast<int64_t>(pad.getValue().convertToDouble());
-    e.loopNest(out.shape, [&](ArrayRef<Value> ivs) {
+    // In a row group (channels padded only, N = 1): output image row %row.
+    Value imageRow = lowering.rowGroupRow();
+    SmallVector<int64_t> extent(out.shape);
+    if (imageRow)
+      extent[0] = extent[1] = 1;
+    e.loopNest(extent, [&](ArrayRef<Value> loopIvs) {
+      SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
+      if (imageRow)
+        ivs[1] = imageRow;
       SmallVector<Value> from;
       Value inside = arith::ConstantIntOp::create(b, e.loc, b.getI1Type(), 1);
       for (int64_t d = 0; d < rank; ++d) {

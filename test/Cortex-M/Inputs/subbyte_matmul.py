@@ -18,8 +18,9 @@
 - subbyte_residual.onnx: the same depthwise 1x1 layer, then BlazeFace's two
   residual blocks on a 12x12 image with 8 channels: depthwise 3x3,
   pointwise 8 -> 8 (linear), the sum with the block's input and ReLU; then
-  a 2x2 max pool of that beside depthwise 3x3 stride 2 and pointwise
-  8 -> 8, their sum and ReLU (row groups over sums and pools).
+  a 2x2 max pool of that, its channels padded to 12, beside depthwise 3x3
+  stride 2 and pointwise 8 -> 12, their sum and ReLU (row groups over
+  sums, pools and channel pads).
 
 Writes the models, a calibration batch and four test inputs per model into
 --out.
@@ -93,8 +94,10 @@ def residual(out):
         y = net.conv_bn_act(y, 8, 1, act=None, name="pw1")
         x = net.node("Relu", [net.add(x, y, "add1")], "relu1")
         pool = net.node("MaxPool", [x], "pool", kernel_shape=[2, 2], strides=[2, 2])
+        net.init("pad.pads", np.array([0, 0, 0, 0, 0, 4, 0, 0], dtype=np.int64))
+        pool = net.node("Pad", [pool, "pad.pads"], "pad")
         y = net.conv_bn_act(x, 8, 3, stride=2, group=8, act=None, name="dw2")
-        y = net.conv_bn_act(y, 8, 1, act=None, name="pw2")
+        y = net.conv_bn_act(y, 12, 1, act=None, name="pw2")
         return to_nhwc(net, net.node("Relu", [net.add(pool, y, "add2")], "relu2"))
     return build(out, "residual", netbuild.smooth_fields(16, 8, 12, seed=8), 7,
                  "residual and downsampling blocks for row groups", layers)

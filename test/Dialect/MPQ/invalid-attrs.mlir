@@ -73,11 +73,11 @@ func.func @rows_descending_ok(%in: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2x!u8> {
 // mpq.row_group (the row group an op runs in) is an i64, only on the ops
 // whose kernels run row by row.
 !u8 = !mpq.uniform<u8, 1.0:0>
-func.func @row_group_value(%in: tensor<1x4x4x2xf32>) -> tensor<1x4x4x4x!u8> {
+func.func @row_group_value(%in: tensor<1x4x4x2xf32>) -> tensor<1x4x2x4x!u8> {
   %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!u8>
-  // expected-error @+1 {{'mpq.row_group' is only for qconv2d, qadd, max_pool2d and qavg_pool2d, whose kernels run row by row}}
-  %p = mpq.pad %x {pads = array<i64: 0, 0, 0, 0, 0, 0, 0, 2>, mpq.row_group = 0 : i64} : tensor<1x4x4x2x!u8> -> tensor<1x4x4x4x!u8>
-  return %p : tensor<1x4x4x4x!u8>
+  // expected-error @+1 {{'mpq.row_group' is only for qconv2d, qadd, max_pool2d, qavg_pool2d and pad, whose kernels run row by row}}
+  %t = mpq.transpose %x {perm = array<i64: 0, 1, 3, 2>, mpq.row_group = 0 : i64} : tensor<1x4x4x2x!u8> -> tensor<1x4x2x4x!u8>
+  return %t : tensor<1x4x2x4x!u8>
 }
 
 // -----

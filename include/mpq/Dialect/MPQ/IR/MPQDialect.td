@@ -39,7 +39,7 @@ def MPQ_Dialect : Dialect {
   // `mpq.scratch_size` (i64). On the function (and the llvm.func it
   // becomes): `mpq.arena_size` and `mpq.arena_align` (i64). The dialect
   // verifies their types and rejects any other `mpq.` attribute.
-  // `mpq.row_group` (i64, on qconv2d, qadd, max_pool2d and qavg_pool2d;
+  // `mpq.row_group` (i64, on qconv2d, qadd, max_pool2d, qavg_pool2d, pad;
   // --mpq-fuse-rows) names the row group an op runs in
   // (mpq/Analysis/RowGroups.h).
   let discardableAttrs = (ins
