@@ -210,8 +210,40 @@ RowGroupChoice mlir::mpq::chooseRowGroups(
             bestChoice = std::move(trial);
           }
         }
-    if (bestChoice.empty())
-      return choice;
+    // No join lowers the bound: a group may have taken a layer that a
+    // later join needed alone (a first group's first layer, say). Try
+    // shrinking each group from either end.
+    if (bestChoice.empty()) {
+      for (size_t c = 0; c < runs.size(); ++c)
+        for (size_t lo = 0; lo < runs[c].size();) {
+          size_t hi = lo;
+          while (choice[c][lo] >= 0 && hi + 1 < runs[c].size() &&
+                 choice[c][hi + 1] == choice[c][lo])
+            ++hi;
+          for (size_t a = lo; choice[c][lo] >= 0 && a <= hi; ++a)
+            for (size_t b = a; b <= hi; ++b) {
+              if ((a == lo && b == hi) || (a != lo && b != hi))
+                continue;
+              RowGroupChoice trial = choice;
+              for (size_t m = lo; m <= hi; ++m)
+                if (m < a || m > b || a == b)
+                  trial[c][m] = -1;
+              std::vector<RowLayer> layers;
+              RowSchedule schedule;
+              if (a < b && (!rowGroupLayers(runs[c], a, b, layers).empty() ||
+                            !scheduleRowGroup(layers, schedule, 16).empty()))
+                continue;
+              const int64_t bt = bound(trial);
+              if (bt >= 0 && bt < bestTrial) {
+                bestTrial = bt;
+                bestChoice = std::move(trial);
+              }
+            }
+          lo = hi + 1;
+        }
+      if (bestChoice.empty())
+        return choice;
+    }
     choice = std::move(bestChoice);
     best = bestTrial;
     ++nextId;

@@ -19,6 +19,7 @@
 #include "HostRun.h"
 #include "Sensitivity.h"
 #include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Analysis/PlannedRam.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Dialect/MPQ/IR/ModelFunction.h"
 #include "mpq/Import/OnnxImporter.h"
@@ -261,6 +262,10 @@ public:
 private:
   /// The pipeline's options from the compile options.
   void setPipelineOptions();
+  /// The planned arena (PlannedRam.h) of the imported model with every
+  /// activation at 8 bits and row groups, in place as the options say; none
+  /// if the graph cannot be read or planned.
+  std::optional<int64_t> fusedArenaAtEightBits() const;
   /// The first compile at `weightBudget`. When the assignment leaves little
   /// flash to spare, a second compile is likely (code and storage come on
   /// top of the memory model's figure), and it needs only the first one's
@@ -428,6 +433,25 @@ Compilation::runPipeline(StringRef phase, ModuleOp module,
   PassManager pm(&context);
   build(pm);
   return phases.time(phase, [&] { return pm.run(module); });
+}
+
+std::optional<int64_t> Compilation::fusedArenaAtEightBits() const {
+  FailureOr<func::FuncOp> func = getModelFunction(imported);
+  if (failed(func))
+    return std::nullopt;
+  // A graph the assignment read once: any error here is not the user's.
+  ScopedDiagnosticHandler quiet(&context,
+                                [](Diagnostic &) { return success(); });
+  FailureOr<ExtractedGraph> graph = extractGraph(*func);
+  if (failed(graph))
+    return std::nullopt;
+  std::string error;
+  const int64_t arena = plannedArenaBytes(
+      graph->graph, uniformAssignment(graph->graph, 8), {}, PlanOptions(),
+      error, options.inPlace, /*fuseRows=*/true);
+  if (arena < 0)
+    return std::nullopt;
+  return arena;
 }
 
 LogicalResult Compilation::toIntegerGraph(ModuleOp module, int64_t weightBudget,
@@ -946,6 +970,22 @@ FailureOr<CompileResult> Compilation::run() {
         (twoBit.size() > 1 ? "s are" : " is") + " at 2 bits (" +
         llvm::join(twoBit, ", ") +
         "): check the accuracy on your data (--validate)");
+  // Activations cut to fit the RAM that row groups would keep at 8 bits:
+  // the planned arena of --fuse-rows at 8 bits (PlannedRam.h).
+  int cut = 0;
+  for (const ReportLayer &layer : lastReport->layers)
+    if (layer.outputBits && layer.outputBits < 8 &&
+        (layer.outputOrigin == "rule" || layer.outputOrigin == "search"))
+      ++cut;
+  if (cut && !options.fuseRows && !compiled->integerModel)
+    if (std::optional<int64_t> fused = fusedArenaAtEightBits();
+        fused && *fused + stack <= ram)
+      compiled->warnings.push_back(
+          std::to_string(cut) + " activation" + (cut > 1 ? "s were" : " was") +
+          " cut below 8 bits to fit the RAM; with --fuse-rows (row groups, "
+          "docs/design.md) every activation fits at 8 bits (the precision "
+          "assignment's planned arena: " +
+          std::to_string(*fused) + " B), for 1-2% more instructions");
   std::string budgets = "budgets: flash " + std::to_string(options.flashBytes) +
                         " B, RAM " + std::to_string(options.ramBytes) + " B";
   if (options.reserveFlashBytes || options.reserveRamBytes)

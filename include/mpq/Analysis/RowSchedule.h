@@ -131,8 +131,10 @@ using RowGroupChoice = std::vector<std::vector<int64_t>>;
 /// `choice`, or -1 if it cannot be evaluated. Each round joins the members
 /// [first, last] of one run into one group (merged with the groups they
 /// overlap; the result must be a group, rowGroupLayers, and schedule), the
-/// join that lowers the bound the most, the shortest among equals; it stops
-/// when no join lowers it.
+/// join that lowers the bound the most, the shortest among equals; when no
+/// join lowers it, the round instead shrinks one group from either end (a
+/// member of one alone takes no group) if that lowers it; it stops when
+/// neither does.
 RowGroupChoice
 chooseRowGroups(const std::vector<std::vector<RowCandidate>> &runs,
                 const std::function<int64_t(const RowGroupChoice &)> &bound);

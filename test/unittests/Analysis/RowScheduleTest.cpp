@@ -310,6 +310,45 @@ TEST(RowSchedule, CandidatesFormGroupsOnlyWhenClosed) {
             std::string::npos);
 }
 
+TEST(RowSchedule, ChoiceShrinksAGroupALaterJoinMadeTooWide) {
+  // A chain of five 1x1 layers; the bound is the larger of two peaks. The
+  // first falls from 100 to 60 with 0 .. 2 in one group, to 40 with 1 .. 2
+  // without 0; the second from 90 to 30 with 3 .. 4. Joining 0 .. 2 or 1 ..
+  // 2 first both give 90 (the second peak), and the scan meets 0 .. 2
+  // first; then 3 .. 4 gives 60. No join lowers that, but shrinking 0 .. 2
+  // to 1 .. 2 does: 40.
+  std::vector<RowCandidate> run;
+  for (int64_t i = 0; i < 5; ++i) {
+    RowCandidate c;
+    c.rows = dagLayer(4, 8, 4, 8, {1, 1, 0}, {});
+    c.inputs = {i};
+    c.inputRowBytes = {8};
+    c.output = i + 1;
+    c.reads = 1;
+    run.push_back(c);
+  }
+  auto together = [](const RowGroupChoice &g, std::vector<int> members) {
+    for (int m : members)
+      if (g[0][m] < 0 || g[0][m] != g[0][members.front()])
+        return false;
+    return true;
+  };
+  auto bound = [&](const RowGroupChoice &g) -> int64_t {
+    int64_t a = 100;
+    if (together(g, {0, 1, 2}))
+      a = 60;
+    else if (together(g, {1, 2}))
+      a = 40;
+    const int64_t b = together(g, {3, 4}) ? 30 : 90;
+    return std::max(a, b);
+  };
+  RowGroupChoice choice = chooseRowGroups({run}, bound);
+  EXPECT_EQ(bound(choice), 40);
+  EXPECT_EQ(choice[0][0], -1);
+  EXPECT_TRUE(together(choice, {1, 2}));
+  EXPECT_TRUE(together(choice, {3, 4}));
+}
+
 TEST(RowSchedule, DriverMatchesWholeRunAndRowsAreTight) {
   std::mt19937 rng(7);
   const std::vector<Window> kinds = {{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {5, 1, 2},
