@@ -217,9 +217,7 @@ LogicalResult GraphBuilder::visitPassThrough(Operation *op, Value input) {
     step.windowPadTop = pool.getPads()[0];
     step.windowExtent = pool.getKernel()[0];
   } else if (auto pad = dyn_cast<PadOp>(op)) {
-    ArrayRef<int64_t> pads = pad.getPads();
-    step.channelPad = pads.size() == 8 && !pads[0] && !pads[1] && !pads[2] &&
-                      !pads[4] && !pads[5] && !pads[6];
+    step.channelPad = pad.padsOnlyLastAxis();
   }
   addStepSite(op);
   tensorOf[op->getResult(0)] = out;

@@ -86,10 +86,7 @@ std::optional<RowGroupMember> mlir::mpq::rowGroupMember(Operation *op,
     r.pad = pads[0];
     r.extent = kernel[0];
   } else if (auto pad = dyn_cast<PadOp>(op)) {
-    // Channels only: each output pixel from the same input pixel.
-    ArrayRef<int64_t> pads = pad.getPads();
-    if (pads.size() != 8 || pads[0] || pads[1] || pads[2] || pads[4] ||
-        pads[5] || pads[6]) {
+    if (!pad.padsOnlyLastAxis()) {
       why = "a pad in a row group pads channels only";
       return std::nullopt;
     }
@@ -107,6 +104,7 @@ std::optional<RowGroupMember> mlir::mpq::rowGroupMember(Operation *op,
       return std::nullopt;
     if (r.inRowBytes == 0)
       r.inRows = rows, r.inRowBytes = bytes;
+    m.inputRowBytes.push_back(bytes);
   }
   return m;
 }
@@ -127,13 +125,9 @@ RowRuns mlir::mpq::collectRowRuns(func::FuncOp func) {
       for (const RowGroupMember &m : members) {
         RowCandidate c;
         c.rows = m.rows;
-        for (Value input : m.inputs) {
+        for (Value input : m.inputs)
           c.inputs.push_back(id(input));
-          int64_t rows = 0, bytes = 0;
-          std::string why;
-          imageRows(input, rows, bytes, why);
-          c.inputRowBytes.push_back(bytes);
-        }
+        c.inputRowBytes.assign(m.inputRowBytes.begin(), m.inputRowBytes.end());
         c.output = id(m.result());
         c.reads = static_cast<int64_t>(
             std::distance(m.result().use_begin(), m.result().use_end()));
@@ -212,16 +206,13 @@ mlir::mpq::collectRowGroups(func::FuncOp func) {
     for (size_t m = 0; m < n; ++m) {
       RowGroupMember &member = group.members[m];
       member.rows.inputs.clear();
-      for (Value v : member.inputs) {
+      for (auto [v, bytes] : llvm::zip(member.inputs, member.inputRowBytes)) {
         auto it = producer.find(v);
         if (it == producer.end() && v != input)
           return member.op->emitError()
                  << "row group " << id
                  << " reads a tensor from outside the group other than its "
                     "input (the first member's input)";
-        int64_t rows = 0, bytes = 0;
-        std::string why;
-        imageRows(v, rows, bytes, why);
         member.rows.inputs.push_back(
             {it == producer.end() ? -1 : it->second, bytes});
       }

@@ -128,6 +128,14 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
   const bool integerModel = weightInfo.empty();
 
   std::vector<ReportLayer> rows;
+  auto setOutputStorage = [](ReportLayer &row, Value out) {
+    if (auto type = dyn_cast<ShapedType>(out.getType()))
+      if (std::optional<StorageInfo> info =
+              getStorageInfo(type.getElementType())) {
+        row.outputBits = info->width;
+        row.outputSigned = info->isSigned;
+      }
+  };
   auto addTensorRow = [&](ReportLayer &row, Value out) {
     auto it = graph->tensorOf.find(out);
     if (it == graph->tensorOf.end())
@@ -158,12 +166,7 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
             row.inPlaceDescending ? buffer.inPlaceShiftUp : buffer.inPlaceShift;
       }
     }
-    if (auto type = dyn_cast<ShapedType>(out.getType()))
-      if (std::optional<StorageInfo> info =
-              getStorageInfo(type.getElementType())) {
-        row.outputBits = info->width;
-        row.outputSigned = info->isSigned;
-      }
+    setOutputStorage(row, out);
   };
   // The graph's input, quantized.
   for (const ArenaTensor &tensor : graph->tensors)
@@ -212,12 +215,7 @@ mlir::mpq::reportLayersOfPlannedGraph(func::FuncOp func,
               getScratchOffset(group->members.front().op))
         row.arenaOffset = *base + group->schedule.lineOffsets[member];
       row.firstStep = row.lastStep = static_cast<int>(step);
-      if (auto type = dyn_cast<ShapedType>(out.getType()))
-        if (std::optional<StorageInfo> info =
-                getStorageInfo(type.getElementType())) {
-          row.outputBits = info->width;
-          row.outputSigned = info->isSigned;
-        }
+      setOutputStorage(row, out);
     } else {
       if (group)
         row.rowGroup = group->id;

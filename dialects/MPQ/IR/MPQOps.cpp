@@ -641,6 +641,15 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   return {};
 }
 
+bool PadOp::padsOnlyLastAxis() {
+  ArrayRef<int64_t> pads = getPads();
+  const size_t rank = pads.size() / 2;
+  for (size_t d = 0; d + 1 < rank; ++d)
+    if (pads[d] || pads[rank + d])
+      return false;
+  return rank > 0;
+}
+
 LogicalResult PadOp::verify() {
   auto input = tensorType(getInput()), output = tensorType(getOutput());
   if (failed(requireSameElementType(*this, input.getElementType(),

@@ -42,8 +42,10 @@ struct RowGroupMember {
   Operation *op = nullptr;
   /// The op whose result is the member's: a qconv2d's requantize, else op.
   Operation *writer = nullptr;
-  /// The tensors it reads, in the order of rows.inputs (qadd: lhs, rhs).
+  /// The tensors it reads, in the order of rows.inputs (qadd: lhs, rhs),
+  /// and the bytes of one image row of each.
   SmallVector<Value, 2> inputs;
+  SmallVector<int64_t, 2> inputRowBytes;
   /// Its rows; collectRowGroups fills rows.inputs.
   RowLayer rows;
   Value result() const { return writer->getResult(0); }

@@ -655,6 +655,21 @@ protected:
   }
 };
 
+/// Loops over every index of the NHWC `shape`, or, in a row group's step
+/// (`imageRow` set, N = 1), over those of output image row `imageRow` only.
+void imageLoopNest(LoopEmitter &e, ArrayRef<int64_t> shape, Value imageRow,
+                   function_ref<void(MutableArrayRef<Value>)> body) {
+  SmallVector<int64_t> extent(shape);
+  if (imageRow)
+    extent[0] = extent[1] = 1;
+  e.loopNest(extent, [&](ArrayRef<Value> loopIvs) {
+    SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
+    if (imageRow)
+      ivs[1] = imageRow;
+    body(ivs);
+  });
+}
+
 /// qadd: both operands requantized to the output grid, element by element.
 class QAddLowering : public LoopPattern<QAddOp> {
 public:
@@ -802,14 +817,8 @@ protected:
     // In a row group, output image row %row only (N = 1); a tap in the
     // padding reads the nearest pixel, in the rows a line buffer holds.
     Value imageRow = lowering.rowGroupRow();
-    SmallVector<int64_t> extent(out.shape);
-    if (imageRow)
-      extent[0] = extent[1] = 1;
-    e.loopNest(extent, [&](ArrayRef<Value> loopIvs) {
-      SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
-      if (imageRow)
-        ivs[1] = imageRow;
-      else if (descending)
+    imageLoopNest(e, out.shape, imageRow, [&](MutableArrayRef<Value> ivs) {
+      if (!imageRow && descending)
         for (int axis = 0; axis < 3; ++axis)
           ivs[axis] = e.sub(e.index(out.shape[axis] - 1), ivs[axis]);
       Value n = ivs[0], oy = ivs[1], ox = ivs[2], c = ivs[3];
@@ -961,32 +970,27 @@ protected:
     int64_t rank = out.shape.size();
     int64_t code = static_cast<int64_t>(pad.getValue().convertToDouble());
     // In a row group (channels padded only, N = 1): output image row %row.
-    Value imageRow = lowering.rowGroupRow();
-    SmallVector<int64_t> extent(out.shape);
-    if (imageRow)
-      extent[0] = extent[1] = 1;
-    e.loopNest(extent, [&](ArrayRef<Value> loopIvs) {
-      SmallVector<Value> ivs(loopIvs.begin(), loopIvs.end());
-      if (imageRow)
-        ivs[1] = imageRow;
-      SmallVector<Value> from;
-      Value inside = arith::ConstantIntOp::create(b, e.loc, b.getI1Type(), 1);
-      for (int64_t d = 0; d < rank; ++d) {
-        Value coord = e.sub(ivs[d], e.index(pads[d]));
-        using P = arith::CmpIPredicate;
-        inside = arith::AndIOp::create(
-            b, e.loc, inside,
-            arith::AndIOp::create(
-                b, e.loc, e.cmp(P::sge, coord, e.index(0)),
-                e.cmp(P::slt, coord, e.index(ins[0].shape[d]))));
-        from.push_back(coord);
-      }
-      for (Value &coord : from)
-        coord = e.select(inside, coord, e.index(0));
-      Value v = e.load(ins[0], flatRow(e, ins[0].shape, from), from.back());
-      e.store(out, flatRow(e, out.shape, ivs), ivs.back(),
-              e.select(inside, v, e.i32(code)));
-    });
+    imageLoopNest(
+        e, out.shape, lowering.rowGroupRow(), [&](MutableArrayRef<Value> ivs) {
+          SmallVector<Value> from;
+          Value inside =
+              arith::ConstantIntOp::create(b, e.loc, b.getI1Type(), 1);
+          for (int64_t d = 0; d < rank; ++d) {
+            Value coord = e.sub(ivs[d], e.index(pads[d]));
+            using P = arith::CmpIPredicate;
+            inside = arith::AndIOp::create(
+                b, e.loc, inside,
+                arith::AndIOp::create(
+                    b, e.loc, e.cmp(P::sge, coord, e.index(0)),
+                    e.cmp(P::slt, coord, e.index(ins[0].shape[d]))));
+            from.push_back(coord);
+          }
+          for (Value &coord : from)
+            coord = e.select(inside, coord, e.index(0));
+          Value v = e.load(ins[0], flatRow(e, ins[0].shape, from), from.back());
+          e.store(out, flatRow(e, out.shape, ivs), ivs.back(),
+                  e.select(inside, v, e.i32(code)));
+        });
     return success();
   }
 };

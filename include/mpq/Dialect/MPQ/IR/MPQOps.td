@@ -376,6 +376,11 @@ def MPQ_PadOp : MPQ_PureOp<"pad", MPQ_CopyTraits> {
                    DefaultValuedAttr<F64Attr, "0.0">:$value);
   let results = (outs MPQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let extraClassDeclaration = [{
+    /// Whether only the last axis is padded (an NHWC tensor's channels):
+    /// each output pixel comes from the same input pixel.
+    bool padsOnlyLastAxis();
+  }];
   let hasVerifier = 1;
 }
 
