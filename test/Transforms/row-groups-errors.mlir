@@ -89,3 +89,36 @@ func.func @outside(%x: tensor<1x4x4x8xf32>, %z: tensor<1x4x4x8xf32>) -> tensor<1
   %d = mpq.dequantize %s : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
   return %d : tensor<1x4x4x8xf32>
 }
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// A pad of the rows: an output row is not the same input row.
+func.func @spatial_pad(%x: tensor<1x4x4x8xf32>) -> tensor<1x6x4x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 4 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  // expected-error @below {{cannot run in row group 4: a pad in a row group pads channels only}}
+  %p = mpq.pad %y1 {pads = array<i64: 0, 1, 0, 0, 0, 1, 0, 0>, mpq.row_group = 4 : i64} : tensor<1x4x4x8x!u8> -> tensor<1x6x4x8x!u8>
+  %d = mpq.dequantize %p : tensor<1x6x4x8x!u8> -> tensor<1x6x4x8xf32>
+  return %d : tensor<1x6x4x8xf32>
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 0.02:0>
+!w8 = !mpq.uniform<i8, 0.01:0>
+// A sum that broadcasts: its operands must have its shape.
+func.func @broadcast_sum(%x: tensor<1x4x4x8xf32>, %z: tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x4x4x8xf32> -> tensor<1x4x4x8x!u8>
+  %r = mpq.quantize %z {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x1x8xf32> -> tensor<1x1x1x8x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x8xi8> : tensor<8x1x1x8x!w8>
+  %a1 = mpq.qconv2d %q, %w {mpq.row_group = 6 : i64} : (tensor<1x4x4x8x!u8>, tensor<8x1x1x8x!w8>) -> tensor<1x4x4x8xi32>
+  %y1 = mpq.requantize %a1 {multiplier = array<i32: 1073741824>, exponent = array<i32: -3>, rounding = #mpq.rounding<floor>} : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!u8>
+  // expected-error @below {{cannot run in row group 6: a sum in a row group takes operands of its result's shape}}
+  %s = mpq.qadd %y1, %r {lhs_exponent = 0 : i32, lhs_multiplier = 1073741824 : i32, rhs_exponent = 0 : i32, rhs_multiplier = 1073741824 : i32, rounding = #mpq.rounding<half_up>, mpq.row_group = 6 : i64} : (tensor<1x4x4x8x!u8>, tensor<1x1x1x8x!u8>) -> tensor<1x4x4x8x!u8>
+  %d = mpq.dequantize %s : tensor<1x4x4x8x!u8> -> tensor<1x4x4x8xf32>
+  return %d : tensor<1x4x4x8xf32>
+}
