@@ -83,7 +83,7 @@ private:
       return nullptr;
     const Node &node = model.nodes[it->second[0]];
     if (node.opType != opType || !node.domain.empty() ||
-        removed.count(it->second[0]))
+        node.outputs.size() != 1 || removed.count(it->second[0]))
       return nullptr;
     if (index)
       *index = it->second[0];

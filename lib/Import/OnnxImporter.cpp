@@ -249,6 +249,8 @@ LogicalResult Importer::checkOutputs(const Node &node) {
 }
 
 LogicalResult Importer::requireDefined(const Node &node, size_t i) {
+  if (!hasInput(node, i))
+    return nodeError(node) << "missing input " << i;
   if (values.count(node.inputs[i]))
     return success();
   return emitError(nodeLoc(node))
@@ -470,8 +472,8 @@ FailureOr<int64_t> Importer::normalizeAxis(const Node &node, int64_t axis,
 FailureOr<Value> Importer::hostConstant(const Tensor &t, ArrayRef<int64_t> perm,
                                         Location loc) {
   if (!t.isFloat())
-    return emitError(loc) << "an " << dataTypeName(t.dataType)
-                          << " constant is used as data; mpq graph IR "
+    return emitError(loc) << "a constant of " << dataTypeName(t.dataType)
+                          << " is used as data; mpq graph IR "
                              "computes on float tensors";
   Shape shape = permuteShape(t.shape, perm);
   std::vector<float> data = isIdentity(perm)
@@ -784,6 +786,12 @@ OwningOpRef<ModuleOp> Importer::run() {
                                   << "' is not produced by any node",
              nullptr;
     const Entry &e = found->second;
+    if (e.host && !e.host->isFloat())
+      return emitError(fileLoc())
+                 << "graph output '" << info.name << "' is a constant of "
+                 << dataTypeName(e.host->dataType)
+                 << " (computed at import); mpq models return float tensors",
+             nullptr;
     Location loc = NameLoc::get(
         StringAttr::get(context, printableName(info.name)), fileLoc());
     if (e.pendingQuant) {

@@ -251,6 +251,9 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
   auto axisAttr = im.intAttr(node, "axis", 0);
   if (failed(axisAttr) || node.inputs.empty())
     return im.nodeError(node) << "needs an axis and at least one input";
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    if (failed(im.dataInput(node, i)))
+      return failure();
   const Entry &first = im.input(node, 0);
   int64_t rank = first.shape.size();
   if (rank == 0)

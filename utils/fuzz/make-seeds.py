@@ -3,7 +3,8 @@
 
   make-seeds.py onnx SRC_ROOT OUTDIR    the small test models: utils/models/onnx_ops.py,
                                         utils/models/data_movement.py,
-                                        test/Import/Inputs/*.py, test/Hostile/Inputs/*.py
+                                        test/Import/Inputs/*.py, test/Hostile/Inputs/*.py,
+                                        the reproducers in test/Hostile/Inputs/fuzz
   make-seeds.py types SRC_ROOT OUTDIR   every !mpq.* type and #mpq.* attribute written in
                                         the .mlir tests, one per file
 """
@@ -35,6 +36,8 @@ def onnx_seeds(src, out):
                 [os.path.join(src, "utils/models/data_movement.py"), "--out", os.path.join(tmp, "movement")]]
         for g in gens:
             subprocess.run([PY] + g, check=True, stdout=subprocess.DEVNULL)
+        # Reproducers of what the fuzzers found, kept as they were found.
+        shutil.copytree(os.path.join(src, "test/Hostile/Inputs/fuzz"), os.path.join(tmp, "found"))
         for root, _, files in os.walk(tmp):
             for f in files:
                 if f.endswith(".onnx"):
