@@ -62,6 +62,9 @@ private:
   LogicalResult visitEpilogue(Operation *op, Value input);
   LogicalResult visitPassThrough(Operation *op, Value input);
   LogicalResult visitJoin(Operation *op, StepKind kind, ValueRange inputs);
+  /// visitJoin for an element-wise op (GraphStep::elementwise).
+  LogicalResult visitElementwise(Operation *op, StepKind kind,
+                                 ValueRange inputs);
   LogicalResult visitFakeQuant(FakeQuantOp op);
 };
 
@@ -260,6 +263,14 @@ LogicalResult GraphBuilder::visitJoin(Operation *op, StepKind kind,
   return success();
 }
 
+LogicalResult GraphBuilder::visitElementwise(Operation *op, StepKind kind,
+                                             ValueRange inputs) {
+  if (failed(visitJoin(op, kind, inputs)))
+    return failure();
+  graph().steps.back().elementwise = true;
+  return success();
+}
+
 LogicalResult GraphBuilder::visitFakeQuant(FakeQuantOp op) {
   // Fake-quants of constants never get here (see run()).
   auto it = tensorOf.find(op.getInput());
@@ -309,6 +320,7 @@ LogicalResult GraphBuilder::run() {
         return failure();
       graph().steps.back().lookupTables =
           static_cast<int64_t>(affine->constants.size());
+      graph().steps.back().elementwise = true;
       continue;
     }
     LogicalResult visited =
@@ -343,18 +355,18 @@ LogicalResult GraphBuilder::run() {
               return visitJoin(norm, StepKind::Other, norm.getInput());
             })
             .Case([&](AddOp add) {
-              return visitJoin(add, StepKind::Add, add->getOperands());
+              return visitElementwise(add, StepKind::Add, add->getOperands());
             })
             .Case([&](MulOp mul) {
               // Of two activations (by a constant it is a table, above):
               // a new activation on a grid of its own.
-              return visitJoin(mul, StepKind::Other, mul->getOperands());
+              return visitElementwise(mul, StepKind::Other, mul->getOperands());
             })
             .Case<MaxOp, MinOp>([&](Operation *extremum) {
               // Of two activations: a new activation on a grid of its own,
               // both inputs requantized into it.
-              return visitJoin(extremum, StepKind::Other,
-                               extremum->getOperands());
+              return visitElementwise(extremum, StepKind::Other,
+                                      extremum->getOperands());
             })
             .Case([&](ConcatOp concat) {
               return visitJoin(concat, StepKind::Concat, concat.getInputs());
@@ -367,6 +379,7 @@ LogicalResult GraphBuilder::run() {
                                        function.getInput())))
                     return failure();
                   graph().steps.back().lookupTables = 1;
+                  graph().steps.back().elementwise = true;
                   result.variables.back().nonNegative =
                       function.getFunction().isNonNegative();
                   return success();
@@ -375,8 +388,10 @@ LogicalResult GraphBuilder::run() {
             .Case([&](func::ReturnOp ret) {
               for (Value v : ret.getOperands()) {
                 auto it = tensorOf.find(v);
-                if (it != tensorOf.end())
-                  returned.push_back(it->second);
+                if (it == tensorOf.end())
+                  continue;
+                returned.push_back(it->second);
+                graph().tensors[it->second].isOutput = true;
               }
               return success();
             })

@@ -291,7 +291,9 @@ std::vector<LiveRange> mlir::mpq::computeLiveRanges(const GraphDesc &graph) {
     if (first < 0)
       first = std::max(0, varProducer[graph.tensors[t].variable]);
     ranges[t].first = first;
-    ranges[t].last = lastUse[t] >= 0 ? lastUse[t] : numSteps - 1;
+    ranges[t].last = lastUse[t] >= 0 && !graph.tensors[t].isOutput
+                         ? lastUse[t]
+                         : numSteps - 1;
   }
   return ranges;
 }

@@ -38,6 +38,28 @@ separateBuffers(const GraphDesc &graph, const BitAssignment &assignment,
             below >= 0 ? below : buffers[out.inPlaceOf].size + out.size;
         out.inPlaceShiftUp = up;
       }
+  // An element-wise step writes over the first operand of its shape and at
+  // least its width that dies there (ArenaBuffers' rule).
+  if (inPlace)
+    for (size_t s = 0; s < graph.steps.size(); ++s) {
+      const GraphStep &step = graph.steps[s];
+      Buffer &out = buffers[step.output];
+      if (!step.elementwise || out.inPlaceOf >= 0)
+        continue;
+      const ActivationTensor &y = graph.tensors[step.output];
+      for (int in : step.inputs) {
+        const ActivationTensor &x = graph.tensors[in];
+        if (x.shape != y.shape || ranges[in].last != static_cast<int>(s) ||
+            x.isOutput ||
+            assignment.activationBits[x.variable] <
+                assignment.activationBits[y.variable])
+          continue;
+        out.inPlaceOf = in;
+        out.inPlaceShift = 0;
+        out.inPlaceShiftUp = -1;
+        break;
+      }
+    }
   for (size_t s = 0; s < scratchBytes.size() && s < graph.steps.size(); ++s) {
     if (scratchBytes[s] <= 0)
       continue;

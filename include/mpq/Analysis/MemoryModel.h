@@ -42,8 +42,9 @@
 // Liveness (for DAGs and for the report): tensor t is live from the step
 // that writes it (a tensor no step writes is live from the step that creates
 // its variable, or from the first step if it is a graph input) to the last
-// step that reads it; a tensor nobody reads is a graph output and stays live
-// until the last step. Graph inputs and outputs live in the arena, as
+// step that reads it; a tensor nobody reads, or one the function returns
+// (ActivationTensor::isOutput), is a graph output and stays live until the
+// last step. Graph inputs and outputs live in the arena, as
 // docs/decisions.md §1 says.
 //
 //===----------------------------------------------------------------------===//
@@ -77,6 +78,9 @@ struct ActivationTensor {
   std::vector<int64_t> shape;
   /// Index of the bit-width variable this tensor belongs to.
   int variable = 0;
+  /// Returned by the function: live until the last step even when a step
+  /// reads it earlier.
+  bool isOutput = false;
 };
 
 struct GraphStep {
@@ -110,6 +114,12 @@ struct GraphStep {
   /// A pad of an NHWC tensor's channels only: each output pixel from the
   /// same input pixel (a member of row groups, RowGroups.h).
   bool channelPad = false;
+  /// A step whose kernel reads each operand's element at the output
+  /// element's index and no other (a sum, product, max or min of tensors,
+  /// an element-wise table): its output may take the buffer of an operand of
+  /// its shape and at least its width that dies there (the in-place rule of
+  /// mpq/Analysis/ArenaBuffers.h for element-wise ops).
+  bool elementwise = false;
 };
 
 struct GraphDesc {

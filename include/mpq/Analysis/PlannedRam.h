@@ -33,7 +33,10 @@ namespace mlir::mpq {
 /// (`scratchBytes` may be empty: no scratch). Requires a valid graph and
 /// assignment.
 /// With `inPlace`, a step that may run in place (stepInPlaceShift) gets the
-/// shifted hint the integer graph's planner would give it.
+/// shifted hint the integer graph's planner would give it, and an
+/// element-wise step (GraphStep::elementwise) writes over the first operand
+/// of its shape and at least its width that dies there, as in
+/// ArenaBuffers.h.
 /// With `fuseRows`, the layers --mpq-fuse-rows would run as row groups
 /// (RowSchedule.h, chooseRowGroups on graphRowRuns) do: a group's inner
 /// tensors are its line buffers, live over the group's steps, its input and
