@@ -7,6 +7,7 @@
 #include "mpq/Analysis/RowSchedule.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -178,72 +179,91 @@ RowGroupChoice mlir::mpq::chooseRowGroups(
   int64_t best = bound(choice);
   if (best < 0)
     return choice;
-  int64_t nextId = 0;
-  while (true) {
-    int64_t bestTrial = best;
-    RowGroupChoice bestChoice;
-    // (run, lo, hi) already tried this round: widening repeats joins.
+  // Whether members [a, b] of run c form a group that schedules.
+  auto schedules = [&](size_t c, size_t a, size_t b) {
+    std::vector<RowLayer> layers;
+    RowSchedule schedule;
+    return rowGroupLayers(runs[c], a, b, layers).empty() &&
+           scheduleRowGroup(layers, schedule, 16).empty();
+  };
+  // Keeps `trial` in `bestChoice` if its bound is below `bestTrial`.
+  auto consider = [&](RowGroupChoice &trial, int64_t &bestTrial,
+                      RowGroupChoice &bestChoice) {
+    const int64_t b = bound(trial);
+    if (b >= 0 && b < bestTrial) {
+      bestTrial = b;
+      bestChoice = std::move(trial);
+    }
+  };
+  // Every join on `base`: members [first, last] of one run as group `id`,
+  // widened to the groups they overlap.
+  auto joins = [&](const RowGroupChoice &base, int64_t id, int64_t &bestTrial,
+                   RowGroupChoice &bestChoice) {
+    // (run, lo, hi) already tried: widening repeats joins.
     std::set<std::tuple<size_t, size_t, size_t>> tried;
     for (size_t c = 0; c < runs.size(); ++c)
       for (size_t first = 0; first < runs[c].size(); ++first)
         for (size_t last = first + 1; last < runs[c].size(); ++last) {
-          // The groups [first, last] overlaps widen it.
           size_t lo = first, hi = last;
           for (size_t m = first; m <= last; ++m)
             for (size_t k = 0; k < runs[c].size(); ++k)
-              if (choice[c][m] >= 0 && choice[c][k] == choice[c][m])
+              if (base[c][m] >= 0 && base[c][k] == base[c][m])
                 lo = std::min(lo, k), hi = std::max(hi, k);
           if (!tried.insert({c, lo, hi}).second)
             continue;
-          RowGroupChoice trial = choice;
+          RowGroupChoice trial = base;
           for (size_t m = lo; m <= hi; ++m)
-            trial[c][m] = nextId;
-          std::vector<RowLayer> layers;
-          RowSchedule schedule;
-          if (trial == choice ||
-              !rowGroupLayers(runs[c], lo, hi, layers).empty() ||
-              !scheduleRowGroup(layers, schedule, 16).empty())
-            continue;
-          const int64_t b = bound(trial);
-          if (b >= 0 && b < bestTrial) {
-            bestTrial = b;
-            bestChoice = std::move(trial);
-          }
+            trial[c][m] = id;
+          if (trial != base && schedules(c, lo, hi))
+            consider(trial, bestTrial, bestChoice);
         }
+  };
+  // Every choice that shrinks one group of `base` from either end (a member
+  // left alone takes no group), by at most `most` members.
+  auto shrinks = [&](const RowGroupChoice &base, size_t most,
+                     const std::function<void(RowGroupChoice &)> &visit) {
+    for (size_t c = 0; c < runs.size(); ++c)
+      for (size_t lo = 0; lo < runs[c].size();) {
+        size_t hi = lo;
+        while (base[c][lo] >= 0 && hi + 1 < runs[c].size() &&
+               base[c][hi + 1] == base[c][lo])
+          ++hi;
+        for (size_t a = lo; base[c][lo] >= 0 && a <= hi; ++a)
+          for (size_t b = a; b <= hi; ++b) {
+            if ((a == lo && b == hi) || (a != lo && b != hi) ||
+                (a - lo) + (hi - b) > most)
+              continue;
+            RowGroupChoice trial = base;
+            for (size_t m = lo; m <= hi; ++m)
+              if (m < a || m > b || a == b)
+                trial[c][m] = -1;
+            if (a == b || schedules(c, a, b))
+              visit(trial);
+          }
+        lo = hi + 1;
+      }
+  };
+  int64_t nextId = 0;
+  while (true) {
+    int64_t bestTrial = best;
+    RowGroupChoice bestChoice;
+    joins(choice, nextId, bestTrial, bestChoice);
     // No join lowers the bound: a group may have taken a layer that a
     // later join needed alone (a first group's first layer, say). Try
-    // shrinking each group from either end.
-    if (bestChoice.empty()) {
-      for (size_t c = 0; c < runs.size(); ++c)
-        for (size_t lo = 0; lo < runs[c].size();) {
-          size_t hi = lo;
-          while (choice[c][lo] >= 0 && hi + 1 < runs[c].size() &&
-                 choice[c][hi + 1] == choice[c][lo])
-            ++hi;
-          for (size_t a = lo; choice[c][lo] >= 0 && a <= hi; ++a)
-            for (size_t b = a; b <= hi; ++b) {
-              if ((a == lo && b == hi) || (a != lo && b != hi))
-                continue;
-              RowGroupChoice trial = choice;
-              for (size_t m = lo; m <= hi; ++m)
-                if (m < a || m > b || a == b)
-                  trial[c][m] = -1;
-              std::vector<RowLayer> layers;
-              RowSchedule schedule;
-              if (a < b && (!rowGroupLayers(runs[c], a, b, layers).empty() ||
-                            !scheduleRowGroup(layers, schedule, 16).empty()))
-                continue;
-              const int64_t bt = bound(trial);
-              if (bt >= 0 && bt < bestTrial) {
-                bestTrial = bt;
-                bestChoice = std::move(trial);
-              }
-            }
-          lo = hi + 1;
-        }
-      if (bestChoice.empty())
-        return choice;
-    }
+    // shrinking each group from either end, then a group less one end
+    // member and a join together (the shrink alone may lower nothing: the
+    // peak is elsewhere until the join covers it).
+    if (bestChoice.empty())
+      shrinks(choice, std::numeric_limits<size_t>::max(),
+              [&](RowGroupChoice &trial) {
+                consider(trial, bestTrial, bestChoice);
+              });
+    if (bestChoice.empty())
+      shrinks(choice, 1, [&](RowGroupChoice &shrunk) {
+        joins(shrunk, nextId, bestTrial, bestChoice);
+      });
+    if (bestChoice.empty())
+      return choice;
     choice = std::move(bestChoice);
     best = bestTrial;
     ++nextId;

@@ -133,8 +133,9 @@ using RowGroupChoice = std::vector<std::vector<int64_t>>;
 /// overlap; the result must be a group, rowGroupLayers, and schedule), the
 /// join that lowers the bound the most, the shortest among equals; when no
 /// join lowers it, the round instead shrinks one group from either end (a
-/// member of one alone takes no group) if that lowers it; it stops when
-/// neither does.
+/// member of one alone takes no group) if that lowers it, else takes one
+/// member off a group's end and joins (the best pair); it stops when none
+/// of these lowers it.
 RowGroupChoice
 chooseRowGroups(const std::vector<std::vector<RowCandidate>> &runs,
                 const std::function<int64_t(const RowGroupChoice &)> &bound);
