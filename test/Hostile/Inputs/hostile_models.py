@@ -248,3 +248,7 @@ save("g_integer_cycle", make("cycle", [helper.make_node("MaxPool", ["x", ], ["a"
                                        helper.make_node("Reshape", ["b", "s"], ["a2"], name="r1"),
                                        helper.make_node("Reshape", ["a2", "s"], ["b"], name="r2")],
                              [vi("x", U8, [1, 1, 2, 2])], [vi("a", U8, None)], [init("s", [1, 1, 2, 2], np.int64)]))
+
+# An integer constant returned by the model (a Shape, folded at import).
+save("g_shape_output", make("shape", [helper.make_node("Shape", ["x"], ["y"], name="shape")],
+                            [vi("x", F32, [1, 2])], [vi("y", TensorProto.INT64, None)], []))

@@ -310,15 +310,10 @@ TEST(RowSchedule, CandidatesFormGroupsOnlyWhenClosed) {
             std::string::npos);
 }
 
-TEST(RowSchedule, ChoiceShrinksAGroupALaterJoinMadeTooWide) {
-  // A chain of five 1x1 layers; the bound is the larger of two peaks. The
-  // first falls from 100 to 60 with 0 .. 2 in one group, to 40 with 1 .. 2
-  // without 0; the second from 90 to 30 with 3 .. 4. Joining 0 .. 2 or 1 ..
-  // 2 first both give 90 (the second peak), and the scan meets 0 .. 2
-  // first; then 3 .. 4 gives 60. No join lowers that, but shrinking 0 .. 2
-  // to 1 .. 2 does: 40.
+/// A chain of `n` 1x1 layers, tensor i -> i + 1, each read once.
+std::vector<RowCandidate> pointwiseChain(int64_t n) {
   std::vector<RowCandidate> run;
-  for (int64_t i = 0; i < 5; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     RowCandidate c;
     c.rows = dagLayer(4, 8, 4, 8, {1, 1, 0}, {});
     c.inputs = {i};
@@ -327,12 +322,25 @@ TEST(RowSchedule, ChoiceShrinksAGroupALaterJoinMadeTooWide) {
     c.reads = 1;
     run.push_back(c);
   }
-  auto together = [](const RowGroupChoice &g, std::vector<int> members) {
-    for (int m : members)
-      if (g[0][m] < 0 || g[0][m] != g[0][members.front()])
-        return false;
-    return true;
-  };
+  return run;
+}
+
+/// Whether `members` of run 0 share one group in `g`.
+bool together(const RowGroupChoice &g, std::vector<int> members) {
+  for (int m : members)
+    if (g[0][m] < 0 || g[0][m] != g[0][members.front()])
+      return false;
+  return true;
+}
+
+TEST(RowSchedule, ChoiceShrinksAGroupALaterJoinMadeTooWide) {
+  // A chain of five 1x1 layers; the bound is the larger of two peaks. The
+  // first falls from 100 to 60 with 0 .. 2 in one group, to 40 with 1 .. 2
+  // without 0; the second from 90 to 30 with 3 .. 4. Joining 0 .. 2 or 1 ..
+  // 2 first both give 90 (the second peak), and the scan meets 0 .. 2
+  // first; then 3 .. 4 gives 60. No join lowers that, but shrinking 0 .. 2
+  // to 1 .. 2 does: 40.
+  std::vector<RowCandidate> run = pointwiseChain(5);
   auto bound = [&](const RowGroupChoice &g) -> int64_t {
     int64_t a = 100;
     if (together(g, {0, 1, 2}))
@@ -359,22 +367,7 @@ TEST(RowSchedule, ChoiceTakesAMemberOffAndJoinsTogether) {
   // 1 .. 2 (90), lowers the bound; the two together give 50, which is what
   // subbyte_residual's groups need
   // (test/Cortex-M/row-groups-residual-qemu.test).
-  std::vector<RowCandidate> run;
-  for (int64_t i = 0; i < 5; ++i) {
-    RowCandidate c;
-    c.rows = dagLayer(4, 8, 4, 8, {1, 1, 0}, {});
-    c.inputs = {i};
-    c.inputRowBytes = {8};
-    c.output = i + 1;
-    c.reads = 1;
-    run.push_back(c);
-  }
-  auto together = [](const RowGroupChoice &g, std::vector<int> members) {
-    for (int m : members)
-      if (g[0][m] < 0 || g[0][m] != g[0][members.front()])
-        return false;
-    return true;
-  };
+  std::vector<RowCandidate> run = pointwiseChain(5);
   auto bound = [&](const RowGroupChoice &g) -> int64_t {
     if (together(g, {2, 3}))
       return 200;
