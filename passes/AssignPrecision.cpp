@@ -332,9 +332,8 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
     const AssignmentRequest &request, AssignmentResult &result,
     int64_t &plannedArena, int64_t &activationBudget) {
   const GraphDesc &graph = extracted.graph;
-  std::vector<int64_t> scratch;
-  for (const StepSite &site : extracted.steps)
-    scratch.push_back(kernelScratchBytes(site.op));
+  // The kernels' scratch is in the graph (GraphStep::widensInput).
+  const std::vector<int64_t> scratch;
   if (fuseRows) {
     // The rule's per-layer terms do not see row groups, which can hold far
     // less than in + out: the widths are those of the largest budget for
@@ -472,6 +471,11 @@ void AssignPrecisionPass::runOnOperation() {
   FailureOr<ExtractedGraph> extracted = extractGraph(*func);
   if (failed(extracted))
     return signalPassFailure();
+  // The DSP pointwise kernel's scratch (kernelScratchBytes), planned with
+  // ram-model=planned.
+  if (dspKernels)
+    for (GraphStep &step : extracted->graph.steps)
+      step.widensInput = step.kind == StepKind::Conv && step.windowPointwise;
   const GraphDesc &graph = extracted->graph;
 
   std::vector<FixedWidth> weightFixed, varFixed;

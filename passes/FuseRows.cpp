@@ -31,8 +31,8 @@ namespace {
 
 /// The arena's lower bound for the function as it is annotated (program
 /// order, in place as asked), or -1.
-int64_t arenaLowerBound(func::FuncOp func, bool inPlace) {
-  FailureOr<ArenaGraph> graph = extractArenaGraph(func);
+int64_t arenaLowerBound(func::FuncOp func, bool inPlace, bool dspKernels) {
+  FailureOr<ArenaGraph> graph = extractArenaGraph(func, true, dspKernels);
   if (failed(graph))
     return -1;
   std::vector<int> order(graph->steps.size());
@@ -55,7 +55,7 @@ void FuseRowsPass::runOnOperation() {
   func::FuncOp func = *found;
   // Start from no groups: the choice replaces the function's.
   func.walk([](Operation *op) { setRowGroup(op, std::nullopt); });
-  if (arenaLowerBound(func, inPlace) < 0)
+  if (arenaLowerBound(func, inPlace, dspKernels) < 0)
     return signalPassFailure();
   RowRuns runs = collectRowRuns(func);
   auto apply = [&](const RowGroupChoice &choice) {
@@ -74,7 +74,7 @@ void FuseRowsPass::runOnOperation() {
                                   [](Diagnostic &) { return success(); });
     choice = chooseRowGroups(runs.candidates, [&](const RowGroupChoice &trial) {
       apply(trial);
-      return arenaLowerBound(func, inPlace);
+      return arenaLowerBound(func, inPlace, dspKernels);
     });
   }
   apply(choice);

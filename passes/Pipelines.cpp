@@ -31,6 +31,7 @@ void mlir::mpq::buildMPQPrecisionStage(OpPassManager &pm,
   assign.activationRounding = options.activationRounding;
   assign.inPlace = options.inPlace;
   assign.fuseRows = options.fuseRows;
+  assign.dspKernels = options.dspKernels;
   assign.pins.assign(options.pins.begin(), options.pins.end());
   pm.addPass(createMPQAssignPrecisionPass(assign, outcome));
 }
@@ -59,11 +60,13 @@ void mlir::mpq::buildMPQIntegerStage(OpPassManager &pm,
   if (options.fuseRows) {
     MPQFuseRowsPassOptions fuse;
     fuse.inPlace = options.inPlace;
+    fuse.dspKernels = options.dspKernels;
     pm.addPass(createMPQFuseRowsPass(fuse));
   }
   MPQPlanBuffersPassOptions plan;
   plan.algorithm = options.algorithm;
   plan.inPlace = options.inPlace;
+  plan.dspKernels = options.dspKernels;
   pm.addPass(createMPQPlanBuffersPass(plan, outcome));
 }
 

@@ -183,7 +183,8 @@ void PlanBuffersPass::runOnOperation() {
   FailureOr<func::FuncOp> func = getModelFunction(getOperation());
   if (failed(func))
     return signalPassFailure();
-  FailureOr<ArenaGraph> graph = extractArenaGraph(*func);
+  FailureOr<ArenaGraph> graph =
+      extractArenaGraph(*func, /*rowGroups=*/true, dspKernels);
   if (failed(graph))
     return signalPassFailure();
 

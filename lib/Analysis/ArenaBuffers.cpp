@@ -6,6 +6,7 @@
 
 #include "mpq/Analysis/ArenaBuffers.h"
 #include "mpq/Analysis/GraphExtraction.h"
+#include "mpq/Analysis/MemoryModel.h"
 #include "mpq/Analysis/RowGroups.h"
 #include "mpq/Dialect/MPQ/IR/MPQOps.h"
 #include "mpq/Support/Packing.h"
@@ -21,11 +22,39 @@
 using namespace mlir;
 using namespace mlir::mpq;
 
-int64_t mlir::mpq::kernelScratchBytes(Operation *op) {
-  // Filled in by code generation when a kernel needs one (im2col for a
-  // convolution, say); the planner then places it for the step's duration.
-  (void)op;
-  return 0;
+/// The storage width of a stored quantized tensor type, or 0.
+static unsigned storedWidth(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return 0;
+  auto uniform = dyn_cast<UniformType>(tensor.getElementType());
+  if (!uniform || !uniform.isInMemory())
+    return 0;
+  return uniform.getWidth();
+}
+
+int64_t mlir::mpq::kernelScratchBytes(Operation *op, bool dspKernels) {
+  // A row group's scratch (its line buffers) is its own: not a member's.
+  if (getRowGroup(op))
+    return 0;
+  if (std::optional<int64_t> planned = getScratchSize(op))
+    return *planned;
+  auto conv = dyn_cast<QConv2DOp>(op);
+  if (!dspKernels || !conv || conv.getGroups() != 1)
+    return 0;
+  auto in = cast<RankedTensorType>(conv.getInput().getType());
+  auto w = cast<RankedTensorType>(conv.getWeight().getType());
+  auto one = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return x == 1; });
+  };
+  if (!in.hasStaticShape() || !w.hasStaticShape() || in.getRank() != 4 ||
+      in.getDimSize(3) <= 0 || w.getRank() != 4 || w.getDimSize(1) != 1 ||
+      w.getDimSize(2) != 1 || !one(conv.getStrides()) ||
+      llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
+    return 0;
+  return pointwiseWideningBytes(in.getNumElements() / in.getDimSize(3),
+                                w.getDimSize(3), w.getDimSize(0),
+                                storedWidth(in));
 }
 
 const char *mlir::mpq::stringifyArenaTensorKind(ArenaTensorKind kind) {
@@ -38,17 +67,6 @@ const char *mlir::mpq::stringifyArenaTensorKind(ArenaTensorKind kind) {
     return "output";
   }
   return "activation";
-}
-
-/// The storage width of a stored quantized tensor type, or 0.
-static unsigned storedWidth(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor)
-    return 0;
-  auto uniform = dyn_cast<UniformType>(tensor.getElementType());
-  if (!uniform || !uniform.isInMemory())
-    return 0;
-  return uniform.getWidth();
 }
 
 /// True when reshaping `from` into `to` keeps the packed bytes (file
@@ -66,8 +84,8 @@ namespace {
 
 class ArenaGraphBuilder {
 public:
-  ArenaGraphBuilder(func::FuncOp func, bool rowGroups)
-      : useRowGroups(rowGroups) {
+  ArenaGraphBuilder(func::FuncOp func, bool rowGroups, bool dspKernels)
+      : useRowGroups(rowGroups), dspKernels(dspKernels) {
     result.func = func;
   }
   FailureOr<ArenaGraph> build();
@@ -88,6 +106,7 @@ private:
 
   ArenaGraph result;
   bool useRowGroups;
+  bool dspKernels;
   /// Values computed from constants only (flash): qconstants and views.
   llvm::DenseSet<Value> constants;
   /// Requantize ops fused into the conv / fc step before them.
@@ -165,7 +184,7 @@ LogicalResult ArenaGraphBuilder::addStep(Operation *op, Operation *epilogue,
   int tensor = result.graph.addOp(name, *size, *operands);
   result.tensors.push_back({value, {}, ArenaTensorKind::Activation});
   result.tensorOf[value] = tensor;
-  result.steps.push_back({op, epilogue, kernelScratchBytes(op)});
+  result.steps.push_back({op, epilogue, kernelScratchBytes(op, dspKernels)});
   return success();
 }
 
@@ -332,8 +351,9 @@ FailureOr<ArenaGraph> ArenaGraphBuilder::build() {
 }
 
 FailureOr<ArenaGraph> mlir::mpq::extractArenaGraph(func::FuncOp func,
-                                                   bool rowGroups) {
-  return ArenaGraphBuilder(func, rowGroups).build();
+                                                   bool rowGroups,
+                                                   bool dspKernels) {
+  return ArenaGraphBuilder(func, rowGroups, dspKernels).build();
 }
 
 /// The operand whose buffer step `k`'s result may reuse (file comment), or

@@ -10,9 +10,9 @@
 using namespace mlir::mpq;
 
 /// The buffers without row groups.
-static std::vector<Buffer>
-separateBuffers(const GraphDesc &graph, const BitAssignment &assignment,
-                const std::vector<int64_t> &scratchBytes, bool inPlace) {
+static std::vector<Buffer> separateBuffers(const GraphDesc &graph,
+                                           const BitAssignment &assignment,
+                                           bool inPlace) {
   const std::vector<LiveRange> ranges = computeLiveRanges(graph);
   std::vector<Buffer> buffers;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
@@ -60,12 +60,38 @@ separateBuffers(const GraphDesc &graph, const BitAssignment &assignment,
         break;
       }
     }
-  for (size_t s = 0; s < scratchBytes.size() && s < graph.steps.size(); ++s) {
-    if (scratchBytes[s] <= 0)
+  return buffers;
+}
+
+/// `buffers` with the scratch of every step that is not a row group's
+/// member (`grouped`, may be empty): `scratchBytes` and the DSP pointwise
+/// kernel's widened pixels at the input's width (GraphStep::widensInput).
+static std::vector<Buffer> withScratch(const GraphDesc &graph,
+                                       const BitAssignment &assignment,
+                                       const std::vector<int64_t> &scratchBytes,
+                                       const std::vector<bool> &grouped,
+                                       std::vector<Buffer> buffers) {
+  for (size_t s = 0; s < graph.steps.size(); ++s) {
+    if (s < grouped.size() && grouped[s])
+      continue;
+    const GraphStep &step = graph.steps[s];
+    int64_t bytes = s < scratchBytes.size() ? scratchBytes[s] : 0;
+    if (step.widensInput && step.inputs.size() == 1 &&
+        step.weightShape.size() == 4) {
+      const ActivationTensor &x = graph.tensors[step.inputs.front()];
+      int64_t pixels = 1;
+      for (size_t d = 0; d + 1 < x.shape.size(); ++d)
+        pixels *= x.shape[d];
+      if (!x.shape.empty() && x.shape.back() == step.weightShape[3])
+        bytes +=
+            pointwiseWideningBytes(pixels, x.shape.back(), step.outChannels,
+                                   assignment.activationBits[x.variable]);
+    }
+    if (bytes <= 0)
       continue;
     Buffer scratch;
-    scratch.name = graph.steps[s].name + ".scratch";
-    scratch.size = scratchBytes[s];
+    scratch.name = step.name + ".scratch";
+    scratch.size = bytes;
     scratch.firstUse = scratch.lastUse = static_cast<int64_t>(s);
     buffers.push_back(scratch);
   }
@@ -171,13 +197,15 @@ graphRowCandidates(const GraphDesc &graph,
   return candidates;
 }
 
-/// `buffers` (separateBuffers) with the row groups of `choice` over `runs`.
+/// `buffers` (separateBuffers) with the row groups of `choice` over `runs`;
+/// `grouped` gets the steps that are members of a group.
 static std::vector<Buffer>
 groupedBuffers(const GraphDesc &graph, bool inPlace,
                std::vector<Buffer> buffers,
                const std::vector<std::vector<int>> &runs,
                const std::vector<std::vector<RowCandidate>> &candidates,
-               const RowGroupChoice &choice) {
+               const RowGroupChoice &choice, std::vector<bool> &grouped) {
+  grouped.assign(graph.steps.size(), false);
   for (size_t c = 0; c < runs.size(); ++c) {
     for (size_t first = 0; first < runs[c].size();) {
       size_t last = first;
@@ -196,6 +224,8 @@ groupedBuffers(const GraphDesc &graph, bool inPlace,
         continue;
       }
       const int64_t s0 = runs[c][first], s1 = runs[c][last];
+      for (size_t m = first; m <= last; ++m)
+        grouped[runs[c][m]] = true;
       const int in = graph.steps[s0].inputs.front();
       const int out = graph.steps[s1].output;
       // The group is one step of the integer graph: its input and line
@@ -227,21 +257,25 @@ groupedBuffers(const GraphDesc &graph, bool inPlace,
 std::vector<Buffer> mlir::mpq::activationBuffers(
     const GraphDesc &graph, const BitAssignment &assignment,
     const std::vector<int64_t> &scratchBytes, bool inPlace, bool fuseRows) {
-  std::vector<Buffer> buffers =
-      separateBuffers(graph, assignment, scratchBytes, inPlace);
+  std::vector<Buffer> buffers = separateBuffers(graph, assignment, inPlace);
+  std::vector<bool> grouped;
   if (!fuseRows)
-    return buffers;
+    return withScratch(graph, assignment, scratchBytes, grouped,
+                       std::move(buffers));
   const std::vector<std::vector<int>> runs = graphRowRuns(graph);
   const std::vector<std::vector<RowCandidate>> candidates =
       graphRowCandidates(graph, runs, assignment);
+  auto grouping = [&](const RowGroupChoice &choice) {
+    std::vector<Buffer> all = groupedBuffers(graph, inPlace, buffers, runs,
+                                             candidates, choice, grouped);
+    return withScratch(graph, assignment, scratchBytes, grouped,
+                       std::move(all));
+  };
   const RowGroupChoice choice =
       chooseRowGroups(candidates, [&](const RowGroupChoice &trial) {
-        return lowerBound(
-            groupedBuffers(graph, inPlace, buffers, runs, candidates, trial),
-            16);
+        return lowerBound(grouping(trial), 16);
       });
-  return groupedBuffers(graph, inPlace, std::move(buffers), runs, candidates,
-                        choice);
+  return grouping(choice);
 }
 
 int64_t mlir::mpq::plannedArenaBytes(const GraphDesc &graph,

@@ -135,6 +135,8 @@ void initializeTargets() {
     LLVMInitializeARMTarget();
     LLVMInitializeARMTargetMC();
     LLVMInitializeARMAsmPrinter();
+    // The kernels' inline assembly (one LDRD where LLVM pairs no loads).
+    LLVMInitializeARMAsmParser();
     return true;
   }();
   (void)done;

@@ -548,6 +548,11 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
   lastReport = newReport();
   lastResult.reset();
   lastReport->codeOptimizedFor = goal == CodegenGoal::Size ? "size" : "speed";
+  // The kernels for speed on a core with the DSP extension have scratch:
+  // the plan and the planned RAM of the assignment hold it.
+  const bool dspKernels =
+      goal == CodegenGoal::Speed && getTargetInfo(options.target).hasDSP;
+  pipelineOptions.dspKernels = dspKernels;
   if (failed(toIntegerGraph(*module, weightBudget, precision, plan))) {
     // A model that does not fit before it is lowered: the assignment's
     // rows, at the widths where it stopped.
@@ -597,8 +602,7 @@ FailureOr<CompileResult> Compilation::compileAttempt(int64_t weightBudget,
   LLVMPipelineOptions llvmOptions;
   llvmOptions.modelName = name;
   llvmOptions.channelBlock = goal == CodegenGoal::Size ? 1 : 4;
-  llvmOptions.armDsp =
-      goal == CodegenGoal::Speed && getTargetInfo(options.target).hasDSP;
+  llvmOptions.armDsp = dspKernels;
   llvmOptions.indexBitwidth = codegenIndexBitwidth(options.target);
   // Layers that differ only in their weights share one function in smaller
   // code: less flash, about 1% more instructions (their weights' addresses
@@ -761,6 +765,8 @@ FailureOr<CompileResult> Compilation::firstCompile(int64_t weightBudget,
   PrecisionOutcome precision;
   prepare(precision);
   pipelineOptions.flash = weightBudget;
+  pipelineOptions.dspKernels =
+      goal == CodegenGoal::Speed && getTargetInfo(options.target).hasDSP;
   if (failed(
           runPipeline("precision assignment", *module, [&](OpPassManager &pm) {
             buildMPQPrecisionStage(pm, pipelineOptions, &precision);

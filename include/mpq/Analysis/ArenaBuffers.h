@@ -47,9 +47,12 @@
 // the `!mpq.uniform` element type, so sub-byte tensors count as stored. A size
 // that does not fit int64 is an error.
 //
-// Scratch. kernelScratchBytes(op) gives the scratch a step's kernel needs
-// (live during its step only); it is the one place code generation fills in
-// (today 0 for every kernel, so no scratch buffer exists).
+// Scratch. kernelScratchBytes(op, dspKernels) gives the scratch a step's
+// kernel needs (live during its step only); it is the one place code
+// generation fills in. Today one kernel has scratch: the DSP pointwise
+// kernel's widened input pixels (pointwiseWideningBytes), planned when the
+// graph is read for DSP code (extractArenaGraph's `dspKernels`), and read back
+// from the step's `mpq.scratch_size` once planned.
 //
 // In place. With in-place allowed, a step's result may reuse the buffer of
 // an operand that dies at this step and is not a model output, in two ways
@@ -119,9 +122,14 @@
 
 namespace mlir::mpq {
 
-/// Bytes of scratch the kernel of step op `op` needs during its step. The
-/// one definition code generation fills in; 0 for every kernel today.
-int64_t kernelScratchBytes(Operation *op);
+/// Bytes of scratch the kernel of step op `op` needs during its step: the
+/// one definition code generation follows. A step planned with scratch
+/// (`mpq.scratch_size`, not a row group's member) keeps it; otherwise, with
+/// `dspKernels` (code for a core with the DSP extension, optimized for
+/// speed: mpq-lower-to-loops arm-dsp=true), a pointwise qconv2d's
+/// pointwiseWideningBytes (mpq/Analysis/MemoryModel.h); 0 for every other
+/// kernel.
+int64_t kernelScratchBytes(Operation *op, bool dspKernels);
 
 enum class ArenaTensorKind { Input, Activation, Output };
 const char *stringifyArenaTensorKind(ArenaTensorKind kind);
@@ -166,8 +174,11 @@ struct ArenaGraph {
 /// an unsupported storage width or a size beyond int64.
 /// With `rowGroups` false, the layers of row groups are steps of their own
 /// (the layer-by-layer graph, for the classical bound).
+/// `dspKernels` gives the steps the scratch of the DSP kernels
+/// (kernelScratchBytes).
 FailureOr<ArenaGraph> extractArenaGraph(func::FuncOp func,
-                                        bool rowGroups = true);
+                                        bool rowGroups = true,
+                                        bool dspKernels = false);
 
 /// The buffers to plan for the step order `order`: one per arena tensor
 /// (same index), then one per step with scratch.

@@ -111,6 +111,11 @@ struct GraphStep {
   /// The window's height with dilation: (kernel - 1) * dilation + 1.
   int64_t windowExtent = 1;
   bool windowPointwise = false;
+  /// The DSP pointwise kernel runs this step (set by a client that compiles
+  /// for it, on a one-group `windowPointwise` conv): it widens pixel pairs
+  /// into pointwiseWideningBytes of scratch at its input's width
+  /// (below), which the planned arena counts.
+  bool widensInput = false;
   /// A pad of an NHWC tensor's channels only: each output pixel from the
   /// same input pixel (a member of row groups, RowGroups.h).
   bool channelPad = false;
@@ -121,6 +126,16 @@ struct GraphStep {
   /// mpq/Analysis/ArenaBuffers.h for element-wise ops).
   bool elementwise = false;
 };
+
+/// Bytes of scratch the DSP kernel of a 1x1 convolution (stride 1, no
+/// padding, one group) widens its input into: two pixels of `inChannels`
+/// codes as 16-bit lanes (2 * 2 * inChannels bytes, whatever the codes'
+/// width), when the kernel takes pixels two at a time (at least two), whole
+/// steps of eight codes and of input words, and at least four blocks of two
+/// output channels (below, widening a pixel pair costs about what it
+/// saves); 0 otherwise, and at widths other than 8, 4 and 2 bits.
+int64_t pointwiseWideningBytes(int64_t pixels, int64_t inChannels,
+                               int64_t outChannels, unsigned inputBits);
 
 struct GraphDesc {
   std::vector<ActivationTensor> tensors;

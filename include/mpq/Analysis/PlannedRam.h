@@ -29,9 +29,10 @@
 namespace mlir::mpq {
 
 /// The buffers of `graph`'s activations at `assignment`'s widths, one per
-/// tensor (same index), then one per step with `scratchBytes[step] > 0`
-/// (`scratchBytes` may be empty: no scratch). Requires a valid graph and
-/// assignment.
+/// tensor (same index), then one per step with scratch: `scratchBytes[step]`
+/// (`scratchBytes` may be empty) plus, for a step that widens its input
+/// (GraphStep::widensInput), pointwiseWideningBytes at its input's width.
+/// Requires a valid graph and assignment.
 /// With `inPlace`, a step that may run in place (stepInPlaceShift) gets the
 /// shifted hint the integer graph's planner would give it, and an
 /// element-wise step (GraphStep::elementwise) writes over the first operand
@@ -41,7 +42,8 @@ namespace mlir::mpq {
 /// (RowSchedule.h, chooseRowGroups on graphRowRuns) do: a group's inner
 /// tensors are its line buffers, live over the group's steps, its input and
 /// output are live over all of them, and its output may be in place over
-/// its input where the input dies in the group.
+/// its input where the input dies in the group; its members have no scratch
+/// of their own.
 std::vector<Buffer> activationBuffers(const GraphDesc &graph,
                                       const BitAssignment &assignment,
                                       const std::vector<int64_t> &scratchBytes,

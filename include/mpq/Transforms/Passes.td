@@ -218,6 +218,10 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "choose (groups of layers run row by row), and the widths "
            "are those of the largest RAM budget for the rule whose planned "
            "arena fits the budget given">,
+    Option<"dspKernels", "dsp-kernels", "bool", "false",
+           "ram-model=planned plans the scratch of the DSP kernels "
+           "(mpq-plan-buffers dsp-kernels=true): a pointwise layer "
+           "widens two pixels into 16-bit lanes">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
@@ -545,6 +549,9 @@ def MPQFuseRowsPass : Pass<"mpq-fuse-rows", "ModuleOp"> {
     Option<"inPlace", "in-place", "bool", "false",
            "Measure the bound with the in-place hints --mpq-plan-buffers "
            "in-place=true will use">,
+    Option<"dspKernels", "dsp-kernels", "bool", "false",
+           "Measure the bound with the DSP kernels' scratch "
+           "--mpq-plan-buffers dsp-kernels=true will plan">,
   ];
   let dependentDialects = ["::mlir::mpq::MPQDialect"];
 }
@@ -608,6 +615,13 @@ def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
            "conv, depthwise or pooling layer a few rows below it (see "
            "mpq/Analysis/ArenaBuffers.h); the mpq-to-integer pipeline and "
            "mpqc turn it on">,
+    Option<"dspKernels", "dsp-kernels", "bool", "false",
+           "Plan the scratch the kernels of mpq-lower-to-loops arm-dsp=true "
+           "use (kernelScratchBytes in mpq/Analysis/ArenaBuffers.h: a "
+           "pointwise layer widens each pair of pixels into 16-bit lanes "
+           "there once, 4 bytes per input channel, instead of once per "
+           "block of output channels); without it that kernel widens its "
+           "codes in its reduction">,
     Option<"report", "report", "std::string", "\"\"",
            "Write the JSON plan report to this path ('-' for stdout)">,
     Option<"svg", "svg", "std::string", "\"\"",

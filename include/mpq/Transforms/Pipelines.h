@@ -82,6 +82,11 @@ struct IntegerPipelineOptions
       llvm::cl::desc("Run groups of layers row by row where that "
                      "lowers the arena (mpq-fuse-rows)"),
       llvm::cl::init(false)};
+  Option<bool> dspKernels{
+      *this, "dsp-kernels",
+      llvm::cl::desc("Plan the scratch of the DSP kernels that mpq-to-llvm "
+                     "arm-dsp=true emits (mpq-plan-buffers dsp-kernels=true)"),
+      llvm::cl::init(false)};
 };
 
 /// --mpq-assign-precision with the budgets, scheme, strategy, RAM model and

@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LoopPattern.h"
+#include "mpq/Analysis/MemoryModel.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
@@ -319,6 +320,26 @@ public:
   Value loadI32(Value p, int64_t bytes) {
     return LLVM::LoadOp::create(e.b, e.loc, e.b.getI32Type(), gep(p, bytes),
                                 /*alignment=*/4);
+  }
+  /// The words at `bytes` and `bytes + 4` from `p` (word-aligned, `bytes`
+  /// within LDRD's reach: a multiple of 4 up to 1020) with one LDRD, on
+  /// Arm only. LLVM pairs adjacent loads only where its scheduling leaves
+  /// them together, which in the SMLAD kernels' reductions it does not
+  /// (measured: none), so the pair is asked for. The load is a side effect
+  /// to LLVM: it stays after the stores before it (a kernel's scratch).
+  std::pair<Value, Value> loadPair(Value p, int64_t bytes) {
+    assert(bytes % 4 == 0 && bytes >= 0 && bytes <= 1020 && "LDRD offset");
+    auto pairType = LLVM::LLVMStructType::getLiteral(
+        e.b.getContext(), {e.b.getI32Type(), e.b.getI32Type()});
+    std::string ldrd = "ldrd $0, $1, [$2, #" + std::to_string(bytes) + "]";
+    Value pair = LLVM::InlineAsmOp::create(
+                     e.b, e.loc, pairType, ValueRange{p}, ldrd, "=r,=r,r",
+                     /*has_side_effects=*/true, /*is_align_stack=*/false,
+                     LLVM::tailcallkind::TailCallKind::None,
+                     LLVM::AsmDialectAttr(), ArrayAttr())
+                     .getResult(0);
+    return {LLVM::ExtractValueOp::create(e.b, e.loc, pair, 0),
+            LLVM::ExtractValueOp::create(e.b, e.loc, pair, 1)};
   }
   Type pointerType() { return LLVM::LLVMPointerType::get(e.b.getContext()); }
 
@@ -904,6 +925,15 @@ constexpr int64_t kMatMulStraightSteps = 3;
 /// SMLAD per lane pair, pixel and channel. The input sum of a pixel (weight
 /// zero points factored out) is taken once per pixel with USADA8 (unsigned
 /// codes; two SMLADs against 1 otherwise).
+///
+/// With the scratch planned for it (kernelScratchBytes: two pixels, four
+/// or more channel blocks), a block of two pixels is widened once, before
+/// its channel blocks, into that scratch: two words of 16-bit lanes per
+/// group of four codes, the halves SXTB16/UXTB16 give (sub-byte fields
+/// masked and shifted first, as the reduction would). The reduction then
+/// loads each pixel's halves with one LDRD, and each block of channels
+/// saves the extensions (and, below 8 bits, the masks and shifts) per
+/// group and pixel it would otherwise repeat.
 void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
@@ -914,6 +944,8 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   // Bytes of one step: of an input row, of a block's weights.
   const int64_t xStep = m.groups * xb / 2;
   const int64_t wStep = m.groups * block * wb / 2;
+  // A step's weight words two at a time (LDRD) when they pair up.
+  const bool pairedWeights = wStep % 8 == 0;
   // The input as words, from its own offset (word-aligned: checked by
   // smladMatMulShape), for the input sums; the reduction reads it through
   // the pointers below.
@@ -928,6 +960,15 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   };
   Value xBase = le.startPointer(f.in);
   Value wBase = le.pointerTo(weights);
+  // The widened pixel pair's scratch (the function comment), when planned.
+  Value wide;
+  if (m.rows == 2 && !f.groupRow() && !getRowGroup(f.layer)) {
+    std::optional<int64_t> at = getScratchOffset(f.layer),
+                           bytes = getScratchSize(f.layer);
+    const int64_t need = pointwiseWideningBytes(m.pixels, m.k, m.channels, xb);
+    if (at && bytes && need > 0 && *bytes == need)
+      wide = le.gep(le.pointerTo(f.in.memref), *at);
+  }
   // The sum of the codes of an input word.
   auto sumCodes = [&](Value word, Value acc) {
     if (!f.in.isSigned) {
@@ -947,12 +988,49 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       rows.push_back(e.add(first, e.index(i)));
       rowStarts.push_back(e.mul(rows.back(), e.index(rowWords)));
     }
-    if (f.weightZeroPoints)
+    const bool widened = wide && count == 2;
+    // Widened, group t of the pair's pixel i (four codes: field t % (8 /
+    // bits) of word t / (8 / bits), as the reduction reads it) is at 16 t +
+    // 8 i (its two halves), so that a reduction step's input is one run of
+    // 16 bytes per group, every half at a small offset from one pointer
+    // (LDRD pairs), whatever the codes' width.
+    const int64_t fields = 8 / xb;
+    const int64_t xStepBytes = widened ? 16 * m.groups : xStep;
+    const int64_t xRowEnd = widened ? 16 * (m.k / 4) : rowBytes;
+    if (widened) {
+      // Each pixel's words widened, field by field, as the reduction would
+      // (the input sums taken on the way).
+      Value src = le.gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
+      for (int64_t i = 0; i < count; ++i) {
+        Value from = le.gep(src, i * rowBytes), to = le.gep(wide, 8 * i);
+        auto widen = [&](Value r, Value a) {
+          Value word = le.loadI32(le.gep(from, e.mul(r, e.index(4))), 0);
+          Value at = le.gep(to, e.mul(r, e.index(16 * fields)));
+          for (int64_t fld = 0; fld < fields; ++fld) {
+            auto [lo, hi] = e.halves(e.byteField(word, xb, fld, m.scales.xTop),
+                                     f.in.isSigned);
+            Value group = le.gep(at, 16 * fld);
+            LLVM::StoreOp::create(b, e.loc, lo, group, /*alignment=*/4);
+            LLVM::StoreOp::create(b, e.loc, hi, le.gep(group, 4),
+                                  /*alignment=*/4);
+          }
+          return a ? sumCodes(word, a) : a;
+        };
+        if (f.weightZeroPoints)
+          sums.push_back(e.reduceNest(
+              {rowWords}, e.i32(0),
+              [&](ArrayRef<Value> r, Value a) { return widen(r[0], a); }));
+        else
+          e.loopNest({rowWords},
+                     [&](ArrayRef<Value> r) { widen(r[0], Value()); });
+      }
+    } else if (f.weightZeroPoints) {
       for (Value start : rowStarts)
         sums.push_back(
             e.reduceNest({rowWords}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
               return sumCodes(load(x, e.add(start, r[0])), a);
             }));
+    }
     e.loopNest({m.channels / block}, [&](ArrayRef<Value> blk) {
       Value c0 = e.mul(blk[0], e.index(block));
       Value wStart = e.mul(blk[0], e.index(wStep * (m.k / (4 * m.groups))));
@@ -963,7 +1041,9 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       // Written with LLVM pointers so that nothing is left for LLVM to
       // rebuild: indices into the arena fold its (large) constant offsets
       // into every address and cost registers, spills and instructions.
-      Value xFirst = le.gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
+      Value xFirst =
+          widened ? wide
+                  : le.gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
       Value wFirst = le.gep(wBase, wStart);
       // One step of the reduction (`groups` groups of four codes of each
       // row) from the pointers xp and wp: the accumulators after it.
@@ -974,12 +1054,26 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         auto weight = [&](int64_t t, int64_t cc) {
           GroupPlace g = weightGroup(wb, block, t, cc);
           Value &w = wLoaded[g.word];
-          if (!w)
+          if (!w && pairedWeights) {
+            const int64_t first = g.word & ~int64_t{1};
+            std::tie(wLoaded[first], wLoaded[first + 1]) =
+                le.loadPair(wp, 4 * first);
+          } else if (!w) {
             w = le.loadI32(wp, 4 * g.word);
+          }
           return e.halves(e.byteField(w, wb, g.field, m.scales.wTop),
                           f.w.isSigned);
         };
-        auto input = [&](int64_t i, int64_t t) {
+        auto input = [&](int64_t i, int64_t t) -> std::pair<Value, Value> {
+          if (widened) {
+            // Group t of pixel i as the widening stored it.
+            Value &lo = xLoaded[2 * (i * m.groups + t)];
+            Value &hi = xLoaded[2 * (i * m.groups + t) + 1];
+            if (!lo) {
+              std::tie(lo, hi) = le.loadPair(xp, 16 * t + 8 * i);
+            }
+            return {lo, hi};
+          }
           GroupPlace g = inputGroup(xb, t);
           Value &w = xLoaded[i * m.groups + g.word];
           if (!w)
@@ -1021,10 +1115,10 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         // code, each step at constant offsets from the first pointers.
         accs = zeros;
         for (int64_t t = 0; t < steps; ++t)
-          accs =
-              step(accs, le.gep(xFirst, xStep * t), le.gep(wFirst, wStep * t));
+          accs = step(accs, le.gep(xFirst, xStepBytes * t),
+                      le.gep(wFirst, wStep * t));
       } else {
-        Value xEnd = le.gep(xFirst, e.index(rowBytes));
+        Value xEnd = le.gep(xFirst, e.index(xRowEnd));
         SmallVector<Value> inits(zeros);
         inits.append({xFirst, wFirst});
         SmallVector<Type> types(ValueRange(inits).getTypes());
@@ -1040,7 +1134,7 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         ValueRange a = after->getArguments();
         Value xp = a[block * count], wp = a[block * count + 1];
         SmallVector<Value> next = step(a.take_front(block * count), xp, wp);
-        next.push_back(le.gep(xp, xStep));
+        next.push_back(le.gep(xp, xStepBytes));
         next.push_back(le.gep(wp, wStep));
         scf::YieldOp::create(b, e.loc, next);
         accs.assign(loop.getResults().begin(),

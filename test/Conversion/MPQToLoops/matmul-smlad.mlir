@@ -6,8 +6,10 @@
 // global of words laid out in the order the kernel reads them (per pair of
 // channels, word j of each channel). Pixels two at a time against channels
 // two at a time, the reduction unrolled by two words: per word, two weight
-// words and two input words loaded (one 32-bit load each) and widened
-// once, eight SMLADs. The reduction loop walks two LLVM pointers (the first
+// words (one LDRD for the pair: LLVM pairs none in these loops) and two
+// input words (one 32-bit load each) loaded and widened once, eight SMLADs.
+// (With the DSP kernels' scratch planned, the input is widened before the
+// reduction: matmul-smlad-widened.mlir.) The reduction loop walks two LLVM pointers (the first
 // row's input word, the weight word), each load a constant offset from one
 // of them (the second row is one row, 32 bytes, further), and ends when the
 // input pointer reaches the row's end. (Rows of up to 24 codes, three
@@ -40,11 +42,8 @@
 // CHECK: %[[MORE:.*]] = llvm.icmp "ult" %{{.*}}, %[[XEND]] : !llvm.ptr
 // CHECK: scf.condition(%[[MORE]])
 // CHECK: ^bb0({{.*}}, %[[XP:.*]]: !llvm.ptr, %[[WP:.*]]: !llvm.ptr):
-// CHECK: llvm.load %[[WP]] {alignment = 4 : i64}
-// CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
-// CHECK: %[[W1:.*]] = llvm.getelementptr %[[WP]][4]
-// CHECK: llvm.load %[[W1]]
-// CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]", "=r,=r,r" %[[WP]]
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.sxtb16"
 // CHECK: llvm.load %[[XP]] {alignment = 4 : i64}
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
@@ -53,8 +52,7 @@
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
 // The second word of the step: weights 8 and 12 bytes on, inputs 4 and 36.
-// CHECK: llvm.getelementptr %[[WP]][8]
-// CHECK: llvm.getelementptr %[[WP]][12]
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #8]", "=r,=r,r" %[[WP]]
 // CHECK: llvm.getelementptr %[[XP]][4]
 // CHECK: llvm.getelementptr %[[XP]][36]
 // CHECK: %[[XN:.*]] = llvm.getelementptr %[[XP]][8]
@@ -92,7 +90,8 @@ func.func @pw(%x: tensor<1x1x3x32xf32>) -> tensor<1x1x3x4xf32> {
 // A fully connected layer: one row, four channels a block (the row's word
 // widened once for the four), two words a step. A row of 16 codes is two
 // steps: straight-line code, no loop, every load at a constant offset from
-// the row's and the block's first word.
+// the row's and the block's first word; the block's weight words two at a
+// time (LDRD).
 // CHECK-LABEL: func.func private @fc_step0
 // CHECK: memref.view
 // CHECK: %[[XB:.*]] = llvm.inttoptr
@@ -102,17 +101,16 @@ func.func @pw(%x: tensor<1x1x3x32xf32>) -> tensor<1x1x3x4xf32> {
 // CHECK: %[[WF:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr, i32)
 // CHECK: llvm.load %[[XB]]
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.uxtb16"
-// CHECK: llvm.load %[[WF]]
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]", "=r,=r,r" %[[WF]]
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.sxtb16"
 // CHECK-COUNT-2: llvm.call_intrinsic "llvm.arm.smlad"
-// CHECK: llvm.getelementptr %[[WF]][4]
-// CHECK: llvm.getelementptr %[[WF]][12]
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #8]", "=r,=r,r" %[[WF]]
 // CHECK: llvm.getelementptr %[[XB]][4]
-// CHECK: llvm.getelementptr %[[WF]][28]
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #24]", "=r,=r,r" %[[WF]]
 // The second step: the row's third word, the block's words 32 bytes on.
 // CHECK-DAG: %[[W2:.*]] = llvm.getelementptr %[[WF]][32]
 // CHECK-DAG: llvm.getelementptr %[[XB]][8]
-// CHECK: llvm.getelementptr %[[W2]][28]
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #24]", "=r,=r,r" %[[W2]]
 // CHECK-NOT: scf.while
 // CHECK: return
 // PLAIN-LABEL: func.func private @fc_step0
@@ -144,7 +142,9 @@ func.func @fc(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
 // CHECK-LABEL: func.func private @pw4w_step0
 // CHECK: memref.get_global @pw4w_weights{{[0-9]+}} : memref<2xi32>
 // CHECK-NOT: scf.while
-// CHECK: %[[W0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// Both weight words with one LDRD.
+// CHECK: %[[WS:.*]] = llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]", "=r,=r,r"
+// CHECK: %[[W0:.*]] = llvm.extractvalue %[[WS]][0]
 // CHECK: %[[LO:.*]] = arith.shli %[[W0]], %c4_i32 : i32
 // CHECK: %[[LOM:.*]] = arith.andi %[[LO]], %c-252645136_i32 : i32
 // CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[LOM]])

@@ -85,8 +85,52 @@ TEST_F(ArenaBuffersTest, ExtractsSizesStepsAndViews) {
   EXPECT_EQ(graph->tensors[2].views.size(), 1u);
   EXPECT_EQ(graph->tensors[0].kind, ArenaTensorKind::Input);
   EXPECT_EQ(graph->tensors[3].kind, ArenaTensorKind::Output);
+  // No kernel here has scratch (without dspKernels none has).
   for (const ArenaStep &step : graph->steps)
-    EXPECT_EQ(step.scratchBytes, kernelScratchBytes(step.op));
+    EXPECT_EQ(step.scratchBytes, 0);
+}
+
+// A pointwise layer on 8-bit codes, four pixels of 16 channels to 8: the DSP
+// kernel widens a pixel pair into 2 x 16 x 2 = 64 B of scratch, planned for
+// DSP code only, and read back once planned.
+constexpr const char *kPointwise = R"mlir(
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @pw(%in: tensor<1x2x2x16xf32>) -> tensor<1x2x2x8xf32> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x2x2x16xf32> -> tensor<1x2x2x16x!u8>
+  %w = mpq.qconstant dense<1> : tensor<8x1x1x16xi8> : tensor<8x1x1x16x!mpq.uniform<i8, 1.0:0>>
+  %acc = mpq.qconv2d %x, %w : (tensor<1x2x2x16x!u8>, tensor<8x1x1x16x!mpq.uniform<i8, 1.0:0>>) -> tensor<1x2x2x8xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x2x2x8xi32> -> tensor<1x2x2x8x!u8>
+  %f = mpq.dequantize %y : tensor<1x2x2x8x!u8> -> tensor<1x2x2x8xf32>
+  return %f : tensor<1x2x2x8xf32>
+}
+)mlir";
+
+TEST_F(ArenaBuffersTest, DspPointwiseKernelWidensIntoScratch) {
+  OwningOpRef<ModuleOp> pw = parseSourceString<ModuleOp>(kPointwise, &context);
+  ASSERT_TRUE(pw);
+  func::FuncOp f = *pw->getOps<func::FuncOp>().begin();
+  Operation *conv = *f.getOps<QConv2DOp>().begin();
+  EXPECT_EQ(kernelScratchBytes(conv, /*dspKernels=*/false), 0);
+  EXPECT_EQ(kernelScratchBytes(conv, /*dspKernels=*/true), 64);
+  FailureOr<ArenaGraph> graph = extractArenaGraph(f, true, true);
+  ASSERT_TRUE(succeeded(graph));
+  ASSERT_EQ(graph->steps.size(), 1u);
+  EXPECT_EQ(graph->steps[0].scratchBytes, 64);
+  ArenaBufferSet set = collectArenaBuffers(*graph, {0}, false);
+  ASSERT_EQ(set.buffers.size(), 3u);
+  EXPECT_EQ(set.scratchBuffer[0], 2);
+  EXPECT_EQ(set.buffers[2].size, 64);
+  // Planned: the annotation is what every reader sees; a row group's member
+  // has none of its own.
+  setScratch(conv, 128, 64);
+  EXPECT_EQ(kernelScratchBytes(conv, false), 64);
+  setRowGroup(conv, 0);
+  EXPECT_EQ(kernelScratchBytes(conv, true), 0);
+  // The 2-bit network's pointwise layer: 3 input channels are not whole
+  // steps of eight codes, and 3 outputs not four pairs.
+  Operation *narrow = *func().getOps<QConv2DOp>().begin();
+  EXPECT_EQ(kernelScratchBytes(narrow, true), 0);
 }
 
 TEST_F(ArenaBuffersTest, CheckerAcceptsThePlanAndRejectsAnOverlap) {

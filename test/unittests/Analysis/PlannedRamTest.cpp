@@ -161,6 +161,53 @@ TEST(PlannedRamTest, RowGroups) {
       2816);
 }
 
+// The DSP pointwise kernel widens two pixels into 16-bit lanes: 2 x K x 2
+// bytes of scratch during its step whatever the input's width, with eight
+// or more output channels, and none for a row group's member (its rows are
+// the group's).
+TEST(PlannedRamTest, WidenedPointwiseInputIsScratch) {
+  GraphDesc graph = residualBlock();
+  for (GraphStep &step : graph.steps)
+    step.widensInput = step.kind == StepKind::Conv;
+  BitAssignment bits = uniformAssignment(graph, 8);
+  std::vector<Buffer> buffers = activationBuffers(graph, bits, {});
+  // conv1 (16 -> 16) widens 2 x 16 codes into 64 B; conv2 has 4 outputs.
+  ASSERT_EQ(buffers.size(), graph.tensors.size() + 1);
+  EXPECT_EQ(buffers.back().name, "conv1.scratch");
+  EXPECT_EQ(buffers.back().size, 2 * 16 * 2);
+  EXPECT_EQ(buffers.back().firstUse, 0);
+  EXPECT_EQ(buffers.back().lastUse, 0);
+  // x at 4 bits: the same lanes (the sum y at 2 bits: conv2 still has four
+  // outputs).
+  bits.activationBits[0] = 4;
+  bits.activationBits[2] = 2;
+  buffers = activationBuffers(graph, bits, {});
+  ASSERT_EQ(buffers.size(), graph.tensors.size() + 1);
+  EXPECT_EQ(buffers.back().size, 64);
+  // Not a kernel's width: none.
+  bits.activationBits[0] = 3;
+  EXPECT_EQ(activationBuffers(graph, bits, {}).size(), graph.tensors.size());
+
+  // pw1 of the row chain alone: 2 x 8 codes, 32 B, beside dw1's output and
+  // its own (2048 + 4096 B at the step); in the group (RowGroups) none.
+  GraphDesc chain = rowChain();
+  chain.steps[1].widensInput = true;
+  chain.steps[1].windowPointwise = true;
+  BitAssignment eight = uniformAssignment(chain, 8);
+  buffers = activationBuffers(chain, eight, {});
+  ASSERT_EQ(buffers.size(), chain.tensors.size() + 1);
+  EXPECT_EQ(buffers.back().size, 32);
+  std::string error;
+  EXPECT_EQ(plannedArenaBytes(chain, eight, {}, PlanOptions(), error),
+            6144 + 32);
+  EXPECT_EQ(
+      activationBuffers(chain, eight, {}, false, /*fuseRows=*/true).size(),
+      chain.tensors.size());
+  EXPECT_EQ(
+      plannedArenaBytes(chain, eight, {}, PlanOptions(), error, false, true),
+      3968);
+}
+
 // A tensor read outside a group (dw1's output, also copied by a step that is
 // no member) may only be a group's last result, never a line buffer.
 TEST(PlannedRamTest, RowGroupResultsReadOutsideStayWhole) {
