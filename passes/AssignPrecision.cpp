@@ -471,11 +471,6 @@ void AssignPrecisionPass::runOnOperation() {
   FailureOr<ExtractedGraph> extracted = extractGraph(*func);
   if (failed(extracted))
     return signalPassFailure();
-  // The DSP pointwise kernel's scratch (kernelScratchBytes), planned with
-  // ram-model=planned.
-  if (dspKernels)
-    for (GraphStep &step : extracted->graph.steps)
-      step.widensInput = step.kind == StepKind::Conv && step.windowPointwise;
   const GraphDesc &graph = extracted->graph;
 
   std::vector<FixedWidth> weightFixed, varFixed;
@@ -512,6 +507,23 @@ void AssignPrecisionPass::runOnOperation() {
       failed(fitPlannedArena(*extracted, *strategyImpl, request, result,
                              plannedArena, activationBudget)))
     return signalPassFailure();
+  // The DSP kernels' scratch (kernelScratchBytes) where it fits beside the
+  // widths chosen without it; where it does not, none (mpq.narrow_kernels):
+  // it never costs activation bits.
+  setNarrowKernels(*func, false);
+  if (dspKernels && ramModel == RamModel::Planned && result.fits) {
+    GraphDesc wide = graph;
+    for (GraphStep &step : wide.steps)
+      step.widensInput = step.kind == StepKind::Conv;
+    std::string error;
+    const int64_t withScratch =
+        plannedArenaBytes(wide, result.assignment, {}, PlanOptions(), error,
+                          request.inPlace, fuseRows);
+    if (withScratch >= 0 && withScratch <= request.ramBudget)
+      plannedArena = withScratch;
+    else
+      setNarrowKernels(*func, true);
+  }
 
   PrecisionReportInput info{graph,
                             request,

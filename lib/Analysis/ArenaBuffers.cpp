@@ -42,19 +42,34 @@ int64_t mlir::mpq::kernelScratchBytes(Operation *op, bool dspKernels) {
   auto conv = dyn_cast<QConv2DOp>(op);
   if (!dspKernels || !conv || conv.getGroups() != 1)
     return 0;
+  if (auto func = op->getParentOfType<func::FuncOp>();
+      func && getNarrowKernels(func))
+    return 0;
   auto in = cast<RankedTensorType>(conv.getInput().getType());
   auto w = cast<RankedTensorType>(conv.getWeight().getType());
+  auto out = cast<RankedTensorType>(conv.getType());
   auto one = [](ArrayRef<int64_t> v) {
     return llvm::all_of(v, [](int64_t x) { return x == 1; });
   };
-  if (!in.hasStaticShape() || !w.hasStaticShape() || in.getRank() != 4 ||
-      in.getDimSize(3) <= 0 || w.getRank() != 4 || w.getDimSize(1) != 1 ||
-      w.getDimSize(2) != 1 || !one(conv.getStrides()) ||
-      llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      in.getRank() != 4 || in.getDimSize(3) <= 0 || w.getRank() != 4 ||
+      out.getRank() != 4 || out.getDimSize(3) <= 0)
     return 0;
-  return pointwiseWideningBytes(in.getNumElements() / in.getDimSize(3),
-                                w.getDimSize(3), w.getDimSize(0),
-                                storedWidth(in));
+  if (w.getDimSize(1) == 1 && w.getDimSize(2) == 1 && one(conv.getStrides()) &&
+      llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; })) {
+    // The product kernel reads codes without a zero point (unsigned below
+    // 8 bits); a window's gather subtracts it.
+    auto x = dyn_cast<UniformType>(in.getElementType());
+    if (!x || x.isPerAxis() || x.getZeroPoint() != 0 ||
+        (x.getWidth() < 8 && x.getStorageMin() < 0))
+      return 0;
+    return pointwiseWideningBytes(in.getNumElements() / in.getDimSize(3),
+                                  w.getDimSize(3), w.getDimSize(0),
+                                  storedWidth(in));
+  }
+  return windowWideningBytes(out.getNumElements() / out.getDimSize(3),
+                             w.getDimSize(1), w.getDimSize(2), w.getDimSize(3),
+                             w.getDimSize(0), storedWidth(in));
 }
 
 const char *mlir::mpq::stringifyArenaTensorKind(ArenaTensorKind kind) {

@@ -463,3 +463,15 @@ int64_t mlir::mpq::pointwiseWideningBytes(int64_t pixels, int64_t inChannels,
     return 0;
   return 2 * 2 * inChannels;
 }
+
+int64_t mlir::mpq::windowWideningBytes(int64_t outPixels, int64_t kh,
+                                       int64_t kw, int64_t inChannels,
+                                       int64_t outChannels,
+                                       unsigned inputBits) {
+  const int64_t codes = kh * kw * inChannels;
+  if (inputBits != 8 || outPixels < 2 || kh <= 0 || kw <= 0 ||
+      inChannels <= 0 || outChannels % 2 != 0 || outChannels < 8 ||
+      (inChannels % 4 != 0 && codes > 64))
+    return 0;
+  return 2 * 2 * ((codes + 7) / 8 * 8);
+}

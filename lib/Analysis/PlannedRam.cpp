@@ -79,13 +79,21 @@ static std::vector<Buffer> withScratch(const GraphDesc &graph,
     if (step.widensInput && step.inputs.size() == 1 &&
         step.weightShape.size() == 4) {
       const ActivationTensor &x = graph.tensors[step.inputs.front()];
-      int64_t pixels = 1;
-      for (size_t d = 0; d + 1 < x.shape.size(); ++d)
-        pixels *= x.shape[d];
-      if (!x.shape.empty() && x.shape.back() == step.weightShape[3])
+      const std::vector<int64_t> &w = step.weightShape;
+      auto pixels = [](const std::vector<int64_t> &shape) {
+        int64_t n = 1;
+        for (size_t d = 0; d + 1 < shape.size(); ++d)
+          n *= shape[d];
+        return n;
+      };
+      const unsigned bits = assignment.activationBits[x.variable];
+      if (!x.shape.empty() && x.shape.back() == w[3])
         bytes +=
-            pointwiseWideningBytes(pixels, x.shape.back(), step.outChannels,
-                                   assignment.activationBits[x.variable]);
+            step.windowPointwise
+                ? pointwiseWideningBytes(pixels(x.shape), w[3],
+                                         step.outChannels, bits)
+                : windowWideningBytes(pixels(graph.tensors[step.output].shape),
+                                      w[1], w[2], w[3], step.outChannels, bits);
     }
     if (bytes <= 0)
       continue;

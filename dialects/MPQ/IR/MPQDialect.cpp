@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -135,6 +136,19 @@ void mlir::mpq::setRowsDescending(Operation *op, bool descending) {
     helper.removeAttr(op);
 }
 
+bool mlir::mpq::getNarrowKernels(Operation *func) {
+  return MPQDialect::NarrowKernelsAttrHelper(func->getContext())
+      .isAttrPresent(func);
+}
+
+void mlir::mpq::setNarrowKernels(Operation *func, bool narrow) {
+  MPQDialect::NarrowKernelsAttrHelper helper(func->getContext());
+  if (narrow)
+    helper.setAttr(func, UnitAttr::get(func->getContext()));
+  else
+    helper.removeAttr(func);
+}
+
 std::optional<int64_t> mlir::mpq::getRowGroup(Operation *op) {
   return intValue(MPQDialect::RowGroupAttrHelper(op->getContext()).getAttr(op));
 }
@@ -200,6 +214,15 @@ LogicalResult MPQDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name
                              << "' is only for qconv2d, max_pool2d and "
                                 "qavg_pool2d, whose kernels write rows";
+    return success();
+  }
+  if (name == NarrowKernelsAttrHelper::getNameStr()) {
+    if (!isa<UnitAttr>(value))
+      return op->emitError()
+             << "'" << name << "' must be a unit attribute, not " << value;
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError()
+             << "'" << name << "' is only for the model function";
     return success();
   }
   return op->emitError() << "'" << name

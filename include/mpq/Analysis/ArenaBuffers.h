@@ -49,8 +49,9 @@
 //
 // Scratch. kernelScratchBytes(op, dspKernels) gives the scratch a step's
 // kernel needs (live during its step only); it is the one place code
-// generation fills in. Today one kernel has scratch: the DSP pointwise
-// kernel's widened input pixels (pointwiseWideningBytes), planned when the
+// generation fills in. Today one kernel has scratch: the DSP product
+// kernel's widened pair of input pixels (pointwiseWideningBytes) or of
+// gathered windows (windowWideningBytes), planned when the
 // graph is read for DSP code (extractArenaGraph's `dspKernels`), and read back
 // from the step's `mpq.scratch_size` once planned.
 //
@@ -126,9 +127,10 @@ namespace mlir::mpq {
 /// one definition code generation follows. A step planned with scratch
 /// (`mpq.scratch_size`, not a row group's member) keeps it; otherwise, with
 /// `dspKernels` (code for a core with the DSP extension, optimized for
-/// speed: mpq-lower-to-loops arm-dsp=true), a pointwise qconv2d's
-/// pointwiseWideningBytes (mpq/Analysis/MemoryModel.h); 0 for every other
-/// kernel.
+/// speed: mpq-lower-to-loops arm-dsp=true), a one-group qconv2d's
+/// pointwiseWideningBytes (1x1, stride 1, unpadded, and an input without
+/// zero point, unsigned below 8 bits) or windowWideningBytes
+/// (mpq/Analysis/MemoryModel.h); 0 for every other kernel.
 int64_t kernelScratchBytes(Operation *op, bool dspKernels);
 
 enum class ArenaTensorKind { Input, Activation, Output };

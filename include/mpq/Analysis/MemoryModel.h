@@ -111,9 +111,10 @@ struct GraphStep {
   /// The window's height with dilation: (kernel - 1) * dilation + 1.
   int64_t windowExtent = 1;
   bool windowPointwise = false;
-  /// The DSP pointwise kernel runs this step (set by a client that compiles
-  /// for it, on a one-group `windowPointwise` conv): it widens pixel pairs
-  /// into pointwiseWideningBytes of scratch at its input's width
+  /// The DSP product kernel runs this step (set by a client that compiles
+  /// for it, on a one-group conv): it widens pixel pairs into
+  /// pointwiseWideningBytes (`windowPointwise`) or windowWideningBytes of
+  /// scratch at its input's width
   /// (below), which the planned arena counts.
   bool widensInput = false;
   /// A pad of an NHWC tensor's channels only: each output pixel from the
@@ -136,6 +137,17 @@ struct GraphStep {
 /// saves); 0 otherwise, and at widths other than 8, 4 and 2 bits.
 int64_t pointwiseWideningBytes(int64_t pixels, int64_t inChannels,
                                int64_t outChannels, unsigned inputBits);
+
+/// Bytes of scratch the DSP kernel of a one-group convolution with a window
+/// (not 1x1 stride 1 unpadded) gathers its input into: the windows of two
+/// output pixels, kh * kw * inChannels 8-bit codes each rounded up to a
+/// step of eight, as 16-bit lanes (2 * 2 * that), when there are two or
+/// more output pixels and four or more pairs of output channels, and the
+/// window's channels come in words of four (else at most 64 codes: each
+/// is gathered on its own); 0 otherwise.
+int64_t windowWideningBytes(int64_t outPixels, int64_t kh, int64_t kw,
+                            int64_t inChannels, int64_t outChannels,
+                            unsigned inputBits);
 
 struct GraphDesc {
   std::vector<ActivationTensor> tensors;

@@ -219,9 +219,13 @@ def MPQAssignPrecisionPass : Pass<"mpq-assign-precision", "ModuleOp"> {
            "are those of the largest RAM budget for the rule whose planned "
            "arena fits the budget given">,
     Option<"dspKernels", "dsp-kernels", "bool", "false",
-           "ram-model=planned plans the scratch of the DSP kernels "
-           "(mpq-plan-buffers dsp-kernels=true): a pointwise layer "
-           "widens two pixels into 16-bit lanes">,
+           "With ram-model=planned, the scratch of the DSP kernels "
+           "(mpq-plan-buffers dsp-kernels=true: a pointwise layer widens "
+           "two pixels into 16-bit lanes, a convolution with a window "
+           "gathers two pixels' windows) where it fits beside the widths "
+           "chosen without it; where it does not, the model function gets "
+           "mpq.narrow_kernels and no step any (the scratch never costs "
+           "activation bits)">,
     ListOption<"pins", "pins", "std::string",
                "Per-layer pins layer:wbits:abits (comma-separated; abits is "
                "the layer's output width; 0 leaves a width free), e.g. "
@@ -619,6 +623,7 @@ def MPQPlanBuffersPass : Pass<"mpq-plan-buffers", "ModuleOp"> {
            "Plan the scratch the kernels of mpq-lower-to-loops arm-dsp=true "
            "use (kernelScratchBytes in mpq/Analysis/ArenaBuffers.h: a "
            "pointwise layer widens each pair of pixels into 16-bit lanes "
+           "(a convolution with a window gathers their windows) "
            "there once, 4 bytes per input channel, instead of once per "
            "block of output channels); without it that kernel widens its "
            "codes in its reduction">,

@@ -776,6 +776,11 @@ struct FieldScales {
 /// block's weight words holds the matching codes, one channel per field.
 struct MatMulShape {
   int64_t pixels, k, channels, block, groups;
+  /// A convolution with a window (not 1x1 stride 1 unpadded): each output
+  /// pixel's window is gathered into the widened scratch (im2col), its
+  /// `kReal` = kh * kw * cin codes, then zeros up to `k` (whole steps).
+  bool window = false;
+  int64_t kReal = 0;
   /// Pixels (rows of the input) a block: 2, or 1 with four channels.
   int64_t rows;
   /// Where the sub-byte fields are widened; the accumulators carry
@@ -822,26 +827,43 @@ std::optional<FieldScales> fieldScales(const FusedLayer &f) {
 /// the arena's buffers are), pairs of output channels, and a scaled
 /// accumulator that fits.
 std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
-  if (!smladWidths(f))
+  // An input zero point only where a window's gather subtracts it.
+  FusedLayer noZero = f;
+  noZero.zx = 0;
+  if (!smladWidths(noZero))
     return std::nullopt;
   MatMulShape m;
   if (auto conv = dyn_cast<QConv2DOp>(f.layer)) {
     auto ones = [](ArrayRef<int64_t> v) {
       return llvm::all_of(v, [](int64_t x) { return x == 1; });
     };
-    if (conv.getGroups() != 1 || f.w.shape[1] != 1 || f.w.shape[2] != 1 ||
-        !ones(conv.getStrides()) ||
-        llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
+    if (conv.getGroups() != 1)
       return std::nullopt;
-    m.k = f.w.shape[3];
+    if (f.w.shape[1] != 1 || f.w.shape[2] != 1 || !ones(conv.getStrides()) ||
+        llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; })) {
+      // A window: gathered into 8-bit lanes, so 8-bit codes only, on an
+      // NHWC image, whole steps of eight codes.
+      if (f.in.bits != 8 || f.in.shape.size() != 4 || f.out.shape.size() != 4)
+        return std::nullopt;
+      m.window = true;
+      m.kReal = f.w.shape[1] * f.w.shape[2] * f.w.shape[3];
+      m.k = (m.kReal + 7) / 8 * 8;
+    } else {
+      m.k = f.w.shape[3];
+    }
   } else {
     if (f.in.shape.size() != 2)
       return std::nullopt;
     m.k = f.in.shape[1];
   }
-  m.pixels = f.in.rows();
+  if (!m.window)
+    m.kReal = m.k;
+  if (!m.window && f.zx != 0)
+    return std::nullopt;
+  m.pixels = m.window ? f.out.rows() : f.in.rows();
   m.channels = f.channels;
-  if (m.channels % 2 != 0 || f.out.rows() != m.pixels)
+  if (m.channels % 2 != 0 || f.out.rows() != m.pixels ||
+      (m.window && m.pixels < 2))
     return std::nullopt;
   // Two pixels by two channels: four accumulators and the widened halves of
   // two input and two weight words fit the registers (two by four spills:
@@ -900,8 +922,12 @@ SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
           for (int64_t byte = 0; byte < 4; ++byte) {
             const int64_t k =
                 s + x.word * (32 / xb) + byte * (8 / xb) + x.field;
+            // Codes past a window's own are 0 (so are their inputs).
             const uint32_t code =
-                static_cast<uint32_t>(codes[(c + cc) * m.k + k]) & mask;
+                k < m.kReal
+                    ? static_cast<uint32_t>(codes[(c + cc) * m.kReal + k]) &
+                          mask
+                    : 0;
             step[w.word] |= code << (wb * (byte * (8 / wb) + w.field));
           }
         }
@@ -917,6 +943,25 @@ SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
 /// per MAC with the loop, 2.05 without; at four steps, 32 -> 64, the loop
 /// is as fast and 300 B smaller).
 constexpr int64_t kMatMulStraightSteps = 3;
+
+/// Where the widened input of `m` is: the step's planned scratch when it
+/// holds exactly the bytes the kernel needs (kernelScratchBytes), else
+/// none (the kernel reads the codes as they are; a window cannot). A row
+/// group's member has none.
+std::optional<int64_t> widenedScratch(const FusedLayer &f,
+                                      const MatMulShape &m) {
+  if (m.rows != 2 || getRowGroup(f.layer))
+    return std::nullopt;
+  std::optional<int64_t> at = getScratchOffset(f.layer),
+                         bytes = getScratchSize(f.layer);
+  const int64_t need =
+      m.window ? windowWideningBytes(m.pixels, f.w.shape[1], f.w.shape[2],
+                                     f.w.shape[3], m.channels, f.in.bits)
+               : pointwiseWideningBytes(m.pixels, m.k, m.channels, f.in.bits);
+  if (!at || !bytes || need <= 0 || *bytes != need)
+    return std::nullopt;
+  return *at;
+}
 
 /// Pixels two at a time (the last alone if their number is odd) against
 /// blocks of output channels: every input word and every weight word is
@@ -962,13 +1007,24 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
   Value wBase = le.pointerTo(weights);
   // The widened pixel pair's scratch (the function comment), when planned.
   Value wide;
-  if (m.rows == 2 && !f.groupRow() && !getRowGroup(f.layer)) {
-    std::optional<int64_t> at = getScratchOffset(f.layer),
-                           bytes = getScratchSize(f.layer);
-    const int64_t need = pointwiseWideningBytes(m.pixels, m.k, m.channels, xb);
-    if (at && bytes && need > 0 && *bytes == need)
-      wide = le.gep(le.pointerTo(f.in.memref), *at);
-  }
+  if (std::optional<int64_t> at = widenedScratch(f, m); at && !f.groupRow())
+    wide = le.gep(le.pointerTo(f.in.memref), *at);
+  // Where code k of a widened group lands in its pixel's slot: group k / 4
+  // at 16 (k / 4), its even codes in the first word, odd in the second,
+  // each word's two lanes in order (the halves SXTB16/UXTB16 give).
+  auto laneOffset = [](int64_t k) {
+    return 16 * (k / 4) + 4 * (k % 2) + 2 * ((k % 4) / 2);
+  };
+  auto storeI16 = [&](Value code, Value at) {
+    Value half = LLVM::TruncOp::create(b, e.loc, b.getI16Type(), code);
+    LLVM::StoreOp::create(b, e.loc, half, at, /*alignment=*/2);
+  };
+  if (wide && m.window)
+    // The lanes past the window's codes stay 0 for the whole step (the
+    // scratch is the step's alone; gathers write the window's codes only).
+    for (int64_t slot = 0; slot < 2; ++slot)
+      for (int64_t k = m.kReal; k < m.k; ++k)
+        storeI16(e.i32(0), le.gep(wide, 8 * slot + laneOffset(k)));
   // The sum of the codes of an input word.
   auto sumCodes = [&](Value word, Value acc) {
     if (!f.in.isSigned) {
@@ -982,13 +1038,104 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
     Value ones = e.i32(0x00010001);
     return smlad(hi, ones, smlad(lo, ones, acc));
   };
+  // The window of output pixel `p` gathered into slot `slot` of the
+  // scratch (im2col in 16-bit lanes, laneOffset), every tap clamped into
+  // the image and its codes replaced by 0 outside; returns the window's
+  // input sum for the weight zero points (zero points padded in are 0).
+  auto gather = [&](Value p, int64_t slot) -> Value {
+    auto conv = cast<QConv2DOp>(f.layer);
+    const int64_t ih = f.in.shape[1], iw = f.in.shape[2], c = f.in.shape[3];
+    const int64_t oh = f.out.shape[1], ow = f.out.shape[2];
+    const int64_t kh = f.w.shape[1], kw = f.w.shape[2];
+    ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
+                      dilations = conv.getDilations();
+    auto div = [&](Value v, int64_t d) {
+      return arith::DivUIOp::create(b, e.loc, v, e.index(d)).getResult();
+    };
+    auto rem = [&](Value v, int64_t d) {
+      return arith::RemUIOp::create(b, e.loc, v, e.index(d)).getResult();
+    };
+    auto clamp = [&](Value v, int64_t hi) {
+      Value lo = arith::MaxSIOp::create(b, e.loc, v, e.index(0));
+      return arith::MinSIOp::create(b, e.loc, lo, e.index(hi - 1)).getResult();
+    };
+    auto inside = [&](Value v, int64_t hi) {
+      Value ge = e.cmp(arith::CmpIPredicate::sge, v, e.index(0));
+      Value lt = e.cmp(arith::CmpIPredicate::slt, v, e.index(hi));
+      return arith::AndIOp::create(b, e.loc, ge, lt).getResult();
+    };
+    Value n = div(p, oh * ow), at = rem(p, oh * ow);
+    Value y0 = e.sub(e.mul(div(at, ow), e.index(strides[0])), e.index(pads[0]));
+    Value x0 = e.sub(e.mul(rem(at, ow), e.index(strides[1])), e.index(pads[1]));
+    Value to = le.gep(wide, 8 * slot);
+    Value sum = e.i32(0);
+    for (int64_t ky = 0; ky < kh; ++ky) {
+      Value y = e.add(y0, e.index(ky * dilations[0]));
+      for (int64_t kx = 0; kx < kw; ++kx) {
+        Value xx = e.add(x0, e.index(kx * dilations[1]));
+        Value in =
+            arith::AndIOp::create(b, e.loc, inside(y, ih), inside(xx, iw));
+        Value pixel = e.add(
+            e.mul(e.add(e.mul(n, e.index(ih)), clamp(y, ih)), e.index(iw)),
+            clamp(xx, iw));
+        Value from = le.gep(xBase, e.mul(pixel, e.index(c)));
+        const int64_t tap = (ky * kw + kx) * c;
+        if (c % 4 == 0) {
+          // Words of four channels: each one group.
+          sum = e.reduceNest({c / 4}, sum, [&](ArrayRef<Value> r, Value a) {
+            Value word = le.loadI32(le.gep(from, e.mul(r[0], e.index(4))), 0);
+            auto [lo, hi] = e.halves(word, f.in.isSigned);
+            if (f.zx != 0) {
+              // Both lanes less the zero point (SSUB16), 0 outside.
+              Value zz = e.i32((f.zx & 0xFFFF) | (f.zx << 16));
+              lo = e.select(in, e.armIntrinsic("llvm.arm.ssub16", {lo, zz}),
+                            e.i32(0));
+              hi = e.select(in, e.armIntrinsic("llvm.arm.ssub16", {hi, zz}),
+                            e.i32(0));
+            } else {
+              word = e.select(in, word, e.i32(0));
+              std::tie(lo, hi) = e.halves(word, f.in.isSigned);
+            }
+            Value group =
+                le.gep(le.gep(to, 16 * (tap / 4)), e.mul(r[0], e.index(16)));
+            LLVM::StoreOp::create(b, e.loc, lo, group, /*alignment=*/4);
+            LLVM::StoreOp::create(b, e.loc, hi, le.gep(group, 4),
+                                  /*alignment=*/4);
+            if (!f.weightZeroPoints)
+              return a;
+            if (f.zx == 0)
+              return sumCodes(word, a);
+            Value ones = e.i32(0x00010001);
+            return smlad(hi, ones, smlad(lo, ones, a));
+          });
+          continue;
+        }
+        for (int64_t ci = 0; ci < c; ++ci) {
+          Value byte = LLVM::LoadOp::create(b, e.loc, b.getI8Type(),
+                                            le.gep(from, ci), /*alignment=*/1);
+          Value code =
+              f.in.isSigned
+                  ? arith::ExtSIOp::create(b, e.loc, b.getI32Type(), byte)
+                        .getResult()
+                  : arith::ExtUIOp::create(b, e.loc, b.getI32Type(), byte)
+                        .getResult();
+          // Less the zero point (padding is the zero point: 0).
+          code = e.select(in, e.sub(code, e.i32(f.zx)), e.i32(0));
+          storeI16(code, le.gep(to, laneOffset(tap + ci)));
+          if (f.weightZeroPoints)
+            sum = e.add(sum, code);
+        }
+      }
+    }
+    return sum;
+  };
   auto pixelBlock = [&](Value first, int64_t count) {
     SmallVector<Value> rows, rowStarts, sums;
     for (int64_t i = 0; i < count; ++i) {
       rows.push_back(e.add(first, e.index(i)));
       rowStarts.push_back(e.mul(rows.back(), e.index(rowWords)));
     }
-    const bool widened = wide && count == 2;
+    const bool widened = wide && (count == 2 || m.window);
     // Widened, group t of the pair's pixel i (four codes: field t % (8 /
     // bits) of word t / (8 / bits), as the reduction reads it) is at 16 t +
     // 8 i (its two halves), so that a reduction step's input is one run of
@@ -997,7 +1144,13 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
     const int64_t fields = 8 / xb;
     const int64_t xStepBytes = widened ? 16 * m.groups : xStep;
     const int64_t xRowEnd = widened ? 16 * (m.k / 4) : rowBytes;
-    if (widened) {
+    if (widened && m.window) {
+      for (int64_t i = 0; i < count; ++i) {
+        Value sum = gather(rows[i], i);
+        if (f.weightZeroPoints)
+          sums.push_back(sum);
+      }
+    } else if (widened) {
       // Each pixel's words widened, field by field, as the reduction would
       // (the input sums taken on the way).
       Value src = le.gep(xBase, e.mul(rows.front(), e.index(rowBytes)));
@@ -1213,8 +1366,12 @@ protected:
     // those of the input for the shapes this kernel takes.
     f->out.shape =
         SmallVector<int64_t>(cast<RankedTensorType>(rq.getType()).getShape());
-    if (!smladMatMulShape(*f))
+    std::optional<MatMulShape> m = smladMatMulShape(*f);
+    if (!m)
       return rewriter.notifyMatchFailure(rq, "not a 2x2 SMLAD product");
+    // A window is gathered into the scratch planned for it, or not taken.
+    if (m->window && !widenedScratch(*f, *m))
+      return rewriter.notifyMatchFailure(rq, "a window without its scratch");
     return success();
   }
 
@@ -1225,7 +1382,8 @@ protected:
     f->out.shape =
         SmallVector<int64_t>(cast<RankedTensorType>(rq.getType()).getShape());
     std::optional<MatMulShape> m = smladMatMulShape(*f);
-    if (!m || !f->scaleAccumulator(m->scales.scaleLog2()))
+    if (!m || !f->scaleAccumulator(m->scales.scaleLog2()) ||
+        (m->window && !widenedScratch(*f, *m)))
       return rq.emitError() << "internal: the 2x2 SMLAD kernel does not apply";
     if (failed(f->materialize(lowering, b, /*weights=*/false)))
       return failure();

@@ -122,3 +122,65 @@ func.func @pw4(%x: tensor<1x1x3x32xf32>) -> tensor<1x1x3x8xf32> {
   %d = mpq.dequantize %y : tensor<1x1x3x8x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x3x8xf32>
   return %d : tensor<1x1x3x8xf32>
 }
+
+// -----
+
+// A convolution with a window (3x3, stride 2, on a 3-channel 8-bit image
+// with zero point -128): each output pixel's window is gathered into the
+// scratch, code k of the window (ky, kx, channel) to the lane laneOffset(k)
+// = 16 (k / 4) + 4 (k % 2) + 2 ((k % 4) / 2) of its slot, less the zero
+// point, 0 outside the image (each tap clamped into it first). The 27 codes
+// take 32 lanes: 2 x 32 x 2 = 128 B; lanes 27..31 of both slots are zeroed
+// once (slot 0 at 102, 112, 116, 114, 118). Then the product kernel as for
+// a 1x1 layer, with the window's weights as rows of 27 codes and 5 zeros.
+// PLAN-LABEL: func.func @conv
+// PLAN: mpq.qconv2d
+// PLAN-SAME: mpq.scratch_offset = 320 : i64, mpq.scratch_size = 128 : i64
+// CHECK-LABEL: func.func private @conv_step0
+// CHECK: %[[BASE:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr
+// CHECK: %[[S:.*]] = llvm.getelementptr %[[BASE]][320]
+// CHECK: %[[P27:.*]] = llvm.getelementptr %[[S]][102]
+// CHECK: %[[Z:.*]] = llvm.trunc %c0_i32 : i32 to i16
+// CHECK: llvm.store %[[Z]], %[[P27]] {alignment = 2 : i64} : i16, !llvm.ptr
+// CHECK: scf.for %[[PAIR:.*]] = %c0 to %c8
+// The first pixel of the pair: output (oy, ox), its first tap at (2 oy, 2 ox).
+// CHECK: %[[P:.*]] = arith.muli %[[PAIR]], %c2 : index
+// CHECK: arith.divui %[[P]], %c16 : index
+// Inside the image: the tap's column, then its row, then both.
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: %[[IN:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: arith.minsi %{{.*}}, %c7 : index
+// CHECK: %[[TAP:.*]] = llvm.getelementptr %[[BASE]][%{{.*}}] : (!llvm.ptr, i32)
+// CHECK: %[[C0:.*]] = llvm.load %[[TAP]] {alignment = 1 : i64} : !llvm.ptr -> i8
+// CHECK: %[[X0:.*]] = arith.extsi %[[C0]] : i8 to i32
+// CHECK: %[[D0:.*]] = arith.subi %[[X0]], %c-128_i32 : i32
+// CHECK: %[[V0:.*]] = arith.select %[[IN]], %[[D0]], %c0_i32 : i32
+// CHECK: %[[H0:.*]] = llvm.trunc %[[V0]] : i32 to i16
+// CHECK: llvm.store %[[H0]], %[[S]] {alignment = 2 : i64} : i16, !llvm.ptr
+// Code 1 (channel 1) at lane offset 4, code 2 at 2.
+// CHECK: llvm.getelementptr %[[TAP]][1]
+// CHECK: llvm.getelementptr %[[S]][4]
+// CHECK: llvm.getelementptr %[[TAP]][2]
+// CHECK: llvm.getelementptr %[[S]][2]
+// The reduction: four steps of eight lanes from the scratch, LDRD pairs.
+// CHECK: scf.for %{{.*}} = %c0 to %c4
+// CHECK: scf.while ({{.*}}, %{{.*}} = %[[S]], %{{.*}} = %{{.*}})
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]"
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: scf.yield
+// CHECK: return
+// CHECK: memref.global "private" constant @conv_weights{{[0-9]+}} : memref<64xi32>
+// Planned without the scratch, the layer takes the convolution kernel.
+// NARROW-LABEL: func.func private @conv_step0
+// NARROW-NOT: llvm.inline_asm
+// NARROW: return
+func.func @conv(%in: tensor<1x8x8x3xf32>) -> tensor<1x4x4x8xf32> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x3xf32> -> tensor<1x8x8x3x!mpq.uniform<i8, 1.0:-128>>
+  %w = mpq.qconstant dense<1> : tensor<8x3x3x3xi8> : tensor<8x3x3x3x!mpq.uniform<i8, 1.0:0>>
+  %acc = mpq.qconv2d %x, %w {pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x8x8x3x!mpq.uniform<i8, 1.0:-128>>, tensor<8x3x3x3x!mpq.uniform<i8, 1.0:0>>) -> tensor<1x4x4x8xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!mpq.uniform<u8, 1.0:0>>
+  %f = mpq.dequantize %y : tensor<1x4x4x8x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x8xf32>
+  return %f : tensor<1x4x4x8xf32>
+}

@@ -106,6 +106,30 @@ func.func @pw(%in: tensor<1x2x2x16xf32>) -> tensor<1x2x2x8xf32> {
 }
 )mlir";
 
+// A 3x3 stride-2 convolution of an 8-bit image with a zero point: the DSP
+// kernel gathers two output pixels' windows (27 codes each, as 32 lanes of
+// 16 bits, less the zero point): 128 B; the same image at 4 bits: none.
+constexpr const char *kWindow = R"mlir(
+func.func @conv(%in: tensor<1x8x8x3xf32>) -> tensor<1x4x4x8xf32> {
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>} : tensor<1x8x8x3xf32> -> tensor<1x8x8x3x!mpq.uniform<i8, 1.0:-128>>
+  %w = mpq.qconstant dense<1> : tensor<8x3x3x3xi8> : tensor<8x3x3x3x!mpq.uniform<i8, 1.0:0>>
+  %acc = mpq.qconv2d %x, %w {pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x8x8x3x!mpq.uniform<i8, 1.0:-128>>, tensor<8x3x3x3x!mpq.uniform<i8, 1.0:0>>) -> tensor<1x4x4x8xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>}
+     : tensor<1x4x4x8xi32> -> tensor<1x4x4x8x!mpq.uniform<u8, 1.0:0>>
+  %f = mpq.dequantize %y : tensor<1x4x4x8x!mpq.uniform<u8, 1.0:0>> -> tensor<1x4x4x8xf32>
+  return %f : tensor<1x4x4x8xf32>
+}
+)mlir";
+
+TEST_F(ArenaBuffersTest, DspWindowKernelGathersIntoScratch) {
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(kWindow, &context);
+  ASSERT_TRUE(m);
+  func::FuncOp f = *m->getOps<func::FuncOp>().begin();
+  Operation *conv = *f.getOps<QConv2DOp>().begin();
+  EXPECT_EQ(kernelScratchBytes(conv, /*dspKernels=*/false), 0);
+  EXPECT_EQ(kernelScratchBytes(conv, /*dspKernels=*/true), 128);
+}
+
 TEST_F(ArenaBuffersTest, DspPointwiseKernelWidensIntoScratch) {
   OwningOpRef<ModuleOp> pw = parseSourceString<ModuleOp>(kPointwise, &context);
   ASSERT_TRUE(pw);

@@ -208,6 +208,30 @@ TEST(PlannedRamTest, WidenedPointwiseInputIsScratch) {
       3968);
 }
 
+// A convolution with a window gathers the windows of two output pixels:
+// 3x3x3 = 27 codes, rounded up to 32, in 16-bit lanes: 128 B at an 8-bit
+// input; four channels in words (36 codes, 40): 160 B; none below 8 bits.
+TEST(PlannedRamTest, WindowConvolutionGathersIntoScratch) {
+  for (auto [channels, bytes] : {std::pair<int64_t, int64_t>{3, 128},
+                                 std::pair<int64_t, int64_t>{4, 160}}) {
+    GraphDesc graph;
+    int image = graph.addTensor("image", {1, 8, 8, channels}, 0);
+    int out = graph.addTensor("conv_out", {1, 8, 8, 8}, 1);
+    graph.addLayer("conv", StepKind::Conv, {8, 3, 3, channels}, 8, image, out,
+                   true);
+    graph.steps[0].windowStride = 1;
+    graph.steps[0].windowPadTop = 1;
+    graph.steps[0].windowExtent = 3;
+    graph.steps[0].widensInput = true;
+    BitAssignment bits = uniformAssignment(graph, 8);
+    std::vector<Buffer> buffers = activationBuffers(graph, bits, {});
+    ASSERT_EQ(buffers.size(), 3u) << channels;
+    EXPECT_EQ(buffers[2].size, bytes) << channels;
+    bits.activationBits[0] = 4;
+    EXPECT_EQ(activationBuffers(graph, bits, {}).size(), 2u) << channels;
+  }
+}
+
 // A tensor read outside a group (dw1's output, also copied by a step that is
 // no member) may only be a group's last result, never a line buffer.
 TEST(PlannedRamTest, RowGroupResultsReadOutsideStayWhole) {

@@ -106,6 +106,13 @@ void setArenaAlign(Operation *func, int64_t align);
 bool getRowsDescending(Operation *op);
 void setRowsDescending(Operation *op, bool descending);
 
+/// `mpq.narrow_kernels` on a model function: the precision assignment found
+/// that the DSP kernels' scratch (kernelScratchBytes) would not fit the RAM
+/// budget beside the widths it chose, so no step gets any and the kernels
+/// read their codes as they are. The scratch never costs activation bits.
+bool getNarrowKernels(Operation *func);
+void setNarrowKernels(Operation *func, bool narrow);
+
 /// `mpq.row_group` on a qconv2d, qadd or pooling: the id of the row group
 /// (ops run row by row with line buffers, mpq/Analysis/RowGroups.h) the op
 /// belongs to.

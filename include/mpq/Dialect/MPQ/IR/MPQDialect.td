@@ -50,7 +50,8 @@ def MPQ_Dialect : Dialect {
     "::mlir::IntegerAttr":$arena_size,
     "::mlir::IntegerAttr":$arena_align,
     "::mlir::UnitAttr":$rows_descending,
-    "::mlir::IntegerAttr":$row_group
+    "::mlir::IntegerAttr":$row_group,
+    "::mlir::UnitAttr":$narrow_kernels
   );
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
