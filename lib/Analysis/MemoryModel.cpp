@@ -457,9 +457,9 @@ int64_t mlir::mpq::pointwiseWideningBytes(int64_t pixels, int64_t inChannels,
                                           int64_t outChannels,
                                           unsigned inputBits) {
   if ((inputBits != 8 && inputBits != 4 && inputBits != 2) || pixels < 2 ||
-      inChannels <= 0 || inChannels % 8 != 0 ||
-      inChannels % (32 / inputBits) != 0 || outChannels % 2 != 0 ||
-      outChannels < 8)
+      inChannels <= 0 || inChannels > (int64_t{1} << 40) ||
+      inChannels % 8 != 0 || inChannels % (32 / inputBits) != 0 ||
+      outChannels % 2 != 0 || outChannels < 8)
     return 0;
   return 2 * 2 * inChannels;
 }
@@ -468,10 +468,12 @@ int64_t mlir::mpq::windowWideningBytes(int64_t outPixels, int64_t kh,
                                        int64_t kw, int64_t inChannels,
                                        int64_t outChannels,
                                        unsigned inputBits) {
-  const int64_t codes = kh * kw * inChannels;
+  int64_t codes = 0;
   if (inputBits != 8 || outPixels < 2 || kh <= 0 || kw <= 0 ||
       inChannels <= 0 || outChannels % 2 != 0 || outChannels < 8 ||
-      (inChannels % 4 != 0 && codes > 64))
+      __builtin_mul_overflow(kh, kw, &codes) ||
+      __builtin_mul_overflow(codes, inChannels, &codes) ||
+      codes > (int64_t{1} << 40) || (inChannels % 4 != 0 && codes > 64))
     return 0;
   return 2 * 2 * ((codes + 7) / 8 * 8);
 }

@@ -80,10 +80,12 @@ static std::vector<Buffer> withScratch(const GraphDesc &graph,
         step.weightShape.size() == 4) {
       const ActivationTensor &x = graph.tensors[step.inputs.front()];
       const std::vector<int64_t> &w = step.weightShape;
+      // Pixels of an NHWC tensor (0, so no scratch, past int64).
       auto pixels = [](const std::vector<int64_t> &shape) {
         int64_t n = 1;
         for (size_t d = 0; d + 1 < shape.size(); ++d)
-          n *= shape[d];
+          if (__builtin_mul_overflow(n, shape[d], &n))
+            return int64_t{0};
         return n;
       };
       const unsigned bits = assignment.activationBits[x.variable];

@@ -1087,7 +1087,8 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
             auto [lo, hi] = e.halves(word, f.in.isSigned);
             if (f.zx != 0) {
               // Both lanes less the zero point (SSUB16), 0 outside.
-              Value zz = e.i32((f.zx & 0xFFFF) | (f.zx << 16));
+              const uint32_t lane = static_cast<uint32_t>(f.zx) & 0xFFFFu;
+              Value zz = e.i32(static_cast<int32_t>(lane | (lane << 16)));
               lo = e.select(in, e.armIntrinsic("llvm.arm.ssub16", {lo, zz}),
                             e.i32(0));
               hi = e.select(in, e.armIntrinsic("llvm.arm.ssub16", {hi, zz}),
