@@ -435,7 +435,13 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     are masked out of their words and widened into 16-bit lanes (signed
     weights at the top of their bytes: the accumulator is 2^k times the sum,
     and the requantization takes it with the bias scaled and the shift k
-    longer, exactly); with `arm-dsp`, depthwise layers at the same widths
+    longer, exactly); weight words are loaded two at a time (LDRD). When
+    the step has the scratch `mpq-plan-buffers dsp-kernels=true` plans for
+    it (`mpq.scratch_offset`, exactly the bytes the kernel needs), each pair
+    of pixels is widened into it once, before its channel blocks, and read
+    back with LDRD; 8-bit convolutions with a window take the same kernel
+    only then, each output pixel's window gathered there (less the input
+    zero point, 0 outside the image); with `arm-dsp`, depthwise layers at the same widths
     take four channels a word, SMLABB/SMLATT per tap and the weight zero
     points subtracted from the widened weights (benefit 5); otherwise 8-bit
     layers

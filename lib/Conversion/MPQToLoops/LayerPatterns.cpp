@@ -841,8 +841,9 @@ std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
       return std::nullopt;
     if (f.w.shape[1] != 1 || f.w.shape[2] != 1 || !ones(conv.getStrides()) ||
         llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; })) {
-      // A window: gathered into 8-bit lanes, so 8-bit codes only, on an
-      // NHWC image, whole steps of eight codes.
+      // A window: its codes gathered into 16-bit lanes one by one or four
+      // at a time, so 8-bit codes only, on an NHWC image; rounded up to
+      // whole steps of eight codes.
       if (f.in.bits != 8 || f.in.shape.size() != 4 || f.out.shape.size() != 4)
         return std::nullopt;
       m.window = true;
