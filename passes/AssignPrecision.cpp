@@ -332,7 +332,8 @@ LogicalResult AssignPrecisionPass::fitPlannedArena(
     const AssignmentRequest &request, AssignmentResult &result,
     int64_t &plannedArena, int64_t &activationBudget) {
   const GraphDesc &graph = extracted.graph;
-  // The kernels' scratch is in the graph (GraphStep::widensInput).
+  // The widths are chosen without the DSP kernels' scratch; runOnOperation
+  // keeps it only where it fits beside them (mpq.narrow_kernels).
   const std::vector<int64_t> scratch;
   if (fuseRows) {
     // The rule's per-layer terms do not see row groups, which can hold far
