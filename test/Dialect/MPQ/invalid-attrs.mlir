@@ -91,3 +91,21 @@ func.func @row_group_type(%in: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xi32> {
   %a = mpq.qconv2d %x, %w {mpq.row_group = "g"} : (tensor<1x4x4x2x!u8>, tensor<2x1x1x2x!w8>) -> tensor<1x4x4x2xi32>
   return %a : tensor<1x4x4x2xi32>
 }
+
+// -----
+
+// mpq.narrow_kernels (the DSP kernels get no scratch) is a unit attribute on
+// the model function only.
+// expected-error @+1 {{'mpq.narrow_kernels' must be a unit attribute, not 1 : i64}}
+func.func @narrow_kernels_value() attributes {mpq.narrow_kernels = 1 : i64} {
+  return
+}
+
+// -----
+
+!u8 = !mpq.uniform<u8, 1.0:0>
+func.func @narrow_kernels_on_op(%in: tensor<4xf32>) -> tensor<4x!u8> {
+  // expected-error @+1 {{'mpq.narrow_kernels' is only for the model function}}
+  %x = mpq.quantize %in {rounding = #mpq.rounding<half_to_even>, mpq.narrow_kernels} : tensor<4xf32> -> tensor<4x!u8>
+  return %x : tensor<4x!u8>
+}
