@@ -442,8 +442,11 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     back with LDRD; 8-bit convolutions with a window take the same kernel
     only then, each output pixel's window gathered there (less the input
     zero point, 0 outside the image); with `arm-dsp`, depthwise layers at the same widths
-    take four channels a word, SMLABB/SMLATT per tap and the weight zero
-    points subtracted from the widened weights (benefit 5); otherwise 8-bit
+    take four channels a word, SMLABB/SMLATT per tap, the weight zero
+    points added negated as the weights are widened (SXTAB16), the
+    accumulators started at the biases, a channel group's parameters one
+    record of words, the window unrolled inside the image and the taps
+    inside listed once per pixel at the border (benefit 5); otherwise 8-bit
     layers
     whose input has no zero point load four codes per word and
     multiply-accumulate two 16-bit pairs per `llvm.arm.smlad` (after

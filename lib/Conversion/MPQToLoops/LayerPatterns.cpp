@@ -12,7 +12,8 @@
 //
 //   DepthwiseSmladLowering (5, with arm-dsp) depthwise at 8, 4 or 2 bits:
 //                        four channels a word, SMLABB/SMLATT per tap,
-//                        weights laid out as read;
+//                        weights and per-group parameters laid out as
+//                        read, the window unrolled inside the image;
 //   MatMulSmladLowering  (4, with arm-dsp; also fully connected) 1x1
 //                        convolutions as a product at 8, 4 or 2 bits:
 //                        32-bit loads, 2 pixels x 2 channels, weights laid
@@ -89,10 +90,11 @@ struct FusedLayer {
   /// within [0, 63]. If so, records k and chooses the requantization again
   /// (a longer shift may now take the high-word path). Before materialize.
   bool scaleAccumulator(int64_t k);
-  /// `weights`: also the packed weight bytes (kernels with a layout of
-  /// their own make theirs).
+  /// `weights`: also the packed weight bytes, `params`: also the tables of
+  /// requantization parameters and weight zero points (kernels with a
+  /// layout of their own make theirs).
   LogicalResult materialize(MPQToLoopsLowering &lowering, OpBuilder &b,
-                            bool weights = true);
+                            bool weights = true, bool params = true);
 };
 
 FailureOr<FusedLayer> FusedLayer::analyze(RequantizeOp rq,
@@ -198,14 +200,16 @@ bool FusedLayer::scaleAccumulator(int64_t k) {
 }
 
 LogicalResult FusedLayer::materialize(MPQToLoopsLowering &lowering,
-                                      OpBuilder &b, bool weights) {
+                                      OpBuilder &b, bool weights, bool params) {
   if (failed(lowering.assignStorage(rq)))
     return failure();
   this->lowering = &lowering;
   out = *lowering.lookupBuffer(rq.getResult());
   if (weights)
     w.memref = lowering.weightBytes(b, weightOp, w);
-  params = lowering.requantParams(b, rq, channels, accScaleLog2);
+  if (!params)
+    return success();
+  this->params = lowering.requantParams(b, rq, channels, accScaleLog2);
   zw = lowering.paramTable(b, "weight_zp", zeroPoints);
   return success();
 }
@@ -309,6 +313,11 @@ public:
     return LLVM::GEPOp::create(e.b, e.loc, pointerType(), e.b.getI8Type(), p,
                                ArrayRef<LLVM::GEPArg>{e.indexToI32(bytes)});
   }
+  /// `p` + `bytes` (an i32).
+  Value gepI32(Value p, Value bytes) {
+    return LLVM::GEPOp::create(e.b, e.loc, pointerType(), e.b.getI8Type(), p,
+                               ArrayRef<LLVM::GEPArg>{bytes});
+  }
   Value gep(Value p, int64_t bytes) {
     if (bytes == 0)
       return p;
@@ -340,6 +349,39 @@ public:
                      .getResult(0);
     return {LLVM::ExtractValueOp::create(e.b, e.loc, pair, 0),
             LLVM::ExtractValueOp::create(e.b, e.loc, pair, 1)};
+  }
+  /// The (word-aligned) i32 `bytes` after `p` (>= 0) with one LDR that
+  /// LLVM keeps in program order, on Arm only: a side effect to it, as
+  /// loadPair. Where a kernel unrolls many independent loads, LLVM's
+  /// scheduler otherwise issues them all first and spills what they feed.
+  /// Offsets beyond LDR's 4095 start from a pointer 4 KiB-aligned further
+  /// (shared by neighbouring taps).
+  Value loadOrdered(Value p, int64_t bytes) {
+    assert(bytes >= 0 && bytes % 4 == 0 && "a word-aligned offset");
+    if (bytes > 4095) {
+      p = gep(p, bytes & ~int64_t{4095});
+      bytes &= 4095;
+    }
+    std::string ldr = "ldr $0, [$1, #" + std::to_string(bytes) + "]";
+    return LLVM::InlineAsmOp::create(
+               e.b, e.loc, e.b.getI32Type(), ValueRange{p}, ldr, "=r,r",
+               /*has_side_effects=*/true, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+               ArrayAttr())
+        .getResult(0);
+  }
+  /// `acc` + the product of two halves (`op`: smlabb, smlatt, ...) as one
+  /// instruction that LLVM keeps in program order (a side effect to it,
+  /// as loadOrdered): with ordered loads, each operand then lives from its
+  /// load to its products, not across the whole unrolled window.
+  Value macOrdered(StringRef op, Value x, Value w, Value acc) {
+    std::string asmText = op.str() + " $0, $1, $2, $3";
+    return LLVM::InlineAsmOp::create(
+               e.b, e.loc, e.b.getI32Type(), ValueRange{x, w, acc}, asmText,
+               "=r,r,r,r", /*has_side_effects=*/true, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+               ArrayAttr())
+        .getResult(0);
   }
   Type pointerType() { return LLVM::LLVMPointerType::get(e.b.getContext()); }
 
@@ -1475,127 +1517,255 @@ SmallVector<int32_t> depthwiseWeightWords(const FusedLayer &f,
   return words;
 }
 
-/// The weight zero points of each channel group as the kernel subtracts
-/// them from the widened weights (SSUB16): two words of 16-bit lanes, the
-/// channels of bytes 0 and 2, then of bytes 1 and 3, scaled as the weights.
-SmallVector<int32_t> depthwiseZeroPointPairs(const FusedLayer &f,
-                                             const DepthwiseShape &s) {
-  SmallVector<int32_t> words;
-  auto lane = [&](int64_t g, int64_t byte) {
-    int64_t z = f.zeroPoints[groupChannel(f.in.bits, g, byte)];
-    return static_cast<uint32_t>(z * (int64_t{1} << s.scales.wScaleLog2)) &
+/// The parameters of one channel group (four channels, one per byte of a
+/// field) as words in the order the depthwise kernel reads them, one record
+/// per group, so that a pointer walks them: with weight zero points, the
+/// negated zero points as two words of 16-bit lanes (the channels of bytes 0
+/// and 2, then of bytes 1 and 3, scaled as the widened weights), which
+/// SXTAB16 adds as it widens the weights; the four biases (the
+/// accumulators' start); the four multipliers; the four right shifts as
+/// bytes, on the high-word path less requantizeHigh's own 33 (half up) or
+/// 32 (floor), subtracted here once.
+struct DepthwiseRecord {
+  int64_t zeroPointWords;
+
+  int64_t biasAt() const { return zeroPointWords; }
+  int64_t multiplierAt() const { return zeroPointWords + 4; }
+  int64_t shiftAt() const { return zeroPointWords + 8; }
+  int64_t words() const { return zeroPointWords + 9; }
+  /// What the record's shifts lack.
+  static int64_t shiftBias(const FusedLayer &f) {
+    if (!f.highWord)
+      return 0;
+    return f.mode == RoundingMode::HalfUp ? 33 : 32;
+  }
+};
+
+SmallVector<int32_t> depthwiseRecords(const FusedLayer &f,
+                                      const DepthwiseShape &s,
+                                      const DepthwiseRecord &r) {
+  MPQToLoopsLowering::ChannelValues v =
+      MPQToLoopsLowering::requantValues(f.rq, f.channels, f.accScaleLog2);
+  const int64_t shiftBias = DepthwiseRecord::shiftBias(f);
+  // A multiplication: a left shift of a negative value is undefined.
+  auto negatedLane = [&](int64_t c) {
+    return static_cast<uint32_t>(-static_cast<int64_t>(f.zeroPoints[c]) *
+                                 (int64_t{1} << s.scales.wScaleLog2)) &
            0xffff;
   };
-  for (int64_t g = 0; g < f.channels / 4; ++g)
-    for (int64_t byte = 0; byte < 2; ++byte)
-      words.push_back(
-          static_cast<int32_t>(lane(g, byte) | lane(g, byte + 2) << 16));
+  SmallVector<int32_t> words;
+  for (int64_t g = 0; g < f.channels / 4; ++g) {
+    auto channel = [&](int64_t byte) {
+      return groupChannel(f.in.bits, g, byte);
+    };
+    if (r.zeroPointWords)
+      for (int64_t byte = 0; byte < 2; ++byte)
+        words.push_back(static_cast<int32_t>(
+            negatedLane(channel(byte)) | negatedLane(channel(byte + 2)) << 16));
+    for (int64_t byte = 0; byte < 4; ++byte)
+      words.push_back(v.biases[channel(byte)]);
+    for (int64_t byte = 0; byte < 4; ++byte)
+      words.push_back(v.multipliers[channel(byte)]);
+    uint32_t shifts = 0;
+    for (int64_t byte = 0; byte < 4; ++byte) {
+      int64_t shift = v.shifts[channel(byte)] - shiftBias;
+      assert(shift >= 0 && shift < 256 && "a record's shift is a byte");
+      shifts |= static_cast<uint32_t>(shift) << (8 * byte);
+    }
+    words.push_back(static_cast<int32_t>(shifts));
+  }
   return words;
 }
 
 /// Per output pixel (from the last where the layer runs in place above its
 /// input) and channel group: one input word and one weight word per tap,
-/// each widened once (SXTB16/UXTB16 after the field's mask), four
+/// each widened once (UXTB16 after the field's mask; SXTAB16 for the
+/// weights, which adds the negated zero points as it widens), four
 /// multiply-accumulates into four channels (SMLABB and SMLATT on the even
-/// and odd bytes); the weight zero points subtracted from the widened
-/// weights (SSUB16), so the accumulators need no input sums. Inside the
-/// image the taps are constant offsets from the window's first pixel;
-/// where the window may reach into the padding, each tap's address is
-/// clamped into the image and a tap outside reads as 0 (the input has no
-/// zero point).
+/// and odd bytes), the accumulators started at the biases. A group's
+/// parameters are one record (DepthwiseRecord) and the weights are laid
+/// out as read, so that the unit loop walks three pointers. Inside the
+/// image the window is unrolled, every tap a constant offset from its first
+/// pixel; where the window reaches into the padding, loops run over the
+/// taps inside the image only (the input has no zero point: the others add
+/// nothing).
 void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
-                   Value zeroPointPairs) {
+                   Value records, const DepthwiseRecord &r) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
+  OpBuilder &b = e.b;
   auto conv = cast<QConv2DOp>(f.layer);
   ArrayRef<int64_t> strides = conv.getStrides(), dil = conv.getDilations(),
                     pads = conv.getPads();
   const unsigned xb = f.in.bits, wb = f.w.bits;
-  const int64_t rowBytes = f.in.rowBytes(), width = f.in.shape[2];
+  const int64_t rowBytes = f.in.rowBytes(), height = f.in.shape[1],
+                width = f.in.shape[2];
   const int64_t xFields = 8 / xb, wFields = 8 / wb;
   const int64_t units = f.channels / (4 * s.groups);
+  // Bytes from one tap row (ky) to the next and from one column to the next.
+  const int64_t tapRowBytes = dil[0] * width * rowBytes,
+                tapColBytes = dil[1] * rowBytes;
+  const int64_t shiftBias = DepthwiseRecord::shiftBias(f);
   Value xBase = le.startPointer(f.in);
   Value wBase = le.pointerTo(weights);
-  Value zBase = zeroPointPairs ? le.pointerTo(zeroPointPairs) : Value();
+  Value rBase = le.pointerTo(records);
+  // The taps inside the image of a window in the padding (two words a tap).
+  Value tapList = f.lowering->stackWords(b, 2 * s.taps());
 
-  // One output pixel: `tapAt(ky, kx)` gives the input pixel of a tap (a
-  // pointer) and whether it is inside the image (null: it is).
-  using TapFn = function_ref<std::pair<Value, Value>(Value, int64_t)>;
-  auto pixel = [&](Value outRow, TapFn tapAt) {
+  // The taps of one group: `taps(g, xUnit, wUnit, accs, mac)` calls
+  // mac(x, w, accs) with the input and weight words of every tap the window
+  // reads, and returns the accumulators.
+  using MacFn = function_ref<void(Value, Value, MutableArrayRef<Value>)>;
+  using TapsFn = function_ref<SmallVector<Value>(int64_t, Value, Value,
+                                                 ArrayRef<Value>, MacFn)>;
+  auto pixel = [&](Value outRow, Value origin, TapsFn taps) {
     e.loopNest({units}, [&](ArrayRef<Value> unit) {
       Value u = unit[0];
-      Value xUnit = e.mul(u, e.index(s.groups / xFields * 4));
+      Value xUnit = le.gep(origin, e.mul(u, e.index(s.groups / xFields * 4)));
       Value wUnit =
           le.gep(wBase, e.mul(u, e.index(s.groups / wFields * s.taps() * 4)));
-      Value zUnit =
-          zBase ? le.gep(zBase, e.mul(u, e.index(s.groups * 8))) : Value();
+      Value rUnit = le.gep(rBase, e.mul(u, e.index(s.groups * r.words() * 4)));
       for (int64_t g = 0; g < s.groups; ++g) {
-        std::pair<Value, Value> zw;
-        if (zUnit)
-          zw = {le.loadI32(zUnit, 8 * g), le.loadI32(zUnit, 8 * g + 4)};
-        // A loop over the window's rows, its columns unrolled: a few taps
-        // in flight keep the accumulators and operands in registers.
-        SmallVector<Value> accs = e.reduceNest(
-            {s.kh}, SmallVector<Value>(4, e.i32(0)),
-            [&](ArrayRef<Value> r, ValueRange a) {
-              SmallVector<Value> next(a);
-              Value wRow = le.gep(wUnit, e.mul(r[0], e.index(s.kw * 4)));
-              for (int64_t kx = 0; kx < s.kw; ++kx) {
-                auto [tap, inside] = tapAt(r[0], kx);
-                Value x = le.loadI32(le.gep(tap, xUnit), g / xFields * 4);
-                if (inside)
-                  x = e.select(inside, x, e.i32(0));
-                Value w = le.loadI32(wRow, (g / wFields * s.taps() + kx) * 4);
-                auto [xe, xo] =
-                    e.halves(e.byteField(x, xb, g % xFields, s.scales.xTop),
-                             f.in.isSigned);
-                auto [we, wo] =
-                    e.halves(e.byteField(w, wb, g % wFields, s.scales.wTop),
-                             f.w.isSigned);
-                // Even bytes (channels of bytes 0 and 2), then odd ones.
-                auto mac = [&](Value xh, Value wh, Value z, Value &bottom,
-                               Value &top) {
-                  if (z)
-                    wh = e.armIntrinsic("llvm.arm.ssub16", {wh, z});
-                  bottom = e.armIntrinsic("llvm.arm.smlabb", {xh, wh, bottom});
-                  top = e.armIntrinsic("llvm.arm.smlatt", {xh, wh, top});
-                };
-                mac(xe, we, zw.first, next[0], next[2]);
-                mac(xo, wo, zw.second, next[1], next[3]);
-              }
-              return next;
-            });
+        Value rec = le.gep(rUnit, g * r.words() * 4);
+        std::pair<Value, Value> negatedZw;
+        if (r.zeroPointWords)
+          negatedZw = {le.loadI32(rec, 0), le.loadI32(rec, 4)};
+        SmallVector<Value> accs;
+        for (int64_t byte = 0; byte < 4; ++byte)
+          accs.push_back(f.narrowTotal
+                             ? le.loadI32(rec, (r.biasAt() + byte) * 4)
+                             : e.i32(0));
+        // Even bytes (channels of bytes 0 and 2), then odd ones.
+        auto mac = [&](Value x, Value w, MutableArrayRef<Value> a) {
+          auto [xe, xo] = e.halves(
+              e.byteField(x, xb, g % xFields, s.scales.xTop), f.in.isSigned);
+          auto [we, wo] =
+              e.halves(e.byteField(w, wb, g % wFields, s.scales.wTop),
+                       f.w.isSigned, negatedZw);
+          a[0] = le.macOrdered("smlabb", xe, we, a[0]);
+          a[2] = le.macOrdered("smlatt", xe, we, a[2]);
+          a[1] = le.macOrdered("smlabb", xo, wo, a[1]);
+          a[3] = le.macOrdered("smlatt", xo, wo, a[3]);
+        };
+        accs = taps(g, xUnit, wUnit, accs, mac);
         // Channel of byte B: the unit's first, then as groupChannel.
         Value first = e.mul(u, e.index(s.groups * 4));
         for (int64_t byte = 0; byte < 4; ++byte) {
+          Value acc = e.toI64(accs[byte]);
+          if (!f.narrowTotal)
+            acc = e.add(acc, e.toI64(le.loadI32(rec, (r.biasAt() + byte) * 4)));
+          Value m0 = e.toI64(le.loadI32(rec, (r.multiplierAt() + byte) * 4));
+          Value shift = arith::ExtUIOp::create(
+              b, e.loc, b.getI32Type(),
+              LLVM::LoadOp::create(b, e.loc, b.getI8Type(),
+                                   le.gep(rec, r.shiftAt() * 4 + byte)));
+          const int64_t zp = f.outElem.getZeroPoint();
+          Value y =
+              f.highWord
+                  ? e.requantizeHigh(acc, m0, e.add(shift, e.i32(shiftBias)),
+                                     zp, f.lo, f.hi, f.mode)
+                  : e.requantize(acc, m0, e.toI64(shift), zp, f.lo, f.hi,
+                                 f.mode);
           Value c = e.add(first, e.index(groupChannel(xb, g, byte)));
-          le.finishRow(accs[byte], c, outRow);
+          e.store(f.out, outRow, c, y);
         }
       }
     });
   };
+  // The words of tap (ky, kx) of group g from the unit's pointers, at
+  // byte offsets xTap and wTap.
+  auto tapWords = [&](int64_t g, Value xTap, Value wTap, int64_t xBytes,
+                      int64_t wBytes) {
+    // In this order (not a function's arguments, whose order C++ leaves
+    // open).
+    Value x = le.loadOrdered(xTap, xBytes + g / xFields * 4);
+    Value w = le.loadOrdered(wTap, wBytes + g / wFields * s.taps() * 4);
+    return std::make_pair(x, w);
+  };
 
   emitOutputPixels(le, true, [&](Value n, Value oy, Value ox, bool checked) {
     Value outRow = flatRow(e, f.out.shape, {n, oy, ox, Value()});
+    // The window's first pixel (in the padding where the window starts
+    // there: only pointers to the taps inside are loaded from).
+    Value iy = e.sub(e.mul(oy, e.index(strides[0])), e.index(pads[0]));
+    Value ix = e.sub(e.mul(ox, e.index(strides[1])), e.index(pads[1]));
+    Value origin =
+        le.gep(xBase, e.mul(flatRow(e, f.in.shape, {n, iy, ix, Value()}),
+                            e.index(rowBytes)));
     if (!checked) {
-      // The window's first pixel: every tap a constant offset from it.
-      WindowTap first =
-          windowTap(e, f.in.shape, n, oy, ox, e.index(0), e.index(0), strides,
-                    dil, pads, /*checked=*/false);
-      Value origin = le.gep(xBase, e.mul(first.row, e.index(rowBytes)));
-      pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
-        Value row =
-            le.gep(origin, e.mul(ky, e.index(dil[0] * width * rowBytes)));
-        return {le.gep(row, kx * dil[1] * rowBytes), Value()};
-      });
+      pixel(outRow, origin,
+            [&](int64_t g, Value xUnit, Value wUnit, ArrayRef<Value> init,
+                MacFn mac) {
+              SmallVector<Value> accs(init);
+              for (int64_t ky = 0; ky < s.kh; ++ky)
+                for (int64_t kx = 0; kx < s.kw; ++kx) {
+                  auto [x, w] = tapWords(g, xUnit, wUnit,
+                                         ky * tapRowBytes + kx * tapColBytes,
+                                         (ky * s.kw + kx) * 4);
+                  mac(x, w, accs);
+                }
+              return accs;
+            });
       return;
     }
-    pixel(outRow, [&](Value ky, int64_t kx) -> std::pair<Value, Value> {
-      WindowTap tap = windowTap(e, f.in.shape, n, oy, ox, ky, e.index(kx),
-                                strides, dil, pads, /*checked=*/true,
-                                /*nearest=*/f.in.dynamicOffset != nullptr);
-      return {le.gep(xBase, e.mul(tap.row, e.index(rowBytes))), tap.inside};
-    });
+    // The taps inside the image: [first, end) along each axis, from the
+    // window's first pixel `at` (ceil((0 - at) / d) and ceil((size - at) /
+    // d), clamped to the window).
+    auto tapRange = [&](Value at, int64_t size, int64_t taps, int64_t d) {
+      auto ceilDiv = [&](Value v) -> Value {
+        if (d == 1)
+          return v;
+        return arith::CeilDivSIOp::create(b, e.loc, v, e.index(d));
+      };
+      Value first = arith::MaxSIOp::create(
+          b, e.loc, ceilDiv(e.sub(e.index(0), at)), e.index(0));
+      Value end = arith::MinSIOp::create(
+          b, e.loc, ceilDiv(e.sub(e.index(size), at)), e.index(taps));
+      return std::make_pair(first, end);
+    };
+    auto [kyFirst, kyEnd] = tapRange(iy, height, s.kh, dil[0]);
+    auto [kxFirst, kxEnd] = tapRange(ix, width, s.kw, dil[1]);
+    // The taps inside, once per pixel: pairs (input offset from the
+    // window's first pixel, weight offset from the tap-0 word) in stack
+    // words, and their count; every unit then loops over the list.
+    Value list = le.pointerTo(tapList);
+    auto rows = scf::ForOp::create(b, e.loc, kyFirst, kyEnd, e.index(1),
+                                   ValueRange{e.index(0)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(rows.getBody());
+      Value ky = rows.getInductionVar();
+      auto cols = scf::ForOp::create(b, e.loc, kxFirst, kxEnd, e.index(1),
+                                     rows.getRegionIterArgs());
+      scf::YieldOp::create(b, e.loc, cols.getResults());
+      b.setInsertionPointToStart(cols.getBody());
+      Value kx = cols.getInductionVar(), count = cols.getRegionIterArgs()[0];
+      Value xOff = e.add(e.mul(ky, e.index(tapRowBytes)),
+                         e.mul(kx, e.index(tapColBytes)));
+      Value wOff = e.mul(e.add(e.mul(ky, e.index(s.kw)), kx), e.index(4));
+      Value entry = le.gep(list, e.mul(count, e.index(8)));
+      LLVM::StoreOp::create(b, e.loc, e.indexToI32(xOff), entry, 4);
+      LLVM::StoreOp::create(b, e.loc, e.indexToI32(wOff), le.gep(entry, 4), 4);
+      scf::YieldOp::create(b, e.loc, ValueRange{e.add(count, e.index(1))});
+    }
+    Value count = rows.getResult(0);
+    pixel(
+        outRow, origin,
+        [&](int64_t g, Value xUnit, Value wUnit, ArrayRef<Value> init,
+            MacFn mac) -> SmallVector<Value> {
+          auto taps =
+              scf::ForOp::create(b, e.loc, e.index(0), count, e.index(1), init);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(taps.getBody());
+          Value entry = le.gep(list, e.mul(taps.getInductionVar(), e.index(8)));
+          auto [xOff, wOff] = le.loadPair(entry, 0);
+          auto [x, w] =
+              tapWords(g, le.gepI32(xUnit, xOff), le.gepI32(wUnit, wOff), 0, 0);
+          SmallVector<Value> accs(taps.getRegionIterArgs());
+          mac(x, w, accs);
+          scf::YieldOp::create(b, e.loc, accs);
+          return SmallVector<Value>(taps.getResults());
+        });
   });
 }
 
@@ -1627,15 +1797,15 @@ protected:
     std::optional<DepthwiseShape> s = depthwiseShape(*f);
     if (!s || !f->scaleAccumulator(s->scales.scaleLog2()))
       return rq.emitError() << "internal: the depthwise kernel does not apply";
-    if (failed(f->materialize(lowering, b, /*weights=*/false)))
+    if (failed(f->materialize(lowering, b, /*weights=*/false,
+                              /*params=*/false)))
       return failure();
     Value weights = lowering.global(b, "weights", depthwiseWeightWords(*f, *s));
-    Value zeroPoints = f->weightZeroPoints
-                           ? lowering.global(b, "weight_zp_pairs",
-                                             depthwiseZeroPointPairs(*f, *s))
-                           : Value();
+    DepthwiseRecord r{f->weightZeroPoints ? 2 : 0};
+    Value records =
+        lowering.global(b, "group_params", depthwiseRecords(*f, *s, r));
     LayerEmitter le(*f, b, options.channelBlock);
-    emitDepthwise(le, *s, weights, zeroPoints);
+    emitDepthwise(le, *s, weights, records, r);
     return success();
   }
 

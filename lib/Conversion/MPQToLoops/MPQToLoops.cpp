@@ -326,6 +326,15 @@ Value MPQToLoopsLowering::global(OpBuilder &b, StringRef kind,
   return memref::GetGlobalOp::create(b, model.getLoc(), type, name);
 }
 
+Value MPQToLoopsLowering::stackWords(OpBuilder &b, int64_t words) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(step ? &step.getBody().front()
+                                  : &entry.getBody().front());
+  auto type = MemRefType::get({words}, b.getI32Type());
+  return memref::AllocaOp::create(b, model.getLoc(), type,
+                                  b.getI64IntegerAttr(4));
+}
+
 std::vector<int32_t> MPQToLoopsLowering::codesOf(QConstantOp constant) {
   std::vector<int32_t> codes;
   auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
@@ -409,9 +418,9 @@ MPQToLoopsLowering::paramTable(OpBuilder &b, StringRef kind,
   return table;
 }
 
-MPQToLoopsLowering::ChannelParams
-MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
-                                  int64_t channels, int64_t accScaleLog2) {
+MPQToLoopsLowering::ChannelValues
+MPQToLoopsLowering::requantValues(RequantizeOp rq, int64_t channels,
+                                  int64_t accScaleLog2) {
   // Arrays of one entry apply to every channel.
   auto perChannel = [&](ArrayRef<int32_t> values) {
     SmallVector<int32_t> full;
@@ -419,17 +428,25 @@ MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
       full.push_back(values.size() == 1 ? values[0] : values[c]);
     return full;
   };
-  SmallVector<int32_t> shifts;
+  ChannelValues v;
+  v.multipliers = perChannel(rq.getMultiplier());
   for (int32_t n0 : perChannel(rq.getExponent()))
-    shifts.push_back(31 - n0 + accScaleLog2);
-  SmallVector<int32_t> bias = rq.getBias() ? perChannel(*rq.getBias())
-                                           : SmallVector<int32_t>(channels, 0);
+    v.shifts.push_back(31 - n0 + accScaleLog2);
+  v.biases = rq.getBias() ? perChannel(*rq.getBias())
+                          : SmallVector<int32_t>(channels, 0);
   // A multiplication: a left shift of a negative value is undefined.
-  for (int32_t &v : bias)
-    v = static_cast<int32_t>(static_cast<int64_t>(v) *
+  for (int32_t &b : v.biases)
+    b = static_cast<int32_t>(static_cast<int64_t>(b) *
                              (int64_t{1} << accScaleLog2));
-  return {paramTable(b, "multiplier", perChannel(rq.getMultiplier())),
-          paramTable(b, "shift", shifts), paramTable(b, "bias", bias)};
+  return v;
+}
+
+MPQToLoopsLowering::ChannelParams
+MPQToLoopsLowering::requantParams(OpBuilder &b, RequantizeOp rq,
+                                  int64_t channels, int64_t accScaleLog2) {
+  ChannelValues v = requantValues(rq, channels, accScaleLog2);
+  return {paramTable(b, "multiplier", v.multipliers),
+          paramTable(b, "shift", v.shifts), paramTable(b, "bias", v.biases)};
 }
 
 LogicalResult MPQToLoopsLowering::begin(OpBuilder &b) {

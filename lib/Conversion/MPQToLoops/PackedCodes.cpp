@@ -131,11 +131,18 @@ Value LoopEmitter::armIntrinsic(StringRef name, ValueRange args) {
       .getResult(0);
 }
 
-std::pair<Value, Value> LoopEmitter::halves(Value word, bool isSigned) {
-  StringRef name = isSigned ? "llvm.arm.sxtb16" : "llvm.arm.uxtb16";
+std::pair<Value, Value> LoopEmitter::halves(Value word, bool isSigned,
+                                            std::pair<Value, Value> plus) {
+  // The rotation folds into the instruction's own (ROR #8).
   Value rotated =
       arith::OrIOp::create(b, loc, arith::ShRUIOp::create(b, loc, word, i32(8)),
                            arith::ShLIOp::create(b, loc, word, i32(24)));
+  if (plus.first) {
+    StringRef name = isSigned ? "llvm.arm.sxtab16" : "llvm.arm.uxtab16";
+    return {armIntrinsic(name, {plus.first, word}),
+            armIntrinsic(name, {plus.second, rotated})};
+  }
+  StringRef name = isSigned ? "llvm.arm.sxtb16" : "llvm.arm.uxtb16";
   return {armIntrinsic(name, word), armIntrinsic(name, rotated)};
 }
 

@@ -3,48 +3,71 @@
 
 // The depthwise SMLAxy kernel (DepthwiseSmladLowering, arm-dsp, benefit
 // 5): per output pixel, four channels a word. Per tap one input word and
-// one weight word, each widened once (UXTB16/SXTB16: channels 0 and 2 in
-// the even halves, 1 and 3 in the odd ones), the weight zero points
-// subtracted from the widened weights (SSUB16), and one multiply-accumulate
-// per channel: SMLABB (bottom halves) and SMLATT (top halves). The weights
-// are a global of words in the order the kernel reads them: tap t's word
-// holds the four channels' weights of tap t (channel c, tap t: 10 c + t -
-// 20, so tap 0 is bytes EC F6 00 0A = 0x0A00F6EC = 167835372, each next
-// tap 0x01010101 more); the zero points (1, -2, 0, 3) are two words of
-// 16-bit lanes, channels 0 and 2 (0x00000001), then 1 and 3 (0x0003FFFE).
-// Pixels whose window crosses the border (padding 1) take a copy whose
-// taps are clamped into the image and read as 0 outside.
+// one weight word, each widened once (UXTB16 for the input: channels 0 and
+// 2 in the even halves, 1 and 3 in the odd ones; SXTAB16 for the weights,
+// which adds the negated zero points as it widens), and one
+// multiply-accumulate per channel: SMLABB (bottom halves) and SMLATT (top
+// halves), kept in program order with the loads (inline assembly with a
+// side effect) so that LLVM does not hoist every load of the unrolled
+// window and spill. The weights are a global of words in the order the
+// kernel reads them: tap t's word holds the four channels' weights of tap t
+// (channel c, tap t: 10 c + t - 20, so tap 0 is bytes EC F6 00 0A =
+// 0x0A00F6EC = 167835372, each next tap 0x01010101 more). The group's
+// parameters are one record of words: the negated zero points (1, -2, 0, 3)
+// as 16-bit lanes, channels 0 and 2 (0x0000FFFF = 65535), then 1 and 3
+// (0xFFFD0002 = -196606); the biases (none: 0), which start the
+// accumulators; the multipliers; the shifts as bytes, 31 - (-3) = 34 less
+// the high-word path's 32: 0x02020202 = 33686018.
 // CHECK-LABEL: func.func private @dw_step0
 // CHECK-DAG: memref.get_global @dw_weights{{[0-9]+}} : memref<9xi32>
-// CHECK-DAG: memref.get_global @dw_weight_zp_pairs{{[0-9]+}} : memref<2xi32>
+// CHECK-DAG: memref.get_global @dw_group_params{{[0-9]+}} : memref<11xi32>
+// CHECK-DAG: memref.alloca() {alignment = 4 : i64} : memref<18xi32>
 // CHECK: scf.if
-// Inside the image: a loop over the window's rows, the columns unrolled,
-// every tap a constant offset (one pixel, 4 bytes) from the row's first.
-// CHECK: scf.for {{.*}} -> (i32, i32, i32, i32)
-// CHECK: %[[X:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
-// CHECK: %[[W:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// Inside the image: the window unrolled, every tap a constant offset from
+// the window's first pixel (a row of taps 16 bytes on, a column 4) and from
+// the weights' first word; the accumulators start at the record's biases.
+// CHECK-NOT: scf.for
+// CHECK: %[[ZE:.*]] = llvm.load %[[REC:.*]] {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[ZO:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[B0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[X:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[PIX:.*]] : (!llvm.ptr) -> i32
+// CHECK-NEXT: %[[W:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[WTS:.*]] : (!llvm.ptr) -> i32
 // CHECK: %[[XE:.*]] = llvm.call_intrinsic "llvm.arm.uxtb16"(%[[X]])
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
-// CHECK: %[[WE:.*]] = llvm.call_intrinsic "llvm.arm.sxtb16"(%[[W]])
-// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"
-// CHECK: %[[WC:.*]] = llvm.call_intrinsic "llvm.arm.ssub16"(%[[WE]], %{{.*}})
-// CHECK: llvm.call_intrinsic "llvm.arm.smlabb"(%[[XE]], %[[WC]], %{{.*}})
-// CHECK: llvm.call_intrinsic "llvm.arm.smlatt"(%[[XE]], %[[WC]], %{{.*}})
-// CHECK: llvm.call_intrinsic "llvm.arm.ssub16"
-// CHECK: llvm.call_intrinsic "llvm.arm.smlabb"
-// CHECK: llvm.call_intrinsic "llvm.arm.smlatt"
-// CHECK: llvm.getelementptr %{{.*}}[4] : (!llvm.ptr) -> !llvm.ptr, i8
-// CHECK: scf.yield
-// At the border: the tap's word replaced by 0 outside the image.
+// CHECK: %[[WE:.*]] = llvm.call_intrinsic "llvm.arm.sxtab16"(%[[ZE]], %[[W]])
+// CHECK: llvm.call_intrinsic "llvm.arm.sxtab16"(%[[ZO]],
+// CHECK: llvm.inline_asm has_side_effects "smlabb $0, $1, $2, $3", "=r,r,r,r" %[[XE]], %[[WE]], %[[B0]]
+// CHECK: llvm.inline_asm has_side_effects "smlatt $0, $1, $2, $3", "=r,r,r,r" %[[XE]], %[[WE]]
+// CHECK: llvm.inline_asm has_side_effects "smlabb
+// CHECK: llvm.inline_asm has_side_effects "smlatt
+// CHECK: "ldr $0, [$1, #4]", "=r,r" %[[PIX]]
+// CHECK: "ldr $0, [$1, #4]", "=r,r" %[[WTS]]
+// The last tap: row 2, column 2 (32 + 8 bytes), weight word 8.
+// CHECK: "ldr $0, [$1, #40]", "=r,r" %[[PIX]]
+// CHECK-NEXT: "ldr $0, [$1, #32]", "=r,r" %[[WTS]]
+// CHECK-COUNT-4: llvm.inline_asm has_side_effects "smla
+// The requantization on the product's high word, shifted by the record's
+// byte.
+// CHECK: %[[M:.*]] = arith.muli %{{.*}}, %{{.*}} : i64
+// CHECK-NEXT: %[[H:.*]] = arith.shrui %[[M]], %c32_i64 : i64
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> i8
+// CHECK: arith.shrsi
+// CHECK: memref.store
+// At the border: the taps inside the image listed once per pixel (input
+// and weight offsets, in the stack words), then a loop over the list.
 // CHECK: } else {
-// (The zero point pairs, then the first tap's word.)
-// CHECK-COUNT-2: llvm.load
-// CHECK: %[[XB:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
-// CHECK-NEXT: arith.select %{{.*}}, %[[XB]], %c0_i32 : i32
-// CHECK: llvm.call_intrinsic "llvm.arm.smlabb"
+// CHECK: scf.for {{.*}} -> (index) {
+// CHECK: scf.for {{.*}} -> (index) {
+// CHECK: llvm.store
+// CHECK: llvm.store
+// CHECK: scf.for {{.*}} -> (i32, i32, i32, i32) {
+// CHECK: llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]"
+// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK-COUNT-4: llvm.inline_asm has_side_effects "smla
 // CHECK: return
 // CHECK-DAG: memref.global "private" constant @dw_weights{{[0-9]+}} : memref<9xi32> = dense<[167835372, 184678381, 201521390, 218364399, 235207408, 252050417, 268893426, 285736435, 302579444]>
-// CHECK-DAG: memref.global "private" constant @dw_weight_zp_pairs{{[0-9]+}} : memref<2xi32> = dense<[1, 262142]>
+// CHECK-DAG: memref.global "private" constant @dw_group_params{{[0-9]+}} : memref<11xi32> = dense<[65535, -196606, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 33686018]>
 // PLAIN-LABEL: func.func private @dw_step0
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: return

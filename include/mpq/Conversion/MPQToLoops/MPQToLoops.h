@@ -108,6 +108,9 @@ public:
   /// A constant i32 global `<prefix>_<kind><n>` and its address in the
   /// current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values);
+  /// `words` i32 of stack in the current step (an alloca at its start, so
+  /// that loops do not grow the stack).
+  Value stackWords(OpBuilder &b, int64_t words);
   /// A constant global of `values` as `bits`-bit signed integers (8, 16 or
   /// 32; every value must fit) and its address in the current step.
   Value global(OpBuilder &b, StringRef kind, ArrayRef<int32_t> values,
@@ -148,6 +151,13 @@ public:
   };
   ChannelParams requantParams(OpBuilder &b, RequantizeOp rq, int64_t channels,
                               int64_t accScaleLog2 = 0);
+  /// The values of requantParams' tables, one per channel (for kernels that
+  /// lay their parameters out as they read them).
+  struct ChannelValues {
+    SmallVector<int32_t> multipliers, shifts, biases;
+  };
+  static ChannelValues requantValues(RequantizeOp rq, int64_t channels,
+                                     int64_t accScaleLog2 = 0);
   /// Moves `bytes` arena bytes from `from` to `to` (lower or
   /// non-overlapping), in the entry function.
   void moveBytes(OpBuilder &b, int64_t from, int64_t to, int64_t bytes);

@@ -111,8 +111,12 @@ public:
   Value armIntrinsic(StringRef name, ValueRange args);
 
   /// The even and odd bytes of `word` widened to two 16-bit halves each
-  /// (SXTB16/UXTB16, the odd ones after a rotation by 8).
-  std::pair<Value, Value> halves(Value word, bool isSigned);
+  /// (SXTB16/UXTB16, the odd ones after a rotation by 8). With `plus`, each
+  /// pair of halves is added lane by lane to plus.first and plus.second
+  /// (SXTAB16/UXTAB16: the widening and the addition in one instruction;
+  /// each lane wraps at 16 bits).
+  std::pair<Value, Value> halves(Value word, bool isSigned,
+                                 std::pair<Value, Value> plus = {});
 
   /// Field `field` (bits field * bits and up) of every byte of `word`,
   /// ready for halves(): moved to the top of their bytes (`top`: 2^(8 -
