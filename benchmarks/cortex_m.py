@@ -4,7 +4,7 @@ linked into the STM32H743 memory map (the fit check), sized with
 arm-none-eabi-size, and run once under QEMU's Cortex-M7 (mps2-an500) with
 -icount shift=0, where SysTick counts instructions deterministically.
 
-  benchmarks/cortex_m.py [--build build] [--out docs/cortex-m.md] [--models mbv1,fmnist,blazeface,rows]
+  benchmarks/cortex_m.py [--build build] [--out docs/cortex-m.md] [--models mbv1,fmnist,blazeface,rows,int8]
   benchmarks/cortex_m.py --cores-only   # only the section on the other cores
   benchmarks/cortex_m.py --models mbv1 --fuse-rows --out /tmp/rows.md
                                         # the MobileNetV1 table with row groups
@@ -16,6 +16,11 @@ regenerates that section alone in the existing file.
 
 Budgets: the paper's 2,048,000 B flash and 512,000 B RAM for MobileNetV1 and
 BlazeFace; 64 kB / 32 kB for the Fashion-MNIST CNN.
+
+The int8 section (model "int8") compiles MobileNetV1 1.0_224 and 0.25_128
+with every weight and activation at 8 bits and runs them with the weights in
+the mps2-an500's PSRAM (run-qemu.sh --psram-weights), beside CMSIS-NN's
+instruction counts for the same networks.
 
 The row-groups section (model "rows") compiles MobileNetV1 1.0_224 and 0.25_128
 with every activation at 8 bits (2,048,000 B flash, 2 MB RAM: the weights fit
@@ -47,7 +52,23 @@ def sizes(elf):
     return s
 
 
-def measure(name, onnx, outdir, flash, ram, calibration, sample, options=()):
+def object_sizes(obj):
+    """Code (.text) and weights and parameters (.rodata.mpq.*) of a model's
+    object, in bytes."""
+    out = subprocess.run(["arm-none-eabi-size", "-A", obj], check=True,
+                         capture_output=True, text=True).stdout
+    code = weights = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            if parts[0] == ".text":
+                code += int(parts[1])
+            elif parts[0].startswith(".rodata.mpq"):
+                weights += int(parts[1])
+    return code, weights
+
+
+def measure(name, onnx, outdir, flash, ram, calibration, sample, options=(), run_options=()):
     cmd = [os.path.join(ARGS.build, "bin", "mpqc"), onnx, "-o", outdir,
            "--target=cortex-m7", f"--flash={flash}", f"--ram={ram}",
            f"--name={name}", "--emit=obj,header,report,mlir", "--quiet"] + list(options)
@@ -75,7 +96,9 @@ def measure(name, onnx, outdir, flash, ram, calibration, sample, options=()):
     sample.tofile(os.path.join(outdir, "x.f32"))
     outs = " ".join(f"y{k}.i32" for k in range(4))
     nout = int(re.search(r"_NUM_OUTPUTS (\d+)", open(os.path.join(outdir, name + ".h")).read()).group(1))
-    run = subprocess.run([FIRMWARE, outdir, name, "x.f32"] + [f"y{k}.i32" for k in range(nout)],
+    row["code"], row["weights"] = object_sizes(os.path.join(outdir, name + ".o"))
+    run = subprocess.run([FIRMWARE] + list(run_options) + [outdir, name, "x.f32"] +
+                         [f"y{k}.i32" for k in range(nout)],
                          cwd=outdir, capture_output=True, text=True)
     # The reference evaluator on the same integer graph and input.
     np.save(os.path.join(outdir, "x.npy"), sample)
@@ -185,7 +208,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "cortex-m.md"))
-    p.add_argument("--models", default="mbv1,fmnist,blazeface,rows")
+    p.add_argument("--models", default="mbv1,fmnist,blazeface,rows,int8")
     p.add_argument("--fuse-rows", action="store_true",
                    help="compile the models of the main table with mpqc --fuse-rows")
     p.add_argument("--cores-only", action="store_true",
@@ -226,6 +249,20 @@ def main():
                 d = os.path.join(tmp, "blazeface")
                 rows.append(measure("blazeface", onnx, d, 2048000, 512000, None,
                                     rng.random((1, 128, 128, 3), dtype=np.float32) * 2 - 1))
+        int8_rows = []
+        if "int8" in models:
+            # Every weight and activation at 8 bits (budgets that need no
+            # narrower code), the weights in the mps2-an500's PSRAM: 4.3 MB
+            # for 1.0_224, beyond QEMU's 4 MB of code RAM.
+            for alpha, res, peer in (("1.0", 224, 1065123096), ("0.25", 128, 43530231)):
+                name = f"mbv1_{alpha.replace('.', '')}_{res}"
+                onnx = os.path.join(ARGS.build, "models/mbv1", f"mbv1_{alpha}_{res}.onnx")
+                sample = np.random.default_rng(2).random((1, 3, res, res), dtype=np.float32)
+                row = measure(name, onnx, os.path.join(tmp, name + "_int8"), "8MB", "2MB", None, sample,
+                              run_options=("--psram-weights",))
+                row["peer"] = peer
+                int8_rows.append(row)
+                print(row, flush=True)
         fused_rows = []
         if "rows" in models:
             for alpha, res in (("1.0", 224), ("0.25", 128)):
@@ -273,6 +310,26 @@ def main():
                      f"| {r['name']} | `{r['bits']}` | {fits} | {r.get('flash', '—')} | {r.get('ram', '—')} "
                      f"| {r['arena']:,} | {r['lower_bound']:,} | {r.get('stack') or '—'} | {r['macs']:,} "
                      f"| {r.get('instructions') or '—'} | {ratio} | {r.get('exact', '—')} | {r.get('x86', '—')} |")
+    if int8_rows:
+        lines += ["", "## MobileNetV1 at 8 bits against CMSIS-NN",
+                  "",
+                  "Every weight and activation at 8 bits (`--flash=8MB --ram=2MB`: no budget",
+                  "narrows a layer), run with the weights and parameters in the mps2-an500's",
+                  "16 MB of PSRAM (`utils/firmware/run-qemu.sh --psram-weights`; 1.0_224's",
+                  "4.3 MB do not fit QEMU's 4 MB of code RAM, nor the STM32H743). CMSIS-NN:",
+                  "TFLM's int8 MobileNetV1 with CMSIS-NN v7 kernels on the same QEMU, the",
+                  "project's comparison (`../shared/docs/peers-cortex-m.md`). Code is the",
+                  "model object's `.text`, weights its `.rodata.mpq.*`.",
+                  "",
+                  "| model | bits | code (B) | weights and parameters (B) | arena (B) | instructions | CMSIS-NN instructions | mpq / CMSIS-NN | QEMU = evaluator | QEMU = x86 |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+        for r in int8_rows:
+            if "error" in r or not r.get("instructions"):
+                lines.append(f"| {r['name']} | failed: {r.get('error', 'no instruction count')} | | | | | | | | |")
+                continue
+            lines.append(f"| {r['name']} | `{r['bits']}` | {r['code']:,} | {r['weights']:,} | {r['arena']:,} "
+                         f"| {r['instructions']:,} | {r['peer']:,} | {r['instructions'] / r['peer']:.3f} "
+                         f"| {r['exact']} | {r['x86']} |")
     if fused_rows:
         lines += ["", "## Row groups",
                   "",

@@ -3,7 +3,7 @@
 # runs it under the QEMU machine of its core, or only links it against the
 # STM32H743 memory map (the fit check).
 #
-#   utils/firmware/run-qemu.sh [--float-abi=ABI] OUTDIR NAME input.f32 output0.i32 [...]
+#   utils/firmware/run-qemu.sh [--float-abi=ABI] [--psram-weights] OUTDIR NAME input.f32 output0.i32 [...]
 #   utils/firmware/run-qemu.sh --fit-stm32h743 OUTDIR NAME
 #
 # The core and the float ABI are read off the object's build attributes
@@ -19,7 +19,10 @@
 #   cortex-m55     mps3-an547   mps3-an547.ld     32 MHz
 #
 # --float-abi builds the firmware with another ABI than the object's (to
-# show that the link refuses a mismatch). The fit check is for a Cortex-M7.
+# show that the link refuses a mismatch). --psram-weights links the model's
+# weights and parameters into the mps2-an500's 16 MB of PSRAM
+# (mps2-an500-psram.ld), for weights beyond the 4 MB of code RAM (cortex-m7
+# only). The fit check is for a Cortex-M7.
 #
 # Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm
 # (utils/install-deps.sh). Prints the firmware's output (the instruction
@@ -29,16 +32,17 @@
 # working directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-fit=0 abi=""
+fit=0 abi="" psram=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --fit-stm32h743) fit=1; shift ;;
+    --psram-weights) psram=1; shift ;;
     --float-abi=*) abi="${1#--float-abi=}"; shift ;;
     *) break ;;
   esac
 done
 if [ $# -lt 2 ]; then
-  echo "usage: $0 [--fit-stm32h743] [--float-abi=soft|softfp|hard] OUTDIR NAME [input.f32 output.i32...]" >&2
+  echo "usage: $0 [--fit-stm32h743] [--float-abi=soft|softfp|hard] [--psram-weights] OUTDIR NAME [input.f32 output.i32...]" >&2
   exit 2
 fi
 outdir="$1" name="$2"; shift 2
@@ -66,6 +70,10 @@ case "$core" in
   *) echo "$0: $outdir/$name.o is not for a Cortex-M core mpqc targets (Tag_CPU_name '${core}'; compile with --target=cortex-m...)" >&2
      exit 1 ;;
 esac
+if [ "$psram" = 1 ]; then
+  [ "$core" = cortex-m7 ] || { echo "$0: --psram-weights is for the mps2-an500 (cortex-m7), not $core" >&2; exit 1; }
+  map=mps2-an500-psram.ld
+fi
 cflags=(-mcpu="$core" -mthumb -mfloat-abi="$abi")
 if [ "$abi" != soft ]; then
   [ -n "$fpu" ] || { echo "$0: $core has no FPU: --float-abi=$abi cannot be built" >&2; exit 1; }

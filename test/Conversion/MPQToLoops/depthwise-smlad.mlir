@@ -30,8 +30,8 @@
 // CHECK: %[[ZE:.*]] = llvm.load %[[REC:.*]] {alignment = 4 : i64} : !llvm.ptr -> i32
 // CHECK: %[[ZO:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
 // CHECK: %[[B0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
-// CHECK: %[[X:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[PIX:.*]] : (!llvm.ptr) -> i32
-// CHECK-NEXT: %[[W:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[WTS:.*]] : (!llvm.ptr) -> i32
+// CHECK: %[[W:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[WTS:.*]] : (!llvm.ptr) -> i32
+// CHECK-NEXT: %[[X:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]", "=r,r" %[[PIX:.*]] : (!llvm.ptr) -> i32
 // CHECK: %[[XE:.*]] = llvm.call_intrinsic "llvm.arm.uxtb16"(%[[X]])
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
 // CHECK: %[[WE:.*]] = llvm.call_intrinsic "llvm.arm.sxtab16"(%[[ZE]], %[[W]])
@@ -40,11 +40,11 @@
 // CHECK: llvm.inline_asm has_side_effects "smlatt $0, $1, $2, $3", "=r,r,r,r" %[[XE]], %[[WE]]
 // CHECK: llvm.inline_asm has_side_effects "smlabb
 // CHECK: llvm.inline_asm has_side_effects "smlatt
-// CHECK: "ldr $0, [$1, #4]", "=r,r" %[[PIX]]
 // CHECK: "ldr $0, [$1, #4]", "=r,r" %[[WTS]]
+// CHECK: "ldr $0, [$1, #4]", "=r,r" %[[PIX]]
 // The last tap: row 2, column 2 (32 + 8 bytes), weight word 8.
-// CHECK: "ldr $0, [$1, #40]", "=r,r" %[[PIX]]
-// CHECK-NEXT: "ldr $0, [$1, #32]", "=r,r" %[[WTS]]
+// CHECK: "ldr $0, [$1, #32]", "=r,r" %[[WTS]]
+// CHECK-NEXT: "ldr $0, [$1, #40]", "=r,r" %[[PIX]]
 // CHECK-COUNT-4: llvm.inline_asm has_side_effects "smla
 // The requantization on the product's high word, shifted by the record's
 // byte.
@@ -79,4 +79,43 @@ func.func @dw(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
      : tensor<1x4x4x4xi32> -> tensor<1x4x4x4x!mpq.uniform<u8, 0.5:0>>
   %d = mpq.dequantize %y : tensor<1x4x4x4x!mpq.uniform<u8, 0.5:0>> -> tensor<1x4x4x4xf32>
   return %d : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Sub-byte weights, each channel group placed on its own: 4-bit signed
+// weights are stored offset binary (code + 8, unsigned fields; the zero
+// points 0 + 8), so group 0 (channels 0-3, the low nibbles) is one AND
+// with 0x0F0F0F0F (252645135) at the bottom of its bytes and group 1
+// (channels 4-7, the high nibbles) one AND with 0xF0F0F0F0 (-252645136) at
+// the top (products 16 times the sum). With floor rounding and N0 = 0 the
+// high-word requantization needs a shift of at least 32, one more than
+// group 0's 31: its accumulators are shifted left once after the window (5
+// taps: 5 + 4 instructions, against 10 for a second shift per tap), group
+// 1's already carry 2^4. Codes per channel (every tap) -8 -3 0 1 7 2 -1 -5,
+// stored 0 5 8 9 15 10 7 3: bytes F0 A5 78 39, the word 0x3978A5F0 =
+// 964208112. Records: negated zero points -8 (0xFFF8FFF8 = -458760) and
+// -8 * 16 (0xFF80FF80 = -8323200), no biases, the multipliers, shifts
+// 32 - 32 = 0 and 35 - 32 = 3 (0x03030303 = 50529027).
+// CHECK-LABEL: func.func private @dw4_step0
+// CHECK: %[[W0:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK: %[[L:.*]] = arith.andi %[[W0]], %c252645135_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtab16"(%{{.*}}, %[[L]])
+// CHECK: %[[S:.*]] = arith.shli %{{.*}}, %c1_i32 : i32
+// CHECK: arith.extsi %[[S]] : i32 to i64
+// CHECK: %[[W1:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK: %[[T:.*]] = arith.andi %[[W1]], %c-252645136_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtab16"(%{{.*}}, %[[T]])
+// CHECK-NOT: arith.shli %{{.*}}, %c1_i32
+// CHECK: return
+// CHECK-DAG: memref.global "private" constant @dw4_weights{{[0-9]+}} : memref<5xi32> = dense<964208112>
+// CHECK-DAG: memref.global "private" constant @dw4_group_params{{[0-9]+}} : memref<22xi32> = dense<[-458760, -458760, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 0, -8323200, -8323200, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 50529027]>
+func.func @dw4(%x: tensor<1x1x5x8xf32>) -> tensor<1x1x1x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x5x8xf32> -> tensor<1x1x5x8x!mpq.uniform<u8, 0.5:0>>
+  %w = mpq.qconstant dense<[[[[-8], [-8], [-8], [-8], [-8]]], [[[-3], [-3], [-3], [-3], [-3]]], [[[0], [0], [0], [0], [0]]], [[[1], [1], [1], [1], [1]]], [[[7], [7], [7], [7], [7]]], [[[2], [2], [2], [2], [2]]], [[[-1], [-1], [-1], [-1], [-1]]], [[[-5], [-5], [-5], [-5], [-5]]]]> : tensor<8x1x5x1xi8> : tensor<8x1x5x1x!mpq.uniform<i4, 0.5:0>>
+  %acc = mpq.qconv2d %q, %w {groups = 8} : (tensor<1x1x5x8x!mpq.uniform<u8, 0.5:0>>, tensor<8x1x5x1x!mpq.uniform<i4, 0.5:0>>) -> tensor<1x1x1x8xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, rounding = #mpq.rounding<floor>, clamp_min = 0}
+     : tensor<1x1x1x8xi32> -> tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>>
+  %d = mpq.dequantize %y : tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x1x8xf32>
+  return %d : tensor<1x1x1x8xf32>
 }
