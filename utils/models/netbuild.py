@@ -186,7 +186,8 @@ class Net:
     def he(self, shape, fan_in):
         return (self.rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
 
-    def conv_bn_act(self, x, cout, k, stride=1, group=1, act="relu", name="conv", pads="same", beta_over_gamma=(-0.3, 1.0)):
+    def conv_bn_act(self, x, cout, k, stride=1, group=1, act="relu", name="conv", pads="same", beta_over_gamma=(-0.3, 1.0),
+                    dilation=1):
         """Conv (no bias) + BatchNormalization (stats from the calibration batch) + act.
 
         act: "relu", "relu6" (Clip 0..6), or None (linear, e.g. a MobileNetV2 projection).
@@ -194,10 +195,10 @@ class Net:
         cin = self.shape(x)[1]
         w = self.he((cout, cin // group, k, k), fan_in=(cin // group) * k * k)
         if pads == "same":
-            pads = same_pads(self.shape(x)[2:], k, stride)
+            pads = same_pads(self.shape(x)[2:], k, stride, dilation)
         self.init(name + ".weight", w)
         y = self.node("Conv", [x, name + ".weight"], name, kernel_shape=[k, k], strides=[stride, stride],
-                      pads=list(pads), group=group, dilations=[1, 1])
+                      pads=list(pads), group=group, dilations=[dilation, dilation])
         return self.bn_act(y, name, act, beta_over_gamma)
 
     def bn_act(self, y, name, act, beta_over_gamma=(-0.3, 1.0)):

@@ -11,6 +11,9 @@
 - subbyte_dw.onnx: the same depthwise 1x1 layer, then two depthwise 3x3
   layers (stride 1 and 2, padding "same") on a 7x7 image with 16 channels:
   windows inside the image and across its border;
+- subbyte_dwx.onnx: the same depthwise 1x1 layer, then a depthwise 5x5
+  layer dilated by 2 (padding 4) and a 3x3 stride-2 one with TensorFlow's
+  SAME padding on a 10x10 image (bottom and right only), 16 channels;
 - subbyte_rows.onnx: the same depthwise 1x1 layer, then a MobileNet-style
   chain on a 12x12 image with 8 channels (depthwise 3x3, pointwise 8 -> 32,
   depthwise 3x3 stride 2, pointwise 32 -> 16) for row groups
@@ -78,6 +81,17 @@ def depthwise(out):
                  "depthwise 3x3 layers for the SMLAxy kernel", layers)
 
 
+def depthwise_windows(out):
+    def layers(net, x):
+        # 5x5 dilated by 2 (a 9x9 reach, padding 4: most windows cross the
+        # border), then 3x3 stride 2 with TensorFlow's SAME padding on an
+        # even size (only at the bottom and right: pads 0, 0, 1, 1).
+        x = net.conv_bn_act(x, 16, 5, group=16, dilation=2, name="dw1")
+        return to_nhwc(net, net.conv_bn_act(x, 16, 3, stride=2, group=16, name="dw2"))
+    return build(out, "dwx", netbuild.smooth_fields(16, 16, 10, seed=9), 6,
+                 "dilated and asymmetrically padded depthwise layers for the SMLAxy kernel", layers)
+
+
 def rows(out):
     def layers(net, x):
         x = net.conv_bn_act(x, 8, 3, group=8, name="dw1")
@@ -109,7 +123,7 @@ def main():
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise),
-                        ("rows", rows), ("residual", residual)):
+                        ("dwx", depthwise_windows), ("rows", rows), ("residual", residual)):
         calib = build(args.out)
         np.save(os.path.join(args.out, name + "_calib.npy"), calib)
         # Test inputs other than the calibration batch.
