@@ -443,7 +443,7 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     only then, each output pixel's window gathered there (less the input
     zero point, 0 outside the image); with `arm-dsp`, depthwise layers at the same widths
     take four channels a word, SMLABB/SMLATT per tap, the weight zero
-    points added negated as the weights are widened (SXTAB16), the
+    points added negated as the weights are widened (SXTAB16/UXTAB16), the
     accumulators started at the biases, a channel group's parameters one
     record of words, the window unrolled inside the image and the taps
     inside listed once per pixel at the border (benefit 5); otherwise 8-bit

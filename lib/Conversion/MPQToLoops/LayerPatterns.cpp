@@ -355,8 +355,8 @@ public:
   /// LLVM keeps in program order, on Arm only: a side effect to it, as
   /// loadPair. Where a kernel unrolls many independent loads, LLVM's
   /// scheduler otherwise issues them all first and spills what they feed.
-  /// Offsets beyond LDR's 4095 start from a pointer 4 KiB-aligned further
-  /// (shared by neighbouring taps).
+  /// Offsets beyond LDR's 4095 start from a pointer a multiple of 4 KiB
+  /// further (shared by neighbouring taps).
   Value loadOrdered(Value p, int64_t bytes) {
     assert(bytes >= 0 && bytes % 4 == 0 && "a word-aligned offset");
     if (bytes > 4095) {
@@ -790,8 +790,10 @@ protected:
 // Pointwise and fully connected: 2x2 SMLAD
 //===----------------------------------------------------------------------===//
 
-/// How the SMLAD kernels widen sub-byte fields, and the accumulator's scale
-/// that follows: a field at the top of its bytes widens to 2^(8 - bits)
+/// How the SMLAD product kernel widens sub-byte fields (the depthwise
+/// kernel places each channel group's own, DepthwiseShape), and the
+/// accumulator's scale that follows: a field at the top of its bytes widens
+/// to 2^(8 - bits)
 /// times its value (signed codes must be there, for their sign bit), one at
 /// the bottom to its value (unsigned codes). The requantization takes the
 /// scaled accumulator as it is (FusedLayer::scaleAccumulator: the same
@@ -1659,7 +1661,8 @@ SmallVector<int32_t> depthwiseWeightWords(const FusedLayer &f,
 /// (the channels of bytes 0 and 2, then of bytes 1 and 3, scaled as the
 /// group's widened weights), which SXTAB16/UXTAB16 adds as it widens the
 /// weights; the four biases at the group's products' scale (the
-/// accumulators' start); the four multipliers; the four right shifts at the
+/// accumulators' start where the total fits in int32); the four
+/// multipliers; the four right shifts at the
 /// group's requantization scale as bytes, less Group::shiftBias.
 struct DepthwiseRecord {
   int64_t zeroPointWords;
@@ -1718,10 +1721,11 @@ SmallVector<int32_t> depthwiseRecords(const FusedLayer &f,
 
 /// Per output pixel (from the last where the layer runs in place above its
 /// input) and channel group: one input word and one weight word per tap,
-/// each widened once (UXTB16 after the field's mask; SXTAB16 for the
-/// weights, which adds the negated zero points as it widens), four
+/// each widened once (UXTB16/SXTB16 after the field's mask; SXTAB16/UXTAB16
+/// for the weights, which adds the negated zero points as it widens), four
 /// multiply-accumulates into four channels (SMLABB and SMLATT on the even
-/// and odd bytes), the accumulators started at the biases. A group's
+/// and odd bytes), the accumulators started at the biases where the total
+/// fits in int32 (else the bias is added in int64). A group's
 /// parameters are one record (DepthwiseRecord) and the weights are laid
 /// out as read, so that the unit loop walks three pointers. Inside the
 /// image the window is unrolled, every tap a constant offset from its first
@@ -1815,8 +1819,8 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
       }
     });
   };
-  // The words of tap (ky, kx) of group g from the unit's pointers, at
-  // byte offsets xTap and wTap.
+  // The input and weight words of group g at byte offsets xBytes and
+  // wBytes from the tap's pointers xTap and wTap.
   auto tapWords = [&](int64_t g, Value xTap, Value wTap, int64_t xBytes,
                       int64_t wBytes) {
     // The weight word first (measured: 0.02 to 0.15 fewer instructions per
