@@ -458,8 +458,7 @@ int64_t mlir::mpq::pointwiseWideningBytes(int64_t pixels, int64_t inChannels,
                                           unsigned inputBits) {
   if ((inputBits != 8 && inputBits != 4 && inputBits != 2) || pixels < 2 ||
       inChannels <= 0 || inChannels > (int64_t{1} << 40) ||
-      inChannels % 8 != 0 || inChannels % (32 / inputBits) != 0 ||
-      outChannels % 2 != 0 || outChannels < 8)
+      inChannels % 8 != 0 || outChannels % 2 != 0 || outChannels < 8)
     return 0;
   return 2 * 2 * inChannels;
 }

@@ -132,7 +132,8 @@ struct GraphStep {
 /// padding, one group) widens its input into: two pixels of `inChannels`
 /// codes as 16-bit lanes (2 * 2 * inChannels bytes, whatever the codes'
 /// width), when the kernel takes pixels two at a time (at least two), whole
-/// steps of eight codes and of input words, and at least four blocks of two
+/// steps of eight codes (2-bit rows that are not whole words, 8 or 24
+/// codes, are unpacked byte by byte), and at least four blocks of two
 /// output channels (below, widening a pixel pair costs about what it
 /// saves); 0 otherwise, and at widths other than 8, 4 and 2 bits.
 int64_t pointwiseWideningBytes(int64_t pixels, int64_t inChannels,

@@ -241,11 +241,15 @@ public:
     return f.weightZeroPoints && !factored ? e.sub(code, zw) : code;
   }
 
-  /// Channel `o`'s accumulator requantized (i32).
-  Value requantized(Value acc, Value o) {
+  /// Channel `o`'s accumulator requantized (i32), its table's shift
+  /// `longer` bits longer (an accumulator scaled by 2^longer more than the
+  /// table's, whose bias is scaled as much).
+  Value requantized(Value acc, Value o, int64_t longer = 0) {
     Value bias = f.params.biases.at(e, o);
     Value m0 = e.toI64(f.params.multipliers.at(e, o));
     Value shift = f.params.shifts.at(e, o);
+    if (longer)
+      shift = e.add(shift, e.i32(longer));
     Value total = f.narrowTotal ? e.toI64(e.add(acc, bias))
                                 : e.add(e.toI64(acc), e.toI64(bias));
     return f.highWord
@@ -263,8 +267,8 @@ public:
 
   /// Requantizes channel `o`'s accumulator and stores it in row `row` of the
   /// result.
-  void finishRow(Value acc, Value o, Value row) {
-    e.store(f.out, row, o, requantized(acc, o));
+  void finishRow(Value acc, Value o, Value row, int64_t longer = 0) {
+    e.store(f.out, row, o, requantized(acc, o, longer));
   }
 
   /// A channel block's accumulators, less zw * (input sum) where the weight
@@ -380,6 +384,22 @@ public:
     return LLVM::InlineAsmOp::create(
                e.b, e.loc, e.b.getI32Type(), ValueRange{x, w, acc}, asmText,
                "=r,r,r,r", /*has_side_effects=*/true, /*is_align_stack=*/false,
+               LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
+               ArrayAttr())
+        .getResult(0);
+  }
+  /// `v` >> `bits` (logical, 1 to 31) as an instruction of its own, on Arm
+  /// only: LLVM otherwise folds the shift into the AND that masks its
+  /// result, as a shifted operand, and an AND with a shifted operand takes
+  /// its mask from a register (measured: the mask registers spilled two of
+  /// the 2x2 product kernel's accumulators). No side effect: LLVM may
+  /// still move it or drop it.
+  Value shiftRightOpaque(Value v, int64_t bits) {
+    assert(bits > 0 && bits < 32 && "an LSR immediate");
+    std::string lsr = "lsr $0, $1, #" + std::to_string(bits);
+    return LLVM::InlineAsmOp::create(
+               e.b, e.loc, e.b.getI32Type(), ValueRange{v}, lsr, "=r,r",
+               /*has_side_effects=*/false, /*is_align_stack=*/false,
                LLVM::tailcallkind::TailCallKind::None, LLVM::AsmDialectAttr(),
                ArrayAttr())
         .getResult(0);
@@ -792,22 +812,52 @@ protected:
 
 /// How the SMLAD product kernel widens sub-byte fields (the depthwise
 /// kernel places each channel group's own, DepthwiseShape), and the
-/// accumulator's scale that follows: a field at the top of its bytes widens
-/// to 2^(8 - bits)
-/// times its value (signed codes must be there, for their sign bit), one at
-/// the bottom to its value (unsigned codes). The requantization takes the
-/// scaled accumulator as it is (FusedLayer::scaleAccumulator: the same
-/// value, a longer shift), and the longer shift lets more layers
-/// requantize from the product's high word; but a scaled bias may leave
-/// int32, and the top of a low field costs a shift where the bottom does
-/// not (unsigned inputs are at the bottom in 8/4 pointwise: 1.78
-/// instructions per MAC, 1.87 at the top). Unsigned fields go to the top
-/// only where that makes the requantization cheaper.
+/// accumulators' scales that follow.
+///
+/// Inputs: a field at the top of its bytes widens to 2^(8 - bits) times its
+/// value, one at the bottom to its value (sub-byte inputs are unsigned);
+/// where the pair of pixels is not widened first, the top costs a shift
+/// where the bottom does not (8/4 pointwise: 1.78 instructions per MAC at
+/// the bottom, 1.87 at the top), so it is taken only where its scale makes
+/// the requantization cheaper or spares shifting accumulators.
+///
+/// Weights: channel `cc` of a block is taken, in every weight word, at the
+/// field it holds in the step's first group (cc % (8 / bits); the other
+/// groups' fields are moved there by one shift per word), with one AND
+/// with an immediate and no shift; sub-byte signed weights are stored
+/// offset binary (code + 2^(bits - 1), the offset added to the zero
+/// points), so that every field widens unsigned wherever it is. Channel
+/// cc's products therefore carry 2^(bits * field) more: each channel's
+/// requantization parameters are at its own scale (the same value, a
+/// longer shift: FusedLayer::scaleAccumulator), and a channel whose scale
+/// is too small for the requantization from the product's high word has
+/// its accumulator shifted left once, after the reduction, where that
+/// reaches it.
 struct FieldScales {
-  bool xTop = false, wTop = false;
-  int64_t xScaleLog2 = 0, wScaleLog2 = 0;
+  bool xTop = false;
+  int64_t xScaleLog2 = 0;
+  bool offsetWeights = false;
+  /// Per channel of a block: the field its weights are taken at, the
+  /// scale of its products, the scale its accumulator is shifted to
+  /// before the requantization (>= the products').
+  SmallVector<int64_t, 4> wField, scaleLog2, requantScaleLog2;
+  /// The requantization of every channel (FusedLayer's).
+  bool highWord = false, narrowTotal = false;
+  /// Each weight word holds one group of `8 / bits` channels of the block
+  /// (a multiple of that many channels): the channel of the top field then
+  /// takes the whole word (its field and those below it, 2^(bits * field)
+  /// times its code plus the codes of the others, the fields' scales), and
+  /// the other channels' accumulators are subtracted from its own after
+  /// the reduction: no AND for that field. Exact in wrapping int32
+  /// arithmetic, as the weight zero points' factoring (LayerEmitter::
+  /// weightTerm).
+  bool wholeWords = false;
 
-  int64_t scaleLog2() const { return xScaleLog2 + wScaleLog2; }
+  /// The stored weight zero point of channel c (offset with the codes).
+  int64_t weightZeroPoint(const FusedLayer &f, int64_t c) const {
+    return f.zeroPoints[c] +
+           (offsetWeights ? int64_t{1} << (f.w.bits - 1) : int64_t{0});
+  }
 };
 
 /// A 1x1 convolution (stride 1, no padding, one group) or a fully connected
@@ -826,11 +876,24 @@ struct MatMulShape {
   /// `kReal` = kh * kw * cin codes, then zeros up to `k` (whole steps).
   bool window = false;
   int64_t kReal = 0;
+  /// 2-bit inputs whose rows are not whole words (8 or 24 channels): each
+  /// pixel of a pair is unpacked byte by byte into the widened scratch, in
+  /// the layout of 8-bit codes, and the reduction reads them as such.
+  bool unpacked = false;
+  /// The width of the input codes as the reduction reads them: 8 where
+  /// they are unpacked, the input's otherwise.
+  unsigned xBits = 8;
   /// Pixels (rows of the input) a block: 2, or 1 with four channels.
   int64_t rows;
-  /// Where the sub-byte fields are widened; the accumulators carry
-  /// 2^scales.scaleLog2() times the products.
+  /// Where the sub-byte fields are widened and the accumulators' scales.
   FieldScales scales;
+};
+
+/// How the product kernel's shift and weight zero-point tables hold each
+/// channel's scale (MatMulSmladLowering::emit): in the values, or added by
+/// the kernel.
+struct MatMulTables {
+  bool scaledShifts = false, scaledZeroPoints = false;
 };
 
 /// The codes the SMLAD kernels widen: 8, 4 or 2 bits on both sides, an
@@ -843,23 +906,74 @@ bool smladWidths(const FusedLayer &f) {
          f.in.offset % 4 == 0 && (f.in.bits == 8 || !f.in.isSigned);
 }
 
-std::optional<FieldScales> fieldScales(const FusedLayer &f) {
-  // The candidates, least scaled first; the first whose requantization is
-  // the cheapest (high word, then an int32 total) wins.
+std::optional<FieldScales> fieldScales(const FusedLayer &f, int64_t block,
+                                       unsigned xBits) {
+  // The widened lanes stay within 16 bits: a field of a byte, unsigned
+  // below 8 bits, is at most 255.
+  const unsigned wb = f.w.bits;
   std::optional<FieldScales> best;
-  int bestCost = 3;
-  for (auto [xTop, wTop] : {std::pair{false, false}, std::pair{false, true},
-                            std::pair{true, true}}) {
-    FieldScales fs;
-    fs.xTop = f.in.bits < 8 && (xTop || f.in.isSigned);
-    fs.wTop = f.w.bits < 8 && (wTop || f.w.isSigned);
-    fs.xScaleLog2 = fs.xTop ? 8 - f.in.bits : 0;
-    fs.wScaleLog2 = fs.wTop ? 8 - f.w.bits : 0;
-    FusedLayer scaled = f;
-    if (!scaled.scaleAccumulator(fs.scaleLog2()))
+  std::pair<int, bool> bestCost;
+  // Inputs at the bottom of their bytes first: the first placement whose
+  // requantization is the cheapest (high word, then an int32 total) wins.
+  for (bool xTop : {false, true}) {
+    if (xTop && xBits == 8)
       continue;
-    const int cost = scaled.highWord ? 0 : scaled.narrowTotal ? 1 : 2;
-    if (cost < bestCost) {
+    FieldScales fs;
+    fs.xTop = xTop;
+    fs.xScaleLog2 = xTop ? 8 - xBits : 0;
+    fs.offsetWeights = wb < 8 && f.w.isSigned;
+    fs.wholeWords = wb < 8 && block % (8 / wb) == 0;
+    fs.highWord = fs.narrowTotal = true;
+    bool fits = true;
+    for (int64_t cc = 0; cc < block && fits; ++cc) {
+      const int64_t field = wb < 8 ? cc % (8 / wb) : 0;
+      const int64_t k = fs.xScaleLog2 + wb * field;
+      FusedLayer scaled = f;
+      if (!scaled.scaleAccumulator(k)) {
+        fits = false;
+        break;
+      }
+      // The least further shift that reaches the high word, if any.
+      int64_t requantK = k;
+      for (int64_t further = k + 1; !scaled.highWord && further < 32;
+           ++further) {
+        FusedLayer shifted = f;
+        if (!shifted.scaleAccumulator(further))
+          break;
+        if (shifted.highWord) {
+          scaled = shifted;
+          requantK = further;
+        }
+      }
+      fs.wField.push_back(field);
+      fs.scaleLog2.push_back(k);
+      fs.requantScaleLog2.push_back(requantK);
+      fs.highWord &= scaled.highWord;
+      fs.narrowTotal &= scaled.narrowTotal;
+    }
+    if (!fits)
+      continue;
+    // Shifting only pays where it reaches the high word for every channel.
+    if (!fs.highWord) {
+      fs.requantScaleLog2 = fs.scaleLog2;
+      fs.narrowTotal = true;
+      for (int64_t k : fs.scaleLog2) {
+        FusedLayer scaled = f;
+        scaled.scaleAccumulator(k);
+        fs.narrowTotal &= scaled.narrowTotal;
+      }
+    }
+    // Then without shifting accumulators: inputs at the top cost nothing
+    // in the reduction where the pair is widened first, and where it is not
+    // (measured: 8/2 pointwise 48 -> 96, 1.387 instructions per MAC with
+    // the inputs at the top, 1.466 at the bottom with the accumulators
+    // shifted).
+    const bool shifts = fs.requantScaleLog2 != fs.scaleLog2;
+    const std::pair<int, bool> cost{fs.highWord      ? 0
+                                    : fs.narrowTotal ? 1
+                                                     : 2,
+                                    shifts};
+    if (!best || cost < bestCost) {
       best = fs;
       bestCost = cost;
     }
@@ -906,10 +1020,16 @@ std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
     m.kReal = m.k;
   if (!m.window && f.zx != 0)
     return std::nullopt;
+  m.xBits = f.in.bits;
+  if (!m.window && f.in.bits == 2 && m.k % 16 != 0 && m.k % 8 == 0 &&
+      m.k <= 4096) {
+    m.unpacked = true;
+    m.xBits = 8;
+  }
   m.pixels = m.window ? f.out.rows() : f.in.rows();
   m.channels = f.channels;
   if (m.channels % 2 != 0 || f.out.rows() != m.pixels ||
-      (m.window && m.pixels < 2))
+      ((m.window || m.unpacked) && m.pixels < 2))
     return std::nullopt;
   // Two pixels by two channels: four accumulators and the widened halves of
   // two input and two weight words fit the registers (two by four spills:
@@ -919,13 +1039,13 @@ std::optional<MatMulShape> smladMatMulShape(const FusedLayer &f) {
   m.block = m.rows == 1 ? 4 : 2;
   // A step ends on whole words of the input row and of the block's
   // weights, and covers at least eight codes where the row allows.
-  const int64_t xGroups = 8 / f.in.bits;
+  const int64_t xGroups = 8 / m.xBits;
   const int64_t wGroups = std::max<int64_t>(1, 8 / (m.block * f.w.bits));
   const int64_t groups = std::lcm(xGroups, wGroups);
   if (m.k % (4 * groups) != 0)
     return std::nullopt;
   m.groups = groups == 1 && m.k % 8 == 0 ? 2 : groups;
-  std::optional<FieldScales> scales = fieldScales(f);
+  std::optional<FieldScales> scales = fieldScales(f, m.block, m.xBits);
   if (!scales)
     return std::nullopt;
   m.scales = *scales;
@@ -954,10 +1074,11 @@ GroupPlace weightGroup(unsigned bits, int64_t block, int64_t t, int64_t cc) {
 SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
                                         const MatMulShape &m) {
   std::vector<int32_t> codes = MPQToLoopsLowering::codesOf(f.weightOp);
-  const unsigned wb = f.w.bits, xb = f.in.bits;
+  const unsigned wb = f.w.bits, xb = m.xBits;
   const int64_t stepCodes = 4 * m.groups;
   const int64_t stepWords = m.groups * m.block * wb / 8;
   const uint32_t mask = (1u << wb) - 1;
+  const int64_t offset = int64_t{1} << (wb - 1);
   SmallVector<int32_t> words;
   for (int64_t c = 0; c < m.channels; c += m.block)
     for (int64_t s = 0; s < m.k; s += stepCodes) {
@@ -968,12 +1089,13 @@ SmallVector<int32_t> blockedWeightWords(const FusedLayer &f,
           for (int64_t byte = 0; byte < 4; ++byte) {
             const int64_t k =
                 s + x.word * (32 / xb) + byte * (8 / xb) + x.field;
-            // Codes past a window's own are 0 (so are their inputs).
-            const uint32_t code =
-                k < m.kReal
-                    ? static_cast<uint32_t>(codes[(c + cc) * m.kReal + k]) &
-                          mask
-                    : 0;
+            // Codes past a window's own multiply zero inputs: any code
+            // would do.
+            const int64_t stored =
+                k < m.kReal ? codes[(c + cc) * m.kReal + k] +
+                                  (m.scales.offsetWeights ? offset : 0)
+                            : 0;
+            const uint32_t code = static_cast<uint32_t>(stored) & mask;
             step[w.word] |= code << (wb * (byte * (8 / wb) + w.field));
           }
         }
@@ -1025,11 +1147,12 @@ std::optional<int64_t> widenedScratch(const FusedLayer &f,
 /// loads each pixel's halves with one LDRD, and each block of channels
 /// saves the extensions (and, below 8 bits, the masks and shifts) per
 /// group and pixel it would otherwise repeat.
-void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
+void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m,
+                     const MatMulTables &tables, Value weights) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
   OpBuilder &b = e.b;
-  const unsigned xb = f.in.bits, wb = f.w.bits;
+  const unsigned xb = m.xBits, wb = f.w.bits;
   const int64_t block = m.block, rowBytes = f.in.rowBytes();
   const int64_t rowWords = rowBytes / 4;
   // Bytes of one step: of an input row, of a block's weights.
@@ -1176,13 +1299,46 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
     }
     return sum;
   };
+  // The 2-bit codes of input pixel `p` unpacked into slot `slot` of the
+  // scratch in the layout of 8-bit codes (laneOffset): byte j holds codes
+  // 4j to 4j + 3, its fields, which are the two words of 16-bit lanes
+  // (field 0, field 2) and (field 1, field 3). With the byte B copied 12
+  // bits up (B | B << 12), fields 0 and 2 are the bits an AND with
+  // 0x00030003 keeps, fields 1 and 3 the same two bits higher. Returns the
+  // pixel's input sum (lanes of at most 3, summed as one word: no carry
+  // crosses 16 bits within 4096 codes).
+  auto unpack = [&](Value p, int64_t slot) -> Value {
+    Value from = le.gep(xBase, e.mul(p, e.index(rowBytes)));
+    Value to = le.gep(wide, 8 * slot);
+    Value lanes = e.i32(0x00030003);
+    Value packedSum =
+        e.reduceNest({rowBytes}, e.i32(0), [&](ArrayRef<Value> r, Value a) {
+          Value byte =
+              LLVM::LoadOp::create(b, e.loc, b.getI8Type(), le.gep(from, r[0]),
+                                   /*alignment=*/1);
+          Value code = arith::ExtUIOp::create(b, e.loc, b.getI32Type(), byte);
+          Value copied = arith::OrIOp::create(
+              b, e.loc, code, arith::ShLIOp::create(b, e.loc, code, e.i32(12)));
+          Value lo = arith::AndIOp::create(b, e.loc, copied, lanes);
+          Value hi = arith::AndIOp::create(
+              b, e.loc, arith::ShRUIOp::create(b, e.loc, copied, e.i32(2)),
+              lanes);
+          Value group = le.gep(to, e.mul(r[0], e.index(16)));
+          LLVM::StoreOp::create(b, e.loc, lo, group, /*alignment=*/4);
+          LLVM::StoreOp::create(b, e.loc, hi, le.gep(group, 4),
+                                /*alignment=*/4);
+          return e.add(a, e.add(lo, hi));
+        });
+    return e.add(arith::AndIOp::create(b, e.loc, packedSum, e.i32(0xffff)),
+                 arith::ShRUIOp::create(b, e.loc, packedSum, e.i32(16)));
+  };
   auto pixelBlock = [&](Value first, int64_t count) {
     SmallVector<Value> rows, rowStarts, sums;
     for (int64_t i = 0; i < count; ++i) {
       rows.push_back(e.add(first, e.index(i)));
       rowStarts.push_back(e.mul(rows.back(), e.index(rowWords)));
     }
-    const bool widened = wide && (count == 2 || m.window);
+    const bool widened = wide && (count == 2 || m.window || m.unpacked);
     // Widened, group t of the pair's pixel i (four codes: field t % (8 /
     // bits) of word t / (8 / bits), as the reduction reads it) is at 16 t +
     // 8 i (its two halves), so that a reduction step's input is one run of
@@ -1194,6 +1350,12 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
     if (widened && m.window) {
       for (int64_t i = 0; i < count; ++i) {
         Value sum = gather(rows[i], i);
+        if (f.weightZeroPoints)
+          sums.push_back(sum);
+      }
+    } else if (widened && m.unpacked) {
+      for (int64_t i = 0; i < count; ++i) {
+        Value sum = unpack(rows[i], i);
         if (f.weightZeroPoints)
           sums.push_back(sum);
       }
@@ -1249,8 +1411,9 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
       // row) from the pointers xp and wp: the accumulators after it.
       auto step = [&](ValueRange a, Value xp, Value wp) {
         SmallVector<Value> next(a);
-        // Each word loaded once (a field of it per group).
-        DenseMap<int64_t, Value> wLoaded, xLoaded;
+        // Each word loaded once (a field of it per group), and shifted
+        // once per distance its fields move (FieldScales).
+        DenseMap<int64_t, Value> wLoaded, xLoaded, wShifted;
         auto weight = [&](int64_t t, int64_t cc) {
           GroupPlace g = weightGroup(wb, block, t, cc);
           Value &w = wLoaded[g.word];
@@ -1261,8 +1424,34 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
           } else if (!w) {
             w = le.loadI32(wp, 4 * g.word);
           }
-          return e.halves(e.byteField(w, wb, g.field, m.scales.wTop),
-                          f.w.isSigned);
+          if (wb == 8)
+            return e.halves(w, f.w.isSigned);
+          const int64_t field = m.scales.wField[cc];
+          const int64_t down = wb * (g.field - field);
+          auto shifted = [&](int64_t bits) {
+            Value &moved = wShifted[g.word * 32 + bits];
+            if (!moved)
+              moved = bits ? le.shiftRightOpaque(w, bits) : w;
+            return moved;
+          };
+          const uint32_t mask = ((1u << wb) - 1) << (wb * field);
+          auto masked = [&](Value v, uint32_t repeated) -> Value {
+            return arith::AndIOp::create(
+                b, e.loc, v, e.i32(static_cast<int32_t>(mask * repeated)));
+          };
+          if (m.scales.wholeWords) {
+            if (field == 8 / wb - 1)
+              // The top field with those below it (FieldScales).
+              return e.halves(w, /*isSigned=*/false);
+            return e.halves(masked(w, 0x01010101u), /*isSigned=*/false);
+          }
+          // Fields moved by a shift: each half masked out of its own shift
+          // (the bytes 1 and 3 of a word shifted 8 further), which the
+          // word's other fields share: two ANDs a field, where the word's
+          // field masked then widened twice would be three instructions.
+          return std::pair<Value, Value>{
+              masked(shifted(down), 0x00010001u),
+              masked(shifted(down + 8), 0x00010001u)};
         };
         auto input = [&](int64_t i, int64_t t) -> std::pair<Value, Value> {
           if (widened) {
@@ -1340,19 +1529,41 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m, Value weights) {
         accs.assign(loop.getResults().begin(),
                     loop.getResults().begin() + block * count);
       }
+      if (m.scales.wholeWords) {
+        // The top field's channel less the products of the fields below it
+        // (those of the other channels of its words).
+        const int64_t fields = 8 / wb;
+        for (int64_t i = 0; i < count; ++i)
+          for (int64_t cc = fields - 1; cc < block; cc += fields)
+            for (int64_t below = cc - fields + 1; below < cc; ++below)
+              accs[block * i + cc] =
+                  e.sub(accs[block * i + cc], accs[block * i + below]);
+      }
       for (int64_t cc = 0; cc < block; ++cc) {
         Value c = e.add(c0, e.index(cc));
+        // Scaled as the channel's widened weights (the inputs' scale is in
+        // the sums already).
+        // A table without the scale: the product shifted, which the
+        // subtraction takes as a shifted operand.
         Value zw = le.loadZw(c);
+        const int64_t wScale =
+            tables.scaledZeroPoints
+                ? 0
+                : m.scales.scaleLog2[cc] - m.scales.xScaleLog2;
+        const int64_t up =
+            m.scales.requantScaleLog2[cc] - m.scales.scaleLog2[cc];
         for (int64_t i = 0; i < count; ++i) {
           Value acc = accs[block * i + cc];
           if (zw) {
             Value term = e.mul(zw, sums[i]);
-            // The inputs' scale is in the sum already.
-            if (m.scales.wScaleLog2 != 0)
-              term = e.mul(term, e.i32(int64_t{1} << m.scales.wScaleLog2));
+            if (wScale)
+              term = arith::ShLIOp::create(b, e.loc, term, e.i32(wScale));
             acc = e.sub(acc, term);
           }
-          le.finishRow(acc, c, rows[i]);
+          if (up)
+            acc = arith::ShLIOp::create(b, e.loc, acc, e.i32(up));
+          le.finishRow(acc, c, rows[i],
+                       tables.scaledShifts ? 0 : m.scales.requantScaleLog2[cc]);
         }
       }
     });
@@ -1417,8 +1628,9 @@ protected:
     if (!m)
       return rewriter.notifyMatchFailure(rq, "not a 2x2 SMLAD product");
     // A window is gathered into the scratch planned for it, or not taken.
-    if (m->window && !widenedScratch(*f, *m))
-      return rewriter.notifyMatchFailure(rq, "a window without its scratch");
+    if ((m->window || m->unpacked) && !widenedScratch(*f, *m))
+      return rewriter.notifyMatchFailure(
+          rq, "a window or unpacked input without its scratch");
     return success();
   }
 
@@ -1429,14 +1641,61 @@ protected:
     f->out.shape =
         SmallVector<int64_t>(cast<RankedTensorType>(rq.getType()).getShape());
     std::optional<MatMulShape> m = smladMatMulShape(*f);
-    if (!m || !f->scaleAccumulator(m->scales.scaleLog2()) ||
-        (m->window && !widenedScratch(*f, *m)))
+    if (!m || ((m->window || m->unpacked) && !widenedScratch(*f, *m)))
       return rq.emitError() << "internal: the 2x2 SMLAD kernel does not apply";
-    if (failed(f->materialize(lowering, b, /*weights=*/false)))
+    if (failed(f->materialize(lowering, b, /*weights=*/false,
+                              /*params=*/false)))
       return failure();
+    // Each channel's requantization at its accumulator's scale and its
+    // stored weight zero point at its widened weights' (FieldScales). A
+    // table whose unscaled values are one per layer stays one entry, the
+    // kernel adding each channel's scale (a constant per place in the
+    // block: the shift's folds into the high-word path's constant, the
+    // zero point's into a constant); one of a value per channel holds the
+    // scaled values (a per-channel table either way, and no instruction).
+    const FieldScales &fs = m->scales;
+    MatMulTables t;
+    std::map<int64_t, MPQToLoopsLowering::ChannelValues> atScale;
+    for (int64_t k : fs.requantScaleLog2)
+      if (!atScale.count(k))
+        atScale[k] = MPQToLoopsLowering::requantValues(rq, f->channels, k);
+    MPQToLoopsLowering::ChannelValues v =
+        MPQToLoopsLowering::requantValues(rq, f->channels);
+    SmallVector<int32_t> zeroPoints;
+    for (int64_t c = 0; c < f->channels; ++c)
+      zeroPoints.push_back(static_cast<int32_t>(fs.weightZeroPoint(*f, c)));
+    auto oneValue = [](ArrayRef<int32_t> values) {
+      return llvm::all_equal(values);
+    };
+    t.scaledShifts = !oneValue(v.shifts);
+    // Per-channel zero points are scaled even where that widens their
+    // table (i8 to i16 at 4 bits): the kernel's shift of the unscaled
+    // ones cost the 2 x 2 loop a spilled accumulator on some shapes
+    // (pointwise 128 -> 128 at 4/8: 1.30 -> 1.39 instructions per MAC),
+    // for 4 kB of flash saved on MobileNetV1 1.0_224.
+    t.scaledZeroPoints = !oneValue(zeroPoints);
+    for (int64_t c = 0; c < f->channels; ++c) {
+      const int64_t cc = c % m->block;
+      const MPQToLoopsLowering::ChannelValues &at =
+          atScale[fs.requantScaleLog2[cc]];
+      v.biases[c] = at.biases[c];
+      if (t.scaledShifts)
+        v.shifts[c] = at.shifts[c];
+      if (t.scaledZeroPoints)
+        zeroPoints[c] = static_cast<int32_t>(
+            zeroPoints[c] * (int64_t{1} << (fs.scaleLog2[cc] - fs.xScaleLog2)));
+    }
+    f->params = {lowering.paramTable(b, "multiplier", v.multipliers),
+                 lowering.paramTable(b, "shift", v.shifts),
+                 lowering.paramTable(b, "bias", v.biases)};
+    f->weightZeroPoints =
+        llvm::any_of(zeroPoints, [](int32_t z) { return z != 0; });
+    f->zw = lowering.paramTable(b, "weight_zp", zeroPoints);
+    f->highWord = fs.highWord;
+    f->narrowTotal = fs.narrowTotal;
     Value weights = lowering.global(b, "weights", blockedWeightWords(*f, *m));
     LayerEmitter le(*f, b, options.channelBlock);
-    emitSmladMatMul(le, *m, weights);
+    emitSmladMatMul(le, *m, t, weights);
     return success();
   }
 
@@ -1748,11 +2007,11 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
   // Bytes from one tap row (ky) to the next and from one column to the next.
   const int64_t tapRowBytes = dil[0] * width * rowBytes,
                 tapColBytes = dil[1] * rowBytes;
-  // Sub-byte weights are offset binary: unsigned fields.
-  const bool wSigned = f.w.isSigned && !s.offsetWeights;
   Value xBase = le.startPointer(f.in);
   Value wBase = le.pointerTo(weights);
   Value rBase = le.pointerTo(records);
+  // Sub-byte weights are offset binary: unsigned fields.
+  const bool wSigned = f.w.isSigned && !s.offsetWeights;
   // The taps inside the image of a window in the padding (two words a tap).
   Value tapList = f.lowering->stackWords(b, 2 * s.taps());
 
@@ -1769,6 +2028,20 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
       Value wUnit =
           le.gep(wBase, e.mul(u, e.index(s.groups / wFields * s.taps() * 4)));
       Value rUnit = le.gep(rBase, e.mul(u, e.index(s.groups * r.words() * 4)));
+      // Channel of byte B: the unit's first, then as groupChannel.
+      Value first = e.mul(u, e.index(s.groups * 4));
+      // At 4-bit inputs a group's channels are every other one: 8-bit
+      // outputs are then stored at constant offsets from the unit's first
+      // (measured at stride 2: 4.26 -> 4.15 instructions per MAC at 8/4).
+      // Not elsewhere: with consecutive channels LLVM walks the stores with
+      // one pointer already (8/8 stride 2: 3.83 -> 3.99 with this), and
+      // the four groups of a unit at 2-bit inputs keep the pointer live
+      // through more windows (2/2 at 14x14: 4.12 -> 4.27).
+      Value outUnit;
+      if (f.out.bits == 8 && xb == 4)
+        outUnit =
+            le.gep(le.startPointer(f.out),
+                   e.add(e.mul(outRow, e.index(f.out.rowBytes())), first));
       for (int64_t g = 0; g < s.groups; ++g) {
         const DepthwiseShape::Group &group = s.perGroup[g];
         Value rec = le.gep(rUnit, g * r.words() * 4);
@@ -1791,8 +2064,6 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
           a[3] = le.macOrdered("smlatt", xo, wo, a[3]);
         };
         accs = taps(g, xUnit, wUnit, accs, mac);
-        // Channel of byte B: the unit's first, then as groupChannel.
-        Value first = e.mul(u, e.index(s.groups * 4));
         for (int64_t byte = 0; byte < 4; ++byte) {
           Value acc = accs[byte];
           if (int64_t d = group.requantScaleLog2 - group.scaleLog2)
@@ -1813,6 +2084,12 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
                                      zp, f.lo, f.hi, f.mode)
                   : e.requantize(acc, m0, e.toI64(shift), zp, f.lo, f.hi,
                                  f.mode);
+          if (outUnit) {
+            LLVM::StoreOp::create(
+                b, e.loc, arith::TruncIOp::create(b, e.loc, b.getI8Type(), y),
+                le.gep(outUnit, groupChannel(xb, g, byte)), /*alignment=*/1);
+            continue;
+          }
           Value c = e.add(first, e.index(groupChannel(xb, g, byte)));
           e.store(f.out, outRow, c, y);
         }

@@ -131,31 +131,49 @@ func.func @fc(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
 // 4-bit signed weights on 8-bit inputs: a step is eight codes (two input
 // words) against one weight word per channel pair: group t of channel cc is
 // field t * 2 + cc, so word 0 holds codes 0..3 of channel 0 in its low
-// nibbles and of channel 1 in its high ones, word 1 codes 4..7. Channel 0
-// is 1 2 3 4 5 6 7 -8, channel 1 is -1 -2 -3 -4 0 1 2 3: word 0 is bytes
-// F1 E2 D3 C4 (0xC4D3E2F1), word 1 bytes 05 16 27 38 (0x38271605). Each
-// field is moved to the top of its bytes (the low one shifted by 4, both
-// masked with 0xF0F0F0F0) and sign-extended by SXTB16: 16 times the code,
-// so the accumulator is 16 times the sum, and the requantization takes it
-// as it is with a shift 4 bits longer (31 - (-3) + 4 = 38) and the bias
-// scaled by 16: the same value, exactly.
+// nibbles and of channel 1 in its high ones, word 1 codes 4..7. The codes
+// are stored offset binary (+8). Channel 0 is 1 2 3 4 5 6 7 -8 (stored 9
+// 10 11 12 13 14 15 0), channel 1 is -1 -2 -3 -4 0 1 2 3 (stored 7 6 5 4 8
+// 9 10 11): word 0 is bytes 79 6A 5B 4C (0x4C5B6A79), word 1 bytes 8D 9E AF
+// B0 (0xB0AF9E8D). Channel 0 takes the low nibbles (one AND with
+// 0x0F0F0F0F, UXTB16: the codes as they are); channel 1 takes the whole
+// word (UXTB16 of it: 16 times its code plus channel 0's), and channel 0's
+// accumulator is subtracted from its own after the reduction: 16 times its
+// sum. The requantization takes each channel's accumulator as it is, its
+// shift 31 - (-3) = 34 for channel 0 and 4 bits longer, 38, for channel 1:
+// the table holds 34 (one entry), the kernel adds 4 for channel 1. The
+// stored zero point 8 (one entry) is factored out with the input sums
+// (USADA8), shifted left by 4 for channel 1 (its products' scale).
 // CHECK-LABEL: func.func private @pw4w_step0
 // CHECK: memref.get_global @pw4w_weights{{[0-9]+}} : memref<2xi32>
 // CHECK-NOT: scf.while
+// CHECK: llvm.call_intrinsic "llvm.arm.usada8"
 // Both weight words with one LDRD.
 // CHECK: %[[WS:.*]] = llvm.inline_asm has_side_effects "ldrd $0, $1, [$2, #0]", "=r,=r,r"
 // CHECK: %[[W0:.*]] = llvm.extractvalue %[[WS]][0]
-// CHECK: %[[LO:.*]] = arith.shli %[[W0]], %c4_i32 : i32
-// CHECK: %[[LOM:.*]] = arith.andi %[[LO]], %c-252645136_i32 : i32
-// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[LOM]])
-// CHECK: %[[HI:.*]] = arith.andi %[[W0]], %c-252645136_i32 : i32
-// CHECK: llvm.call_intrinsic "llvm.arm.sxtb16"(%[[HI]])
-// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"
-// CHECK-COUNT-4: llvm.call_intrinsic "llvm.arm.smlad"
+// CHECK: %[[LO:.*]] = arith.andi %[[W0]], %c252645135_i32 : i32
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"(%[[LO]])
+// CHECK-NOT: arith.andi %[[W0]]
+// CHECK: llvm.call_intrinsic "llvm.arm.uxtb16"(%[[W0]])
+// CHECK: %[[LOW0:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %c0_i32)
+// CHECK-NEXT: %[[LOW:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[LOW0]])
+// CHECK-NEXT: %[[HIGH0:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %c0_i32)
+// CHECK-NEXT: %[[HIGH:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[HIGH0]])
+// The second group (word 1) continues the first pixel's accumulators.
+// CHECK: %[[LOW1:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[LOW]])
+// CHECK-NEXT: %[[LOWN:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[LOW1]])
+// CHECK-NEXT: %[[HIGH1:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[HIGH]])
+// CHECK-NEXT: %[[HIGHN:.*]] = llvm.call_intrinsic "llvm.arm.smlad"(%{{.*}}, %{{.*}}, %[[HIGH1]])
+// CHECK: arith.subi %[[HIGHN]], %[[LOWN]] : i32
+// Channel 1's zero point scaled by 2^4; its shift less the high-word
+// path's 32, plus 4: one constant, -28.
+// CHECK: arith.shli %{{.*}}, %c4_i32 : i32
+// CHECK: arith.addi %{{.*}}, %c-28_i32 : i32
 // CHECK-NOT: arith.shrsi %{{.*}}, %c4_i32
 // CHECK: return
-// CHECK-DAG: memref.global "private" constant @pw4w_weights{{[0-9]+}} : memref<2xi32> = dense<[-992746767, 942085637]>
-// CHECK-DAG: memref.global "private" constant @pw4w_shift{{[0-9]+}} : memref<1xi8> = dense<38>
+// CHECK-DAG: memref.global "private" constant @pw4w_weights{{[0-9]+}} : memref<2xi32> = dense<[1281059449, -1330667891]>
+// CHECK-DAG: memref.global "private" constant @pw4w_shift{{[0-9]+}} : memref<1xi8> = dense<34>
+// CHECK-DAG: memref.global "private" constant @pw4w_weight_zp{{[0-9]+}} : memref<1xi8> = dense<8>
 func.func @pw4w(%x: tensor<1x1x2x8xf32>) -> tensor<1x1x2x2xf32> {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x2x8xf32> -> tensor<1x1x2x8x!mpq.uniform<u8, 0.5:0>>
   %w = mpq.qconstant dense<[[[[1, 2, 3, 4, 5, 6, 7, -8]]], [[[-1, -2, -3, -4, 0, 1, 2, 3]]]]> : tensor<2x1x1x8xi8> : tensor<2x1x1x8x!mpq.uniform<i4, 0.5:0>>

@@ -6,6 +6,9 @@
   activation of the pinned width, unsigned with zero point 0), then two 1x1
   convolutions 32 -> 16 -> 16 on a 5x5 image (25 pixels: pairs and an odd
   last one), output channels last;
+- subbyte_pwk.onnx: the same depthwise 1x1 layer on 8 channels, then 1x1
+  convolutions 8 -> 24 -> 16 on a 5x5 image: at 2-bit inputs, rows of 8
+  and 24 codes are not whole words (unpacked byte by byte);
 - subbyte_fc.onnx: the same depthwise layer on a 1x1 image, then two fully
   connected layers 32 -> 16 (ReLU) -> 8;
 - subbyte_dw.onnx: the same depthwise 1x1 layer, then two depthwise 3x3
@@ -56,12 +59,21 @@ def to_nhwc(net, x):
     return net.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
 
 
-def pointwise(out):
+def two_pointwise(out, name, channels, mid, seeds, doc):
+    """Two 1x1 convolutions channels -> mid -> 16 on a 5x5 image."""
     def layers(net, x):
-        x = net.conv_bn_act(x, 16, 1, name="pw1")
+        x = net.conv_bn_act(x, mid, 1, name="pw1")
         return to_nhwc(net, net.conv_bn_act(x, 16, 1, name="pw2"))
-    return build(out, "pw", netbuild.smooth_fields(16, 32, 5, seed=5), 3,
-                 "1x1 convolutions for the SMLAD product kernel", layers)
+    return build(out, name, netbuild.smooth_fields(16, channels, 5, seed=seeds[0]), seeds[1],
+                 doc, layers)
+
+
+def pointwise(out):
+    return two_pointwise(out, "pw", 32, 16, (5, 3), "1x1 convolutions for the SMLAD product kernel")
+
+
+def pointwise_short_rows(out):
+    return two_pointwise(out, "pwk", 8, 24, (10, 8), "1x1 convolutions on rows of 8 and 24 codes")
 
 
 def fully_connected(out):
@@ -122,7 +134,8 @@ def main():
     p.add_argument("--out", required=True)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    for name, build in (("pw", pointwise), ("fc", fully_connected), ("dw", depthwise),
+    for name, build in (("pw", pointwise), ("pwk", pointwise_short_rows),
+                        ("fc", fully_connected), ("dw", depthwise),
                         ("dwx", depthwise_windows), ("rows", rows), ("residual", residual)):
         calib = build(args.out)
         np.save(os.path.join(args.out, name + "_calib.npy"), calib)

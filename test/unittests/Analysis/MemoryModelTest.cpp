@@ -338,4 +338,21 @@ TEST(MemoryModel, MobileNetV1Shapes) {
   EXPECT_TRUE(buildMobileNetV1(0.0, 224).steps.empty());
 }
 
+TEST(MemoryModel, PointwiseWideningBytes) {
+  // Two pixels of 16-bit lanes, whatever the codes' width.
+  EXPECT_EQ(pointwiseWideningBytes(25, 32, 16, 8), 2 * 2 * 32);
+  EXPECT_EQ(pointwiseWideningBytes(25, 32, 16, 4), 2 * 2 * 32);
+  // 2-bit rows of 8 and 24 codes (2 and 6 bytes) are unpacked byte by
+  // byte: scratch as for 8-bit codes.
+  EXPECT_EQ(pointwiseWideningBytes(25, 8, 16, 2), 2 * 2 * 8);
+  EXPECT_EQ(pointwiseWideningBytes(25, 24, 16, 2), 2 * 2 * 24);
+  // No whole steps of eight codes, one pixel, fewer than four channel
+  // pairs, an odd channel count, or an unsupported width: none.
+  EXPECT_EQ(pointwiseWideningBytes(25, 12, 16, 8), 0);
+  EXPECT_EQ(pointwiseWideningBytes(1, 32, 16, 8), 0);
+  EXPECT_EQ(pointwiseWideningBytes(25, 32, 6, 8), 0);
+  EXPECT_EQ(pointwiseWideningBytes(25, 32, 15, 8), 0);
+  EXPECT_EQ(pointwiseWideningBytes(25, 32, 16, 1), 0);
+}
+
 } // namespace
