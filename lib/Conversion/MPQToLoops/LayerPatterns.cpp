@@ -91,6 +91,12 @@ struct FusedLayer {
   /// within [0, 63]. If so, records k and chooses the requantization again
   /// (a longer shift may now take the high-word path). Before materialize.
   bool scaleAccumulator(int64_t k);
+  /// The weight zero point of channel c as a kernel stores it: sub-byte
+  /// signed weights stored offset binary (`offset`: code + 2^(bits - 1),
+  /// unsigned fields) carry the offset in their zero point too.
+  int64_t storedZeroPoint(int64_t c, bool offset) const {
+    return zeroPoints[c] + (offset ? int64_t{1} << (w.bits - 1) : int64_t{0});
+  }
   /// `weights`: also the packed weight bytes, `params`: also the tables of
   /// requantization parameters and weight zero points (kernels with a
   /// layout of their own make theirs).
@@ -855,8 +861,7 @@ struct FieldScales {
 
   /// The stored weight zero point of channel c (offset with the codes).
   int64_t weightZeroPoint(const FusedLayer &f, int64_t c) const {
-    return f.zeroPoints[c] +
-           (offsetWeights ? int64_t{1} << (f.w.bits - 1) : int64_t{0});
+    return f.storedZeroPoint(c, offsetWeights);
   }
 };
 
@@ -1541,10 +1546,10 @@ void emitSmladMatMul(LayerEmitter &le, const MatMulShape &m,
       }
       for (int64_t cc = 0; cc < block; ++cc) {
         Value c = e.add(c0, e.index(cc));
-        // Scaled as the channel's widened weights (the inputs' scale is in
-        // the sums already).
-        // A table without the scale: the product shifted, which the
-        // subtraction takes as a shifted operand.
+        // The zero point times the input sums, at the channel's widened
+        // weights' scale (the inputs' is in the sums already): from the
+        // table if it holds the zero points scaled, else the product
+        // shifted, which the subtraction takes as a shifted operand.
         Value zw = le.loadZw(c);
         const int64_t wScale =
             tables.scaledZeroPoints
@@ -1664,16 +1669,13 @@ protected:
     SmallVector<int32_t> zeroPoints;
     for (int64_t c = 0; c < f->channels; ++c)
       zeroPoints.push_back(static_cast<int32_t>(fs.weightZeroPoint(*f, c)));
-    auto oneValue = [](ArrayRef<int32_t> values) {
-      return llvm::all_equal(values);
-    };
-    t.scaledShifts = !oneValue(v.shifts);
+    t.scaledShifts = !llvm::all_equal(v.shifts);
     // Per-channel zero points are scaled even where that widens their
     // table (i8 to i16 at 4 bits): the kernel's shift of the unscaled
     // ones cost the 2 x 2 loop a spilled accumulator on some shapes
     // (pointwise 128 -> 128 at 4/8: 1.30 -> 1.39 instructions per MAC),
     // for 4 kB of flash saved on MobileNetV1 1.0_224.
-    t.scaledZeroPoints = !oneValue(zeroPoints);
+    t.scaledZeroPoints = !llvm::all_equal(zeroPoints);
     for (int64_t c = 0; c < f->channels; ++c) {
       const int64_t cc = c % m->block;
       const MPQToLoopsLowering::ChannelValues &at =
@@ -1786,8 +1788,7 @@ struct DepthwiseShape {
   int64_t taps() const { return kh * kw; }
   /// The stored weight zero point of channel c (offset with the codes).
   int64_t weightZeroPoint(const FusedLayer &f, int64_t c) const {
-    return f.zeroPoints[c] +
-           (offsetWeights ? int64_t{1} << (f.w.bits - 1) : int64_t{0});
+    return f.storedZeroPoint(c, offsetWeights);
   }
 };
 
@@ -1978,6 +1979,28 @@ SmallVector<int32_t> depthwiseRecords(const FusedLayer &f,
   return words;
 }
 
+/// The weights and records as one global, unit by unit: a unit's weight
+/// words (depthwiseWeightWords) then its groups' records, so that one
+/// pointer walks both (measured at 4/4, stride 2: with a pointer each, the
+/// window's input pointer spilled and was reloaded at most taps).
+SmallVector<int32_t> depthwiseUnits(const FusedLayer &f,
+                                    const DepthwiseShape &s,
+                                    const DepthwiseRecord &r) {
+  SmallVector<int32_t> weights = depthwiseWeightWords(f, s);
+  SmallVector<int32_t> records = depthwiseRecords(f, s, r);
+  const int64_t units = f.channels / (4 * s.groups);
+  const size_t unitWeights = weights.size() / units,
+               unitRecords = records.size() / units;
+  SmallVector<int32_t> words;
+  for (int64_t u = 0; u < units; ++u) {
+    llvm::append_range(words,
+                       ArrayRef(weights).slice(u * unitWeights, unitWeights));
+    llvm::append_range(words,
+                       ArrayRef(records).slice(u * unitRecords, unitRecords));
+  }
+  return words;
+}
+
 /// Per output pixel (from the last where the layer runs in place above its
 /// input) and channel group: one input word and one weight word per tap,
 /// each widened once (UXTB16/SXTB16 after the field's mask; SXTAB16/UXTAB16
@@ -1985,14 +2008,15 @@ SmallVector<int32_t> depthwiseRecords(const FusedLayer &f,
 /// multiply-accumulates into four channels (SMLABB and SMLATT on the even
 /// and odd bytes), the accumulators started at the biases where the total
 /// fits in int32 (else the bias is added in int64). A group's
-/// parameters are one record (DepthwiseRecord) and the weights are laid
-/// out as read, so that the unit loop walks three pointers. Inside the
+/// parameters are one record (DepthwiseRecord), placed after the unit's
+/// weights, which are laid out as read (depthwiseUnits), so that the unit
+/// loop walks two pointers (input and units) besides the output. Inside the
 /// image the window is unrolled, every tap a constant offset from its first
 /// pixel; where the window reaches into the padding, loops run over the
 /// taps inside the image only (the input has no zero point: the others add
 /// nothing).
-void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
-                   Value records, const DepthwiseRecord &r) {
+void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value unitWords,
+                   const DepthwiseRecord &r) {
   FusedLayer &f = le.f;
   LoopEmitter &e = le.e;
   OpBuilder &b = e.b;
@@ -2008,8 +2032,9 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
   const int64_t tapRowBytes = dil[0] * width * rowBytes,
                 tapColBytes = dil[1] * rowBytes;
   Value xBase = le.startPointer(f.in);
-  Value wBase = le.pointerTo(weights);
-  Value rBase = le.pointerTo(records);
+  Value uBase = le.pointerTo(unitWords);
+  const int64_t unitWeightBytes = s.groups / wFields * s.taps() * 4,
+                unitBytes = unitWeightBytes + s.groups * r.words() * 4;
   // Sub-byte weights are offset binary: unsigned fields.
   const bool wSigned = f.w.isSigned && !s.offsetWeights;
   // The taps inside the image of a window in the padding (two words a tap).
@@ -2025,9 +2050,8 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value weights,
     e.loopNest({units}, [&](ArrayRef<Value> unit) {
       Value u = unit[0];
       Value xUnit = le.gep(origin, e.mul(u, e.index(s.groups / xFields * 4)));
-      Value wUnit =
-          le.gep(wBase, e.mul(u, e.index(s.groups / wFields * s.taps() * 4)));
-      Value rUnit = le.gep(rBase, e.mul(u, e.index(s.groups * r.words() * 4)));
+      Value wUnit = le.gep(uBase, e.mul(u, e.index(unitBytes)));
+      Value rUnit = le.gep(wUnit, unitWeightBytes);
       // Channel of byte B: the unit's first, then as groupChannel.
       Value first = e.mul(u, e.index(s.groups * 4));
       // At 4-bit inputs a group's channels are every other one: 8-bit
@@ -2225,12 +2249,10 @@ protected:
     if (failed(f->materialize(lowering, b, /*weights=*/false,
                               /*params=*/false)))
       return failure();
-    Value weights = lowering.global(b, "weights", depthwiseWeightWords(*f, *s));
     DepthwiseRecord r{f->weightZeroPoints || s->offsetWeights ? 2 : 0};
-    Value records =
-        lowering.global(b, "group_params", depthwiseRecords(*f, *s, r));
+    Value units = lowering.global(b, "units", depthwiseUnits(*f, *s, r));
     LayerEmitter le(*f, b, options.channelBlock);
-    emitDepthwise(le, *s, weights, records, r);
+    emitDepthwise(le, *s, units, r);
     return success();
   }
 

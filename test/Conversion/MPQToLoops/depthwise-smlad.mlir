@@ -9,8 +9,9 @@
 // multiply-accumulate per channel: SMLABB (bottom halves) and SMLATT (top
 // halves), kept in program order with the loads (inline assembly with a
 // side effect) so that LLVM does not hoist every load of the unrolled
-// window and spill. The weights are a global of words in the order the
-// kernel reads them: tap t's word holds the four channels' weights of tap t
+// window and spill. The weights are words in the order the kernel reads
+// them, in one global with the parameters, unit by unit (the unit's
+// weight words, then its groups' records): tap t's word holds the four channels' weights of tap t
 // (channel c, tap t: 10 c + t - 20, so tap 0 is bytes EC F6 00 0A =
 // 0x0A00F6EC = 167835372, each next tap 0x01010101 more). The group's
 // parameters are one record of words: the negated zero points (1, -2, 0, 3)
@@ -19,8 +20,7 @@
 // accumulators; the multipliers; the shifts as bytes, 31 - (-3) = 34 less
 // the high-word path's 32: 0x02020202 = 33686018.
 // CHECK-LABEL: func.func private @dw_step0
-// CHECK-DAG: memref.get_global @dw_weights{{[0-9]+}} : memref<9xi32>
-// CHECK-DAG: memref.get_global @dw_group_params{{[0-9]+}} : memref<11xi32>
+// CHECK-DAG: memref.get_global @dw_units{{[0-9]+}} : memref<20xi32>
 // CHECK-DAG: memref.alloca() {alignment = 4 : i64} : memref<18xi32>
 // CHECK: scf.if
 // Inside the image: the window unrolled, every tap a constant offset from
@@ -66,8 +66,7 @@
 // CHECK: llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
 // CHECK-COUNT-4: llvm.inline_asm has_side_effects "smla
 // CHECK: return
-// CHECK-DAG: memref.global "private" constant @dw_weights{{[0-9]+}} : memref<9xi32> = dense<[167835372, 184678381, 201521390, 218364399, 235207408, 252050417, 268893426, 285736435, 302579444]>
-// CHECK-DAG: memref.global "private" constant @dw_group_params{{[0-9]+}} : memref<11xi32> = dense<[65535, -196606, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 33686018]>
+// CHECK-DAG: memref.global "private" constant @dw_units{{[0-9]+}} : memref<20xi32> = dense<[167835372, 184678381, 201521390, 218364399, 235207408, 252050417, 268893426, 285736435, 302579444, 65535, -196606, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 33686018]>
 // PLAIN-LABEL: func.func private @dw_step0
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: return
@@ -108,8 +107,8 @@ func.func @dw(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // CHECK: llvm.call_intrinsic "llvm.arm.uxtab16"(%{{.*}}, %[[T]])
 // CHECK-NOT: arith.shli %{{.*}}, %c1_i32
 // CHECK: return
-// CHECK-DAG: memref.global "private" constant @dw4_weights{{[0-9]+}} : memref<5xi32> = dense<964208112>
-// CHECK-DAG: memref.global "private" constant @dw4_group_params{{[0-9]+}} : memref<22xi32> = dense<[-458760, -458760, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 0, -8323200, -8323200, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 50529027]>
+// One unit (both groups): the five taps' weight words, then the records.
+// CHECK-DAG: memref.global "private" constant @dw4_units{{[0-9]+}} : memref<27xi32> = dense<[964208112, 964208112, 964208112, 964208112, 964208112, -458760, -458760, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 0, -8323200, -8323200, 0, 0, 0, 0, 1073741824, 1073741824, 1073741824, 1073741824, 50529027]>
 func.func @dw4(%x: tensor<1x1x5x8xf32>) -> tensor<1x1x1x8xf32> {
   %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x5x8xf32> -> tensor<1x1x5x8x!mpq.uniform<u8, 0.5:0>>
   %w = mpq.qconstant dense<[[[[-8], [-8], [-8], [-8], [-8]]], [[[-3], [-3], [-3], [-3], [-3]]], [[[0], [0], [0], [0], [0]]], [[[1], [1], [1], [1], [1]]], [[[7], [7], [7], [7], [7]]], [[[2], [2], [2], [2], [2]]], [[[-1], [-1], [-1], [-1], [-1]]], [[[-5], [-5], [-5], [-5], [-5]]]]> : tensor<8x1x5x1xi8> : tensor<8x1x5x1x!mpq.uniform<i4, 0.5:0>>
