@@ -858,11 +858,6 @@ struct FieldScales {
   /// arithmetic, as the weight zero points' factoring (LayerEmitter::
   /// weightTerm).
   bool wholeWords = false;
-
-  /// The stored weight zero point of channel c (offset with the codes).
-  int64_t weightZeroPoint(const FusedLayer &f, int64_t c) const {
-    return f.storedZeroPoint(c, offsetWeights);
-  }
 };
 
 /// A 1x1 convolution (stride 1, no padding, one group) or a fully connected
@@ -1668,7 +1663,8 @@ protected:
         MPQToLoopsLowering::requantValues(rq, f->channels);
     SmallVector<int32_t> zeroPoints;
     for (int64_t c = 0; c < f->channels; ++c)
-      zeroPoints.push_back(static_cast<int32_t>(fs.weightZeroPoint(*f, c)));
+      zeroPoints.push_back(
+          static_cast<int32_t>(f->storedZeroPoint(c, fs.offsetWeights)));
     t.scaledShifts = !llvm::all_equal(v.shifts);
     // Per-channel zero points are scaled even where that widens their
     // table (i8 to i16 at 4 bits): the kernel's shift of the unscaled
@@ -1786,9 +1782,10 @@ struct DepthwiseShape {
   SmallVector<Group> perGroup;
 
   int64_t taps() const { return kh * kw; }
-  /// The stored weight zero point of channel c (offset with the codes).
-  int64_t weightZeroPoint(const FusedLayer &f, int64_t c) const {
-    return f.storedZeroPoint(c, offsetWeights);
+  /// The weight words of a unit: one per tap for each `8 / bits` of its
+  /// groups (a weight word holds that many groups, one a field).
+  int64_t unitWeightWords(const FusedLayer &f) const {
+    return groups / (8 / f.w.bits) * taps();
   }
 };
 
@@ -1818,7 +1815,7 @@ std::optional<DepthwiseShape> depthwiseShape(const FusedLayer &f) {
   }
   int64_t maxLane = 0;
   for (int64_t c = 0; c < f.channels; ++c) {
-    const int64_t z = s.weightZeroPoint(f, c);
+    const int64_t z = f.storedZeroPoint(c, s.offsetWeights);
     maxLane = std::max({maxLane, std::abs(wMin - z), std::abs(wMax - z)});
   }
   // Per group, the placements of its two fields whose requantization is the
@@ -1956,7 +1953,7 @@ SmallVector<int32_t> depthwiseRecords(const FusedLayer &f,
     };
     // A multiplication: a left shift of a negative value is undefined.
     auto negatedLane = [&](int64_t c) {
-      return static_cast<uint32_t>(-s.weightZeroPoint(f, c) *
+      return static_cast<uint32_t>(-f.storedZeroPoint(c, s.offsetWeights) *
                                    (int64_t{1} << group.w.scaleLog2)) &
              0xffff;
     };
@@ -1988,9 +1985,12 @@ SmallVector<int32_t> depthwiseUnits(const FusedLayer &f,
                                     const DepthwiseRecord &r) {
   SmallVector<int32_t> weights = depthwiseWeightWords(f, s);
   SmallVector<int32_t> records = depthwiseRecords(f, s, r);
-  const int64_t units = f.channels / (4 * s.groups);
-  const size_t unitWeights = weights.size() / units,
-               unitRecords = records.size() / units;
+  const int64_t units = f.channels / (4 * s.groups),
+                unitWeights = s.unitWeightWords(f),
+                unitRecords = s.groups * r.words();
+  assert(static_cast<int64_t>(weights.size()) == units * unitWeights &&
+         static_cast<int64_t>(records.size()) == units * unitRecords &&
+         "whole units of weights and records");
   SmallVector<int32_t> words;
   for (int64_t u = 0; u < units; ++u) {
     llvm::append_range(words,
@@ -2033,7 +2033,7 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value unitWords,
                 tapColBytes = dil[1] * rowBytes;
   Value xBase = le.startPointer(f.in);
   Value uBase = le.pointerTo(unitWords);
-  const int64_t unitWeightBytes = s.groups / wFields * s.taps() * 4,
+  const int64_t unitWeightBytes = s.unitWeightWords(f) * 4,
                 unitBytes = unitWeightBytes + s.groups * r.words() * 4;
   // Sub-byte weights are offset binary: unsigned fields.
   const bool wSigned = f.w.isSigned && !s.offsetWeights;

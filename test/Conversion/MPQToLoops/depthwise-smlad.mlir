@@ -11,8 +11,9 @@
 // side effect) so that LLVM does not hoist every load of the unrolled
 // window and spill. The weights are words in the order the kernel reads
 // them, in one global with the parameters, unit by unit (the unit's
-// weight words, then its groups' records): tap t's word holds the four channels' weights of tap t
-// (channel c, tap t: 10 c + t - 20, so tap 0 is bytes EC F6 00 0A =
+// weight words, then its groups' records): tap t's word holds the four
+// channels' weights of tap t (channel c, tap t: 10 c + t - 20, so tap 0
+// is bytes EC F6 00 0A =
 // 0x0A00F6EC = 167835372, each next tap 0x01010101 more). The group's
 // parameters are one record of words: the negated zero points (1, -2, 0, 3)
 // as 16-bit lanes, channels 0 and 2 (0x0000FFFF = 65535), then 1 and 3
