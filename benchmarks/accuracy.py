@@ -242,9 +242,11 @@ def main():
         "then QAT at 8 bits). Agreement: the QAT models' logit codes, compiled against the exported fake-quant "
         "model (rule / search): in torch (float32) on every test image; on the first %d, with ONNX's float32 "
         "tensors between ops (npref) and in double throughout (the QONNX file imported unchanged and run by "
-        "mpq-eval). The integer code implements the fake-quant arithmetic exactly (every layer's codes equal "
-        "its fake-quant layer's on the same input, `mpq-eval --compare-layers`); what differs end to end are "
-        "values within float rounding of a floor boundary, which flip and propagate." % args.onnx_images,
+        "mpq-eval). In double, the export's arithmetic is the integer code's: every scale of the QAT flow is "
+        "short enough (utils/qat/mpq_qat.py, SCALE_BITS) that a layer's accumulator scale s_x s_w,c is a "
+        "float32 exactly, and each bias is an int32 Quant on that grid, so the export adds the very bias the "
+        "integer code adds. Float32 evaluations round the layers' sums and products, and values within that "
+        "rounding of a floor boundary (some exactly on one) flip and propagate." % args.onnx_images,
         "",
         "Widths: one digit per weight layer, `L` where the search chose per-layer weights (one grid, batch "
         "norm folded: PL+FB parameters, 4 C + 20 B instead of 10 C + 8; the QAT flow trains those layers per "

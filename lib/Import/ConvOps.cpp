@@ -245,6 +245,14 @@ static LogicalResult importGemm(Importer &im, const Node &node) {
         return failure();
       bias = *bv;
       cDone = true;
+    } else if (c && alphaDone && *beta == 1.0f && !c->host &&
+               c->shape == Shape{n} && isWeight(*c)) {
+      // A bias quantized in the model (a QONNX Quant to its int32 grid).
+      auto bv = im.materialize(*c, {0}, loc);
+      if (failed(bv))
+        return failure();
+      bias = *bv;
+      cDone = true;
     }
     y = fullyConnected(im, node, *x, *w, bias, n);
   } else {

@@ -46,9 +46,17 @@ static LogicalResult fakeQuant(Importer &im, const Node &node, const Entry &x,
              << "has " << params.scales.size() << " scales for axis "
              << params.axis << " of size " << x.shape[params.axis];
   }
-  if (params.bits < 1 || params.bits > 8)
-    return im.nodeError(node)
-           << "bit-width " << params.bits << " is not supported (1..8)";
+  if (params.bits == 32) {
+    // A bias on its int32 grid (s_x * s_w per channel, as QAT exports and
+    // mpq's calibration snap it): the float values and their rounding.
+    if (!x.host || !params.isSigned || params.narrow)
+      return im.nodeError(node)
+             << "a 32-bit quantization is supported on a constant only, "
+                "signed and not narrow (a layer's bias on its int32 grid)";
+  } else if (params.bits < 1 || params.bits > 8) {
+    return im.nodeError(node) << "bit-width " << params.bits
+                              << " is not supported (1..8, or 32 on a bias)";
+  }
   if (params.narrow && !params.isSigned)
     return im.nodeError(node) << "narrow range with unsigned codes is not "
                                  "supported";
@@ -262,9 +270,10 @@ static LogicalResult importQonnxQuant(Importer &im, const Node &node) {
   if ((*bitwidth)->numElements() != 1)
     return im.nodeError(node) << "bitwidth must be a scalar";
   double bits = elementAt(**bitwidth, 0);
-  if (bits != std::floor(bits) || bits < 1 || bits > 8)
-    return im.nodeError(node)
-           << "bitwidth " << formatNumber(bits) << " is not an integer in 1..8";
+  if (bits != std::floor(bits) || bits < 1 || (bits > 8 && bits != 32))
+    return im.nodeError(node) << "bitwidth " << formatNumber(bits)
+                              << " is not an integer in 1..8 (or 32 on a "
+                                 "constant bias)";
   p.bits = static_cast<unsigned>(bits);
   p.isSigned = *isSigned != 0;
   p.narrow = *narrow != 0;

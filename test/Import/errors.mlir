@@ -17,6 +17,7 @@
 // RUN: not mpq-translate --import-onnx %t/err_qonnx_rounding.onnx 2>&1 | FileCheck %s --check-prefix=ROUNDING
 // RUN: not mpq-translate --import-onnx %t/err_qonnx_zero_point.onnx 2>&1 | FileCheck %s --check-prefix=ZP
 // RUN: not mpq-translate --import-onnx %t/err_qonnx_bitwidth.onnx 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: not mpq-translate --import-onnx %t/err_qonnx_bits32.onnx 2>&1 | FileCheck %s --check-prefix=BITS32
 // RUN: not mpq-translate --import-onnx %t/err_avgpool_ceil.onnx 2>&1 | FileCheck %s --check-prefix=CEIL
 // RUN: not mpq-translate --import-onnx %t/err_constant_softmax.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CONSTSOFTMAX
 // RUN: not test -e %t/out.mlir
@@ -38,6 +39,7 @@
 // ROUNDING: error: Quant 'q': unsupported rounding_mode 'CEIL' (supported: ROUND, FLOOR)
 // ZP: error: Quant 'q': zero point 0.5 is not an integer
 // BITS: error: Quant 'q': bitwidth 2.5 is not an integer in 1..8
+// BITS32: error: Quant 'q': a 32-bit quantization is supported on a constant only, signed and not narrow (a layer's bias on its int32 grid)
 // CEIL: error: AveragePool 'pool': ceil_mode = 1 with a partial last window is not supported for AveragePool
 // REQUANT: error: DequantizeLinear 'dq': scale or zero point differ from those of its QuantizeLinear
 // PAD: error: Pad 'pad': unsupported mode 'reflect' (only constant)

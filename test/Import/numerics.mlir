@@ -6,6 +6,7 @@
 // RUN: mpq-translate --import-onnx %t/hand_sub_div.onnx | FileCheck %s --check-prefix=SUBDIV
 // RUN: mpq-translate --import-onnx %t/hand_dq_weights.onnx | FileCheck %s --check-prefix=DQ
 // RUN: mpq-translate --import-onnx %t/hand_qonnx.onnx | FileCheck %s --check-prefix=QONNX
+// RUN: mpq-translate --import-onnx %t/hand_qonnx_bias.onnx | FileCheck %s --check-prefix=QBIAS
 
 // W[o, i, h, w] = 8o + 4i + 2h + w in OIHW becomes OHWI: 0 4 1 5 2 6 3 7 | 8 12 9 13 10 14 11 15.
 // CONV-LABEL: func.func @hand_conv(%{{.*}}: tensor<1x2x3x3xf32>) -> tensor<1x2x2x2xf32>
@@ -49,3 +50,10 @@
 // QONNX: %[[Q:.*]] = mpq.fake_quant %[[W]] to !mpq.uniform<i3:0, {5.000000e-01:0, 2.500000e-01:0}> {narrow, rounding = #mpq.rounding<half_to_even>} : tensor<2x2x2x2xf32>
 // QONNX: %[[C:.*]] = mpq.conv2d %{{.*}}, %[[Q]]
 // QONNX: mpq.fake_quant %[[C]] to !mpq.uniform<u2, 1.250000e-01:1> {rounding = #mpq.rounding<floor>} : tensor<1x2x2x2xf32>
+
+// QONNX Gemm with a 32-bit Quant on its bias: the bias operand is the int32
+// fake_quant ([1.5, -0.75] on the grid [0.5, 0.25]: codes 3 and -3).
+// QBIAS-LABEL: func.func @hand_qonnx_bias
+// QBIAS-DAG: %[[B:.*]] = arith.constant dense<[1.500000e+00, -7.500000e-01]> : tensor<2xf32>
+// QBIAS-DAG: %[[Q:.*]] = mpq.fake_quant %[[B]] to !mpq.uniform<i32:0, {5.000000e-01:0, 2.500000e-01:0}> {rounding = #mpq.rounding<half_to_even>} : tensor<2xf32>
+// QBIAS: mpq.fully_connected %{{.*}}, %{{.*}}, %[[Q]] : (tensor<1x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<1x2xf32>

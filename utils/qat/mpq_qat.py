@@ -20,8 +20,13 @@ fake-quant model code for code:
 - the image: unsigned 8 bits on the grid 1/255 (the pixels exactly);
 - the logits: signed 8 bits, scale from the running maximum of |logit|;
 - a layer's bias on its int32 grid (input scale x weight scale), as mpq's
-  calibration snaps it; batch norm is kept (mpq folds it into the per-channel
-  integer normalization, ICN).
+  calibration snaps it, exported through a 32-bit Quant; batch norm is kept
+  (mpq folds it into the per-channel integer normalization, ICN), its shift
+  moved into the bias (snap_batch_norms);
+- activation scales with SCALE_BITS significant bits, weight scales
+  (rounded up) with 24 less their input scale's, so that s_x s_w is a
+  float32 and the export, evaluated in double, adds the bias the integer
+  code adds.
 
 Layers are drop-in subclasses of torch.nn.Conv2d / Linear, so a model keeps
 its module names and its ONNX node names (/conv1/Conv, ...), which is how an
@@ -33,11 +38,50 @@ the exported grids are the ones the forward pass used.
 """
 
 import json
+import math
 
 import torch
 from torch import nn
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
+
+# Significant bits of every learned activation scale (PACT, the logits).
+# A layer's weight scales get the rest of float32's 24 (24 - SCALE_BITS; the
+# image's 1/255 has all 24, so the first layer's are powers of two). Then a
+# layer's accumulator scale s_x s_w,c is a float32 exactly, so the export's
+# int32 bias grid (a float32) is the very product the integer code divides
+# by, and the exported model evaluated in double adds the bias the integer
+# code adds (see `bias_grid`). 16 keeps an 8-bit code times its scale exact
+# in float32, and leaves the ratio s_x s_w / s_y a long odd part: with
+# shorter scales, a layer without batch norm (PL+FB) lands exactly on a
+# floor boundary so often that torch's float32 rounding, which decides such
+# ties by noise, flips a few percent of the logit codes (12 bits: 4.7% on
+# docs/accuracy.md's 35% search model; 16 bits: 0.9%).
+SCALE_BITS = 16
+
+
+def significant_bits(s):
+    """How many significant bits the float32 number s has (1 for a power of
+    two, 24 for 1/255)."""
+    m, _ = math.frexp(float(torch.tensor(float(s), dtype=torch.float32)))
+    n = int(m * (1 << 24))
+    return 25 - (n & -n).bit_length() if n else 0
+
+
+def short_scale(s, bits, up=False):
+    """A scale tensor rounded (to nearest, or up) to `bits` significant bits;
+    0 bits: a power of two (up: the next one)."""
+    m, e = torch.frexp(s)
+    r = torch.ceil if up else torch.round
+    return torch.ldexp(r(m * 2.0**bits) / 2.0**bits, e)
+
+
+def input_scale_bits(input_quant):
+    """The significant bits of a layer's input scale: a learned one keeps
+    SCALE_BITS, a fixed one (the image's 1/255) what it has."""
+    if input_quant is None or getattr(input_quant, "learn", True):
+        return SCALE_BITS
+    return significant_bits(input_quant.scale())
 
 
 class QuantFn(torch.autograd.Function):
@@ -76,22 +120,27 @@ def _quant_node(x, scale, bits, signed, narrow, rounding):
 
 class WeightQuant(nn.Module):
     """Symmetric signed narrow-range weights, a scale per output channel or
-    (per_layer) one for the tensor."""
+    (per_layer) one for the tensor, rounded up to `scale_bits` significant
+    bits (24 less the input scale's: their product is a float32)."""
 
-    def __init__(self, bits, per_layer=False):
+    def __init__(self, bits, per_layer=False, scale_bits=SCALE_BITS):
         super().__init__()
         self.bits = bits
         self.per_layer = per_layer
+        self.scale_bits = scale_bits
         self.enabled = True
 
     def scale(self, w):
         qmax = 2 ** (self.bits - 1) - 1
         if self.per_layer:
-            return (w.detach().abs().max().clamp(min=1e-12) / qmax).reshape([1] * w.dim())
-        m = w.detach().abs().flatten(1).amax(1)
-        # A dead channel (all zero) gets the layer's scale: its codes are 0.
-        m = torch.where(m > 0, m, m.max().clamp(min=1e-12))
-        return (m / qmax).reshape([-1] + [1] * (w.dim() - 1))
+            s = (w.detach().abs().max().clamp(min=1e-12) / qmax).reshape([1] * w.dim())
+        else:
+            m = w.detach().abs().flatten(1).amax(1)
+            # A dead channel (all zero) gets the layer's scale: its codes are 0.
+            m = torch.where(m > 0, m, m.max().clamp(min=1e-12))
+            s = (m / qmax).reshape([-1] + [1] * (w.dim() - 1))
+        # Up: the largest weight's code stays within qmax.
+        return short_scale(s, self.scale_bits, up=True)
 
     def freeze(self, w):
         """The export's scale: per channel, or one number."""
@@ -119,7 +168,7 @@ class PactQuant(nn.Module):
         self.enabled = True
 
     def scale(self):
-        return self.alpha.detach().abs() / (2**self.bits - 1)
+        return short_scale(self.alpha.detach().abs() / (2**self.bits - 1), SCALE_BITS)
 
     def forward(self, x):
         if not self.enabled:
@@ -129,7 +178,7 @@ class PactQuant(nn.Module):
         levels = 2**self.bits - 1
         alpha = self.alpha.abs()
         y = torch.minimum(torch.relu(x), alpha)
-        s = (alpha / levels).detach()
+        s = self.scale()
         # The codes as QONNX Quant computes them: floor, then clamp. (The
         # floor of the clipped y would give levels - 1 where alpha / s rounds
         # just below levels.)
@@ -152,7 +201,8 @@ class FixedQuant(nn.Module):
         return 2 ** (self.bits - 1) - 1 if self.signed else 2**self.bits - 1
 
     def scale(self):
-        return self.running_max / self._hi()
+        s = self.running_max / self._hi()
+        return short_scale(s, SCALE_BITS) if self.learn else s
 
     def forward(self, x):
         if self.learn and self.training:
@@ -204,10 +254,11 @@ class QConv2d(nn.Conv2d):
     weights are quantized: call the pair through conv_bn."""
 
     def setup(self, wbits, input_quant, batch_norm=None, per_layer=False):
-        self.wq = WeightQuant(wbits, per_layer)
+        self.wq = WeightQuant(wbits, per_layer, 24 - input_scale_bits(input_quant))
         self.input_quant = [input_quant]  # lists: not submodules
         self.batch_norm = [batch_norm]
         self.folded = None  # the export's folded weights and bias
+        self.bias_grid = None  # the export's int32 bias grid
         return self
 
     def folds_batch_norm(self):
@@ -227,9 +278,11 @@ class QConv2d(nn.Conv2d):
     def forward(self, x):
         if self.folds_batch_norm():
             w, b = self.folded if _Exporting.on else self.folded_parameters()
-            return self._conv_forward(x, self.wq(w), snap_bias(b, self.wq.scale(w), self.input_quant[0]))
+            return self._conv_forward(x, self.wq(w), snap_bias(b, self.wq.scale(w), self.input_quant[0],
+                                                               self.bias_grid))
         w = self.wq(self.weight)
-        return self._conv_forward(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0]))
+        return self._conv_forward(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0],
+                                                  self.bias_grid))
 
 
 def conv_bn(conv, x):
@@ -250,48 +303,61 @@ def conv_bn(conv, x):
 
 class QLinear(nn.Linear):
     def setup(self, wbits, input_quant, per_layer=False):
-        self.wq = WeightQuant(wbits, per_layer)
+        self.wq = WeightQuant(wbits, per_layer, 24 - input_scale_bits(input_quant))
         self.input_quant = [input_quant]
+        self.bias_grid = None
         return self
 
     def forward(self, x):
         w = self.wq(self.weight)
-        return nn.functional.linear(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0]))
+        return nn.functional.linear(x, w, snap_bias(self.bias, self.wq.scale(self.weight), self.input_quant[0],
+                                                    self.bias_grid))
 
 
-def snap_bias(bias, weight_scale, input_quant):
+def snap_bias(bias, weight_scale, input_quant, export_grid=None):
     """The bias on the grid input scale x weight scale (per channel), as
-    mpq's calibration puts it; the straight-through estimator trains it."""
-    if bias is None or input_quant is None or not getattr(input_quant, "enabled", True) or _Exporting.on:
-        return bias  # export_qonnx has put it on the grid already
+    mpq's calibration puts it; the straight-through estimator trains it.
+    While exporting, a Quant node to `export_grid` (int32 codes) if the
+    layer has one: the export says where the bias is rounded, and its grid,
+    s_x s_w,c exactly (SCALE_BITS), is the integer code's."""
+    if _Exporting.on:
+        if bias is None or export_grid is None:
+            return bias
+        return _quant_node(bias, export_grid, 32, True, False, "ROUND")
+    if bias is None or input_quant is None or not getattr(input_quant, "enabled", True):
+        return bias
     grid = (input_quant.scale() * weight_scale.flatten()).detach()
     return bias + (torch.round(bias / grid) * grid - bias).detach()
 
 
 @torch.no_grad()
 def snap_batch_norms(model):
-    """Puts each batch norm's shift on its layer's int32 grid, as mpq's
-    calibration does (docs/design.md, "Bias snapping"): the layer's bias b
-    and the batch norm's shift together are b + (beta - mu gain) / gain in
-    accumulator units (gain = gamma / sqrt(var + eps)), rounded half to even
-    to a multiple of s_x s_w,c; the batch norm then holds mean 0 and beta =
-    gain x that (the layer keeps no bias). Equal in real arithmetic to what
-    mpq computes in integers, so its snapping changes nothing. Call on the
-    trained model before the final evaluation and the export."""
+    """Moves each batch norm's shift into its layer's bias, on the layer's
+    int32 grid, as mpq's calibration does (docs/design.md, "Bias
+    snapping"): the layer's bias b and the batch norm's shift together are
+    b + (beta - mu gain) / gain in accumulator units (gain = gamma /
+    sqrt(var + eps)), rounded half to even to a multiple of s_x s_w,c; that
+    is the layer's bias, and the batch norm keeps only its gain (mean 0,
+    beta 0). Equal in real arithmetic to what mpq computes in integers, so
+    its snapping changes nothing; and in the export the bias is an int32
+    Quant (snap_bias), which double arithmetic evaluates exactly (a beta
+    would be a float32 rounding of gain x the bias). A channel with gain 0
+    keeps its shift in the batch norm (its output is the shift anyway).
+    Call on the trained model before the final evaluation and the export."""
     for m in model.modules():
         if not isinstance(m, QConv2d) or m.batch_norm[0] is None or m.input_quant[0] is None \
                 or not m.wq.enabled or not getattr(m.input_quant[0], "enabled", True) or m.folds_batch_norm():
             continue
         bn = m.batch_norm[0]
         gain = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-        offset = (bn.bias - bn.running_mean * gain) / gain
-        if m.bias is not None:
-            offset = offset + m.bias
-            m.bias.zero_()
+        live = gain != 0
+        offset = torch.where(live, (bn.bias - bn.running_mean * gain) / torch.where(live, gain, 1), 0)
+        if m.bias is None:
+            m.bias = nn.Parameter(torch.zeros(m.out_channels, device=m.weight.device))
         grid = m.input_quant[0].scale() * m.wq.scale(m.weight).flatten()
-        snapped = torch.where(gain != 0, torch.round(offset / grid) * grid, offset)
+        m.bias.copy_(torch.where(live, torch.round((m.bias + offset) / grid) * grid, m.bias))
+        bn.bias.copy_(torch.where(live, torch.zeros_like(bn.bias), bn.bias - bn.running_mean * gain))
         bn.running_mean.zero_()
-        bn.bias.copy_(torch.where(gain != 0, snapped * gain, bn.bias - bn.running_mean * gain))
 
 
 def set_quantization(model, enabled, weights=None):
@@ -359,7 +425,8 @@ def widths_from_report(path):
 
 def export_qonnx(model, example, path, input_names=("input",), output_names=("logits",)):
     """Writes the trained fake-quant model as ONNX with QONNX Quant nodes
-    (batch norm kept as its own node, biases on their int32 grids)."""
+    (batch norm kept as its own node; each bias through a 32-bit Quant to
+    its int32 grid)."""
     import warnings
 
     model.eval()
@@ -367,20 +434,22 @@ def export_qonnx(model, example, path, input_names=("input",), output_names=("lo
     # then holds the numbers, not the ops that computed them).
     with torch.no_grad():
         for m in model.modules():
+            if isinstance(m, (QConv2d, QLinear)):
+                m.bias_grid = None
             if isinstance(m, QConv2d) and m.folds_batch_norm():
                 # PL+FB: the folded weights on one grid, the folded bias on
                 # the int32 grid, and no batch norm in the export.
                 w, b = m.folded_parameters()
                 m.wq.frozen = m.wq.freeze(w)
                 if m.input_quant[0] is not None and m.input_quant[0].enabled:
-                    grid = m.input_quant[0].scale() * m.wq.frozen.flatten()
-                    b = torch.round(b / grid) * grid
+                    m.bias_grid = (m.input_quant[0].scale() * m.wq.frozen.flatten()).to(torch.float32)
+                    b = torch.round(b / m.bias_grid) * m.bias_grid
                 m.folded = (w.detach().clone(), b.detach().clone())
             elif isinstance(m, (QConv2d, QLinear)) and m.wq.enabled:
                 m.wq.frozen = m.wq.freeze(m.weight)
                 if m.bias is not None and m.input_quant[0] is not None and m.input_quant[0].enabled:
-                    grid = m.input_quant[0].scale() * m.wq.frozen.flatten()
-                    m.bias.copy_(torch.round(m.bias / grid) * grid)
+                    m.bias_grid = (m.input_quant[0].scale() * m.wq.frozen.flatten()).to(torch.float32)
+                    m.bias.copy_(torch.round(m.bias / m.bias_grid) * m.bias_grid)
             elif isinstance(m, (PactQuant, FixedQuant, GridQuant)):
                 m.frozen = m.scale().detach().clone().to(torch.float32)
     _Exporting.on = True

@@ -179,8 +179,14 @@ def main(argv=None):
                  % (args.model, ", ".join(unknown), ", ".join(sorted(layers))))
     if args.init:
         # The float state has the same parameters; the PACT clips are set
-        # again from data below.
-        net.load_state_dict(torch.load(args.init), strict=False)
+        # again from data below. A state saved after QAT holds each batch
+        # norm's shift in its layer's bias (snap_batch_norms): give those
+        # layers the bias to load it into.
+        state = torch.load(args.init)
+        for name, m in net.named_modules():
+            if isinstance(m, nn.Conv2d) and m.bias is None and name + ".bias" in state:
+                m.bias = nn.Parameter(torch.zeros(m.out_channels))
+        net.load_state_dict(state, strict=False)
     net = net.to(device)
     model = nn.parallel.DistributedDataParallel(net) if distributed else net
 

@@ -69,6 +69,14 @@ def models():
     na, ia = quant("c", "aq", 0.125, 1.0, 2, signed=0, narrow=0, rounding_mode="FLOOR")
     ms["hand_qonnx"] = model("hand_qonnx", [nq, helper.make_node("Conv", ["x", "wq"], ["c"], name="conv"), na],
                              [("x", [1, 2, 3, 3])], ["aq"], dict(w=w, **iq, **ia), qonnx=True)
+    # QONNX Gemm whose bias is a 32-bit Quant (a QAT export's int32 bias): [1.5, -0.75] on the grid
+    # [0.5, 0.25] (codes 3, -3); the bias operand is that fake_quant.
+    nb, ib = quant("b", "bq", np.array([0.5, 0.25], np.float32), 0.0, 32, signed=1, narrow=0, rounding_mode="ROUND")
+    ms["hand_qonnx_bias"] = model("hand_qonnx_bias", [nb, helper.make_node("Gemm", ["x", "w", "bq"], ["y"],
+                                                                           name="fc", transB=1)],
+                                  [("x", [1, 3])], ["y"], dict(w=np.ones((2, 3), np.float32),
+                                                               b=np.array([1.5, -0.75], np.float32), **ib),
+                                  qonnx=True)
 
     # Errors.
     nb, ib = quant("x", "q", 0.1, 0.0, 4, rounding_mode="CEIL")
@@ -77,6 +85,9 @@ def models():
     ms["err_qonnx_zero_point"] = model("err", [nb], [("x", [1, 4])], ["q"], ib, qonnx=True)
     nb, ib = quant("x", "q", 0.1, 0.0, 2.5)
     ms["err_qonnx_bitwidth"] = model("err", [nb], [("x", [1, 4])], ["q"], ib, qonnx=True)
+    # 32 bits is a bias's int32 grid: on a constant only.
+    nb, ib = quant("x", "q", 0.1, 0.0, 32)
+    ms["err_qonnx_bits32"] = model("err", [nb], [("x", [1, 4])], ["q"], ib, qonnx=True)
     ms["err_avgpool_ceil"] = model("err", [helper.make_node("AveragePool", ["x"], ["y"], name="pool",
                                                             kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)],
                                    [("x", [1, 2, 5, 5])], ["y"], {})
