@@ -50,7 +50,7 @@ layers = [n for n in model.graph.node if n.op_type in ("Conv", "Gemm")]
 exact = 0
 for n in layers:
     (sx, _), (sw, _), (sb, bits) = grid(n.input[0]), grid(n.input[1]), grid(n.input[2])
-    exact += bits == 32 and np.array_equal(sx * sw, sb) and sb.dtype == np.float64
+    exact += bits == 32 and np.array_equal(sx * sw, sb)
 print("int32 bias grids equal to s_x s_w exactly: %d of %d layers" % (exact, len(layers)))
 report = json.load(open(os.path.join(d, "out", "q.report.json")))
 origins = {l["weight_origin"] for l in report["layers"] if l.get("weight_bits")}

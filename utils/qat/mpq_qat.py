@@ -314,6 +314,15 @@ class QLinear(nn.Linear):
                                                     self.bias_grid))
 
 
+def bias_grid(input_quant, weight_scale):
+    """A layer's int32 bias grid, input scale x weight scale (per channel; a
+    float32 exactly, see SCALE_BITS), or None where the input is not
+    quantized."""
+    if input_quant is None or not getattr(input_quant, "enabled", True):
+        return None
+    return (input_quant.scale() * weight_scale.flatten()).detach()
+
+
 def snap_bias(bias, weight_scale, input_quant, export_grid=None):
     """The bias on the grid input scale x weight scale (per channel), as
     mpq's calibration puts it; the straight-through estimator trains it.
@@ -324,9 +333,9 @@ def snap_bias(bias, weight_scale, input_quant, export_grid=None):
         if bias is None or export_grid is None:
             return bias
         return _quant_node(bias, export_grid, 32, True, False, "ROUND")
-    if bias is None or input_quant is None or not getattr(input_quant, "enabled", True):
+    grid = None if bias is None else bias_grid(input_quant, weight_scale)
+    if grid is None:
         return bias
-    grid = (input_quant.scale() * weight_scale.flatten()).detach()
     return bias + (torch.round(bias / grid) * grid - bias).detach()
 
 
@@ -351,10 +360,10 @@ def snap_batch_norms(model):
         bn = m.batch_norm[0]
         gain = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         live = gain != 0
-        offset = torch.where(live, (bn.bias - bn.running_mean * gain) / torch.where(live, gain, 1), 0)
+        offset = (bn.bias - bn.running_mean * gain) / torch.where(live, gain, torch.ones_like(gain))
         if m.bias is None:
             m.bias = nn.Parameter(torch.zeros(m.out_channels, device=m.weight.device))
-        grid = m.input_quant[0].scale() * m.wq.scale(m.weight).flatten()
+        grid = bias_grid(m.input_quant[0], m.wq.scale(m.weight))
         m.bias.copy_(torch.where(live, torch.round((m.bias + offset) / grid) * grid, m.bias))
         bn.bias.copy_(torch.where(live, torch.zeros_like(bn.bias), bn.bias - bn.running_mean * gain))
         bn.running_mean.zero_()
@@ -441,14 +450,15 @@ def export_qonnx(model, example, path, input_names=("input",), output_names=("lo
                 # the int32 grid, and no batch norm in the export.
                 w, b = m.folded_parameters()
                 m.wq.frozen = m.wq.freeze(w)
-                if m.input_quant[0] is not None and m.input_quant[0].enabled:
-                    m.bias_grid = (m.input_quant[0].scale() * m.wq.frozen.flatten()).to(torch.float32)
+                m.bias_grid = bias_grid(m.input_quant[0], m.wq.frozen)
+                if m.bias_grid is not None:
                     b = torch.round(b / m.bias_grid) * m.bias_grid
                 m.folded = (w.detach().clone(), b.detach().clone())
             elif isinstance(m, (QConv2d, QLinear)) and m.wq.enabled:
                 m.wq.frozen = m.wq.freeze(m.weight)
-                if m.bias is not None and m.input_quant[0] is not None and m.input_quant[0].enabled:
-                    m.bias_grid = (m.input_quant[0].scale() * m.wq.frozen.flatten()).to(torch.float32)
+                if m.bias is not None:
+                    m.bias_grid = bias_grid(m.input_quant[0], m.wq.frozen)
+                if m.bias_grid is not None:
                     m.bias.copy_(torch.round(m.bias / m.bias_grid) * m.bias_grid)
             elif isinstance(m, (PactQuant, FixedQuant, GridQuant)):
                 m.frozen = m.scale().detach().clone().to(torch.float32)
