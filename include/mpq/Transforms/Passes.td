@@ -442,7 +442,8 @@ def MPQLowerToLoopsPass : Pass<"mpq-lower-to-loops", "ModuleOp"> {
     back with LDRD; 8-bit convolutions with a window take the same kernel
     only then, each output pixel's window gathered there (less the input
     zero point, 0 outside the image); with `arm-dsp`, depthwise layers at the same widths
-    take four channels a word, SMLABB/SMLATT per tap, the weight zero
+    take four channels a word, SMLABB/SMLATT per tap, a sub-byte input's
+    16-bit lanes taken by one AND each, the weight zero
     points added negated as the weights are widened (SXTAB16/UXTAB16), the
     accumulators started at the biases, a channel group's parameters one
     record of words, the window unrolled inside the image and the taps

@@ -119,3 +119,67 @@ func.func @dw4(%x: tensor<1x1x5x8xf32>) -> tensor<1x1x1x8xf32> {
   %d = mpq.dequantize %y : tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x1x8xf32>
   return %d : tensor<1x1x1x8xf32>
 }
+
+// -----
+
+// 4-bit inputs: each group's input lanes taken straight from the word, one
+// AND a half, instead of the field's mask and two UXTB16 (takeLanes). Group
+// 0 (channels 0, 2, 4, 6: the low nibbles) takes channels 0 and 4 with
+// 0x000F000F (983055; their values) and 2 and 6 with 0x0F000F00
+// (251662080; 2^8 times theirs); group 1 (the high nibbles) takes 1 and 5
+// with 0x00F000F0 (15728880; 2^4) and 3 and 7 from the word shifted right
+// once with 0x78007800 (2013296640; 2^11). The weights as in @dw4: group
+// 0's masked at the bottom (0x0F0F0F0F = 252645135), group 1's at the top
+// (0xF0F0F0F0 = -252645136; 2^4). The accumulators' scales: group 0 2^0
+// (channels 0, 4) and 2^8 (2, 6), group 1 2^8 (1, 5) and 2^15 (3, 7). With
+// floor rounding and N0 = 0 the high word needs a shift of 32 (31 + the
+// scale): only channels 0 and 4 are shifted left once after the window.
+// The weights, codes -8 -3 0 1 7 2 -1 -5 per channel at every tap, stored
+// + 8 as 0 5 8 9 15 10 7 3, channel c at nibble c: 0x37AF9850 = 934254672.
+// Records: negated zero points -8 (0xFFF8FFF8 = -458760) and -8 * 16
+// (0xFF80FF80 = -8323200); biases 1..8 at each channel's scale (group 0:
+// 1, 3 * 2^8, 5, 7 * 2^8; group 1: 2 * 2^8, 4 * 2^15, 6 * 2^8, 8 * 2^15);
+// the multipliers; shifts 31 + scale - 32 by byte: group 0 0, 7, 0, 7
+// (0x07000700 = 117442304), group 1 7, 14, 7, 14 (0x0E070E07 =
+// 235343367).
+// CHECK-LABEL: func.func private @dwx4_step0
+// CHECK: %[[W0:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK-NEXT: %[[X0:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK-NEXT: %[[XE0:.*]] = arith.andi %[[X0]], %c983055_i32 : i32
+// CHECK-NEXT: %[[XO0:.*]] = arith.andi %[[X0]], %c251662080_i32 : i32
+// CHECK-NEXT: %[[WL:.*]] = arith.andi %[[W0]], %c252645135_i32 : i32
+// CHECK: %[[WE0:.*]] = llvm.call_intrinsic "llvm.arm.uxtab16"(%{{.*}}, %[[WL]])
+// CHECK: llvm.inline_asm has_side_effects "smlabb $0, $1, $2, $3", "=r,r,r,r" %[[XE0]], %[[WE0]]
+// CHECK: llvm.inline_asm has_side_effects "smlatt $0, $1, $2, $3", "=r,r,r,r" %[[XE0]], %[[WE0]]
+// CHECK: llvm.inline_asm has_side_effects "smlabb $0, $1, $2, $3", "=r,r,r,r" %[[XO0]]
+// CHECK-NOT: llvm.arm.uxtb16
+// CHECK: arith.shli %{{.*}}, %c1_i32 : i32
+// CHECK: llvm.store
+// CHECK-NOT: arith.shli
+// CHECK: llvm.store
+// CHECK: arith.shli %{{.*}}, %c1_i32 : i32
+// CHECK: llvm.store
+// CHECK-NOT: arith.shli
+// CHECK: llvm.store
+// CHECK: %[[W1:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK-NEXT: %[[X1:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
+// CHECK-NEXT: %[[XE1:.*]] = arith.andi %[[X1]], %c15728880_i32 : i32
+// CHECK-NEXT: %[[XS1:.*]] = arith.shrui %[[X1]], %c1_i32 : i32
+// CHECK-NEXT: %[[XO1:.*]] = arith.andi %[[XS1]], %c2013296640_i32 : i32
+// CHECK-NEXT: %[[WH:.*]] = arith.andi %[[W1]], %c-252645136_i32 : i32
+// CHECK: %[[WE1:.*]] = llvm.call_intrinsic "llvm.arm.uxtab16"(%{{.*}}, %[[WH]])
+// CHECK: llvm.inline_asm has_side_effects "smlabb $0, $1, $2, $3", "=r,r,r,r" %[[XE1]], %[[WE1]]
+// CHECK-NOT: llvm.arm.uxtb16
+// CHECK-NOT: arith.shli %{{.*}}, %c1_i32
+// CHECK: return
+// One unit (both groups): the three taps' weight words, then the records.
+// CHECK-DAG: memref.global "private" constant @dwx4_units{{[0-9]+}} : memref<25xi32> = dense<[934254672, 934254672, 934254672, -458760, -458760, 1, 768, 5, 1792, 1073741824, 1073741824, 1073741824, 1073741824, 117442304, -8323200, -8323200, 512, 131072, 1536, 262144, 1073741824, 1073741824, 1073741824, 1073741824, 235343367]>
+func.func @dwx4(%x: tensor<1x1x3x8xf32>) -> tensor<1x1x1x8xf32> {
+  %q = mpq.quantize %x {rounding = #mpq.rounding<half_to_even>} : tensor<1x1x3x8xf32> -> tensor<1x1x3x8x!mpq.uniform<u4, 0.5:0>>
+  %w = mpq.qconstant dense<[[[[-8], [-8], [-8]]], [[[-3], [-3], [-3]]], [[[0], [0], [0]]], [[[1], [1], [1]]], [[[7], [7], [7]]], [[[2], [2], [2]]], [[[-1], [-1], [-1]]], [[[-5], [-5], [-5]]]]> : tensor<8x1x3x1xi8> : tensor<8x1x3x1x!mpq.uniform<i4, 0.5:0>>
+  %acc = mpq.qconv2d %q, %w {groups = 8} : (tensor<1x1x3x8x!mpq.uniform<u4, 0.5:0>>, tensor<8x1x3x1x!mpq.uniform<i4, 0.5:0>>) -> tensor<1x1x1x8xi32>
+  %y = mpq.requantize %acc {multiplier = array<i32: 1073741824>, exponent = array<i32: 0>, bias = array<i32: 1, 2, 3, 4, 5, 6, 7, 8>, rounding = #mpq.rounding<floor>, clamp_min = 0}
+     : tensor<1x1x1x8xi32> -> tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>>
+  %d = mpq.dequantize %y : tensor<1x1x1x8x!mpq.uniform<u8, 0.5:0>> -> tensor<1x1x1x8xf32>
+  return %d : tensor<1x1x1x8xf32>
+}
