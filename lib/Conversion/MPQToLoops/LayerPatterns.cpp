@@ -1803,12 +1803,16 @@ struct DepthwiseShape {
     /// 1 from an int32 total, 2 from an int64 one.
     int cost() const { return highWord ? 0 : narrowTotal ? 1 : 2; }
   };
-  /// Per group of a unit: its fields, and the scales of its even bytes'
-  /// channels and of its odd ones (equal but where the input's lanes are
-  /// taken by an AND each: `xLanes`, takeLanes).
+  /// How a group takes its input field: masked at the bottom or at the
+  /// top of its bytes, then widened by UXTB16 (takeField), or as lanes, one
+  /// AND a half (takeLanes; sub-byte unsigned inputs).
+  enum class InputTake { Bottom, Top, Lanes };
+  /// Per group of a unit: its fields (the input's as `x`, or as `xHalves`
+  /// where it takes lanes), and the scales of its even bytes' channels and
+  /// of its odd ones (equal but with lanes).
   struct Group {
     FieldTake x, w;
-    bool xLanes = false;
+    InputTake xTake = InputTake::Bottom;
     std::pair<FieldTake, FieldTake> xHalves;
     Scale half[2];
 
@@ -1881,18 +1885,19 @@ std::optional<DepthwiseShape> depthwiseShape(const FusedLayer &f) {
   for (int64_t g = 0; g < s.groups; ++g) {
     std::optional<DepthwiseShape::Group> best;
     std::pair<int, int64_t> bestCost{3, 0};
-    for (int xTake : {0, 1, 2})
+    for (DepthwiseShape::InputTake xTake :
+         {DepthwiseShape::InputTake::Bottom, DepthwiseShape::InputTake::Top,
+          DepthwiseShape::InputTake::Lanes})
       for (bool wTop : {false, true}) {
-        // 0: the field at the bottom of its bytes, 1: at their top, then
-        // UXTB16; 2: lanes.
-        if ((xTake == 1 && f.in.bits == 8) || (xTake == 2 && !lanes) ||
+        if ((xTake == DepthwiseShape::InputTake::Top && f.in.bits == 8) ||
+            (xTake == DepthwiseShape::InputTake::Lanes && !lanes) ||
             (wTop && f.w.bits == 8))
           continue;
         DepthwiseShape::Group group;
+        group.xTake = xTake;
         group.w = takeField(f.w.bits, g % (8 / f.w.bits), wTop);
         int64_t xScale[2], xInstructions;
-        if (xTake == 2) {
-          group.xLanes = true;
+        if (xTake == DepthwiseShape::InputTake::Lanes) {
           group.xHalves = takeLanes(f.in.bits, g % (8 / f.in.bits));
           xScale[0] = group.xHalves.first.scaleLog2;
           xScale[1] = group.xHalves.second.scaleLog2;
@@ -1901,7 +1906,8 @@ std::optional<DepthwiseShape> depthwiseShape(const FusedLayer &f) {
           // register.
           xInstructions = 2;
         } else {
-          group.x = takeField(f.in.bits, g % (8 / f.in.bits), xTake == 1);
+          group.x = takeField(f.in.bits, g % (8 / f.in.bits),
+                              xTake == DepthwiseShape::InputTake::Top);
           xScale[0] = xScale[1] = group.x.scaleLog2;
           xInstructions = group.x.instructions() + 2;
         }
@@ -2151,7 +2157,7 @@ void emitDepthwise(LayerEmitter &le, const DepthwiseShape &s, Value unitWords,
         // Even bytes (channels of bytes 0 and 2), then odd ones.
         auto mac = [&](Value x, Value w, MutableArrayRef<Value> a) {
           Value xe, xo;
-          if (group.xLanes) {
+          if (group.xTake == DepthwiseShape::InputTake::Lanes) {
             xe = applyField(e, x, group.xHalves.first);
             xo = applyField(e, x, group.xHalves.second);
           } else {

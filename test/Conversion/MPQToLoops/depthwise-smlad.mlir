@@ -139,9 +139,10 @@ func.func @dw4(%x: tensor<1x1x5x8xf32>) -> tensor<1x1x1x8xf32> {
 // Records: negated zero points -8 (0xFFF8FFF8 = -458760) and -8 * 16
 // (0xFF80FF80 = -8323200); biases 1..8 at each channel's scale (group 0:
 // 1, 3 * 2^8, 5, 7 * 2^8; group 1: 2 * 2^8, 4 * 2^15, 6 * 2^8, 8 * 2^15);
-// the multipliers; shifts 31 + scale - 32 by byte: group 0 0, 7, 0, 7
-// (0x07000700 = 117442304), group 1 7, 14, 7, 14 (0x0E070E07 =
-// 235343367).
+// the multipliers; shifts 31 + the requantization's scale - 32 by byte
+// (channels 0 and 4 shifted to 2^1, the others at their products' scale):
+// group 0 0, 7, 0, 7 (0x07000700 = 117442304), group 1 7, 14, 7, 14
+// (0x0E070E07 = 235343367).
 // CHECK-LABEL: func.func private @dwx4_step0
 // CHECK: %[[W0:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
 // CHECK-NEXT: %[[X0:.*]] = llvm.inline_asm has_side_effects "ldr $0, [$1, #0]"
